@@ -1,0 +1,35 @@
+# mykeyterm: two commands set up everything on a fresh Debian machine: `make run` and `make test`.
+GO ?= go
+export CGO_ENABLED = 1
+
+.PHONY: deps build test run bench windows vet
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	$(GO) build ./...
+
+vet:
+	$(GO) vet ./...
+
+# All tests, real parts included (pcscd + vpcd, cupsd, Xvfb, loopback platform). The harness starts what it needs.
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 15m ./...
+	@echo "== Windows build of the non-Fyne packages"
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build ./mkpf/... ./cardio/... ./handoff/... ./printing/... ./platformclient/...
+
+# The app in demo mode: embedded platform, virtual cards.
+run: deps
+	./scripts/run-demo.sh
+
+# Benchmarks with their baselines measured in the same run.
+bench: deps
+	./scripts/bench.sh
+
+# The full GUI cross-built for Windows (needs mingw; installed on demand).
+windows:
+	EXTRA_PACKAGES="gcc-mingw-w64-x86-64" ./scripts/install-deps.sh
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags "-s -w -H windowsgui" -o dist/mykeyterm.exe .
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o dist/mykeyterm-cli.exe ./cmd/mykeyterm-cli
