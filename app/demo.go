@@ -1,0 +1,96 @@
+package app
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// VirtualCards is the demo's virtual reader slot (cardio/vcard's in-process Source).
+type VirtualCards interface {
+	Insert(profile string) error
+	Remove() error
+}
+
+// Demo configures the demo mode's side panel: tap a virtual card, switch the demo library's hand-off mode.
+type Demo struct {
+	Cards    VirtualCards // nil when a real reader is used
+	Profiles []string
+	// SetMode switches the hand-off mode of the demo library (issuer 000001) on the embedded platform.
+	SetMode func(mkpf.HandoffMode) error
+	Mode    mkpf.HandoffMode
+}
+
+var profileLabels = map[string]string{
+	"yamada":               "山田（図書館カード登録済み）",
+	"suzuki":               "鈴木（サービスID未登録）",
+	"tanaka":               "田中（マイキーID未作成）",
+	"renewed":              "山田（再発行カード）",
+	"expired":              "期限切れの証明書",
+	"locked":               "PINロック中",
+	"revoked":              "失効した証明書",
+	"libcard-180000000011": "図書館カード（FeliCa）180000000011",
+}
+
+// NewDemoPanel builds the side panel of demo mode.
+func NewDemoPanel(d Demo) fyne.CanvasObject {
+	state := &widget.Label{Wrapping: fyne.TextWrapWord}
+	objs := []fyne.CanvasObject{&widget.Label{Text: lang.X("demo.title", "デモ"), TextStyle: fyne.TextStyle{Bold: true}}}
+	if d.Cards != nil {
+		objs = append(objs, widget.NewLabel(lang.X("demo.cards", "仮想カードをかざす:")))
+		for _, p := range d.Profiles {
+			p := p
+			label := p
+			if l, ok := profileLabels[p]; ok {
+				label = l
+			}
+			objs = append(objs, &widget.Button{Text: label, Alignment: widget.ButtonAlignLeading, OnTapped: func() {
+				_ = d.Cards.Remove()
+				if err := d.Cards.Insert(p); err != nil {
+					state.SetText(err.Error())
+					return
+				}
+				state.SetText(lang.X("demo.inserted", "リーダーに置きました: ") + label)
+			}})
+		}
+		objs = append(objs, &widget.Button{Text: lang.X("demo.remove", "カードを外す"), OnTapped: func() {
+			_ = d.Cards.Remove()
+			state.SetText(lang.X("demo.removed", "カードを外しました。"))
+		}})
+	} else {
+		objs = append(objs, widget.NewLabel(lang.X("demo.realreader", "実際のカードリーダーを使っています。")))
+	}
+	if d.SetMode != nil {
+		modes := []mkpf.HandoffMode{mkpf.HandoffNumber, mkpf.HandoffBarcode, mkpf.HandoffWedge, mkpf.HandoffLabel}
+		names := make([]string, len(modes))
+		for i, m := range modes {
+			names[i] = m.LabelJA()
+		}
+		radio := &widget.RadioGroup{Options: names}
+		if d.Mode != "" {
+			radio.Selected = d.Mode.LabelJA()
+		}
+		radio.OnChanged = func(sel string) {
+			for _, m := range modes {
+				if m.LabelJA() == sel {
+					if err := d.SetMode(m); err != nil {
+						state.SetText(err.Error())
+						return
+					}
+					state.SetText(lang.X("demo.mode", "川崎市立図書館の方式: ") + sel)
+				}
+			}
+		}
+		objs = append(objs, widget.NewSeparator(), widget.NewLabel(lang.X("demo.modes", "図書館の引渡し方式:")), radio)
+	}
+	objs = append(objs, state)
+	width := canvas.NewRectangle(color.Transparent)
+	width.SetMinSize(fyne.NewSize(300, 1))
+	return container.NewHBox(widget.NewSeparator(), container.NewStack(width, container.NewVBox(objs...)))
+}

@@ -1,0 +1,104 @@
+package app
+
+import (
+	"errors"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// field is one form row: the entry, the rule shown next to it in Japanese, and the platform's error shown at it.
+type field struct {
+	name  string // the wire name (mkpf.FieldError.Field)
+	label string
+	input fyne.CanvasObject
+	rule  *widget.Label
+	err   *widget.Label
+}
+
+func newField(name, label string, input fyne.CanvasObject, rule string) *field {
+	f := &field{name: name, label: label, input: input,
+		rule: &widget.Label{Text: rule, Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, SizeName: "captionText"},
+		err:  &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}}
+	f.err.Hide()
+	if rule == "" {
+		f.rule.Hide()
+	}
+	return f
+}
+
+func (f *field) setError(msg string) {
+	f.err.SetText(msg)
+	if msg == "" {
+		f.err.Hide()
+	} else {
+		f.err.Show()
+	}
+}
+
+// form lays fields out as 「label | input, rule, error」 rows.
+type form struct{ fields []*field }
+
+func (fm *form) add(f *field) *field { fm.fields = append(fm.fields, f); return f }
+
+func (fm *form) object() fyne.CanvasObject {
+	var objs []fyne.CanvasObject
+	for _, f := range fm.fields {
+		objs = append(objs, &widget.Label{Text: f.label, TextStyle: fyne.TextStyle{Bold: true}},
+			container.NewVBox(f.input, f.rule, f.err))
+	}
+	return rows(objs...)
+}
+
+func (fm *form) clearErrors() {
+	for _, f := range fm.fields {
+		f.setError("")
+	}
+}
+
+// showFieldErrors puts the platform's field errors at their fields and reports whether err carried any.
+func (fm *form) showFieldErrors(err error) bool {
+	var apiErr *mkpf.APIError
+	if !errors.As(err, &apiErr) || len(apiErr.Fields) == 0 {
+		return false
+	}
+	shown := false
+	for _, fe := range apiErr.Fields {
+		for _, f := range fm.fields {
+			if f.name == fe.Field {
+				f.setError(fe.Message)
+				shown = true
+			}
+		}
+	}
+	return shown
+}
+
+// errorText is what the field shows (tests read it).
+func (fm *form) errorText(name string) string {
+	for _, f := range fm.fields {
+		if f.name == name && f.err.Visible() {
+			return f.err.Text
+		}
+	}
+	return ""
+}
+
+// noPasteEntry refuses paste: screen 10 asks to type the confirmation e-mail again 「コピー・貼り付けはしないでください」.
+type noPasteEntry struct{ widget.Entry }
+
+func newNoPasteEntry() *noPasteEntry {
+	e := &noPasteEntry{}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *noPasteEntry) TypedShortcut(s fyne.Shortcut) {
+	if _, ok := s.(*fyne.ShortcutPaste); ok {
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}

@@ -1,0 +1,177 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// screen10 is 画面10 「連絡先の登録」 (first start, after screen 9) and, with change set, 「連絡先の変更」 from the menu.
+// The platform validates the fields; its field errors are shown at their fields.
+type screen10 struct {
+	u       *UI
+	change  bool
+	fm      form
+	issuers []mkpf.Issuer
+
+	location, name, person, org, zip1, zip2, address, phone, email *widget.Entry
+	emailConfirm                                                   *noPasteEntry
+	issuer                                                         *widget.Select
+	register                                                       *widget.Button
+}
+
+func newScreen10(u *UI, change bool) *screen10 {
+	s := &screen10{u: u, change: change}
+	required := lang.X("form.required", "（必須）")
+	entry := func() *widget.Entry { return &widget.Entry{} }
+	s.location, s.name, s.person, s.org, s.address, s.phone, s.email = entry(), entry(), entry(), entry(), entry(), entry(), entry()
+	s.zip1 = &widget.Entry{PlaceHolder: "210"}
+	s.zip2 = &widget.Entry{PlaceHolder: "0007"}
+	s.emailConfirm = newNoPasteEntry()
+	s.emailConfirm.OnSubmitted = func(string) { s.onRegister() }
+	s.issuer = &widget.Select{PlaceHolder: lang.X("screen10.issuer.placeholder", "（選択してください）")}
+	s.register = &widget.Button{Text: lang.X("screen10.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
+
+	s.fm.add(newField("location", lang.X("screen10.location", "設置場所")+required, s.location,
+		lang.X("screen10.location.rule", "「マイキープラットフォーム等活用端末一覧（様式Ⅰ）」に記入されているものを入力してください。")))
+	s.fm.add(newField("name", lang.X("screen10.name", "端末名")+required, s.name,
+		lang.X("screen10.name.rule", "様式Ⅰに記入した端末名です（例: 中央図書館 貸出カウンター1）。")))
+	if u.Svc.Platform.Terminal().Kind == mkpf.KindServiceID {
+		s.fm.add(newField("issuer_id", lang.X("screen10.issuer", "ID付与事業者名"), s.issuer,
+			lang.X("screen10.issuer.rule", "プルダウンから選択してください。")))
+	}
+	s.fm.add(newField("person", lang.X("screen10.person", "担当者名")+required, s.person, ""))
+	s.fm.add(newField("organization", lang.X("screen10.org", "所属組織")+required, s.org,
+		lang.X("screen10.org.rule", "所属する組織の情報を入力してください。")))
+	zip := container.NewHBox(container.NewGridWrap(fyne.NewSize(80, s.zip1.MinSize().Height), s.zip1), widget.NewLabel("-"),
+		container.NewGridWrap(fyne.NewSize(100, s.zip2.MinSize().Height), s.zip2))
+	s.fm.add(newField("postal_code", lang.X("screen10.zip", "郵便番号")+required, zip,
+		lang.X("screen10.zip.rule", "半角数字3桁と4桁です（例: 210-0007）。")))
+	s.fm.add(newField("address", lang.X("screen10.address", "住所")+required, s.address, ""))
+	s.fm.add(newField("phone", lang.X("screen10.phone", "電話番号")+required, s.phone,
+		lang.X("screen10.phone.rule", "半角数字とハイフンです（例: 044-200-2111）。")))
+	s.fm.add(newField("email", lang.X("screen10.email", "メールアドレス")+required, s.email, ""))
+	s.fm.add(newField("email_confirm", lang.X("screen10.email2", "メールアドレス（確認用）")+required, s.emailConfirm,
+		lang.X("screen10.email2.rule", "確認のためもう一度入力してください。（コピー・貼り付けはしないでください。）")))
+	return s
+}
+
+func (s *screen10) Title() string {
+	if s.change {
+		return lang.X("screen10.title.change", "連絡先の変更")
+	}
+	return lang.X("screen10.title", "連絡先の登録")
+}
+
+// MenuButton: on first start the contact must be registered before the menu; 連絡先の変更 has the button.
+func (s *screen10) MenuButton() bool { return s.change }
+
+func (s *screen10) Content() fyne.CanvasObject {
+	return container.NewVBox(
+		widget.NewLabel(lang.X("screen10.lead", "連絡先を入力し、「登録」ボタンをクリックしてください。")),
+		s.fm.object(),
+		container.NewHBox(s.register),
+	)
+}
+
+func (s *screen10) Keys() map[fyne.KeyName]func() { return map[fyne.KeyName]func(){fyne.KeyF5: s.onRegister} }
+
+// Shown loads the issuer table (and, for 連絡先の変更, the current contact).
+func (s *screen10) Shown() {
+	var issuers []mkpf.Issuer
+	var cur *mkpf.Contact
+	s.u.Run(lang.X("screen10.loading", "プラットフォームから読み込んでいます…"), 20*time.Second, func(ctx context.Context) error {
+		var err error
+		if issuers, err = s.u.Svc.Platform.Issuers(ctx); err != nil {
+			return err
+		}
+		if s.change {
+			cur, err = s.u.Svc.Platform.Contact(ctx)
+		}
+		return err
+	}, func(err error) {
+		s.u.PlatformResult(err)
+		if err != nil {
+			s.u.ShowError(err)
+			return
+		}
+		s.setIssuers(issuers)
+		if cur != nil {
+			s.fill(cur)
+		}
+		s.u.Win.Canvas().Focus(s.location)
+	})
+}
+
+func (s *screen10) setIssuers(is []mkpf.Issuer) {
+	s.issuers = is
+	opts := make([]string, len(is))
+	for i, x := range is {
+		opts[i] = x.Name
+	}
+	s.issuer.SetOptions(opts)
+	if t := s.u.Svc.Platform.Terminal(); t.IssuerName != "" && s.issuer.Selected == "" {
+		s.issuer.SetSelected(t.IssuerName)
+	}
+}
+
+func (s *screen10) fill(c *mkpf.Contact) {
+	s.location.SetText(c.Location)
+	s.name.SetText(c.Name)
+	s.person.SetText(c.Person)
+	s.org.SetText(c.Organization)
+	if len(c.PostalCode) == 8 && c.PostalCode[3] == '-' {
+		s.zip1.SetText(c.PostalCode[:3])
+		s.zip2.SetText(c.PostalCode[4:])
+	}
+	s.address.SetText(c.Address)
+	s.phone.SetText(c.Phone)
+	s.email.SetText(c.Email)
+	for _, x := range s.issuers {
+		if x.ID == c.IssuerID {
+			s.issuer.SetSelected(x.Name)
+		}
+	}
+}
+
+func (s *screen10) contact() mkpf.Contact {
+	c := mkpf.Contact{Location: s.location.Text, Name: s.name.Text, Person: s.person.Text, Organization: s.org.Text,
+		Address: s.address.Text, Phone: s.phone.Text, Email: s.email.Text, EmailConfirm: s.emailConfirm.Text}
+	if s.zip1.Text != "" || s.zip2.Text != "" {
+		c.PostalCode = s.zip1.Text + "-" + s.zip2.Text
+	}
+	for _, x := range s.issuers {
+		if x.Name == s.issuer.Selected {
+			c.IssuerID = x.ID
+		}
+	}
+	return c
+}
+
+func (s *screen10) onRegister() {
+	s.fm.clearErrors()
+	c := s.contact()
+	s.u.Run(lang.X("screen10.busy", "連絡先を登録しています…"), 20*time.Second, func(ctx context.Context) error {
+		return s.u.Svc.Platform.SetContact(ctx, c)
+	}, func(err error) {
+		s.u.PlatformResult(err)
+		if err != nil {
+			if !s.fm.showFieldErrors(err) {
+				s.u.ShowError(err)
+			}
+			return
+		}
+		s.u.ShowMenu()
+		if s.change {
+			dialog.ShowInformation(lang.X("screen10.changed.title", "連絡先の変更"),
+				lang.X("screen10.changed", "連絡先を変更しました。"), s.u.Win)
+		}
+	})
+}

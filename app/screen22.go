@@ -1,0 +1,59 @@
+package app
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// screen22 is 画面22 「メニュー」 with 端末ID:XXXXXXXX in the header.
+type screen22 struct {
+	u                                        *UI
+	register, lookup, contact, points, setup *widget.Button
+}
+
+func newScreen22(u *UI) *screen22 {
+	s := &screen22{u: u}
+	s.register = &widget.Button{Text: lang.X("screen22.register", "サービスIDの登録") + " (F1)", Icon: theme.ContentAddIcon(), OnTapped: s.onRegister}
+	s.lookup = &widget.Button{Text: lang.X("screen22.lookup", "サービスIDの照会") + " (F2)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onLookup}
+	s.contact = &widget.Button{Text: lang.X("screen22.contact", "連絡先の変更") + " (F3)", Icon: theme.AccountIcon(), OnTapped: s.onContact}
+	s.points = &widget.Button{Text: lang.X("screen22.points", "自治体ポイント管理クラウドへ") + " (F4)", Icon: theme.NavigateNextIcon(), OnTapped: s.onPoints}
+	s.setup = &widget.Button{Text: lang.X("screen22.settings", "端末の設定") + " (F12)", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: s.onSettings}
+	if pointsEntry == nil {
+		s.points.Disable()
+	}
+	return s
+}
+
+func (s *screen22) Title() string     { return lang.X("screen22.title", "メニュー") }
+func (s *screen22) MenuButton() bool { return false }
+
+func (s *screen22) Content() fyne.CanvasObject {
+	big := func(b *widget.Button) fyne.CanvasObject {
+		return container.NewGridWrap(fyne.NewSize(480, 64), b)
+	}
+	return container.NewVBox(
+		big(s.register), big(s.lookup), big(s.contact), big(s.points),
+		widget.NewSeparator(),
+		container.NewHBox(s.setup),
+	)
+}
+
+func (s *screen22) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF1: s.onRegister, fyne.KeyF2: s.onLookup, fyne.KeyF3: s.onContact,
+		fyne.KeyF4: s.onPoints, fyne.KeyF12: s.onSettings}
+}
+
+func (s *screen22) onRegister() { s.u.Show(newScreen23(s.u)) }
+func (s *screen22) onLookup()   { s.u.Show(newScreen25(s.u)) }
+func (s *screen22) onContact()  { s.u.Show(newScreen10(s.u, true)) }
+func (s *screen22) onSettings() { s.u.Show(newSettings(s.u)) }
+
+// onPoints opens screen 2 of the points flow, registered by the points screens with SetPointsEntry.
+func (s *screen22) onPoints() {
+	if pointsEntry != nil {
+		s.u.Show(pointsEntry(s.u))
+	}
+}

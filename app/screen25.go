@@ -1,0 +1,158 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// screen25 is 画面25 「サービスIDの照会」: it explains the four hand-off modes (set per ID issuer), the patron sets the
+// My Number Card and the clerk clicks [照会] → screen 26. With 「連続照会」 on, the app watches the reader and looks up
+// every card put on it without a click, so the clerk never switches windows between patrons.
+type screen25 struct {
+	u          *UI
+	lookup     *widget.Button
+	continuous *widget.Check
+	state      *widget.Label
+}
+
+func newScreen25(u *UI) *screen25 {
+	s := &screen25{u: u}
+	s.lookup = &widget.Button{Text: lang.X("screen25.lookup", "照会") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onLookup}
+	s.continuous = &widget.Check{Text: lang.X("screen25.continuous", "連続照会（カードを置くたびに自動で照会し、番号を引き渡します）"), OnChanged: s.onContinuous}
+	s.state = &widget.Label{Importance: widget.SuccessImportance}
+	return s
+}
+
+func (s *screen25) Title() string { return lang.X("screen25.title", "サービスIDの照会") }
+
+func (s *screen25) Content() fyne.CanvasObject {
+	mode := func(name, text string) fyne.CanvasObject {
+		return container.NewVBox(&widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}},
+			&widget.Label{Text: "　" + text, Wrapping: fyne.TextWrapWord})
+	}
+	if s.u.Continuous() {
+		s.continuous.Checked = true
+		s.state.SetText(lang.X("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダライタに置いてください。"))
+	}
+	return container.NewVBox(
+		widget.NewLabel(lang.X("screen25.step1", "①サービスIDの照会は、次の4通りの方式があります。(ID付与事業者別に方式が設定されています。)\n方式ごとに以下の準備をして下さい。")),
+		mode(lang.X("mode.number", "番号通知方式 (デフォルト)"), lang.X("screen25.number", "連携システムに手入力するために、次画面で表示される利用カード番号 (サービスID)を確認してください。")),
+		mode(lang.X("mode.barcode", "バーコード表示方式"), lang.X("screen25.barcode", "連携システムでバーコードを読取るために、連携システム端末に接続されたバーコードリーダを準備してください。")),
+		mode(lang.X("mode.wedge", "ID自動引渡し方式"), lang.X("screen25.wedge", "IDを自動で連携システムに引き渡すために、連携システムの利用カード番号の入力欄にカーソルをあててください。")),
+		mode(lang.X("mode.label", "ラベル印刷方式"), lang.X("screen25.label", "利用カード番号をラベル印刷するために、バーコードが印刷できるプリンタを準備してください。")),
+		widget.NewSeparator(),
+		&widget.Label{Text: lang.X("screen25.step2", "②マイナンバーカードをICカードリーダライタにセットし、「照会」ボタンをクリックして下さい。"), TextStyle: fyne.TextStyle{Bold: true}},
+		container.NewHBox(s.lookup),
+		s.continuous,
+		s.state,
+	)
+}
+
+func (s *screen25) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onLookup, fyne.KeyReturn: s.onLookup}
+}
+
+// keepsContinuous: the continuous lookup goes on while screens 25 and 26 alternate.
+func (s *screen25) keepsContinuous() {}
+
+func (s *screen25) onLookup() { lookupCard(s.u, "", false) }
+
+func (s *screen25) onContinuous(on bool) {
+	if on {
+		s.u.startContinuous()
+		s.state.SetText(lang.X("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダライタに置いてください。"))
+	} else {
+		s.u.stopContinuous()
+		s.state.SetText("")
+	}
+}
+
+// lookupCard reads the card's user-authentication certificate, asks the platform and shows screen 26. auto is set
+// when the card was tapped in continuous lookup (no click: the app must not take the focus).
+func lookupCard(u *UI, reader string, auto bool) {
+	if reader == "" {
+		reader = u.Svc.Settings.Load().Reader
+	}
+	var res *mkpf.LookupResult
+	var platErr, fromPlatform = error(nil), false
+	u.Run(lang.X("screen25.busy", "照会しています…"), 20*time.Second, func(ctx context.Context) error {
+		der, err := u.Svc.Cards.ReadAuthCert(ctx, reader)
+		if err != nil {
+			return err
+		}
+		fromPlatform = true
+		res, platErr = u.Svc.Platform.Lookup(ctx, der)
+		return platErr
+	}, func(err error) {
+		if fromPlatform {
+			u.PlatformResult(platErr)
+		}
+		if err != nil {
+			if u.Continuous() {
+				if _, on25 := u.cur.(*screen25); !on25 {
+					u.Show(newScreen25(u))
+				}
+			}
+			u.ShowError(err)
+			return
+		}
+		u.Show(newScreen26(u, res, auto))
+	})
+}
+
+// startContinuous watches the reader; each card put on it is looked up and handed off.
+func (u *UI) startContinuous() {
+	if u.contCancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(u.ctx)
+	u.contCancel = cancel
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		events, err := u.Svc.Cards.Watch(ctx)
+		if err != nil {
+			fyne.Do(func() { u.stopContinuous(); u.ShowError(err) })
+			return
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				if !ev.Present {
+					continue
+				}
+				reader := ev.Reader
+				if want := u.Svc.Settings.Load().Reader; want != "" && want != reader {
+					continue
+				}
+				fyne.Do(func() {
+					if ctx.Err() == nil {
+						lookupCard(u, reader, true)
+					}
+				})
+			}
+		}
+	}()
+}
+
+func (u *UI) stopContinuous() {
+	if u.contCancel != nil {
+		u.contCancel()
+		u.contCancel = nil
+	}
+}
+
+// Continuous reports whether continuous lookup is on.
+func (u *UI) Continuous() bool { return u.contCancel != nil }

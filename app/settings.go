@@ -1,0 +1,140 @@
+package app
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+)
+
+// settingsScreen is 「端末の設定」 for the terminal administrator: reader, printer, label size, the keyboard wedge's
+// suffix and per-key delay, and the language (applied at the next start).
+type settingsScreen struct {
+	u         *UI
+	fm        form
+	reader    *widget.Select
+	printer   *widget.SelectEntry
+	labelSize *widget.Select
+	suffix    *widget.RadioGroup
+	delay     *widget.Entry
+	language  *widget.Select
+	save      *widget.Button
+}
+
+var (
+	readerAuto   = "（自動: カードが置かれたリーダー）"
+	suffixLabels = map[Suffix]string{SuffixEnter: "Enter", SuffixTab: "Tab", SuffixNone: "なし"}
+	languages    = map[string]string{"ja": "日本語", "en": "English"}
+)
+
+func newSettings(u *UI) *settingsScreen {
+	s := &settingsScreen{u: u}
+	cur := u.Svc.Settings.Load()
+	s.reader = &widget.Select{Options: []string{readerAuto}}
+	s.printer = widget.NewSelectEntry(nil)
+	s.labelSize = &widget.Select{Options: u.Svc.Handoff.LabelSizes()}
+	s.suffix = &widget.RadioGroup{Options: []string{"Enter", "Tab", "なし"}, Horizontal: true}
+	s.delay = &widget.Entry{}
+	s.language = &widget.Select{Options: []string{"日本語", "English"}}
+	s.save = &widget.Button{Text: lang.X("settings.save", "保存") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onSave}
+
+	if cur.Reader == "" {
+		s.reader.SetSelected(readerAuto)
+	} else {
+		s.reader.Options = append(s.reader.Options, cur.Reader)
+		s.reader.SetSelected(cur.Reader)
+	}
+	s.printer.SetText(cur.Printer)
+	s.labelSize.SetSelected(cur.LabelSize)
+	if cur.WedgeSuffix == "" {
+		cur.WedgeSuffix = SuffixEnter
+	}
+	s.suffix.SetSelected(suffixLabels[cur.WedgeSuffix])
+	s.delay.SetText(strconv.Itoa(int(cur.KeyDelay / time.Millisecond)))
+	if l, ok := languages[cur.Language]; ok {
+		s.language.SetSelected(l)
+	} else {
+		s.language.SetSelected("日本語")
+	}
+
+	s.fm.add(newField("reader", lang.X("settings.reader", "カードリーダー"), s.reader,
+		lang.X("settings.reader.rule", "マイナンバーカードを読むICカードリーダライタです。1台だけなら「自動」のままで構いません。")))
+	s.fm.add(newField("printer", lang.X("settings.printer", "ラベルプリンタ"), s.printer,
+		lang.X("settings.printer.rule", "ラベル印刷方式で使うプリンタです（例: cups:PDF、ql:cups:QL800、escpos:tcp://192.168.0.50:9100、pdf:/tmp/label.pdf）。")))
+	s.fm.add(newField("label_size", lang.X("settings.labelsize", "ラベルの大きさ"), s.labelSize,
+		lang.X("settings.labelsize.rule", "幅x高さ（mm）です。プリンタに入っているラベルに合わせてください。")))
+	s.fm.add(newField("wedge_suffix", lang.X("settings.suffix", "自動引渡しの最後に送るキー"), s.suffix,
+		lang.X("settings.suffix.rule", "ID自動引渡し方式で、番号のあとに送るキーです。図書館システムが番号入力後にEnterで検索するならEnterにします。")))
+	s.fm.add(newField("key_delay", lang.X("settings.delay", "1文字ごとの待ち時間（ミリ秒）"), s.delay,
+		lang.X("settings.delay.rule", "0～200の半角数字です。連携システムで文字が抜けるときは大きくしてください。")))
+	s.fm.add(newField("language", lang.X("settings.language", "表示言語"), s.language,
+		lang.X("settings.language.rule", "次回の起動から反映されます。")))
+	return s
+}
+
+func (s *settingsScreen) Title() string { return lang.X("settings.title", "端末の設定") }
+
+func (s *settingsScreen) Content() fyne.CanvasObject {
+	return container.NewVBox(s.fm.object(), container.NewHBox(s.save))
+}
+
+func (s *settingsScreen) Keys() map[fyne.KeyName]func() { return map[fyne.KeyName]func(){fyne.KeyF5: s.onSave} }
+
+// Shown lists the readers and printers the OS knows.
+func (s *settingsScreen) Shown() {
+	var readers, printers []string
+	s.u.Run(lang.X("settings.loading", "リーダーとプリンタを確認しています…"), 10*time.Second, func(ctx context.Context) error {
+		readers, _ = s.u.Svc.Cards.Readers(ctx)
+		printers, _ = s.u.Svc.Handoff.Printers(ctx)
+		return nil
+	}, func(error) {
+		opts := []string{readerAuto}
+		seen := map[string]bool{readerAuto: true}
+		for _, r := range append(readers, s.reader.Selected) {
+			if !seen[r] && r != "" {
+				seen[r] = true
+				opts = append(opts, r)
+			}
+		}
+		s.reader.SetOptions(opts)
+		s.printer.SetOptions(printers)
+	})
+}
+
+func (s *settingsScreen) onSave() {
+	s.fm.clearErrors()
+	ms, err := strconv.Atoi(s.delay.Text)
+	if err != nil || ms < 0 || ms > 200 {
+		s.fm.fields[4].setError(lang.X("settings.delay.invalid", "0～200の半角数字で入力してください。"))
+		return
+	}
+	set := s.u.Svc.Settings.Load()
+	set.Reader = s.reader.Selected
+	if set.Reader == readerAuto {
+		set.Reader = ""
+	}
+	set.Printer = s.printer.Text
+	set.LabelSize = s.labelSize.Selected
+	for k, v := range suffixLabels {
+		if v == s.suffix.Selected {
+			set.WedgeSuffix = k
+		}
+	}
+	set.KeyDelay = time.Duration(ms) * time.Millisecond
+	for k, v := range languages {
+		if v == s.language.Selected {
+			set.Language = k
+		}
+	}
+	if err := s.u.Svc.Settings.Save(set); err != nil {
+		s.u.ShowError(err)
+		return
+	}
+	s.u.ShowMenu()
+	dialog.ShowInformation(s.Title(), lang.X("settings.saved", "設定を保存しました。"), s.u.Win)
+}

@@ -1,0 +1,341 @@
+// Package app owns the Fyne user interface of the counter terminal: the navigation between screens (the documents'
+// screen numbers 9-10 and 22-26, plus the settings and the demo panel), the theme with the embedded Japanese font,
+// the status line, the progress indicator and the one error helper. Screens are small structs with named callbacks
+// over the narrow service interfaces of services.go; they hold no business logic.
+//
+// Other screens (points: 2, 28-39, 87) plug into the same navigation: build a Screen, call ui.Show(screen), report
+// failures with ui.ShowError(err), run waits with ui.Run, and register the menu's 「自治体ポイント管理クラウドへ」 entry
+// with SetPointsEntry.
+package app
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// AppName is the program's name as the documents write it (screen 8).
+const AppName = "マイキープラットフォーム等活用ソフト"
+
+// Screen is one screen of the app. Title is shown in the header; Content is built once per Show.
+type Screen interface {
+	Title() string
+	Content() fyne.CanvasObject
+}
+
+// Optional hooks a Screen may implement.
+type (
+	// shownHook is called after the screen is on the window (start watching a reader, focus a field).
+	shownHook interface{ Shown() }
+	// hiddenHook is called when another screen replaces it (stop watching).
+	hiddenHook interface{ Hidden() }
+	// keyHook gives the screen's keyboard shortcuts: function keys and Escape, used when no text field has the focus
+	// (text fields submit with Enter themselves).
+	keyHook interface{ Keys() map[fyne.KeyName]func() }
+	// keepsContinuousHook screens (25, 26) keep the continuous lookup running; any other screen stops it.
+	keepsContinuousHook interface{ keepsContinuous() }
+	// menuHook says whether the header shows [メニューへ] (not on screens 9 and 10 before the terminal is set up,
+	// nor on the menu itself). Screens without it show the button.
+	menuHook interface{ MenuButton() bool }
+)
+
+var pointsEntry func(*UI) Screen
+
+// SetPointsEntry registers the first screen of the points flow (screen 2), opened by the menu's
+// 「自治体ポイント管理クラウドへ」. Call it from an init function in the points screens' file.
+func SetPointsEntry(f func(*UI) Screen) { pointsEntry = f }
+
+// UI is the window's navigation and the helpers every screen uses.
+type UI struct {
+	Win fyne.Window
+	Svc *Services
+
+	title    *widget.Label
+	terminal *widget.Label
+	menuBtn  *widget.Button
+	body     *fyne.Container
+	progress *widget.ProgressBarInfinite
+	busyText *widget.Label
+	status   *widget.Label
+	root     fyne.CanvasObject
+	side     fyne.CanvasObject
+
+	cur     Screen
+	busy    bool
+	wg      sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+	lastError  string
+	contCancel context.CancelFunc // continuous lookup (screens 25/26)
+	errDialog dialog.Dialog
+	// the signing-PIN dialog of screen 23 (tests fill it)
+	pinDialog *dialog.FormDialog
+	pinEntry  *widget.Entry
+	pinLead   string
+	platErr error // last platform call's error, for the status line
+
+	// Foreground reports whether this app's window has the keyboard focus (the keyboard wedge must not type into it).
+	foreground bool
+	fgChanged  chan struct{}
+	mu         sync.Mutex
+}
+
+// New builds the UI in w. side, if not nil, sits at the right of every screen (the demo's virtual-card panel).
+func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
+	if svc.Message == nil {
+		svc.Message = func(err error) string { return err.Error() }
+	}
+	if inner := svc.Message; true {
+		svc.Message = func(err error) string {
+			if m, ok := clerkMessage(err); ok {
+				return m
+			}
+			return inner(err)
+		}
+	}
+	u := &UI{Win: w, Svc: svc, side: side, foreground: true, fgChanged: make(chan struct{})}
+	u.ctx, u.cancel = context.WithCancel(context.Background())
+	u.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
+	u.terminal = &widget.Label{Alignment: fyne.TextAlignTrailing}
+	u.menuBtn = &widget.Button{Text: lang.X("nav.menu", "メニューへ") + " (Esc)", Icon: theme.HomeIcon(), OnTapped: u.ShowMenu}
+	u.body = container.NewStack()
+	u.progress = widget.NewProgressBarInfinite()
+	u.progress.Stop()
+	u.progress.Hide()
+	u.busyText = &widget.Label{}
+	u.status = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	appName := &widget.Label{Text: AppName, Importance: widget.LowImportance}
+	header := container.NewVBox(
+		container.NewBorder(nil, nil, u.menuBtn, u.terminal, appName),
+		u.title,
+		widget.NewSeparator(),
+	)
+	footer := container.NewVBox(
+		widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, container.NewHBox(u.busyText, container.NewGridWrap(fyne.NewSize(160, 20), u.progress)), u.status),
+	)
+	main := container.NewBorder(header, footer, nil, nil, container.NewVScroll(container.NewPadded(u.body)))
+	if side != nil {
+		u.root = container.NewBorder(nil, nil, nil, side, main)
+	} else {
+		u.root = main
+	}
+	w.SetContent(u.root)
+	w.Canvas().SetOnTypedKey(u.onKey)
+	return u
+}
+
+// Close stops the UI's background work (reader status polling, continuous lookup).
+func (u *UI) Close() { u.stopContinuous(); u.cancel() }
+
+// Context ends when the UI closes.
+func (u *UI) Context() context.Context { return u.ctx }
+
+// Start shows the first screen (9 before enrollment, 10 before the contact is registered, else 22) and starts the
+// status line's reader polling.
+func (u *UI) Start() {
+	u.showFirst()
+	go u.pollStatus()
+}
+
+func (u *UI) showFirst() {
+	switch {
+	case !u.Svc.Platform.Enrolled():
+		u.Show(newScreen09(u))
+	case !u.Svc.Platform.Terminal().ContactDone:
+		u.Show(newScreen10(u, false))
+	default:
+		u.ShowMenu()
+	}
+}
+
+// ShowMenu shows screen 22.
+func (u *UI) ShowMenu() { u.Show(newScreen22(u)) }
+
+// Show replaces the current screen.
+func (u *UI) Show(s Screen) {
+	if h, ok := u.cur.(hiddenHook); ok {
+		h.Hidden()
+	}
+	if u.errDialog != nil {
+		u.errDialog.Hide() // a new screen (e.g. the next patron's card in continuous lookup) replaces an old error
+		u.errDialog = nil
+	}
+	if _, ok := s.(keepsContinuousHook); !ok {
+		u.stopContinuous()
+	}
+	u.cur = s
+	u.title.SetText(s.Title())
+	if id := u.Svc.Platform.Terminal().TerminalID; id != "" {
+		u.terminal.SetText(lang.X("header.terminal", "端末ID") + ":" + id)
+	} else {
+		u.terminal.SetText("")
+	}
+	if m, ok := s.(menuHook); ok && !m.MenuButton() {
+		u.menuBtn.Hide()
+	} else {
+		u.menuBtn.Show()
+	}
+	u.body.Objects = []fyne.CanvasObject{s.Content()}
+	u.body.Refresh()
+	u.refreshStatus()
+	if h, ok := s.(shownHook); ok {
+		h.Shown()
+	}
+}
+
+// Current is the screen on the window.
+func (u *UI) Current() Screen { return u.cur }
+
+func (u *UI) onKey(ev *fyne.KeyEvent) {
+	if k, ok := u.cur.(keyHook); ok {
+		if f := k.Keys()[ev.Name]; f != nil {
+			f()
+			return
+		}
+	}
+	if ev.Name == fyne.KeyEscape && u.menuBtn.Visible() {
+		u.ShowMenu()
+	}
+}
+
+// ShowError shows the Japanese message for err (what happened and what to do next) in a dialog. It is the one place
+// errors reach the clerk.
+func (u *UI) ShowError(err error) {
+	if err == nil {
+		return
+	}
+	msg := u.Svc.Message(err)
+	d := dialog.NewCustom(lang.X("error.title", "エラー"), lang.X("error.close", "閉じる"),
+		&widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, u.Win)
+	d.Resize(fyne.NewSize(560, 240))
+	d.Show()
+	u.errDialog = d
+	u.lastError = msg
+}
+
+// LastError is the last message ShowError showed (tests read it).
+func (u *UI) LastError() string { return u.lastError }
+
+// Run does work off the UI goroutine with a progress indicator and busyText in the status line, then calls done on
+// the UI goroutine with work's error. A second Run while one is under way is ignored (double clicks). Every wait in
+// the app goes through here.
+func (u *UI) Run(busyText string, timeout time.Duration, work func(ctx context.Context) error, done func(err error)) bool {
+	if u.busy {
+		return false
+	}
+	u.setBusy(true, busyText)
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		err := work(ctx)
+		cancel()
+		fyne.Do(func() {
+			u.setBusy(false, "")
+			done(err)
+		})
+	}()
+	return true
+}
+
+// Busy reports whether a Run is under way.
+func (u *UI) Busy() bool { return u.busy }
+
+// Wait waits until the work started by Run and the background lookups have finished (tests).
+func (u *UI) Wait() { u.wg.Wait() }
+
+func (u *UI) setBusy(b bool, text string) {
+	u.busy = b
+	u.busyText.SetText(text)
+	if b {
+		u.progress.Show()
+		u.progress.Start()
+	} else {
+		u.progress.Stop()
+		u.progress.Hide()
+	}
+}
+
+// PlatformResult records whether a platform call reached the platform, for the status line.
+func (u *UI) PlatformResult(err error) {
+	var apiErr *mkpf.APIError
+	if err != nil && !errors.As(err, &apiErr) {
+		u.platErr = err
+	} else {
+		u.platErr = nil
+	}
+	u.refreshStatus()
+}
+
+func (u *UI) refreshStatus() {
+	reader := lang.X("status.reader.unknown", "確認中")
+	if u.Svc.ReaderState != nil {
+		reader = u.Svc.ReaderState()
+	}
+	plat := lang.X("status.platform.ok", "接続できます")
+	switch {
+	case u.platErr != nil:
+		plat = lang.X("status.platform.down", "接続できません")
+	case !u.Svc.Platform.Enrolled():
+		plat = lang.X("status.platform.unenrolled", "端末が未登録です")
+	}
+	u.status.SetText(lang.X("status.reader", "カードリーダー") + ": " + reader + "　／　" +
+		lang.X("status.platform", "プラットフォーム") + ": " + plat)
+}
+
+func (u *UI) pollStatus() {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-u.ctx.Done():
+			return
+		case <-t.C:
+			fyne.Do(u.refreshStatus)
+		}
+	}
+}
+
+// SetForeground records whether the app's window has the keyboard focus; main.go wires it to the app's lifecycle.
+func (u *UI) SetForeground(fg bool) {
+	u.mu.Lock()
+	u.foreground = fg
+	close(u.fgChanged)
+	u.fgChanged = make(chan struct{})
+	u.mu.Unlock()
+}
+
+// waitBackground waits until the app's window no longer has the keyboard focus (the clerk clicked into the library
+// system), or ctx ends.
+func (u *UI) waitBackground(ctx context.Context) error {
+	for {
+		u.mu.Lock()
+		fg, ch := u.foreground, u.fgChanged
+		u.mu.Unlock()
+		if !fg {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
+}
+
+// rows lays out label/field/rule rows of a form (screens 9, 10, 23, settings).
+func rows(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewFormLayout(), objs...)
+}
