@@ -178,6 +178,22 @@ type MergeResult struct {
 	At           Time   `json:"at"`
 }
 
+// GrantRequest gives points (a point-grant terminal (エ) of the program's municipality). MyKeyID is used when the
+// participant has no card with them (roster check, screen 79).
+type GrantRequest struct {
+	PatronRef
+	MyKeyID   string `json:"mykey_id,omitempty"`
+	ProgramID string `json:"program_id"`
+	Points    int64  `json:"points"`
+}
+
+// GrantResult is the answer to a grant.
+type GrantResult struct {
+	TxnID        string `json:"txn_id"`
+	Points       int64  `json:"points"`
+	BalanceAfter int64  `json:"balance_after"`
+}
+
 // AggregateRow is one line of the detail (明細) of screen 87.
 type AggregateRow struct {
 	At          Time   `json:"at"`
@@ -208,6 +224,5 @@ const (
 	CodeVoucherForged      = "voucher_forged"
 	CodeVoucherExpired     = "voucher_expired"
 	CodeVoucherCleared     = "voucher_already_cleared"
-	CodeIdempotencyReused  = "idempotency_key_reused" // same key, different request
 	CodeNoMergeSetup       = "no_merge_setup"
 )
