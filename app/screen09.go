@@ -40,7 +40,9 @@ func newScreen09(u *UI) *screen09 {
 	return s
 }
 
-func (s *screen09) Title() string { return lang.X("screen09.title", "端末IDと端末パスワードの登録") }
+func (s *screen09) Title() string {
+	return lang.X("screen09.title", "端末IDと端末パスワードの登録")
+}
 func (s *screen09) MenuButton() bool { return false }
 
 func (s *screen09) Content() fyne.CanvasObject {

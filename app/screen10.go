@@ -81,7 +81,9 @@ func (s *screen10) Content() fyne.CanvasObject {
 	)
 }
 
-func (s *screen10) Keys() map[fyne.KeyName]func() { return map[fyne.KeyName]func(){fyne.KeyF5: s.onRegister} }
+func (s *screen10) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onRegister}
+}
 
 // Shown loads the issuer table (and, for 連絡先の変更, the current contact).
 func (s *screen10) Shown() {

@@ -27,7 +27,7 @@ func newScreen22(u *UI) *screen22 {
 	return s
 }
 
-func (s *screen22) Title() string     { return lang.X("screen22.title", "メニュー") }
+func (s *screen22) Title() string    { return lang.X("screen22.title", "メニュー") }
 func (s *screen22) MenuButton() bool { return false }
 
 func (s *screen22) Content() fyne.CanvasObject {

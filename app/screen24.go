@@ -45,7 +45,9 @@ func (s *screen24) Content() fyne.CanvasObject {
 	)
 }
 
-func (s *screen24) Keys() map[fyne.KeyName]func() { return map[fyne.KeyName]func(){fyne.KeyF1: s.onBack} }
+func (s *screen24) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF1: s.onBack}
+}
 
 func (s *screen24) onBack() { s.u.Show(newScreen23(s.u).withNumber(s.res.CardNumber, s.notice)) }
 

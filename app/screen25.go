@@ -114,9 +114,7 @@ func (u *UI) startContinuous() {
 	}
 	ctx, cancel := context.WithCancel(u.ctx)
 	u.contCancel = cancel
-	u.wg.Add(1)
 	go func() {
-		defer u.wg.Done()
 		events, err := u.Svc.Cards.Watch(ctx)
 		if err != nil {
 			fyne.Do(func() { u.stopContinuous(); u.ShowError(err) })

@@ -28,8 +28,8 @@ type screen26 struct {
 	auto bool // the card was tapped in continuous lookup
 
 	again, menu, copyBtn, printBtn, retype *widget.Button
-	state                                 *widget.Label // what the hand-off did (wedge typed, label printed)
-	barcodeText                           string
+	state                                  *widget.Label // what the hand-off did (wedge typed, label printed)
+	barcodeText                            string
 }
 
 func newScreen26(u *UI, res *mkpf.LookupResult, auto bool) *screen26 {
@@ -43,7 +43,9 @@ func newScreen26(u *UI, res *mkpf.LookupResult, auto bool) *screen26 {
 	return s
 }
 
-func (s *screen26) Title() string    { return lang.X("screen26.title", "サービスIDの照会結果表示") }
+func (s *screen26) Title() string {
+	return lang.X("screen26.title", "サービスIDの照会結果表示")
+}
 func (s *screen26) keepsContinuous() {}
 
 func (s *screen26) mode() mkpf.HandoffMode {
@@ -124,16 +126,10 @@ func (s *screen26) Shown() {
 	}
 }
 
-func (s *screen26) onAgain() {
-	if s.u.Continuous() {
-		s.u.Show(newScreen25(s.u))
-		return
-	}
-	s.u.Show(newScreen25(s.u))
-}
+func (s *screen26) onAgain() { s.u.Show(newScreen25(s.u)) }
 
 func (s *screen26) onCopy() {
-	s.u.Win.Clipboard().SetContent(s.res.CardNumber)
+	fyne.CurrentApp().Clipboard().SetContent(s.res.CardNumber)
 	s.copyBtn.SetText(lang.X("screen26.copied", "コピーしました") + " (F3)")
 }
 

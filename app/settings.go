@@ -83,7 +83,9 @@ func (s *settingsScreen) Content() fyne.CanvasObject {
 	return container.NewVBox(s.fm.object(), container.NewHBox(s.save))
 }
 
-func (s *settingsScreen) Keys() map[fyne.KeyName]func() { return map[fyne.KeyName]func(){fyne.KeyF5: s.onSave} }
+func (s *settingsScreen) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onSave}
+}
 
 // Shown lists the readers and printers the OS knows.
 func (s *settingsScreen) Shown() {

@@ -42,7 +42,9 @@ type (
 	hiddenHook interface{ Hidden() }
 	// keyHook gives the screen's keyboard shortcuts: function keys and Escape, used when no text field has the focus
 	// (text fields submit with Enter themselves).
-	keyHook interface{ Keys() map[fyne.KeyName]func() }
+	keyHook interface {
+		Keys() map[fyne.KeyName]func()
+	}
 	// keepsContinuousHook screens (25, 26) keep the continuous lookup running; any other screen stops it.
 	keepsContinuousHook interface{ keepsContinuous() }
 	// menuHook says whether the header shows [メニューへ] (not on screens 9 and 10 before the terminal is set up,
@@ -71,19 +73,19 @@ type UI struct {
 	root     fyne.CanvasObject
 	side     fyne.CanvasObject
 
-	cur     Screen
-	busy    bool
-	wg      sync.WaitGroup
-	ctx     context.Context
-	cancel  context.CancelFunc
+	cur        Screen
+	busy       bool
+	wg         sync.WaitGroup
+	ctx        context.Context
+	cancel     context.CancelFunc
 	lastError  string
 	contCancel context.CancelFunc // continuous lookup (screens 25/26)
-	errDialog dialog.Dialog
+	errDialog  dialog.Dialog
 	// the signing-PIN dialog of screen 23 (tests fill it)
 	pinDialog *dialog.FormDialog
 	pinEntry  *widget.Entry
 	pinLead   string
-	platErr error // last platform call's error, for the status line
+	platErr   error // last platform call's error, for the status line
 
 	// Foreground reports whether this app's window has the keyboard focus (the keyboard wedge must not type into it).
 	foreground bool
