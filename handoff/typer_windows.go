@@ -1,0 +1,88 @@
+//go:build windows
+
+package handoff
+
+import (
+	"context"
+	"time"
+	"unicode/utf16"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+var procSendInput = windows.NewLazySystemDLL("user32.dll").NewProc("SendInput")
+
+const (
+	inputKeyboard    = 1
+	keyeventfKeyUp   = 0x0002
+	keyeventfUnicode = 0x0004
+	vkReturn         = 0x0D
+	vkTab            = 0x09
+)
+
+type keybdInput struct {
+	vk        uint16
+	scan      uint16
+	flags     uint32
+	time      uint32
+	extraInfo uintptr
+}
+
+// input is user32's INPUT with the keyboard member: 40 bytes on 64-bit Windows, 28 on 32-bit.
+type input struct {
+	typ uint32
+	ki  keybdInput
+	_   [8]byte
+}
+
+// winTyper types with SendInput and KEYEVENTF_UNICODE, so the keyboard layout (JIS or US) and the IME do not change
+// what arrives; Enter and Tab go as virtual keys.
+type winTyper struct{}
+
+func newTyper() (Typer, error) { return winTyper{}, nil }
+
+func (winTyper) Close() error { return nil }
+
+func (winTyper) Type(ctx context.Context, text string, suffix Suffix, delay time.Duration) error {
+	send := func(in []input) error {
+		n, _, err := procSendInput.Call(uintptr(len(in)), uintptr(unsafe.Pointer(&in[0])), unsafe.Sizeof(in[0]))
+		if int(n) != len(in) {
+			return errf(err, "キー入力が他のアプリに止められました。図書館システムの入力欄をクリックしてからやり直してください")
+		}
+		return nil
+	}
+	units := utf16.Encode([]rune(text))
+	for i, u := range units {
+		if err := ctx.Err(); err != nil {
+			return errf(err, "キー入力を中断しました")
+		}
+		in := []input{
+			{typ: inputKeyboard, ki: keybdInput{scan: u, flags: keyeventfUnicode}},
+			{typ: inputKeyboard, ki: keybdInput{scan: u, flags: keyeventfUnicode | keyeventfKeyUp}},
+		}
+		if err := send(in); err != nil {
+			return err
+		}
+		if delay > 0 && i < len(units)-1 {
+			time.Sleep(delay)
+		}
+	}
+	var vk uint16
+	switch suffix {
+	case SuffixEnter, "":
+		vk = vkReturn
+	case SuffixTab:
+		vk = vkTab
+	}
+	if vk != 0 {
+		if delay > 0 {
+			time.Sleep(delay)
+		}
+		return send([]input{
+			{typ: inputKeyboard, ki: keybdInput{vk: vk}},
+			{typ: inputKeyboard, ki: keybdInput{vk: vk, flags: keyeventfKeyUp}},
+		})
+	}
+	return nil
+}

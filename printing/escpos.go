@@ -1,0 +1,114 @@
+package printing
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// ESC/POS constants.
+const (
+	escposDPI     = 203 // 8 dots per mm, the resolution of practically every thermal receipt printer
+	escposMaxDots = 576 // 80 mm paper (72 mm printable); 58 mm paper is 384
+)
+
+// escposPrinter sends a Document's Image as ESC/POS raster (GS v 0) followed by a feed and a cut, raw, to a TCP port
+// ("escpos:tcp://host:9100") or a device file ("escpos:/dev/usb/lp0"). "?dots=384" sets the printable width.
+type escposPrinter struct {
+	spec    string
+	network string // "tcp" or "" for a file
+	addr    string
+	dots    int
+}
+
+func newESCPOS(spec, target string) (Printer, error) {
+	p := &escposPrinter{spec: spec, dots: escposMaxDots}
+	if i := strings.IndexByte(target, '?'); i >= 0 {
+		q, err := url.ParseQuery(target[i+1:])
+		if err == nil && q.Get("dots") != "" {
+			if d, err := strconv.Atoi(q.Get("dots")); err == nil && d >= 8 {
+				p.dots = d / 8 * 8
+			}
+		}
+		target = target[:i]
+	}
+	switch {
+	case strings.HasPrefix(target, "tcp://"):
+		p.network, p.addr = "tcp", strings.TrimPrefix(target, "tcp://")
+		if _, _, err := net.SplitHostPort(p.addr); err != nil {
+			p.addr += ":9100"
+		}
+	case strings.HasPrefix(target, "/") || strings.HasPrefix(target, `\\`) || len(target) > 2 && target[1] == ':':
+		p.addr = target
+	default:
+		return nil, errf(fmt.Errorf("%w: %q", ErrUnknownSpec, spec),
+			"レシートプリンタの指定「%s」が正しくありません (例: escpos:tcp://192.168.0.50:9100)", spec)
+	}
+	return p, nil
+}
+
+func (p *escposPrinter) Name() string { return p.spec }
+
+// DPI is the printer's resolution, used to render Documents at their real size.
+func (p *escposPrinter) DPI() int { return escposDPI }
+
+func (p *escposPrinter) Print(ctx context.Context, doc Document) (string, error) {
+	if doc.Image == nil {
+		return "", errf(ErrNoContent, "レシートプリンタには画像で送る必要がありますが、印刷する画像がありません")
+	}
+	var e ESCPOS
+	e.Init()
+	e.Raster(fitWidth(doc.Image, p.dots))
+	e.Feed(3)
+	e.Cut()
+	return "", p.send(ctx, e.Bytes())
+}
+
+func (p *escposPrinter) send(ctx context.Context, b []byte) error {
+	if p.network == "" {
+		f, err := os.OpenFile(p.addr, os.O_WRONLY, 0)
+		if err != nil {
+			return errf(err, "レシートプリンタ「%s」を開けません。接続と電源を確認してください", p.addr)
+		}
+		defer f.Close()
+		if _, err := f.Write(b); err != nil {
+			return errf(err, "レシートプリンタ「%s」に送れませんでした", p.addr)
+		}
+		return nil
+	}
+	var d net.Dialer
+	c, err := d.DialContext(ctx, p.network, p.addr)
+	if err != nil {
+		return errf(err, "レシートプリンタ「%s」に接続できません。電源とネットワークを確認してください", p.addr)
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetWriteDeadline(dl)
+	}
+	if _, err := c.Write(b); err != nil {
+		return errf(err, "レシートプリンタ「%s」に送れませんでした", p.addr)
+	}
+	return nil
+}
+
+// fitWidth scales img down (nearest neighbour) to at most dots pixels wide; narrower images are left as they are.
+func fitWidth(img image.Image, dots int) image.Image {
+	b := img.Bounds()
+	if b.Dx() <= dots {
+		return img
+	}
+	h := b.Dy() * dots / b.Dx()
+	out := image.NewGray(image.Rect(0, 0, dots, h))
+	g := toGray(img)
+	for y := 0; y < h; y++ {
+		for x := 0; x < dots; x++ {
+			out.Pix[y*out.Stride+x] = g.Pix[(y*b.Dy()/h)*g.Stride+x*b.Dx()/dots]
+		}
+	}
+	return out
+}

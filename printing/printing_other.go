@@ -1,0 +1,11 @@
+//go:build !windows
+
+package printing
+
+import "context"
+
+func openWindows(spec, _ string) (Printer, error) {
+	return nil, errf(ErrUnsupported, "Windows のプリンタ「%s」はこのパソコンでは使えません", spec)
+}
+
+func listPrinters(ctx context.Context) ([]string, error) { return listCUPS(ctx) }
