@@ -351,5 +351,5 @@ type memSettings struct {
 	s  Settings
 }
 
-func (m *memSettings) Load() Settings      { m.mu.Lock(); defer m.mu.Unlock(); return m.s }
+func (m *memSettings) Load() Settings        { m.mu.Lock(); defer m.mu.Unlock(); return m.s }
 func (m *memSettings) Save(s Settings) error { m.mu.Lock(); defer m.mu.Unlock(); m.s = s; return nil }

@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -21,7 +22,7 @@ type field struct {
 
 func newField(name, label string, input fyne.CanvasObject, rule string) *field {
 	f := &field{name: name, label: label, input: input,
-		rule: &widget.Label{Text: rule, Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, SizeName: "captionText"},
+		rule: &widget.Label{Text: rule, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText},
 		err:  &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}}
 	f.err.Hide()
 	if rule == "" {
@@ -31,11 +32,19 @@ func newField(name, label string, input fyne.CanvasObject, rule string) *field {
 }
 
 func (f *field) setError(msg string) {
+	if msg == f.err.Text && (msg != "") == f.err.Visible() {
+		return
+	}
 	f.err.SetText(msg)
 	if msg == "" {
 		f.err.Hide()
 	} else {
 		f.err.Show()
+	}
+	// Showing or hiding a row's error changes the row's height: lay the whole window out again (Fyne containers do
+	// not re-run their layout when a child's visibility changes).
+	if c := fyne.CurrentApp().Driver().CanvasForObject(f.err); c != nil && c.Content() != nil {
+		c.Content().Refresh()
 	}
 }
 

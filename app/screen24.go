@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -55,7 +56,7 @@ func (s *screen24) onBack() { s.u.Show(newScreen23(s.u).withNumber(s.res.CardNum
 // the platform sent one.
 func resultRows(issuer, mykeyID, number string) fyne.CanvasObject {
 	val := func(t string) *widget.Label {
-		return &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}, SizeName: "subHeadingText"}
+		return &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
 	}
 	objs := []fyne.CanvasObject{widget.NewLabel(lang.X("result.issuer", "ID付与事業者名")), val(issuer)}
 	if mykeyID != "" {

@@ -25,8 +25,10 @@ func NewTheme(scale float32) fyne.Theme {
 	return &counterTheme{font: fyne.NewStaticResource(assets.JapaneseFontName, assets.JapaneseFont()), scale: scale}
 }
 
-func (t *counterTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return theme.DefaultTheme().Color(n, v)
+// Color is always the light variant: dark text on white reads best across a counter, and the on-screen barcode needs
+// a white quiet zone for the scanner whatever the OS's dark-mode setting is.
+func (t *counterTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return theme.DefaultTheme().Color(n, theme.VariantLight)
 }
 
 // Font returns the Japanese font for every style except monospace and symbols: IPAex Gothic has a single weight, so
