@@ -1,0 +1,345 @@
+package app
+
+// The points screens (自治体ポイント管理クラウド, seed 004 §II-2 and §III): 2 (login), 28 (ポイントメニュー), 29-31 point
+// use, 32-34 voucher issue, 35-36 voucher clearing, 37-39 shopping-district merge and 87 aggregation. They follow the
+// navigation of ui.go and talk to the platform only through PointsService (Services.Points).
+//
+// Nothing is applied twice: every state-changing confirmation screen (30, 33, 35 with a voucher shown, 38) draws one
+// idempotency key when it is built and sends that same key with every press of its button, so a double click, a
+// retry after a timeout or a press after a lost answer returns the first result; the button is also disabled while
+// its request runs.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// PointsService is what the points screens need from the platform (platformclient's points half) and the receipt and
+// voucher printer (printing). idemKey is chosen by the screen: the same key for every press of the same confirmation.
+type PointsService interface {
+	// Login is screen 2: the terminal's login ID and password; the answer says which screen-28 items it may use.
+	Login(ctx context.Context, loginID, password string) (*mkpf.PointsLoginResult, error)
+	// Balances are the patron's balances usable at this terminal (screens 29, 32, 37).
+	Balances(ctx context.Context, ref mkpf.PatronRef) (*mkpf.BalancesResult, error)
+	Use(ctx context.Context, req mkpf.UseRequest, idemKey string) (*mkpf.UseResult, error)
+	IssueVoucher(ctx context.Context, req mkpf.VoucherIssueRequest, idemKey string) (*mkpf.Voucher, error)
+	ReissueVoucher(ctx context.Context, code, idemKey string) (*mkpf.Voucher, error)
+	// ShowVoucher looks a voucher up by its QR text or 発券番号 (screen 35 [ポイント券情報読取]).
+	ShowVoucher(ctx context.Context, code string) (*mkpf.Voucher, error)
+	ClearVoucher(ctx context.Context, code, idemKey string) (*mkpf.Voucher, error)
+	// Merge is screen 38 [合算]; path is where the encrypted file was delivered in the terminal's merge folder.
+	Merge(ctx context.Context, req mkpf.MergeRequest, idemKey string) (res *mkpf.MergeResult, path string, err error)
+	// Aggregate is screen 87 for this terminal, from and to as YYYY-MM-DD (inclusive).
+	Aggregate(ctx context.Context, from, to string) (*mkpf.Aggregate, error)
+	// PrintUseReceipt, PrintClearReceipt and PrintVoucher print on printer (a printing.Open spec).
+	PrintUseReceipt(ctx context.Context, printer string, res *mkpf.UseResult) error
+	PrintClearReceipt(ctx context.Context, printer string, v *mkpf.Voucher) error
+	PrintVoucher(ctx context.Context, printer string, v *mkpf.Voucher) error
+}
+
+// Errors the points screens raise themselves.
+var (
+	ErrPointsUnavailable = &ClerkError{Msg: "この端末ではポイント機能が設定されていません。端末の管理者に連絡してください。"}
+	ErrNoPrinter         = &ClerkError{Msg: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
+)
+
+func init() { SetPointsEntry(func(u *UI) Screen { return newScreen02(u) }) }
+
+// pointsTimeout bounds one platform call of the points screens (the client retries inside it).
+const pointsTimeout = 30 * time.Second
+
+// pointsSession is the state after screen 2: the service and what the terminal may do.
+type pointsSession struct {
+	u    *UI
+	svc  PointsService
+	menu mkpf.PointsMenu
+	term mkpf.TerminalInfo
+}
+
+func (ps *pointsSession) toMenu() { ps.u.Show(newScreen28(ps)) }
+
+func (ps *pointsSession) printer() string { return ps.u.Svc.Settings.Load().Printer }
+
+// newIdemKey draws a fresh idempotency key for one confirmation screen.
+func newIdemKey() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand: " + err.Error()) // the OS random source never fails on supported systems
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// yen formats points with thousands separators: 10,000.
+func yen(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// pts is "1,000ポイント".
+func pts(n int64) string { return yen(n) + lang.X("points.unit", "ポイント") }
+
+// parsePoints reads a typed number of points: half- or full-width digits, commas allowed; 1 to max.
+func parsePoints(s string, max int64) (int64, string) {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= '０' && r <= '９':
+			b.WriteRune('0' + (r - '０'))
+		case r == ',' || r == '，':
+		default:
+			return 0, lang.X("points.points.invalid", "ポイント数は半角数字で入力してください（例: 500）。")
+		}
+	}
+	if b.Len() == 0 {
+		return 0, lang.X("points.points.empty", "ポイント数を入力してください。")
+	}
+	if b.Len() > 12 {
+		return 0, fmt.Sprintf(lang.X("points.points.over", "残高（%s）を超えています。残高以下のポイント数を入力してください。"), pts(max))
+	}
+	n, _ := strconv.ParseInt(b.String(), 10, 64)
+	if n <= 0 {
+		return 0, lang.X("points.points.zero", "1以上のポイント数を入力してください。")
+	}
+	if n > max {
+		return 0, fmt.Sprintf(lang.X("points.points.over", "残高（%s）を超えています。残高以下のポイント数を入力してください。"), pts(max))
+	}
+	return n, ""
+}
+
+// ptJST is Japan time: dates on screens, vouchers and the aggregation are Japanese calendar days.
+var ptJST = time.FixedZone("JST", 9*60*60)
+
+// ptNow is the clock of the points screens (tests fix it).
+var ptNow = time.Now
+
+func ptToday() time.Time {
+	t := ptNow().In(ptJST)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, ptJST)
+}
+
+// parseDay reads YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD (half- or full-width digits).
+func parseDay(s string) (time.Time, bool) {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= '０' && r <= '９':
+			b.WriteRune('0' + (r - '０'))
+		case r == '-' || r == '/' || r == '－' || r == '／':
+			b.WriteRune('-')
+		default:
+			return time.Time{}, false
+		}
+	}
+	t := b.String()
+	if len(t) == 8 && !strings.Contains(t, "-") {
+		t = t[:4] + "-" + t[4:6] + "-" + t[6:]
+	}
+	d, err := time.ParseInLocation("2006-1-2", t, ptJST)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return d, true
+}
+
+func dayJA(s string) string {
+	d, err := time.ParseInLocation("2006-01-02", s, ptJST)
+	if err != nil {
+		return s
+	}
+	return d.Format("2006年1月2日")
+}
+
+func timeJA(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(ptJST).Format("2006年1月2日 15:04")
+}
+
+// isTransport reports whether err never reached the platform's API (network down, timeout): the request may or may not
+// have been applied, so the clerk retries with the same key.
+func isTransport(err error) bool {
+	var apiErr *mkpf.APIError
+	return err != nil && !errors.As(err, &apiErr)
+}
+
+// apiCode is the platform's error code in err, or "".
+func apiCode(err error) string {
+	var apiErr *mkpf.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Code
+	}
+	return ""
+}
+
+// retryNote is added to a transport error on a confirmation screen: pressing again is safe.
+func retryNote() string {
+	return lang.X("points.retry", "（同じ画面のままもう一度押しても、二重に処理されることはありません。）")
+}
+
+// showRetryError shows err; after a transport failure it adds that pressing the same button again is safe.
+func (ps *pointsSession) showRetryError(err error) {
+	if isTransport(err) {
+		ps.u.ShowError(&ClerkError{Msg: ps.u.Svc.Message(err) + "\n" + retryNote(), Err: err})
+		return
+	}
+	ps.u.ShowError(err)
+}
+
+// balancePicker is the balances after [カード読取] (screens 29, 32, 37): one option per usable balance.
+type balancePicker struct {
+	radio    *widget.RadioGroup
+	empty    *widget.Label
+	balances []mkpf.Balance
+	options  []string
+}
+
+func newBalancePicker() *balancePicker {
+	bp := &balancePicker{radio: &widget.RadioGroup{}, empty: &widget.Label{Wrapping: fyne.TextWrapWord}}
+	bp.empty.SetText(lang.X("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
+	bp.radio.Hide()
+	return bp
+}
+
+func balanceLabel(b mkpf.Balance) string {
+	s := b.Kind.LabelJA() + "　" + b.ProgramName + "　残高 " + pts(b.Points)
+	if b.ValidTo != "" {
+		s += "（" + dayJA(b.ValidTo) + "まで）"
+	}
+	return s
+}
+
+// set shows balances; the first (or the only) spendable one is preselected.
+func (bp *balancePicker) set(bs []mkpf.Balance) {
+	bp.balances, bp.options = nil, nil
+	for _, b := range bs {
+		if b.Kind == mkpf.PointReserved {
+			continue // 留保ポイント is never spendable at a shop
+		}
+		bp.balances = append(bp.balances, b)
+		bp.options = append(bp.options, balanceLabel(b))
+	}
+	bp.radio.Options = bp.options
+	bp.radio.Selected = ""
+	if len(bp.options) > 0 {
+		bp.radio.Selected = bp.options[0]
+		bp.radio.Show()
+		bp.empty.Hide()
+	} else {
+		bp.radio.Hide()
+		bp.empty.SetText(lang.X("points.balances.empty", "この端末で使えるポイントの残高がありません。"))
+		bp.empty.Show()
+	}
+	bp.radio.Refresh()
+}
+
+func (bp *balancePicker) clear() {
+	bp.balances, bp.options = nil, nil
+	bp.radio.Options, bp.radio.Selected = nil, ""
+	bp.radio.Hide()
+	bp.empty.SetText(lang.X("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
+	bp.empty.Show()
+}
+
+// selected is the chosen balance, or nil.
+func (bp *balancePicker) selected() *mkpf.Balance {
+	for i, o := range bp.options {
+		if o == bp.radio.Selected {
+			return &bp.balances[i]
+		}
+	}
+	return nil
+}
+
+// choose selects the balance of a program (tests, and the merge screen's 自治体ポイント default).
+func (bp *balancePicker) choose(programID string) {
+	for i, b := range bp.balances {
+		if b.ProgramID == programID {
+			bp.radio.SetSelected(bp.options[i])
+		}
+	}
+}
+
+func (bp *balancePicker) object() fyne.CanvasObject { return container.NewVBox(bp.empty, bp.radio) }
+
+// ptSummary lays out label/value rows of a confirmation or result (screens 30, 31, 33, 34, 36, 38, 39, 87).
+type ptSummary struct{ objs []fyne.CanvasObject }
+
+func (sm *ptSummary) add(label, value string) *ptSummary {
+	sm.objs = append(sm.objs, &widget.Label{Text: label, TextStyle: fyne.TextStyle{Bold: true}},
+		&widget.Label{Text: value, Wrapping: fyne.TextWrapWord})
+	return sm
+}
+
+func (sm *ptSummary) object() fyne.CanvasObject {
+	return widget.NewCard("", "", rows(sm.objs...))
+}
+
+// text is the summary as lines "label: value" (tests read it).
+func (sm *ptSummary) text() string {
+	var b strings.Builder
+	for i := 0; i+1 < len(sm.objs); i += 2 {
+		b.WriteString(sm.objs[i].(*widget.Label).Text + ": " + sm.objs[i+1].(*widget.Label).Text + "\n")
+	}
+	return b.String()
+}
+
+// menuBackButton returns to screen 28.
+func menuBackButton(ps *pointsSession) *widget.Button {
+	return &widget.Button{Text: lang.X("points.tomenu", "ポイントメニューへ") + " (F10)", Icon: theme.NavigateBackIcon(), OnTapped: ps.toMenu}
+}
+
+// ptLead is a wrapped instruction line.
+func ptLead(s string) *widget.Label { return &widget.Label{Text: s, Wrapping: fyne.TextWrapWord} }
+
+// readAuthCert reads the patron's My Number Card (the user-authentication certificate; no PIN, My Number never read).
+func (ps *pointsSession) readAuthCert(ctx context.Context) ([]byte, error) {
+	return ps.u.Svc.Cards.ReadAuthCert(ctx, ps.u.Svc.Settings.Load().Reader)
+}
+
+// printWith prints through f on the configured printer, reporting a missing printer first.
+func (ps *pointsSession) printWith(busy string, f func(ctx context.Context, printer string) error, done func(err error)) {
+	printer := ps.printer()
+	if printer == "" {
+		ps.u.ShowError(ErrNoPrinter)
+		return
+	}
+	ps.u.Run(busy, pointsTimeout, func(ctx context.Context) error { return f(ctx, printer) }, func(err error) {
+		if err != nil {
+			ps.u.ShowError(err)
+		}
+		if done != nil {
+			done(err)
+		}
+	})
+}

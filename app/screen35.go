@@ -1,0 +1,187 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// screen35 is 画面35 「ポイント券消込」: a QR reader working as a keyboard types the voucher's QR text and Enter into the
+// code field (focused when the screen opens), or the clerk types the 発券番号 and clicks [ポイント券情報読取]; the
+// voucher is shown; [消込処理] clears it → screen 36. Each shown voucher gets one idempotency key for [消込処理].
+type screen35 struct {
+	ps    *pointsSession
+	fm    form
+	code  *widget.Entry
+	read  *widget.Button
+	info  *fyne.Container
+	state *widget.Label
+	sum   *ptSummary
+	clear *widget.Button
+	back  *widget.Button
+	v     *mkpf.Voucher
+	vcode string // the code the shown voucher was read with (QR text or 8 digits)
+	key   string
+	body  *fyne.Container
+}
+
+func newScreen35(ps *pointsSession) *screen35 {
+	s := &screen35{ps: ps}
+	s.code = &widget.Entry{PlaceHolder: lang.X("screen35.code.placeholder", "QRコードを読み取るか、発券番号（例: 9876-5432）を入力"),
+		OnSubmitted: func(string) { s.onRead() }}
+	s.read = &widget.Button{Text: lang.X("screen35.read", "ポイント券情報読取") + " (F2)", Icon: theme.SearchIcon(), OnTapped: s.onRead}
+	s.clear = &widget.Button{Text: lang.X("screen35.clear", "消込処理") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onClear}
+	s.clear.Disable()
+	s.back = menuBackButton(ps)
+	s.state = &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
+	s.info = container.NewVBox()
+	s.fm.add(newField("code", lang.X("screen35.code", "QRコード／発券番号"), container.NewBorder(nil, nil, nil, s.read, s.code),
+		lang.X("screen35.code.rule", "QRコードリーダーでポイント券のQRコードを読み取ると自動で入力され、読み取りまで進みます。読み取れないときは、ポイント券に印字された8桁の発券番号を入力し「ポイント券情報読取」をクリックしてください。")))
+	return s
+}
+
+func (s *screen35) Title() string { return lang.X("screen35.title", "ポイント券消込") }
+
+func (s *screen35) Content() fyne.CanvasObject {
+	s.body = container.NewVBox(
+		ptLead(lang.X("screen35.step1", "①ポイント券に発行認印と利用店舗印が押されていることを確認してください。")),
+		ptLead(lang.X("screen35.step2", "②ポイント券のQRコードをQRコードリーダーにかざしてください。または発券番号を入力し「ポイント券情報読取」ボタンをクリックしてください。")),
+		s.fm.object(),
+		s.info,
+		container.NewHBox(s.clear, s.back),
+	)
+	return s.body
+}
+
+// Shown puts the keyboard focus on the code field, so a QR reader's keystrokes land there.
+func (s *screen35) Shown() { s.ps.u.Win.Canvas().Focus(s.code) }
+
+func (s *screen35) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF2: s.onRead, fyne.KeyF5: s.onClear, fyne.KeyF10: s.ps.toMenu}
+}
+
+func (s *screen35) refocus() {
+	s.code.SetText("")
+	s.ps.u.Win.Canvas().Focus(s.code)
+}
+
+func (s *screen35) onRead() {
+	s.fm.clearErrors()
+	text := strings.TrimSpace(s.code.Text)
+	if text == "" {
+		s.fm.fields[0].setError(lang.X("screen35.code.empty", "QRコードを読み取るか、発券番号を入力してください。"))
+		s.refocus()
+		return
+	}
+	in, err := mkpf.ParseVoucherInput(text)
+	if err != nil {
+		s.fm.fields[0].setError(s.ps.u.Svc.Message(err))
+		s.showVoucher(nil, "")
+		s.refocus()
+		return
+	}
+	code := in.Number
+	if in.QR != nil {
+		code = in.Text
+	}
+	var v *mkpf.Voucher
+	s.read.Disable()
+	started := s.ps.u.Run(lang.X("screen35.busy.read", "ポイント券の情報を確認しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+		v, err = s.ps.svc.ShowVoucher(ctx, code)
+		return err
+	}, func(err error) {
+		s.read.Enable()
+		s.ps.u.PlatformResult(err)
+		s.refocus()
+		if err != nil {
+			s.showVoucher(nil, "")
+			s.ps.u.ShowError(err)
+			return
+		}
+		s.showVoucher(v, code)
+	})
+	if !started {
+		s.read.Enable()
+	}
+}
+
+// showVoucher shows v (nil hides the last one) and enables [消込処理] only for an outstanding voucher.
+func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
+	s.v, s.vcode, s.key = v, code, ""
+	s.info.Objects = nil
+	s.clear.Disable()
+	if v == nil {
+		s.info.Refresh()
+		return
+	}
+	s.sum = voucherSummary(v)
+	switch v.State {
+	case mkpf.VoucherOutstanding:
+		s.key = newIdemKey()
+		s.state.Importance = widget.HighImportance
+		s.state.SetText(lang.X("screen35.state.ok", "未消込のポイント券です。内容を確認し、「消込処理」ボタンをクリックしてください。"))
+		s.clear.Enable()
+	case mkpf.VoucherCleared:
+		s.state.Importance = widget.DangerImportance
+		msg := lang.X("screen35.state.cleared", "このポイント券は消込済みです。二重に消込することはできません。")
+		if v.ClearedAt != nil {
+			msg += "（" + timeJA(*v.ClearedAt) + "　端末ID " + v.ClearedBy + "）"
+		}
+		s.state.SetText(msg)
+	case mkpf.VoucherLapsed:
+		s.state.Importance = widget.DangerImportance
+		s.state.SetText(lang.X("screen35.state.lapsed", "このポイント券は有効期限を過ぎたため失効しています。消込（精算）はできません。"))
+	default:
+		s.state.SetText(v.State.LabelJA())
+	}
+	s.info.Objects = []fyne.CanvasObject{s.sum.object(), s.state}
+	s.info.Refresh()
+}
+
+func voucherSummary(v *mkpf.Voucher) *ptSummary {
+	return (&ptSummary{}).
+		add(lang.X("screen34.number", "発券番号"), displayNumber(v)).
+		add(lang.X("points.kind", "ポイントの種類"), v.ProgramName).
+		add(lang.X("screen35.points", "ポイント数"), pts(v.Points)).
+		add(lang.X("screen33.expires", "ポイント券の有効期限"), dayJA(v.Expires)+lang.X("screen33.expires.until", "まで")).
+		add(lang.X("screen34.place", "発行場所"), v.IssuedPlace).
+		add(lang.X("screen34.at", "発行日時"), timeJA(v.IssuedAt)).
+		add(lang.X("screen35.state", "状態"), v.State.LabelJA())
+}
+
+func (s *screen35) onClear() {
+	if s.v == nil || s.clear.Disabled() {
+		return
+	}
+	v0, code, key := s.v, s.vcode, s.key
+	var v *mkpf.Voucher
+	s.clear.Disable()
+	s.read.Disable()
+	started := s.ps.u.Run(lang.X("screen35.busy.clear", "ポイント券を消込しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+		v, err = s.ps.svc.ClearVoucher(ctx, code, key)
+		return err
+	}, func(err error) {
+		s.read.Enable()
+		s.ps.u.PlatformResult(err)
+		if err != nil {
+			if s.v == v0 && (isTransport(err) || apiCode(err) == mkpf.CodeThrottled) {
+				s.clear.Enable() // same voucher, same key: pressing again is safe
+			}
+			s.ps.showRetryError(err)
+			s.ps.u.Win.Canvas().Focus(s.code)
+			return
+		}
+		s.ps.u.Show(newScreen36(s.ps, v))
+	})
+	if !started {
+		s.read.Enable()
+		s.clear.Enable()
+	}
+}

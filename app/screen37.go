@@ -1,0 +1,184 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// screen37 is 画面37 「商店街ポイント合算」: the patron is identified either by the My Number Card ([カード読取]; the
+// platform finds the service ID of this terminal's shopping-district issuer) or by the shopping-district point card,
+// whose number a keyboard-interface reader types into the card-number field followed by Enter (the platform maps it
+// back to the MyKey ID). The balances follow; the clerk enters the points to merge and clicks [確認] → screen 38.
+type screen37 struct {
+	ps       *pointsSession
+	fm       form
+	read     *widget.Button
+	shopCard *widget.Entry
+	readShop *widget.Button
+	who      *widget.Label
+	bal      *balancePicker
+	points   *widget.Entry
+	confirm  *widget.Button
+	back     *widget.Button
+	ref      *mkpf.PatronRef
+	res      *mkpf.BalancesResult
+}
+
+func newScreen37(ps *pointsSession) *screen37 {
+	s := &screen37{ps: ps, bal: newBalancePicker()}
+	s.read = &widget.Button{Text: lang.X("screen37.read", "カード読取（マイナンバーカード）") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
+	s.shopCard = &widget.Entry{PlaceHolder: lang.X("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
+		OnSubmitted: func(string) { s.onShopCard() }}
+	s.readShop = &widget.Button{Text: lang.X("screen37.shopcard.read", "番号で読取") + " (F3)", Icon: theme.SearchIcon(), OnTapped: s.onShopCard}
+	s.who = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.points = &widget.Entry{PlaceHolder: "300", OnSubmitted: func(string) { s.onConfirm() }}
+	s.confirm = &widget.Button{Text: lang.X("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
+	s.back = menuBackButton(ps)
+	s.fm.add(newField("shop_card", lang.X("screen37.shopcard", "商店街ポイントカード番号"), container.NewBorder(nil, nil, nil, s.readShop, s.shopCard),
+		lang.X("screen37.shopcard.rule", "商店街ポイントカードを使うときは、この欄をクリックしてからカードリーダーで読み取ってください（キーボードとして番号が入力されます）。手で入力したときは「番号で読取」をクリックしてください。")))
+	s.fm.add(newField("program_id", lang.X("points.balances", "ポイント残高"), container.NewVBox(s.who, s.bal.object()),
+		lang.X("screen37.balances.rule", "合算に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
+	s.fm.add(newField("points", lang.X("screen37.points", "合算ポイント数"), s.points,
+		lang.X("screen37.points.rule", "商店街ポイントに合算するポイント数を半角数字で入力してください。")))
+	return s
+}
+
+func (s *screen37) Title() string { return lang.X("screen37.title", "商店街ポイント合算") }
+
+func (s *screen37) Content() fyne.CanvasObject {
+	return container.NewVBox(
+		ptLead(lang.X("screen37.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい「カード読取」ボタンをクリックしてください。商店街ポイントカードの場合は、カードリーダーで読み取ってください。")),
+		container.NewHBox(s.read),
+		ptLead(lang.X("screen37.step2", "②残高を確認し、合算ポイント数を入力して「確認」ボタンをクリックしてください。")),
+		s.fm.object(),
+		container.NewHBox(s.confirm, s.back),
+	)
+}
+
+// Shown puts the focus on the card-number field, so a keyboard-interface card reader's number lands there.
+func (s *screen37) Shown() { s.ps.u.Win.Canvas().Focus(s.shopCard) }
+
+func (s *screen37) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF2: s.onRead, fyne.KeyF3: s.onShopCard, fyne.KeyF5: s.onConfirm, fyne.KeyF10: s.ps.toMenu}
+}
+
+func (s *screen37) onRead() { s.load(nil) }
+
+func (s *screen37) onShopCard() {
+	s.fm.clearErrors()
+	n := normalizeShopCard(s.shopCard.Text)
+	if !validCardNumber(n) {
+		s.fm.fields[0].setError(lang.X("screen37.shopcard.invalid", "商店街ポイントカード番号を読み取れませんでした。もう一度カードを読み取るか、半角英数字で入力してください。"))
+		s.shopCard.SetText("")
+		s.ps.u.Win.Canvas().Focus(s.shopCard)
+		return
+	}
+	s.load(&n)
+}
+
+// normalizeShopCard keeps what a keyboard-interface reader typed: spaces dropped, full-width letters and digits made
+// half-width (an IME left on).
+func normalizeShopCard(t string) string {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(t) {
+		switch {
+		case r >= '０' && r <= '９', r >= 'Ａ' && r <= 'Ｚ', r >= 'ａ' && r <= 'ｚ':
+			b.WriteRune(r - 0xFEE0) // full-width ASCII → half-width
+		case r == ' ' || r == '　':
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// load reads the My Number Card (shopCard nil) or uses the shop card number, then the balances.
+func (s *screen37) load(shopCard *string) {
+	s.fm.clearErrors()
+	var ref mkpf.PatronRef
+	var res *mkpf.BalancesResult
+	readCard := shopCard == nil
+	if !readCard {
+		ref.ShopCard = *shopCard
+	}
+	reached := !readCard
+	s.read.Disable()
+	s.readShop.Disable()
+	busy := lang.X("points.reading", "マイナンバーカードを読み取り、残高を確認しています…")
+	if !readCard {
+		busy = lang.X("screen37.busy.shop", "商店街ポイントカードの残高を確認しています…")
+	}
+	started := s.ps.u.Run(busy, pointsTimeout, func(ctx context.Context) (err error) {
+		if readCard {
+			if ref.AuthCert, err = s.ps.readAuthCert(ctx); err != nil {
+				return err
+			}
+			reached = true
+		}
+		res, err = s.ps.svc.Balances(ctx, ref)
+		return err
+	}, func(err error) {
+		s.read.Enable()
+		s.readShop.Enable()
+		s.shopCard.SetText("")
+		if reached {
+			s.ps.u.PlatformResult(err)
+		}
+		if err != nil {
+			s.ref, s.res = nil, nil
+			s.who.SetText("")
+			s.bal.clear()
+			s.ps.u.ShowError(err)
+			s.ps.u.Win.Canvas().Focus(s.shopCard)
+			return
+		}
+		s.ref, s.res = &ref, res
+		who := lang.X("screen37.who.card", "マイナンバーカード")
+		if !readCard {
+			who = lang.X("screen37.who.shop", "商店街ポイントカード") + " " + ref.ShopCard
+		}
+		if res.ShopPointID != "" {
+			who += "　" + lang.X("screen37.shoppointid", "商店街ポイントID") + ": " + res.ShopPointID
+		}
+		s.who.SetText(who)
+		s.bal.set(res.Balances)
+		for _, b := range s.bal.balances { // the 自治体ポイント is what shops merge by default
+			if b.Kind == mkpf.PointMunicipal {
+				s.bal.choose(b.ProgramID)
+				break
+			}
+		}
+		s.ps.u.Win.Canvas().Focus(s.points)
+	})
+	if !started {
+		s.read.Enable()
+		s.readShop.Enable()
+	}
+}
+
+func (s *screen37) onConfirm() {
+	s.fm.clearErrors()
+	if s.ref == nil {
+		s.fm.fields[1].setError(lang.X("screen37.read.first", "先に「カード読取」でマイナンバーカードを読み取るか、商店街ポイントカードを読み取ってください。"))
+		return
+	}
+	b := s.bal.selected()
+	if b == nil {
+		s.fm.fields[1].setError(lang.X("screen37.choose", "合算に使うポイントを選んでください。"))
+		return
+	}
+	n, msg := parsePoints(s.points.Text, b.Points)
+	if msg != "" {
+		s.fm.fields[2].setError(msg)
+		return
+	}
+	s.ps.u.Show(newScreen38(s, *b, n))
+}
