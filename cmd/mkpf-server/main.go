@@ -1,0 +1,135 @@
+// Command mkpf-server is the reference MyKey Platform server: `serve` runs the HTTP JSON API (docs/api.md) on a bbolt
+// database; `admin …` runs a municipality's and J-LIS's administrative operations on the database file directly
+// (stop the server first: the file is locked while it runs).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/mykeyterm/mykeyterm/platform"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "admin":
+		return admin(args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		usage(stdout)
+		return 0
+	}
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, `usage:
+  mkpf-server serve --addr HOST:PORT --db FILE [--demo] [--tls-cert F --tls-key F] [--log-json]
+  mkpf-server admin COMMAND --db FILE [flags]   (run "mkpf-server admin" for the list)`)
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	dbPath := fs.String("db", "", "bbolt database file (created when missing)")
+	demo := fs.Bool("demo", false, "seed the demo world (川崎市, its issuers, the 様式II roster, the demo patrons)")
+	certFile := fs.String("tls-cert", "", "TLS certificate (PEM); serve HTTPS with --tls-key")
+	keyFile := fs.String("tls-key", "", "TLS private key (PEM)")
+	logJSON := fs.Bool("log-json", false, "log as JSON lines instead of text")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *dbPath == "" {
+		fmt.Fprintln(stderr, "mkpf-server: --db FILE is required")
+		return 2
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		fmt.Fprintln(stderr, "mkpf-server: --tls-cert and --tls-key go together")
+		return 2
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logJSON {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(h)
+	if dir := filepath.Dir(*dbPath); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			fmt.Fprintf(stderr, "mkpf-server: cannot create the database directory: %v\n", err)
+			return 1
+		}
+	}
+	srv, err := platform.Open(*dbPath, platform.Options{Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server: %v\n", err)
+		return 1
+	}
+	defer srv.Close()
+	if *demo {
+		if err := srv.SeedDemo(); err != nil {
+			fmt.Fprintf(stderr, "mkpf-server: %v\n", err)
+			return 1
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server: cannot listen on %s: %v\n", *addr, err)
+		return 1
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
+	}
+	scheme := "http"
+	if *certFile != "" {
+		scheme = "https"
+	}
+	log.Info("mkpf-server listening", "url", scheme+"://"+ln.Addr().String(), "db", *dbPath, "demo", *demo)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() {
+		if *certFile != "" {
+			errc <- hs.ServeTLS(ln, *certFile, *keyFile)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "mkpf-server: %v\n", err)
+			return 1
+		}
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+		log.Info("mkpf-server stopped")
+	}
+	return 0
+}

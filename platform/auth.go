@@ -1,0 +1,393 @@
+package platform
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+	"golang.org/x/crypto/argon2"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// Caller is the authenticated terminal of a request, put in the request context by the auth middleware.
+type Caller struct {
+	TerminalID   string
+	Kind         mkpf.TerminalKind
+	TakesPoints  bool
+	Municipality string // 全国地方公共団体コード
+	IssuerID     string // service-ID terminals: their ID issuer ("" until set)
+}
+
+type callerKey struct{}
+
+// CallerFrom returns the authenticated terminal of ctx (set by the auth middleware).
+func CallerFrom(ctx context.Context) (*Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(*Caller)
+	return c, ok
+}
+
+// WithCaller returns ctx carrying c (for tests of handlers and for in-process callers).
+func WithCaller(ctx context.Context, c *Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// Errors of enrollment and login. Messages are what the clerk sees on screen 9 / screen 2.
+var (
+	errBadCredentials  = Errf(http.StatusUnauthorized, mkpf.CodeBadCredentials, "端末IDまたは端末パスワードが正しくありません。自治体から配付された一覧（様式II）を確認してください。")
+	errThrottled       = Errf(http.StatusTooManyRequests, mkpf.CodeThrottled, "失敗が続いたため、しばらく受け付けません。15分ほど待ってからもう一度操作してください。")
+	errAlreadyEnrolled = Errf(http.StatusConflict, mkpf.CodeAlreadyEnrolled, "この端末IDは別の端末で登録済みです。端末を入れ替える場合は自治体の担当者に端末登録の解除を依頼してください。")
+	errNotEnrolled     = Errf(http.StatusUnauthorized, mkpf.CodeNotEnrolled, "この端末は登録されていません。端末IDと端末パスワードを登録してください。")
+	errBadFingerprint  = Errf(http.StatusBadRequest, mkpf.CodeValidation, "端末の識別情報が正しくありません。ソフトウェアを入れ直してください。")
+	errBadDeviceKey    = Errf(http.StatusBadRequest, mkpf.CodeValidation, "端末の鍵が正しくありません。ソフトウェアを入れ直してください。")
+	errBadSignature    = Errf(http.StatusUnauthorized, mkpf.CodeUnauthenticated, "端末の認証に失敗しました。端末を入れ替えた場合は自治体の担当者に端末登録の解除を依頼してください。")
+)
+
+// sessions holds one-time challenges and bearer tokens in memory: tokens are short-lived, and after a restart the
+// terminal simply signs a new challenge.
+type sessions struct {
+	mu         sync.Mutex
+	challenges map[string]challengeEntry // base64(challenge) → entry
+	tokens     map[string]tokenEntry     // token → entry
+	sweep      time.Time
+}
+
+type challengeEntry struct {
+	terminalID string
+	expires    time.Time
+}
+
+type tokenEntry struct {
+	terminalID string
+	expires    time.Time
+}
+
+func newSessions() *sessions {
+	return &sessions{challenges: map[string]challengeEntry{}, tokens: map[string]tokenEntry{}}
+}
+
+func (ss *sessions) gc(now time.Time) {
+	if now.Sub(ss.sweep) < time.Minute {
+		return
+	}
+	ss.sweep = now
+	for k, e := range ss.challenges {
+		if now.After(e.expires) {
+			delete(ss.challenges, k)
+		}
+	}
+	for k, e := range ss.tokens {
+		if now.After(e.expires) {
+			delete(ss.tokens, k)
+		}
+	}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return b
+}
+
+// HashPassword stores a password as argon2id: "argon2id$t$m$p$salt$hash" (base64, raw std).
+func (s *Server) HashPassword(pw string) string {
+	salt := randomBytes(16)
+	t, m := s.opts.Argon2Time, s.opts.Argon2Memory
+	h := argon2.IDKey([]byte(pw), salt, t, m, 1, 32)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("argon2id$%d$%d$1$%s$%s", t, m, enc.EncodeToString(salt), enc.EncodeToString(h))
+}
+
+func verifyPassword(stored, pw string) bool {
+	var t, m uint32
+	var p uint8
+	parts := strings.Split(stored, "$")
+	if len(parts) != 6 || parts[0] != "argon2id" {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[1]+" "+parts[2]+" "+parts[3], "%d %d %d", &t, &m, &p); err != nil {
+		return false
+	}
+	enc := base64.RawStdEncoding
+	salt, err1 := enc.DecodeString(parts[4])
+	want, err2 := enc.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || t == 0 || m == 0 || p == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// dummyHash makes an unknown terminal ID cost as much as a wrong password (no timing oracle for valid IDs).
+var dummyHashOnce sync.Once
+var dummyHash string
+
+func (s *Server) dummy() string {
+	dummyHashOnce.Do(func() { dummyHash = s.HashPassword("unused") })
+	return dummyHash
+}
+
+// sourceAddr is the throttling key of the client address.
+func sourceAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// CheckPassword checks a terminal ID and password (screen 9 enrollment, screen 2 point-cloud login), throttled per
+// terminal ID and per source address. It returns the terminal as a Caller, or an *mkpf.APIError.
+func (s *Server) CheckPassword(r *http.Request, terminalID, password string) (*Caller, error) {
+	addr := sourceAddr(r)
+	if ok, _ := s.loginByAddr.Allow("addr:" + addr); !ok {
+		return nil, errThrottled
+	}
+	if ok, _ := s.loginByID.Allow("id:" + terminalID); !ok {
+		return nil, errThrottled
+	}
+	var t *terminalRec
+	if err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		t, err = getTerminal(tx, terminalID)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	stored := s.dummy()
+	if t != nil {
+		stored = t.PasswordHash
+	}
+	if !verifyPassword(stored, password) || t == nil {
+		s.loginByAddr.Fail("addr:" + addr)
+		s.loginByID.Fail("id:" + terminalID)
+		s.log.Info("login refused", "terminal", terminalID, "addr", addr)
+		return nil, errBadCredentials
+	}
+	return callerOf(t), nil
+}
+
+func callerOf(t *terminalRec) *Caller {
+	return &Caller{TerminalID: t.ID, Kind: t.Kind, TakesPoints: t.TakesPoints, Municipality: t.Municipality, IssuerID: t.IssuerID}
+}
+
+func parseDeviceKey(der []byte) (any, error) {
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, err
+	}
+	switch k := pub.(type) {
+	case ed25519.PublicKey:
+		return k, nil
+	case *ecdsa.PublicKey:
+		if k.Curve.Params().BitSize != 256 {
+			return nil, fmt.Errorf("ECDSA curve %s not allowed", k.Curve.Params().Name)
+		}
+		return k, nil
+	}
+	return nil, fmt.Errorf("device key type %T not allowed", pub)
+}
+
+func verifyDeviceSig(pub any, msg, sig []byte) bool {
+	switch k := pub.(type) {
+	case ed25519.PublicKey:
+		return ed25519.Verify(k, msg, sig)
+	case *ecdsa.PublicKey:
+		d := sha256.Sum256(msg)
+		return ecdsa.VerifyASN1(k, d[:], sig)
+	}
+	return false
+}
+
+// handleEnroll is screen 9: roster ID + password + fingerprint + device key. Enrolling again from the same device
+// (same key and fingerprint) is idempotent; from another device it needs an admin reset.
+func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
+	var req mkpf.EnrollRequest
+	if err := DecodeJSON(w, r, &req, 0); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if err := mkpf.ValidateTerminalID(req.TerminalID); err != nil {
+		// Counted as a failure too: scanning for IDs is what the throttle is for.
+		s.loginByAddr.Fail("addr:" + sourceAddr(r))
+		s.WriteError(w, r, errBadCredentials)
+		return
+	}
+	if len(req.Fingerprint) != sha256.Size {
+		s.WriteError(w, r, errBadFingerprint)
+		return
+	}
+	if _, err := parseDeviceKey(req.DeviceKey); err != nil {
+		s.WriteError(w, r, errBadDeviceKey)
+		return
+	}
+	if _, err := s.CheckPassword(r, req.TerminalID, req.Password); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	var info mkpf.TerminalInfo
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		t, err := getTerminal(tx, req.TerminalID)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			return errBadCredentials
+		}
+		if len(t.DeviceKey) > 0 {
+			if !bytes.Equal(t.DeviceKey, req.DeviceKey) || !bytes.Equal(t.Fingerprint, req.Fingerprint) {
+				return errAlreadyEnrolled
+			}
+		} else {
+			t.DeviceKey = req.DeviceKey
+			t.Fingerprint = req.Fingerprint
+			t.EnrolledAt = s.now().UTC()
+			if err := putJSON(tx.Bucket(bTerminals), t.ID, t); err != nil {
+				return err
+			}
+		}
+		info = terminalInfo(tx, t)
+		return nil
+	})
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.log.Info("terminal enrolled", "terminal", req.TerminalID)
+	WriteJSON(w, http.StatusOK, mkpf.EnrollResult{Terminal: info})
+}
+
+func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) {
+	var req mkpf.ChallengeRequest
+	if err := DecodeJSON(w, r, &req, 1<<10); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if mkpf.ValidateTerminalID(req.TerminalID) != nil {
+		s.WriteError(w, r, errNotEnrolled)
+		return
+	}
+	now := s.now()
+	c := randomBytes(32)
+	exp := now.Add(s.opts.ChallengeTTL)
+	s.sessions.mu.Lock()
+	s.sessions.gc(now)
+	s.sessions.challenges[string(c)] = challengeEntry{terminalID: req.TerminalID, expires: exp}
+	s.sessions.mu.Unlock()
+	WriteJSON(w, http.StatusOK, mkpf.ChallengeResult{Challenge: c, ExpiresAt: exp.UTC()})
+}
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	var req mkpf.TokenRequest
+	if err := DecodeJSON(w, r, &req, 4<<10); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	now := s.now()
+	s.sessions.mu.Lock()
+	ch, ok := s.sessions.challenges[string(req.Challenge)]
+	delete(s.sessions.challenges, string(req.Challenge)) // one use, success or not
+	s.sessions.mu.Unlock()
+	if !ok || ch.terminalID != req.TerminalID || now.After(ch.expires) {
+		s.WriteError(w, r, errUnauth)
+		return
+	}
+	var t *terminalRec
+	if err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		t, err = getTerminal(tx, req.TerminalID)
+		return err
+	}); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if t == nil || len(t.DeviceKey) == 0 {
+		s.WriteError(w, r, errNotEnrolled)
+		return
+	}
+	pub, err := parseDeviceKey(t.DeviceKey)
+	if err != nil || !bytes.Equal(t.Fingerprint, req.Fingerprint) ||
+		!verifyDeviceSig(pub, mkpf.AuthSignedBytes(req.TerminalID, req.Challenge), req.Signature) {
+		s.log.Info("device authentication refused", "terminal", req.TerminalID, "addr", sourceAddr(r))
+		s.WriteError(w, r, errBadSignature)
+		return
+	}
+	tok := base64.RawURLEncoding.EncodeToString(randomBytes(32))
+	exp := now.Add(s.opts.TokenTTL)
+	s.sessions.mu.Lock()
+	s.sessions.tokens[tok] = tokenEntry{terminalID: t.ID, expires: exp}
+	s.sessions.mu.Unlock()
+	WriteJSON(w, http.StatusOK, mkpf.TokenResult{Token: tok, ExpiresAt: exp.UTC()})
+}
+
+// Authed wraps h so it runs only for a terminal with a valid token whose kind is one of kinds (any kind when none
+// is given). The terminal is read from the database on every call, so an admin reset or a kind change applies at
+// once. The Caller is in the request context (CallerFrom).
+func (s *Server) Authed(h http.HandlerFunc, kinds ...mkpf.TerminalKind) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || tok == "" {
+			s.WriteError(w, r, errUnauth)
+			return
+		}
+		now := s.now()
+		s.sessions.mu.Lock()
+		e, ok := s.sessions.tokens[tok]
+		s.sessions.mu.Unlock()
+		if !ok || now.After(e.expires) {
+			s.WriteError(w, r, errUnauth)
+			return
+		}
+		var t *terminalRec
+		if err := s.db.View(func(tx *bbolt.Tx) (err error) {
+			t, err = getTerminal(tx, e.terminalID)
+			return err
+		}); err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+		if t == nil || len(t.DeviceKey) == 0 {
+			s.WriteError(w, r, errNotEnrolled)
+			return
+		}
+		c := callerOf(t)
+		if len(kinds) > 0 {
+			allowed := false
+			for _, k := range kinds {
+				if c.Kind == k {
+					allowed = true
+				}
+			}
+			if !allowed {
+				s.WriteError(w, r, errForbiddenKind)
+				return
+			}
+		}
+		h(w, r.WithContext(WithCaller(r.Context(), c)))
+	})
+}
+
+// revokeTokens drops every token of a terminal (admin reset).
+func (s *Server) revokeTokens(terminalID string) {
+	s.sessions.mu.Lock()
+	for k, e := range s.sessions.tokens {
+		if e.terminalID == terminalID {
+			delete(s.sessions.tokens, k)
+		}
+	}
+	s.sessions.mu.Unlock()
+}

@@ -1,0 +1,175 @@
+package platform
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// MaxBody is the default request body limit: a JPKI certificate is about 1.5 KB, two of them with JSON base64
+// overhead stay far below it.
+const MaxBody = 64 << 10
+
+// Errf builds an API error with a stable code and the Japanese message the terminal shows as is.
+func Errf(status int, code, messageJA string) *mkpf.APIError {
+	return &mkpf.APIError{Status: status, Code: code, Message: messageJA}
+}
+
+// Common errors of the API.
+var (
+	errBadJSON       = Errf(http.StatusBadRequest, mkpf.CodeBadRequest, "要求の形式が正しくありません。ソフトウェアを最新版に更新してください。")
+	errTooLarge      = Errf(http.StatusRequestEntityTooLarge, mkpf.CodeBadRequest, "要求が大きすぎます。")
+	errUnauth        = Errf(http.StatusUnauthorized, mkpf.CodeUnauthenticated, "端末の認証が必要です。もう一度操作してください。")
+	errForbiddenKind = Errf(http.StatusForbidden, mkpf.CodeForbidden, "この端末の種類ではこの操作はできません。")
+	errInternal      = Errf(http.StatusInternalServerError, mkpf.CodeInternal, "プラットフォームで障害が発生しました。しばらくしてからもう一度操作してください。")
+	errIdemMismatch  = Errf(http.StatusConflict, mkpf.CodeIdemMismatch, "同じ要求番号で別の操作が送られました。操作をやり直してください。")
+)
+
+// WriteJSON writes v as the JSON body with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// WriteError writes the error envelope. Any error that is not an *mkpf.APIError becomes "internal" (its text is not
+// sent: it could carry data the terminal must not see).
+func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *mkpf.APIError
+	if !errors.As(err, &ae) {
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = errInternal
+	}
+	status := ae.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "60")
+	}
+	WriteJSON(w, status, mkpf.ErrorEnvelope{Error: ae})
+}
+
+// DecodeJSON reads the request body into v: at most max bytes (MaxBody when 0), one JSON value, unknown fields
+// refused. On failure it returns an *mkpf.APIError.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64) error {
+	if max <= 0 {
+		max = MaxBody
+	}
+	body := http.MaxBytesReader(w, r.Body, max)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errTooLarge
+		}
+		return errBadJSON
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errBadJSON
+	}
+	return nil
+}
+
+// idemRec is a stored answer to a state-changing call.
+type idemRec struct {
+	ReqHash []byte          `json:"req_hash"`
+	Status  int             `json:"status"`
+	Body    json.RawMessage `json:"body"`
+}
+
+// Idempotent runs a state-changing call at most once per (terminal, Idempotency-Key). fn runs inside one bbolt
+// write transaction together with the storing of its answer, so the change and the remembered answer commit
+// atomically. A retry with the same key and the same request body gets the stored answer; with a different body it
+// is refused. When fn returns an error the transaction is rolled back and nothing is remembered (a retry runs
+// again). reqBody is the canonical request (e.g. the raw JSON body). Without a key header fn simply runs once.
+func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
+	fn func(tx *bbolt.Tx) (status int, body any, err error)) {
+	key := strings.TrimSpace(r.Header.Get(mkpf.IdempotencyHeader))
+	if len(key) > 128 {
+		s.WriteError(w, r, Errf(http.StatusBadRequest, mkpf.CodeBadRequest, "要求番号が長すぎます。"))
+		return
+	}
+	h := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), reqBody...))
+	var (
+		status int
+		out    []byte
+	)
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bIdempotency)
+		k := c.TerminalID + "/" + key
+		if key != "" {
+			var prev idemRec
+			if ok, err := getJSON(b, k, &prev); err != nil {
+				return err
+			} else if ok {
+				if !bytes.Equal(prev.ReqHash, h[:]) {
+					return errIdemMismatch
+				}
+				status, out = prev.Status, prev.Body
+				return nil
+			}
+		}
+		st, body, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		status, out = st, raw
+		if key == "" {
+			return nil
+		}
+		return putJSON(b, k, idemRec{ReqHash: h[:], Status: st, Body: raw})
+	})
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(out)
+	w.Write([]byte("\n"))
+}
+
+// readBody reads the whole body (limited) for handlers that need the raw bytes (idempotency hashing) and decodes it.
+func readBody(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = MaxBody
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge
+		}
+		return nil, errBadJSON
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return nil, errBadJSON
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errBadJSON
+	}
+	return raw, nil
+}
+
+// ReadJSON is DecodeJSON that also returns the raw body (for Idempotent).
+func ReadJSON(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte, error) {
+	return readBody(w, r, v, max)
+}

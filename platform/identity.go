@@ -1,0 +1,284 @@
+package platform
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// Errors of screens 23-26. Each outcome has its own code.
+var (
+	errUnknownCert  = Errf(http.StatusNotFound, mkpf.CodeUnknownCert, "このマイナンバーカードにはマイキーIDが設定されていません。マイキーIDの設定（マイナポータル等）をご案内ください。")
+	errNoServiceID  = Errf(http.StatusNotFound, mkpf.CodeNoServiceID, "この利用者はこの事業者のサービスIDを登録していません。「サービスIDの登録」で登録してください。")
+	errNoIssuer     = Errf(http.StatusConflict, mkpf.CodeNoIssuer, "この端末にはID付与事業者が設定されていません。「連絡先の変更」でID付与事業者を選んでください。")
+	errNumberTaken  = Errf(http.StatusConflict, mkpf.CodeNumberTaken, "この利用カード番号は別の利用者のマイナンバーカードに登録されています。利用カード番号を確認してください。")
+	errNeedsReplace = Errf(http.StatusConflict, mkpf.CodeReplaceNeedsConfirm, "この利用者には別の利用カード番号が登録されています。利用カードを再発行した場合は、置き換えを確認して登録してください。")
+	errSignNeeded   = Errf(http.StatusBadRequest, mkpf.CodeSignCertNeeded, "現住所の変更通知には署名用電子証明書が必要です。署名用パスワードを入力して読み取ってください。")
+)
+
+// ValidateCardNumber checks a 利用カード番号 (service ID): 1-32 characters of 0-9 A-Z a-z and '-'.
+func ValidateCardNumber(n string) *mkpf.APIError {
+	msg := ""
+	switch {
+	case n == "":
+		msg = "利用カード番号を入力してください。"
+	case utf8.RuneCountInString(n) > 32:
+		msg = "利用カード番号は32文字以内で入力してください。"
+	default:
+		for _, c := range n {
+			if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-') {
+				msg = "利用カード番号は半角の英数字で入力してください。"
+				break
+			}
+		}
+	}
+	if msg == "" {
+		return nil
+	}
+	return &mkpf.APIError{Status: http.StatusBadRequest, Code: mkpf.CodeCardNumber, Message: msg,
+		Fields: []mkpf.FieldError{{Field: "card_number", Message: msg}}}
+}
+
+// resolvePatron maps a checked certificate to its MyKey ID. A serial the platform does not know is followed through
+// the renewal feed (new → old serial, possibly several renewals); when that reaches a known serial, the patron is
+// re-linked to the new certificate (seed 004 §9: updated at first use). Needs a write transaction only then.
+func resolvePatron(tx *bbolt.Tx, cc *checkedCert) (*patronRec, error) {
+	serials := tx.Bucket(bSerials)
+	if id := serials.Get([]byte(cc.Serial)); id != nil {
+		var p patronRec
+		if ok, err := getJSON(tx.Bucket(bPatrons), string(id), &p); err != nil || !ok {
+			return nil, errors.Join(err, errUnknownCert)
+		}
+		return &p, nil
+	}
+	ren := tx.Bucket(bRenewals)
+	cur := cc.Serial
+	for i := 0; i < 16; i++ {
+		old := ren.Get([]byte(cur))
+		if old == nil {
+			return nil, errUnknownCert
+		}
+		if id := serials.Get(old); id != nil {
+			var p patronRec
+			if ok, err := getJSON(tx.Bucket(bPatrons), string(id), &p); err != nil || !ok {
+				return nil, errors.Join(err, errUnknownCert)
+			}
+			if !tx.Writable() {
+				return nil, errNeedsWrite
+			}
+			if err := serials.Delete(old); err != nil {
+				return nil, err
+			}
+			if err := serials.Put([]byte(cc.Serial), []byte(p.MyKeyID)); err != nil {
+				return nil, err
+			}
+			p.AuthSerial, p.NotAfter = cc.Serial, cc.NotAfter
+			if err := putJSON(tx.Bucket(bPatrons), p.MyKeyID, &p); err != nil {
+				return nil, err
+			}
+			return &p, nil
+		}
+		cur = string(old)
+	}
+	return nil, errUnknownCert
+}
+
+var errNeedsWrite = errors.New("renewal link needs a write transaction")
+
+// lookup is screen 25 → 26 for a caller.
+func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) {
+	var res *mkpf.LookupResult
+	run := func(tx *bbolt.Tx) error {
+		p, err := resolvePatron(tx, cc)
+		if err != nil {
+			return err
+		}
+		is, err := getIssuer(tx, c.IssuerID)
+		if err != nil {
+			return err
+		}
+		if is == nil {
+			return errNoIssuer
+		}
+		var sr serviceRec
+		if ok, err := getJSON(tx.Bucket(bServiceIDs), p.MyKeyID+"/"+c.IssuerID, &sr); err != nil {
+			return err
+		} else if !ok {
+			return errNoServiceID
+		}
+		status := CardValid
+		var v validityRec
+		if ok, _ := getJSON(tx.Bucket(bCardValidity), c.IssuerID+"/"+sr.CardNumber, &v); ok && v.Status != "" {
+			status = v.Status
+		}
+		res = &mkpf.LookupResult{
+			IssuerID:       is.ID,
+			IssuerName:     is.Name,
+			CardNumber:     sr.CardNumber,
+			Handoff:        is.Handoff,
+			CardValid:      status == CardValid,
+			CardStatus:     status,
+			AddressChanged: sr.AddressNotice && sr.SignSerial != "" && addressChanged(tx, sr.SignSerial),
+		}
+		if is.ShowMyKeyID {
+			res.MyKeyID = p.MyKeyID
+		}
+		return nil
+	}
+	err := s.db.View(run)
+	if errors.Is(err, errNeedsWrite) {
+		err = s.db.Update(run)
+	}
+	return res, err
+}
+
+// addressChanged follows the sign-certificate renewal feed too: a notice for the registered serial or for any later
+// serial of the same signing certificate counts.
+func addressChanged(tx *bbolt.Tx, signSerial string) bool {
+	notices := tx.Bucket(bAddrNotices)
+	if notices.Get([]byte(signSerial)) != nil {
+		return true
+	}
+	return false
+}
+
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.LookupRequest
+	if err := DecodeJSON(w, r, &req, 0); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if c.IssuerID == "" {
+		s.Count(c.TerminalID, "lookup."+mkpf.CodeNoIssuer)
+		s.WriteError(w, r, errNoIssuer)
+		return
+	}
+	cc, err := s.verifyCert(req.AuthCert, false)
+	if err == nil {
+		var res *mkpf.LookupResult
+		if res, err = s.lookup(c, cc); err == nil {
+			s.Count(c.TerminalID, "lookup.ok")
+			WriteJSON(w, http.StatusOK, res)
+			return
+		}
+	}
+	s.Count(c.TerminalID, "lookup."+codeOf(err))
+	s.WriteError(w, r, err)
+}
+
+func codeOf(err error) string {
+	var ae *mkpf.APIError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return mkpf.CodeInternal
+}
+
+// handleRegister is screen 23 → 24.
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.RegisterRequest
+	raw, err := ReadJSON(w, r, &req, 0)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	req.CardNumber = strings.TrimSpace(req.CardNumber)
+	if ae := ValidateCardNumber(req.CardNumber); ae != nil {
+		s.WriteError(w, r, ae)
+		return
+	}
+	if c.IssuerID == "" {
+		s.WriteError(w, r, errNoIssuer)
+		return
+	}
+	cc, err := s.verifyCert(req.AuthCert, false)
+	if err != nil {
+		s.Count(c.TerminalID, "register."+codeOf(err))
+		s.WriteError(w, r, err)
+		return
+	}
+	var sc *checkedCert
+	if req.AddressNotice {
+		if len(req.SignCert) == 0 {
+			s.WriteError(w, r, errSignNeeded)
+			return
+		}
+		if sc, err = s.verifyCert(req.SignCert, true); err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+	}
+	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+		res, err := register(tx, c, cc, sc, req, s)
+		if err != nil {
+			s.Count(c.TerminalID, "register."+codeOf(err))
+			return 0, nil, err
+		}
+		s.Count(c.TerminalID, "register.ok")
+		return http.StatusOK, res, nil
+	})
+}
+
+func register(tx *bbolt.Tx, c *Caller, cc, sc *checkedCert, req mkpf.RegisterRequest, s *Server) (*mkpf.RegisterResult, error) {
+	p, err := resolvePatron(tx, cc)
+	if err != nil {
+		return nil, err
+	}
+	is, err := getIssuer(tx, c.IssuerID)
+	if err != nil {
+		return nil, err
+	}
+	if is == nil {
+		return nil, errNoIssuer
+	}
+	cards := tx.Bucket(bCardNumbers)
+	svc := tx.Bucket(bServiceIDs)
+	numKey := is.ID + "/" + req.CardNumber
+	if owner := cards.Get([]byte(numKey)); owner != nil && string(owner) != p.MyKeyID {
+		return nil, errNumberTaken
+	}
+	res := &mkpf.RegisterResult{IssuerID: is.ID, IssuerName: is.Name, CardNumber: req.CardNumber}
+	if is.ShowMyKeyID {
+		res.MyKeyID = p.MyKeyID
+	}
+	svcKey := p.MyKeyID + "/" + is.ID
+	var prev serviceRec
+	had, err := getJSON(svc, svcKey, &prev)
+	if err != nil {
+		return nil, err
+	}
+	if had && prev.CardNumber != req.CardNumber {
+		if !req.Replace {
+			return nil, errNeedsReplace
+		}
+		if err := cards.Delete([]byte(is.ID + "/" + prev.CardNumber)); err != nil {
+			return nil, err
+		}
+		res.Replaced = prev.CardNumber
+	}
+	rec := serviceRec{IssuerID: is.ID, CardNumber: req.CardNumber, AddressNotice: req.AddressNotice, RegisteredAt: s.now().UTC()}
+	if sc != nil {
+		rec.SignSerial = sc.Serial
+	}
+	if had && prev.CardNumber == req.CardNumber && prev.AddressNotice == rec.AddressNotice && prev.SignSerial == rec.SignSerial {
+		res.Unchanged = true
+		return res, nil
+	}
+	if had && prev.CardNumber == req.CardNumber {
+		rec.RegisteredAt = prev.RegisteredAt
+	}
+	if err := putJSON(svc, svcKey, rec); err != nil {
+		return nil, err
+	}
+	if err := cards.Put([]byte(numKey), []byte(p.MyKeyID)); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -1,0 +1,772 @@
+package platform
+
+// The points API (/v1/points/…): screens 2, 28-39 and 87. Authorisation is by terminal kind and municipality: a
+// terminal sees only the balances of programs of its own municipality, a point-use terminal cannot issue vouchers, and
+// a voucher of another municipality is "unknown" to it. docs/points.md lists the routes.
+
+import (
+	"crypto/ed25519"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// pointsState is the in-memory part of the points half of a Server: the voucher-lookup throttle.
+type pointsState struct {
+	lookups *Throttle
+}
+
+// pointsStates maps a *Server to its points state, so the points half needs no field in the identity half's struct.
+var pointsStates sync.Map
+
+func (s *Server) pts() *pointsState {
+	v, _ := pointsStates.Load(s)
+	return v.(*pointsState)
+}
+
+// VoucherLookupLimit is how many failed voucher lookups (unknown number, forged QR) a terminal may make per
+// VoucherLookupWindow before further lookups are refused: numbers must not be guessable by trying.
+var (
+	VoucherLookupLimit  = 10
+	VoucherLookupWindow = 15 * time.Minute
+)
+
+type pointsOp int
+
+const (
+	opBalances pointsOp = iota
+	opUse
+	opIssue
+	opClear
+	opMerge
+	opAggregate
+	opGrant
+)
+
+// PointsMenu says what a terminal may do with points (screen 28).
+func PointsMenu(c *Caller) mkpf.PointsMenu {
+	switch {
+	case c.Kind == mkpf.KindPointUse:
+		return mkpf.PointsMenu{Use: true, Clear: true, Aggregate: true}
+	case c.Kind == mkpf.KindVoucher:
+		return mkpf.PointsMenu{Issue: true, Clear: true, Aggregate: true}
+	case c.Kind == mkpf.KindServiceID && c.TakesPoints:
+		return mkpf.PointsMenu{Use: true, Clear: true, Merge: true, Aggregate: true}
+	}
+	return mkpf.PointsMenu{}
+}
+
+func allowedOp(c *Caller, op pointsOp) bool {
+	m := PointsMenu(c)
+	switch op {
+	case opBalances:
+		return m.Use || m.Issue || m.Merge
+	case opUse:
+		return m.Use
+	case opIssue:
+		return m.Issue
+	case opClear:
+		return m.Clear
+	case opMerge:
+		return m.Merge
+	case opAggregate:
+		return m.Aggregate
+	case opGrant:
+		return c.Kind == mkpf.KindPointGrant
+	}
+	return false
+}
+
+var errPtForbidden = Errf(http.StatusForbidden, mkpf.CodeForbidden, "この端末の種類ではこのポイント操作はできません。")
+
+func (s *Server) pointsAuthed(op pointsOp, h http.HandlerFunc) http.Handler {
+	return s.Authed(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := CallerFrom(r.Context())
+		if !allowedOp(c, op) {
+			s.WriteError(w, r, errPtForbidden)
+			return
+		}
+		h(w, r)
+	})
+}
+
+// pointRoutes mounts the points API (one line in routes.go).
+func (s *Server) pointRoutes(mux *http.ServeMux) {
+	if err := initPointsSchema(s.db); err != nil {
+		s.log.Error("points schema", "err", err)
+	}
+	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now)})
+	mux.Handle("POST /v1/points/login", s.Authed(s.handlePointsLogin))
+	mux.Handle("GET /v1/points/voucher-keys", s.Authed(s.handleVoucherKeys))
+	mux.Handle("POST /v1/points/balances", s.pointsAuthed(opBalances, s.handleBalances))
+	mux.Handle("POST /v1/points/use", s.pointsAuthed(opUse, s.handleUse))
+	mux.Handle("POST /v1/points/vouchers", s.pointsAuthed(opIssue, s.handleVoucherIssue))
+	mux.Handle("POST /v1/points/vouchers/reissue", s.pointsAuthed(opIssue, s.handleVoucherReissue))
+	mux.Handle("POST /v1/points/vouchers/lookup", s.pointsAuthed(opClear, s.handleVoucherLookup))
+	mux.Handle("POST /v1/points/vouchers/clear", s.pointsAuthed(opClear, s.handleVoucherClear))
+	mux.Handle("POST /v1/points/merge", s.pointsAuthed(opMerge, s.handleMerge))
+	mux.Handle("GET /v1/points/aggregate", s.pointsAuthed(opAggregate, s.handleAggregate))
+	mux.Handle("GET /v1/points/aggregate.csv", s.pointsAuthed(opAggregate, s.handleAggregateCSV))
+	mux.Handle("POST /v1/points/grants", s.pointsAuthed(opGrant, s.handleGrant))
+}
+
+// handlePointsLogin is screen 2: the terminal's login ID (its terminal ID) and password, checked (and throttled)
+// like enrollment; the answer says which screen-28 items the terminal may use.
+func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.PointsLoginRequest
+	if err := DecodeJSON(w, r, &req, 4<<10); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	id := strings.TrimSpace(req.LoginID)
+	if _, err := s.CheckPassword(r, id, req.Password); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if id != c.TerminalID {
+		s.WriteError(w, r, errBadCredentials)
+		return
+	}
+	menu := PointsMenu(c)
+	if menu == (mkpf.PointsMenu{}) {
+		s.WriteError(w, r, Errf(http.StatusForbidden, mkpf.CodeForbidden, "この端末ではポイント機能は使えません。"))
+		return
+	}
+	var res mkpf.PointsLoginResult
+	if err := s.db.View(func(tx *bbolt.Tx) error {
+		t, err := getTerminal(tx, c.TerminalID)
+		if err != nil || t == nil {
+			return errNotEnrolled
+		}
+		res = mkpf.PointsLoginResult{Terminal: terminalInfo(tx, t), Menu: menu}
+		return nil
+	}); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) handleVoucherKeys(w http.ResponseWriter, r *http.Request) {
+	pub, err := s.VoucherPublicKey()
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, mkpf.VoucherKeys{Keys: [][]byte{pub}})
+}
+
+// patron is whose points a request concerns.
+type patron struct {
+	MyKeyID     string
+	ShopPointID string // the service ID at the caller's issuer, if any
+}
+
+// checkRef verifies the certificate of a PatronRef outside any transaction (the chain check is the slow part).
+func (s *Server) checkRef(ref mkpf.PatronRef, allowShopCard bool) (*checkedCert, error) {
+	if ref.ShopCard != "" {
+		if !allowShopCard || len(ref.AuthCert) > 0 {
+			return nil, errPtPatronRef
+		}
+		if ae := ValidateCardNumber(ref.ShopCard); ae != nil {
+			return nil, ae
+		}
+		return nil, nil
+	}
+	if len(ref.AuthCert) == 0 {
+		return nil, errPtPatronRef
+	}
+	return s.verifyCert(ref.AuthCert, false)
+}
+
+// resolveRef maps a checked PatronRef to the patron, inside tx.
+func resolveRef(tx *bbolt.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patron, error) {
+	if ref.ShopCard != "" {
+		if c.IssuerID == "" {
+			return nil, errNoIssuer
+		}
+		id := tx.Bucket(bCardNumbers).Get([]byte(c.IssuerID + "/" + ref.ShopCard))
+		if id == nil {
+			return nil, errPtNoShopCard
+		}
+		return &patron{MyKeyID: string(id), ShopPointID: ref.ShopCard}, nil
+	}
+	p, err := resolvePatron(tx, cc)
+	if err != nil {
+		return nil, err
+	}
+	pt := &patron{MyKeyID: p.MyKeyID}
+	if c.IssuerID != "" {
+		var sr serviceRec
+		if ok, _ := getJSON(tx.Bucket(bServiceIDs), p.MyKeyID+"/"+c.IssuerID, &sr); ok {
+			pt.ShopPointID = sr.CardNumber
+		}
+	}
+	return pt, nil
+}
+
+// viewOrUpdate runs fn in a read transaction, or in a write transaction when a renewed certificate must be linked.
+func (s *Server) viewOrUpdate(fn func(tx *bbolt.Tx) error) error {
+	err := s.db.View(fn)
+	if err == errNeedsWrite {
+		err = s.db.Update(fn)
+	}
+	return err
+}
+
+// handleBalances is [カード読取] of screens 29, 32 and 37.
+func (s *Server) handleBalances(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var ref mkpf.PatronRef
+	if err := DecodeJSON(w, r, &ref, 0); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	cc, err := s.checkRef(ref, PointsMenu(c).Merge)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	var res mkpf.BalancesResult
+	err = s.viewOrUpdate(func(tx *bbolt.Tx) error {
+		p, err := resolveRef(tx, c, ref, cc)
+		if err != nil {
+			return err
+		}
+		bs, err := usableBalances(tx, s.now(), c.Municipality, p.MyKeyID)
+		if err != nil {
+			return err
+		}
+		res = mkpf.BalancesResult{Balances: bs}
+		if PointsMenu(c).Merge {
+			res.ShopPointID = p.ShopPointID
+		}
+		return nil
+	})
+	s.Count(c.TerminalID, "points.balances."+codeOrOK(err))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, res)
+}
+
+func codeOrOK(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return codeOf(err)
+}
+
+func (s *Server) terminalPlace(tx *bbolt.Tx, id string) string {
+	t, _ := getTerminal(tx, id)
+	if t == nil {
+		return ""
+	}
+	if t.Contact != nil && t.Contact.Location != "" {
+		return t.Contact.Location
+	}
+	if t.Location != "" {
+		return t.Location
+	}
+	return t.Name
+}
+
+// handleUse is screen 30 [利用] → 31.
+func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.UseRequest
+	raw, err := ReadJSON(w, r, &req, 0)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	cc, err := s.checkRef(req.PatronRef, false)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+		p, err := resolveRef(tx, c, req.PatronRef, cc)
+		if err != nil {
+			return 0, nil, err
+		}
+		now := s.now()
+		m, prog, bal, err := spend(tx, now, c, p.MyKeyID, req.ProgramID, req.Points, MoveUse)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := appendMove(tx, m); err != nil {
+			return 0, nil, err
+		}
+		if err := addTotal(tx, TotalUsed, req.Points); err != nil {
+			return 0, nil, err
+		}
+		s.Count(c.TerminalID, "points.use.ok")
+		return http.StatusOK, mkpf.UseResult{TxnID: m.txnID(), ProgramID: prog.ID, ProgramName: prog.Name, Points: req.Points,
+			BalanceAfter: bal, At: m.At, TerminalID: c.TerminalID, Location: s.terminalPlace(tx, c.TerminalID)}, nil
+	})
+}
+
+func (s *Server) voucherView(tx *bbolt.Tx, v *voucherRec) mkpf.Voucher {
+	out := mkpf.Voucher{Number: v.Number, Display: mkpf.FormatVoucherNumber(v.Number), Points: v.Points, ProgramID: v.ProgramID,
+		Expires: v.Expires, IssuedAt: v.IssuedAt, IssuedBy: v.IssuedBy, IssuedPlace: s.terminalPlace(tx, v.IssuedBy),
+		State: v.State, ClearedAt: v.ClearedAt, ClearedBy: v.ClearedBy, QR: v.QR, Reissues: v.Reissues}
+	if p, _ := getProgram(tx, v.ProgramID); p != nil {
+		out.ProgramName = p.Name
+	}
+	return out
+}
+
+// handleVoucherIssue is screen 33 [発行] → 34: the points are deducted at issue.
+func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.VoucherIssueRequest
+	raw, err := ReadJSON(w, r, &req, 0)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	cc, err := s.checkRef(req.PatronRef, false)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	now := s.now()
+	exp, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(req.Expires), jst)
+	today := now.In(jst).Format("2006-01-02")
+	last := now.In(jst).AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02")
+	if err != nil || exp.Format("2006-01-02") < today || exp.Format("2006-01-02") > last {
+		s.WriteError(w, r, errVoucherExpiry)
+		return
+	}
+	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+		p, err := resolveRef(tx, c, req.PatronRef, cc)
+		if err != nil {
+			return 0, nil, err
+		}
+		m, _, _, err := spend(tx, now, c, p.MyKeyID, req.ProgramID, req.Points, MoveVoucherIssue)
+		if err != nil {
+			return 0, nil, err
+		}
+		key, err := voucherKey(tx)
+		if err != nil {
+			return 0, nil, err
+		}
+		var number string
+		for i := 0; ; i++ {
+			if number, err = mkpf.NewVoucherNumber(); err != nil {
+				return 0, nil, err
+			}
+			if tx.Bucket(bPtVouchers).Get([]byte(number)) == nil {
+				break
+			}
+			if i > 100 {
+				return 0, nil, fmt.Errorf("points: no free voucher number")
+			}
+		}
+		qr, err := mkpf.EncodeVoucherQR(mkpf.VoucherQR{Number: number, Points: req.Points, Expiry: exp.Format("2006-01-02"), TerminalID: c.TerminalID}, key)
+		if err != nil {
+			return 0, nil, err
+		}
+		v := &voucherRec{Number: number, Points: req.Points, ProgramID: req.ProgramID, MyKeyID: p.MyKeyID, Expires: exp.Format("2006-01-02"),
+			IssuedAt: now.UTC(), IssuedBy: c.TerminalID, State: mkpf.VoucherOutstanding, QR: qr}
+		if err := putJSON(tx.Bucket(bPtVouchers), number, v); err != nil {
+			return 0, nil, err
+		}
+		m.VoucherNo = number
+		if err := appendMove(tx, m); err != nil {
+			return 0, nil, err
+		}
+		if err := addTotal(tx, TotalOutstanding, req.Points); err != nil {
+			return 0, nil, err
+		}
+		s.Count(c.TerminalID, "points.voucher_issue.ok")
+		return http.StatusOK, s.voucherView(tx, v), nil
+	})
+}
+
+// voucherFromCode resolves the clearing field's input (QR text or typed number) to the voucher record, with the
+// signature check for a QR text and the municipality check (another municipality's voucher is unknown here).
+func (s *Server) voucherFromCode(tx *bbolt.Tx, c *Caller, code string) (*voucherRec, error) {
+	in, err := mkpf.ParseVoucherInput(code)
+	if err != nil {
+		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(code)), mkpf.VoucherQRPrefix) {
+			return nil, errVoucherForged
+		}
+		return nil, Errf(http.StatusBadRequest, mkpf.CodeValidation, err.(*mkpf.VoucherError).Message)
+	}
+	if in.QR != nil {
+		key, err := voucherKey(tx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := mkpf.VerifyVoucherQR(in.Text, key.Public().(ed25519.PublicKey)); err != nil {
+			return nil, errVoucherForged
+		}
+	}
+	v, err := getVoucher(tx, in.Number)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, errVoucherUnknown
+	}
+	if in.QR != nil && in.Text != v.QR {
+		return nil, errVoucherForged
+	}
+	p, err := getProgram(tx, v.ProgramID)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil || p.MunicipalityCode != c.Municipality {
+		return nil, errVoucherUnknown
+	}
+	return v, nil
+}
+
+func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Caller) bool {
+	if ok, _ := s.pts().lookups.Allow(c.TerminalID); !ok {
+		s.Count(c.TerminalID, "points.voucher_lookup.throttled")
+		s.WriteError(w, r, Errf(http.StatusTooManyRequests, mkpf.CodeThrottled, "存在しない発券番号の照会が続いたため、しばらく照会できません。15分ほど待ってから操作してください。"))
+		return true
+	}
+	return false
+}
+
+func (s *Server) voucherFail(c *Caller, err error) {
+	if err == errVoucherUnknown || err == errVoucherForged {
+		s.pts().lookups.Fail(c.TerminalID)
+	}
+}
+
+// lapseByCode marks the named voucher 失効 if it is outstanding and past its expiry (its own transaction, so the
+// lapse is kept even when the clearing that found it is refused).
+func (s *Server) lapseByCode(c *Caller, code string) {
+	in, err := mkpf.ParseVoucherInput(code)
+	if err != nil {
+		return
+	}
+	_ = s.db.Update(func(tx *bbolt.Tx) error {
+		v, err := getVoucher(tx, in.Number)
+		if err != nil || v == nil {
+			return err
+		}
+		_, err = lapseIfExpired(tx, v, s.now())
+		return err
+	})
+}
+
+// handleVoucherLookup is screen 35 [ポイント券情報読取].
+func (s *Server) handleVoucherLookup(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.VoucherCodeRequest
+	if err := DecodeJSON(w, r, &req, 4<<10); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if s.voucherThrottled(w, r, c) {
+		return
+	}
+	s.lapseByCode(c, req.Code)
+	var out mkpf.Voucher
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		v, err := s.voucherFromCode(tx, c, req.Code)
+		if err != nil {
+			return err
+		}
+		out = s.voucherView(tx, v)
+		return nil
+	})
+	s.voucherFail(c, err)
+	s.Count(c.TerminalID, "points.voucher_lookup."+codeOrOK(err))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// handleVoucherClear is screen 35 [消込処理] → 36: once only; an expired voucher is 失効 and refused.
+func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.VoucherCodeRequest
+	raw, err := ReadJSON(w, r, &req, 4<<10)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if s.voucherThrottled(w, r, c) {
+		return
+	}
+	s.lapseByCode(c, req.Code)
+	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+		v, err := s.voucherFromCode(tx, c, req.Code)
+		if err != nil {
+			s.voucherFail(c, err)
+			return 0, nil, err
+		}
+		switch v.State {
+		case mkpf.VoucherCleared:
+			return 0, nil, errVoucherDone
+		case mkpf.VoucherLapsed:
+			return 0, nil, errVoucherExpired
+		}
+		if voucherExpired(v, s.now()) { // lapsed between lapseByCode and here
+			return 0, nil, errVoucherExpired
+		}
+		at := s.now().UTC()
+		v.State, v.ClearedAt, v.ClearedBy = mkpf.VoucherCleared, &at, c.TerminalID
+		if err := putJSON(tx.Bucket(bPtVouchers), v.Number, v); err != nil {
+			return 0, nil, err
+		}
+		m := &pointMove{At: at, Kind: MoveVoucherClear, MyKeyID: v.MyKeyID, ProgramID: v.ProgramID, Points: v.Points, TerminalID: c.TerminalID, VoucherNo: v.Number}
+		if err := appendMove(tx, m); err != nil {
+			return 0, nil, err
+		}
+		if err := addTotal(tx, TotalOutstanding, -v.Points); err != nil {
+			return 0, nil, err
+		}
+		if err := addTotal(tx, TotalCleared, v.Points); err != nil {
+			return 0, nil, err
+		}
+		s.Count(c.TerminalID, "points.voucher_clear.ok")
+		return http.StatusOK, s.voucherView(tx, v), nil
+	})
+}
+
+// handleVoucherReissue is screen 34 [再発行]: the same voucher again, marked 再発行; only at the issuing terminal and
+// only while it is outstanding.
+func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.VoucherCodeRequest
+	raw, err := ReadJSON(w, r, &req, 4<<10)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+		v, err := s.voucherFromCode(tx, c, req.Code)
+		if err != nil {
+			return 0, nil, err
+		}
+		if v.IssuedBy != c.TerminalID {
+			return 0, nil, errVoucherUnknown
+		}
+		switch v.State {
+		case mkpf.VoucherCleared:
+			return 0, nil, errVoucherDone
+		case mkpf.VoucherLapsed:
+			return 0, nil, errVoucherExpired
+		}
+		v.Reissues++
+		if err := putJSON(tx.Bucket(bPtVouchers), v.Number, v); err != nil {
+			return 0, nil, err
+		}
+		out := s.voucherView(tx, v)
+		out.Reissued = true
+		return http.StatusOK, out, nil
+	})
+}
+
+// municipalProgram is the 自治体ポイント of a municipality.
+func municipalProgram(tx *bbolt.Tx, municipality string) (string, error) {
+	id := ""
+	err := tx.Bucket(bPtPrograms).ForEach(func(k, v []byte) error {
+		var p mkpf.Program
+		if err := json.Unmarshal(v, &p); err != nil {
+			return err
+		}
+		if id == "" && p.Kind == mkpf.PointMunicipal && p.MunicipalityCode == municipality {
+			id = p.ID
+		}
+		return nil
+	})
+	return id, err
+}
+
+// handleMerge is screen 38 [合算] → 39: points leave the ledger into the shop system, as an encrypted file.
+func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.MergeRequest
+	raw, err := ReadJSON(w, r, &req, 0)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if c.IssuerID == "" {
+		s.WriteError(w, r, errNoIssuer)
+		return
+	}
+	cc, err := s.checkRef(req.PatronRef, true)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+		var cfg MergeConfig
+		if ok, err := getJSON(tx.Bucket(bPtMerge), c.IssuerID, &cfg); err != nil {
+			return 0, nil, err
+		} else if !ok {
+			return 0, nil, errNoMergeSetup
+		}
+		p, err := resolveRef(tx, c, req.PatronRef, cc)
+		if err != nil {
+			return 0, nil, err
+		}
+		id, idKind := p.ShopPointID, "shop_point_id"
+		if cfg.IDMode == "mykey_id" {
+			id, idKind = p.MyKeyID, "mykey_id"
+		} else if id == "" {
+			return 0, nil, errNoServiceID
+		}
+		prog := req.ProgramID
+		if prog == "" {
+			if prog, err = municipalProgram(tx, c.Municipality); err != nil {
+				return 0, nil, err
+			}
+		}
+		now := s.now()
+		m, _, bal, err := spend(tx, now, c, p.MyKeyID, prog, req.Points, MoveMerge)
+		if err != nil {
+			return 0, nil, err
+		}
+		seq, err := tx.Bucket(bPtMergeSeq).NextSequence()
+		if err != nil {
+			return 0, nil, err
+		}
+		txn := fmt.Sprintf("%s-%06d", now.In(jst).Format("20060102150405"), seq%1000000)
+		file, err := mkpf.EncodeMergeFile(id, req.Points, txn, cfg.Key, cfg.Secret)
+		if err != nil {
+			return 0, nil, err
+		}
+		m.MergeTxn = txn
+		if err := appendMove(tx, m); err != nil {
+			return 0, nil, err
+		}
+		if err := addTotal(tx, TotalMerged, req.Points); err != nil {
+			return 0, nil, err
+		}
+		s.Count(c.TerminalID, "points.merge.ok")
+		return http.StatusOK, mkpf.MergeResult{Txn: txn, ID: id, IDKind: idKind, ProgramID: prog, Points: req.Points, BalanceAfter: bal,
+			FileName: mkpf.MergeFileName(txn), File: file, At: m.At}, nil
+	})
+}
+
+// handleGrant gives points (point-grant terminals of the program's municipality; also what the tests drive).
+func (s *Server) handleGrant(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.GrantRequest
+	raw, err := ReadJSON(w, r, &req, 0)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	var cc *checkedCert
+	if req.MyKeyID == "" {
+		if cc, err = s.checkRef(req.PatronRef, false); err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+	}
+	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+		id := req.MyKeyID
+		if id == "" {
+			p, err := resolveRef(tx, c, req.PatronRef, cc)
+			if err != nil {
+				return 0, nil, err
+			}
+			id = p.MyKeyID
+		}
+		p, err := getProgram(tx, req.ProgramID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if p == nil || p.MunicipalityCode != c.Municipality {
+			return 0, nil, errPtNotUsable
+		}
+		m, bal, err := grant(tx, s.now(), id, req.ProgramID, req.Points, c.TerminalID, "")
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, mkpf.GrantResult{TxnID: m.txnID(), Points: req.Points, BalanceAfter: bal}, nil
+	})
+}
+
+// Aggregate is screen 87 for a terminal: its own transactions (point use, voucher issue and clearing, merge) between
+// from and to (JST days, inclusive).
+func (s *Server) Aggregate(terminalID, from, to string) (*mkpf.Aggregate, error) {
+	f, err1 := time.ParseInLocation("2006-01-02", from, jst)
+	t, err2 := time.ParseInLocation("2006-01-02", to, jst)
+	if err1 != nil || err2 != nil || t.Before(f) {
+		return nil, Errf(http.StatusBadRequest, mkpf.CodeValidation, "集計対象期間を正しく入力してください（開始日 ≦ 終了日、YYYY-MM-DD）。")
+	}
+	if _, err := s.LapseExpiredVouchers(); err != nil {
+		return nil, err
+	}
+	agg := &mkpf.Aggregate{From: from, To: to, TerminalID: terminalID, Rows: []mkpf.AggregateRow{}}
+	lo := terminalID + "/" + f.UTC().Format("2006-01-02T15:04:05.000Z")
+	hi := terminalID + "/" + t.AddDate(0, 0, 1).UTC().Format("2006-01-02T15:04:05.000Z")
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		agg.Location = s.terminalPlace(tx, terminalID)
+		moves := tx.Bucket(bPtMoves)
+		cur := tx.Bucket(bPtByTerm).Cursor()
+		for k, _ := cur.Seek([]byte(lo)); k != nil && string(k) < hi; k, _ = cur.Next() {
+			seqHex := string(k[strings.LastIndexByte(string(k), '/')+1:])
+			var seq uint64
+			if _, err := fmt.Sscanf(seqHex, "%x", &seq); err != nil {
+				return err
+			}
+			var key [8]byte
+			binary.BigEndian.PutUint64(key[:], seq)
+			var m pointMove
+			if err := json.Unmarshal(moves.Get(key[:]), &m); err != nil {
+				return err
+			}
+			if m.Kind == MoveGrant {
+				continue
+			}
+			row := mkpf.AggregateRow{At: m.At, TxnID: m.txnID(), Kind: m.Kind, ProgramID: m.ProgramID, Points: m.Points, VoucherNo: m.VoucherNo}
+			if p, _ := getProgram(tx, m.ProgramID); p != nil {
+				row.ProgramName = p.Name
+			}
+			agg.Rows = append(agg.Rows, row)
+			agg.Count++
+			agg.Total += m.Points
+		}
+		return nil
+	})
+	return agg, err
+}
+
+func (s *Server) handleAggregate(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	agg, err := s.Aggregate(c.TerminalID, r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, agg)
+}
+
+func (s *Server) handleAggregateCSV(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	agg, err := s.Aggregate(c.TerminalID, r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="points-%s-%s-%s.csv"`, c.TerminalID, agg.From, agg.To))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(mkpf.AggregateCSV(agg))
+}

@@ -1,0 +1,575 @@
+package platform_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mykeyterm/mykeyterm/internal/demopki"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platform"
+	"github.com/mykeyterm/mykeyterm/platformclient"
+)
+
+// pointsWorld is the demo platform on loopback with a movable clock.
+type pointsWorld struct {
+	t   *testing.T
+	srv *platform.Server
+	url string
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (w *pointsWorld) clock() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.now
+}
+
+func (w *pointsWorld) advance(d time.Duration) {
+	w.mu.Lock()
+	w.now = w.now.Add(d)
+	w.mu.Unlock()
+}
+
+func newPointsWorld(t *testing.T) *pointsWorld {
+	t.Helper()
+	w := &pointsWorld{t: t, now: time.Now()}
+	srv, err := platform.Open(filepath.Join(t.TempDir(), "platform.db"), platform.Options{Now: w.clock, Argon2Memory: 1024, Argon2Time: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SeedDemo(); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	w.srv, w.url = srv, hs.URL
+	return w
+}
+
+// terminal enrolls a demo roster terminal from a fresh data directory.
+func (w *pointsWorld) terminal(id string) *platformclient.Client {
+	w.t.Helper()
+	pw := ""
+	if dt, ok := platform.DemoTerminalByID(id); ok {
+		pw = dt.Password
+	} else if id == platform.DemoForeignPointUse {
+		pw = platform.DemoForeignPointPass
+	}
+	c, err := platformclient.Open(w.t.TempDir(), platformclient.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { c.Close() })
+	if _, err := c.Enroll(context.Background(), w.url, id, pw); err != nil {
+		w.t.Fatalf("enroll %s: %v", id, err)
+	}
+	return c
+}
+
+func cardOf(t *testing.T, profile string) mkpf.PatronRef {
+	p, err := demopki.Get(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mkpf.PatronRef{AuthCert: p.AuthCertDER}
+}
+
+func balanceOf(t *testing.T, c *platformclient.Client, ref mkpf.PatronRef, prog string) int64 {
+	t.Helper()
+	res, err := c.Balances(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range res.Balances {
+		if b.ProgramID == prog {
+			return b.Points
+		}
+	}
+	return -1
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if platformclient.Code(err) != code {
+		t.Fatalf("got %v, want code %s", err, code)
+	}
+	if platformclient.Message(err) == "" {
+		t.Fatalf("no Japanese message for %v", err)
+	}
+}
+
+func TestScreen02_PointsLoginUsesTerminalPasswordAndGivesTheMenu(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		id   string
+		menu mkpf.PointsMenu
+	}{
+		{"00052589", mkpf.PointsMenu{Use: true, Clear: true, Aggregate: true}},
+		{"00053059", mkpf.PointsMenu{Issue: true, Clear: true, Aggregate: true}},
+		{"00052490", mkpf.PointsMenu{Use: true, Clear: true, Merge: true, Aggregate: true}},
+	} {
+		cl := w.terminal(c.id)
+		dt, _ := platform.DemoTerminalByID(c.id)
+		res, err := cl.Login(ctx, c.id, dt.Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Menu != c.menu || res.Terminal.TerminalID != c.id {
+			t.Errorf("%s: %+v", c.id, res)
+		}
+		_, err = cl.Login(ctx, c.id, "wrong")
+		wantCode(t, err, mkpf.CodeBadCredentials)
+	}
+	lib := w.terminal("00052489")
+	_, err := lib.Login(ctx, "00052489", "8912k41a")
+	wantCode(t, err, mkpf.CodeForbidden)
+}
+
+func TestScreen29_31_UseShowsOnlyUsableBalancesDeductsOnceAndRefusesOverdraft(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	shop := w.terminal("00052589")
+	yamada := cardOf(t, "yamada")
+	res, err := shop.Balances(ctx, yamada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, b := range res.Balances {
+		got[b.ProgramID] = b.Points
+	}
+	want := map[string]int64{platform.DemoProgramMunicipal: 10000, platform.DemoProgramEvent: 2000}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("balances %v, want %v (留保ポイント must not show)", got, want)
+	}
+	key := platformclient.NewIdempotencyKey()
+	req := mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 500}
+	r1, err := shop.Use(ctx, req, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := shop.Use(ctx, req, key) // a double click / a retry with the same key
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.BalanceAfter != 9500 || *r1 != *r2 {
+		t.Fatalf("first %+v, again %+v", r1, r2)
+	}
+	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != 9500 {
+		t.Fatalf("balance %d after one use of 500, want 9500", b)
+	}
+	_, err = shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 9501}, "")
+	wantCode(t, err, mkpf.CodeInsufficientPoints)
+	_, err = shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramReserved, Points: 1}, "")
+	wantCode(t, err, mkpf.CodeProgramNotUsable)
+	_, err = shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 0}, "")
+	wantCode(t, err, mkpf.CodeValidation)
+	// The same key with another request is refused, not applied.
+	_, err = shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 1}, key)
+	wantCode(t, err, mkpf.CodeIdemMismatch)
+	// The event's points are usable only in its service period.
+	w.advance(200 * 24 * time.Hour)
+	_, err = shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramEvent, Points: 1}, "")
+	wantCode(t, err, mkpf.CodeProgramNotUsable)
+	if a, _ := w.srv.AuditLedger(); !a.OK {
+		t.Fatalf("ledger: %+v", a)
+	}
+}
+
+func TestAuthorisation_ByTerminalKindAndMunicipality(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	yamada := cardOf(t, "yamada")
+	shop := w.terminal("00052589")
+	exp := w.clock().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 7).Format("2006-01-02")
+	_, err := shop.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 100, Expires: exp}, "")
+	wantCode(t, err, mkpf.CodeForbidden)
+	_, _, err = shop.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 1}, "")
+	wantCode(t, err, mkpf.CodeForbidden)
+	lib := w.terminal("00052489")
+	_, err = lib.Balances(ctx, yamada)
+	wantCode(t, err, mkpf.CodeForbidden)
+	_, err = shop.GrantPoints(ctx, mkpf.GrantRequest{MyKeyID: platform.DemoYamadaMyKeyID, ProgramID: platform.DemoProgramMunicipal, Points: 1}, "")
+	wantCode(t, err, mkpf.CodeForbidden)
+
+	foreign := w.terminal(platform.DemoForeignPointUse)
+	res, err := foreign.Balances(ctx, yamada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Balances) != 0 {
+		t.Fatalf("横浜市's terminal sees %+v", res.Balances)
+	}
+	_, err = foreign.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 1}, "")
+	wantCode(t, err, mkpf.CodeProgramNotUsable)
+	// 川崎市's voucher is unknown to 横浜市's terminal.
+	issuer := w.terminal("00053059")
+	v, err := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 100, Expires: exp}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = foreign.ShowVoucher(ctx, v.QR)
+	wantCode(t, err, mkpf.CodeVoucherUnknown)
+	_, err = foreign.ClearVoucher(ctx, v.Number, "")
+	wantCode(t, err, mkpf.CodeVoucherUnknown)
+	agg, err := foreign.Aggregate(ctx, "2020-01-01", "2099-12-31")
+	if err != nil || agg.Count != 0 {
+		t.Fatalf("foreign aggregate %+v %v", agg, err)
+	}
+}
+
+func TestScreen32_36_VoucherIssueClearOnceForgedAndExpired(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	yamada := cardOf(t, "yamada")
+	issuer := w.terminal("00053059")
+	shop := w.terminal("00052589")
+	jst := time.FixedZone("JST", 9*3600)
+	day := func(d int) string { return w.clock().In(jst).AddDate(0, 0, d).Format("2006-01-02") }
+	_, err := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 100, Expires: day(31)}, "")
+	wantCode(t, err, mkpf.CodeValidation)
+	_, err = issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 100, Expires: day(-1)}, "")
+	wantCode(t, err, mkpf.CodeValidation)
+
+	v, err := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 1000, Expires: day(30)}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Number) != 8 || v.Display != v.Number[:4]+"-"+v.Number[4:] || v.State != mkpf.VoucherOutstanding || v.Points != 1000 {
+		t.Fatalf("voucher %+v", v)
+	}
+	if b := balanceOf(t, issuer, yamada, platform.DemoProgramMunicipal); b != 9000 {
+		t.Fatalf("balance %d after issuing 1000, want 9000 (deducted at issue)", b)
+	}
+	re, err := issuer.ReissueVoucher(ctx, v.Number, "")
+	if err != nil || !re.Reissued || re.QR != v.QR || re.Number != v.Number {
+		t.Fatalf("reissue %+v %v", re, err)
+	}
+	if b := balanceOf(t, issuer, yamada, platform.DemoProgramMunicipal); b != 9000 {
+		t.Fatalf("reissue moved points: %d", b)
+	}
+	// Offline check with the cached key.
+	if _, err := shop.VerifyVoucherOffline(ctx, strings.ToLower(v.QR)); err != nil {
+		t.Fatal(err)
+	}
+	forged := []byte(v.QR)
+	i := len(forged) - 10
+	if forged[i] == 'A' {
+		forged[i] = 'B'
+	} else {
+		forged[i] = 'A'
+	}
+	_, err = shop.ClearVoucher(ctx, string(forged), "")
+	if !errors.Is(err, mkpf.ErrVoucherForged) {
+		t.Fatalf("forged voucher: %v", err)
+	}
+	shown, err := shop.ShowVoucher(ctx, strings.ToLower(v.QR))
+	if err != nil || shown.State != mkpf.VoucherOutstanding || shown.Points != 1000 || shown.IssuedPlace == "" {
+		t.Fatalf("show %+v %v", shown, err)
+	}
+	cl, err := shop.ClearVoucher(ctx, v.QR, "")
+	if err != nil || cl.State != mkpf.VoucherCleared || cl.ClearedBy != "00052589" {
+		t.Fatalf("clear %+v %v", cl, err)
+	}
+	_, err = shop.ClearVoucher(ctx, v.QR, "")
+	wantCode(t, err, mkpf.CodeVoucherCleared)
+	_, err = issuer.ClearVoucher(ctx, v.Display, "")
+	wantCode(t, err, mkpf.CodeVoucherCleared)
+
+	// Expired: refused and counted as 失効, never settled.
+	old, err := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 700, Expires: day(1)}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.advance(3 * 24 * time.Hour)
+	_, err = shop.ClearVoucher(ctx, old.QR, "")
+	wantCode(t, err, mkpf.CodeVoucherExpired)
+	shown, err = shop.ShowVoucher(ctx, old.Number)
+	if err != nil || shown.State != mkpf.VoucherLapsed {
+		t.Fatalf("expired voucher shows %+v %v", shown, err)
+	}
+	a, err := w.srv.AuditLedger()
+	if err != nil || !a.OK || a.Totals[platform.TotalLapsed] != 700 || a.Totals[platform.TotalCleared] != 1000 {
+		t.Fatalf("audit %+v %v", a, err)
+	}
+	agg, err := shop.Aggregate(ctx, day(-5), day(0))
+	if err != nil || agg.Count != 1 || agg.Total != 1000 || agg.Rows[0].Kind != platform.MoveVoucherClear {
+		t.Fatalf("aggregate %+v %v", agg, err)
+	}
+}
+
+func TestScreen35_VoucherNumberGuessingIsThrottled(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	shop := w.terminal("00052589")
+	var last error
+	for i := 0; i < platform.VoucherLookupLimit+1; i++ {
+		_, last = shop.ShowVoucher(ctx, fmt.Sprintf("%08d", 10000000+i))
+	}
+	wantCode(t, last, mkpf.CodeThrottled)
+	other := w.terminal("00053059")
+	_, err := other.ShowVoucher(ctx, "12345678")
+	wantCode(t, err, mkpf.CodeVoucherUnknown) // per terminal
+	w.advance(platform.VoucherLookupWindow + time.Second)
+	_, err = shop.ShowVoucher(ctx, "12345678")
+	wantCode(t, err, mkpf.CodeVoucherUnknown)
+}
+
+func TestScreen37_39_MergeByMyNumberCardAndByShopCard(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	shop := w.terminal("00052490")
+	yamada := cardOf(t, "yamada")
+	key, _ := hex.DecodeString(platform.DemoMergeKeyHex)
+	res, err := shop.Balances(ctx, yamada)
+	if err != nil || res.ShopPointID != platform.DemoYamadaShopCard {
+		t.Fatalf("balances %+v %v", res, err)
+	}
+	d, path, err := shop.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 300}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(file, d.File) || filepath.Dir(path) != shop.MergeFolder() {
+		t.Fatalf("delivered %s: %v", path, err)
+	}
+	rec, err := mkpf.DecodeMergeFile(file, key, platform.DemoMergeSecret)
+	if err != nil || rec.ID != platform.DemoYamadaShopCard || rec.Points != 300 || rec.Txn != d.Txn {
+		t.Fatalf("record %+v %v", rec, err)
+	}
+	d2, _, err := shop.Merge(ctx, mkpf.MergeRequest{PatronRef: mkpf.PatronRef{ShopCard: platform.DemoYamadaShopCard}, Points: 200}, "")
+	if err != nil || d2.Txn == d.Txn || d2.BalanceAfter != 10000-500 {
+		t.Fatalf("shop-card merge %+v %v", d2, err)
+	}
+	_, _, err = shop.Merge(ctx, mkpf.MergeRequest{PatronRef: mkpf.PatronRef{ShopCard: "999999"}, Points: 1}, "")
+	wantCode(t, err, mkpf.CodeNotFound)
+	suzuki := cardOf(t, "suzuki") // no service ID at ブレーメン商店街
+	_, _, err = shop.Merge(ctx, mkpf.MergeRequest{PatronRef: suzuki, Points: 1}, "")
+	wantCode(t, err, mkpf.CodeNoServiceID)
+	if a, _ := w.srv.AuditLedger(); !a.OK || a.Totals[platform.TotalMerged] != 500 {
+		t.Fatalf("audit %+v", a)
+	}
+}
+
+func TestScreen87_AggregateCSVOpensInExcel(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	shop := w.terminal("00052589")
+	yamada := cardOf(t, "yamada")
+	for _, p := range []int64{100, 250} {
+		if _, err := shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: p}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := w.clock().In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
+	agg, err := shop.Aggregate(ctx, today, today)
+	if err != nil || agg.Count != 2 || agg.Total != 350 || agg.Location == "" {
+		t.Fatalf("aggregate %+v %v", agg, err)
+	}
+	csv, err := shop.AggregateCSV(ctx, today, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(csv, []byte("\xEF\xBB\xBF")) || !bytes.Contains(csv, []byte("利用ポイント数合計,350\r\n")) ||
+		bytes.Count(csv, []byte("\n")) != bytes.Count(csv, []byte("\r\n")) || !bytes.Contains(csv, []byte("ポイント利用")) {
+		t.Fatalf("csv:\n%s", csv)
+	}
+	_, err = shop.Aggregate(ctx, today, "2000-01-01")
+	wantCode(t, err, mkpf.CodeValidation)
+}
+
+// lossyProxy forwards everything to the platform; while drop is set, it lets the platform apply a point use and then
+// cuts the connection instead of returning the answer (the answer is lost on the way back).
+type lossyProxy struct {
+	target  string
+	drop    atomic.Bool
+	applied atomic.Int64
+}
+
+func (p *lossyProxy) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	req, _ := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
+	req.Header = r.Header.Clone()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(rw, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	if r.URL.Path == "/v1/points/use" && p.drop.Load() {
+		p.applied.Add(1)
+		conn, _, err := rw.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
+	for k, v := range res.Header {
+		rw.Header()[k] = v
+	}
+	rw.WriteHeader(res.StatusCode)
+	rw.Write(out)
+}
+
+func TestIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	proxy := &lossyProxy{target: w.url}
+	ps := httptest.NewServer(proxy)
+	t.Cleanup(ps.Close)
+	shop, err := platformclient.Open(t.TempDir(), platformclient.Options{Timeout: 5 * time.Second, Retries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shop.Close() })
+	if _, err := shop.Enroll(ctx, ps.URL, "00052589", "15ad3z09a"); err != nil {
+		t.Fatal(err)
+	}
+	yamada := cardOf(t, "yamada")
+	req := mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 123}
+	proxy.drop.Store(true)
+	_, err = shop.Use(ctx, req, "")
+	if err == nil {
+		t.Fatal("the answer was dropped, yet the call succeeded")
+	}
+	if proxy.applied.Load() < 1 {
+		t.Fatal("the platform never saw the call")
+	}
+	j, _ := shop.Journal()
+	if len(j) != 1 || j[0].State != platformclient.JournalPending {
+		t.Fatalf("journal %+v", j)
+	}
+	// The clerk presses 利用 again (a new call): the journal reuses the pending key, the platform answers with the
+	// first result, and the points moved once although the platform saw the request several times.
+	proxy.drop.Store(false)
+	res, err := shop.Use(ctx, req, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BalanceAfter != 10000-123 || balanceOf(t, shop, yamada, platform.DemoProgramMunicipal) != 10000-123 {
+		t.Fatalf("applied more than once: %+v", res)
+	}
+	j, _ = shop.Journal()
+	if len(j) != 1 || j[0].State != platformclient.JournalDone {
+		t.Fatalf("journal %+v", j)
+	}
+	// A new operation after a resolved one gets a new key and is applied.
+	if _, err := shop.Use(ctx, req, ""); err != nil {
+		t.Fatal(err)
+	}
+	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != 10000-246 {
+		t.Fatalf("balance %d", b)
+	}
+	// Every state-changing call answers the same to the same key.
+	key := platformclient.NewIdempotencyKey()
+	exp := w.clock().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 3).Format("2006-01-02")
+	issuer := w.terminal("00053059")
+	v1, err1 := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 50, Expires: exp}, key)
+	v2, err2 := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 50, Expires: exp}, key)
+	if err1 != nil || err2 != nil || v1.Number != v2.Number || v1.QR != v2.QR {
+		t.Fatalf("voucher issue not idempotent: %v %v %v %v", v1, v2, err1, err2)
+	}
+	ck := platformclient.NewIdempotencyKey()
+	c1, err1 := shop.ClearVoucher(ctx, v1.QR, ck)
+	c2, err2 := shop.ClearVoucher(ctx, v1.QR, ck)
+	if err1 != nil || err2 != nil || *c1.ClearedAt != *c2.ClearedAt {
+		t.Fatalf("clearing not idempotent: %v %v", err1, err2)
+	}
+	merger := w.terminal("00052490")
+	mk := platformclient.NewIdempotencyKey()
+	m1, _, err1 := merger.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 10}, mk)
+	m2, _, err2 := merger.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 10}, mk)
+	if err1 != nil || err2 != nil || m1.Txn != m2.Txn || !bytes.Equal(m1.File, m2.File) {
+		t.Fatalf("merge not idempotent: %v %v", err1, err2)
+	}
+	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != 10000-246-50-10 {
+		t.Fatalf("balance %d", b)
+	}
+}
+
+// TestLedger_InvariantUnderConcurrentRandomUse drives grant, use, voucher issue and clear, and merge from many
+// goroutines through HTTP and checks that the sum of balances + outstanding vouchers + used + cleared + merged +
+// lapsed equals the sum granted, and that no balance went negative.
+func TestLedger_InvariantUnderConcurrentRandomUse(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	shop := w.terminal("00052589")
+	issuer := w.terminal("00053059")
+	merger := w.terminal("00052490")
+	granter := w.terminal("00053062")
+	cards := []mkpf.PatronRef{cardOf(t, "yamada"), cardOf(t, "suzuki")}
+	exp := w.clock().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 10).Format("2006-01-02")
+	var vouchers sync.Map
+	var ok, refused atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(int64(g)))
+			for i := 0; i < 40; i++ {
+				card := cards[rng.Intn(len(cards))]
+				pts := int64(1 + rng.Intn(900))
+				var err error
+				switch rng.Intn(5) {
+				case 0:
+					_, err = granter.GrantPoints(ctx, mkpf.GrantRequest{PatronRef: card, ProgramID: platform.DemoProgramMunicipal, Points: pts}, "")
+				case 1:
+					_, err = shop.Use(ctx, mkpf.UseRequest{PatronRef: card, ProgramID: platform.DemoProgramMunicipal, Points: pts}, "")
+				case 2:
+					var v *mkpf.Voucher
+					v, err = issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: card, ProgramID: platform.DemoProgramMunicipal, Points: pts, Expires: exp}, "")
+					if err == nil {
+						vouchers.Store(v.Number, v.QR)
+					}
+				case 3:
+					vouchers.Range(func(k, v any) bool {
+						_, err = shop.ClearVoucher(ctx, v.(string), "")
+						return false
+					})
+				case 4:
+					_, _, err = merger.Merge(ctx, mkpf.MergeRequest{PatronRef: card, Points: pts}, "")
+				}
+				if err == nil {
+					ok.Add(1)
+				} else {
+					c := platformclient.Code(err)
+					if c != mkpf.CodeInsufficientPoints && c != mkpf.CodeVoucherCleared && c != mkpf.CodeNoServiceID {
+						t.Errorf("unexpected error: %v", err)
+						return
+					}
+					refused.Add(1)
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	a, err := w.srv.AuditLedger()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.OK || a.Negative != 0 {
+		t.Fatalf("ledger invariant broken: %+v", a)
+	}
+	t.Logf("%d applied, %d refused, totals %v", ok.Load(), refused.Load(), a.Totals)
+	if ok.Load() < 100 {
+		t.Fatalf("only %d operations applied", ok.Load())
+	}
+}

@@ -1,0 +1,171 @@
+package platform
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Options configure a Server. The zero value is usable: defaults are filled in by Open.
+type Options struct {
+	Logger *slog.Logger     // defaults to a discarding logger
+	Now    func() time.Time // defaults to time.Now; tests move the clock
+
+	TokenTTL     time.Duration // bearer token lifetime; default 15 minutes
+	ChallengeTTL time.Duration // device-key challenge lifetime; default 1 minute
+
+	// Failed logins and enrollments: at most LoginFailures per LoginWindow per terminal ID, and
+	// AddrFailures per LoginWindow per source address, then refused until the window passes.
+	LoginFailures int           // default 5
+	AddrFailures  int           // default 20
+	LoginWindow   time.Duration // default 15 minutes
+
+	// Argon2id cost of stored passwords; defaults time 2, memory 19 MiB, threads 1 (OWASP minimum).
+	Argon2Time   uint32
+	Argon2Memory uint32 // KiB
+
+	// ExtraAuthRoots / ExtraSignRoots are trusted JPKI roots in addition to those stored in the database.
+	ExtraAuthRoots []*x509.Certificate
+	ExtraSignRoots []*x509.Certificate
+
+	// CounterFlush is how often the in-memory aggregate counters are written to the database; default 10 s.
+	CounterFlush time.Duration
+}
+
+func (o *Options) fill() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.TokenTTL == 0 {
+		o.TokenTTL = 15 * time.Minute
+	}
+	if o.ChallengeTTL == 0 {
+		o.ChallengeTTL = time.Minute
+	}
+	if o.LoginFailures == 0 {
+		o.LoginFailures = 5
+	}
+	if o.AddrFailures == 0 {
+		o.AddrFailures = 20
+	}
+	if o.LoginWindow == 0 {
+		o.LoginWindow = 15 * time.Minute
+	}
+	if o.Argon2Time == 0 {
+		o.Argon2Time = 2
+	}
+	if o.Argon2Memory == 0 {
+		o.Argon2Memory = 19 * 1024
+	}
+	if o.CounterFlush == 0 {
+		o.CounterFlush = 10 * time.Second
+	}
+}
+
+// Server is the reference platform. It is safe for concurrent use.
+type Server struct {
+	db   *bbolt.DB
+	opts Options
+	log  *slog.Logger
+	now  func() time.Time
+
+	sessions *sessions
+	// loginByID and loginByAddr throttle failed enrollments and password logins.
+	loginByID   *Throttle
+	loginByAddr *Throttle
+
+	counters *counters
+	roots    rootPools
+	mux      *http.ServeMux
+
+	closeOnce sync.Once
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+// ErrDatabase is wrapped by Open when the database file cannot be used.
+var ErrDatabase = errors.New("platform: cannot open database")
+
+// Open opens (creating if needed) the bbolt database at dbPath and prepares the server. It refuses a file it cannot
+// open (locked by another process, not a bbolt file, unreadable) and says why.
+func Open(dbPath string, opts Options) (*Server, error) {
+	opts.fill()
+	if fi, err := os.Stat(dbPath); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%w %s: it is a directory", ErrDatabase, dbPath)
+	}
+	db, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		if errors.Is(err, bbolt.ErrTimeout) {
+			return nil, fmt.Errorf("%w %s: another process (a running mkpf-server?) holds it locked", ErrDatabase, dbPath)
+		}
+		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, dbPath, err)
+	}
+	if err := initSchema(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, dbPath, err)
+	}
+	s := &Server{
+		db:          db,
+		opts:        opts,
+		log:         opts.Logger,
+		now:         opts.Now,
+		sessions:    newSessions(),
+		loginByID:   NewThrottle(opts.LoginFailures, opts.LoginWindow, opts.Now),
+		loginByAddr: NewThrottle(opts.AddrFailures, opts.LoginWindow, opts.Now),
+		counters:    newCounters(),
+		stop:        make(chan struct{}),
+		done:        make(chan struct{}),
+	}
+	s.mux = s.routes()
+	go s.flushLoop()
+	return s, nil
+}
+
+// DB is the server's bbolt database, for the points half of the server and for tools.
+func (s *Server) DB() *bbolt.DB { return s.db }
+
+// Logger is the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.log }
+
+// Now is the server's clock.
+func (s *Server) Now() time.Time { return s.now() }
+
+// Handler is the HTTP API.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Close flushes the aggregate counters and closes the database.
+func (s *Server) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+		s.flushCounters()
+		err = s.db.Close()
+	})
+	return err
+}
+
+func (s *Server) flushLoop() {
+	defer close(s.done)
+	t := time.NewTicker(s.opts.CounterFlush)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.flushCounters()
+		}
+	}
+}

@@ -1,0 +1,221 @@
+package platformclient
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// Options configure a Client.
+type Options struct {
+	HTTPClient *http.Client  // default: a client with its own transport (and CAFile's roots when given)
+	CAFile     string        // PEM file of the CA that signed the platform's TLS certificate (private deployments)
+	Timeout    time.Duration // deadline of each attempt of each call; default 10 s
+	Retries    int           // extra attempts of a safe call after a transport failure; default 2, -1 for none
+}
+
+// State file and key file names inside the data directory.
+const (
+	StateFile = "terminal.db"
+	KeyFile   = "device.key"
+)
+
+var (
+	bState    = []byte("state")
+	bSettings = []byte("settings")
+)
+
+// Client is the terminal's connection to the platform and its local state. Safe for concurrent use.
+type Client struct {
+	dir  string
+	db   *bbolt.DB
+	opts Options
+	hc   *http.Client
+
+	mu       sync.Mutex
+	baseURL  string
+	terminal mkpf.TerminalInfo
+	enrolled bool
+	install  []byte
+	key      ed25519.PrivateKey
+	token    string
+	tokenExp time.Time
+}
+
+// Open opens (creating) the terminal's state in dataDir. It fails with ErrStateLocked when another process uses it.
+func Open(dataDir string, opts Options) (*Client, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.Retries == 0 {
+		opts.Retries = 2
+	} else if opts.Retries < 0 {
+		opts.Retries = 0
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 16
+		if opts.CAFile != "" {
+			pem, err := os.ReadFile(opts.CAFile)
+			if err != nil {
+				return nil, &Error{Op: "open", Message: "プラットフォームのCA証明書ファイルを読めません: " + opts.CAFile, Err: err}
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, &Error{Op: "open", Message: "プラットフォームのCA証明書ファイルにPEM形式の証明書がありません: " + opts.CAFile, Err: ErrProtocol}
+			}
+			tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		}
+		hc = &http.Client{Transport: tr}
+	}
+	db, err := bbolt.Open(filepath.Join(dataDir, StateFile), 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, bbolt.ErrTimeout) {
+			return nil, &Error{Op: "open", Message: MsgStateLocked, Err: ErrStateLocked}
+		}
+		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
+	}
+	c := &Client{dir: dataDir, db: db, opts: opts, hc: hc}
+	if err := c.load(); err != nil {
+		db.Close()
+		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
+	}
+	return c, nil
+}
+
+func (c *Client) load() error {
+	return c.db.Update(func(tx *bbolt.Tx) error {
+		st, err := tx.CreateBucketIfNotExists(bState)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucketIfNotExists(bSettings); err != nil {
+			return err
+		}
+		if v := st.Get([]byte("install_id")); len(v) == 32 {
+			c.install = append([]byte(nil), v...)
+		} else {
+			c.install = make([]byte, 32)
+			rand.Read(c.install)
+			if err := st.Put([]byte("install_id"), c.install); err != nil {
+				return err
+			}
+		}
+		c.baseURL = string(st.Get([]byte("platform_url")))
+		if v := st.Get([]byte("terminal")); v != nil {
+			if err := json.Unmarshal(v, &c.terminal); err != nil {
+				return err
+			}
+			c.enrolled = c.terminal.TerminalID != ""
+		}
+		return nil
+	})
+}
+
+// Close closes the state file.
+func (c *Client) Close() error { return c.db.Close() }
+
+// DataDir is the terminal's data directory.
+func (c *Client) DataDir() string { return c.dir }
+
+// Enrolled reports whether this terminal has enrolled (screen 9 done).
+func (c *Client) Enrolled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.enrolled
+}
+
+// Terminal is the cached TerminalInfo (refreshed by Enroll, SetContact and RefreshTerminal).
+func (c *Client) Terminal() mkpf.TerminalInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.terminal
+}
+
+// PlatformURL is the enrolled platform's base URL.
+func (c *Client) PlatformURL() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.baseURL
+}
+
+// Fingerprint is this terminal's fingerprint.
+func (c *Client) Fingerprint() [32]byte { return Fingerprint(c.install) }
+
+func (c *Client) saveTerminal(url string, ti mkpf.TerminalInfo) error {
+	raw, _ := json.Marshal(ti)
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		st := tx.Bucket(bState)
+		if url != "" {
+			if err := st.Put([]byte("platform_url"), []byte(url)); err != nil {
+				return err
+			}
+		}
+		return st.Put([]byte("terminal"), raw)
+	})
+	if err != nil {
+		return &Error{Op: "save", Message: MsgLocalState, Err: err}
+	}
+	c.mu.Lock()
+	if url != "" {
+		c.baseURL = url
+	}
+	c.terminal = ti
+	c.enrolled = true
+	c.mu.Unlock()
+	return nil
+}
+
+// deviceKey loads the device key, generating and storing it when create is set and there is none.
+func (c *Client) deviceKey(create bool) (ed25519.PrivateKey, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.key != nil {
+		return c.key, nil
+	}
+	path := filepath.Join(c.dir, KeyFile)
+	stored, err := os.ReadFile(path)
+	if err == nil {
+		seed, err := unprotectKey(stored)
+		if err != nil || len(seed) != ed25519.SeedSize {
+			return nil, &Error{Op: "device key", Message: MsgDeviceKey, Err: fmt.Errorf("%w: %v", ErrDeviceKey, err)}
+		}
+		c.key = ed25519.NewKeyFromSeed(seed)
+		return c.key, nil
+	}
+	if !os.IsNotExist(err) || !create {
+		return nil, &Error{Op: "device key", Message: MsgDeviceKey, Err: fmt.Errorf("%w: %v", ErrDeviceKey, err)}
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	rand.Read(seed)
+	prot, err := protectKey(seed)
+	if err != nil {
+		return nil, &Error{Op: "device key", Message: MsgDeviceKey, Err: fmt.Errorf("%w: %v", ErrDeviceKey, err)}
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, prot, 0o600); err != nil {
+		return nil, &Error{Op: "device key", Message: MsgLocalState, Err: err}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, &Error{Op: "device key", Message: MsgLocalState, Err: err}
+	}
+	c.key = ed25519.NewKeyFromSeed(seed)
+	return c.key, nil
+}
