@@ -310,3 +310,6 @@ func (c *Client) RegisterServiceID(ctx context.Context, req mkpf.RegisterRequest
 func (c *Client) Do(ctx context.Context, method, path string, in, out any, idemKey string) error {
 	return c.call(ctx, strings.TrimPrefix(path, "/v1/"), method, path, true, method == http.MethodGet || idemKey != "", in, out, idemKey)
 }
+
+// Contact is the screen-10 form (an alias of the wire type, so callers need not import mkpf for it).
+type Contact = mkpf.Contact
