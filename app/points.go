@@ -190,7 +190,9 @@ func timeJA(t time.Time) string {
 // have been applied, so the clerk retries with the same key.
 func isTransport(err error) bool {
 	var apiErr *mkpf.APIError
-	return err != nil && !errors.As(err, &apiErr)
+	var ce *ClerkError
+	var ve *mkpf.VoucherError
+	return err != nil && !errors.As(err, &apiErr) && !errors.As(err, &ce) && !errors.As(err, &ve)
 }
 
 // apiCode is the platform's error code in err, or "".
@@ -207,8 +209,18 @@ func retryNote() string {
 	return lang.X("points.retry", "（同じ画面のままもう一度押しても、二重に処理されることはありません。）")
 }
 
+// clerkErr gives a voucher-format error its own clerk message (mkpf.VoucherError carries it).
+func clerkErr(err error) error {
+	var ve *mkpf.VoucherError
+	if errors.As(err, &ve) {
+		return &ClerkError{Msg: ve.Message, Err: err}
+	}
+	return err
+}
+
 // showRetryError shows err; after a transport failure it adds that pressing the same button again is safe.
 func (ps *pointsSession) showRetryError(err error) {
+	err = clerkErr(err)
 	if isTransport(err) {
 		ps.u.ShowError(&ClerkError{Msg: ps.u.Svc.Message(err) + "\n" + retryNote(), Err: err})
 		return
@@ -342,4 +354,13 @@ func (ps *pointsSession) printWith(busy string, f func(ctx context.Context, prin
 			done(err)
 		}
 	})
+}
+
+// platformResult tells the status line whether the platform was reached (a refusal or a bad QR text still reached it).
+func (ps *pointsSession) platformResult(err error) {
+	if isTransport(err) {
+		ps.u.PlatformResult(err)
+	} else {
+		ps.u.PlatformResult(nil)
+	}
 }

@@ -72,7 +72,7 @@ func (s *screen30) onUse() {
 		res, err = s.ps.svc.Use(ctx, s.req, s.key)
 		return err
 	}, func(err error) {
-		s.ps.u.PlatformResult(err)
+		s.ps.platformResult(err)
 		if err != nil {
 			s.use.Enable()
 			s.back.Enable()

@@ -78,7 +78,7 @@ func (s *screen32) onRead() {
 		s.read.Enable()
 		if err != nil {
 			if cert != nil {
-				s.ps.u.PlatformResult(err)
+				s.ps.platformResult(err)
 			}
 			s.authCert = nil
 			s.bal.clear()

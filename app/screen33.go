@@ -93,7 +93,7 @@ func (s *screen33) onIssue() {
 		}
 		return nil
 	}, func(err error) {
-		s.ps.u.PlatformResult(err)
+		s.ps.platformResult(err)
 		if err != nil {
 			s.issue.Enable()
 			s.back.Enable()

@@ -84,7 +84,7 @@ func (s *screen34) onReissue() {
 		return s.ps.svc.PrintVoucher(ctx, printer, v)
 	}, func(err error) {
 		s.reissue.Enable()
-		s.ps.u.PlatformResult(err)
+		s.ps.platformResult(err)
 		if err != nil {
 			s.ps.u.ShowError(err)
 			return

@@ -82,7 +82,7 @@ func (s *screen35) onRead() {
 	}
 	in, err := mkpf.ParseVoucherInput(text)
 	if err != nil {
-		s.fm.fields[0].setError(s.ps.u.Svc.Message(err))
+		s.fm.fields[0].setError(s.ps.u.Svc.Message(clerkErr(err)))
 		s.showVoucher(nil, "")
 		s.refocus()
 		return
@@ -98,11 +98,11 @@ func (s *screen35) onRead() {
 		return err
 	}, func(err error) {
 		s.read.Enable()
-		s.ps.u.PlatformResult(err)
+		s.ps.platformResult(err)
 		s.refocus()
 		if err != nil {
 			s.showVoucher(nil, "")
-			s.ps.u.ShowError(err)
+			s.ps.u.ShowError(clerkErr(err))
 			return
 		}
 		s.showVoucher(v, code)
@@ -169,7 +169,7 @@ func (s *screen35) onClear() {
 		return err
 	}, func(err error) {
 		s.read.Enable()
-		s.ps.u.PlatformResult(err)
+		s.ps.platformResult(err)
 		if err != nil {
 			if s.v == v0 && (isTransport(err) || apiCode(err) == mkpf.CodeThrottled) {
 				s.clear.Enable() // same voucher, same key: pressing again is safe

@@ -130,7 +130,7 @@ func (s *screen37) load(shopCard *string) {
 		s.readShop.Enable()
 		s.shopCard.SetText("")
 		if reached {
-			s.ps.u.PlatformResult(err)
+			s.ps.platformResult(err)
 		}
 		if err != nil {
 			s.ref, s.res = nil, nil

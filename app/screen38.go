@@ -78,7 +78,7 @@ func (s *screen38) onMerge() {
 		res, path, err = s.ps.svc.Merge(ctx, s.req, s.key)
 		return err
 	}, func(err error) {
-		s.ps.u.PlatformResult(err)
+		s.ps.platformResult(err)
 		if err != nil {
 			s.merge.Enable()
 			s.back.Enable()

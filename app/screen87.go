@@ -96,7 +96,7 @@ func (s *screen87) onRun() {
 		return err
 	}, func(err error) {
 		s.run.Enable()
-		s.ps.u.PlatformResult(err)
+		s.ps.platformResult(err)
 		if err != nil {
 			if !s.fm.showFieldErrors(err) {
 				s.ps.u.ShowError(err)
