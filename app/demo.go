@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -41,9 +40,9 @@ var profileLabels = map[string]string{
 // NewDemoPanel builds the side panel of demo mode.
 func NewDemoPanel(d Demo) fyne.CanvasObject {
 	state := &widget.Label{Wrapping: fyne.TextWrapWord}
-	objs := []fyne.CanvasObject{&widget.Label{Text: lang.X("demo.title", "デモ"), TextStyle: fyne.TextStyle{Bold: true}}}
+	objs := []fyne.CanvasObject{&widget.Label{Text: tr("demo.title", "デモ"), TextStyle: fyne.TextStyle{Bold: true}}}
 	if d.Cards != nil {
-		objs = append(objs, widget.NewLabel(lang.X("demo.cards", "仮想カードをかざす:")))
+		objs = append(objs, widget.NewLabel(tr("demo.cards", "仮想カードをかざす:")))
 		for _, p := range d.Profiles {
 			p := p
 			label := p
@@ -56,15 +55,15 @@ func NewDemoPanel(d Demo) fyne.CanvasObject {
 					state.SetText(err.Error())
 					return
 				}
-				state.SetText(lang.X("demo.inserted", "リーダーに置きました: ") + label)
+				state.SetText(tr("demo.inserted", "リーダーに置きました: ") + label)
 			}})
 		}
-		objs = append(objs, &widget.Button{Text: lang.X("demo.remove", "カードを外す"), OnTapped: func() {
+		objs = append(objs, &widget.Button{Text: tr("demo.remove", "カードを外す"), OnTapped: func() {
 			_ = d.Cards.Remove()
-			state.SetText(lang.X("demo.removed", "カードを外しました。"))
+			state.SetText(tr("demo.removed", "カードを外しました。"))
 		}})
 	} else {
-		objs = append(objs, widget.NewLabel(lang.X("demo.realreader", "実際のカードリーダーを使っています。")))
+		objs = append(objs, widget.NewLabel(tr("demo.realreader", "実際のカードリーダーを使っています。")))
 	}
 	if d.SetMode != nil {
 		modes := []mkpf.HandoffMode{mkpf.HandoffNumber, mkpf.HandoffBarcode, mkpf.HandoffWedge, mkpf.HandoffLabel}
@@ -83,11 +82,11 @@ func NewDemoPanel(d Demo) fyne.CanvasObject {
 						state.SetText(err.Error())
 						return
 					}
-					state.SetText(lang.X("demo.mode", "川崎市立図書館の方式: ") + sel)
+					state.SetText(tr("demo.mode", "川崎市立図書館の方式: ") + sel)
 				}
 			}
 		}
-		objs = append(objs, widget.NewSeparator(), widget.NewLabel(lang.X("demo.modes", "図書館の引渡し方式:")), radio)
+		objs = append(objs, widget.NewSeparator(), widget.NewLabel(tr("demo.modes", "図書館の引渡し方式:")), radio)
 	}
 	objs = append(objs, state)
 	width := canvas.NewRectangle(color.Transparent)

@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -29,45 +28,45 @@ type screen10 struct {
 
 func newScreen10(u *UI, change bool) *screen10 {
 	s := &screen10{u: u, change: change}
-	required := lang.X("form.required", "（必須）")
+	required := tr("form.required", "（必須）")
 	entry := func() *widget.Entry { return &widget.Entry{} }
 	s.location, s.name, s.person, s.org, s.address, s.phone, s.email = entry(), entry(), entry(), entry(), entry(), entry(), entry()
 	s.zip1 = &widget.Entry{PlaceHolder: "210"}
 	s.zip2 = &widget.Entry{PlaceHolder: "0007"}
 	s.emailConfirm = newNoPasteEntry()
 	s.emailConfirm.OnSubmitted = func(string) { s.onRegister() }
-	s.issuer = &widget.Select{PlaceHolder: lang.X("screen10.issuer.placeholder", "（選択してください）")}
-	s.register = &widget.Button{Text: lang.X("screen10.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
+	s.issuer = &widget.Select{PlaceHolder: tr("screen10.issuer.placeholder", "（選択してください）")}
+	s.register = &widget.Button{Text: tr("screen10.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
 
-	s.fm.add(newField("location", lang.X("screen10.location", "設置場所")+required, s.location,
-		lang.X("screen10.location.rule", "「マイキープラットフォーム等活用端末一覧（様式Ⅰ）」に記入されているものを入力してください。")))
-	s.fm.add(newField("name", lang.X("screen10.name", "端末名")+required, s.name,
-		lang.X("screen10.name.rule", "様式Ⅰに記入した端末名です（例: 中央図書館 貸出カウンター1）。")))
+	s.fm.add(newField("location", tr("screen10.location", "設置場所")+required, s.location,
+		tr("screen10.location.rule", "「マイキープラットフォーム等活用端末一覧（様式Ⅰ）」に記入されているものを入力してください。")))
+	s.fm.add(newField("name", tr("screen10.name", "端末名")+required, s.name,
+		tr("screen10.name.rule", "様式Ⅰに記入した端末名です（例: 中央図書館 貸出カウンター1）。")))
 	if u.Svc.Platform.Terminal().Kind == mkpf.KindServiceID {
-		s.fm.add(newField("issuer_id", lang.X("screen10.issuer", "ID付与事業者名"), s.issuer,
-			lang.X("screen10.issuer.rule", "プルダウンから選択してください。")))
+		s.fm.add(newField("issuer_id", tr("screen10.issuer", "ID付与事業者名"), s.issuer,
+			tr("screen10.issuer.rule", "プルダウンから選択してください。")))
 	}
-	s.fm.add(newField("person", lang.X("screen10.person", "担当者名")+required, s.person, ""))
-	s.fm.add(newField("organization", lang.X("screen10.org", "所属組織")+required, s.org,
-		lang.X("screen10.org.rule", "所属する組織の情報を入力してください。")))
+	s.fm.add(newField("person", tr("screen10.person", "担当者名")+required, s.person, ""))
+	s.fm.add(newField("organization", tr("screen10.org", "所属組織")+required, s.org,
+		tr("screen10.org.rule", "所属する組織の情報を入力してください。")))
 	zip := container.NewHBox(container.NewGridWrap(fyne.NewSize(80, s.zip1.MinSize().Height), s.zip1), widget.NewLabel("-"),
 		container.NewGridWrap(fyne.NewSize(100, s.zip2.MinSize().Height), s.zip2))
-	s.fm.add(newField("postal_code", lang.X("screen10.zip", "郵便番号")+required, zip,
-		lang.X("screen10.zip.rule", "半角数字3桁と4桁です（例: 210-0007）。")))
-	s.fm.add(newField("address", lang.X("screen10.address", "住所")+required, s.address, ""))
-	s.fm.add(newField("phone", lang.X("screen10.phone", "電話番号")+required, s.phone,
-		lang.X("screen10.phone.rule", "半角数字とハイフンです（例: 044-200-2111）。")))
-	s.fm.add(newField("email", lang.X("screen10.email", "メールアドレス")+required, s.email, ""))
-	s.fm.add(newField("email_confirm", lang.X("screen10.email2", "メールアドレス（確認用）")+required, s.emailConfirm,
-		lang.X("screen10.email2.rule", "確認のためもう一度入力してください。（コピー・貼り付けはしないでください。）")))
+	s.fm.add(newField("postal_code", tr("screen10.zip", "郵便番号")+required, zip,
+		tr("screen10.zip.rule", "半角数字3桁と4桁です（例: 210-0007）。")))
+	s.fm.add(newField("address", tr("screen10.address", "住所")+required, s.address, ""))
+	s.fm.add(newField("phone", tr("screen10.phone", "電話番号")+required, s.phone,
+		tr("screen10.phone.rule", "半角数字とハイフンです（例: 044-200-2111）。")))
+	s.fm.add(newField("email", tr("screen10.email", "メールアドレス")+required, s.email, ""))
+	s.fm.add(newField("email_confirm", tr("screen10.email2", "メールアドレス（確認用）")+required, s.emailConfirm,
+		tr("screen10.email2.rule", "確認のためもう一度入力してください。（コピー・貼り付けはしないでください。）")))
 	return s
 }
 
 func (s *screen10) Title() string {
 	if s.change {
-		return lang.X("screen10.title.change", "連絡先の変更")
+		return tr("screen10.title.change", "連絡先の変更")
 	}
-	return lang.X("screen10.title", "連絡先の登録")
+	return tr("screen10.title", "連絡先の登録")
 }
 
 // MenuButton: on first start the contact must be registered before the menu; 連絡先の変更 has the button.
@@ -75,7 +74,7 @@ func (s *screen10) MenuButton() bool { return s.change }
 
 func (s *screen10) Content() fyne.CanvasObject {
 	return container.NewVBox(
-		widget.NewLabel(lang.X("screen10.lead", "連絡先を入力し、「登録」ボタンをクリックしてください。")),
+		widget.NewLabel(tr("screen10.lead", "連絡先を入力し、「登録」ボタンをクリックしてください。")),
 		s.fm.object(),
 		container.NewHBox(s.register),
 	)
@@ -89,7 +88,7 @@ func (s *screen10) Keys() map[fyne.KeyName]func() {
 func (s *screen10) Shown() {
 	var issuers []mkpf.Issuer
 	var cur *mkpf.Contact
-	s.u.Run(lang.X("screen10.loading", "プラットフォームから読み込んでいます…"), 20*time.Second, func(ctx context.Context) error {
+	s.u.Run(tr("screen10.loading", "プラットフォームから読み込んでいます…"), 20*time.Second, func(ctx context.Context) error {
 		var err error
 		if issuers, err = s.u.Svc.Platform.Issuers(ctx); err != nil {
 			return err
@@ -160,7 +159,7 @@ func (s *screen10) contact() mkpf.Contact {
 func (s *screen10) onRegister() {
 	s.fm.clearErrors()
 	c := s.contact()
-	s.u.Run(lang.X("screen10.busy", "連絡先を登録しています…"), 20*time.Second, func(ctx context.Context) error {
+	s.u.Run(tr("screen10.busy", "連絡先を登録しています…"), 20*time.Second, func(ctx context.Context) error {
 		return s.u.Svc.Platform.SetContact(ctx, c)
 	}, func(err error) {
 		s.u.PlatformResult(err)
@@ -172,8 +171,8 @@ func (s *screen10) onRegister() {
 		}
 		s.u.ShowMenu()
 		if s.change {
-			dialog.ShowInformation(lang.X("screen10.changed.title", "連絡先の変更"),
-				lang.X("screen10.changed", "連絡先を変更しました。"), s.u.Win)
+			dialog.ShowInformation(tr("screen10.changed.title", "連絡先の変更"),
+				tr("screen10.changed", "連絡先を変更しました。"), s.u.Win)
 		}
 	})
 }

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -16,26 +18,26 @@ type screen22 struct {
 
 func newScreen22(u *UI) *screen22 {
 	s := &screen22{u: u}
-	s.register = &widget.Button{Text: lang.X("screen22.register", "サービスIDの登録") + " (F1)", Icon: theme.ContentAddIcon(), OnTapped: s.onRegister}
-	s.lookup = &widget.Button{Text: lang.X("screen22.lookup", "サービスIDの照会") + " (F2)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onLookup}
-	s.contact = &widget.Button{Text: lang.X("screen22.contact", "連絡先の変更") + " (F3)", Icon: theme.AccountIcon(), OnTapped: s.onContact}
-	s.points = &widget.Button{Text: lang.X("screen22.points", "自治体ポイント管理クラウドへ") + " (F4)", Icon: theme.NavigateNextIcon(), OnTapped: s.onPoints}
-	s.setup = &widget.Button{Text: lang.X("screen22.settings", "端末の設定") + " (F12)", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: s.onSettings}
+	s.register = &widget.Button{Text: tr("screen22.register", "サービスIDの登録") + " (F1)", Icon: theme.ContentAddIcon(), OnTapped: s.onRegister}
+	s.lookup = &widget.Button{Text: tr("screen22.lookup", "サービスIDの照会") + " (F2)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onLookup}
+	s.contact = &widget.Button{Text: tr("screen22.contact", "連絡先の変更") + " (F3)", Icon: theme.AccountIcon(), OnTapped: s.onContact}
+	s.points = &widget.Button{Text: tr("screen22.points", "自治体ポイント管理クラウドへ") + " (F4)", Icon: theme.NavigateNextIcon(), OnTapped: s.onPoints}
+	s.setup = &widget.Button{Text: tr("screen22.settings", "端末の設定") + " (F12)", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: s.onSettings}
 	if pointsEntry == nil {
 		s.points.Disable()
 	}
 	return s
 }
 
-func (s *screen22) Title() string    { return lang.X("screen22.title", "メニュー") }
+func (s *screen22) Title() string    { return tr("screen22.title", "メニュー") }
 func (s *screen22) MenuButton() bool { return false }
 
 func (s *screen22) Content() fyne.CanvasObject {
-	big := func(b *widget.Button) fyne.CanvasObject {
-		return container.NewGridWrap(fyne.NewSize(480, 64), b)
-	}
+	width := canvas.NewRectangle(color.Transparent)
+	width.SetMinSize(fyne.NewSize(520, 1))
+	column := container.NewStack(width, container.NewVBox(s.register, s.lookup, s.contact, s.points))
 	return container.NewVBox(
-		big(s.register), big(s.lookup), big(s.contact), big(s.points),
+		container.NewHBox(column),
 		widget.NewSeparator(),
 		container.NewHBox(s.setup),
 	)

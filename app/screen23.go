@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -36,15 +35,15 @@ var (
 func newScreen23(u *UI) *screen23 {
 	s := &screen23{u: u}
 	s.number = &widget.Entry{PlaceHolder: "180000000011", OnSubmitted: func(string) { s.onRegister() }}
-	s.read = &widget.Button{Text: lang.X("screen23.read", "読取") + " (F2)", OnTapped: s.onRead}
+	s.read = &widget.Button{Text: tr("screen23.read", "読取") + " (F2)", OnTapped: s.onRead}
 	s.notice = &widget.RadioGroup{Options: []string{noticeYes, noticeNo}, Horizontal: true}
-	s.register = &widget.Button{Text: lang.X("screen23.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
-	required := lang.X("form.required", "（必須）")
-	s.fm.add(newField("card_number", lang.X("screen23.number", "利用カード番号(サービスID)")+required,
+	s.register = &widget.Button{Text: tr("screen23.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
+	required := tr("form.required", "（必須）")
+	s.fm.add(newField("card_number", tr("screen23.number", "利用カード番号(サービスID)")+required,
 		container.NewBorder(nil, nil, nil, s.read, s.number),
-		lang.X("screen23.number.rule", "利用者が持参した利用カードの番号を、半角英数字で入力してください。「読取」は、利用カードが読取れるICカードリーダーライターがある場合のみ使えます（利用カードをリーダーに置いてから押してください）。")))
-	s.fm.add(newField("address_notice", lang.X("screen23.notice", "現住所の変更通知")+required, s.notice,
-		lang.X("screen23.notice.rule", "「はい」の場合、現住所の変更を通知するために署名用電子証明書の発行番号を取得して利用します。登録の際、利用者に署名用電子証明書のパスワード（英数字6～16文字）を入力してもらいます。")))
+		tr("screen23.number.rule", "利用者が持参した利用カードの番号を、半角英数字で入力してください。「読取」は、利用カードが読取れるICカードリーダーライターがある場合のみ使えます（利用カードをリーダーに置いてから押してください）。")))
+	s.fm.add(newField("address_notice", tr("screen23.notice", "現住所の変更通知")+required, s.notice,
+		tr("screen23.notice.rule", "「はい」の場合、現住所の変更を通知するために署名用電子証明書の発行番号を取得して利用します。登録の際、利用者に署名用電子証明書のパスワード（英数字6～16文字）を入力してもらいます。")))
 	return s
 }
 
@@ -59,15 +58,15 @@ func (s *screen23) withNumber(n string, notice bool) *screen23 {
 	return s
 }
 
-func (s *screen23) Title() string { return lang.X("screen23.title", "サービスIDの登録") }
+func (s *screen23) Title() string { return tr("screen23.title", "サービスIDの登録") }
 
 func (s *screen23) Content() fyne.CanvasObject {
 	return container.NewVBox(
-		widget.NewLabel(lang.X("screen23.step1", "①利用カード番号を入力してください。")),
-		widget.NewLabel(lang.X("screen23.step2", "②現住所の変更通知の受け取り有無を入力してください。")),
+		widget.NewLabel(tr("screen23.step1", "①利用カード番号を入力してください。")),
+		widget.NewLabel(tr("screen23.step2", "②現住所の変更通知の受け取り有無を入力してください。")),
 		s.fm.object(),
-		widget.NewLabel(lang.X("screen23.step3", "③マイナンバーカードをICカードリーダーライターにセットしてください。")),
-		widget.NewLabel(lang.X("screen23.step4", "④「登録」ボタンをクリックしてください。")),
+		widget.NewLabel(tr("screen23.step3", "③マイナンバーカードをICカードリーダーライターにセットしてください。")),
+		widget.NewLabel(tr("screen23.step4", "④「登録」ボタンをクリックしてください。")),
 		container.NewHBox(s.register),
 	)
 }
@@ -81,7 +80,7 @@ func (s *screen23) Keys() map[fyne.KeyName]func() {
 // onRead reads the library card number from the patron's own card (FeliCa) on the reader.
 func (s *screen23) onRead() {
 	var n string
-	s.u.Run(lang.X("screen23.reading", "利用カードを読み取っています…"), 10*time.Second, func(ctx context.Context) (err error) {
+	s.u.Run(tr("screen23.reading", "利用カードを読み取っています…"), 10*time.Second, func(ctx context.Context) (err error) {
 		n, err = s.u.Svc.Cards.ReadPatronCard(ctx, s.u.Svc.Settings.Load().Reader)
 		return err
 	}, func(err error) {
@@ -111,11 +110,11 @@ func (s *screen23) onRegister() {
 	number := strings.TrimSpace(s.number.Text)
 	ok := true
 	if !validCardNumber(number) {
-		s.fm.fields[0].setError(lang.X("screen23.number.invalid", "利用カード番号を半角英数字で入力してください。"))
+		s.fm.fields[0].setError(tr("screen23.number.invalid", "利用カード番号を半角英数字で入力してください。"))
 		ok = false
 	}
 	if s.notice.Selected == "" {
-		s.fm.fields[1].setError(lang.X("screen23.notice.missing", "「はい」か「いいえ」を選んでください。"))
+		s.fm.fields[1].setError(tr("screen23.notice.missing", "「はい」か「いいえ」を選んでください。"))
 		ok = false
 	}
 	if !ok {
@@ -124,7 +123,7 @@ func (s *screen23) onRegister() {
 	req := mkpf.RegisterRequest{CardNumber: number, AddressNotice: s.notice.Selected == noticeYes}
 	reader := s.u.Svc.Settings.Load().Reader
 	tries := -1
-	s.u.Run(lang.X("screen23.busy.card", "マイナンバーカードを読み取っています…"), 15*time.Second, func(ctx context.Context) (err error) {
+	s.u.Run(tr("screen23.busy.card", "マイナンバーカードを読み取っています…"), 15*time.Second, func(ctx context.Context) (err error) {
 		if req.AuthCert, err = s.u.Svc.Cards.ReadAuthCert(ctx, reader); err != nil {
 			return err
 		}
@@ -153,12 +152,12 @@ func (s *screen23) askSignPIN(req mkpf.RegisterRequest, reader string, tries int
 		return
 	}
 	pin := &widget.Entry{Password: true}
-	msg := fmt.Sprintf(lang.X("screen23.pin.lead", "住所変更通知のため、署名用電子証明書のパスワード（英数字6～16文字）を利用者に入力してもらってください。\n残り回数: %d回（%d回続けて間違えるとロックされます）"), tries, tries)
+	msg := fmt.Sprintf(tr("screen23.pin.lead", "住所変更通知のため、署名用電子証明書のパスワード（英数字6～16文字）を利用者に入力してもらってください。\n残り回数: %d回（%d回続けて間違えるとロックされます）"), tries, tries)
 	items := []*widget.FormItem{
 		{Widget: &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}},
-		{Text: lang.X("screen23.pin", "署名用パスワード"), Widget: pin},
+		{Text: tr("screen23.pin", "署名用パスワード"), Widget: pin},
 	}
-	d := dialog.NewForm(lang.X("screen23.pin.title", "署名用電子証明書のパスワード"), lang.X("screen23.pin.ok", "OK"), lang.X("screen23.pin.cancel", "やめる"), items, func(ok bool) {
+	d := dialog.NewForm(tr("screen23.pin.title", "署名用電子証明書のパスワード"), tr("screen23.pin.ok", "OK"), tr("screen23.pin.cancel", "やめる"), items, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -167,7 +166,7 @@ func (s *screen23) askSignPIN(req mkpf.RegisterRequest, reader string, tries int
 			s.u.ShowError(ErrSignPINFormat)
 			return
 		}
-		s.u.Run(lang.X("screen23.busy.sign", "署名用電子証明書を読み取っています…"), 20*time.Second, func(ctx context.Context) (err error) {
+		s.u.Run(tr("screen23.busy.sign", "署名用電子証明書を読み取っています…"), 20*time.Second, func(ctx context.Context) (err error) {
 			req.SignCert, err = s.u.Svc.Cards.ReadSignCert(ctx, reader, p)
 			return err
 		}, func(err error) {
@@ -188,15 +187,15 @@ func (s *screen23) askSignPIN(req mkpf.RegisterRequest, reader string, tries int
 
 func (s *screen23) send(req mkpf.RegisterRequest) {
 	var res *mkpf.RegisterResult
-	s.u.Run(lang.X("screen23.busy.platform", "プラットフォームに登録しています…"), 20*time.Second, func(ctx context.Context) (err error) {
+	s.u.Run(tr("screen23.busy.platform", "プラットフォームに登録しています…"), 20*time.Second, func(ctx context.Context) (err error) {
 		res, err = s.u.Svc.Platform.RegisterServiceID(ctx, req)
 		return err
 	}, func(err error) {
 		s.u.PlatformResult(err)
 		var apiErr *mkpf.APIError
 		if errors.As(err, &apiErr) && apiErr.Code == mkpf.CodeReplaceNeedsConfirm && !req.Replace {
-			dialog.ShowConfirm(lang.X("screen23.replace.title", "利用カード番号の置き換え"),
-				apiErr.Message+"\n"+lang.X("screen23.replace.ask", "新しい番号に置き換えますか？"), func(yes bool) {
+			dialog.ShowConfirm(tr("screen23.replace.title", "利用カード番号の置き換え"),
+				apiErr.Message+"\n"+tr("screen23.replace.ask", "新しい番号に置き換えますか？"), func(yes bool) {
 					if yes {
 						req.Replace = true
 						s.send(req)

@@ -3,7 +3,6 @@ package app
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -23,23 +22,23 @@ type screen24 struct {
 
 func newScreen24(u *UI, res *mkpf.RegisterResult, notice bool) *screen24 {
 	s := &screen24{u: u, res: res, notice: notice}
-	s.back = &widget.Button{Text: lang.X("screen24.back", "前の画面に戻る") + " (F1)", OnTapped: s.onBack}
-	s.menu = &widget.Button{Text: lang.X("screen24.menu", "メニューへ戻る") + " (Esc)", Importance: widget.HighImportance, OnTapped: s.u.ShowMenu}
+	s.back = &widget.Button{Text: tr("screen24.back", "前の画面に戻る") + " (F1)", OnTapped: s.onBack}
+	s.menu = &widget.Button{Text: tr("screen24.menu", "メニューへ戻る") + " (Esc)", Importance: widget.HighImportance, OnTapped: s.u.ShowMenu}
 	return s
 }
 
-func (s *screen24) Title() string { return lang.X("screen24.title", "サービスIDの登録完了") }
+func (s *screen24) Title() string { return tr("screen24.title", "サービスIDの登録完了") }
 
 func (s *screen24) Content() fyne.CanvasObject {
 	var note fyne.CanvasObject = widget.NewLabel("")
 	switch {
 	case s.res.Unchanged:
-		note = &widget.Label{Text: lang.X("screen24.unchanged", "この番号はすでに登録されていました（変更はありません）。"), Importance: widget.WarningImportance}
+		note = &widget.Label{Text: tr("screen24.unchanged", "この番号はすでに登録されていました（変更はありません）。"), Importance: widget.WarningImportance}
 	case s.res.Replaced != "":
-		note = &widget.Label{Text: lang.X("screen24.replaced", "以前の番号を置き換えました: ") + s.res.Replaced, Importance: widget.WarningImportance}
+		note = &widget.Label{Text: tr("screen24.replaced", "以前の番号を置き換えました: ") + s.res.Replaced, Importance: widget.WarningImportance}
 	}
 	return container.NewVBox(
-		&widget.Label{Text: lang.X("screen24.lead", "利用者の利用カード番号があっていることを確認してください。"), TextStyle: fyne.TextStyle{Bold: true}},
+		&widget.Label{Text: tr("screen24.lead", "利用者の利用カード番号があっていることを確認してください。"), TextStyle: fyne.TextStyle{Bold: true}},
 		resultRows(s.res.IssuerName, s.res.MyKeyID, s.res.CardNumber),
 		note,
 		container.NewHBox(s.back, s.menu),
@@ -58,10 +57,10 @@ func resultRows(issuer, mykeyID, number string) fyne.CanvasObject {
 	val := func(t string) *widget.Label {
 		return &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
 	}
-	objs := []fyne.CanvasObject{widget.NewLabel(lang.X("result.issuer", "ID付与事業者名")), val(issuer)}
+	objs := []fyne.CanvasObject{widget.NewLabel(tr("result.issuer", "ID付与事業者名")), val(issuer)}
 	if mykeyID != "" {
-		objs = append(objs, widget.NewLabel(lang.X("result.mykeyid", "マイキーID")), val(mykeyID))
+		objs = append(objs, widget.NewLabel(tr("result.mykeyid", "マイキーID")), val(mykeyID))
 	}
-	objs = append(objs, widget.NewLabel(lang.X("result.number", "利用カード番号(サービスID)")), val(number))
+	objs = append(objs, widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), val(number))
 	return rows(objs...)
 }

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -24,13 +23,13 @@ type screen25 struct {
 
 func newScreen25(u *UI) *screen25 {
 	s := &screen25{u: u}
-	s.lookup = &widget.Button{Text: lang.X("screen25.lookup", "照会") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onLookup}
-	s.continuous = &widget.Check{Text: lang.X("screen25.continuous", "連続照会（カードを置くたびに自動で照会し、番号を引き渡します）"), OnChanged: s.onContinuous}
+	s.lookup = &widget.Button{Text: tr("screen25.lookup", "照会") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onLookup}
+	s.continuous = &widget.Check{Text: tr("screen25.continuous", "連続照会（カードを置くたびに自動で照会し、番号を引き渡します）"), OnChanged: s.onContinuous}
 	s.state = &widget.Label{Importance: widget.SuccessImportance}
 	return s
 }
 
-func (s *screen25) Title() string { return lang.X("screen25.title", "サービスIDの照会") }
+func (s *screen25) Title() string { return tr("screen25.title", "サービスIDの照会") }
 
 func (s *screen25) Content() fyne.CanvasObject {
 	mode := func(name, text string) fyne.CanvasObject {
@@ -39,16 +38,16 @@ func (s *screen25) Content() fyne.CanvasObject {
 	}
 	if s.u.Continuous() {
 		s.continuous.Checked = true
-		s.state.SetText(lang.X("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダライタに置いてください。"))
+		s.state.SetText(tr("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダライタに置いてください。"))
 	}
 	return container.NewVBox(
-		widget.NewLabel(lang.X("screen25.step1", "①サービスIDの照会は、次の4通りの方式があります。(ID付与事業者別に方式が設定されています。)\n方式ごとに以下の準備をして下さい。")),
-		mode(lang.X("mode.number", "番号通知方式 (デフォルト)"), lang.X("screen25.number", "連携システムに手入力するために、次画面で表示される利用カード番号 (サービスID)を確認してください。")),
-		mode(lang.X("mode.barcode", "バーコード表示方式"), lang.X("screen25.barcode", "連携システムでバーコードを読取るために、連携システム端末に接続されたバーコードリーダを準備してください。")),
-		mode(lang.X("mode.wedge", "ID自動引渡し方式"), lang.X("screen25.wedge", "IDを自動で連携システムに引き渡すために、連携システムの利用カード番号の入力欄にカーソルをあててください。")),
-		mode(lang.X("mode.label", "ラベル印刷方式"), lang.X("screen25.label", "利用カード番号をラベル印刷するために、バーコードが印刷できるプリンタを準備してください。")),
+		widget.NewLabel(tr("screen25.step1", "①サービスIDの照会は、次の4通りの方式があります。(ID付与事業者別に方式が設定されています。)\n方式ごとに以下の準備をして下さい。")),
+		mode(tr("mode.number", "番号通知方式 (デフォルト)"), tr("screen25.number", "連携システムに手入力するために、次画面で表示される利用カード番号 (サービスID)を確認してください。")),
+		mode(tr("mode.barcode", "バーコード表示方式"), tr("screen25.barcode", "連携システムでバーコードを読取るために、連携システム端末に接続されたバーコードリーダを準備してください。")),
+		mode(tr("mode.wedge", "ID自動引渡し方式"), tr("screen25.wedge", "IDを自動で連携システムに引き渡すために、連携システムの利用カード番号の入力欄にカーソルをあててください。")),
+		mode(tr("mode.label", "ラベル印刷方式"), tr("screen25.label", "利用カード番号をラベル印刷するために、バーコードが印刷できるプリンタを準備してください。")),
 		widget.NewSeparator(),
-		&widget.Label{Text: lang.X("screen25.step2", "②マイナンバーカードをICカードリーダライタにセットし、「照会」ボタンをクリックして下さい。"), TextStyle: fyne.TextStyle{Bold: true}},
+		&widget.Label{Text: tr("screen25.step2", "②マイナンバーカードをICカードリーダライタにセットし、「照会」ボタンをクリックして下さい。"), TextStyle: fyne.TextStyle{Bold: true}},
 		container.NewHBox(s.lookup),
 		s.continuous,
 		s.state,
@@ -67,7 +66,7 @@ func (s *screen25) onLookup() { lookupCard(s.u, "", false) }
 func (s *screen25) onContinuous(on bool) {
 	if on {
 		s.u.startContinuous()
-		s.state.SetText(lang.X("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダライタに置いてください。"))
+		s.state.SetText(tr("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダライタに置いてください。"))
 	} else {
 		s.u.stopContinuous()
 		s.state.SetText("")
@@ -82,7 +81,7 @@ func lookupCard(u *UI, reader string, auto bool) {
 	}
 	var res *mkpf.LookupResult
 	var platErr, fromPlatform = error(nil), false
-	u.Run(lang.X("screen25.busy", "照会しています…"), 20*time.Second, func(ctx context.Context) error {
+	u.Run(tr("screen25.busy", "照会しています…"), 20*time.Second, func(ctx context.Context) error {
 		der, err := u.Svc.Cards.ReadAuthCert(ctx, reader)
 		if err != nil {
 			return err

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,17 +33,17 @@ type screen26 struct {
 
 func newScreen26(u *UI, res *mkpf.LookupResult, auto bool) *screen26 {
 	s := &screen26{u: u, res: res, auto: auto}
-	s.again = &widget.Button{Text: lang.X("screen26.again", "サービスIDの照会へ戻る") + " (Esc)", Importance: widget.HighImportance, OnTapped: s.onAgain}
-	s.menu = &widget.Button{Text: lang.X("screen26.menu", "メニューに戻る") + " (F12)", OnTapped: s.u.ShowMenu}
-	s.copyBtn = &widget.Button{Text: lang.X("screen26.copy", "番号をコピー") + " (F3)", Icon: theme.ContentCopyIcon(), OnTapped: s.onCopy}
-	s.printBtn = &widget.Button{Text: lang.X("screen26.print", "印刷") + " (F9)", Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: s.onPrint}
-	s.retype = &widget.Button{Text: lang.X("screen26.retype", "もう一度入力") + " (F8)", OnTapped: s.onType}
+	s.again = &widget.Button{Text: tr("screen26.again", "サービスIDの照会へ戻る") + " (Esc)", Importance: widget.HighImportance, OnTapped: s.onAgain}
+	s.menu = &widget.Button{Text: tr("screen26.menu", "メニューに戻る") + " (F12)", OnTapped: s.u.ShowMenu}
+	s.copyBtn = &widget.Button{Text: tr("screen26.copy", "番号をコピー") + " (F3)", Icon: theme.ContentCopyIcon(), OnTapped: s.onCopy}
+	s.printBtn = &widget.Button{Text: tr("screen26.print", "印刷") + " (F9)", Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: s.onPrint}
+	s.retype = &widget.Button{Text: tr("screen26.retype", "もう一度入力") + " (F8)", OnTapped: s.onType}
 	s.state = &widget.Label{Wrapping: fyne.TextWrapWord}
 	return s
 }
 
 func (s *screen26) Title() string {
-	return lang.X("screen26.title", "サービスIDの照会結果表示")
+	return tr("screen26.title", "サービスIDの照会結果表示")
 }
 func (s *screen26) keepsContinuous() {}
 
@@ -60,11 +59,11 @@ func (s *screen26) Content() fyne.CanvasObject {
 	// Reference 27: validity and address change, checked by the platform at every lookup.
 	if !s.res.CardValid || (s.res.CardStatus != "" && s.res.CardStatus != "valid") {
 		objs = append(objs, &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord,
-			Text: fmt.Sprintf(lang.X("screen26.invalid", "この利用カードは有効ではありません（%s）。図書館システムで利用者の状態を確認してください。"), cardStatusJA(s.res.CardStatus))})
+			Text: fmt.Sprintf(tr("screen26.invalid", "この利用カードは有効ではありません（%s）。図書館システムで利用者の状態を確認してください。"), cardStatusJA(s.res.CardStatus))})
 	}
 	if s.res.AddressChanged {
 		objs = append(objs, &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord,
-			Text: lang.X("screen26.address", "この利用者は住所が変更されています。利用者に新しい住所を確認してください。")})
+			Text: tr("screen26.address", "この利用者は住所が変更されています。利用者に新しい住所を確認してください。")})
 	}
 	objs = append(objs, widget.NewSeparator(), &widget.Label{Text: s.mode().LabelJA(), TextStyle: fyne.TextStyle{Bold: true}})
 	big := func(t string) *canvas.Text {
@@ -72,7 +71,7 @@ func (s *screen26) Content() fyne.CanvasObject {
 	}
 	switch s.mode() {
 	case mkpf.HandoffBarcode:
-		objs = append(objs, widget.NewLabel(lang.X("screen26.barcode", "画面に表示されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。")))
+		objs = append(objs, widget.NewLabel(tr("screen26.barcode", "画面に表示されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。")))
 		img, text, err := s.u.Svc.Handoff.BarcodeImage(s.res.CardNumber, s.res.Handoff, barcodePxPerModule)
 		if err != nil {
 			objs = append(objs, &widget.Label{Text: s.u.Svc.Message(err), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
@@ -87,22 +86,22 @@ func (s *screen26) Content() fyne.CanvasObject {
 		}
 	case mkpf.HandoffWedge:
 		objs = append(objs,
-			widget.NewLabel(lang.X("screen26.wedge", "下記の利用者カード番号 (サービスID) が、連携システムの画面の利用カード番号入力欄に表示されていることを確認してください。")),
-			rows(widget.NewLabel(lang.X("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
+			widget.NewLabel(tr("screen26.wedge", "下記の利用者カード番号 (サービスID) が、連携システムの画面の利用カード番号入力欄に表示されていることを確認してください。")),
+			rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
 			s.state, container.NewHBox(s.retype))
 	case mkpf.HandoffLabel:
 		objs = append(objs,
-			widget.NewLabel(lang.X("screen26.label", "次の「印刷」ボタンをクリックし、印刷されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。")),
+			widget.NewLabel(tr("screen26.label", "次の「印刷」ボタンをクリックし、印刷されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。")),
 			big(s.res.CardNumber), container.NewHBox(s.printBtn), s.state)
 	default:
 		objs = append(objs,
-			widget.NewLabel(lang.X("screen26.number", "下記の利用カード番号 (サービスID) を連携システムに手入力してください。")),
-			rows(widget.NewLabel(lang.X("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
+			widget.NewLabel(tr("screen26.number", "下記の利用カード番号 (サービスID) を連携システムに手入力してください。")),
+			rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
 			container.NewHBox(s.copyBtn))
 	}
 	if s.u.Continuous() {
 		objs = append(objs, &widget.Label{Importance: widget.SuccessImportance,
-			Text: lang.X("screen26.next", "連続照会中です。次の利用者のカードを置くと、続けて照会します。")})
+			Text: tr("screen26.next", "連続照会中です。次の利用者のカードを置くと、続けて照会します。")})
 	}
 	objs = append(objs, widget.NewSeparator(), container.NewHBox(s.again, s.menu))
 	return container.NewVBox(objs...)
@@ -130,7 +129,7 @@ func (s *screen26) onAgain() { s.u.Show(newScreen25(s.u)) }
 
 func (s *screen26) onCopy() {
 	fyne.CurrentApp().Clipboard().SetContent(s.res.CardNumber)
-	s.copyBtn.SetText(lang.X("screen26.copied", "コピーしました") + " (F3)")
+	s.copyBtn.SetText(tr("screen26.copied", "コピーしました") + " (F3)")
 }
 
 func (s *screen26) onType() {
@@ -139,9 +138,9 @@ func (s *screen26) onType() {
 	}
 	set := s.u.Svc.Settings.Load()
 	number := s.res.CardNumber
-	s.state.SetText(lang.X("screen26.wedge.wait", "連携システムの利用カード番号の入力欄をクリックしてください。クリックすると自動で入力します。"))
+	s.state.SetText(tr("screen26.wedge.wait", "連携システムの利用カード番号の入力欄をクリックしてください。クリックすると自動で入力します。"))
 	s.state.Importance = widget.WarningImportance
-	s.u.Run(lang.X("screen26.wedge.busy", "連携システムへの入力を待っています…"), 60*time.Second, func(ctx context.Context) error {
+	s.u.Run(tr("screen26.wedge.busy", "連携システムへの入力を待っています…"), 60*time.Second, func(ctx context.Context) error {
 		if err := s.u.waitBackground(ctx); err != nil {
 			return ErrWedgeNoTarget
 		}
@@ -153,7 +152,7 @@ func (s *screen26) onType() {
 			return
 		}
 		s.state.Importance = widget.SuccessImportance
-		s.state.SetText(lang.X("screen26.wedge.done", "連携システムに入力しました。入力欄に番号が表示されていることを確認してください。"))
+		s.state.SetText(tr("screen26.wedge.done", "連携システムに入力しました。入力欄に番号が表示されていることを確認してください。"))
 	})
 }
 
@@ -164,7 +163,7 @@ func (s *screen26) onPrint() {
 	set := s.u.Svc.Settings.Load()
 	res := s.res
 	var job string
-	s.u.Run(lang.X("screen26.printing", "ラベルを印刷しています…"), 60*time.Second, func(ctx context.Context) (err error) {
+	s.u.Run(tr("screen26.printing", "ラベルを印刷しています…"), 60*time.Second, func(ctx context.Context) (err error) {
 		job, err = s.u.Svc.Handoff.PrintLabel(ctx, res, set.Printer, set.LabelSize)
 		return err
 	}, func(err error) {
@@ -175,18 +174,18 @@ func (s *screen26) onPrint() {
 			return
 		}
 		s.state.Importance = widget.SuccessImportance
-		s.state.SetText(fmt.Sprintf(lang.X("screen26.printed", "ラベルを印刷しました（ジョブ %s）。"), job))
+		s.state.SetText(fmt.Sprintf(tr("screen26.printed", "ラベルを印刷しました（ジョブ %s）。"), job))
 	})
 }
 
 func cardStatusJA(st string) string {
 	switch st {
 	case "stopped":
-		return lang.X("cardstatus.stopped", "利用停止")
+		return tr("cardstatus.stopped", "利用停止")
 	case "expired":
-		return lang.X("cardstatus.expired", "有効期限切れ")
+		return tr("cardstatus.expired", "有効期限切れ")
 	case "", "valid":
-		return lang.X("cardstatus.invalid", "無効")
+		return tr("cardstatus.invalid", "無効")
 	}
 	return st
 }

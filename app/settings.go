@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -41,7 +40,7 @@ func newSettings(u *UI) *settingsScreen {
 	s.suffix = &widget.RadioGroup{Options: []string{"Enter", "Tab", "なし"}, Horizontal: true}
 	s.delay = &widget.Entry{}
 	s.language = &widget.Select{Options: []string{"日本語", "English"}}
-	s.save = &widget.Button{Text: lang.X("settings.save", "保存") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onSave}
+	s.save = &widget.Button{Text: tr("settings.save", "保存") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onSave}
 
 	if cur.Reader == "" {
 		s.reader.SetSelected(readerAuto)
@@ -62,22 +61,22 @@ func newSettings(u *UI) *settingsScreen {
 		s.language.SetSelected("日本語")
 	}
 
-	s.fm.add(newField("reader", lang.X("settings.reader", "カードリーダー"), s.reader,
-		lang.X("settings.reader.rule", "マイナンバーカードを読むICカードリーダライタです。1台だけなら「自動」のままで構いません。")))
-	s.fm.add(newField("printer", lang.X("settings.printer", "ラベルプリンタ"), s.printer,
-		lang.X("settings.printer.rule", "ラベル印刷方式で使うプリンタです（例: cups:PDF、ql:cups:QL800、escpos:tcp://192.168.0.50:9100、pdf:/tmp/label.pdf）。")))
-	s.fm.add(newField("label_size", lang.X("settings.labelsize", "ラベルの大きさ"), s.labelSize,
-		lang.X("settings.labelsize.rule", "幅x高さ（mm）です。プリンタに入っているラベルに合わせてください。")))
-	s.fm.add(newField("wedge_suffix", lang.X("settings.suffix", "自動引渡しの最後に送るキー"), s.suffix,
-		lang.X("settings.suffix.rule", "ID自動引渡し方式で、番号のあとに送るキーです。図書館システムが番号入力後にEnterで検索するならEnterにします。")))
-	s.fm.add(newField("key_delay", lang.X("settings.delay", "1文字ごとの待ち時間（ミリ秒）"), s.delay,
-		lang.X("settings.delay.rule", "0～200の半角数字です。連携システムで文字が抜けるときは大きくしてください。")))
-	s.fm.add(newField("language", lang.X("settings.language", "表示言語"), s.language,
-		lang.X("settings.language.rule", "次回の起動から反映されます。")))
+	s.fm.add(newField("reader", tr("settings.reader", "カードリーダー"), s.reader,
+		tr("settings.reader.rule", "マイナンバーカードを読むICカードリーダライタです。1台だけなら「自動」のままで構いません。")))
+	s.fm.add(newField("printer", tr("settings.printer", "ラベルプリンタ"), s.printer,
+		tr("settings.printer.rule", "ラベル印刷方式で使うプリンタです（例: cups:PDF、ql:cups:QL800、escpos:tcp://192.168.0.50:9100、pdf:/tmp/label.pdf）。")))
+	s.fm.add(newField("label_size", tr("settings.labelsize", "ラベルの大きさ"), s.labelSize,
+		tr("settings.labelsize.rule", "幅x高さ（mm）です。プリンタに入っているラベルに合わせてください。")))
+	s.fm.add(newField("wedge_suffix", tr("settings.suffix", "自動引渡しの最後に送るキー"), s.suffix,
+		tr("settings.suffix.rule", "ID自動引渡し方式で、番号のあとに送るキーです。図書館システムが番号入力後にEnterで検索するならEnterにします。")))
+	s.fm.add(newField("key_delay", tr("settings.delay", "1文字ごとの待ち時間（ミリ秒）"), s.delay,
+		tr("settings.delay.rule", "0～200の半角数字です。連携システムで文字が抜けるときは大きくしてください。")))
+	s.fm.add(newField("language", tr("settings.language", "表示言語"), s.language,
+		tr("settings.language.rule", "次回の起動から反映されます。")))
 	return s
 }
 
-func (s *settingsScreen) Title() string { return lang.X("settings.title", "端末の設定") }
+func (s *settingsScreen) Title() string { return tr("settings.title", "端末の設定") }
 
 func (s *settingsScreen) Content() fyne.CanvasObject {
 	return container.NewVBox(s.fm.object(), container.NewHBox(s.save))
@@ -90,7 +89,7 @@ func (s *settingsScreen) Keys() map[fyne.KeyName]func() {
 // Shown lists the readers and printers the OS knows.
 func (s *settingsScreen) Shown() {
 	var readers, printers []string
-	s.u.Run(lang.X("settings.loading", "リーダーとプリンタを確認しています…"), 10*time.Second, func(ctx context.Context) error {
+	s.u.Run(tr("settings.loading", "リーダーとプリンタを確認しています…"), 10*time.Second, func(ctx context.Context) error {
 		readers, _ = s.u.Svc.Cards.Readers(ctx)
 		printers, _ = s.u.Svc.Handoff.Printers(ctx)
 		return nil
@@ -112,7 +111,7 @@ func (s *settingsScreen) onSave() {
 	s.fm.clearErrors()
 	ms, err := strconv.Atoi(s.delay.Text)
 	if err != nil || ms < 0 || ms > 200 {
-		s.fm.fields[4].setError(lang.X("settings.delay.invalid", "0～200の半角数字で入力してください。"))
+		s.fm.fields[4].setError(tr("settings.delay.invalid", "0～200の半角数字で入力してください。"))
 		return
 	}
 	set := s.u.Svc.Settings.Load()
@@ -138,5 +137,5 @@ func (s *settingsScreen) onSave() {
 		return
 	}
 	s.u.ShowMenu()
-	dialog.ShowInformation(s.Title(), lang.X("settings.saved", "設定を保存しました。"), s.u.Win)
+	dialog.ShowInformation(s.Title(), tr("settings.saved", "設定を保存しました。"), s.u.Win)
 }

@@ -11,13 +11,13 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -87,6 +87,7 @@ type UI struct {
 	pinLead   string
 	platErr   error // last platform call's error, for the status line
 
+	readerText string
 	// Foreground reports whether this app's window has the keyboard focus (the keyboard wedge must not type into it).
 	foreground bool
 	fgChanged  chan struct{}
@@ -106,18 +107,18 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 			return inner(err)
 		}
 	}
-	u := &UI{Win: w, Svc: svc, side: side, foreground: true, fgChanged: make(chan struct{})}
+	u := &UI{Win: w, Svc: svc, side: side, fgChanged: make(chan struct{})}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	u.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
 	u.terminal = &widget.Label{Alignment: fyne.TextAlignTrailing}
-	u.menuBtn = &widget.Button{Text: lang.X("nav.menu", "メニューへ") + " (Esc)", Icon: theme.HomeIcon(), OnTapped: u.ShowMenu}
+	u.menuBtn = &widget.Button{Text: tr("nav.menu", "メニューへ") + " (Esc)", Icon: theme.HomeIcon(), OnTapped: u.ShowMenu}
 	u.body = container.NewStack()
 	u.progress = widget.NewProgressBarInfinite()
 	u.progress.Stop()
 	u.progress.Hide()
 	u.busyText = &widget.Label{}
 	u.status = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
-	appName := &widget.Label{Text: AppName, Importance: widget.LowImportance}
+	appName := &widget.Label{Text: AppName}
 	header := container.NewVBox(
 		container.NewBorder(nil, nil, u.menuBtn, u.terminal, appName),
 		u.title,
@@ -180,7 +181,7 @@ func (u *UI) Show(s Screen) {
 	u.cur = s
 	u.title.SetText(s.Title())
 	if id := u.Svc.Platform.Terminal().TerminalID; id != "" {
-		u.terminal.SetText(lang.X("header.terminal", "端末ID") + ":" + id)
+		u.terminal.SetText(tr("header.terminal", "端末ID") + ":" + id)
 	} else {
 		u.terminal.SetText("")
 	}
@@ -219,7 +220,7 @@ func (u *UI) ShowError(err error) {
 		return
 	}
 	msg := u.Svc.Message(err)
-	d := dialog.NewCustom(lang.X("error.title", "エラー"), lang.X("error.close", "閉じる"),
+	d := dialog.NewCustom(tr("error.title", "エラー"), tr("error.close", "閉じる"),
 		&widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, u.Win)
 	d.Resize(fyne.NewSize(560, 240))
 	d.Show()
@@ -282,30 +283,57 @@ func (u *UI) PlatformResult(err error) {
 }
 
 func (u *UI) refreshStatus() {
-	reader := lang.X("status.reader.unknown", "確認中")
+	u.mu.Lock()
+	reader := u.readerText
+	u.mu.Unlock()
 	if u.Svc.ReaderState != nil {
 		reader = u.Svc.ReaderState()
 	}
-	plat := lang.X("status.platform.ok", "接続できます")
+	if reader == "" {
+		reader = tr("status.reader.unknown", "確認中")
+	}
+	plat := tr("status.platform.ok", "接続できます")
 	switch {
 	case u.platErr != nil:
-		plat = lang.X("status.platform.down", "接続できません")
+		plat = tr("status.platform.down", "接続できません")
 	case !u.Svc.Platform.Enrolled():
-		plat = lang.X("status.platform.unenrolled", "端末が未登録です")
+		plat = tr("status.platform.unenrolled", "端末が未登録です")
 	}
-	u.status.SetText(lang.X("status.reader", "カードリーダー") + ": " + reader + "　／　" +
-		lang.X("status.platform", "プラットフォーム") + ": " + plat)
+	u.status.SetText(tr("status.reader", "カードリーダー") + ": " + reader + "　／　" +
+		tr("status.platform", "プラットフォーム") + ": " + plat)
 }
 
+// pollStatus keeps the status line's reader state current (every 2 s, off the UI goroutine).
 func (u *UI) pollStatus() {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
 	for {
+		ctx, cancel := context.WithTimeout(u.ctx, 2*time.Second)
+		rs, err := u.Svc.Cards.Readers(ctx)
+		cancel()
+		text := ""
+		switch {
+		case err != nil:
+			text = tr("status.reader.error", "使えません（") + u.Svc.Message(err) + "）"
+		case len(rs) == 0:
+			text = tr("status.reader.none", "接続されていません")
+		default:
+			text = rs[0]
+			if want := u.Svc.Settings.Load().Reader; want != "" {
+				text = want
+			}
+			if len(rs) > 1 {
+				text += fmt.Sprintf(tr("status.reader.more", " ほか%d台"), len(rs)-1)
+			}
+		}
+		u.mu.Lock()
+		u.readerText = text
+		u.mu.Unlock()
+		fyne.Do(u.refreshStatus)
 		select {
 		case <-u.ctx.Done():
 			return
 		case <-t.C:
-			fyne.Do(u.refreshStatus)
 		}
 	}
 }
