@@ -200,3 +200,11 @@ func readBinary(offset, n int) []byte {
 }
 
 func trimToken(b []byte) string { return strings.TrimRight(string(b), " \x00\xFF") }
+
+// Transmit sends one command to c through Guard (nothing is sent if Guard refuses) and splits the response into
+// data and status word. For diagnostics and patron-card profiles beyond ReadPatronCard; JPKI and ReadPatronCard use
+// the same path.
+func Transmit(ctx context.Context, c Card, cmd []byte) (data []byte, sw uint16, err error) {
+	t := transmitter{card: c}
+	return t.send(ctx, cmd)
+}
