@@ -71,9 +71,8 @@ func resolvePatron(tx *bbolt.Tx, cc *checkedCert) (*patronRec, error) {
 			if !tx.Writable() {
 				return nil, errNeedsWrite
 			}
-			if err := serials.Delete(old); err != nil {
-				return nil, err
-			}
+			// The old serial keeps pointing at the patron: the old card's certificate is J-LIS's to revoke (the
+			// revocation list), and a card still in a wallet must not turn into "unknown" before that.
 			if err := serials.Put([]byte(cc.Serial), []byte(p.MyKeyID)); err != nil {
 				return nil, err
 			}

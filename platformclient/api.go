@@ -125,7 +125,10 @@ func (c *Client) roundTrip(ctx context.Context, method, u, tok string, body []by
 	if idemKey != "" {
 		req.Header.Set(mkpf.IdempotencyHeader, idemKey)
 	}
-	resp, err := c.hc.Do(req)
+	c.mu.Lock()
+	hc := c.hc
+	c.mu.Unlock()
+	resp, err := hc.Do(req)
 	if err != nil {
 		if actx.Err() != nil && ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded) {
 			return 0, nil, &Error{Message: MsgTimeout, Err: fmt.Errorf("%w: %v", ErrTimeout, err)}

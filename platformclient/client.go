@@ -68,23 +68,6 @@ func Open(dataDir string, opts Options) (*Client, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
 	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 16
-		if opts.CAFile != "" {
-			pem, err := os.ReadFile(opts.CAFile)
-			if err != nil {
-				return nil, &Error{Op: "open", Message: "プラットフォームのCA証明書ファイルを読めません: " + opts.CAFile, Err: err}
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, &Error{Op: "open", Message: "プラットフォームのCA証明書ファイルにPEM形式の証明書がありません: " + opts.CAFile, Err: ErrProtocol}
-			}
-			tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-		}
-		hc = &http.Client{Transport: tr}
-	}
 	db, err := bbolt.Open(filepath.Join(dataDir, StateFile), 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {
@@ -92,12 +75,75 @@ func Open(dataDir string, opts Options) (*Client, error) {
 		}
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
 	}
-	c := &Client{dir: dataDir, db: db, opts: opts, hc: hc}
+	c := &Client{dir: dataDir, db: db, opts: opts, hc: opts.HTTPClient}
 	if err := c.load(); err != nil {
 		db.Close()
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
 	}
+	if c.hc == nil {
+		caFile := opts.CAFile
+		if caFile == "" {
+			caFile = c.savedCAFile()
+		}
+		if c.hc, err = httpClient(caFile); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// httpClient is a client with its own transport, trusting the CA in caFile (PEM) when given.
+func httpClient(caFile string) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 16
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, &Error{Op: "open", Message: "プラットフォームのCA証明書ファイルを読めません: " + caFile, Err: err}
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, &Error{Op: "open", Message: "プラットフォームのCA証明書ファイルにPEM形式の証明書がありません: " + caFile, Err: ErrProtocol}
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr}, nil
+}
+
+func (c *Client) savedCAFile() string {
+	var p string
+	c.db.View(func(tx *bbolt.Tx) error {
+		p = string(tx.Bucket(bState).Get([]byte("ca_file")))
+		return nil
+	})
+	return p
+}
+
+// SetCAFile makes the client trust the CA in caFile (PEM) for the platform's TLS certificate from now on, and
+// remembers it in the state file for later runs ("" goes back to the system roots). Not for clients opened with
+// Options.HTTPClient.
+func (c *Client) SetCAFile(caFile string) error {
+	if c.opts.HTTPClient != nil {
+		return nil
+	}
+	hc, err := httpClient(caFile)
+	if err != nil {
+		return err
+	}
+	if caFile != "" {
+		if abs, err := filepath.Abs(caFile); err == nil {
+			caFile = abs
+		}
+	}
+	err = c.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bState).Put([]byte("ca_file"), []byte(caFile)) })
+	if err != nil {
+		return &Error{Op: "ca file", Message: MsgLocalState, Err: err}
+	}
+	c.mu.Lock()
+	c.hc = hc
+	c.mu.Unlock()
+	return nil
 }
 
 func (c *Client) load() error {

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/mykeyterm/mykeyterm/cardio"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// Screens 23-26 as commands. The certificate comes from the card on the reader (cardio) or from --cert FILE.
+
+func init() {
+	register(command{name: "lookup", summary: "screens 25-26: the patron's card number at this terminal's issuer ([--reader NAME | --cert FILE] [--json])", run: runLookup})
+	register(command{name: "service-id register", summary: "screens 23-24: link a card number to the patron's MyKey ID (--card-number N)", run: runRegister})
+}
+
+// readCertFile reads a certificate, DER or PEM.
+func readCertFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if blk, _ := pem.Decode(b); blk != nil {
+		return blk.Bytes, nil
+	}
+	return b, nil
+}
+
+// authCert gets the user-authentication certificate from --cert or the card. An expired certificate read from the
+// card is still sent: the platform answers with its own code and message.
+func authCert(ctx context.Context, g *globals, certFile, reader string) ([]byte, int) {
+	if certFile != "" {
+		der, err := readCertFile(certFile)
+		if err != nil {
+			return nil, fail(g, "証明書ファイルを読めません: "+err.Error())
+		}
+		return der, 0
+	}
+	src, err := cardSource()
+	if err != nil {
+		return nil, fail(g, cardio.Message(err))
+	}
+	cr, err := cardio.ReadAuthCert(ctx, src, reader)
+	if cr != nil && cr.DER != nil && (err == nil || errors.Is(err, cardio.ErrCertExpired)) {
+		return cr.DER, 0
+	}
+	return nil, fail(g, cardio.Message(err))
+}
+
+// lookupJSON is the --json output of lookup: the LookupResult plus the flat fields scripts expect.
+type lookupJSON struct {
+	IssuerID       string               `json:"issuer_id"`
+	IssuerName     string               `json:"issuer_name"`
+	CardNumber     string               `json:"card_number"`
+	HandoffMode    mkpf.HandoffMode     `json:"handoff_mode"`
+	Handoff        mkpf.HandoffSettings `json:"handoff"`
+	CardValid      bool                 `json:"card_valid"`
+	CardStatus     string               `json:"card_status,omitempty"`
+	AddressChanged bool                 `json:"address_changed"`
+	MyKeyID        string               `json:"mykey_id,omitempty"`
+}
+
+func runLookup(g *globals, args []string) int {
+	fs := flag.NewFlagSet("lookup", flag.ContinueOnError)
+	fs.SetOutput(g.Stderr)
+	reader := fs.String("reader", "", "card reader name (default: the first reader holding a My Number Card)")
+	certFile := fs.String("cert", "", "user-authentication certificate file (DER or PEM) instead of the card")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c, code := openClient(g, true)
+	if c == nil {
+		return code
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), platformTimeout)
+	defer cancel()
+	der, code := authCert(ctx, g, *certFile, *reader)
+	if der == nil {
+		return code
+	}
+	res, err := c.Lookup(ctx, der)
+	if err != nil {
+		return platformFail(g, err)
+	}
+	if *asJSON {
+		return writeJSON(g, lookupJSON{IssuerID: res.IssuerID, IssuerName: res.IssuerName, CardNumber: res.CardNumber,
+			HandoffMode: res.Handoff.Mode, Handoff: res.Handoff, CardValid: res.CardValid, CardStatus: res.CardStatus,
+			AddressChanged: res.AddressChanged, MyKeyID: res.MyKeyID})
+	}
+	fmt.Fprintf(g.Stdout, "ID付与事業者名: %s\n", res.IssuerName)
+	if res.MyKeyID != "" {
+		fmt.Fprintf(g.Stdout, "マイキーID: %s\n", res.MyKeyID)
+	}
+	fmt.Fprintf(g.Stdout, "利用カード番号: %s\n", res.CardNumber)
+	fmt.Fprintf(g.Stdout, "引渡し方式: %s\n", res.Handoff.Mode.LabelJA())
+	if !res.CardValid {
+		fmt.Fprintf(g.Stdout, "注意: この利用カードは有効ではありません（%s）。\n", cardStatusJA(res.CardStatus))
+	}
+	if res.AddressChanged {
+		fmt.Fprintln(g.Stdout, "注意: 住所変更の通知があります。利用者の登録内容を確認してください。")
+	}
+	return 0
+}
+
+func cardStatusJA(s string) string {
+	switch s {
+	case "stopped":
+		return "利用停止"
+	case "expired":
+		return "有効期限切れ"
+	}
+	return s
+}
+
+func runRegister(g *globals, args []string) int {
+	fs := flag.NewFlagSet("service-id register", flag.ContinueOnError)
+	fs.SetOutput(g.Stderr)
+	number := fs.String("card-number", "", "利用カード番号(サービスID) (required)")
+	notice := fs.Bool("address-notice", false, "現住所の変更通知: yes (uses the signing certificate)")
+	replace := fs.Bool("replace", false, "replace this patron's existing number at this issuer (card re-issued)")
+	reader := fs.String("reader", "", "card reader name (default: the first reader holding a My Number Card)")
+	certFile := fs.String("cert", "", "user-authentication certificate file (DER or PEM) instead of the card")
+	signFile := fs.String("sign-cert", "", "signing certificate file (with --cert and --address-notice)")
+	pinEnv := fs.String("sign-pin-env", "MYKEYTERM_SIGN_PIN", "environment variable holding the signing password (card, --address-notice)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c, code := openClient(g, true)
+	if c == nil {
+		return code
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), platformTimeout)
+	defer cancel()
+	req := mkpf.RegisterRequest{CardNumber: *number, AddressNotice: *notice, Replace: *replace}
+	if *certFile != "" {
+		der, code := authCert(ctx, g, *certFile, "")
+		if der == nil {
+			return code
+		}
+		req.AuthCert = der
+		if *notice {
+			if *signFile == "" {
+				return fail(g, "現住所の変更通知には署名用電子証明書が必要です（--sign-cert FILE）。")
+			}
+			sd, err := readCertFile(*signFile)
+			if err != nil {
+				return fail(g, "証明書ファイルを読めません: "+err.Error())
+			}
+			req.SignCert = sd
+		}
+	} else {
+		auth, sign, code := readCardCerts(ctx, g, *reader, *notice, os.Getenv(*pinEnv))
+		if auth == nil {
+			return code
+		}
+		req.AuthCert, req.SignCert = auth, sign
+	}
+	res, err := c.RegisterServiceID(ctx, req)
+	if err != nil {
+		return platformFail(g, err)
+	}
+	if *asJSON {
+		return writeJSON(g, res)
+	}
+	fmt.Fprintln(g.Stdout, "サービスIDの登録完了")
+	fmt.Fprintln(g.Stdout, "利用者の利用カード番号があっていることを確認してください。")
+	fmt.Fprintf(g.Stdout, "ID付与事業者名: %s\n", res.IssuerName)
+	if res.MyKeyID != "" {
+		fmt.Fprintf(g.Stdout, "マイキーID: %s\n", res.MyKeyID)
+	}
+	fmt.Fprintf(g.Stdout, "利用カード番号(サービスID): %s\n", res.CardNumber)
+	if res.Replaced != "" {
+		fmt.Fprintf(g.Stdout, "（置き換え前の番号: %s）\n", res.Replaced)
+	}
+	if res.Unchanged {
+		fmt.Fprintln(g.Stdout, "（この番号は既に登録されています）")
+	}
+	return 0
+}
+
+// readCardCerts reads the auth certificate and, for the address notice, the signing certificate after the signing
+// PIN (shown tries left first; never retried automatically).
+func readCardCerts(ctx context.Context, g *globals, reader string, withSign bool, signPIN string) (auth, sign []byte, code int) {
+	src, err := cardSource()
+	if err != nil {
+		return nil, nil, fail(g, cardio.Message(err))
+	}
+	if !withSign {
+		der, code := authCert(ctx, g, "", reader)
+		return der, nil, code
+	}
+	if signPIN == "" {
+		return nil, nil, fail(g, "署名用パスワード（6～16文字）を環境変数 MYKEYTERM_SIGN_PIN で渡してください。")
+	}
+	if err := cardio.CheckPINFormat(cardio.PINSign, signPIN); err != nil {
+		return nil, nil, fail(g, cardio.Message(err))
+	}
+	card, err := src.Connect(ctx, reader)
+	if err != nil {
+		return nil, nil, fail(g, cardio.Message(err))
+	}
+	defer card.Close()
+	j, err := cardio.OpenJPKI(ctx, card)
+	if err != nil {
+		return nil, nil, fail(g, cardio.Message(err))
+	}
+	if auth, err = j.ReadAuthCert(ctx); err != nil {
+		return nil, nil, fail(g, cardio.Message(err))
+	}
+	left, err := j.PINTries(ctx, cardio.PINSign)
+	if err != nil {
+		return nil, nil, fail(g, cardio.Message(err))
+	}
+	fmt.Fprintf(g.Stderr, "署名用パスワードの残り回数: %d\n", left)
+	if err := j.VerifyPIN(ctx, cardio.PINSign, signPIN); err != nil {
+		return nil, nil, fail(g, cardio.Message(err))
+	}
+	if sign, err = j.ReadSignCert(ctx); err != nil {
+		return nil, nil, fail(g, cardio.Message(err))
+	}
+	return auth, sign, 0
+}
