@@ -358,11 +358,7 @@ func TestReadAuthCert_CardRemovedAtEveryAPDUPosition(t *testing.T) {
 	src := vcard.NewSource()
 	for pos := 1; pos <= n; pos++ {
 		c := newCard(t, "yamada")
-		c.DropAfter = pos - 1
-		if pos == 1 {
-			c.DropAfter = 0
-			c.Remove()
-		}
+		c.DropAt = pos
 		src.InsertCard(0, c)
 		_, err := cardio.ReadAuthCert(context.Background(), src, "")
 		wantKind(t, err, cardio.ErrCardRemoved)
@@ -378,7 +374,7 @@ func TestReadAuthCert_CardRemovedAtEveryAPDUPosition(t *testing.T) {
 
 func TestTransmit_AHangingCardEndsWithTimeoutAtTheDeadline(t *testing.T) {
 	c := newCard(t, "yamada")
-	c.HangAfter = 4
+	c.HangAt = 5
 	j := openJPKI(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

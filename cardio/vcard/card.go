@@ -56,11 +56,12 @@ type Card struct {
 
 	// OnAlarm is called (outside the card's lock) when a card-info AP holding the My Number is selected.
 	OnAlarm func(aid []byte)
-	// DropAfter > 0 removes the card when it receives APDU number DropAfter+1: that command gets an empty
-	// response (as ebfe/scard reports a card lost over vpcd), later ones ErrCardRemoved.
-	DropAfter int
-	// HangAfter > 0 makes APDU number HangAfter+1 and all later ones never answer (until ctx ends or Close).
-	HangAfter int
+	// DropAt > 0 removes the card when it receives APDU number DropAt (1-based): in-process that command gets an
+	// empty response (as ebfe/scard reports a card lost over vpcd) and later ones ErrCardRemoved; over vpcd the
+	// connection is closed instead of answering.
+	DropAt int
+	// HangAt > 0 makes APDU number HangAt and all later ones never answer (until ctx ends or the card is removed).
+	HangAt int
 	// Log, if set, gets one line per APDU with PIN bytes masked.
 	Log func(format string, args ...any)
 }
@@ -143,13 +144,13 @@ func (c *Card) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 		return nil, &cardio.Error{Kind: cardio.ErrCardRemoved, Message: cardio.Message(cardio.ErrCardRemoved)}
 	}
 	n := c.apdus + 1
-	if c.DropAfter > 0 && n > c.DropAfter {
+	if c.DropAt > 0 && n >= c.DropAt {
 		c.removed = true
 		close(c.hangCh)
 		c.mu.Unlock()
 		return []byte{}, nil
 	}
-	if c.HangAfter > 0 && n > c.HangAfter {
+	if c.HangAt > 0 && n >= c.HangAt {
 		hang := c.hangCh
 		c.mu.Unlock()
 		select {
@@ -169,9 +170,9 @@ func (c *Card) fault() int {
 	defer c.mu.Unlock()
 	n := c.apdus + 1
 	switch {
-	case c.DropAfter > 0 && n > c.DropAfter:
+	case c.DropAt > 0 && n >= c.DropAt:
 		return 1
-	case c.HangAfter > 0 && n > c.HangAfter:
+	case c.HangAt > 0 && n >= c.HangAt:
 		return 2
 	}
 	return 0

@@ -21,10 +21,10 @@ func VPCDAddr(slot int) string { return fmt.Sprintf("127.0.0.1:%d", VPCDPort0+sl
 
 // Options tune Insert.
 type Options struct {
-	DropAfter int                              // see Card.DropAfter: close the connection instead of answering APDU N+1
-	HangAfter int                              // see Card.HangAfter: never answer APDU N+1 (until ctx ends)
-	OnAlarm   func(aid []byte)                 // see Card.OnAlarm
-	Log       func(format string, args ...any) // one line per APDU, PINs masked
+	DropAt  int                              // see Card.DropAt: close the connection instead of answering APDU number DropAt (1-based)
+	HangAt  int                              // see Card.HangAt: never answer APDU number HangAt and later ones (until ctx ends)
+	OnAlarm func(aid []byte)                 // see Card.OnAlarm
+	Log     func(format string, args ...any) // one line per APDU, PINs masked
 	// Connected, if set, is called once the TCP connection to vpcd stands (pcscd then powers the card on).
 	Connected func()
 }
@@ -35,7 +35,7 @@ func Insert(ctx context.Context, profile, addr string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	c.DropAfter, c.HangAfter, c.OnAlarm, c.Log = opts.DropAfter, opts.HangAfter, opts.OnAlarm, opts.Log
+	c.DropAt, c.HangAt, c.OnAlarm, c.Log = opts.DropAt, opts.HangAt, opts.OnAlarm, opts.Log
 	return c.ServeVPCD(ctx, addr, opts.Connected)
 }
 
@@ -43,7 +43,7 @@ func Insert(ctx context.Context, profile, addr string, opts Options) error {
 var ErrDropped = errors.New("vcard: card dropped (fault injection)")
 
 // ServeVPCD connects to vpcd at addr and answers its messages until ctx ends (nil is returned), vpcd closes the
-// connection, or a DropAfter fault removes the card (ErrDropped). Closing the connection is how a card leaves the
+// connection, or a DropAt fault removes the card (ErrDropped). Closing the connection is how a card leaves the
 // reader. TCP_QUICKACK is set before every read: Debian's vpcd 3.3 sends length and payload in two segments, and
 // without it Nagle plus delayed ACK cost 40 ms per APDU.
 func (c *Card) ServeVPCD(ctx context.Context, addr string, connected func()) error {

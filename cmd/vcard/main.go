@@ -85,8 +85,8 @@ func insert(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	profile := fs.String("profile", "yamada", "demo profile (vcard profiles)")
 	addr := fs.String("vpcd", vcard.VPCDAddr(0), "vpcd address (127.0.0.1:35963 = Virtual PCD 00 00, :35964 = 00 01)")
-	dropAfter := fs.Int("drop-after", 0, "remove the card instead of answering APDU N+1 (0 = never)")
-	hangAfter := fs.Int("hang-after", 0, "never answer APDU N+1 (0 = never)")
+	dropAfter := fs.Int("drop-after", -1, "answer N APDUs, then remove the card instead of answering the next (-1 = never)")
+	hangAfter := fs.Int("hang-after", -1, "answer N APDUs, then never answer again (-1 = never)")
 	logAPDUs := fs.Bool("log", false, "log every APDU on stderr (PINs masked)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -100,7 +100,7 @@ func insert(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	logger := log.New(stderr, "", log.Lmicroseconds)
 	opts := vcard.Options{
-		DropAfter: *dropAfter, HangAfter: *hangAfter,
+		DropAt: *dropAfter + 1, HangAt: *hangAfter + 1,
 		OnAlarm: func(aid []byte) { logger.Printf("ALARM: card-info AP % X selected", aid) },
 		Connected: func() {
 			line, _ := json.Marshal(map[string]string{"profile": p.Name, "serial": p.Serial, "vpcd": *addr})

@@ -115,7 +115,7 @@ func (p *PCSCEnv) InsertVirtual(t testing.TB, profile string, slot int) (remove 
 }
 
 // InsertCard is InsertVirtual for a card set up by the test (faults, logging, alarm hook). If the card drops itself
-// (DropAfter), the slot becomes empty; insert a new card to re-insert.
+// (DropAt), the slot becomes empty; insert a new card to re-insert.
 func (p *PCSCEnv) InsertCard(t testing.TB, c *vcard.Card, slot int) (remove func()) {
 	t.Helper()
 	if slot < 0 || slot > 1 {
