@@ -101,8 +101,9 @@ func (s *screen35) onRead() {
 		s.ps.platformResult(err)
 		s.refocus()
 		if err != nil {
+			// Shown at the field, not in a dialog: the field keeps the focus, so the next scan works at once.
 			s.showVoucher(nil, "")
-			s.ps.u.ShowError(clerkErr(err))
+			s.fm.fields[0].setError(s.ps.u.Svc.Message(clerkErr(err)))
 			return
 		}
 		s.showVoucher(v, code)

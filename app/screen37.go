@@ -136,7 +136,11 @@ func (s *screen37) load(shopCard *string) {
 			s.ref, s.res = nil, nil
 			s.who.SetText("")
 			s.bal.clear()
-			s.ps.u.ShowError(err)
+			if readCard {
+				s.ps.u.ShowError(err)
+			} else { // at the field, which keeps the focus for the next card
+				s.fm.fields[0].setError(s.ps.u.Svc.Message(err))
+			}
 			s.ps.u.Win.Canvas().Focus(s.shopCard)
 			return
 		}
