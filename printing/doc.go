@@ -7,6 +7,7 @@
 //	ql:cups:QL800                      a Brother QL label printer through its CUPS driver (printer-driver-ptouch)
 //	escpos:tcp://host:9100             raw ESC/POS raster (GS v 0) and cut to a network receipt printer
 //	escpos:/dev/usb/lp0                the same to a local device file
+//	escpos:cups:RECEIPT                the same through a CUPS raw queue (job id from CUPS)
 //	pdf:/path/file.pdf                 save as PDF instead of printing
 //	windows:Printer Name               the Windows spooler (winspool + GDI), printing_windows.go
 //

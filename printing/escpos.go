@@ -21,9 +21,10 @@ const (
 // ("escpos:tcp://host:9100") or a device file ("escpos:/dev/usb/lp0"). "?dots=384" sets the printable width.
 type escposPrinter struct {
 	spec    string
-	network string // "tcp" or "" for a file
+	network string // "tcp", "cups" (a CUPS raw queue over IPP) or "" for a file
 	addr    string
 	dots    int
+	queue   *IPPPrinter
 }
 
 func newESCPOS(spec, target string) (Printer, error) {
@@ -38,6 +39,12 @@ func newESCPOS(spec, target string) (Printer, error) {
 		target = target[:i]
 	}
 	switch {
+	case strings.HasPrefix(target, "cups:") && len(target) > 5:
+		q, err := newIPP(spec, cupsQueueURL(strings.TrimPrefix(target, "cups:")), nil)
+		if err != nil {
+			return nil, err
+		}
+		p.network, p.addr, p.queue = "cups", target, q
 	case strings.HasPrefix(target, "tcp://"):
 		p.network, p.addr = "tcp", strings.TrimPrefix(target, "tcp://")
 		if _, _, err := net.SplitHostPort(p.addr); err != nil {
@@ -66,7 +73,19 @@ func (p *escposPrinter) Print(ctx context.Context, doc Document) (string, error)
 	e.Raster(fitWidth(doc.Image, p.dots))
 	e.Feed(3)
 	e.Cut()
+	if p.queue != nil {
+		return p.queue.submit(ctx, doc.Title, rawFormat, e.Bytes(), 0, 0)
+	}
 	return "", p.send(ctx, e.Bytes())
+}
+
+// Raw sends bytes built with ESCPOS as they are (receipts that use printer-native barcodes and text); the job id is
+// "" except through a CUPS raw queue.
+func (p *escposPrinter) Raw(ctx context.Context, title string, b []byte) (string, error) {
+	if p.queue != nil {
+		return p.queue.submit(ctx, title, rawFormat, b, 0, 0)
+	}
+	return "", p.send(ctx, b)
 }
 
 func (p *escposPrinter) send(ctx context.Context, b []byte) error {
@@ -111,4 +130,12 @@ func fitWidth(img image.Image, dots int) image.Image {
 		}
 	}
 	return out
+}
+
+// Wait waits for a job sent through a CUPS raw queue; direct connections finish when Print returns.
+func (p *escposPrinter) Wait(ctx context.Context, jobID string) error {
+	if p.queue == nil || jobID == "" {
+		return nil
+	}
+	return p.queue.Wait(ctx, jobID)
 }

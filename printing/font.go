@@ -1,32 +1,12 @@
 package printing
 
-import (
-	"os"
-	"sync"
-)
+import "github.com/mykeyterm/mykeyterm/assets"
 
-// fontPaths are where the IPAex Gothic font is looked for until the assets package embeds it.
-var fontPaths = []string{
-	"assets/fonts/ipaexg.ttf",
-	"/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
-}
-
-var (
-	fontOnce  sync.Once
-	fontBytes []byte
-	fontErr   error
-)
-
-// japaneseFont returns the TrueType bytes of the Japanese font embedded in PDFs.
+// japaneseFont returns the TrueType bytes of the Japanese font embedded in PDFs (IPAex Gothic from package assets,
+// so a label prints the same on a machine with no Japanese fonts).
 func japaneseFont() ([]byte, error) {
-	fontOnce.Do(func() {
-		for _, p := range fontPaths {
-			if b, err := os.ReadFile(p); err == nil {
-				fontBytes = b
-				return
-			}
-		}
-		fontErr = errf(os.ErrNotExist, "日本語フォント (IPAexゴシック) が見つかりません")
-	})
-	return fontBytes, fontErr
+	if f := assets.JapaneseFont(); len(f) > 0 {
+		return f, nil
+	}
+	return nil, errf(nil, "日本語フォント (IPAexゴシック) が組み込まれていません")
 }

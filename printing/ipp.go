@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/user"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -91,6 +92,9 @@ func newIPPRequest(op goipp.Op, printerURI string) *goipp.Message {
 }
 
 func userName() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
 	for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
 		if v := os.Getenv(k); v != "" {
 			return v
@@ -121,18 +125,24 @@ func (p *IPPPrinter) Print(ctx context.Context, doc Document) (string, error) {
 	default:
 		return "", errf(ErrNoContent, "印刷する内容がありません")
 	}
+	return p.submit(ctx, doc.Title, format, body, doc.WidthMM, doc.HeightMM)
+}
+
+// submit sends one Print-Job; w and h (mm) set a custom media when both are positive.
+func (p *IPPPrinter) submit(ctx context.Context, title, format string, body []byte, w, h float64) (string, error) {
 	m := newIPPRequest(goipp.OpPrintJob, p.printerURI)
 	m.Operation.Add(goipp.MakeAttribute("requesting-user-name", goipp.TagName, goipp.String(userName())))
-	title := doc.Title
 	if title == "" {
 		title = "mykeyterm"
 	}
 	m.Operation.Add(goipp.MakeAttribute("job-name", goipp.TagName, goipp.String(title)))
 	m.Operation.Add(goipp.MakeAttribute("document-format", goipp.TagMimeType, goipp.String(format)))
-	if doc.WidthMM > 0 && doc.HeightMM > 0 {
-		m.Job.Add(goipp.MakeAttribute("media", goipp.TagKeyword, goipp.String(mediaKeyword(doc.WidthMM, doc.HeightMM))))
+	if w > 0 && h > 0 {
+		m.Job.Add(goipp.MakeAttribute("media", goipp.TagKeyword, goipp.String(mediaKeyword(w, h))))
 	}
-	m.Job.Add(goipp.MakeAttribute("print-scaling", goipp.TagKeyword, goipp.String("fit")))
+	if format != rawFormat {
+		m.Job.Add(goipp.MakeAttribute("print-scaling", goipp.TagKeyword, goipp.String("fit")))
+	}
 	for _, a := range p.extra {
 		m.Job.Add(a)
 	}
@@ -147,6 +157,9 @@ func (p *IPPPrinter) Print(ctx context.Context, doc Document) (string, error) {
 	}
 	return "", errf(errors.New("no job-id in Print-Job response"), "プリンタが印刷ジョブを受け付けたか確認できません")
 }
+
+// rawFormat makes CUPS pass the bytes to the printer untouched (a raw queue).
+const rawFormat = "application/vnd.cups-raw"
 
 func (p *IPPPrinter) do(ctx context.Context, m *goipp.Message, doc []byte) (*goipp.Message, error) {
 	return ippDo(ctx, p.client, p.httpURL, p.spec, m, doc)

@@ -88,3 +88,23 @@ func Open(spec string) (Printer, error) {
 // List returns the printers the operating system knows, as specs Open accepts: "cups:NAME" for CUPS queues (asked
 // with CUPS-Get-Printers over IPP), "windows:NAME" for the Windows spooler (EnumPrinters).
 func List(ctx context.Context) ([]string, error) { return listPrinters(ctx) }
+
+// RawPrinter is a Printer that also takes bytes in its own language (ESC/POS printers: receipts with native
+// barcodes and text, built with ESCPOS).
+type RawPrinter interface {
+	Printer
+	Raw(ctx context.Context, title string, b []byte) (jobID string, err error)
+}
+
+// Waiter is a Printer that can tell when a job it accepted has finished (the IPP back ends).
+type Waiter interface {
+	Wait(ctx context.Context, jobID string) error
+}
+
+// WaitJob waits until the job has completed where the back end can tell (IPP); otherwise it returns nil at once.
+func WaitJob(ctx context.Context, p Printer, jobID string) error {
+	if w, ok := p.(Waiter); ok && jobID != "" {
+		return w.Wait(ctx, jobID)
+	}
+	return nil
+}

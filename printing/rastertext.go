@@ -2,58 +2,44 @@ package printing
 
 import (
 	"image"
-	"image/color"
+	"sync"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 )
 
-// glyphs5x7 is a tiny bitmap font for the digits and NW-7 letters printed under raster barcodes; each glyph is 7
-// rows of 5 bits (MSB = left column).
-var glyphs5x7 = map[rune][7]byte{
-	'0': {0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E},
-	'1': {0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E},
-	'2': {0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F},
-	'3': {0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E},
-	'4': {0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02},
-	'5': {0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E},
-	'6': {0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E},
-	'7': {0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08},
-	'8': {0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E},
-	'9': {0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C},
-	'A': {0x0E, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11},
-	'B': {0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E},
-	'C': {0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E},
-	'D': {0x1C, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1C},
-	'-': {0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00},
-	'/': {0x01, 0x01, 0x02, 0x04, 0x08, 0x10, 0x10},
-	' ': {},
+var (
+	sfntOnce sync.Once
+	sfntFont *sfnt.Font
+)
+
+// rasterFont parses the embedded Japanese font once for raster labels.
+func rasterFont() *sfnt.Font {
+	sfntOnce.Do(func() {
+		if b, err := japaneseFont(); err == nil {
+			sfntFont, _ = opentype.Parse(b)
+		}
+	})
+	return sfntFont
 }
 
-// drawText draws the characters of s that the bitmap font has, centred, with its top at y and about h px high.
+// drawText draws s centred horizontally with its top at y, about h px high (the font's em size), in black. Without
+// the font (never in a normal build) it draws nothing rather than fail a print.
 func drawText(img *image.Gray, s string, y, h int) {
-	var rs []rune
-	for _, r := range s {
-		if _, ok := glyphs5x7[r]; ok {
-			rs = append(rs, r)
-		}
-	}
-	if len(rs) == 0 || h < 7 {
+	f := rasterFont()
+	if s == "" || h < 4 || f == nil {
 		return
 	}
-	sc := h / 8
-	cw := 6 * sc
-	x0 := (img.Bounds().Dx() - cw*len(rs)) / 2
-	for i, r := range rs {
-		g := glyphs5x7[r]
-		for row := 0; row < 7; row++ {
-			for col := 0; col < 5; col++ {
-				if g[row]&(0x10>>col) == 0 {
-					continue
-				}
-				for dy := 0; dy < sc; dy++ {
-					for dx := 0; dx < sc; dx++ {
-						img.SetGray(x0+i*cw+col*sc+dx, y+row*sc+dy, color.Gray{})
-					}
-				}
-			}
-		}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: float64(h), DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		return
 	}
+	defer face.Close()
+	d := &font.Drawer{Dst: img, Src: image.Black, Face: face}
+	w := d.MeasureString(s)
+	x := (fixed.I(img.Bounds().Dx()) - w) / 2
+	d.Dot = fixed.Point26_6{X: x, Y: fixed.I(y) + face.Metrics().Ascent}
+	d.DrawString(s)
 }
