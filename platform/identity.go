@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -80,11 +81,55 @@ func resolvePatron(tx *bbolt.Tx, cc *checkedCert) (*patronRec, error) {
 			if err := putJSON(tx.Bucket(bPatrons), p.MyKeyID, &p); err != nil {
 				return nil, err
 			}
+			if err := renewSignSerials(tx, p.MyKeyID); err != nil {
+				return nil, err
+			}
 			return &p, nil
 		}
 		cur = string(old)
 	}
 	return nil, errUnknownCert
+}
+
+// renewSignSerials moves the registered signing-certificate serials of a patron's service IDs to their renewed
+// serials (seed 004 §9: with the address notice, the signing certificate is updated together).
+func renewSignSerials(tx *bbolt.Tx, myKeyID string) error {
+	newer := map[string]string{} // old → new
+	tx.Bucket(bSignRenewals).ForEach(func(k, v []byte) error {
+		newer[string(v)] = string(k)
+		return nil
+	})
+	svc := tx.Bucket(bServiceIDs)
+	prefix := myKeyID + "/"
+	type upd struct {
+		key string
+		rec serviceRec
+	}
+	var ups []upd
+	c := svc.Cursor()
+	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+		var sr serviceRec
+		if err := json.Unmarshal(v, &sr); err != nil {
+			return err
+		}
+		if sr.SignSerial == "" {
+			continue
+		}
+		cur := sr.SignSerial
+		for i := 0; i < 16 && newer[cur] != ""; i++ {
+			cur = newer[cur]
+		}
+		if cur != sr.SignSerial {
+			sr.SignSerial = cur
+			ups = append(ups, upd{string(k), sr})
+		}
+	}
+	for _, u := range ups {
+		if err := putJSON(svc, u.key, u.rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var errNeedsWrite = errors.New("renewal link needs a write transaction")
@@ -136,14 +181,9 @@ func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) 
 	return res, err
 }
 
-// addressChanged follows the sign-certificate renewal feed too: a notice for the registered serial or for any later
-// serial of the same signing certificate counts.
+// addressChanged reports a J-LIS address-change notice for the registered signing-certificate serial.
 func addressChanged(tx *bbolt.Tx, signSerial string) bool {
-	notices := tx.Bucket(bAddrNotices)
-	if notices.Get([]byte(signSerial)) != nil {
-		return true
-	}
-	return false
+	return tx.Bucket(bAddrNotices).Get([]byte(signSerial)) != nil
 }
 
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
