@@ -68,7 +68,7 @@ func DecodeQL(b []byte) ([]QLPage, error) {
 				if err := need(3); err != nil {
 					return pages, err
 				}
-				n, ok := map[byte]int{'S': 0, 'a': 1, 'M': 1, 'A': 1, 'K': 1, 'R': 1, 'd': 2, 'z': 10, 'k': 1}[b[i+2]]
+				n, ok := map[byte]int{'S': 0, 'a': 1, 'M': 1, 'A': 1, 'K': 1, 'R': 1, '!': 1, 'd': 2, 'z': 10, 'k': 1}[b[i+2]]
 				if !ok {
 					return pages, fmt.Errorf("printing: unknown QL command ESC i %q at byte %d", b[i+2], i)
 				}
