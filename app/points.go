@@ -244,7 +244,7 @@ func newBalancePicker() *balancePicker {
 }
 
 func balanceLabel(b mkpf.Balance) string {
-	s := b.Kind.LabelJA() + "　" + b.ProgramName + "　残高 " + pts(b.Points)
+	s := b.Kind.LabelJA() + "　" + b.ProgramName + "　" + pts(b.Points)
 	if b.ValidTo != "" {
 		s += "（" + dayJA(b.ValidTo) + "まで）"
 	}
@@ -273,6 +273,7 @@ func (bp *balancePicker) set(bs []mkpf.Balance) {
 		bp.empty.Show()
 	}
 	bp.radio.Refresh()
+	ptRelayout(bp.radio)
 }
 
 func (bp *balancePicker) clear() {
@@ -281,6 +282,7 @@ func (bp *balancePicker) clear() {
 	bp.radio.Hide()
 	bp.empty.SetText(lang.X("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
 	bp.empty.Show()
+	ptRelayout(bp.radio)
 }
 
 // selected is the chosen balance, or nil.
@@ -362,5 +364,13 @@ func (ps *pointsSession) platformResult(err error) {
 		ps.u.PlatformResult(err)
 	} else {
 		ps.u.PlatformResult(nil)
+	}
+}
+
+// ptRelayout lays the window out again after o changed size (Fyne containers do not re-run their layout when a
+// child's content or visibility changes), like form.go's setError.
+func ptRelayout(o fyne.CanvasObject) {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(o); c != nil && c.Content() != nil {
+		c.Content().Refresh()
 	}
 }

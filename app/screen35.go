@@ -120,6 +120,7 @@ func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
 	s.clear.Disable()
 	if v == nil {
 		s.info.Refresh()
+		ptRelayout(s.info)
 		return
 	}
 	s.sum = voucherSummary(v)
@@ -144,6 +145,7 @@ func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
 	}
 	s.info.Objects = []fyne.CanvasObject{s.sum.object(), s.state}
 	s.info.Refresh()
+	ptRelayout(s.info)
 }
 
 func voucherSummary(v *mkpf.Voucher) *ptSummary {

@@ -42,7 +42,7 @@ func newScreen37(ps *pointsSession) *screen37 {
 	s.points = &widget.Entry{PlaceHolder: "300", OnSubmitted: func(string) { s.onConfirm() }}
 	s.confirm = &widget.Button{Text: lang.X("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
 	s.back = menuBackButton(ps)
-	s.fm.add(newField("shop_card", lang.X("screen37.shopcard", "商店街ポイントカード番号"), container.NewBorder(nil, nil, nil, s.readShop, s.shopCard),
+	s.fm.add(newField("shop_card", lang.X("screen37.shopcard.short", "商店街ポイントカード"), container.NewBorder(nil, nil, nil, s.readShop, s.shopCard),
 		lang.X("screen37.shopcard.rule", "商店街ポイントカードを使うときは、この欄をクリックしてからカードリーダーで読み取ってください（キーボードとして番号が入力されます）。手で入力したときは「番号で読取」をクリックしてください。")))
 	s.fm.add(newField("program_id", lang.X("points.balances", "ポイント残高"), container.NewVBox(s.who, s.bal.object()),
 		lang.X("screen37.balances.rule", "合算に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))

@@ -49,7 +49,7 @@ func (s *screen39) Title() string { return lang.X("screen39.title", "ポイン�
 
 func (s *screen39) Content() fyne.CanvasObject {
 	done := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true},
-		Text: fmt.Sprintf(lang.X("screen39.done", "%s を合算しました。暗号化された合算ポイントファイルを合算フォルダに保存しました。"), pts(s.res.Points))}
+		Text: fmt.Sprintf(lang.X("screen39.done", "%sを合算しました。暗号化された合算ポイントファイルを合算フォルダに保存しました。"), pts(s.res.Points))}
 	next := ptLead(lang.X("screen39.lead", "「商店街ポイント活用ソフト」を開き、メニューの「合算ポイント受取」で取り込んでください（同じファイルは一度しか取り込めません）。"))
 	return container.NewVBox(done, s.sum.object(), next, container.NewHBox(s.next, s.back))
 }

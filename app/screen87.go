@@ -144,6 +144,7 @@ func (s *screen87) show(agg *mkpf.Aggregate) {
 	}
 	s.result.Objects = objs
 	s.result.Refresh()
+	ptRelayout(s.result)
 	s.download.Enable()
 }
 
