@@ -50,6 +50,9 @@ func (c *Card) ServeVPCD(ctx context.Context, addr string, connected func()) err
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("vcard: connect to vpcd at %s (is pcscd with vsmartcard-vpcd running?): %w", addr, err)
 	}
 	tcp := conn.(*net.TCPConn)
