@@ -22,6 +22,7 @@ import (
 // pointsState is the in-memory part of the points half of a Server: the voucher-lookup throttle.
 type pointsState struct {
 	lookups *Throttle
+	commit  *committer // group commit of state-changing point calls (points_commit.go)
 }
 
 // pointsStates maps a *Server to its points state, so the points half needs no field in the identity half's struct.
@@ -103,7 +104,7 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	if err := initPointsSchema(s.db); err != nil {
 		s.log.Error("points schema", "err", err)
 	}
-	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now)})
+	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now), commit: &committer{db: s.db}})
 	mux.Handle("POST /v1/points/login", s.Authed(s.handlePointsLogin))
 	mux.Handle("GET /v1/points/voucher-keys", s.Authed(s.handleVoucherKeys))
 	mux.Handle("POST /v1/points/balances", s.pointsAuthed(opBalances, s.handleBalances))
@@ -295,7 +296,7 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
 		p, err := resolveRef(tx, c, req.PatronRef, cc)
 		if err != nil {
 			return 0, nil, err
@@ -349,7 +350,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errVoucherExpiry)
 		return
 	}
-	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
 		p, err := resolveRef(tx, c, req.PatronRef, cc)
 		if err != nil {
 			return 0, nil, err
@@ -509,7 +510,7 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.lapseByCode(c, req.Code)
-	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			s.voucherFail(c, err)
@@ -554,7 +555,7 @@ func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			return 0, nil, err
@@ -612,7 +613,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
 		var cfg MergeConfig
 		if ok, err := getJSON(tx.Bucket(bPtMerge), c.IssuerID, &cfg); err != nil {
 			return 0, nil, err
@@ -678,7 +679,7 @@ func (s *Server) handleGrant(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
 		id := req.MyKeyID
 		if id == "" {
 			p, err := resolveRef(tx, c, req.PatronRef, cc)

@@ -81,7 +81,7 @@ func (w *pointsWorld) terminal(id string) *platformclient.Client {
 	return c
 }
 
-func cardOf(t *testing.T, profile string) mkpf.PatronRef {
+func cardOf(t testing.TB, profile string) mkpf.PatronRef {
 	p, err := demopki.Get(profile)
 	if err != nil {
 		t.Fatal(err)
