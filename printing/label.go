@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -28,14 +29,32 @@ var (
 // LabelSizes lists the sizes in the order settings show them.
 func LabelSizes() []LabelSize { return []LabelSize{Label62x29, Label50x30, LabelA4} }
 
-// LabelSizeByName returns the size whose Name is name, or Label62x29.
-func LabelSizeByName(name string) LabelSize {
-	for _, s := range LabelSizes() {
-		if s.Name == name {
-			return s
+// ID is the short form settings store: "62x29", "50x30", "A4".
+func (s LabelSize) ID() string {
+	if s == LabelA4 {
+		return "A4"
+	}
+	return trimFloat(s.WidthMM) + "x" + trimFloat(s.HeightMM)
+}
+
+// ParseLabelSize reads a size as settings or a command line give it: an ID ("62x29", "A4"), a Name, or any
+// "WxH" in mm (e.g. "62x100" for continuous DK-22205 tape cut to 100 mm). "" is the default, 62×29.
+func ParseLabelSize(s string) (LabelSize, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Label62x29, nil
+	}
+	for _, l := range LabelSizes() {
+		if strings.EqualFold(s, l.ID()) || s == l.Name {
+			return l, nil
 		}
 	}
-	return Label62x29
+	var w, h float64
+	if n, err := fmt.Sscanf(strings.TrimSuffix(strings.ToLower(strings.ReplaceAll(s, "×", "x")), "mm"), "%gx%g", &w, &h); err == nil && n == 2 &&
+		w >= 20 && h >= 10 && w <= 300 && h <= 500 {
+		return LabelSize{Name: fmt.Sprintf("%s×%smm", trimFloat(w), trimFloat(h)), WidthMM: w, HeightMM: h}, nil
+	}
+	return LabelSize{}, errf(fmt.Errorf("label size %q", s), "ラベルの大きさ「%s」が分かりません (例: 62x29, 50x30, A4)", s)
 }
 
 // Label is what a hand-off label (mode D) shows: the barcode for the self-checkout machine's scanner, the number for

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"runtime"
 	"strings"
 )
 
@@ -52,7 +53,8 @@ func errf(cause error, format string, a ...any) error {
 	return &Error{Message: fmt.Sprintf(format, a...), Err: cause}
 }
 
-// Open returns the printer a spec names (see the package doc for the forms).
+// Open returns the printer a spec names (see the package doc for the forms). A bare name without a colon is a queue
+// of the system's spooler: CUPS, or the Windows spooler on Windows.
 func Open(spec string) (Printer, error) {
 	spec = strings.TrimSpace(spec)
 	switch {
@@ -80,6 +82,12 @@ func Open(spec string) (Printer, error) {
 		return &pdfFile{spec: spec, path: p}, nil
 	case strings.HasPrefix(spec, "windows:"):
 		return openWindows(spec, strings.TrimPrefix(spec, "windows:"))
+	case spec != "" && !strings.Contains(spec, ":"):
+		// A bare printer name, as an administrator types it: the system's own spooler.
+		if runtime.GOOS == "windows" {
+			return openWindows(spec, spec)
+		}
+		return newIPP(spec, cupsQueueURL(spec), nil)
 	}
 	return nil, errf(fmt.Errorf("%w: %q", ErrUnknownSpec, spec),
 		"プリンタの指定「%s」が正しくありません。設定画面でプリンタを選び直してください", spec)

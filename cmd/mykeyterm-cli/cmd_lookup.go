@@ -71,6 +71,13 @@ func runLookup(g *globals, args []string) int {
 	reader := fs.String("reader", "", "card reader name (default: the first reader holding a My Number Card)")
 	certFile := fs.String("cert", "", "user-authentication certificate file (DER or PEM) instead of the card")
 	asJSON := fs.Bool("json", false, "print JSON")
+	var hf handoffFlags // lookup_handoff.go
+	fs.StringVar(&hf.mode, "handoff", "", handoffUsage)
+	fs.StringVar(&hf.printer, "printer", "", "label printer (printing.Open spec or queue name; default: settings)")
+	fs.StringVar(&hf.out, "out", "", "barcode: write the PNG here; label: write the PDF here instead of printing")
+	fs.StringVar(&hf.labelSize, "label-size", "", "label size: 62x29, 50x30, A4 (default: settings)")
+	fs.StringVar(&hf.suffix, "suffix", "", "wedge: key after the number: enter, tab, none (default: settings, enter)")
+	fs.DurationVar(&hf.keyDelay, "key-delay", 0, "wedge: pause between keys (default: settings, 8ms)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -105,6 +112,10 @@ func runLookup(g *globals, args []string) int {
 	}
 	if res.AddressChanged {
 		fmt.Fprintln(g.Stdout, "注意: 住所変更の通知があります。利用者の登録内容を確認してください。")
+	}
+	if hf.mode != "" {
+		settings, _ := c.Settings()
+		return lookupHandoff(g, settings, res, hf)
 	}
 	return 0
 }
