@@ -1,3 +1,6 @@
+// Package testenv starts the real parts that tests need (pcscd with vpcd and virtual cards, cupsd, Xvfb, the
+// platform on loopback) and serialises tests over global resources with Lock. A missing part fails the test with
+// what to install; it never skips. Each helper owns its own file.
 package testenv
 
 import (
