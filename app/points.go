@@ -21,7 +21,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -102,7 +101,7 @@ func yen(n int64) string {
 }
 
 // pts is "1,000ポイント".
-func pts(n int64) string { return yen(n) + lang.X("points.unit", "ポイント") }
+func pts(n int64) string { return yen(n) + tr("points.unit", "ポイント") }
 
 // parsePoints reads a typed number of points: half- or full-width digits, commas allowed; 1 to max.
 func parsePoints(s string, max int64) (int64, string) {
@@ -115,21 +114,21 @@ func parsePoints(s string, max int64) (int64, string) {
 			b.WriteRune('0' + (r - '０'))
 		case r == ',' || r == '，':
 		default:
-			return 0, lang.X("points.points.invalid", "ポイント数は半角数字で入力してください（例: 500）。")
+			return 0, tr("points.points.invalid", "ポイント数は半角数字で入力してください（例: 500）。")
 		}
 	}
 	if b.Len() == 0 {
-		return 0, lang.X("points.points.empty", "ポイント数を入力してください。")
+		return 0, tr("points.points.empty", "ポイント数を入力してください。")
 	}
 	if b.Len() > 12 {
-		return 0, fmt.Sprintf(lang.X("points.points.over", "残高（%s）を超えています。残高以下のポイント数を入力してください。"), pts(max))
+		return 0, fmt.Sprintf(tr("points.points.over", "残高（%s）を超えています。残高以下のポイント数を入力してください。"), pts(max))
 	}
 	n, _ := strconv.ParseInt(b.String(), 10, 64)
 	if n <= 0 {
-		return 0, lang.X("points.points.zero", "1以上のポイント数を入力してください。")
+		return 0, tr("points.points.zero", "1以上のポイント数を入力してください。")
 	}
 	if n > max {
-		return 0, fmt.Sprintf(lang.X("points.points.over", "残高（%s）を超えています。残高以下のポイント数を入力してください。"), pts(max))
+		return 0, fmt.Sprintf(tr("points.points.over", "残高（%s）を超えています。残高以下のポイント数を入力してください。"), pts(max))
 	}
 	return n, ""
 }
@@ -206,7 +205,7 @@ func apiCode(err error) string {
 
 // retryNote is added to a transport error on a confirmation screen: pressing again is safe.
 func retryNote() string {
-	return lang.X("points.retry", "（同じ画面のままもう一度押しても、二重に処理されることはありません。）")
+	return tr("points.retry", "（同じ画面のままもう一度押しても、二重に処理されることはありません。）")
 }
 
 // clerkErr gives a voucher-format error its own clerk message (mkpf.VoucherError carries it).
@@ -238,7 +237,7 @@ type balancePicker struct {
 
 func newBalancePicker() *balancePicker {
 	bp := &balancePicker{radio: &widget.RadioGroup{}, empty: &widget.Label{Wrapping: fyne.TextWrapWord}}
-	bp.empty.SetText(lang.X("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
+	bp.empty.SetText(tr("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
 	bp.radio.Hide()
 	return bp
 }
@@ -269,7 +268,7 @@ func (bp *balancePicker) set(bs []mkpf.Balance) {
 		bp.empty.Hide()
 	} else {
 		bp.radio.Hide()
-		bp.empty.SetText(lang.X("points.balances.empty", "この端末で使えるポイントの残高がありません。"))
+		bp.empty.SetText(tr("points.balances.empty", "この端末で使えるポイントの残高がありません。"))
 		bp.empty.Show()
 	}
 	bp.radio.Refresh()
@@ -280,7 +279,7 @@ func (bp *balancePicker) clear() {
 	bp.balances, bp.options = nil, nil
 	bp.radio.Options, bp.radio.Selected = nil, ""
 	bp.radio.Hide()
-	bp.empty.SetText(lang.X("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
+	bp.empty.SetText(tr("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
 	bp.empty.Show()
 	ptRelayout(bp.radio)
 }
@@ -330,7 +329,7 @@ func (sm *ptSummary) text() string {
 
 // menuBackButton returns to screen 28.
 func menuBackButton(ps *pointsSession) *widget.Button {
-	return &widget.Button{Text: lang.X("points.tomenu", "ポイントメニューへ") + " (F10)", Icon: theme.NavigateBackIcon(), OnTapped: ps.toMenu}
+	return &widget.Button{Text: tr("points.tomenu", "ポイントメニューへ") + " (F10)", Icon: theme.NavigateBackIcon(), OnTapped: ps.toMenu}
 }
 
 // ptLead is a wrapped instruction line.

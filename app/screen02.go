@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -27,21 +26,21 @@ func newScreen02(u *UI) *screen02 {
 	s.id = &widget.Entry{Text: u.Svc.Platform.Terminal().TerminalID, PlaceHolder: "00052589",
 		OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }}
 	s.password = &widget.Entry{Password: true, OnSubmitted: func(string) { s.onLogin() }}
-	s.login = &widget.Button{Text: lang.X("screen02.login", "ログイン") + " (Enter)", Importance: widget.HighImportance, OnTapped: s.onLogin}
-	s.fm.add(newField("login_id", lang.X("screen02.id", "ログインID"), s.id,
-		lang.X("screen02.id.rule", "自治体から発行され、端末の登録に使った端末ID（半角数字8桁）です。")))
-	s.fm.add(newField("password", lang.X("screen02.password", "パスワード"), s.password,
-		lang.X("screen02.password.rule", "端末の登録に使った端末パスワードを、大文字・小文字を区別して入力してください。")))
+	s.login = &widget.Button{Text: tr("screen02.login", "ログイン") + " (Enter)", Importance: widget.HighImportance, OnTapped: s.onLogin}
+	s.fm.add(newField("login_id", tr("screen02.id", "ログインID"), s.id,
+		tr("screen02.id.rule", "自治体から発行され、端末の登録に使った端末ID（半角数字8桁）です。")))
+	s.fm.add(newField("password", tr("screen02.password", "パスワード"), s.password,
+		tr("screen02.password.rule", "端末の登録に使った端末パスワードを、大文字・小文字を区別して入力してください。")))
 	return s
 }
 
 func (s *screen02) Title() string {
-	return lang.X("screen02.title", "自治体ポイント管理クラウド ログイン")
+	return tr("screen02.title", "自治体ポイント管理クラウド ログイン")
 }
 
 func (s *screen02) Content() fyne.CanvasObject {
 	return container.NewVBox(
-		ptLead(lang.X("screen02.lead", "自治体より発行され端末登録に利用したログインIDとパスワードを入力し、「ログイン」ボタンをクリックしてください。")),
+		ptLead(tr("screen02.lead", "自治体より発行され端末登録に利用したログインIDとパスワードを入力し、「ログイン」ボタンをクリックしてください。")),
 		s.fm.object(),
 		container.NewHBox(s.login),
 	)
@@ -64,17 +63,17 @@ func (s *screen02) onLogin() {
 	}
 	id := strings.TrimSpace(s.id.Text)
 	if mkpf.ValidateTerminalID(id) != nil {
-		s.fm.fields[0].setError(lang.X("screen02.id.invalid", "ログインIDは半角数字8桁で入力してください。"))
+		s.fm.fields[0].setError(tr("screen02.id.invalid", "ログインIDは半角数字8桁で入力してください。"))
 		return
 	}
 	if s.password.Text == "" {
-		s.fm.fields[1].setError(lang.X("screen02.password.empty", "パスワードを入力してください。"))
+		s.fm.fields[1].setError(tr("screen02.password.empty", "パスワードを入力してください。"))
 		return
 	}
 	pw := s.password.Text
 	var res *mkpf.PointsLoginResult
 	s.login.Disable()
-	s.u.Run(lang.X("screen02.busy", "自治体ポイント管理クラウドにログインしています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	s.u.Run(tr("screen02.busy", "自治体ポイント管理クラウドにログインしています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		res, err = svc.Login(ctx, id, pw)
 		return err
 	}, func(err error) {

@@ -3,7 +3,6 @@ package app
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -18,17 +17,17 @@ type screen28 struct {
 
 func newScreen28(ps *pointsSession) *screen28 {
 	s := &screen28{ps: ps}
-	s.use = &widget.Button{Text: lang.X("screen28.use", "ポイント利用") + " (F1)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onUse}
-	s.issue = &widget.Button{Text: lang.X("screen28.issue", "ポイント券発行") + " (F2)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onIssue}
-	s.clear = &widget.Button{Text: lang.X("screen28.clear", "ポイント券消込") + " (F3)", Icon: theme.DocumentIcon(), OnTapped: s.onClear}
-	s.merge = &widget.Button{Text: lang.X("screen28.merge", "商店街ポイント合算") + " (F4)", Icon: theme.ContentAddIcon(), OnTapped: s.onMerge}
-	s.agg = &widget.Button{Text: lang.X("screen28.aggregate", "自治体ポイント集計") + " (F6)", Icon: theme.ListIcon(), OnTapped: s.onAggregate}
+	s.use = &widget.Button{Text: tr("screen28.use", "ポイント利用") + " (F1)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onUse}
+	s.issue = &widget.Button{Text: tr("screen28.issue", "ポイント券発行") + " (F2)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onIssue}
+	s.clear = &widget.Button{Text: tr("screen28.clear", "ポイント券消込") + " (F3)", Icon: theme.DocumentIcon(), OnTapped: s.onClear}
+	s.merge = &widget.Button{Text: tr("screen28.merge", "商店街ポイント合算") + " (F4)", Icon: theme.ContentAddIcon(), OnTapped: s.onMerge}
+	s.agg = &widget.Button{Text: tr("screen28.aggregate", "自治体ポイント集計") + " (F6)", Icon: theme.ListIcon(), OnTapped: s.onAggregate}
 	s.none = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance,
-		Text: lang.X("screen28.none", "この端末の種類では、自治体ポイントの操作はできません。ポイントを扱う端末かどうか、自治体に確認してください。")}
+		Text: tr("screen28.none", "この端末の種類では、自治体ポイントの操作はできません。ポイントを扱う端末かどうか、自治体に確認してください。")}
 	return s
 }
 
-func (s *screen28) Title() string { return lang.X("screen28.title", "ポイントメニュー") }
+func (s *screen28) Title() string { return tr("screen28.title", "ポイントメニュー") }
 
 // visible are the menu's buttons this terminal may use, in the documents' order.
 func (s *screen28) visible() []*widget.Button {

@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -27,24 +26,24 @@ type screen29 struct {
 
 func newScreen29(ps *pointsSession) *screen29 {
 	s := &screen29{ps: ps, bal: newBalancePicker()}
-	s.read = &widget.Button{Text: lang.X("points.read", "カード読取") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
+	s.read = &widget.Button{Text: tr("points.read", "カード読取") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
 	s.points = &widget.Entry{PlaceHolder: "500", OnSubmitted: func(string) { s.onConfirm() }}
-	s.confirm = &widget.Button{Text: lang.X("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
+	s.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
 	s.back = menuBackButton(ps)
-	s.fm.add(newField("program_id", lang.X("points.balances", "ポイント残高"), s.bal.object(),
-		lang.X("screen29.balances.rule", "利用するポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
-	s.fm.add(newField("points", lang.X("screen29.points", "利用ポイント数"), s.points,
-		lang.X("screen29.points.rule", "半角数字で入力してください（1ポイント＝1円）。残高を超えては利用できません。")))
+	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),
+		tr("screen29.balances.rule", "利用するポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
+	s.fm.add(newField("points", tr("screen29.points", "利用ポイント数"), s.points,
+		tr("screen29.points.rule", "半角数字で入力してください（1ポイント＝1円）。残高を超えては利用できません。")))
 	return s
 }
 
-func (s *screen29) Title() string { return lang.X("screen29.title", "ポイント利用") }
+func (s *screen29) Title() string { return tr("screen29.title", "ポイント利用") }
 
 func (s *screen29) Content() fyne.CanvasObject {
 	return container.NewVBox(
-		ptLead(lang.X("screen29.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい、「カード読取」ボタンをクリックしてください。")),
+		ptLead(tr("screen29.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい、「カード読取」ボタンをクリックしてください。")),
 		container.NewHBox(s.read),
-		ptLead(lang.X("screen29.step2", "②残高を確認し、利用するポイントを選んで利用ポイント数を入力し、「確認」ボタンをクリックしてください。")),
+		ptLead(tr("screen29.step2", "②残高を確認し、利用するポイントを選んで利用ポイント数を入力し、「確認」ボタンをクリックしてください。")),
 		s.fm.object(),
 		container.NewHBox(s.confirm, s.back),
 	)
@@ -59,7 +58,7 @@ func (s *screen29) onRead() {
 	var cert []byte
 	var res *mkpf.BalancesResult
 	s.read.Disable()
-	s.ps.u.Run(lang.X("points.reading", "マイナンバーカードを読み取り、残高を確認しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	s.ps.u.Run(tr("points.reading", "マイナンバーカードを読み取り、残高を確認しています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		if cert, err = s.ps.readAuthCert(ctx); err != nil {
 			return err
 		}
@@ -86,12 +85,12 @@ func (s *screen29) onRead() {
 func (s *screen29) onConfirm() {
 	s.fm.clearErrors()
 	if s.authCert == nil {
-		s.fm.fields[0].setError(lang.X("points.read.first", "先に「カード読取」でマイナンバーカードを読み取ってください。"))
+		s.fm.fields[0].setError(tr("points.read.first", "先に「カード読取」でマイナンバーカードを読み取ってください。"))
 		return
 	}
 	b := s.bal.selected()
 	if b == nil {
-		s.fm.fields[0].setError(lang.X("points.choose", "利用するポイントを選んでください。"))
+		s.fm.fields[0].setError(tr("points.choose", "利用するポイントを選んでください。"))
 		return
 	}
 	n, msg := parsePoints(s.points.Text, b.Points)

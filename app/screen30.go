@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -29,23 +28,23 @@ type screen30 struct {
 func newScreen30(from *screen29, b mkpf.Balance, n int64) *screen30 {
 	s := &screen30{ps: from.ps, from: from, bal: b, key: newIdemKey(),
 		req: mkpf.UseRequest{PatronRef: mkpf.PatronRef{AuthCert: from.authCert}, ProgramID: b.ProgramID, Points: n}}
-	s.use = &widget.Button{Text: lang.X("screen30.use", "利用") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onUse}
-	s.back = &widget.Button{Text: lang.X("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
+	s.use = &widget.Button{Text: tr("screen30.use", "利用") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onUse}
+	s.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
 	s.sum = (&ptSummary{}).
-		add(lang.X("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
-		add(lang.X("screen30.points", "利用ポイント数"), pts(n)+fmt.Sprintf(lang.X("points.yen", "（%s円分）"), yen(n))).
-		add(lang.X("points.before", "利用前の残高"), pts(b.Points)).
-		add(lang.X("points.after", "利用後の残高"), pts(b.Points-n))
+		add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
+		add(tr("screen30.points", "利用ポイント数"), pts(n)+fmt.Sprintf(tr("points.yen", "（%s円分）"), yen(n))).
+		add(tr("points.before", "利用前の残高"), pts(b.Points)).
+		add(tr("points.after", "利用後の残高"), pts(b.Points-n))
 	return s
 }
 
 func (s *screen30) Title() string {
-	return lang.X("screen30.title", "ポイント利用内容の確認")
+	return tr("screen30.title", "ポイント利用内容の確認")
 }
 
 func (s *screen30) Content() fyne.CanvasObject {
 	return container.NewVBox(
-		ptLead(lang.X("screen30.lead", "次の内容でポイントを利用します。内容を確認し、「利用」ボタンをクリックしてください。")),
+		ptLead(tr("screen30.lead", "次の内容でポイントを利用します。内容を確認し、「利用」ボタンをクリックしてください。")),
 		s.sum.object(),
 		container.NewHBox(s.use, s.back),
 	)
@@ -68,7 +67,7 @@ func (s *screen30) onUse() {
 	var res *mkpf.UseResult
 	s.use.Disable()
 	s.back.Disable()
-	started := s.ps.u.Run(lang.X("screen30.busy", "ポイントを利用しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	started := s.ps.u.Run(tr("screen30.busy", "ポイントを利用しています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		res, err = s.ps.svc.Use(ctx, s.req, s.key)
 		return err
 	}, func(err error) {

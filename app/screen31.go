@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -27,27 +26,27 @@ type screen31 struct {
 
 func newScreen31(ps *pointsSession, res *mkpf.UseResult, b mkpf.Balance) *screen31 {
 	s := &screen31{ps: ps, res: res}
-	s.receipt = &widget.Button{Text: lang.X("points.receipt", "レシート印字") + " (F6)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReceipt}
-	s.next = &widget.Button{Text: lang.X("screen31.next", "続けてポイント利用") + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: s.onNext}
+	s.receipt = &widget.Button{Text: tr("points.receipt", "レシート印字") + " (F6)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReceipt}
+	s.next = &widget.Button{Text: tr("screen31.next", "続けてポイント利用") + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: s.onNext}
 	s.back = menuBackButton(ps)
 	name := res.ProgramName
 	if name == "" {
 		name = b.ProgramName
 	}
 	s.sum = (&ptSummary{}).
-		add(lang.X("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+name).
-		add(lang.X("screen30.points", "利用ポイント数"), pts(res.Points)).
-		add(lang.X("points.after", "利用後の残高"), pts(res.BalanceAfter)).
-		add(lang.X("points.txn", "取引番号"), res.TxnID).
-		add(lang.X("points.at", "日時"), timeJA(res.At))
+		add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+name).
+		add(tr("screen30.points", "利用ポイント数"), pts(res.Points)).
+		add(tr("points.after", "利用後の残高"), pts(res.BalanceAfter)).
+		add(tr("points.txn", "取引番号"), res.TxnID).
+		add(tr("points.at", "日時"), timeJA(res.At))
 	return s
 }
 
-func (s *screen31) Title() string { return lang.X("screen31.title", "ポイント利用完了") }
+func (s *screen31) Title() string { return tr("screen31.title", "ポイント利用完了") }
 
 func (s *screen31) Content() fyne.CanvasObject {
 	done := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true},
-		Text: fmt.Sprintf(lang.X("screen31.done", "ポイントを利用しました。レジで %s円 を値引きしてください。"), yen(s.res.Points))}
+		Text: fmt.Sprintf(tr("screen31.done", "ポイントを利用しました。レジで %s円 を値引きしてください。"), yen(s.res.Points))}
 	return container.NewVBox(done, s.sum.object(), container.NewHBox(s.receipt, s.next, s.back))
 }
 
@@ -58,7 +57,7 @@ func (s *screen31) Keys() map[fyne.KeyName]func() {
 func (s *screen31) onNext() { s.ps.u.Show(newScreen29(s.ps)) }
 
 func (s *screen31) onReceipt() {
-	s.ps.printWith(lang.X("points.printing", "レシートを印字しています…"), func(ctx context.Context, printer string) error {
+	s.ps.printWith(tr("points.printing", "レシートを印字しています…"), func(ctx context.Context, printer string) error {
 		return s.ps.svc.PrintUseReceipt(ctx, printer, s.res)
 	}, func(err error) {
 		if err == nil {

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -31,29 +30,29 @@ type screen32 struct {
 
 func newScreen32(ps *pointsSession) *screen32 {
 	s := &screen32{ps: ps, bal: newBalancePicker()}
-	s.read = &widget.Button{Text: lang.X("points.read", "カード読取") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
+	s.read = &widget.Button{Text: tr("points.read", "カード読取") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
 	s.expires = &widget.Entry{Text: ptToday().AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD",
 		OnSubmitted: func(string) { s.ps.u.Win.Canvas().Focus(s.points) }}
 	s.points = &widget.Entry{PlaceHolder: "1000", OnSubmitted: func(string) { s.onConfirm() }}
-	s.confirm = &widget.Button{Text: lang.X("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
+	s.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
 	s.back = menuBackButton(ps)
-	s.fm.add(newField("program_id", lang.X("points.balances", "ポイント残高"), s.bal.object(),
-		lang.X("screen32.balances.rule", "ポイント券に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
-	s.fm.add(newField("expires", lang.X("screen32.expires", "ポイント券の有効期限"), s.expires,
-		fmt.Sprintf(lang.X("screen32.expires.rule", "ポイント券を使える最後の日です（例: %s）。本日から%d日以内で、ポイント自体の有効期限とは関係なく新たに設定します。期限までに消込されなかったポイント券は失効します。"),
+	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),
+		tr("screen32.balances.rule", "ポイント券に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
+	s.fm.add(newField("expires", tr("screen32.expires", "ポイント券の有効期限"), s.expires,
+		fmt.Sprintf(tr("screen32.expires.rule", "ポイント券を使える最後の日です（例: %s）。本日から%d日以内で、ポイント自体の有効期限とは関係なく新たに設定します。期限までに消込されなかったポイント券は失効します。"),
 			ptToday().AddDate(0, 0, 14).Format("2006-01-02"), mkpf.VoucherMaxDays)))
-	s.fm.add(newField("points", lang.X("screen32.points", "ポイント券のポイント数"), s.points,
-		lang.X("screen32.points.rule", "半角数字で入力してください。発行時に残高から差し引かれ、ポイント券は一部だけの利用はできません。")))
+	s.fm.add(newField("points", tr("screen32.points", "ポイント券のポイント数"), s.points,
+		tr("screen32.points.rule", "半角数字で入力してください。発行時に残高から差し引かれ、ポイント券は一部だけの利用はできません。")))
 	return s
 }
 
-func (s *screen32) Title() string { return lang.X("screen32.title", "ポイント券発行") }
+func (s *screen32) Title() string { return tr("screen32.title", "ポイント券発行") }
 
 func (s *screen32) Content() fyne.CanvasObject {
 	return container.NewVBox(
-		ptLead(lang.X("screen32.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい、「カード読取」ボタンをクリックしてください。")),
+		ptLead(tr("screen32.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい、「カード読取」ボタンをクリックしてください。")),
 		container.NewHBox(s.read),
-		ptLead(lang.X("screen32.step2", "②ポイント券の有効期限を入力し、使うポイントを選んでポイント数を入力し、「確認」ボタンをクリックしてください。")),
+		ptLead(tr("screen32.step2", "②ポイント券の有効期限を入力し、使うポイントを選んでポイント数を入力し、「確認」ボタンをクリックしてください。")),
 		s.fm.object(),
 		container.NewHBox(s.confirm, s.back),
 	)
@@ -68,7 +67,7 @@ func (s *screen32) onRead() {
 	var cert []byte
 	var res *mkpf.BalancesResult
 	s.read.Disable()
-	s.ps.u.Run(lang.X("points.reading", "マイナンバーカードを読み取り、残高を確認しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	s.ps.u.Run(tr("points.reading", "マイナンバーカードを読み取り、残高を確認しています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		if cert, err = s.ps.readAuthCert(ctx); err != nil {
 			return err
 		}
@@ -96,14 +95,14 @@ func (s *screen32) onRead() {
 func checkExpiry(text string) (string, string) {
 	d, ok := parseDay(text)
 	if !ok {
-		return "", lang.X("screen32.expires.invalid", "有効期限を「2026-12-31」の形で入力してください。")
+		return "", tr("screen32.expires.invalid", "有効期限を「2026-12-31」の形で入力してください。")
 	}
 	t := ptToday()
 	if d.Before(t) {
-		return "", lang.X("screen32.expires.past", "有効期限が過去の日付です。本日以降の日付を入力してください。")
+		return "", tr("screen32.expires.past", "有効期限が過去の日付です。本日以降の日付を入力してください。")
 	}
 	if d.After(t.AddDate(0, 0, mkpf.VoucherMaxDays)) {
-		return "", fmt.Sprintf(lang.X("screen32.expires.far", "有効期限は本日から%d日以内（%sまで）にしてください。"),
+		return "", fmt.Sprintf(tr("screen32.expires.far", "有効期限は本日から%d日以内（%sまで）にしてください。"),
 			mkpf.VoucherMaxDays, t.AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02"))
 	}
 	return d.Format("2006-01-02"), ""
@@ -112,12 +111,12 @@ func checkExpiry(text string) (string, string) {
 func (s *screen32) onConfirm() {
 	s.fm.clearErrors()
 	if s.authCert == nil {
-		s.fm.fields[0].setError(lang.X("points.read.first", "先に「カード読取」でマイナンバーカードを読み取ってください。"))
+		s.fm.fields[0].setError(tr("points.read.first", "先に「カード読取」でマイナンバーカードを読み取ってください。"))
 		return
 	}
 	b := s.bal.selected()
 	if b == nil {
-		s.fm.fields[0].setError(lang.X("points.choose.voucher", "ポイント券に使うポイントを選んでください。"))
+		s.fm.fields[0].setError(tr("points.choose.voucher", "ポイント券に使うポイントを選んでください。"))
 		return
 	}
 	ok := true

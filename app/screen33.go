@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -28,24 +27,24 @@ type screen33 struct {
 func newScreen33(from *screen32, b mkpf.Balance, n int64, expires string) *screen33 {
 	s := &screen33{ps: from.ps, from: from, bal: b, key: newIdemKey(),
 		req: mkpf.VoucherIssueRequest{PatronRef: mkpf.PatronRef{AuthCert: from.authCert}, ProgramID: b.ProgramID, Points: n, Expires: expires}}
-	s.issue = &widget.Button{Text: lang.X("screen33.issue", "発行") + " (F5)", Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: s.onIssue}
-	s.back = &widget.Button{Text: lang.X("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
+	s.issue = &widget.Button{Text: tr("screen33.issue", "発行") + " (F5)", Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: s.onIssue}
+	s.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
 	s.sum = (&ptSummary{}).
-		add(lang.X("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
-		add(lang.X("screen33.points", "ポイント券のポイント数"), pts(n)).
-		add(lang.X("screen33.expires", "ポイント券の有効期限"), dayJA(expires)+lang.X("screen33.expires.until", "まで")).
-		add(lang.X("points.before", "利用前の残高"), pts(b.Points)).
-		add(lang.X("screen33.after", "発行後の残高"), pts(b.Points-n))
+		add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
+		add(tr("screen33.points", "ポイント券のポイント数"), pts(n)).
+		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(expires)+tr("screen33.expires.until", "まで")).
+		add(tr("points.before", "利用前の残高"), pts(b.Points)).
+		add(tr("screen33.after", "発行後の残高"), pts(b.Points-n))
 	return s
 }
 
 func (s *screen33) Title() string {
-	return lang.X("screen33.title", "ポイント券発行内容の確認")
+	return tr("screen33.title", "ポイント券発行内容の確認")
 }
 
 func (s *screen33) Content() fyne.CanvasObject {
 	return container.NewVBox(
-		ptLead(lang.X("screen33.lead", "次の内容でポイント券を発行します。ポイントは発行時に残高から差し引かれます。内容を確認し、「発行」ボタンをクリックしてください（プリンタからポイント券が出力されます）。")),
+		ptLead(tr("screen33.lead", "次の内容でポイント券を発行します。ポイントは発行時に残高から差し引かれます。内容を確認し、「発行」ボタンをクリックしてください（プリンタからポイント券が出力されます）。")),
 		s.sum.object(),
 		container.NewHBox(s.issue, s.back),
 	)
@@ -63,13 +62,13 @@ func (s *screen33) onBack() {
 
 // errVoucherNotPrinted is shown on screen 34 when the voucher was issued but could not be printed.
 func errVoucherNotPrinted(cause error, msg func(error) string) error {
-	text := lang.X("screen34.notprinted", "ポイント券は発行されましたが、印字できませんでした。")
+	text := tr("screen34.notprinted", "ポイント券は発行されましたが、印字できませんでした。")
 	if cause == ErrNoPrinter {
-		text += lang.X("screen34.noprinter", "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、")
+		text += tr("screen34.noprinter", "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、")
 	} else {
 		text += msg(cause) + "\n"
 	}
-	text += lang.X("screen34.reprint", "「再発行」ボタンで同じポイント券を印字してください（ポイントが二重に差し引かれることはありません）。")
+	text += tr("screen34.reprint", "「再発行」ボタンで同じポイント券を印字してください（ポイントが二重に差し引かれることはありません）。")
 	return &ClerkError{Msg: text, Err: cause}
 }
 
@@ -82,7 +81,7 @@ func (s *screen33) onIssue() {
 	printer := s.ps.printer()
 	s.issue.Disable()
 	s.back.Disable()
-	started := s.ps.u.Run(lang.X("screen33.busy", "ポイント券を発行しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	started := s.ps.u.Run(tr("screen33.busy", "ポイント券を発行しています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		if v, err = s.ps.svc.IssueVoucher(ctx, s.req, s.key); err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -27,20 +26,20 @@ type screen34 struct {
 
 func newScreen34(ps *pointsSession, v *mkpf.Voucher, b mkpf.Balance) *screen34 {
 	s := &screen34{ps: ps, v: v}
-	s.reissue = &widget.Button{Text: lang.X("screen34.reissue", "再発行") + " (F7)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReissue}
-	s.next = &widget.Button{Text: lang.X("screen34.next", "続けてポイント券発行") + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: s.onNext}
+	s.reissue = &widget.Button{Text: tr("screen34.reissue", "再発行") + " (F7)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReissue}
+	s.next = &widget.Button{Text: tr("screen34.next", "続けてポイント券発行") + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: s.onNext}
 	s.back = menuBackButton(ps)
 	name := v.ProgramName
 	if name == "" {
 		name = b.ProgramName
 	}
 	s.sum = (&ptSummary{}).
-		add(lang.X("screen34.number", "発券番号"), displayNumber(v)).
-		add(lang.X("points.kind", "ポイントの種類"), name).
-		add(lang.X("screen33.points", "ポイント券のポイント数"), pts(v.Points)).
-		add(lang.X("screen33.expires", "ポイント券の有効期限"), dayJA(v.Expires)+lang.X("screen33.expires.until", "まで")).
-		add(lang.X("screen34.place", "発行場所"), v.IssuedPlace).
-		add(lang.X("screen34.at", "発行日時"), timeJA(v.IssuedAt))
+		add(tr("screen34.number", "発券番号"), displayNumber(v)).
+		add(tr("points.kind", "ポイントの種類"), name).
+		add(tr("screen33.points", "ポイント券のポイント数"), pts(v.Points)).
+		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(v.Expires)+tr("screen33.expires.until", "まで")).
+		add(tr("screen34.place", "発行場所"), v.IssuedPlace).
+		add(tr("screen34.at", "発行日時"), timeJA(v.IssuedAt))
 	return s
 }
 
@@ -51,12 +50,12 @@ func displayNumber(v *mkpf.Voucher) string {
 	return mkpf.FormatVoucherNumber(v.Number)
 }
 
-func (s *screen34) Title() string { return lang.X("screen34.title", "ポイント券発行完了") }
+func (s *screen34) Title() string { return tr("screen34.title", "ポイント券発行完了") }
 
 func (s *screen34) Content() fyne.CanvasObject {
 	done := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true},
-		Text: fmt.Sprintf(lang.X("screen34.done", "ポイント券（%s）を発行しました。偽造防止のため、ポイント券の発行認印欄に認印を押して（またはサインして）から利用者に渡してください。"), pts(s.v.Points))}
-	note := ptLead(lang.X("screen34.note", "印字に失敗したときや用紙が詰まったときは「再発行」で同じポイント券を印字できます（「再発行」と印字されます）。"))
+		Text: fmt.Sprintf(tr("screen34.done", "ポイント券（%s）を発行しました。偽造防止のため、ポイント券の発行認印欄に認印を押して（またはサインして）から利用者に渡してください。"), pts(s.v.Points))}
+	note := ptLead(tr("screen34.note", "印字に失敗したときや用紙が詰まったときは「再発行」で同じポイント券を印字できます（「再発行」と印字されます）。"))
 	return container.NewVBox(done, s.sum.object(), note, container.NewHBox(s.reissue, s.next, s.back))
 }
 
@@ -77,7 +76,7 @@ func (s *screen34) onReissue() {
 	}
 	var v *mkpf.Voucher
 	s.reissue.Disable()
-	started := s.ps.u.Run(lang.X("screen34.busy", "ポイント券を再発行しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	started := s.ps.u.Run(tr("screen34.busy", "ポイント券を再発行しています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		if v, err = s.ps.svc.ReissueVoucher(ctx, s.v.Number, newIdemKey()); err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,25 +33,25 @@ type screen35 struct {
 
 func newScreen35(ps *pointsSession) *screen35 {
 	s := &screen35{ps: ps}
-	s.code = &widget.Entry{PlaceHolder: lang.X("screen35.code.placeholder", "QRコードを読み取るか、発券番号（例: 9876-5432）を入力"),
+	s.code = &widget.Entry{PlaceHolder: tr("screen35.code.placeholder", "QRコードを読み取るか、発券番号（例: 9876-5432）を入力"),
 		OnSubmitted: func(string) { s.onRead() }}
-	s.read = &widget.Button{Text: lang.X("screen35.read", "ポイント券情報読取") + " (F2)", Icon: theme.SearchIcon(), OnTapped: s.onRead}
-	s.clear = &widget.Button{Text: lang.X("screen35.clear", "消込処理") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onClear}
+	s.read = &widget.Button{Text: tr("screen35.read", "ポイント券情報読取") + " (F2)", Icon: theme.SearchIcon(), OnTapped: s.onRead}
+	s.clear = &widget.Button{Text: tr("screen35.clear", "消込処理") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onClear}
 	s.clear.Disable()
 	s.back = menuBackButton(ps)
 	s.state = &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
 	s.info = container.NewVBox()
-	s.fm.add(newField("code", lang.X("screen35.code", "QRコード／発券番号"), container.NewBorder(nil, nil, nil, s.read, s.code),
-		lang.X("screen35.code.rule", "QRコードリーダーでポイント券のQRコードを読み取ると自動で入力され、読み取りまで進みます。読み取れないときは、ポイント券に印字された8桁の発券番号を入力し「ポイント券情報読取」をクリックしてください。")))
+	s.fm.add(newField("code", tr("screen35.code", "QRコード／発券番号"), container.NewBorder(nil, nil, nil, s.read, s.code),
+		tr("screen35.code.rule", "QRコードリーダーでポイント券のQRコードを読み取ると自動で入力され、読み取りまで進みます。読み取れないときは、ポイント券に印字された8桁の発券番号を入力し「ポイント券情報読取」をクリックしてください。")))
 	return s
 }
 
-func (s *screen35) Title() string { return lang.X("screen35.title", "ポイント券消込") }
+func (s *screen35) Title() string { return tr("screen35.title", "ポイント券消込") }
 
 func (s *screen35) Content() fyne.CanvasObject {
 	s.body = container.NewVBox(
-		ptLead(lang.X("screen35.step1", "①ポイント券に発行認印と利用店舗印が押されていることを確認してください。")),
-		ptLead(lang.X("screen35.step2", "②ポイント券のQRコードをQRコードリーダーにかざしてください。または発券番号を入力し「ポイント券情報読取」ボタンをクリックしてください。")),
+		ptLead(tr("screen35.step1", "①ポイント券に発行認印と利用店舗印が押されていることを確認してください。")),
+		ptLead(tr("screen35.step2", "②ポイント券のQRコードをQRコードリーダーにかざしてください。または発券番号を入力し「ポイント券情報読取」ボタンをクリックしてください。")),
 		s.fm.object(),
 		s.info,
 		container.NewHBox(s.clear, s.back),
@@ -76,7 +75,7 @@ func (s *screen35) onRead() {
 	s.fm.clearErrors()
 	text := strings.TrimSpace(s.code.Text)
 	if text == "" {
-		s.fm.fields[0].setError(lang.X("screen35.code.empty", "QRコードを読み取るか、発券番号を入力してください。"))
+		s.fm.fields[0].setError(tr("screen35.code.empty", "QRコードを読み取るか、発券番号を入力してください。"))
 		s.refocus()
 		return
 	}
@@ -93,7 +92,7 @@ func (s *screen35) onRead() {
 	}
 	var v *mkpf.Voucher
 	s.read.Disable()
-	started := s.ps.u.Run(lang.X("screen35.busy.read", "ポイント券の情報を確認しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	started := s.ps.u.Run(tr("screen35.busy.read", "ポイント券の情報を確認しています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		v, err = s.ps.svc.ShowVoucher(ctx, code)
 		return err
 	}, func(err error) {
@@ -128,18 +127,18 @@ func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
 	case mkpf.VoucherOutstanding:
 		s.key = newIdemKey()
 		s.state.Importance = widget.HighImportance
-		s.state.SetText(lang.X("screen35.state.ok", "未消込のポイント券です。内容を確認し、「消込処理」ボタンをクリックしてください。"))
+		s.state.SetText(tr("screen35.state.ok", "未消込のポイント券です。内容を確認し、「消込処理」ボタンをクリックしてください。"))
 		s.clear.Enable()
 	case mkpf.VoucherCleared:
 		s.state.Importance = widget.DangerImportance
-		msg := lang.X("screen35.state.cleared", "このポイント券は消込済みです。二重に消込することはできません。")
+		msg := tr("screen35.state.cleared", "このポイント券は消込済みです。二重に消込することはできません。")
 		if v.ClearedAt != nil {
 			msg += "（" + timeJA(*v.ClearedAt) + "　端末ID " + v.ClearedBy + "）"
 		}
 		s.state.SetText(msg)
 	case mkpf.VoucherLapsed:
 		s.state.Importance = widget.DangerImportance
-		s.state.SetText(lang.X("screen35.state.lapsed", "このポイント券は有効期限を過ぎたため失効しています。消込（精算）はできません。"))
+		s.state.SetText(tr("screen35.state.lapsed", "このポイント券は有効期限を過ぎたため失効しています。消込（精算）はできません。"))
 	default:
 		s.state.SetText(v.State.LabelJA())
 	}
@@ -150,13 +149,13 @@ func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
 
 func voucherSummary(v *mkpf.Voucher) *ptSummary {
 	return (&ptSummary{}).
-		add(lang.X("screen34.number", "発券番号"), displayNumber(v)).
-		add(lang.X("points.kind", "ポイントの種類"), v.ProgramName).
-		add(lang.X("screen35.points", "ポイント数"), pts(v.Points)).
-		add(lang.X("screen33.expires", "ポイント券の有効期限"), dayJA(v.Expires)+lang.X("screen33.expires.until", "まで")).
-		add(lang.X("screen34.place", "発行場所"), v.IssuedPlace).
-		add(lang.X("screen34.at", "発行日時"), timeJA(v.IssuedAt)).
-		add(lang.X("screen35.state", "状態"), v.State.LabelJA())
+		add(tr("screen34.number", "発券番号"), displayNumber(v)).
+		add(tr("points.kind", "ポイントの種類"), v.ProgramName).
+		add(tr("screen35.points", "ポイント数"), pts(v.Points)).
+		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(v.Expires)+tr("screen33.expires.until", "まで")).
+		add(tr("screen34.place", "発行場所"), v.IssuedPlace).
+		add(tr("screen34.at", "発行日時"), timeJA(v.IssuedAt)).
+		add(tr("screen35.state", "状態"), v.State.LabelJA())
 }
 
 func (s *screen35) onClear() {
@@ -167,7 +166,7 @@ func (s *screen35) onClear() {
 	var v *mkpf.Voucher
 	s.clear.Disable()
 	s.read.Disable()
-	started := s.ps.u.Run(lang.X("screen35.busy.clear", "ポイント券を消込しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	started := s.ps.u.Run(tr("screen35.busy.clear", "ポイント券を消込しています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		v, err = s.ps.svc.ClearVoucher(ctx, code, key)
 		return err
 	}, func(err error) {

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -28,19 +27,19 @@ type screen36 struct {
 func newScreen36(ps *pointsSession, v *mkpf.Voucher) *screen36 {
 	s := &screen36{ps: ps, v: v, sum: voucherSummary(v)}
 	if v.ClearedAt != nil {
-		s.sum.add(lang.X("screen36.at", "消込日時"), timeJA(*v.ClearedAt))
+		s.sum.add(tr("screen36.at", "消込日時"), timeJA(*v.ClearedAt))
 	}
-	s.receipt = &widget.Button{Text: lang.X("points.receipt", "レシート印字") + " (F6)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReceipt}
-	s.next = &widget.Button{Text: lang.X("screen36.next", "続けて消込") + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: s.onNext}
+	s.receipt = &widget.Button{Text: tr("points.receipt", "レシート印字") + " (F6)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReceipt}
+	s.next = &widget.Button{Text: tr("screen36.next", "続けて消込") + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: s.onNext}
 	s.back = menuBackButton(ps)
 	return s
 }
 
-func (s *screen36) Title() string { return lang.X("screen36.title", "ポイント券消込完了") }
+func (s *screen36) Title() string { return tr("screen36.title", "ポイント券消込完了") }
 
 func (s *screen36) Content() fyne.CanvasObject {
 	done := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true},
-		Text: fmt.Sprintf(lang.X("screen36.done", "ポイント券（%s、%s）の消込が完了しました。消込済みのポイント券は精算の対象になります。"), displayNumber(s.v), pts(s.v.Points))}
+		Text: fmt.Sprintf(tr("screen36.done", "ポイント券（%s、%s）の消込が完了しました。消込済みのポイント券は精算の対象になります。"), displayNumber(s.v), pts(s.v.Points))}
 	return container.NewVBox(done, s.sum.object(), container.NewHBox(s.receipt, s.next, s.back))
 }
 
@@ -51,7 +50,7 @@ func (s *screen36) Keys() map[fyne.KeyName]func() {
 func (s *screen36) onNext() { s.ps.u.Show(newScreen35(s.ps)) }
 
 func (s *screen36) onReceipt() {
-	s.ps.printWith(lang.X("points.printing", "レシートを印字しています…"), func(ctx context.Context, printer string) error {
+	s.ps.printWith(tr("points.printing", "レシートを印字しています…"), func(ctx context.Context, printer string) error {
 		return s.ps.svc.PrintClearReceipt(ctx, printer, s.v)
 	}, func(err error) {
 		if err == nil {

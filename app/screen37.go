@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,30 +33,30 @@ type screen37 struct {
 
 func newScreen37(ps *pointsSession) *screen37 {
 	s := &screen37{ps: ps, bal: newBalancePicker()}
-	s.read = &widget.Button{Text: lang.X("screen37.read", "カード読取（マイナンバーカード）") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
-	s.shopCard = &widget.Entry{PlaceHolder: lang.X("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
+	s.read = &widget.Button{Text: tr("screen37.read", "カード読取（マイナンバーカード）") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
+	s.shopCard = &widget.Entry{PlaceHolder: tr("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
 		OnSubmitted: func(string) { s.onShopCard() }}
-	s.readShop = &widget.Button{Text: lang.X("screen37.shopcard.read", "番号で読取") + " (F3)", Icon: theme.SearchIcon(), OnTapped: s.onShopCard}
+	s.readShop = &widget.Button{Text: tr("screen37.shopcard.read", "番号で読取") + " (F3)", Icon: theme.SearchIcon(), OnTapped: s.onShopCard}
 	s.who = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.points = &widget.Entry{PlaceHolder: "300", OnSubmitted: func(string) { s.onConfirm() }}
-	s.confirm = &widget.Button{Text: lang.X("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
+	s.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
 	s.back = menuBackButton(ps)
-	s.fm.add(newField("shop_card", lang.X("screen37.shopcard.short", "商店街ポイントカード"), container.NewBorder(nil, nil, nil, s.readShop, s.shopCard),
-		lang.X("screen37.shopcard.rule", "商店街ポイントカードを使うときは、この欄をクリックしてからカードリーダーで読み取ってください（キーボードとして番号が入力されます）。手で入力したときは「番号で読取」をクリックしてください。")))
-	s.fm.add(newField("program_id", lang.X("points.balances", "ポイント残高"), container.NewVBox(s.who, s.bal.object()),
-		lang.X("screen37.balances.rule", "合算に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
-	s.fm.add(newField("points", lang.X("screen37.points", "合算ポイント数"), s.points,
-		lang.X("screen37.points.rule", "商店街ポイントに合算するポイント数を半角数字で入力してください。")))
+	s.fm.add(newField("shop_card", tr("screen37.shopcard.short", "商店街ポイントカード"), container.NewBorder(nil, nil, nil, s.readShop, s.shopCard),
+		tr("screen37.shopcard.rule", "商店街ポイントカードを使うときは、この欄をクリックしてからカードリーダーで読み取ってください（キーボードとして番号が入力されます）。手で入力したときは「番号で読取」をクリックしてください。")))
+	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), container.NewVBox(s.who, s.bal.object()),
+		tr("screen37.balances.rule", "合算に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
+	s.fm.add(newField("points", tr("screen37.points", "合算ポイント数"), s.points,
+		tr("screen37.points.rule", "商店街ポイントに合算するポイント数を半角数字で入力してください。")))
 	return s
 }
 
-func (s *screen37) Title() string { return lang.X("screen37.title", "商店街ポイント合算") }
+func (s *screen37) Title() string { return tr("screen37.title", "商店街ポイント合算") }
 
 func (s *screen37) Content() fyne.CanvasObject {
 	return container.NewVBox(
-		ptLead(lang.X("screen37.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい「カード読取」ボタンをクリックしてください。商店街ポイントカードの場合は、カードリーダーで読み取ってください。")),
+		ptLead(tr("screen37.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい「カード読取」ボタンをクリックしてください。商店街ポイントカードの場合は、カードリーダーで読み取ってください。")),
 		container.NewHBox(s.read),
-		ptLead(lang.X("screen37.step2", "②残高を確認し、合算ポイント数を入力して「確認」ボタンをクリックしてください。")),
+		ptLead(tr("screen37.step2", "②残高を確認し、合算ポイント数を入力して「確認」ボタンをクリックしてください。")),
 		s.fm.object(),
 		container.NewHBox(s.confirm, s.back),
 	)
@@ -76,7 +75,7 @@ func (s *screen37) onShopCard() {
 	s.fm.clearErrors()
 	n := normalizeShopCard(s.shopCard.Text)
 	if !validCardNumber(n) {
-		s.fm.fields[0].setError(lang.X("screen37.shopcard.invalid", "商店街ポイントカード番号を読み取れませんでした。もう一度カードを読み取るか、半角英数字で入力してください。"))
+		s.fm.fields[0].setError(tr("screen37.shopcard.invalid", "商店街ポイントカード番号を読み取れませんでした。もう一度カードを読み取るか、半角英数字で入力してください。"))
 		s.shopCard.SetText("")
 		s.ps.u.Win.Canvas().Focus(s.shopCard)
 		return
@@ -112,9 +111,9 @@ func (s *screen37) load(shopCard *string) {
 	reached := !readCard
 	s.read.Disable()
 	s.readShop.Disable()
-	busy := lang.X("points.reading", "マイナンバーカードを読み取り、残高を確認しています…")
+	busy := tr("points.reading", "マイナンバーカードを読み取り、残高を確認しています…")
 	if !readCard {
-		busy = lang.X("screen37.busy.shop", "商店街ポイントカードの残高を確認しています…")
+		busy = tr("screen37.busy.shop", "商店街ポイントカードの残高を確認しています…")
 	}
 	started := s.ps.u.Run(busy, pointsTimeout, func(ctx context.Context) (err error) {
 		if readCard {
@@ -145,12 +144,12 @@ func (s *screen37) load(shopCard *string) {
 			return
 		}
 		s.ref, s.res = &ref, res
-		who := lang.X("screen37.who.card", "マイナンバーカード")
+		who := tr("screen37.who.card", "マイナンバーカード")
 		if !readCard {
-			who = lang.X("screen37.who.shop", "商店街ポイントカード") + " " + ref.ShopCard
+			who = tr("screen37.who.shop", "商店街ポイントカード") + " " + ref.ShopCard
 		}
 		if res.ShopPointID != "" {
-			who += "　" + lang.X("screen37.shoppointid", "商店街ポイントID") + ": " + res.ShopPointID
+			who += "　" + tr("screen37.shoppointid", "商店街ポイントID") + ": " + res.ShopPointID
 		}
 		s.who.SetText(who)
 		s.bal.set(res.Balances)
@@ -171,12 +170,12 @@ func (s *screen37) load(shopCard *string) {
 func (s *screen37) onConfirm() {
 	s.fm.clearErrors()
 	if s.ref == nil {
-		s.fm.fields[1].setError(lang.X("screen37.read.first", "先に「カード読取」でマイナンバーカードを読み取るか、商店街ポイントカードを読み取ってください。"))
+		s.fm.fields[1].setError(tr("screen37.read.first", "先に「カード読取」でマイナンバーカードを読み取るか、商店街ポイントカードを読み取ってください。"))
 		return
 	}
 	b := s.bal.selected()
 	if b == nil {
-		s.fm.fields[1].setError(lang.X("screen37.choose", "合算に使うポイントを選んでください。"))
+		s.fm.fields[1].setError(tr("screen37.choose", "合算に使うポイントを選んでください。"))
 		return
 	}
 	n, msg := parsePoints(s.points.Text, b.Points)

@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -28,29 +27,29 @@ type screen38 struct {
 func newScreen38(from *screen37, b mkpf.Balance, n int64) *screen38 {
 	s := &screen38{ps: from.ps, from: from, bal: b, key: newIdemKey(),
 		req: mkpf.MergeRequest{PatronRef: *from.ref, ProgramID: b.ProgramID, Points: n}}
-	s.merge = &widget.Button{Text: lang.X("screen38.merge", "合算") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onMerge}
-	s.back = &widget.Button{Text: lang.X("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
+	s.merge = &widget.Button{Text: tr("screen38.merge", "合算") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onMerge}
+	s.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
 	s.sum = &ptSummary{}
 	if from.ref.ShopCard != "" {
-		s.sum.add(lang.X("screen37.shopcard", "商店街ポイントカード番号"), from.ref.ShopCard)
+		s.sum.add(tr("screen37.shopcard", "商店街ポイントカード番号"), from.ref.ShopCard)
 	}
 	if from.res != nil && from.res.ShopPointID != "" {
-		s.sum.add(lang.X("screen37.shoppointid", "商店街ポイントID"), from.res.ShopPointID)
+		s.sum.add(tr("screen37.shoppointid", "商店街ポイントID"), from.res.ShopPointID)
 	}
-	s.sum.add(lang.X("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
-		add(lang.X("screen37.points", "合算ポイント数"), pts(n)).
-		add(lang.X("screen38.before", "合算前の残高"), pts(b.Points)).
-		add(lang.X("screen38.after", "合算後の残高"), pts(b.Points-n))
+	s.sum.add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
+		add(tr("screen37.points", "合算ポイント数"), pts(n)).
+		add(tr("screen38.before", "合算前の残高"), pts(b.Points)).
+		add(tr("screen38.after", "合算後の残高"), pts(b.Points-n))
 	return s
 }
 
 func (s *screen38) Title() string {
-	return lang.X("screen38.title", "ポイント合算内容の確認")
+	return tr("screen38.title", "ポイント合算内容の確認")
 }
 
 func (s *screen38) Content() fyne.CanvasObject {
 	return container.NewVBox(
-		ptLead(lang.X("screen38.lead", "次の内容で自治体ポイントを商店街ポイントに合算します。内容を確認し、「合算」ボタンをクリックしてください。暗号化された合算ポイントファイルがこの端末の合算フォルダに届きます。")),
+		ptLead(tr("screen38.lead", "次の内容で自治体ポイントを商店街ポイントに合算します。内容を確認し、「合算」ボタンをクリックしてください。暗号化された合算ポイントファイルがこの端末の合算フォルダに届きます。")),
 		s.sum.object(),
 		container.NewHBox(s.merge, s.back),
 	)
@@ -74,7 +73,7 @@ func (s *screen38) onMerge() {
 	var path string
 	s.merge.Disable()
 	s.back.Disable()
-	started := s.ps.u.Run(lang.X("screen38.busy", "ポイントを合算しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	started := s.ps.u.Run(tr("screen38.busy", "ポイントを合算しています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		res, path, err = s.ps.svc.Merge(ctx, s.req, s.key)
 		return err
 	}, func(err error) {

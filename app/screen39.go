@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -25,32 +24,32 @@ type screen39 struct {
 
 func newScreen39(ps *pointsSession, res *mkpf.MergeResult, path string, b mkpf.Balance) *screen39 {
 	s := &screen39{ps: ps, res: res, path: path}
-	s.next = &widget.Button{Text: lang.X("screen39.next", "続けて合算") + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: s.onNext}
+	s.next = &widget.Button{Text: tr("screen39.next", "続けて合算") + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: s.onNext}
 	s.back = menuBackButton(ps)
-	idLabel := lang.X("screen37.shoppointid", "商店街ポイントID")
+	idLabel := tr("screen37.shoppointid", "商店街ポイントID")
 	if res.IDKind == "mykey_id" {
-		idLabel = lang.X("screen39.mykeyid", "マイキーID")
+		idLabel = tr("screen39.mykeyid", "マイキーID")
 	}
 	if path == "" {
 		path = res.FileName
 	}
 	s.sum = (&ptSummary{}).
-		add(lang.X("screen39.txn", "取引済番号"), res.Txn).
+		add(tr("screen39.txn", "取引済番号"), res.Txn).
 		add(idLabel, res.ID).
-		add(lang.X("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
-		add(lang.X("screen37.points", "合算ポイント数"), pts(res.Points)).
-		add(lang.X("screen38.after", "合算後の残高"), pts(res.BalanceAfter)).
-		add(lang.X("screen39.file", "合算ポイントファイル"), path).
-		add(lang.X("points.at", "日時"), timeJA(res.At))
+		add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
+		add(tr("screen37.points", "合算ポイント数"), pts(res.Points)).
+		add(tr("screen38.after", "合算後の残高"), pts(res.BalanceAfter)).
+		add(tr("screen39.file", "合算ポイントファイル"), path).
+		add(tr("points.at", "日時"), timeJA(res.At))
 	return s
 }
 
-func (s *screen39) Title() string { return lang.X("screen39.title", "ポイント合算完了") }
+func (s *screen39) Title() string { return tr("screen39.title", "ポイント合算完了") }
 
 func (s *screen39) Content() fyne.CanvasObject {
 	done := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true},
-		Text: fmt.Sprintf(lang.X("screen39.done", "%sを合算しました。暗号化された合算ポイントファイルを合算フォルダに保存しました。"), pts(s.res.Points))}
-	next := ptLead(lang.X("screen39.lead", "「商店街ポイント活用ソフト」を開き、メニューの「合算ポイント受取」で取り込んでください（同じファイルは一度しか取り込めません）。"))
+		Text: fmt.Sprintf(tr("screen39.done", "%sを合算しました。暗号化された合算ポイントファイルを合算フォルダに保存しました。"), pts(s.res.Points))}
+	next := ptLead(tr("screen39.lead", "「商店街ポイント活用ソフト」を開き、メニューの「合算ポイント受取」で取り込んでください（同じファイルは一度しか取り込めません）。"))
 	return container.NewVBox(done, s.sum.object(), next, container.NewHBox(s.next, s.back))
 }
 

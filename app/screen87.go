@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -43,24 +42,24 @@ func newScreen87(ps *pointsSession) *screen87 {
 	t := ptToday()
 	s.from = &widget.Entry{Text: t.AddDate(0, 0, 1-t.Day()).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD"}
 	s.to = &widget.Entry{Text: t.Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD", OnSubmitted: func(string) { s.onRun() }}
-	s.run = &widget.Button{Text: lang.X("screen87.run", "集計") + " (F5)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onRun}
-	s.download = &widget.Button{Text: lang.X("screen87.download", "明細ダウンロード") + " (F6)", Icon: theme.DownloadIcon(), OnTapped: s.onDownload}
+	s.run = &widget.Button{Text: tr("screen87.run", "集計") + " (F5)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onRun}
+	s.download = &widget.Button{Text: tr("screen87.download", "明細ダウンロード") + " (F6)", Icon: theme.DownloadIcon(), OnTapped: s.onDownload}
 	s.download.Disable()
 	s.back = menuBackButton(ps)
 	s.result = container.NewVBox()
 	s.save = s.saveWithDialog
-	s.fm.add(newField("from", lang.X("screen87.from", "集計対象期間（開始日）"), s.from,
-		lang.X("screen87.from.rule", "YYYY-MM-DD の形で入力してください（例: 2026-11-01）。")))
-	s.fm.add(newField("to", lang.X("screen87.to", "集計対象期間（終了日）"), s.to,
-		lang.X("screen87.to.rule", "この日を含みます。開始日以降の日付を入力してください。")))
+	s.fm.add(newField("from", tr("screen87.from", "集計対象期間（開始日）"), s.from,
+		tr("screen87.from.rule", "YYYY-MM-DD の形で入力してください（例: 2026-11-01）。")))
+	s.fm.add(newField("to", tr("screen87.to", "集計対象期間（終了日）"), s.to,
+		tr("screen87.to.rule", "この日を含みます。開始日以降の日付を入力してください。")))
 	return s
 }
 
-func (s *screen87) Title() string { return lang.X("screen87.title", "自治体ポイント集計") }
+func (s *screen87) Title() string { return tr("screen87.title", "自治体ポイント集計") }
 
 func (s *screen87) Content() fyne.CanvasObject {
 	return container.NewVBox(
-		ptLead(lang.X("screen87.lead", "集計対象期間を入力し、「集計」ボタンをクリックしてください。精算金等の確認に必要な明細は「明細ダウンロード」で保存できます。")),
+		ptLead(tr("screen87.lead", "集計対象期間を入力し、「集計」ボタンをクリックしてください。精算金等の確認に必要な明細は「明細ダウンロード」で保存できます。")),
 		s.fm.object(),
 		container.NewHBox(s.run, s.download, s.back),
 		s.result,
@@ -76,22 +75,22 @@ func (s *screen87) onRun() {
 	f, ok1 := parseDay(s.from.Text)
 	t, ok2 := parseDay(s.to.Text)
 	if !ok1 {
-		s.fm.fields[0].setError(lang.X("screen87.date.invalid", "日付を「2026-11-01」の形で入力してください。"))
+		s.fm.fields[0].setError(tr("screen87.date.invalid", "日付を「2026-11-01」の形で入力してください。"))
 	}
 	if !ok2 {
-		s.fm.fields[1].setError(lang.X("screen87.date.invalid", "日付を「2026-11-01」の形で入力してください。"))
+		s.fm.fields[1].setError(tr("screen87.date.invalid", "日付を「2026-11-01」の形で入力してください。"))
 	}
 	if !ok1 || !ok2 {
 		return
 	}
 	if t.Before(f) {
-		s.fm.fields[1].setError(lang.X("screen87.to.before", "終了日は開始日以降の日付にしてください。"))
+		s.fm.fields[1].setError(tr("screen87.to.before", "終了日は開始日以降の日付にしてください。"))
 		return
 	}
 	from, to := f.Format("2006-01-02"), t.Format("2006-01-02")
 	var agg *mkpf.Aggregate
 	s.run.Disable()
-	started := s.ps.u.Run(lang.X("screen87.busy", "集計しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	started := s.ps.u.Run(tr("screen87.busy", "集計しています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		agg, err = s.ps.svc.Aggregate(ctx, from, to)
 		return err
 	}, func(err error) {
@@ -113,15 +112,15 @@ func (s *screen87) onRun() {
 func (s *screen87) show(agg *mkpf.Aggregate) {
 	s.agg = agg
 	s.sum = (&ptSummary{}).
-		add(lang.X("screen87.location", "端末設置場所"), agg.Location).
-		add(lang.X("screen87.period", "集計対象期間"), dayJA(agg.From)+" ～ "+dayJA(agg.To)).
-		add(lang.X("screen87.count", "取引回数合計"), fmt.Sprintf(lang.X("screen87.count.unit", "%d回"), agg.Count)).
-		add(lang.X("screen87.total", "利用ポイント数合計"), pts(agg.Total))
+		add(tr("screen87.location", "端末設置場所"), agg.Location).
+		add(tr("screen87.period", "集計対象期間"), dayJA(agg.From)+" ～ "+dayJA(agg.To)).
+		add(tr("screen87.count", "取引回数合計"), fmt.Sprintf(tr("screen87.count.unit", "%d回"), agg.Count)).
+		add(tr("screen87.total", "利用ポイント数合計"), pts(agg.Total))
 	objs := []fyne.CanvasObject{s.sum.object()}
 	if len(agg.Rows) > 0 {
 		grid := container.NewGridWithColumns(4,
-			boldLabel(lang.X("screen87.col.at", "日時")), boldLabel(lang.X("screen87.col.kind", "取引種別")),
-			boldLabel(lang.X("screen87.col.program", "ポイントの種類")), boldLabel(lang.X("screen87.col.points", "ポイント数")))
+			boldLabel(tr("screen87.col.at", "日時")), boldLabel(tr("screen87.col.kind", "取引種別")),
+			boldLabel(tr("screen87.col.program", "ポイントの種類")), boldLabel(tr("screen87.col.points", "ポイント数")))
 		for i, r := range agg.Rows {
 			if i == aggregateDetailRows {
 				break
@@ -137,10 +136,10 @@ func (s *screen87) show(agg *mkpf.Aggregate) {
 		}
 		objs = append(objs, grid)
 		if len(agg.Rows) > aggregateDetailRows {
-			objs = append(objs, ptLead(fmt.Sprintf(lang.X("screen87.more", "ほか%d件は「明細ダウンロード」で確認してください。"), len(agg.Rows)-aggregateDetailRows)))
+			objs = append(objs, ptLead(fmt.Sprintf(tr("screen87.more", "ほか%d件は「明細ダウンロード」で確認してください。"), len(agg.Rows)-aggregateDetailRows)))
 		}
 	} else {
-		objs = append(objs, ptLead(lang.X("screen87.none", "この期間の取引はありません。")))
+		objs = append(objs, ptLead(tr("screen87.none", "この期間の取引はありません。")))
 	}
 	s.result.Objects = objs
 	s.result.Refresh()
@@ -163,14 +162,14 @@ func (s *screen87) onDownload() {
 	}
 	s.save(s.csvName(), mkpf.AggregateCSV(s.agg), func(path string, err error) {
 		if err != nil {
-			s.ps.u.ShowError(&ClerkError{Msg: lang.X("screen87.save.failed", "明細を保存できませんでした。保存先を変えて、もう一度「明細ダウンロード」をクリックしてください。") + "\n" + err.Error(), Err: err})
+			s.ps.u.ShowError(&ClerkError{Msg: tr("screen87.save.failed", "明細を保存できませんでした。保存先を変えて、もう一度「明細ダウンロード」をクリックしてください。") + "\n" + err.Error(), Err: err})
 			return
 		}
 		if path == "" {
 			return // cancelled
 		}
 		s.saved = path
-		dialog.ShowInformation(s.Title(), lang.X("screen87.saved", "明細を保存しました。")+"\n"+path, s.ps.u.Win)
+		dialog.ShowInformation(s.Title(), tr("screen87.saved", "明細を保存しました。")+"\n"+path, s.ps.u.Win)
 	})
 }
 
