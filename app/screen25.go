@@ -24,7 +24,7 @@ type screen25 struct {
 func newScreen25(u *UI) *screen25 {
 	s := &screen25{u: u}
 	s.lookup = &widget.Button{Text: tr("screen25.lookup", "照会") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onLookup}
-	s.continuous = &widget.Check{Text: tr("screen25.continuous", "連続照会（カードを置くたびに自動で照会し、番号を引き渡します）"), OnChanged: s.onContinuous}
+	s.continuous = &widget.Check{Text: tr("screen25.continuous", "連続照会（カードを置くたびに自動で照会し、番号を引き渡します）") + " (F6)", OnChanged: s.onContinuous}
 	s.state = &widget.Label{Importance: widget.SuccessImportance}
 	return s
 }
@@ -55,7 +55,8 @@ func (s *screen25) Content() fyne.CanvasObject {
 }
 
 func (s *screen25) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF5: s.onLookup, fyne.KeyReturn: s.onLookup}
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onLookup, fyne.KeyReturn: s.onLookup,
+		fyne.KeyF6: func() { s.continuous.SetChecked(!s.continuous.Checked) }}
 }
 
 // keepsContinuous: the continuous lookup goes on while screens 25 and 26 alternate.

@@ -69,6 +69,7 @@ type UI struct {
 	body     *fyne.Container
 	progress *widget.ProgressBarInfinite
 	busyText *widget.Label
+	busyBox  *fyne.Container
 	status   *widget.Label
 	root     fyne.CanvasObject
 	side     fyne.CanvasObject
@@ -124,9 +125,11 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 		u.title,
 		widget.NewSeparator(),
 	)
+	u.busyBox = container.NewHBox(u.busyText, container.NewGridWrap(fyne.NewSize(160, 20), u.progress))
+	u.busyBox.Hide()
 	footer := container.NewVBox(
 		widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, container.NewHBox(u.busyText, container.NewGridWrap(fyne.NewSize(160, 20), u.progress)), u.status),
+		container.NewBorder(nil, nil, nil, u.busyBox, u.status),
 	)
 	main := container.NewBorder(header, footer, nil, nil, container.NewVScroll(container.NewPadded(u.body)))
 	if side != nil {
@@ -265,9 +268,14 @@ func (u *UI) setBusy(b bool, text string) {
 	if b {
 		u.progress.Show()
 		u.progress.Start()
+		u.busyBox.Show()
 	} else {
 		u.progress.Stop()
 		u.progress.Hide()
+		u.busyBox.Hide()
+	}
+	if c := u.Win.Canvas(); c != nil && c.Content() != nil {
+		c.Content().Refresh() // the status line gives the progress indicator room only while busy
 	}
 }
 
@@ -299,7 +307,7 @@ func (u *UI) refreshStatus() {
 	case !u.Svc.Platform.Enrolled():
 		plat = tr("status.platform.unenrolled", "端末が未登録です")
 	}
-	u.status.SetText(tr("status.reader", "カードリーダー") + ": " + reader + "　／　" +
+	u.status.SetText(tr("status.reader", "リーダー") + ": " + reader + "　／　" +
 		tr("status.platform", "プラットフォーム") + ": " + plat)
 }
 

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mykeyterm/mykeyterm/app"
+	"github.com/mykeyterm/mykeyterm/handoff"
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
+	"github.com/mykeyterm/mykeyterm/platform"
+)
+
+// The real-window tests run this test binary as the app (TestMain below) under Xvfb, with the demo platform embedded
+// and the virtual card served through the real pcscd (vpcd), so the app reads it exactly like a real reader.
+
+func TestMain(m *testing.M) {
+	if os.Getenv("MYKEYTERM_TEST_APP") == "1" { // the child: be mykeyterm (Fyne needs the main thread: TestMain has it)
+		os.Args = append([]string{"mykeyterm"}, strings.Fields(os.Getenv("MYKEYTERM_TEST_ARGS"))...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+type appUnderTest struct {
+	t   *testing.T
+	x   *testenv.X
+	out *bytes.Buffer
+}
+
+func startApp(t *testing.T, x *testenv.X, args ...string) *appUnderTest {
+	t.Helper()
+	out := &bytes.Buffer{}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "MYKEYTERM_TEST_APP=1", "MYKEYTERM_TEST_ARGS="+strings.Join(args, " "),
+		"DISPLAY="+x.Display, "LANG=ja_JP.UTF-8", "MYKEYTERM_DEMO_READER=pcsc", "HOME="+t.TempDir())
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("app output:\n%s", out)
+		}
+	})
+	a := &appUnderTest{t: t, x: x, out: out}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if a.window() != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the app window did not appear; output:\n%s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // first frame
+	return a
+}
+
+// window is the app's visible top-level window id. The title is Japanese, so X stores WM_NAME as COMPOUND_TEXT;
+// xdotool matches _NET_WM_NAME (UTF-8).
+func (a *appUnderTest) window() string {
+	out, err := exec.Command(testenv.Need(a.t, "xdotool", "xdotool"), "search", "--onlyvisible", "--name", "^"+app.AppName+"$").Output()
+	if err != nil {
+		return ""
+	}
+	ids := strings.Fields(string(out))
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[len(ids)-1]
+}
+
+// focus gives the app's window the keyboard focus (no window manager on Xvfb: this is the clerk clicking on it).
+func (a *appUnderTest) focus() {
+	a.t.Helper()
+	if out, err := exec.Command("xdotool", "windowfocus", "--sync", a.window()).CombinedOutput(); err != nil {
+		a.t.Fatalf("xdotool windowfocus: %v %s", err, out)
+	}
+}
+
+// key presses keys in the app's window (XTEST through xdotool, as a clerk would).
+func (a *appUnderTest) key(keys ...string) {
+	a.t.Helper()
+	a.focus()
+	for _, k := range keys {
+		if out, err := exec.Command(testenv.Need(a.t, "xdotool", "xdotool"), "key", "--delay", "50", k).CombinedOutput(); err != nil {
+			a.t.Fatalf("xdotool key %s: %v %s", k, err, out)
+		}
+		time.Sleep(700 * time.Millisecond)
+	}
+}
+
+func (a *appUnderTest) screenshot(name string) image.Image {
+	img := a.x.Screenshot(a.t)
+	dir := os.Getenv("MYKEYTERM_SCREENS_DIR") // scripts/screenshots.sh sets it to docs/screens
+	if dir == "" {
+		dir = a.t.TempDir()
+	}
+	testenv.SavePNG(a.t, img, filepath.Join(dir, name+".png"))
+	return img
+}
+
+// demoHandoff is the demo library's barcode settings as the reference platform seeds them.
+func demoHandoff(t *testing.T) string {
+	t.Helper()
+	s, err := platform.Open(filepath.Join(t.TempDir(), "p.db"), platform.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.SeedDemo(); err != nil {
+		t.Fatal(err)
+	}
+	is, err := s.Issuer(app.DemoIssuer)
+	if err != nil || is == nil {
+		t.Fatalf("demo issuer: %v", err)
+	}
+	text, err := handoff.Encode("180000000011", is.Handoff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
+
+// barcodeBox finds the on-screen barcode: the rows with many dark/light transitions, and their horizontal extent.
+func barcodeBox(img image.Image) (image.Rectangle, bool) {
+	b := img.Bounds()
+	dark := func(x, y int) bool { r, g, bl, _ := img.At(x, y).RGBA(); return (r+g+bl)/3 < 0x8000 }
+	top, bottom, left, right := -1, -1, b.Max.X, 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		trans, first, last := 0, -1, -1
+		for x := b.Min.X + 1; x < b.Max.X; x++ {
+			if dark(x, y) != dark(x-1, y) {
+				trans++
+				if first < 0 {
+					first = x
+				}
+				last = x
+			}
+		}
+		if trans >= 60 {
+			if top < 0 {
+				top = y
+			}
+			bottom = y
+			left, right = min(left, first), max(right, last)
+		}
+	}
+	if top < 0 || bottom-top < 20 {
+		return image.Rectangle{}, false
+	}
+	return image.Rect(left-30, top-10, right+30, bottom+10).Intersect(b), true
+}
+
+func TestRealWindow_Screen26BarcodeCutOutDecodesToTheCardNumber(t *testing.T) {
+	want := "Codabar:" + demoHandoff(t)
+	x := testenv.Xvfb(t)
+	pc := testenv.PCSCD(t)
+	a := startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "barcode")
+	a.screenshot("screen22_menu")
+	pc.InsertVirtual(t, "yamada", 0)
+	a.key("F2")
+	a.screenshot("screen25_lookup")
+	a.key("F5")
+	var got []string
+	var img image.Image
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		img = a.screenshot("screen26_barcode")
+		if box, ok := barcodeBox(img); ok {
+			cut := img.(interface {
+				SubImage(image.Rectangle) image.Image
+			}).SubImage(box)
+			if got = testenv.ZbarImage(t, cut); len(got) > 0 {
+				break
+			}
+		}
+	}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("zbarimg on the cut-out barcode: %q, want %q", got, want)
+	}
+}
+
+func TestRealWindow_WedgeTypesTheNumberIntoAnotherProgramsField(t *testing.T) {
+	x := testenv.Xvfb(t)
+	pc := testenv.PCSCD(t)
+	ils := x.Entry(t, "ILS card number")
+	a := startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "wedge")
+	a.key("F2", "F6") // screen 25, continuous lookup on
+	a.screenshot("screen25_continuous")
+	x.Focus(t, ils.Title) // the clerk clicks into the library system's field and stays there
+	pc.InsertVirtual(t, "yamada", 0)
+	line, ok := ils.Next(15 * time.Second)
+	if !ok || line != "GOT:180000000011" {
+		t.Fatalf("the library system's field got %q (ok=%v), want GOT:180000000011", line, ok)
+	}
+	a.screenshot("screen26_wedge")
+}
+
+func TestNoDisplay_SaysHowToRunAndExitsZero(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "MYKEYTERM_TEST_APP=1", "MYKEYTERM_TEST_ARGS=--demo", "DISPLAY=", "WAYLAND_DISPLAY=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("exit: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "xvfb-run") {
+		t.Errorf("output does not say how to run it:\n%s", out)
+	}
+}
