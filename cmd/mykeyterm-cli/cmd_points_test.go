@@ -216,3 +216,31 @@ func TestIssue5_DoneWhen(t *testing.T) {
 		t.Fatalf("audit %+v %v", a, err)
 	}
 }
+
+// TestIssue5_DoneWhen_VirtualCardThroughPCSC reads yamada's certificate from the virtual My Number Card through the
+// real pcscd (vpcd) instead of --cert, as the clerk's reader would: the point use and the merge find the patron.
+func TestIssue5_DoneWhen_VirtualCardThroughPCSC(t *testing.T) {
+	pc := testenv.PCSCD(t)
+	remove := pc.InsertVirtual(t, "yamada", 0)
+	defer remove()
+	env := testenv.Platform(t)
+	shop := enrolledDir(t, env, "00052589")
+	var use mkpf.UseResult
+	json.Unmarshal([]byte(mustCLI(t, shop, "points", "use", "--reader", pc.Reader(0), "--program", platform.DemoProgramMunicipal,
+		"--points", "500", "--json")), &use)
+	if use.BalanceAfter != 9500 {
+		t.Fatalf("use through the card: %+v", use)
+	}
+	mt := enrolledDir(t, env, "00052490")
+	var m struct {
+		ID   string
+		File string
+	}
+	json.Unmarshal([]byte(mustCLI(t, mt, "merge", "--points", "300", "--json")), &m)
+	if m.ID != platform.DemoYamadaShopCard {
+		t.Fatalf("merge through the card: %+v", m)
+	}
+	if _, err := os.Stat(m.File); err != nil {
+		t.Fatal(err)
+	}
+}
