@@ -12,7 +12,10 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -371,5 +374,34 @@ func (ps *pointsSession) platformResult(err error) {
 func ptRelayout(o fyne.CanvasObject) {
 	if c := fyne.CurrentApp().Driver().CanvasForObject(o); c != nil && c.Content() != nil {
 		c.Content().Refresh()
+	}
+}
+
+// opKeys keeps one idempotency key per distinct request of an input screen (29, 32, 37). The confirmation screen takes
+// its key from here, so going back after a lost answer ([戻る]) and confirming the identical request again reuses the
+// key: the platform answers with the first result instead of applying it twice. A key is forgotten once its request
+// got a definitive answer.
+type opKeys map[string]string
+
+func opSig(req any) string {
+	raw, _ := json.Marshal(req)
+	h := sha256.Sum256(raw)
+	return hex.EncodeToString(h[:])
+}
+
+func (k opKeys) key(req any) string {
+	sig := opSig(req)
+	if key, ok := k[sig]; ok {
+		return key
+	}
+	key := newIdemKey()
+	k[sig] = key
+	return key
+}
+
+// settle forgets req's key after the platform answered (applied or refused).
+func (k opKeys) settle(req any, err error) {
+	if !isTransport(err) {
+		delete(k, opSig(req))
 	}
 }

@@ -274,6 +274,34 @@ func TestScreen30_RetryAfterALostAnswerReusesTheKeyAndAppliesOnce(t *testing.T) 
 	}
 }
 
+func TestScreen30_BackAfterALostAnswerAndConfirmingAgainAppliesOnce(t *testing.T) {
+	h := newPointsHarness(t, mkpf.KindPointUse)
+	s30 := h.confirmUse("kawasaki", "500")
+	h.pts.lose = 1
+	h.tap(s30.use)
+	h.key(fyne.KeyF9) // [戻る] to screen 29
+	s29 := screenAs[*screen29](t, h.u)
+	h.tap(s29.confirm) // the same request again
+	again := screenAs[*screen30](t, h.u)
+	if again.key != s30.key {
+		t.Error("confirming the identical request after a lost answer draws a new key")
+	}
+	h.tap(again.use)
+	screenAs[*screen31](t, h.u)
+	if b := h.pts.balance("yamada", "kawasaki"); b != 9500 || h.pts.applied["use"] != 1 {
+		t.Errorf("balance %d, applied %d times; want 9500, once", b, h.pts.applied["use"])
+	}
+	// A new, different use gets a new key.
+	h.key(fyne.KeyF1)
+	s29 = screenAs[*screen29](t, h.u)
+	h.readBalances(s29.read, s29.bal)
+	s29.points.SetText("500")
+	h.tap(s29.confirm)
+	if screenAs[*screen30](t, h.u).key == s30.key {
+		t.Error("a new use reuses the key of an applied one")
+	}
+}
+
 func TestScreen29_WrongTerminalKindIsRefusedByThePlatform(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindPointUse)
 	s := h.toUse()

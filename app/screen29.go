@@ -22,10 +22,11 @@ type screen29 struct {
 	confirm  *widget.Button
 	back     *widget.Button
 	authCert []byte // the card read by [カード読取]; the use request names the same patron
+	keys     opKeys
 }
 
 func newScreen29(ps *pointsSession) *screen29 {
-	s := &screen29{ps: ps, bal: newBalancePicker()}
+	s := &screen29{ps: ps, bal: newBalancePicker(), keys: opKeys{}}
 	s.read = &widget.Button{Text: tr("points.read", "カード読取") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
 	s.points = &widget.Entry{PlaceHolder: "500", OnSubmitted: func(string) { s.onConfirm() }}
 	s.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}

@@ -26,8 +26,9 @@ type screen30 struct {
 }
 
 func newScreen30(from *screen29, b mkpf.Balance, n int64) *screen30 {
-	s := &screen30{ps: from.ps, from: from, bal: b, key: newIdemKey(),
+	s := &screen30{ps: from.ps, from: from, bal: b,
 		req: mkpf.UseRequest{PatronRef: mkpf.PatronRef{AuthCert: from.authCert}, ProgramID: b.ProgramID, Points: n}}
+	s.key = from.keys.key(s.req)
 	s.use = &widget.Button{Text: tr("screen30.use", "利用") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onUse}
 	s.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
 	s.sum = (&ptSummary{}).
@@ -72,6 +73,7 @@ func (s *screen30) onUse() {
 		return err
 	}, func(err error) {
 		s.ps.platformResult(err)
+		s.from.keys.settle(s.req, err)
 		if err != nil {
 			s.use.Enable()
 			s.back.Enable()

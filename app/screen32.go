@@ -26,10 +26,11 @@ type screen32 struct {
 	confirm  *widget.Button
 	back     *widget.Button
 	authCert []byte
+	keys     opKeys
 }
 
 func newScreen32(ps *pointsSession) *screen32 {
-	s := &screen32{ps: ps, bal: newBalancePicker()}
+	s := &screen32{ps: ps, bal: newBalancePicker(), keys: opKeys{}}
 	s.read = &widget.Button{Text: tr("points.read", "カード読取") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
 	s.expires = &widget.Entry{Text: ptToday().AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD",
 		OnSubmitted: func(string) { s.ps.u.Win.Canvas().Focus(s.points) }}

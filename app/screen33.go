@@ -25,8 +25,9 @@ type screen33 struct {
 }
 
 func newScreen33(from *screen32, b mkpf.Balance, n int64, expires string) *screen33 {
-	s := &screen33{ps: from.ps, from: from, bal: b, key: newIdemKey(),
+	s := &screen33{ps: from.ps, from: from, bal: b,
 		req: mkpf.VoucherIssueRequest{PatronRef: mkpf.PatronRef{AuthCert: from.authCert}, ProgramID: b.ProgramID, Points: n, Expires: expires}}
+	s.key = from.keys.key(s.req)
 	s.issue = &widget.Button{Text: tr("screen33.issue", "発行") + " (F5)", Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: s.onIssue}
 	s.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
 	s.sum = (&ptSummary{}).
@@ -93,6 +94,7 @@ func (s *screen33) onIssue() {
 		return nil
 	}, func(err error) {
 		s.ps.platformResult(err)
+		s.from.keys.settle(s.req, err)
 		if err != nil {
 			s.issue.Enable()
 			s.back.Enable()

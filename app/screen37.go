@@ -29,10 +29,11 @@ type screen37 struct {
 	back     *widget.Button
 	ref      *mkpf.PatronRef
 	res      *mkpf.BalancesResult
+	keys     opKeys
 }
 
 func newScreen37(ps *pointsSession) *screen37 {
-	s := &screen37{ps: ps, bal: newBalancePicker()}
+	s := &screen37{ps: ps, bal: newBalancePicker(), keys: opKeys{}}
 	s.read = &widget.Button{Text: tr("screen37.read", "カード読取（マイナンバーカード）") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
 	s.shopCard = &widget.Entry{PlaceHolder: tr("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
 		OnSubmitted: func(string) { s.onShopCard() }}

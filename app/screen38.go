@@ -25,8 +25,9 @@ type screen38 struct {
 }
 
 func newScreen38(from *screen37, b mkpf.Balance, n int64) *screen38 {
-	s := &screen38{ps: from.ps, from: from, bal: b, key: newIdemKey(),
+	s := &screen38{ps: from.ps, from: from, bal: b,
 		req: mkpf.MergeRequest{PatronRef: *from.ref, ProgramID: b.ProgramID, Points: n}}
+	s.key = from.keys.key(s.req)
 	s.merge = &widget.Button{Text: tr("screen38.merge", "合算") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onMerge}
 	s.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
 	s.sum = &ptSummary{}
@@ -78,6 +79,7 @@ func (s *screen38) onMerge() {
 		return err
 	}, func(err error) {
 		s.ps.platformResult(err)
+		s.from.keys.settle(s.req, err)
 		if err != nil {
 			s.merge.Enable()
 			s.back.Enable()
