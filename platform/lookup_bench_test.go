@@ -1,0 +1,95 @@
+package platform_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platform"
+)
+
+// BenchmarkLookup measures service-ID lookups per second (screen 25 → 26) through the real HTTP stack on loopback:
+// platformclient → net/http → token check → JPKI certificate check (parse, RSA chain verification, validity,
+// revocation) → serial → MyKey ID → service ID → JSON. The baseline in the same run is a bare net/http handler on
+// loopback answering the same request with a fixed LookupResult, called with the same JSON encoding on the client side.
+// scripts/bench.sh prints platform/bare as a ratio.
+func BenchmarkLookup(b *testing.B) {
+	for _, par := range []int{1, 8} {
+		b.Run(fmt.Sprintf("platform/conc=%d", par), func(b *testing.B) {
+			env := testenv.Platform(b)
+			c := env.Enrolled(b, "00052489")
+			der := profile(b, "yamada").AuthCertDER
+			if _, err := c.Lookup(ctx(b), der); err != nil {
+				b.Fatal(err)
+			}
+			lookupLoad(b, par, func() error {
+				r, err := c.Lookup(ctx(b), der)
+				if err == nil && r.CardNumber != platform.DemoYamadaLibCard {
+					err = fmt.Errorf("card %s", r.CardNumber)
+				}
+				return err
+			})
+		})
+		b.Run(fmt.Sprintf("bare_nethttp/conc=%d", par), func(b *testing.B) {
+			answer, _ := json.Marshal(mkpf.LookupResult{IssuerID: "000001", IssuerName: "川崎市立図書館", CardNumber: "180000000011",
+				Handoff: platform.DemoLibraryHandoff, CardValid: true, CardStatus: "valid"})
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(answer)
+			}))
+			defer hs.Close()
+			hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+			hc.Transport.(*http.Transport).MaxIdleConnsPerHost = 16
+			der := profile(b, "yamada").AuthCertDER
+			lookupLoad(b, par, func() error {
+				body, _ := json.Marshal(mkpf.LookupRequest{AuthCert: der})
+				resp, err := hc.Post(hs.URL+"/v1/lookup", "application/json", bytes.NewReader(body))
+				if err != nil {
+					return err
+				}
+				defer resp.Body.Close()
+				var res mkpf.LookupResult
+				return json.NewDecoder(resp.Body).Decode(&res)
+			})
+		})
+	}
+}
+
+// lookupLoad runs b.N calls of op from par goroutines and reports lookups/s.
+func lookupLoad(b *testing.B, par int, op func() error) {
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for g := 0; g < par; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				if err := op(); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	b.StopTimer()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/el.Seconds(), "lookups/s")
+}
