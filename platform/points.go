@@ -457,7 +457,17 @@ func (s *Server) lapseByCode(c *Caller, code string) {
 	if err != nil {
 		return
 	}
-	_ = s.db.Update(func(tx *bbolt.Tx) error {
+	// A read first: most lookups find nothing to lapse and need no write transaction (and no fsync).
+	due := false
+	s.db.View(func(tx *bbolt.Tx) error {
+		v, err := getVoucher(tx, in.Number)
+		due = err == nil && v != nil && v.State == mkpf.VoucherOutstanding && voucherExpired(v, s.now())
+		return nil
+	})
+	if !due {
+		return
+	}
+	_ = s.commit().Do(func(tx *bbolt.Tx) error {
 		v, err := getVoucher(tx, in.Number)
 		if err != nil || v == nil {
 			return err
@@ -563,10 +573,10 @@ func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
 		if v.IssuedBy != c.TerminalID {
 			return 0, nil, errVoucherUnknown
 		}
-		switch v.State {
-		case mkpf.VoucherCleared:
+		switch {
+		case v.State == mkpf.VoucherCleared:
 			return 0, nil, errVoucherDone
-		case mkpf.VoucherLapsed:
+		case v.State == mkpf.VoucherLapsed, voucherExpired(v, s.now()):
 			return 0, nil, errVoucherExpired
 		}
 		v.Reissues++

@@ -365,6 +365,24 @@ func TestScreen37_39_MergeByMyNumberCardAndByShopCard(t *testing.T) {
 	if a, _ := w.srv.AuditLedger(); !a.OK || a.Totals[platform.TotalMerged] != 500 {
 		t.Fatalf("audit %+v", a)
 	}
+	// §17: a shop system that stores MyKey IDs gets the MyKey ID in field 1, for a patron without a shop card too.
+	if err := w.srv.SetMergeConfig(platform.DemoShoppingStreet, platform.MergeConfig{Key: key, Secret: "s17", IDMode: "mykey_id"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ref mkpf.PatronRef
+		id  string
+	}{{yamada, platform.DemoYamadaMyKeyID}, {suzuki, platform.DemoSuzukiMyKeyID}} {
+		d3, path, err := shop.Merge(ctx, mkpf.MergeRequest{PatronRef: c.ref, Points: 1}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		file, _ := os.ReadFile(path)
+		rec, err := mkpf.DecodeMergeFile(file, key, "s17")
+		if err != nil || rec.ID != c.id || d3.IDKind != "mykey_id" {
+			t.Fatalf("§17 merge %+v %+v %v", d3, rec, err)
+		}
+	}
 }
 
 func TestScreen87_AggregateCSVOpensInExcel(t *testing.T) {
