@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"go.etcd.io/bbolt"
 
@@ -33,6 +34,7 @@ type commitReq struct {
 
 type committer struct {
 	db      *bbolt.DB
+	commits atomic.Int64 // write transactions run (for tests and diagnostics)
 	mu      sync.Mutex
 	queue   []*commitReq
 	running bool
@@ -70,6 +72,7 @@ func (c *committer) loop() {
 
 func (c *committer) run(batch []*commitReq) {
 	for len(batch) > 0 {
+		c.commits.Add(1)
 		if len(batch) == 1 {
 			batch[0].done <- c.db.Update(batch[0].fn)
 			return
@@ -95,6 +98,7 @@ func (c *committer) run(batch []*commitReq) {
 		// The failing request alone: its answer is final (success is possible when it failed only because of an
 		// earlier request in the batch, e.g. a balance another request had just spent).
 		r := batch[failed]
+		c.commits.Add(1)
 		r.done <- c.db.Update(r.fn)
 		batch = append(batch[:failed:failed], batch[failed+1:]...)
 	}
