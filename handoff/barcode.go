@@ -146,17 +146,18 @@ func DrawModules(mods []bool, px int) *image.Gray {
 	for i := range img.Pix {
 		img.Pix[i] = 0xFF
 	}
-	for y := marginModules * px; y < (marginModules+barModules)*px; y++ {
-		row := img.Pix[y*img.Stride:]
-		for m, bar := range mods {
-			if !bar {
-				continue
-			}
+	y0 := marginModules * px
+	first := img.Pix[y0*img.Stride : y0*img.Stride+w]
+	for m, bar := range mods {
+		if bar {
 			x0 := (QuietModules + m) * px
 			for x := x0; x < x0+px; x++ {
-				row[x] = 0
+				first[x] = 0
 			}
 		}
+	}
+	for y := y0 + 1; y < (marginModules+barModules)*px; y++ {
+		copy(img.Pix[y*img.Stride:], first)
 	}
 	return img
 }

@@ -36,6 +36,13 @@ type input struct {
 	_   [8]byte
 }
 
+// The INPUT layout must match user32's exactly (SendInput rejects a wrong cbSize): 28 bytes on 32-bit Windows, 40 on
+// 64-bit. These two array types fail to compile when it does not.
+var (
+	_ [unsafe.Sizeof(input{}) - (16 + 3*unsafe.Sizeof(uintptr(0)))]struct{}
+	_ [(16 + 3*unsafe.Sizeof(uintptr(0))) - unsafe.Sizeof(input{})]struct{}
+)
+
 // winTyper types with SendInput and KEYEVENTF_UNICODE, so the keyboard layout (JIS or US) and the IME do not change
 // what arrives; Enter and Tab go as virtual keys.
 type winTyper struct{}

@@ -76,3 +76,31 @@ func TestNewTyper_WithoutDisplaySaysWhatToDo(t *testing.T) {
 		t.Errorf("message %q does not mention Wayland", he.Message)
 	}
 }
+
+// Typing 12 digits + Enter into a Tk field and seeing it arrive: with no pause between keys (the X server and Tk
+// alone, the baseline) and with the default pause (what a clerk waits for in mode C).
+func BenchmarkWedgeType(b *testing.B) {
+	x := testenv.Xvfb(b)
+	target := x.Entry(b, "BenchTarget")
+	typer, err := handoff.NewTyper()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer typer.Close()
+	for _, d := range []time.Duration{0, handoff.DefaultKeyDelay} {
+		name := "baseline_no_delay"
+		if d > 0 {
+			name = "default_delay_" + d.String()
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if err := typer.Type(context.Background(), "180000000011", handoff.SuffixEnter, d); err != nil {
+					b.Fatal(err)
+				}
+				if got, _ := target.Next(5 * time.Second); got != "GOT:180000000011" {
+					b.Fatalf("got %q", got)
+				}
+			}
+		})
+	}
+}

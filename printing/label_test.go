@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,7 +104,7 @@ func TestLabelPDF_WithoutBarcodeSaysSoInJapanese(t *testing.T) {
 func TestOpen_SpecsAndMistakes(t *testing.T) {
 	for _, spec := range []string{"ipp://localhost:631/printers/PDF", "cups:PDF", "ql:cups:QL800",
 		"escpos:tcp://192.0.2.1:9100", "escpos:tcp://192.0.2.1", "escpos:/dev/usb/lp0", "escpos:cups:RECEIPT?dots=384",
-		"pdf:/tmp/x.pdf"} {
+		"pdf:/tmp/x.pdf", "PDF", "Brother_QL-800"} {
 		p, err := printing.Open(spec)
 		if err != nil || p.Name() != spec {
 			t.Errorf("Open(%q) = %v, %v", spec, p, err)
@@ -155,4 +157,50 @@ func BenchmarkLabel(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestParseLabelSize_SettingsAndCommandLineForms(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		w, h float64
+	}{
+		{"", 62, 29}, {"62x29", 62, 29}, {"50x30", 50, 30}, {"a4", 210, 297}, {"A4", 210, 297},
+		{printing.Label50x30.Name, 50, 30}, {"62x100mm", 62, 100}, {"62×100", 62, 100},
+	} {
+		got, err := printing.ParseLabelSize(c.in)
+		if err != nil || got.WidthMM != c.w || got.HeightMM != c.h {
+			t.Errorf("ParseLabelSize(%q) = %+v, %v; want %vx%v", c.in, got, err, c.w, c.h)
+		}
+		if again, err := printing.ParseLabelSize(got.ID()); err != nil || again.WidthMM != got.WidthMM || again.HeightMM != got.HeightMM {
+			t.Errorf("ID %q of %q does not parse back: %+v %v", got.ID(), c.in, again, err)
+		}
+	}
+	for _, bad := range []string{"62", "x", "5x5", "1000x29", "letter"} {
+		var pe *printing.Error
+		if _, err := printing.ParseLabelSize(bad); !asPrintingError(err, &pe) || pe.Message == "" {
+			t.Errorf("ParseLabelSize(%q) = %v, want a Japanese error", bad, err)
+		}
+	}
+}
+
+// The label's words are real text in the embedded Japanese font (copyable, searchable), not pictures of text.
+func TestLabelPDF_JapaneseTextIsEmbedded(t *testing.T) {
+	bin := testenv.Need(t, "pdftotext", "poppler-utils")
+	pdf, err := printing.RenderLabelPDF(testLabel(t), printing.Label62x29)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "label.pdf")
+	if err := os.WriteFile(p, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, p, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"川崎市立図書館", "180000000011", "2026年11月23日", "本日限り有効"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("pdftotext of the label lacks %q:\n%s", want, out)
+		}
+	}
 }
