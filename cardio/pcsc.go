@@ -347,7 +347,10 @@ func (p *PCSC) watch(ctx context.Context, sc *scard.Context, ch chan<- Event) {
 		}
 	}
 	for ctx.Err() == nil {
-		readers, err := sc.ListReaders()
+		readers, err, stuck := call(ctx, sc.ListReaders)
+		if stuck || ctx.Err() != nil {
+			return
+		}
 		if err != nil && !errors.Is(err, scard.ErrNoReadersAvailable) {
 			if isContextGone(err) { // pcscd restarted: start over with a new context
 				sc.Release()

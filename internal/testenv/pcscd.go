@@ -47,25 +47,42 @@ func PCSCD(t testing.TB) *PCSCEnv {
 	Lock(t, "vpcd")
 	startPCSCD.Lock()
 	defer startPCSCD.Unlock()
-	if err := waitReaders(500 * time.Millisecond); err != nil {
-		if _, serr := os.Stat(pcscdSocket); serr == nil {
-			os.Remove(pcscdSocket) // stale socket of a pcscd that died
+	if _, err := os.Stat(pcscdSocket); err == nil {
+		if pcscdAlive() {
+			if err := waitReaders(10 * time.Second); err != nil {
+				t.Fatalf("testenv: pcscd is running but the vpcd readers are missing (%v): restart pcscd after installing vsmartcard-vpcd; %s", err, pcscdHint)
+			}
+			return &PCSCEnv{}
 		}
-		bin := "/usr/sbin/pcscd"
-		if p, err := exec.LookPath("pcscd"); err == nil {
-			bin = p
-		}
-		cmd := exec.Command(bin, "-f")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("testenv: start pcscd (needs root): %v; %s", err, pcscdHint)
-		}
-		go cmd.Wait()
-		if err := waitReaders(10 * time.Second); err != nil {
-			t.Fatalf("testenv: pcscd started but the vpcd readers did not appear: %v; %s", err, pcscdHint)
-		}
+		os.Remove(pcscdSocket) // left by a pcscd that died
+	}
+	bin := "/usr/sbin/pcscd"
+	if p, err := exec.LookPath("pcscd"); err == nil {
+		bin = p
+	}
+	cmd := exec.Command(bin, "-f")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("testenv: start pcscd (needs root): %v; %s", err, pcscdHint)
+	}
+	go cmd.Wait()
+	if err := waitReaders(10 * time.Second); err != nil {
+		t.Fatalf("testenv: pcscd started but the vpcd readers did not appear: %v; %s", err, pcscdHint)
 	}
 	return &PCSCEnv{}
+}
+
+// pcscdAlive reports whether the pcscd named in its pid file runs.
+func pcscdAlive() bool {
+	b, err := os.ReadFile("/run/pcscd/pcscd.pid")
+	if err != nil {
+		return false
+	}
+	var pid int
+	if _, err := fmt.Sscan(string(b), &pid); err != nil || pid <= 0 {
+		return false
+	}
+	return syscall.Kill(pid, 0) == nil
 }
 
 // waitReaders waits until pcscd lists both vpcd readers.
