@@ -35,6 +35,10 @@ var (
 	bPtCache   = []byte("points_cache")   // "voucher_keys" → mkpf.VoucherKeys
 )
 
+// JournalKeep is how long resolved journal entries are kept (for diagnostics) before they are pruned, at most once a
+// day. Pending entries are never pruned: their outcome is unknown until the platform answers a retry.
+var JournalKeep = 30 * 24 * time.Hour
+
 // JournalPendingTTL is how long an unresolved operation's key is reused for an identical retry. The platform keeps
 // idempotency records for longer than this.
 var JournalPendingTTL = 24 * time.Hour
@@ -118,12 +122,41 @@ func (c *Client) journalBegin(op string, req any, opKey string) (string, error) 
 		if err := j.Put([]byte(key), v); err != nil {
 			return err
 		}
-		return p.Put(pk, []byte(key))
+		if err := p.Put(pk, []byte(key)); err != nil {
+			return err
+		}
+		return pruneJournal(tx, j)
 	})
 	if err != nil {
 		return "", &Error{Op: op, Message: MsgLocalState, Err: err}
 	}
 	return key, nil
+}
+
+// pruneJournal deletes resolved entries older than JournalKeep, at most once a day.
+func pruneJournal(tx *bbolt.Tx, j *bbolt.Bucket) error {
+	cache, err := tx.CreateBucketIfNotExists(bPtCache)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if last, err := time.Parse(time.RFC3339, string(cache.Get([]byte("journal_pruned")))); err == nil && now.Sub(last) < 24*time.Hour {
+		return nil
+	}
+	var old [][]byte
+	j.ForEach(func(k, v []byte) error {
+		var e JournalEntry
+		if json.Unmarshal(v, &e) == nil && e.State != JournalPending && now.Sub(e.Created) > JournalKeep {
+			old = append(old, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	for _, k := range old {
+		if err := j.Delete(k); err != nil {
+			return err
+		}
+	}
+	return cache.Put([]byte("journal_pruned"), []byte(now.UTC().Format(time.RFC3339)))
 }
 
 // journalEnd records the outcome: done with the result, failed with a definitive refusal, or still pending when the
