@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mykeyterm/mykeyterm/internal/demopki"
+	"github.com/mykeyterm/mykeyterm/platform"
+)
+
+func runServer(args ...string) (int, string, string) {
+	var o, e bytes.Buffer
+	code := run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func mustAdmin(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := runServer(append([]string{"admin"}, args...)...)
+	if code != 0 {
+		t.Fatalf("admin %v: exit %d: %s%s", args, code, out, errs)
+	}
+	return out
+}
+
+func writeTemp(t *testing.T, name string, b []byte) string {
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestAdmin_AMunicipalityRollOutFromTheCommandLine builds a world from nothing with admin commands only, as a
+// municipality's IT admin would (server stopped, the database file operated directly).
+func TestAdmin_AMunicipalityRollOutFromTheCommandLine(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	if code, _, errs := runServer("admin", "municipality", "add", "--db", db, "--code", "141304", "--name", "川崎市"); code == 0 || !strings.Contains(errs, "check digit") {
+		t.Fatalf("wrong check digit: %d %s", code, errs)
+	}
+	mustAdmin(t, "municipality", "add", "--db", db, "--code", "141305", "--name", "川崎市")
+	mustAdmin(t, "issuer", "add", "--db", db, "--id", "000001", "--name", "川崎市立図書館", "--municipality", "141305",
+		"--mode", "barcode", "--symbology", "nw7", "--nw7-start", "a", "--nw7-stop", "a", "--check-digit", "mod10w21")
+	if code, _, _ := runServer("admin", "issuer", "add", "--db", db, "--id", "000002", "--name", "x", "--municipality", "141305", "--mode", "label"); code == 0 {
+		t.Fatal("label mode without symbology accepted")
+	}
+	mustAdmin(t, "issuer", "set-handoff", "--db", db, "--id", "000001", "--mode", "wedge", "--show-mykey-id")
+	out := mustAdmin(t, "issuer", "list", "--db", db)
+	if !strings.Contains(out, "000001") || !strings.Contains(out, "wedge") || !strings.Contains(out, "true") {
+		t.Fatalf("issuer list:\n%s", out)
+	}
+	csv := mustAdmin(t, "roster", "--db", db, "--municipality", "141305", "--kind", "service_id", "--issuer", "000001", "--count", "3", "--location", "中原図書館")
+	lines := strings.Split(strings.TrimSpace(csv), "\r\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "\ufeff自治体名,端末ID,端末パスワード") || !strings.Contains(lines[1], "川崎市,") || !strings.Contains(lines[1], "サービスID利用端末,中原図書館") {
+		t.Fatalf("roster:\n%q", csv)
+	}
+	mustAdmin(t, "trust", "add", "--db", db, "--kind", "auth", "--ca", writeTemp(t, "ca.der", demopki.AuthCADER()))
+	y, _ := demopki.Get("yamada")
+	if id := strings.TrimSpace(mustAdmin(t, "mykeyid", "create", "--db", db, "--cert", writeTemp(t, "y.der", y.AuthCertDER), "--id", "MY123456")); id != "MY123456" {
+		t.Fatalf("chosen MyKey ID: %q", id)
+	}
+	s, _ := demopki.Get("suzuki")
+	if id := strings.TrimSpace(mustAdmin(t, "mykeyid", "create", "--db", db, "--cert", writeTemp(t, "s.der", s.AuthCertDER))); len(id) != 8 {
+		t.Fatalf("generated MyKey ID: %q", id)
+	}
+	if code, _, _ := runServer("admin", "mykeyid", "create", "--db", db, "--cert", writeTemp(t, "t.der", y.AuthCertDER)); code == 0 {
+		t.Fatal("second MyKey ID for the same certificate")
+	}
+	out = mustAdmin(t, "validity", "import", "--db", db, "--issuer", "000001", "--csv", writeTemp(t, "v.csv", []byte("card_number,status\n1,stopped\n2,expired\n3,valid\n")))
+	if !strings.HasPrefix(out, "2 ") {
+		t.Fatalf("validity import: %s", out)
+	}
+	mustAdmin(t, "feed", "renewal", "--db", db, "--old", "0abc", "--new", "DEF")
+	mustAdmin(t, "feed", "address-change", "--db", db, "--sign-serial", y.SignSerial)
+	mustAdmin(t, "revoke", "--db", db, "--serial", "ABC", "--reason", "lost")
+	mustAdmin(t, "terminal", "add", "--db", db, "--id", "00052489", "--password", "8912k41a", "--kind", "service_id", "--municipality", "141305", "--issuer", "000001")
+	mustAdmin(t, "terminal", "reset", "--db", db, "--id", "00052489")
+	out = mustAdmin(t, "terminal", "list", "--db", db)
+	if !strings.Contains(out, "00052489") {
+		t.Fatalf("terminal list:\n%s", out)
+	}
+	out = mustAdmin(t, "stats", "--db", db)
+	if !strings.Contains(out, "terminals 4") || !strings.Contains(out, "MyKey IDs 2") {
+		t.Fatalf("stats: %s", out)
+	}
+}
+
+func TestServe_RefusesADatabaseItCannotOpen(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeTemp(t, "bad.db", bytes.Repeat([]byte{0xAB}, 16384))
+	code, _, errs := runServer("serve", "--addr", "127.0.0.1:0", "--db", bad)
+	if code == 0 || !strings.Contains(errs, "cannot open database") {
+		t.Fatalf("garbage db: %d %s", code, errs)
+	}
+	code, _, errs = runServer("serve", "--addr", "127.0.0.1:0", "--db", dir)
+	if code == 0 || !strings.Contains(errs, "directory") {
+		t.Fatalf("directory: %d %s", code, errs)
+	}
+	// Locked by another holder (a running server): the admin says so.
+	db := filepath.Join(dir, "p.db")
+	s, err := platform.Open(db, platform.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	code, _, errs = runServer("admin", "issuer", "list", "--db", db)
+	if code == 0 || !strings.Contains(errs, "locked") {
+		t.Fatalf("locked: %d %s", code, errs)
+	}
+	if code, _, _ := runServer("serve"); code != 2 {
+		t.Fatal("serve without --db must be a usage error")
+	}
+}
