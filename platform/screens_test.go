@@ -473,7 +473,7 @@ func TestAdmin_MunicipalityCodeCheckDigitAndIssuerValidation(t *testing.T) {
 	}{
 		{mkpf.Issuer{ID: "000010", Name: "千代田区立図書館", MunicipalityCode: "131016", Handoff: mkpf.HandoffSettings{Mode: mkpf.HandoffNumber}}, true},
 		{mkpf.Issuer{ID: "000011", Name: "x", MunicipalityCode: "131016", Handoff: mkpf.HandoffSettings{Mode: mkpf.HandoffBarcode, Symbology: mkpf.SymNW7, NW7Start: "A", NW7Stop: "B", CheckDigit: mkpf.Check7DSR}}, true},
-		{mkpf.Issuer{ID: "000012", Name: "x", MunicipalityCode: "131016", Handoff: mkpf.HandoffSettings{Mode: mkpf.HandoffBarcode}}, false},                                   // no symbology
+		{mkpf.Issuer{ID: "000012", Name: "x", MunicipalityCode: "131016", Handoff: mkpf.HandoffSettings{Mode: mkpf.HandoffBarcode}}, false},                                      // no symbology
 		{mkpf.Issuer{ID: "000013", Name: "x", MunicipalityCode: "131016", Handoff: mkpf.HandoffSettings{Mode: mkpf.HandoffLabel, Symbology: mkpf.SymNW7, NW7Start: "E"}}, false}, // bad start
 		{mkpf.Issuer{ID: "000014", Name: "x", MunicipalityCode: "131016", Handoff: mkpf.HandoffSettings{Mode: "fax"}}, false},
 		{mkpf.Issuer{ID: "15", Name: "x", MunicipalityCode: "131016", Handoff: mkpf.HandoffSettings{Mode: mkpf.HandoffNumber}}, false},
