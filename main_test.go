@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"sort"
+	"strconv"
 	"image"
 	"os"
 	"os/exec"
@@ -9,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/app"
 	"github.com/mykeyterm/mykeyterm/handoff"
@@ -20,9 +27,18 @@ import (
 // and the virtual card served through the real pcscd (vpcd), so the app reads it exactly like a real reader.
 
 func TestMain(m *testing.M) {
-	if os.Getenv("MYKEYTERM_TEST_APP") == "1" { // the child: be mykeyterm (Fyne needs the main thread: TestMain has it)
+	switch os.Getenv("MYKEYTERM_TEST_APP") { // the child: be mykeyterm (Fyne needs the main thread: TestMain has it)
+	case "1":
 		os.Args = append([]string{"mykeyterm"}, strings.Fields(os.Getenv("MYKEYTERM_TEST_ARGS"))...)
 		main()
+		os.Exit(0)
+	case "bare": // the cold-start baseline: a bare Fyne window with the same embedded font
+		a := fyneapp.NewWithID("jp.mykeyterm.bare")
+		a.Settings().SetTheme(app.NewTheme(1.25))
+		w := a.NewWindow(app.AppName)
+		w.SetContent(widget.NewLabel(app.AppName))
+		w.Resize(fyne.NewSize(1240, 780))
+		w.ShowAndRun()
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -216,4 +232,69 @@ func TestNoDisplay_SaysHowToRunAndExitsZero(t *testing.T) {
 	if !strings.Contains(string(out), "xvfb-run") {
 		t.Errorf("output does not say how to run it:\n%s", out)
 	}
+}
+
+// BenchmarkGUIColdStart measures process start to the window on screen (mapped), and the resident memory 3 s after
+// start, for mykeyterm (a fresh terminal: screen 9, PC/SC opened) against a bare Fyne window with the same embedded
+// font (the baseline), in the same run on the same Xvfb.
+func BenchmarkGUIColdStart(b *testing.B) {
+	x := testenv.Xvfb(b)
+	for _, c := range []struct{ name, mode, args string }{
+		{"bare-fyne", "bare", ""},
+		{"mykeyterm", "1", "--data-dir " + b.TempDir()},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var starts []time.Duration
+			var rss []float64
+			for i := 0; i < b.N; i++ {
+				cmd := exec.Command(os.Args[0], "-test.run=^$")
+				cmd.Env = append(os.Environ(), "MYKEYTERM_TEST_APP="+c.mode, "MYKEYTERM_TEST_ARGS="+c.args, "DISPLAY="+x.Display,
+					"LANG=ja_JP.UTF-8", "HOME="+b.TempDir())
+				t0 := time.Now()
+				if err := cmd.Start(); err != nil {
+					b.Fatal(err)
+				}
+				for {
+					out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--pid", strconv.Itoa(cmd.Process.Pid), "--name", ".").Output()
+					if len(strings.TrimSpace(string(out))) > 0 {
+						break
+					}
+					if time.Since(t0) > 30*time.Second {
+						b.Fatal("no window in 30 s")
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				starts = append(starts, time.Since(t0))
+				time.Sleep(3*time.Second - time.Since(t0))
+				rss = append(rss, rssMB(b, cmd.Process.Pid))
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+			}
+			b.ReportMetric(float64(median(starts))/1e6, "ms/start")
+			sort.Float64s(rss)
+			b.ReportMetric(rss[len(rss)/2], "MB-RSS")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+func rssMB(b *testing.B, pid int) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024
+		}
+	}
+	b.Fatal("no VmRSS")
+	return 0
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
 }
