@@ -57,6 +57,7 @@ type PointsService interface {
 var (
 	ErrPointsUnavailable = &ClerkError{Msg: "この端末ではポイント機能が設定されていません。端末の管理者に連絡してください。"}
 	ErrNoPrinter         = &ClerkError{Msg: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
+	ErrNoVoucherPrinter  = &ClerkError{Msg: "ポイント券を印字するプリンタが設定されていないため、発行していません（ポイントは減っていません）。「端末の設定」でプリンタを選んでから「発行」をクリックしてください。"}
 )
 
 func init() { SetPointsEntry(func(u *UI) Screen { return newScreen02(u) }) }

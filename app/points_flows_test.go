@@ -396,6 +396,21 @@ func TestScreen33_PrinterFailureKeepsTheVoucherAndOffersReissue(t *testing.T) {
 	}
 }
 
+func TestScreen33_WithoutPrinterIssuesNothing(t *testing.T) {
+	h := newPointsHarness(t, mkpf.KindVoucher)
+	s32 := h.toIssue()
+	h.readBalances(s32.read, s32.bal)
+	s32.points.SetText("1000")
+	h.tap(s32.confirm)
+	h.set.s.Printer = ""
+	h.tap(screenAs[*screen33](t, h.u).issue)
+	h.wantError("発行していません")
+	screenAs[*screen33](t, h.u)
+	if h.pts.balance("yamada", "kawasaki") != 10000 || len(h.pts.vouch) != 0 {
+		t.Error("a voucher was issued with no printer to print it")
+	}
+}
+
 func TestScreen33_DoubleClickOnIssueIssuesOnce(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindVoucher)
 	s32 := h.toIssue()

@@ -63,13 +63,7 @@ func (s *screen33) onBack() {
 
 // errVoucherNotPrinted is shown on screen 34 when the voucher was issued but could not be printed.
 func errVoucherNotPrinted(cause error, msg func(error) string) error {
-	text := tr("screen34.notprinted", "ポイント券は発行されましたが、印字できませんでした。")
-	if cause == ErrNoPrinter {
-		text += tr("screen34.noprinter", "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、")
-	} else {
-		text += msg(cause) + "\n"
-	}
-	text += tr("screen34.reprint", "「再発行」ボタンで同じポイント券を印字してください（ポイントが二重に差し引かれることはありません）。")
+	text := tr("screen34.notprinted", "ポイント券は発行されましたが、印字できませんでした。") + msg(cause) + "\n" + tr("screen34.reprint", "「再発行」ボタンで同じポイント券を印字してください（ポイントが二重に差し引かれることはありません）。")
 	return &ClerkError{Msg: text, Err: cause}
 }
 
@@ -80,17 +74,17 @@ func (s *screen33) onIssue() {
 	var v *mkpf.Voucher
 	var printErr error
 	printer := s.ps.printer()
+	if printer == "" { // a voucher that cannot be printed must not be issued (its points would be gone)
+		s.ps.u.ShowError(ErrNoVoucherPrinter)
+		return
+	}
 	s.issue.Disable()
 	s.back.Disable()
 	started := s.ps.u.Run(tr("screen33.busy", "ポイント券を発行しています…"), pointsTimeout, func(ctx context.Context) (err error) {
 		if v, err = s.ps.svc.IssueVoucher(ctx, s.req, s.key); err != nil {
 			return err
 		}
-		if printer == "" {
-			printErr = ErrNoPrinter
-		} else {
-			printErr = s.ps.svc.PrintVoucher(ctx, printer, v)
-		}
+		printErr = s.ps.svc.PrintVoucher(ctx, printer, v)
 		return nil
 	}, func(err error) {
 		s.ps.platformResult(err)
