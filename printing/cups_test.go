@@ -21,6 +21,7 @@ func TestScreen26_LabelPrintedThroughCUPSDecodesToTheCardNumber(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		res := &mkpf.LookupResult{IssuerName: "川崎市立図書館", CardNumber: "180000000011", Handoff: kawasaki}
 		r, err := handoff.Deliver(ctx, res, "", handoff.Options{Printer: p, LabelSize: printing.Label62x29})
@@ -36,6 +37,7 @@ func TestScreen26_LabelPrintedThroughCUPSDecodesToTheCardNumber(t *testing.T) {
 		}
 		cancel()
 		pdf := cups.FindPDF(t, r.JobID, 10*time.Second)
+		t.Logf("%s: job %s completed and its PDF found %v after Deliver started", spec, r.JobID, time.Since(start).Round(time.Millisecond))
 		got := testenv.Zbarimg(t, testenv.Rasterize(t, pdf, 300))
 		if len(got) != 1 || got[0] != "Codabar:A1800000000119A" {
 			t.Errorf("%s: the printed label reads %q, want Codabar:A1800000000119A", spec, got)
@@ -110,10 +112,13 @@ func TestQL_LabelThroughPtouchDriverDecodes(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	start := time.Now()
 	if _, err := handoff.Print(ctx, p, testLabel(t), printing.Label62x29); err != nil {
 		t.Fatal(err)
 	}
-	pages, err := printing.DecodeQL(fp.Next(t, 30*time.Second))
+	raw := fp.Next(t, 30*time.Second)
+	t.Logf("QL: %d bytes at the printer %v after Print started", len(raw), time.Since(start).Round(time.Millisecond))
+	pages, err := printing.DecodeQL(raw)
 	if err != nil || len(pages) != 1 {
 		t.Fatalf("QL stream: %d pages, %v", len(pages), err)
 	}

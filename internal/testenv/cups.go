@@ -16,6 +16,7 @@ import (
 // printing tests send jobs over IPP to localhost:631 and find what came out.
 type CUPSEnv struct {
 	PDFQueue string // a cups-pdf queue: every job becomes a PDF file (FindPDF)
+	since    time.Time
 }
 
 // PDFQueue is the cups-pdf queue Cupsd creates.
@@ -57,7 +58,7 @@ func Cupsd(t testing.TB) *CUPSEnv {
 	} else {
 		_ = out
 	}
-	return &CUPSEnv{PDFQueue: PDFQueue}
+	return &CUPSEnv{PDFQueue: PDFQueue, since: time.Now()}
 }
 
 func cupsUp() bool {
@@ -91,7 +92,8 @@ func cupsPDFDirs() []string {
 }
 
 // FindPDF waits up to d for cups-pdf's output of the job and returns its path. cups-pdf puts junk between the title
-// and the job id in the name, so the file is found by its "-job_<id>.pdf" suffix.
+// and the job id in the name, so the file is found by its "-job_<id>.pdf" suffix. A restarted cupsd reuses job ids,
+// so files older than this CUPSEnv are not taken for the job's output.
 func (c *CUPSEnv) FindPDF(t testing.TB, jobID string, d time.Duration) string {
 	t.Helper()
 	suffix := "-job_" + jobID + ".pdf"
@@ -102,7 +104,8 @@ func (c *CUPSEnv) FindPDF(t testing.TB, jobID string, d time.Duration) string {
 			for _, e := range ents {
 				if strings.HasSuffix(e.Name(), suffix) {
 					p := filepath.Join(dir, e.Name())
-					if st, err := os.Stat(p); err == nil && st.Size() > 0 {
+					if st, err := os.Stat(p); err == nil && st.Size() > 0 && !st.ModTime().Before(c.since) {
+						t.Cleanup(func() { os.Remove(p) })
 						return p
 					}
 				}
