@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -404,7 +405,12 @@ func (s *Server) voucherFromCode(tx *bbolt.Tx, c *Caller, code string) (*voucher
 		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(code)), mkpf.VoucherQRPrefix) {
 			return nil, errVoucherForged
 		}
-		return nil, Errf(http.StatusBadRequest, mkpf.CodeValidation, err.(*mkpf.VoucherError).Message)
+		msg := "ポイント券のQRコードを読み取るか、発券番号（8桁）を入力してください。"
+		var ve *mkpf.VoucherError
+		if errors.As(err, &ve) {
+			msg = ve.Message
+		}
+		return nil, Errf(http.StatusBadRequest, mkpf.CodeValidation, msg)
 	}
 	if in.QR != nil {
 		key, err := voucherKey(tx)
