@@ -1,0 +1,47 @@
+package testenv_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mykeyterm/mykeyterm/handoff"
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// A barcode shown by another program on the Xvfb screen is read back by zbar from Screenshot: the screenshot path
+// the GUI's real-window test uses for screen 26 in mode B is faithful to the pixel.
+func TestXvfbScreenshot_BarcodeOnScreenDecodes(t *testing.T) {
+	x := testenv.Xvfb(t)
+	img, data, err := handoff.BarcodeImage("180000000011", mkpf.HandoffSettings{CheckDigit: mkpf.CheckMod10W21}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	png := filepath.Join(dir, "b.png")
+	testenv.SavePNG(t, img, png)
+	script := filepath.Join(dir, "show.py")
+	os.WriteFile(script, []byte(`import sys, tkinter as tk
+root = tk.Tk(); root.title("Shown"); root.geometry("+100+100")
+p = tk.PhotoImage(file=sys.argv[1]); tk.Label(root, image=p, bd=0).pack()
+root.after(300, lambda: print("READY", flush=True)); root.mainloop()
+`), 0o644)
+	cmd := exec.Command("/usr/bin/python3", script, png)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("python3-tk: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	buf := make([]byte, 6)
+	if _, err := out.Read(buf); err != nil || string(buf) != "READY\n" {
+		t.Fatalf("the image window did not start: %q %v", buf, err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	shot := x.Screenshot(t)
+	if got := testenv.ZbarImage(t, shot); len(got) != 1 || got[0] != "Codabar:"+data {
+		t.Errorf("screenshot of %s reads %q, want Codabar:%s", x.Display, got, data)
+	}
+}
