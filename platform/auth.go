@@ -75,12 +75,15 @@ type tokenEntry struct {
 	expires    time.Time
 }
 
+// maxChallenges bounds the outstanding challenges (each lives ChallengeTTL); far above any real roll-out's need.
+const maxChallenges = 100000
+
 func newSessions() *sessions {
 	return &sessions{challenges: map[string]challengeEntry{}, tokens: map[string]tokenEntry{}}
 }
 
 func (ss *sessions) gc(now time.Time) {
-	if now.Sub(ss.sweep) < time.Minute {
+	if now.Sub(ss.sweep) < time.Minute && len(ss.challenges) < maxChallenges {
 		return
 	}
 	ss.sweep = now
@@ -286,8 +289,16 @@ func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) {
 	exp := now.Add(s.opts.ChallengeTTL)
 	s.sessions.mu.Lock()
 	s.sessions.gc(now)
-	s.sessions.challenges[string(c)] = challengeEntry{terminalID: req.TerminalID, expires: exp}
+	full := len(s.sessions.challenges) >= maxChallenges
+	if !full {
+		s.sessions.challenges[string(c)] = challengeEntry{terminalID: req.TerminalID, expires: exp}
+	}
 	s.sessions.mu.Unlock()
+	if full {
+		// Unauthenticated callers must not grow server memory without bound.
+		s.WriteError(w, r, errThrottled)
+		return
+	}
 	WriteJSON(w, http.StatusOK, mkpf.ChallengeResult{Challenge: c, ExpiresAt: exp.UTC()})
 }
 

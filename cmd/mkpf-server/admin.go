@@ -134,14 +134,40 @@ func init() {
 		},
 	}
 	adminCmds["issuer set-handoff"] = adminCmd{
-		summary: "change an issuer's hand-off settings (all of them: unset flags take their defaults)",
+		summary: "change an issuer's hand-off settings (flags not given keep their current value)",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("id", "", "issuer ID")
 			handoffFlags(fs)
 		},
 		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
-			show := boolean(fs, "show-mykey-id")
-			return s.SetHandoff(str(fs, "id"), handoffOf(fs), &show)
+			is, err := s.Issuer(str(fs, "id"))
+			if err != nil {
+				return err
+			}
+			if is == nil {
+				return fmt.Errorf("issuer %q not found", str(fs, "id"))
+			}
+			h, show := is.Handoff, is.ShowMyKeyID
+			given := handoffOf(fs)
+			fs.Visit(func(f *flag.Flag) {
+				switch f.Name {
+				case "mode":
+					h.Mode = given.Mode
+				case "symbology":
+					h.Symbology = given.Symbology
+				case "nw7-start":
+					h.NW7Start = given.NW7Start
+				case "nw7-stop":
+					h.NW7Stop = given.NW7Stop
+				case "check-digit":
+					h.CheckDigit = given.CheckDigit
+				case "label-today-only":
+					h.LabelTodayOnly = given.LabelTodayOnly
+				case "show-mykey-id":
+					show = boolean(fs, "show-mykey-id")
+				}
+			})
+			return s.SetHandoff(is.ID, h, &show)
 		},
 	}
 	adminCmds["issuer list"] = adminCmd{

@@ -49,8 +49,9 @@ func TestAdmin_AMunicipalityRollOutFromTheCommandLine(t *testing.T) {
 	}
 	mustAdmin(t, "issuer", "set-handoff", "--db", db, "--id", "000001", "--mode", "wedge", "--show-mykey-id")
 	out := mustAdmin(t, "issuer", "list", "--db", db)
-	if !strings.Contains(out, "000001") || !strings.Contains(out, "wedge") || !strings.Contains(out, "true") {
-		t.Fatalf("issuer list:\n%s", out)
+	if !strings.Contains(out, "000001") || !strings.Contains(out, "wedge") || !strings.Contains(out, "nw7 A…A") ||
+		!strings.Contains(out, "mod10w21") || !strings.Contains(out, "true") {
+		t.Fatalf("issuer list (set-handoff keeps what it was not given):\n%s", out)
 	}
 	csv := mustAdmin(t, "roster", "--db", db, "--municipality", "141305", "--kind", "service_id", "--issuer", "000001", "--count", "3", "--location", "中原図書館")
 	lines := strings.Split(strings.TrimSpace(csv), "\r\n")
