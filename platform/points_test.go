@@ -29,6 +29,7 @@ type pointsWorld struct {
 	t   *testing.T
 	srv *platform.Server
 	url string
+	hs  *httptest.Server
 	mu  sync.Mutex
 	now time.Time
 }
@@ -57,7 +58,7 @@ func newPointsWorld(t *testing.T) *pointsWorld {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { hs.Close(); srv.Close() })
-	w.srv, w.url = srv, hs.URL
+	w.srv, w.url, w.hs = srv, hs.URL, hs
 	return w
 }
 
@@ -589,5 +590,38 @@ func TestLedger_InvariantUnderConcurrentRandomUse(t *testing.T) {
 	t.Logf("%d applied, %d refused, totals %v", ok.Load(), refused.Load(), a.Totals)
 	if ok.Load() < 100 {
 		t.Fatalf("only %d operations applied", ok.Load())
+	}
+}
+
+func TestScreen35_ForgedVoucherRefusedOfflineWithTheCachedKey(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	issuer := w.terminal("00053059")
+	shop := w.terminal("00052589")
+	exp := w.clock().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 5).Format("2006-01-02")
+	v, err := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: cardOf(t, "yamada"), ProgramID: platform.DemoProgramMunicipal, Points: 300, Expires: exp}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shop.VoucherKeys(ctx); err != nil { // fetched and cached while online
+		t.Fatal(err)
+	}
+	w.hs.Close() // the network is gone
+	got, err := shop.VerifyVoucherOffline(ctx, strings.ToLower(v.QR))
+	if err != nil || got.Number != v.Number || got.Points != 300 || got.TerminalID != "00053059" {
+		t.Fatalf("genuine voucher offline: %+v %v", got, err)
+	}
+	fb := []byte(v.QR)
+	if fb[60] == 'A' {
+		fb[60] = 'B'
+	} else {
+		fb[60] = 'A'
+	}
+	forged := string(fb)
+	if _, err := shop.VerifyVoucherOffline(ctx, forged); !errors.Is(err, mkpf.ErrVoucherForged) {
+		t.Fatalf("forged voucher offline: %v", err)
+	}
+	if _, err := shop.ClearVoucher(ctx, forged, ""); !errors.Is(err, mkpf.ErrVoucherForged) {
+		t.Fatalf("clearing a forged voucher offline: %v", err)
 	}
 }

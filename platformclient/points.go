@@ -299,27 +299,59 @@ func (c *Client) VoucherKeys(ctx context.Context) ([]ed25519.PublicKey, error) {
 	return keys, nil
 }
 
-// VerifyVoucherOffline checks a scanned QR text against the cached platform keys without asking the platform
-// whether it is still outstanding: a forged voucher is refused even when the network is down.
-func (c *Client) VerifyVoucherOffline(ctx context.Context, qrText string) (*mkpf.VoucherQR, error) {
-	keys, err := c.VoucherKeys(ctx)
-	if err != nil {
-		return nil, err
+func (c *Client) cachedVoucherKeys() []ed25519.PublicKey {
+	var vk mkpf.VoucherKeys
+	c.db.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(bPtCache); b != nil {
+			if raw := b.Get([]byte("voucher_keys")); raw != nil {
+				json.Unmarshal(raw, &vk)
+			}
+		}
+		return nil
+	})
+	var keys []ed25519.PublicKey
+	for _, k := range vk.Keys {
+		if len(k) == ed25519.PublicKeySize {
+			keys = append(keys, ed25519.PublicKey(k))
+		}
 	}
-	return mkpf.VerifyVoucherQR(qrText, keys...)
+	return keys
 }
 
-// checkVoucherCode refuses a malformed or forged QR text locally before it goes to the platform.
+// VerifyVoucherOffline checks a scanned QR text against the platform's keys cached in the state file, without asking
+// whether the voucher is still outstanding: a forged voucher is refused even when the network is down. The keys are
+// fetched when none are cached, and fetched again once when the text names a key the cache lacks (key rotation).
+func (c *Client) VerifyVoucherOffline(ctx context.Context, qrText string) (*mkpf.VoucherQR, error) {
+	keys := c.cachedVoucherKeys()
+	if len(keys) > 0 {
+		v, err := mkpf.VerifyVoucherQR(qrText, keys...)
+		if err == nil || !errors.Is(err, mkpf.ErrVoucherForged) {
+			return v, err
+		}
+	}
+	fresh, ferr := c.VoucherKeys(ctx)
+	if ferr != nil {
+		if len(keys) > 0 {
+			return mkpf.VerifyVoucherQR(qrText, keys...)
+		}
+		return nil, ferr
+	}
+	return mkpf.VerifyVoucherQR(qrText, fresh...)
+}
+
+// checkVoucherCode refuses a malformed or forged QR text locally before it goes to the platform (which checks again).
 func (c *Client) checkVoucherCode(ctx context.Context, code string) error {
 	in, err := mkpf.ParseVoucherInput(code)
 	if err != nil {
 		return err
 	}
 	if in.QR != nil {
-		if keys, kerr := c.VoucherKeys(ctx); kerr == nil {
-			if _, err := mkpf.VerifyVoucherQR(in.Text, keys...); err != nil {
+		if _, err := c.VerifyVoucherOffline(ctx, in.Text); err != nil {
+			var ve *mkpf.VoucherError
+			if errors.As(err, &ve) {
 				return err
 			}
+			// No keys reachable: the platform decides.
 		}
 	}
 	return nil
