@@ -218,3 +218,24 @@ func BenchmarkBarcodeImage(b *testing.B) {
 		}
 	})
 }
+
+// Whatever Encode accepts, the barcode library can draw: Encode's checks are the symbologies' real character sets.
+func FuzzEncode(f *testing.F) {
+	for _, c := range barcodeCases {
+		f.Add(c.num, string(c.s.Symbology), c.s.NW7Start, c.s.NW7Stop, string(c.s.CheckDigit))
+	}
+	f.Fuzz(func(t *testing.T, num, sym, start, stop, check string) {
+		s := mkpf.HandoffSettings{Symbology: mkpf.Symbology(sym), NW7Start: start, NW7Stop: stop, CheckDigit: mkpf.CheckDigitScheme(check)}
+		data, err := handoff.Encode(num, s)
+		if err != nil {
+			var he *handoff.Error
+			if !asError(err, &he) || he.Message == "" {
+				t.Fatalf("Encode error without a Japanese message: %v", err)
+			}
+			return
+		}
+		if _, err := handoff.Modules(data, s.Symbology); err != nil {
+			t.Fatalf("Encode(%q, %+v) = %q, which the barcode library refuses: %v", num, s, data, err)
+		}
+	})
+}

@@ -129,3 +129,32 @@ func TestESCPOS_PrinterOffIsAJapaneseError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func FuzzDecodeQL(f *testing.F) {
+	f.Add([]byte{0, 0, 0x1b, '@', 0x1b, 'i', 'a', 1, 'M', 2, 'g', 0, 3, 0xfe, 0xff, 0x00, 'Z', 0x1a})
+	f.Add([]byte{'M', 2, 'g', 0, 2, 0x80, 0xff, 0x0c})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = printing.DecodeQL(b) // errors are fine; panics and unbounded allocations are not
+	})
+}
+
+// A hand-built QL stream: PackBits lines, a blank Z line, the mirrored head order undone.
+func TestDecodeQL_PackBitsAndMirroring(t *testing.T) {
+	// line 1: 90 bytes, first byte 0x80 (leftmost head dot → rightmost printed pixel), the rest 0: literal 1 + repeat 89
+	stream := []byte{0x1b, '@', 0x1b, 'i', 'z', 0x8e, 0x0a, 62, 29, 2, 0, 0, 0, 0, 0, 'M', 2,
+		'g', 0, 4, 0x00, 0x80, 0xa8, 0x00, 'Z', 0x1a}
+	pages, err := printing.DecodeQL(stream)
+	if err != nil || len(pages) != 1 {
+		t.Fatalf("pages %d, %v", len(pages), err)
+	}
+	img := pages[0].Image
+	if img.Bounds().Dx() != 720 || img.Bounds().Dy() != 2 {
+		t.Fatalf("bounds %v", img.Bounds())
+	}
+	if img.GrayAt(719, 0).Y != 0 || img.GrayAt(0, 0).Y != 0xFF || img.GrayAt(719, 1).Y != 0xFF {
+		t.Errorf("dots: (719,0)=%d (0,0)=%d (719,1)=%d", img.GrayAt(719, 0).Y, img.GrayAt(0, 0).Y, img.GrayAt(719, 1).Y)
+	}
+	if pages[0].Info[2] != 62 || pages[0].Info[3] != 29 {
+		t.Errorf("info % x", pages[0].Info)
+	}
+}
