@@ -64,6 +64,9 @@ func (p *escposPrinter) Name() string { return p.spec }
 // DPI is the printer's resolution, used to render Documents at their real size.
 func (p *escposPrinter) DPI() int { return escposDPI }
 
+// MaxWidthMM is the printable width of the paper.
+func (p *escposPrinter) MaxWidthMM() float64 { return float64(p.dots) * 25.4 / escposDPI }
+
 func (p *escposPrinter) Print(ctx context.Context, doc Document) (string, error) {
 	if doc.Image == nil {
 		return "", errf(ErrNoContent, "レシートプリンタには画像で送る必要がありますが、印刷する画像がありません")

@@ -96,10 +96,16 @@ func FuzzDecodeESCPOS(f *testing.F) {
 	})
 }
 
-// The raw TCP back end (escpos:tcp://host:port) delivers exactly the encoded stream to a network receipt printer.
+// The raw TCP back end (escpos:tcp://host:port) delivers a label a scanner reads to network receipt printers with
+// 80 mm (576 dots) and 58 mm (384 dots, narrower than the 62 mm label) paper.
 func TestESCPOS_NetworkPrinterReceivesTheLabel(t *testing.T) {
+	t.Run("80mm", func(t *testing.T) { escposLabel(t, "") })
+	t.Run("58mm", func(t *testing.T) { escposLabel(t, "?dots=384") })
+}
+
+func escposLabel(t *testing.T, query string) {
 	fp := testenv.NewFakePrinter(t)
-	p, err := printing.Open("escpos:tcp://" + fp.Addr)
+	p, err := printing.Open("escpos:tcp://" + fp.Addr + query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +121,9 @@ func TestESCPOS_NetworkPrinterReceivesTheLabel(t *testing.T) {
 	d, err := printing.DecodeESCPOS(fp.Next(t, 5*time.Second))
 	if err != nil || len(d.Unknown) > 0 || d.Cuts != 1 {
 		t.Fatalf("decode: %v unknown %v cuts %d", err, d.Unknown, d.Cuts)
+	}
+	if w := d.Raster.Bounds().Dx(); query != "" && w > 384 {
+		t.Errorf("raster %d dots wide on a 384-dot printer", w)
 	}
 	if got := testenv.ZbarImage(t, d.Raster); len(got) != 1 || got[0] != "Codabar:A1800000000119A" {
 		t.Errorf("zbarimg read %q", got)

@@ -249,6 +249,12 @@ func LabelDocument(l Label, size LabelSize, p Printer) (Document, error) {
 	if r, ok := p.(Rasterizer); ok {
 		dpi = r.DPI()
 	}
+	// A label wider than a receipt printer's paper (62 mm on 58 mm rolls) is drawn smaller rather than squeezed
+	// afterwards, so every bar stays a whole number of dots.
+	if m, ok := p.(interface{ MaxWidthMM() float64 }); ok && m.MaxWidthMM() > 0 && size.WidthMM > m.MaxWidthMM() {
+		k := m.MaxWidthMM() / size.WidthMM
+		size = LabelSize{Name: size.Name, WidthMM: size.WidthMM * k, HeightMM: size.HeightMM * k}
+	}
 	return Document{Title: "label " + l.Number, PDF: pdf, Image: RenderLabelImage(l, size, dpi),
 		WidthMM: size.WidthMM, HeightMM: size.HeightMM}, nil
 }
