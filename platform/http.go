@@ -62,23 +62,8 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 // DecodeJSON reads the request body into v: at most max bytes (MaxBody when 0), one JSON value, unknown fields
 // refused. On failure it returns an *mkpf.APIError.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64) error {
-	if max <= 0 {
-		max = MaxBody
-	}
-	body := http.MaxBytesReader(w, r.Body, max)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errTooLarge
-		}
-		return errBadJSON
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errBadJSON
-	}
-	return nil
+	_, err := readBody(w, r, v, max)
+	return err
 }
 
 // idemRec is a stored answer to a state-changing call.
