@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"sort"
-	"strconv"
 	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,10 +52,16 @@ type appUnderTest struct {
 
 func startApp(t *testing.T, x *testenv.X, args ...string) *appUnderTest {
 	t.Helper()
+	return startAppEnv(t, x, []string{"MYKEYTERM_DEMO_READER=pcsc"}, args...)
+}
+
+func startAppEnv(t *testing.T, x *testenv.X, env []string, args ...string) *appUnderTest {
+	t.Helper()
 	out := &bytes.Buffer{}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "MYKEYTERM_TEST_APP=1", "MYKEYTERM_TEST_ARGS="+strings.Join(args, " "),
-		"DISPLAY="+x.Display, "LANG=ja_JP.UTF-8", "MYKEYTERM_DEMO_READER=pcsc", "HOME="+t.TempDir())
+		"DISPLAY="+x.Display, "LANG=ja_JP.UTF-8", "HOME="+t.TempDir())
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -219,6 +225,7 @@ func TestRealWindow_WedgeTypesTheNumberIntoAnotherProgramsField(t *testing.T) {
 	if !ok || line != "GOT:180000000011" {
 		t.Fatalf("the library system's field got %q (ok=%v), want GOT:180000000011", line, ok)
 	}
+	time.Sleep(time.Second) // let the screen say it typed
 	a.screenshot("screen26_wedge")
 }
 
@@ -297,4 +304,38 @@ func median(d []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), d...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
+}
+
+// TestRealWindow_FirstStartEnrollsThroughScreen9 types the demo roster's terminal ID and password into screen 9 of the
+// real window (XTEST) and gets screen 10 from the embedded platform.
+func TestRealWindow_FirstStartEnrollsThroughScreen9(t *testing.T) {
+	x := testenv.Xvfb(t)
+	a := startAppEnv(t, x, []string{"MYKEYTERM_DEMO_READER=virtual"}, "--demo") // with the demo's virtual-card panel
+	a.screenshot("screen09_register_terminal")
+	a.focus()
+	xdo := testenv.Need(t, "xdotool", "xdotool")
+	for _, args := range [][]string{{"type", "--delay", "30", "00052489"}, {"key", "Return"}, {"type", "--delay", "30", "8912k41a"}, {"key", "Return"}} {
+		if out, err := exec.Command(xdo, args...).CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v %s", args, err, out)
+		}
+	}
+	// Screen 10's issuer pull-down lists the platform's issuers; the demo library is preselected. Its screenshot shows
+	// the terminal ID in the header, which only an enrolled terminal has.
+	time.Sleep(3 * time.Second)
+	img := a.screenshot("screen10_register_contact")
+	if dark := darkPixels(img, image.Rect(700, 0, 880, 50)); dark < 50 {
+		t.Errorf("no 端末ID in the header after enrolling (%d dark pixels); app output:\n%s", dark, a.out)
+	}
+}
+
+func darkPixels(img image.Image, r image.Rectangle) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if cr, g, b, _ := img.At(x, y).RGBA(); (cr+g+b)/3 < 0x6000 {
+				n++
+			}
+		}
+	}
+	return n
 }

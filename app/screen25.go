@@ -41,7 +41,7 @@ func (s *screen25) Content() fyne.CanvasObject {
 		s.state.SetText(tr("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダライタに置いてください。"))
 	}
 	return container.NewVBox(
-		widget.NewLabel(tr("screen25.step1", "①サービスIDの照会は、次の4通りの方式があります。(ID付与事業者別に方式が設定されています。)\n方式ごとに以下の準備をして下さい。")),
+		wrapLabel(tr("screen25.step1", "①サービスIDの照会は、次の4通りの方式があります。(ID付与事業者別に方式が設定されています。)\n方式ごとに以下の準備をして下さい。")),
 		mode(tr("mode.number", "番号通知方式 (デフォルト)"), tr("screen25.number", "連携システムに手入力するために、次画面で表示される利用カード番号 (サービスID)を確認してください。")),
 		mode(tr("mode.barcode", "バーコード表示方式"), tr("screen25.barcode", "連携システムでバーコードを読取るために、連携システム端末に接続されたバーコードリーダを準備してください。")),
 		mode(tr("mode.wedge", "ID自動引渡し方式"), tr("screen25.wedge", "IDを自動で連携システムに引き渡すために、連携システムの利用カード番号の入力欄にカーソルをあててください。")),

@@ -71,7 +71,7 @@ func (s *screen26) Content() fyne.CanvasObject {
 	}
 	switch s.mode() {
 	case mkpf.HandoffBarcode:
-		objs = append(objs, widget.NewLabel(tr("screen26.barcode", "画面に表示されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。")))
+		objs = append(objs, &widget.Label{Text: tr("screen26.barcode", "画面に表示されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。"), Wrapping: fyne.TextWrapWord})
 		img, text, err := s.u.Svc.Handoff.BarcodeImage(s.res.CardNumber, s.res.Handoff, barcodePxPerModule)
 		if err != nil {
 			objs = append(objs, &widget.Label{Text: s.u.Svc.Message(err), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
@@ -86,16 +86,16 @@ func (s *screen26) Content() fyne.CanvasObject {
 		}
 	case mkpf.HandoffWedge:
 		objs = append(objs,
-			widget.NewLabel(tr("screen26.wedge", "下記の利用者カード番号 (サービスID) が、連携システムの画面の利用カード番号入力欄に表示されていることを確認してください。")),
+			&widget.Label{Text: tr("screen26.wedge", "下記の利用者カード番号 (サービスID) が、連携システムの画面の利用カード番号入力欄に表示されていることを確認してください。"), Wrapping: fyne.TextWrapWord},
 			rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
 			s.state, container.NewHBox(s.retype))
 	case mkpf.HandoffLabel:
 		objs = append(objs,
-			widget.NewLabel(tr("screen26.label", "次の「印刷」ボタンをクリックし、印刷されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。")),
+			&widget.Label{Text: tr("screen26.label", "次の「印刷」ボタンをクリックし、印刷されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。"), Wrapping: fyne.TextWrapWord},
 			big(s.res.CardNumber), container.NewHBox(s.printBtn), s.state)
 	default:
 		objs = append(objs,
-			widget.NewLabel(tr("screen26.number", "下記の利用カード番号 (サービスID) を連携システムに手入力してください。")),
+			&widget.Label{Text: tr("screen26.number", "下記の利用カード番号 (サービスID) を連携システムに手入力してください。"), Wrapping: fyne.TextWrapWord},
 			rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
 			container.NewHBox(s.copyBtn))
 	}
@@ -138,8 +138,12 @@ func (s *screen26) onType() {
 	}
 	set := s.u.Svc.Settings.Load()
 	number := s.res.CardNumber
-	s.state.SetText(tr("screen26.wedge.wait", "連携システムの利用カード番号の入力欄をクリックしてください。クリックすると自動で入力します。"))
 	s.state.Importance = widget.WarningImportance
+	if s.u.isForeground() { // the clerk clicked here: the keys must wait until the focus is back in the library system
+		s.state.SetText(tr("screen26.wedge.wait", "連携システムの利用カード番号の入力欄をクリックしてください。クリックすると自動で入力します。"))
+	} else {
+		s.state.SetText(tr("screen26.wedge.typing", "連携システムに入力しています…"))
+	}
 	s.u.Run(tr("screen26.wedge.busy", "連携システムへの入力を待っています…"), 60*time.Second, func(ctx context.Context) error {
 		if err := s.u.waitBackground(ctx); err != nil {
 			return ErrWedgeNoTarget

@@ -355,6 +355,14 @@ func (u *UI) SetForeground(fg bool) {
 	u.mu.Unlock()
 }
 
+func (u *UI) isForeground() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.foreground
+}
+
+func wrapLabel(t string) *widget.Label { return &widget.Label{Text: t, Wrapping: fyne.TextWrapWord} }
+
 // waitBackground waits until the app's window no longer has the keyboard focus (the clerk clicked into the library
 // system), or ctx ends.
 func (u *UI) waitBackground(ctx context.Context) error {
