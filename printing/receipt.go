@@ -216,6 +216,17 @@ func RenderReceiptImage(r Receipt, p PaperSize, dpi int) (image.Image, error) {
 	return ic.img, nil
 }
 
+// rasterPaper narrows a roll to what a raster printer can print (an ESC/POS 58 mm printer prints 48 mm = 384 dots),
+// so the image goes out 1:1 and QR modules stay whole dots instead of being rescaled.
+func rasterPaper(p PaperSize, pr Printer) PaperSize {
+	if m, ok := pr.(interface{ MaxWidthMM() float64 }); ok && p.HeightMM == 0 {
+		if w := m.MaxWidthMM(); w >= 40 && w < p.WidthMM {
+			return PaperSize{Name: p.Name, WidthMM: w}
+		}
+	}
+	return p
+}
+
 func dpiOf(pr Printer) int {
 	if r, ok := pr.(Rasterizer); ok {
 		return r.DPI()
@@ -229,7 +240,7 @@ func ReceiptDocument(r Receipt, p PaperSize, pr Printer) (Document, error) {
 	if err != nil {
 		return Document{}, err
 	}
-	img, err := RenderReceiptImage(r, p, dpiOf(pr))
+	img, err := RenderReceiptImage(r, rasterPaper(p, pr), dpiOf(pr))
 	if err != nil {
 		return Document{}, err
 	}

@@ -156,7 +156,7 @@ func VoucherDocument(v VoucherPrint, p PaperSize, pr Printer) (Document, error) 
 	if err != nil {
 		return Document{}, err
 	}
-	img, err := RenderVoucherImage(v, p, dpiOf(pr))
+	img, err := RenderVoucherImage(v, rasterPaper(p, pr), dpiOf(pr))
 	if err != nil {
 		return Document{}, err
 	}

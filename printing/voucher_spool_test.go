@@ -59,17 +59,40 @@ func TestVoucherPrint_ThroughCUPS(t *testing.T) {
 // from the raster the printer received.
 func TestVoucherPrint_ESCPOSRoll(t *testing.T) {
 	fp := testenv.NewFakePrinter(t)
+	v := spoolVoucher(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// 58 mm paper: a 384-dot printer gets a 384-dot image (no rescaling of the QR modules).
+	p58, err := printing.Open("escpos:tcp://" + fp.Addr + "?dots=384")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc58, err := printing.VoucherDocument(v, printing.Paper58mm, p58)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc58.Image.Bounds().Dx() != 384 {
+		t.Errorf("58 mm voucher image is %d dots wide, want 384", doc58.Image.Bounds().Dx())
+	}
+	if _, err := p58.Print(ctx, doc58); err != nil {
+		t.Fatal(err)
+	}
+	dec58, err := printing.DecodeESCPOS(fp.Next(t, 10*time.Second))
+	if err != nil || dec58.Raster == nil {
+		t.Fatalf("escpos 58: %v", err)
+	}
+	if syms := testenv.ZbarImage(t, dec58.Raster); len(syms) != 1 || syms[0] != "QR-Code:"+v.QR {
+		t.Fatalf("58 mm ESC/POS voucher decodes to %q", syms)
+	}
+
 	p, err := printing.Open("escpos:tcp://" + fp.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := spoolVoucher(t)
 	doc, err := printing.VoucherDocument(v, printing.Paper80mm, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	if _, err := p.Print(ctx, doc); err != nil {
 		t.Fatal(err)
 	}
