@@ -40,7 +40,7 @@ var fakePrograms = map[string]mkpf.Balance{
 }
 
 func newFakePoints(kind mkpf.TerminalKind) *fakePoints {
-	_, key, _ := ed25519.GenerateKey(nil)
+	key := ed25519.NewKeyFromSeed([]byte("mykeyterm fake voucher key 32 b!"))
 	return &fakePoints{kind: kind, takes: kind == mkpf.KindServiceID, key: key,
 		bal:     map[string]map[string]int64{"yamada": {"kawasaki": 10000, "event1": 2000, "reserved": 700}},
 		idem:    map[string]any{},

@@ -81,3 +81,6 @@ func (s *screen28) onIssue()     { s.ps.u.Show(newScreen32(s.ps)) }
 func (s *screen28) onClear()     { s.ps.u.Show(newScreen35(s.ps)) }
 func (s *screen28) onMerge()     { s.ps.u.Show(newScreen37(s.ps)) }
 func (s *screen28) onAggregate() { s.ps.u.Show(newScreen87(s.ps)) }
+
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
+func (s *screen28) Shown() { s.ps.u.Win.Canvas().Unfocus() }

@@ -87,3 +87,6 @@ func (s *screen30) onUse() {
 		s.back.Enable()
 	}
 }
+
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
+func (s *screen30) Shown() { s.ps.u.Win.Canvas().Unfocus() }

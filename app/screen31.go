@@ -65,3 +65,6 @@ func (s *screen31) onReceipt() {
 		}
 	})
 }
+
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
+func (s *screen31) Shown() { s.ps.u.Win.Canvas().Unfocus() }

@@ -109,3 +109,6 @@ func (s *screen33) onIssue() {
 		s.back.Enable()
 	}
 }
+
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
+func (s *screen33) Shown() { s.ps.u.Win.Canvas().Unfocus() }

@@ -58,3 +58,6 @@ func (s *screen36) onReceipt() {
 		}
 	})
 }
+
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
+func (s *screen36) Shown() { s.ps.u.Win.Canvas().Unfocus() }

@@ -93,3 +93,6 @@ func (s *screen38) onMerge() {
 		s.back.Enable()
 	}
 }
+
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
+func (s *screen38) Shown() { s.ps.u.Win.Canvas().Unfocus() }

@@ -58,3 +58,6 @@ func (s *screen39) Keys() map[fyne.KeyName]func() {
 }
 
 func (s *screen39) onNext() { s.ps.u.Show(newScreen37(s.ps)) }
+
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
+func (s *screen39) Shown() { s.ps.u.Win.Canvas().Unfocus() }

@@ -205,3 +205,6 @@ func (s *screen87) saveWithDialog(name string, data []byte, done func(string, er
 func listableURI(dir string) (fyne.ListableURI, error) {
 	return storage.ListerForURI(storage.NewFileURI(dir))
 }
+
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
+func (s *screen87) Shown() { s.ps.u.Win.Canvas().Unfocus() }
