@@ -16,21 +16,25 @@ var (
 	gdi32    = windows.NewLazySystemDLL("gdi32.dll")
 	winspool = windows.NewLazySystemDLL("winspool.drv")
 
-	procCreateDCW     = gdi32.NewProc("CreateDCW")
-	procDeleteDC      = gdi32.NewProc("DeleteDC")
-	procStartDocW     = gdi32.NewProc("StartDocW")
-	procEndDoc        = gdi32.NewProc("EndDoc")
-	procAbortDoc      = gdi32.NewProc("AbortDoc")
-	procStartPage     = gdi32.NewProc("StartPage")
-	procEndPage       = gdi32.NewProc("EndPage")
-	procGetDeviceCaps = gdi32.NewProc("GetDeviceCaps")
-	procStretchDIBits = gdi32.NewProc("StretchDIBits")
-	procEnumPrintersW = winspool.NewProc("EnumPrintersW")
+	procCreateDCW      = gdi32.NewProc("CreateDCW")
+	procCreateICW      = gdi32.NewProc("CreateICW")
+	procSetStretchMode = gdi32.NewProc("SetStretchBltMode")
+	procDeleteDC       = gdi32.NewProc("DeleteDC")
+	procStartDocW      = gdi32.NewProc("StartDocW")
+	procEndDoc         = gdi32.NewProc("EndDoc")
+	procAbortDoc       = gdi32.NewProc("AbortDoc")
+	procStartPage      = gdi32.NewProc("StartPage")
+	procEndPage        = gdi32.NewProc("EndPage")
+	procGetDeviceCaps  = gdi32.NewProc("GetDeviceCaps")
+	procStretchDIBits  = gdi32.NewProc("StretchDIBits")
+	procEnumPrintersW  = winspool.NewProc("EnumPrintersW")
 )
 
 const (
 	horzRes            = 8
 	vertRes            = 10
+	logPixelsX         = 88
+	colorOnColor       = 3
 	dibRGBColors       = 0
 	srcCopy            = 0x00CC0020
 	printerEnumLocal   = 2
@@ -75,8 +79,24 @@ func openWindows(spec, name string) (Printer, error) {
 
 func (p *winPrinter) Name() string { return p.spec }
 
-// DPI is a typical label-printer resolution; GDI scales the image to the device anyway.
-func (p *winPrinter) DPI() int { return 300 }
+// DPI is the printer's resolution as its driver reports it (an information context, no job), so labels are
+// rendered dot for dot; 300 when the driver cannot say.
+func (p *winPrinter) DPI() int {
+	driver, _ := windows.UTF16PtrFromString("WINSPOOL")
+	dev, err := windows.UTF16PtrFromString(p.name)
+	if err != nil {
+		return 300
+	}
+	ic, _, _ := procCreateICW.Call(uintptr(unsafe.Pointer(driver)), uintptr(unsafe.Pointer(dev)), 0, 0)
+	if ic == 0 {
+		return 300
+	}
+	defer procDeleteDC.Call(ic)
+	if d, _, _ := procGetDeviceCaps.Call(ic, logPixelsX); int32(d) >= 100 {
+		return int(int32(d))
+	}
+	return 300
+}
 
 func (p *winPrinter) Print(_ context.Context, doc Document) (string, error) {
 	if doc.Image == nil {
@@ -118,12 +138,20 @@ func (p *winPrinter) Print(_ context.Context, doc Document) (string, error) {
 	for i := range bi.colors {
 		bi.colors[i] = [4]byte{byte(i), byte(i), byte(i), 0}
 	}
+	// The document's physical width when it has one (a label on an A4 printer stays label-sized), else the page
+	// width; never larger than the printable area. COLORONCOLOR keeps bars hard-edged (no halftoning).
 	pw, _, _ := procGetDeviceCaps.Call(hdc, horzRes)
 	ph, _, _ := procGetDeviceCaps.Call(hdc, vertRes)
-	dw, dh := int(pw), int(pw)*h/max(1, w)
-	if dh > int(ph) {
-		dw, dh = int(ph)*w/max(1, h), int(ph)
+	dpi, _, _ := procGetDeviceCaps.Call(hdc, logPixelsX)
+	dw := int(int32(pw))
+	if doc.WidthMM > 0 && int32(dpi) > 0 {
+		dw = min(dw, int(doc.WidthMM/25.4*float64(int32(dpi))+0.5))
 	}
+	dh := dw * h / max(1, w)
+	if dh > int(int32(ph)) {
+		dw, dh = int(int32(ph))*w/max(1, h), int(int32(ph))
+	}
+	procSetStretchMode.Call(hdc, colorOnColor)
 	if r, _, e := procStretchDIBits.Call(hdc, 0, 0, uintptr(dw), uintptr(dh), 0, 0, uintptr(w), uintptr(h),
 		uintptr(unsafe.Pointer(&bits[0])), uintptr(unsafe.Pointer(&bi)), dibRGBColors, srcCopy); r == 0 {
 		procAbortDoc.Call(hdc)
