@@ -93,7 +93,8 @@ func cupsPDFDirs() []string {
 
 // FindPDF waits up to d for cups-pdf's output of the job and returns its path. cups-pdf puts junk between the title
 // and the job id in the name, so the file is found by its "-job_<id>.pdf" suffix. A restarted cupsd reuses job ids,
-// so files older than this CUPSEnv are not taken for the job's output.
+// so files older than this CUPSEnv are not taken for the job's output; a file still being written (no %%EOF at its
+// end yet) is waited for. The file is removed at cleanup.
 func (c *CUPSEnv) FindPDF(t testing.TB, jobID string, d time.Duration) string {
 	t.Helper()
 	suffix := "-job_" + jobID + ".pdf"
@@ -104,7 +105,7 @@ func (c *CUPSEnv) FindPDF(t testing.TB, jobID string, d time.Duration) string {
 			for _, e := range ents {
 				if strings.HasSuffix(e.Name(), suffix) {
 					p := filepath.Join(dir, e.Name())
-					if st, err := os.Stat(p); err == nil && st.Size() > 0 && !st.ModTime().Before(c.since) {
+					if st, err := os.Stat(p); err == nil && st.Size() > 0 && !st.ModTime().Before(c.since) && pdfComplete(p) {
 						t.Cleanup(func() { os.Remove(p) })
 						return p
 					}
@@ -116,6 +117,24 @@ func (c *CUPSEnv) FindPDF(t testing.TB, jobID string, d time.Duration) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// pdfComplete reports whether cups-pdf has finished writing the file: it ends with the %%EOF marker.
+func pdfComplete(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() < 16 {
+		return false
+	}
+	tail := make([]byte, min(64, st.Size()))
+	if _, err := f.ReadAt(tail, st.Size()-int64(len(tail))); err != nil {
+		return false
+	}
+	return strings.Contains(string(tail), "%%EOF")
 }
 
 // Rasterize renders page 1 of a PDF to an 8-bit gray PNG at dpi with pdftoppm (poppler-utils) and returns its path.
