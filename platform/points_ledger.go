@@ -301,9 +301,12 @@ func (s *Server) SetMergeConfig(issuerID string, cfg MergeConfig) error {
 	})
 }
 
+// maxGrant bounds one grant (a trillion yen) so no sum of grants can overflow the int64 totals.
+const maxGrant = 1 << 40
+
 // grant adds points to a patron (admin or a point-grant terminal).
 func grant(tx *bbolt.Tx, now time.Time, mykeyID, programID string, points int64, terminalID, note string) (*pointMove, int64, error) {
-	if points <= 0 {
+	if points <= 0 || points > maxGrant {
 		return nil, 0, errPtPoints
 	}
 	p, err := getProgram(tx, programID)
