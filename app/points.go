@@ -246,10 +246,19 @@ func newBalancePicker() *balancePicker {
 	return bp
 }
 
+// balanceLabel is one radio line: short enough not to widen the window (radio labels do not wrap), so a long program
+// name is cut; the confirmation screen shows it whole.
 func balanceLabel(b mkpf.Balance) string {
-	s := b.Kind.LabelJA() + "　" + b.ProgramName + "　" + pts(b.Points)
+	tag := map[mkpf.PointKind]string{mkpf.PointMunicipal: tr("points.tag.municipal", "［自治体］"), mkpf.PointEvent: tr("points.tag.event", "［イベント］")}[b.Kind]
+	name := []rune(b.ProgramName)
+	if len(name) > 22 {
+		name = append(name[:21], '…')
+	}
+	s := tag + string(name) + "　" + pts(b.Points)
 	if b.ValidTo != "" {
-		s += "（" + dayJA(b.ValidTo) + "まで）"
+		if d, err := time.ParseInLocation("2006-01-02", b.ValidTo, ptJST); err == nil {
+			s += fmt.Sprintf(tr("points.validto", "（%sまで）"), d.Format("2006/1/2"))
+		}
 	}
 	return s
 }

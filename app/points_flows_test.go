@@ -150,7 +150,7 @@ func TestScreen29To31_UsesPointsShowsExactlyWhatHappensAndPrintsReceipt(t *testi
 	h := newPointsHarness(t, mkpf.KindPointUse)
 	s29 := h.toUse()
 	h.readBalances(s29.read, s29.bal)
-	if got := strings.Join(s29.bal.options, "|"); strings.Contains(got, "留保") || !strings.Contains(got, "川崎市ポイント　10,000ポイント") {
+	if got := strings.Join(s29.bal.options, "|"); strings.Contains(got, "留保") || !strings.Contains(got, "［自治体］川崎市ポイント　10,000ポイント（2027/3/31まで）") {
 		t.Errorf("balances %q: want the usable ones only, 留保ポイント never", got)
 	}
 	if s29.bal.selected().ProgramID != "kawasaki" {
