@@ -6,22 +6,24 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
 export BENCHTIME=${BENCHTIME:-5s}
+BENCHCOUNT=${BENCHCOUNT:-3} # runs per benchmark; ratios use the medians (the machine may be shared and noisy)
 status=0
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
-metric() { # metric OUTPUT NAME UNIT → value of UNIT on the line naming NAME
-	echo "$1" | grep -F "$2" | awk -v u="$3" '{for (i = 1; i <= NF; i++) if ($(i) == u) print $(i-1)}' | head -1
+metric() { # metric OUTPUT NAME UNIT → median value of UNIT over the lines naming NAME (runs of -count)
+	echo "$1" | grep -F "$2" | awk -v u="$3" '{for (i = 1; i <= NF; i++) if ($(i) == u) print $(i-1)}' | sort -g |
+		awk '{v[NR] = $1} END { if (NR) print v[int((NR + 1) / 2)] }'
 }
 
 # --- platform (engineer B): service-ID lookups/s through real HTTP incl. the JPKI certificate check, vs a bare
 # net/http handler on loopback answering the same request with a fixed result.
 echo "== platform: BenchmarkLookup (lookups/s through HTTP incl. certificate check; baseline: bare net/http handler)"
-if OUT=$(go test -run '^$' -bench 'BenchmarkLookup$' -benchtime "$BENCHTIME" ./platform/ 2>/dev/null | grep -E '^Benchmark'); then
+if OUT=$(go test -run '^$' -bench 'BenchmarkLookup$' -benchtime "$BENCHTIME" -count "$BENCHCOUNT" ./platform/ 2>/dev/null | grep -E '^Benchmark'); then
 	echo "$OUT"
 	for c in 1 8; do
 		P=$(metric "$OUT" "platform/conc=$c" lookups/s)
 		B=$(metric "$OUT" "bare_nethttp/conc=$c" lookups/s)
-		echo "platform lookup throughput, $c concurrent: ${P} lookups/s vs bare net/http ${B}/s = ratio $(ratio "$P" "$B")"
+		echo "platform lookup throughput, $c concurrent (median of $BENCHCOUNT): ${P} lookups/s vs bare net/http ${B}/s = ratio $(ratio "$P" "$B")"
 	done
 else
 	echo "platform: BenchmarkLookup failed" >&2
