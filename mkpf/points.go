@@ -25,7 +25,8 @@ func (k PointKind) LabelJA() string {
 }
 
 // Program is one point program. ValidFrom/ValidTo ("YYYY-MM-DD", Japan time, inclusive) bound when its points can be
-// used; empty means unbounded. ExpiryRule is the municipality's rule in words, shown to clerks.
+// used; empty means unbounded. ExpiryMonths > 0 makes the points of each grant expire that many months after the
+// grant day (the municipality's expiry rule; the oldest points are spent first). ExpiryRule says the rule in words.
 type Program struct {
 	ID               string    `json:"id"`
 	Kind             PointKind `json:"kind"`
@@ -33,6 +34,7 @@ type Program struct {
 	Name             string    `json:"name"`
 	ValidFrom        string    `json:"valid_from,omitempty"`
 	ValidTo          string    `json:"valid_to,omitempty"`
+	ExpiryMonths     int       `json:"expiry_months,omitempty"`
 	ExpiryRule       string    `json:"expiry_rule,omitempty"`
 }
 
@@ -71,6 +73,9 @@ type Balance struct {
 	Kind        PointKind `json:"kind"`
 	Points      int64     `json:"points"`
 	ValidTo     string    `json:"valid_to,omitempty"`
+	// NextExpiry is when the oldest of these points expire and how many (programs with an expiry rule).
+	NextExpiry       string `json:"next_expiry,omitempty"`
+	NextExpiryPoints int64  `json:"next_expiry_points,omitempty"`
 }
 
 // BalancesResult is screens 29/32/37 after [カード読取]: the balances usable at this terminal only.

@@ -37,7 +37,7 @@ func (s *Server) seedDemoPoints() error {
 	now := s.now().In(jst)
 	programs := []mkpf.Program{
 		{ID: DemoProgramMunicipal, Kind: mkpf.PointMunicipal, MunicipalityCode: DemoMunicipality, Name: "川崎市 自治体ポイント",
-			ExpiryRule: "最後の付与・利用から2年間"},
+			ExpiryMonths: 24, ExpiryRule: "付与日から2年間（古いポイントから利用）"},
 		{ID: DemoProgramEvent, Kind: mkpf.PointEvent, MunicipalityCode: DemoMunicipality, Name: "かわさき子育て応援イベントポイント",
 			ValidFrom: now.AddDate(0, -1, 0).Format("2006-01-02"), ValidTo: now.AddDate(0, 6, 0).Format("2006-01-02")},
 		{ID: DemoProgramReserved, Kind: mkpf.PointReserved, MunicipalityCode: DemoMunicipality, Name: "川崎市 留保ポイント"},

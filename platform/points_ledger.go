@@ -4,7 +4,7 @@ package platform
 // states kept in the same bbolt transaction as the movement that changes them, and running totals that make the
 // ledger invariant cheap to check:
 //
-//	sum(balances) + outstanding vouchers + used + cleared + merged + lapsed == granted
+//	sum(balances) + outstanding vouchers + used + cleared + merged + lapsed + expired == granted
 //
 // Every function here takes the caller's write transaction, so a movement, its balance change, its totals and the
 // idempotency record of the request (Server.Idempotent) commit together or not at all.
@@ -37,7 +37,8 @@ var (
 	bPtMerge    = []byte("pt_merge")       // issuer ID → MergeConfig
 	bPtKeys     = []byte("pt_keys")        // "voucher" → Ed25519 seed (32 bytes)
 	bPtMergeSeq = []byte("pt_merge_seq")   // the merge sequence lives in this bucket's NextSequence
-	ptBuckets   = [][]byte{bPtPrograms, bPtBalances, bPtMoves, bPtByTerm, bPtVouchers, bPtTotals, bPtMerge, bPtKeys, bPtMergeSeq}
+	bPtLots     = []byte("pt_lots")        // MyKey ID/program/last valid day/sequence hex → int64 left (expiring programs)
+	ptBuckets   = [][]byte{bPtPrograms, bPtBalances, bPtMoves, bPtByTerm, bPtVouchers, bPtTotals, bPtMerge, bPtKeys, bPtMergeSeq, bPtLots}
 )
 
 // Movement kinds of the ledger.
@@ -48,6 +49,7 @@ const (
 	MoveVoucherClear = "voucher_clear"
 	MoveVoucherLapse = "voucher_lapse"
 	MoveMerge        = "merge"
+	MovePointsExpire = "points_expire" // points of a grant reached the program's expiry rule
 )
 
 // Totals of the ledger invariant.
@@ -58,6 +60,7 @@ const (
 	TotalCleared     = "voucher_cleared"
 	TotalLapsed      = "voucher_lapsed"
 	TotalMerged      = "merged"
+	TotalExpired     = "points_expired"
 )
 
 // jst is the clock of dates on vouchers and programs: the documents are Japanese and so are their days.
@@ -323,6 +326,11 @@ func grant(tx *bbolt.Tx, now time.Time, mykeyID, programID string, points int64,
 	if err != nil {
 		return nil, 0, err
 	}
+	if p.ExpiryMonths > 0 {
+		if err := addLot(tx, mykeyID, p, now, points); err != nil {
+			return nil, 0, err
+		}
+	}
 	m := &pointMove{At: now.UTC(), Kind: MoveGrant, MyKeyID: mykeyID, ProgramID: programID, Points: points, Delta: points, TerminalID: terminalID, Note: note}
 	if err := appendMove(tx, m); err != nil {
 		return nil, 0, err
@@ -350,9 +358,19 @@ func spend(tx *bbolt.Tx, now time.Time, c *Caller, mykeyID, programID string, po
 	if !programUsable(p, c.Municipality, now) {
 		return nil, nil, 0, errPtNotUsable
 	}
+	if p.ExpiryMonths > 0 {
+		if _, err := expireLots(tx, now, mykeyID, p.ID); err != nil {
+			return nil, nil, 0, err
+		}
+	}
 	bal, err := changeBalance(tx, mykeyID, programID, -points)
 	if err != nil {
 		return nil, nil, 0, err
+	}
+	if p.ExpiryMonths > 0 {
+		if err := debitLots(tx, mykeyID, p.ID, points); err != nil {
+			return nil, nil, 0, err
+		}
 	}
 	m := &pointMove{At: now.UTC(), Kind: kind, MyKeyID: mykeyID, ProgramID: programID, Points: points, Delta: -points, TerminalID: c.TerminalID}
 	return m, p, bal, nil
@@ -371,7 +389,22 @@ func usableBalances(tx *bbolt.Tx, now time.Time, municipality, mykeyID string) (
 		if !programUsable(p, municipality, now) {
 			continue
 		}
-		out = append(out, mkpf.Balance{ProgramID: p.ID, ProgramName: p.Name, Kind: p.Kind, Points: int64(binary.BigEndian.Uint64(v)), ValidTo: p.ValidTo})
+		b := mkpf.Balance{ProgramID: p.ID, ProgramName: p.Name, Kind: p.Kind, Points: int64(binary.BigEndian.Uint64(v)), ValidTo: p.ValidTo}
+		if p.ExpiryMonths > 0 {
+			// Only the points of grants not yet expired count (expired ones leave at the next spend or sweep).
+			b.Points = 0
+			day := now.In(jst).Format("2006-01-02")
+			forLots(tx, mykeyID, p.ID, func(last string, left int64) bool {
+				if last >= day {
+					b.Points += left
+					if b.NextExpiry == "" || last == b.NextExpiry {
+						b.NextExpiry, b.NextExpiryPoints = last, b.NextExpiryPoints+left
+					}
+				}
+				return true
+			})
+		}
+		out = append(out, b)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Kind != out[j].Kind {
@@ -380,6 +413,121 @@ func usableBalances(tx *bbolt.Tx, now time.Time, municipality, mykeyID string) (
 		return out[i].ProgramID < out[j].ProgramID
 	})
 	return out, nil
+}
+
+// addLot records one grant of an expiring program: its points are valid through the day ExpiryMonths after the
+// grant day (Japan time).
+func addLot(tx *bbolt.Tx, mykeyID string, p *mkpf.Program, now time.Time, points int64) error {
+	b := tx.Bucket(bPtLots)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	last := now.In(jst).AddDate(0, p.ExpiryMonths, 0).Format("2006-01-02")
+	return putInt(b, fmt.Sprintf("%s/%s/%s/%016x", mykeyID, p.ID, last, seq), points)
+}
+
+// forLots calls f for the patron's lots of a program, oldest expiry first, until f returns false.
+func forLots(tx *bbolt.Tx, mykeyID, programID string, f func(last string, left int64) bool) {
+	prefix := mykeyID + "/" + programID + "/"
+	c := tx.Bucket(bPtLots).Cursor()
+	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+		rest := string(k[len(prefix):])
+		if !f(rest[:10], int64(binary.BigEndian.Uint64(v))) {
+			return
+		}
+	}
+}
+
+// expireLots removes the patron's lots of a program whose last valid day has passed: their points leave the balance
+// as one points_expire movement.
+func expireLots(tx *bbolt.Tx, now time.Time, mykeyID, programID string) (int64, error) {
+	day := now.In(jst).Format("2006-01-02")
+	var keys [][]byte
+	var sum int64
+	prefix := mykeyID + "/" + programID + "/"
+	c := tx.Bucket(bPtLots).Cursor()
+	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+		if string(k[len(prefix):len(prefix)+10]) >= day {
+			break
+		}
+		keys = append(keys, append([]byte(nil), k...))
+		sum += int64(binary.BigEndian.Uint64(v))
+	}
+	for _, k := range keys {
+		if err := tx.Bucket(bPtLots).Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	if sum == 0 {
+		return 0, nil
+	}
+	if _, err := changeBalance(tx, mykeyID, programID, -sum); err != nil {
+		return 0, err
+	}
+	m := &pointMove{At: now.UTC(), Kind: MovePointsExpire, MyKeyID: mykeyID, ProgramID: programID, Points: sum, Delta: -sum}
+	if err := appendMove(tx, m); err != nil {
+		return 0, err
+	}
+	return sum, addTotal(tx, TotalExpired, sum)
+}
+
+// debitLots takes points from the patron's lots, oldest expiry first.
+func debitLots(tx *bbolt.Tx, mykeyID, programID string, points int64) error {
+	b := tx.Bucket(bPtLots)
+	prefix := mykeyID + "/" + programID + "/"
+	type upd struct {
+		k    []byte
+		left int64
+	}
+	var ups []upd
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix) && points > 0; k, v = c.Next() {
+		left := int64(binary.BigEndian.Uint64(v))
+		take := min(left, points)
+		points -= take
+		ups = append(ups, upd{append([]byte(nil), k...), left - take})
+	}
+	if points > 0 {
+		return errPtInsufficient
+	}
+	for _, u := range ups {
+		var err error
+		if u.left == 0 {
+			err = b.Delete(u.k)
+		} else {
+			err = putInt(b, string(u.k), u.left)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExpirePoints applies every program's expiry rule to every patron now and returns the points that expired.
+func (s *Server) ExpirePoints() (int64, error) {
+	var total int64
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		seen := map[string]bool{}
+		c := tx.Bucket(bPtLots).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			parts := strings.SplitN(string(k), "/", 3)
+			if len(parts) == 3 {
+				seen[parts[0]+"/"+parts[1]] = true
+			}
+		}
+		for mp := range seen {
+			i := strings.IndexByte(mp, '/')
+			n, err := expireLots(tx, s.now(), mp[:i], mp[i+1:])
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		return nil
+	})
+	return total, err
 }
 
 func getVoucher(tx *bbolt.Tx, number string) (*voucherRec, error) {
@@ -461,7 +609,7 @@ type LedgerAudit struct {
 func (s *Server) AuditLedger() (*LedgerAudit, error) {
 	a := &LedgerAudit{Totals: map[string]int64{}, VoucherSum: map[string]int64{}}
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		for _, n := range []string{TotalGranted, TotalUsed, TotalOutstanding, TotalCleared, TotalLapsed, TotalMerged} {
+		for _, n := range []string{TotalGranted, TotalUsed, TotalOutstanding, TotalCleared, TotalLapsed, TotalMerged, TotalExpired} {
 			a.Totals[n] = getInt(tx.Bucket(bPtTotals), n)
 		}
 		replayBal := map[string]int64{}
@@ -492,6 +640,19 @@ func (s *Server) AuditLedger() (*LedgerAudit, error) {
 		}); err != nil {
 			return err
 		}
+		lotSum := map[string]int64{}
+		if err := tx.Bucket(bPtLots).ForEach(func(k, v []byte) error {
+			parts := strings.SplitN(string(k), "/", 3)
+			lotSum[parts[0]+"/"+parts[1]] += int64(binary.BigEndian.Uint64(v))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for mp, n := range lotSum {
+			if getInt(tx.Bucket(bPtBalances), mp) != n {
+				a.Inconsistent = append(a.Inconsistent, "lots of "+mp+" differ from its balance")
+			}
+		}
 		return tx.Bucket(bPtVouchers).ForEach(func(k, raw []byte) error {
 			var v voucherRec
 			if err := json.Unmarshal(raw, &v); err != nil {
@@ -505,8 +666,8 @@ func (s *Server) AuditLedger() (*LedgerAudit, error) {
 		return nil, err
 	}
 	t := a.Totals
-	if a.BalanceSum+t[TotalOutstanding]+t[TotalUsed]+t[TotalCleared]+t[TotalMerged]+t[TotalLapsed] != t[TotalGranted] {
-		a.Inconsistent = append(a.Inconsistent, "balances + outstanding + used + cleared + merged + lapsed != granted")
+	if a.BalanceSum+t[TotalOutstanding]+t[TotalUsed]+t[TotalCleared]+t[TotalMerged]+t[TotalLapsed]+t[TotalExpired] != t[TotalGranted] {
+		a.Inconsistent = append(a.Inconsistent, "balances + outstanding + used + cleared + merged + lapsed + expired != granted")
 	}
 	if a.ReplaySum != a.BalanceSum {
 		a.Inconsistent = append(a.Inconsistent, "sum of log deltas != sum of balances")

@@ -625,3 +625,39 @@ func TestScreen35_ForgedVoucherRefusedOfflineWithTheCachedKey(t *testing.T) {
 		t.Fatalf("clearing a forged voucher offline: %v", err)
 	}
 }
+
+func TestPoints_ExpiryRuleSpendsOldestFirstAndExpiresEachGrant(t *testing.T) {
+	w := newPointsWorld(t) // demo: 10,000 自治体ポイント granted now, expiring after 24 months
+	ctx := context.Background()
+	shop := w.terminal("00052589")
+	yamada := cardOf(t, "yamada")
+	w.advance(13 * 30 * 24 * time.Hour)
+	if err := w.srv.GrantPoints(platform.DemoYamadaMyKeyID, platform.DemoProgramMunicipal, 1000, "second grant"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 500}, ""); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := shop.Balances(ctx, yamada)
+	if b := res.Balances[0]; b.Points != 10500 || b.NextExpiryPoints != 9500 {
+		t.Fatalf("before expiry: %+v (the oldest grant is spent first)", b)
+	}
+	w.advance(12 * 30 * 24 * time.Hour) // the first grant is now past 24 months, the second is not
+	res, _ = shop.Balances(ctx, yamada)
+	if b := res.Balances[0]; b.Points != 1000 || b.NextExpiryPoints != 1000 {
+		t.Fatalf("after the first grant expired: %+v", b)
+	}
+	_, err := shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 1001}, "")
+	wantCode(t, err, mkpf.CodeInsufficientPoints)
+	r, err := shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 1000}, "")
+	if err != nil || r.BalanceAfter != 0 {
+		t.Fatalf("use the rest: %+v %v", r, err)
+	}
+	if n, err := w.srv.ExpirePoints(); err != nil || n != 3000 { // suzuki's demo grant expired too
+		t.Fatalf("sweep expired %d %v", n, err)
+	}
+	a, err := w.srv.AuditLedger()
+	if err != nil || !a.OK || a.Totals[platform.TotalExpired] != 9500+3000 {
+		t.Fatalf("audit %+v %v", a, err)
+	}
+}

@@ -27,10 +27,12 @@ func init() {
 			fs.String("valid-from", "", "first usable day YYYY-MM-DD (events: the service period)")
 			fs.String("valid-to", "", "last usable day YYYY-MM-DD")
 			fs.String("expiry-rule", "", "the municipality's expiry rule in words")
+			fs.Int("expiry-months", 0, "points of each grant expire this many months after the grant day (0 = never)")
 		},
 		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
 			return s.CreateProgram(mkpf.Program{ID: str(fs, "id"), Kind: mkpf.PointKind(str(fs, "kind")), MunicipalityCode: str(fs, "municipality"),
-				Name: str(fs, "name"), ValidFrom: str(fs, "valid-from"), ValidTo: str(fs, "valid-to"), ExpiryRule: str(fs, "expiry-rule")})
+				Name: str(fs, "name"), ValidFrom: str(fs, "valid-from"), ValidTo: str(fs, "valid-to"), ExpiryRule: str(fs, "expiry-rule"),
+				ExpiryMonths: fs.Lookup("expiry-months").Value.(flag.Getter).Get().(int)})
 		},
 	}
 	adminCmds["points programs"] = adminCmd{
@@ -96,11 +98,15 @@ func init() {
 		},
 	}
 	adminCmds["points lapse"] = adminCmd{
-		summary: "mark outstanding vouchers past their expiry as 失効",
+		summary: "mark outstanding vouchers past their expiry as 失効 and expire points past their program's expiry rule",
 		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
 			n, err := s.LapseExpiredVouchers()
+			if err != nil {
+				return err
+			}
+			p, err := s.ExpirePoints()
 			if err == nil {
-				fmt.Fprintf(out, "%d vouchers lapsed\n", n)
+				fmt.Fprintf(out, "%d vouchers lapsed, %d points expired\n", n, p)
 			}
 			return err
 		},
