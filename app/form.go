@@ -22,8 +22,8 @@ type field struct {
 
 func newField(name, label string, input fyne.CanvasObject, rule string) *field {
 	f := &field{name: name, label: label, input: input,
-		rule: &widget.Label{Text: rule, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText},
-		err:  &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}}
+		rule: &widget.Label{Text: rule, Wrapping: textWrap, SizeName: theme.SizeNameCaptionText},
+		err:  &widget.Label{Wrapping: textWrap, Importance: widget.DangerImportance}}
 	f.err.Hide()
 	if rule == "" {
 		f.rule.Hide()

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"fyne.io/fyne/v2"
 )
 
 // Every text of these screens has its English translation (Japanese is the default written in the code).
@@ -36,7 +38,7 @@ func TestTranslations_EveryKeyHasEnglish(t *testing.T) {
 }
 
 func TestSetLanguage_EnglishThroughFyneLang(t *testing.T) {
-	t.Cleanup(func() { english = false })
+	t.Cleanup(func() { english, textWrap = false, fyne.TextWrapBreak })
 	if got := tr("screen22.title", "メニュー"); got != "メニュー" {
 		t.Fatalf("default %q", got)
 	}

@@ -51,7 +51,7 @@ func (s *screen09) Content() fyne.CanvasObject {
 		container.NewHBox(s.register),
 	}
 	if s.u.Svc.Demo {
-		objs = append(objs, &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord,
+		objs = append(objs, &widget.Label{Importance: widget.WarningImportance, Wrapping: textWrap,
 			Text: tr("screen09.demo", "デモ: 端末ID 00052489 ／ 端末パスワード 8912k41a（川崎市立図書館のサービスID利用端末）")})
 	}
 	return container.NewVBox(objs...)

@@ -154,7 +154,7 @@ func (s *screen23) askSignPIN(req mkpf.RegisterRequest, reader string, tries int
 	pin := &widget.Entry{Password: true}
 	msg := fmt.Sprintf(tr("screen23.pin.lead", "住所変更通知のため、署名用電子証明書のパスワード（英数字6～16文字）を利用者に入力してもらってください。\n残り回数: %d回（%d回続けて間違えるとロックされます）"), tries, tries)
 	items := []*widget.FormItem{
-		{Widget: &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}},
+		{Widget: &widget.Label{Text: msg, Wrapping: textWrap}},
 		{Text: tr("screen23.pin", "署名用パスワード"), Widget: pin},
 	}
 	d := dialog.NewForm(tr("screen23.pin.title", "署名用電子証明書のパスワード"), tr("screen23.pin.ok", "OK"), tr("screen23.pin.cancel", "やめる"), items, func(ok bool) {

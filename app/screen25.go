@@ -34,7 +34,7 @@ func (s *screen25) Title() string { return tr("screen25.title", "サービスID�
 func (s *screen25) Content() fyne.CanvasObject {
 	mode := func(name, text string) fyne.CanvasObject {
 		return container.NewVBox(&widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}},
-			&widget.Label{Text: "　" + text, Wrapping: fyne.TextWrapWord})
+			&widget.Label{Text: "　" + text, Wrapping: textWrap})
 	}
 	if s.u.Continuous() {
 		s.continuous.Checked = true

@@ -38,7 +38,7 @@ func newScreen26(u *UI, res *mkpf.LookupResult, auto bool) *screen26 {
 	s.copyBtn = &widget.Button{Text: tr("screen26.copy", "番号をコピー") + " (F3)", Icon: theme.ContentCopyIcon(), OnTapped: s.onCopy}
 	s.printBtn = &widget.Button{Text: tr("screen26.print", "印刷") + " (F9)", Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: s.onPrint}
 	s.retype = &widget.Button{Text: tr("screen26.retype", "もう一度入力") + " (F8)", OnTapped: s.onType}
-	s.state = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.state = &widget.Label{Wrapping: textWrap}
 	return s
 }
 
@@ -58,11 +58,11 @@ func (s *screen26) Content() fyne.CanvasObject {
 	objs := []fyne.CanvasObject{resultRows(s.res.IssuerName, s.res.MyKeyID, s.res.CardNumber)}
 	// Reference 27: validity and address change, checked by the platform at every lookup.
 	if !s.res.CardValid || (s.res.CardStatus != "" && s.res.CardStatus != "valid") {
-		objs = append(objs, &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord,
+		objs = append(objs, &widget.Label{Importance: widget.DangerImportance, Wrapping: textWrap,
 			Text: fmt.Sprintf(tr("screen26.invalid", "この利用カードは有効ではありません（%s）。図書館システムで利用者の状態を確認してください。"), cardStatusJA(s.res.CardStatus))})
 	}
 	if s.res.AddressChanged {
-		objs = append(objs, &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord,
+		objs = append(objs, &widget.Label{Importance: widget.WarningImportance, Wrapping: textWrap,
 			Text: tr("screen26.address", "この利用者は住所が変更されています。利用者に新しい住所を確認してください。")})
 	}
 	objs = append(objs, widget.NewSeparator(), &widget.Label{Text: s.mode().LabelJA(), TextStyle: fyne.TextStyle{Bold: true}})
@@ -71,10 +71,10 @@ func (s *screen26) Content() fyne.CanvasObject {
 	}
 	switch s.mode() {
 	case mkpf.HandoffBarcode:
-		objs = append(objs, &widget.Label{Text: tr("screen26.barcode", "画面に表示されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。"), Wrapping: fyne.TextWrapWord})
+		objs = append(objs, &widget.Label{Text: tr("screen26.barcode", "画面に表示されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。"), Wrapping: textWrap})
 		img, text, err := s.u.Svc.Handoff.BarcodeImage(s.res.CardNumber, s.res.Handoff, barcodePxPerModule)
 		if err != nil {
-			objs = append(objs, &widget.Label{Text: s.u.Svc.Message(err), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
+			objs = append(objs, &widget.Label{Text: s.u.Svc.Message(err), Importance: widget.DangerImportance, Wrapping: textWrap})
 		} else {
 			s.barcodeText = text
 			b := img.Bounds()
@@ -86,16 +86,16 @@ func (s *screen26) Content() fyne.CanvasObject {
 		}
 	case mkpf.HandoffWedge:
 		objs = append(objs,
-			&widget.Label{Text: tr("screen26.wedge", "下記の利用者カード番号 (サービスID) が、連携システムの画面の利用カード番号入力欄に表示されていることを確認してください。"), Wrapping: fyne.TextWrapWord},
+			&widget.Label{Text: tr("screen26.wedge", "下記の利用者カード番号 (サービスID) が、連携システムの画面の利用カード番号入力欄に表示されていることを確認してください。"), Wrapping: textWrap},
 			rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
 			s.state, container.NewHBox(s.retype))
 	case mkpf.HandoffLabel:
 		objs = append(objs,
-			&widget.Label{Text: tr("screen26.label", "次の「印刷」ボタンをクリックし、印刷されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。"), Wrapping: fyne.TextWrapWord},
+			&widget.Label{Text: tr("screen26.label", "次の「印刷」ボタンをクリックし、印刷されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。"), Wrapping: textWrap},
 			big(s.res.CardNumber), container.NewHBox(s.printBtn), s.state)
 	default:
 		objs = append(objs,
-			&widget.Label{Text: tr("screen26.number", "下記の利用カード番号 (サービスID) を連携システムに手入力してください。"), Wrapping: fyne.TextWrapWord},
+			&widget.Label{Text: tr("screen26.number", "下記の利用カード番号 (サービスID) を連携システムに手入力してください。"), Wrapping: textWrap},
 			rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
 			container.NewHBox(s.copyBtn))
 	}

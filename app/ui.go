@@ -224,7 +224,7 @@ func (u *UI) ShowError(err error) {
 	}
 	msg := u.Svc.Message(err)
 	d := dialog.NewCustom(tr("error.title", "エラー"), tr("error.close", "閉じる"),
-		&widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, u.Win)
+		&widget.Label{Text: msg, Wrapping: textWrap}, u.Win)
 	d.Resize(fyne.NewSize(560, 240))
 	d.Show()
 	u.errDialog = d
@@ -361,7 +361,7 @@ func (u *UI) isForeground() bool {
 	return u.foreground
 }
 
-func wrapLabel(t string) *widget.Label { return &widget.Label{Text: t, Wrapping: fyne.TextWrapWord} }
+func wrapLabel(t string) *widget.Label { return &widget.Label{Text: t, Wrapping: textWrap} }
 
 // waitBackground waits until the app's window no longer has the keyboard focus (the clerk clicked into the library
 // system), or ctx ends.
