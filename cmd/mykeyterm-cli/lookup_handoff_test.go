@@ -73,3 +73,22 @@ func TestCLI_LookupHandoffLabelPrintsThroughCUPS(t *testing.T) {
 		t.Errorf("printed label reads %q", got)
 	}
 }
+
+// Issue 4's wedge test from the console: yamada's virtual My Number Card is inserted through the real pcscd, the CLI
+// reads its certificate, looks it up on the loopback platform and types the card number plus Enter into the Tk field
+// of another program that has the focus.
+func TestCLI_TapCardThenWedgeTypesNumberIntoLibrarySystem(t *testing.T) {
+	env := testenv.Platform(t)
+	dir := enrolledDir(t, env, "00052489")
+	pcsc := testenv.PCSCD(t)
+	pcsc.InsertVirtual(t, "yamada", 0)
+	x := testenv.Xvfb(t)
+	field := x.Entry(t, "ILS-Counter")
+	start := time.Now()
+	mustCLI(t, dir, "lookup", "--reader", pcsc.Reader(0), "--handoff", "wedge")
+	got, _ := field.Next(5 * time.Second)
+	if got != "GOT:"+platform.DemoYamadaLibCard {
+		t.Fatalf("the library system's field received %q, want GOT:%s", got, platform.DemoYamadaLibCard)
+	}
+	t.Logf("card on the reader → number in the field: %v (CLI process in-process, default key delay)", time.Since(start).Round(time.Millisecond))
+}
