@@ -130,6 +130,37 @@ func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, c *Caller, r
 	w.Write([]byte("\n"))
 }
 
+// Replay answers a retried state-changing call from its stored answer, before the handler does any work that could
+// now turn out differently (a certificate revoked since, a clock past a validity): it reports whether it answered.
+// Idempotent does the same check again inside its transaction, so calling Replay first is an optimisation of
+// semantics, not a requirement.
+func (s *Server) Replay(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte) bool {
+	key := strings.TrimSpace(r.Header.Get(mkpf.IdempotencyHeader))
+	if key == "" || len(key) > 128 {
+		return false
+	}
+	h := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), reqBody...))
+	var prev idemRec
+	var found bool
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		found, err = getJSON(tx.Bucket(bIdempotency), c.TerminalID+"/"+key, &prev)
+		return err
+	})
+	if err != nil || !found {
+		return false
+	}
+	if !bytes.Equal(prev.ReqHash, h[:]) {
+		s.WriteError(w, r, errIdemMismatch)
+		return true
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(prev.Status)
+	w.Write(prev.Body)
+	w.Write([]byte("\n"))
+	return true
+}
+
 // readBody reads the whole body (limited) for handlers that need the raw bytes (idempotency hashing) and decodes it.
 func readBody(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte, error) {
 	if max <= 0 {

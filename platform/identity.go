@@ -228,6 +228,9 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	if s.Replay(w, r, c, raw) {
+		return
+	}
 	req.CardNumber = strings.TrimSpace(req.CardNumber)
 	if ae := ValidateCardNumber(req.CardNumber); ae != nil {
 		s.WriteError(w, r, ae)
