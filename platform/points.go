@@ -187,7 +187,7 @@ func (s *Server) checkRef(ref mkpf.PatronRef, allowShopCard bool) (*checkedCert,
 	if len(ref.AuthCert) == 0 {
 		return nil, errPtPatronRef
 	}
-	return s.verifyCert(ref.AuthCert, false)
+	return s.verifyAuthCertCached(ref.AuthCert)
 }
 
 // resolveRef maps a checked PatronRef to the patron, inside tx.

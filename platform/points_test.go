@@ -661,3 +661,18 @@ func TestPoints_ExpiryRuleSpendsOldestFirstAndExpiresEachGrant(t *testing.T) {
 		t.Fatalf("audit %+v %v", a, err)
 	}
 }
+
+func TestPoints_RevocationAppliesAtOnceDespiteTheCertificateCache(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	shop := w.terminal("00052589")
+	yamada := cardOf(t, "yamada")
+	if _, err := shop.Balances(ctx, yamada); err != nil { // verified and cached
+		t.Fatal(err)
+	}
+	if err := w.srv.RevokeCert(yamada.AuthCert, "lost"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 1}, "")
+	wantCode(t, err, mkpf.CodeCertRevoked)
+}
