@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -187,6 +188,7 @@ func TestDeadline_EveryCallHasOne(t *testing.T) {
 	var slow atomic.Bool
 	url := newProxy(t, env.URL, func(w http.ResponseWriter, r *http.Request) bool {
 		if slow.Load() && r.URL.Path == "/v1/lookup" {
+			io.Copy(io.Discard, r.Body) // so the server notices the client hanging up
 			select {
 			case <-r.Context().Done():
 			case <-time.After(10 * time.Second):
