@@ -26,6 +26,7 @@ func main() {
 	dataDir := flag.String("data-dir", defaultDataDir(), "the terminal's data directory")
 	ready := flag.Bool("demo-ready", false, "demo: enroll the demo library terminal and register its contact, open at the menu")
 	mode := flag.String("demo-mode", "", "demo: the demo library's hand-off mode: number, barcode, wedge or label")
+	terminal := flag.String("demo-terminal", "00052489", "demo: the roster terminal --demo-ready enrolls (e.g. 00052589 point use, 00053059 vouchers)")
 	flag.Parse()
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Println("mykeyterm: 画面（ディスプレイ）がありません。デスクトップで起動するか、仮想画面で実行してください:\n" +
@@ -33,13 +34,13 @@ func main() {
 			"No display ($DISPLAY and $WAYLAND_DISPLAY are empty): run it on a desktop, or under Xvfb as above.")
 		return
 	}
-	if err := run(*demo, *dataDir, *ready, mkpf.HandoffMode(*mode)); err != nil {
+	if err := run(*demo, *dataDir, *ready, *terminal, mkpf.HandoffMode(*mode)); err != nil {
 		fmt.Fprintln(os.Stderr, "mykeyterm:", app.Message(err))
 		os.Exit(1)
 	}
 }
 
-func run(demo bool, dataDir string, ready bool, mode mkpf.HandoffMode) error {
+func run(demo bool, dataDir string, ready bool, terminal string, mode mkpf.HandoffMode) error {
 	ctx := context.Background()
 	var src cardio.Source
 	var env *app.DemoEnv
@@ -71,7 +72,7 @@ func run(demo bool, dataDir string, ready bool, mode mkpf.HandoffMode) error {
 	if env != nil {
 		svc.PlatformURL, svc.Demo = env.URL, true
 		if ready {
-			if err := env.Prepare(ctx, client); err != nil {
+			if err := env.Prepare(ctx, client, terminal); err != nil {
 				return err
 			}
 		}

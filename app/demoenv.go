@@ -98,20 +98,28 @@ func (e *DemoEnv) Mode() mkpf.HandoffMode {
 	return is.Handoff.Mode
 }
 
-// Prepare makes the terminal ready for the counter (tests, screenshots, quick demos): it enrolls the demo library
-// terminal 00052489 and registers its contact, so the app opens at the menu (screen 22) instead of screen 9.
-func (e *DemoEnv) Prepare(ctx context.Context, c Platform) error {
+// Prepare makes the terminal ready for the counter (tests, screenshots, quick demos): it enrolls the demo roster
+// terminal terminalID ("" = the library terminal 00052489) and registers its contact, so the app opens at the menu
+// (screen 22) instead of screen 9.
+func (e *DemoEnv) Prepare(ctx context.Context, c Platform, terminalID string) error {
+	if terminalID == "" {
+		terminalID = "00052489"
+	}
+	dt, ok := platform.DemoTerminalByID(terminalID)
+	if !ok {
+		return fmt.Errorf("demo: %s is not a terminal of the demo roster", terminalID)
+	}
 	if !c.Enrolled() {
-		if _, err := c.Enroll(ctx, e.URL, "00052489", "8912k41a"); err != nil {
+		if _, err := c.Enroll(ctx, e.URL, dt.ID, dt.Password); err != nil {
 			return err
 		}
 	}
 	if c.Terminal().ContactDone {
 		return nil
 	}
-	return c.SetContact(ctx, mkpf.Contact{Location: "川崎市立中央図書館 1階", Name: "貸出カウンター1", IssuerID: DemoIssuer,
-		Person: "川崎花子", Organization: "川崎市教育委員会 中央図書館", PostalCode: "210-0011", Address: "神奈川県川崎市川崎区富士見2-1-4",
-		Phone: "044-233-6341", Email: "counter1@library.example.jp", EmailConfirm: "counter1@library.example.jp"})
+	return c.SetContact(ctx, mkpf.Contact{Location: dt.Location, Name: "カウンター" + dt.ID[4:], IssuerID: dt.IssuerID,
+		Person: "川崎花子", Organization: "川崎市", PostalCode: "210-0011", Address: "神奈川県川崎市川崎区富士見2-1-4",
+		Phone: "044-233-6341", Email: "counter@example.jp", EmailConfirm: "counter@example.jp"})
 }
 
 // Close stops the platform and removes the temporary directory.

@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
 // screen22 is 画面22 「メニュー」 with 端末ID:XXXXXXXX in the header.
@@ -25,6 +27,17 @@ func newScreen22(u *UI) *screen22 {
 	s.setup = &widget.Button{Text: tr("screen22.settings", "端末の設定") + " (F12)", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: s.onSettings}
 	if pointsEntry == nil {
 		s.points.Disable()
+	}
+	// Seed 004 §I.3: service-ID terminals (ア) have 22-26 (and the points cloud when they also take points); the
+	// other kinds reach only the points cloud.
+	t := u.Svc.Platform.Terminal()
+	if t.Kind != "" && t.Kind != mkpf.KindServiceID {
+		s.register.Hide()
+		s.lookup.Hide()
+		s.points.Importance = widget.HighImportance
+	}
+	if t.Kind == mkpf.KindServiceID && !t.TakesPoints {
+		s.points.Hide()
 	}
 	return s
 }
@@ -48,14 +61,23 @@ func (s *screen22) Keys() map[fyne.KeyName]func() {
 		fyne.KeyF4: s.onPoints, fyne.KeyF12: s.onSettings}
 }
 
-func (s *screen22) onRegister() { s.u.Show(newScreen23(s.u)) }
-func (s *screen22) onLookup()   { s.u.Show(newScreen25(s.u)) }
+func (s *screen22) onRegister() {
+	if s.register.Visible() {
+		s.u.Show(newScreen23(s.u))
+	}
+}
+
+func (s *screen22) onLookup() {
+	if s.lookup.Visible() {
+		s.u.Show(newScreen25(s.u))
+	}
+}
 func (s *screen22) onContact()  { s.u.Show(newScreen10(s.u, true)) }
 func (s *screen22) onSettings() { s.u.Show(newSettings(s.u)) }
 
 // onPoints opens screen 2 of the points flow, registered by the points screens with SetPointsEntry.
 func (s *screen22) onPoints() {
-	if pointsEntry != nil {
+	if pointsEntry != nil && s.points.Visible() {
 		s.u.Show(pointsEntry(s.u))
 	}
 }

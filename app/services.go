@@ -78,6 +78,8 @@ type Settings struct {
 	WedgeSuffix Suffix        // Enter (default), Tab or none
 	KeyDelay    time.Duration // pause between typed keys; some library systems drop fast keystrokes
 	Language    string        // "ja" (default) or "en"; applied at the next start
+	ReceiptSize string        // points receipts and vouchers: "58mm", "80mm", "A6" or "A4"
+	MergeFolder string        // where screen 39 writes the merge file for the shop's point system
 }
 
 // SettingsStore loads and saves Settings.

@@ -177,7 +177,8 @@ type ClientSettings struct{ C *platformclient.Client }
 func (s *ClientSettings) Load() Settings {
 	cs, _ := s.C.Settings()
 	out := Settings{Reader: cs.Reader, Printer: cs.Printer, LabelSize: cs.LabelSize, WedgeSuffix: Suffix(cs.WedgeSuffix),
-		KeyDelay: time.Duration(cs.KeyDelayMS) * time.Millisecond, Language: cs.Language}
+		KeyDelay: time.Duration(cs.KeyDelayMS) * time.Millisecond, Language: cs.Language, ReceiptSize: cs.ReceiptSize,
+		MergeFolder: cs.MergeFolder}
 	if out.WedgeSuffix == "" {
 		out.WedgeSuffix = SuffixEnter
 	}
@@ -194,6 +195,7 @@ func (s *ClientSettings) Save(n Settings) error {
 	}
 	cs.Reader, cs.Printer, cs.LabelSize, cs.WedgeSuffix = n.Reader, n.Printer, n.LabelSize, string(n.WedgeSuffix)
 	cs.KeyDelayMS, cs.Language = int(n.KeyDelay/time.Millisecond), n.Language
+	cs.ReceiptSize, cs.MergeFolder = n.ReceiptSize, n.MergeFolder
 	return s.C.SaveSettings(cs)
 }
 

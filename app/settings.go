@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,6 +23,8 @@ type settingsScreen struct {
 	suffix    *widget.RadioGroup
 	delay     *widget.Entry
 	language  *widget.Select
+	receipt   *widget.Select
+	merge     *widget.Entry
 	save      *widget.Button
 }
 
@@ -40,6 +43,8 @@ func newSettings(u *UI) *settingsScreen {
 	s.suffix = &widget.RadioGroup{Options: []string{"Enter", "Tab", "なし"}, Horizontal: true}
 	s.delay = &widget.Entry{}
 	s.language = &widget.Select{Options: []string{"日本語", "English"}}
+	s.receipt = &widget.Select{Options: []string{"58mm", "80mm", "A6", "A4"}}
+	s.merge = &widget.Entry{PlaceHolder: "C:\\MergeFiles"}
 	s.save = &widget.Button{Text: tr("settings.save", "保存") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onSave}
 
 	if cur.Reader == "" {
@@ -55,6 +60,11 @@ func newSettings(u *UI) *settingsScreen {
 	}
 	s.suffix.SetSelected(suffixLabels[cur.WedgeSuffix])
 	s.delay.SetText(strconv.Itoa(int(cur.KeyDelay / time.Millisecond)))
+	if cur.ReceiptSize == "" {
+		cur.ReceiptSize = "80mm"
+	}
+	s.receipt.SetSelected(cur.ReceiptSize)
+	s.merge.SetText(cur.MergeFolder)
 	if l, ok := languages[cur.Language]; ok {
 		s.language.SetSelected(l)
 	} else {
@@ -63,14 +73,18 @@ func newSettings(u *UI) *settingsScreen {
 
 	s.fm.add(newField("reader", tr("settings.reader", "カードリーダー"), s.reader,
 		tr("settings.reader.rule", "マイナンバーカードを読むICカードリーダライタです。1台だけなら「自動」のままで構いません。")))
-	s.fm.add(newField("printer", tr("settings.printer", "ラベルプリンタ"), s.printer,
-		tr("settings.printer.rule", "ラベル印刷方式で使うプリンタです（例: cups:PDF、ql:cups:QL800、escpos:tcp://192.168.0.50:9100、pdf:/tmp/label.pdf）。")))
+	s.fm.add(newField("printer", tr("settings.printer", "プリンタ（ラベル・レシート・ポイント券）"), s.printer,
+		tr("settings.printer.rule", "ラベル印刷方式のラベル、ポイントのレシートとポイント券を印刷するプリンタです（例: cups:PDF、ql:cups:QL800、escpos:tcp://192.168.0.50:9100、pdf:/tmp/label.pdf）。")))
 	s.fm.add(newField("label_size", tr("settings.labelsize", "ラベルの大きさ"), s.labelSize,
 		tr("settings.labelsize.rule", "幅x高さ（mm）です。プリンタに入っているラベルに合わせてください。")))
 	s.fm.add(newField("wedge_suffix", tr("settings.suffix", "自動引渡しの最後に送るキー"), s.suffix,
 		tr("settings.suffix.rule", "ID自動引渡し方式で、番号のあとに送るキーです。図書館システムが番号入力後にEnterで検索するならEnterにします。")))
 	s.fm.add(newField("key_delay", tr("settings.delay", "1文字ごとの待ち時間（ミリ秒）"), s.delay,
 		tr("settings.delay.rule", "0～200の半角数字です。連携システムで文字が抜けるときは大きくしてください。")))
+	s.fm.add(newField("receipt_size", tr("settings.receipt", "レシート・ポイント券の用紙"), s.receipt,
+		tr("settings.receipt.rule", "ロール紙の幅（58mm・80mm）か、A6・A4の用紙です。")))
+	s.fm.add(newField("merge_folder", tr("settings.merge", "合算ファイルの保存先"), s.merge,
+		tr("settings.merge.rule", "ポイント合算（画面39）のファイルを書き出すフォルダです。商店街ポイントシステムが読み取るフォルダを指定してください。")))
 	s.fm.add(newField("language", tr("settings.language", "表示言語"), s.language,
 		tr("settings.language.rule", "次回の起動から反映されます。")))
 	return s
@@ -127,6 +141,8 @@ func (s *settingsScreen) onSave() {
 		}
 	}
 	set.KeyDelay = time.Duration(ms) * time.Millisecond
+	set.ReceiptSize = s.receipt.Selected
+	set.MergeFolder = strings.TrimSpace(s.merge.Text)
 	for k, v := range languages {
 		if v == s.language.Selected {
 			set.Language = k

@@ -181,6 +181,8 @@ func (u *UI) Show(s Screen) {
 	if _, ok := s.(keepsContinuousHook); !ok {
 		u.stopContinuous()
 	}
+	// A field of the old screen must not keep the keyboard (function keys go to the canvas only when nothing has it).
+	u.Win.Canvas().Unfocus()
 	u.cur = s
 	u.title.SetText(s.Title())
 	if id := u.Svc.Platform.Terminal().TerminalID; id != "" {
