@@ -249,7 +249,13 @@ func newBalancePicker() *balancePicker {
 // balanceLabel is one radio line: short enough not to widen the window (radio labels do not wrap), so a long program
 // name is cut; the confirmation screen shows it whole.
 func balanceLabel(b mkpf.Balance) string {
-	tag := map[mkpf.PointKind]string{mkpf.PointMunicipal: tr("points.tag.municipal", "［自治体］"), mkpf.PointEvent: tr("points.tag.event", "［イベント］")}[b.Kind]
+	tag := ""
+	switch { // the kind, unless the program's name already says it (「川崎市 自治体ポイント」)
+	case b.Kind == mkpf.PointMunicipal && !strings.Contains(b.ProgramName, "自治体"):
+		tag = tr("points.tag.municipal", "［自治体］")
+	case b.Kind == mkpf.PointEvent && !strings.Contains(b.ProgramName, "イベント"):
+		tag = tr("points.tag.event", "［イベント］")
+	}
 	name := []rune(b.ProgramName)
 	if len(name) > 22 {
 		name = append(name[:21], '…')
