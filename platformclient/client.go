@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -27,11 +28,9 @@ type Options struct {
 	Retries    int           // extra attempts of a safe call after a transport failure; default 2, -1 for none
 }
 
-// State file and key file names inside the data directory.
-const (
-	StateFile = "terminal.db"
-	KeyFile   = "device.key"
-)
+// StateFile is the terminal's state inside the data directory (bbolt, mode 0600): platform URL, terminal info, the
+// per-install value, the device key (DPAPI-protected on Windows), the CA file path and the settings.
+const StateFile = "terminal.db"
 
 var (
 	bState    = []byte("state")
@@ -68,12 +67,20 @@ func Open(dataDir string, opts Options) (*Client, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
 	}
-	db, err := bbolt.Open(filepath.Join(dataDir, StateFile), 0o600, &bbolt.Options{Timeout: time.Second})
+	statePath := filepath.Join(dataDir, StateFile)
+	db, err := bbolt.Open(statePath, 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {
 			return nil, &Error{Op: "open", Message: MsgStateLocked, Err: ErrStateLocked}
 		}
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
+	}
+	if runtime.GOOS != "windows" {
+		// The device key's protection at rest outside Windows: owner-only, even if the file was copied in looser.
+		if err := os.Chmod(statePath, 0o600); err != nil {
+			db.Close()
+			return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
+		}
 	}
 	c := &Client{dir: dataDir, db: db, opts: opts, hc: opts.HTTPClient}
 	if err := c.load(); err != nil {
@@ -229,37 +236,43 @@ func (c *Client) saveTerminal(url string, ti mkpf.TerminalInfo) error {
 	return nil
 }
 
-// deviceKey loads the device key, generating and storing it when create is set and there is none.
+// deviceKey loads the device key from the state file, generating and storing it (protected: DPAPI on Windows; the
+// state file's mode 0600 elsewhere) when create is set and there is none.
 func (c *Client) deviceKey(create bool) (ed25519.PrivateKey, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.key != nil {
 		return c.key, nil
 	}
-	path := filepath.Join(c.dir, KeyFile)
-	stored, err := os.ReadFile(path)
-	if err == nil {
+	keyErr := func(err error) error {
+		return &Error{Op: "device key", Message: MsgDeviceKey, Err: fmt.Errorf("%w: %v", ErrDeviceKey, err)}
+	}
+	var stored []byte
+	c.db.View(func(tx *bbolt.Tx) error {
+		stored = append([]byte(nil), tx.Bucket(bState).Get([]byte("device_key"))...)
+		return nil
+	})
+	if len(stored) > 0 {
 		seed, err := unprotectKey(stored)
-		if err != nil || len(seed) != ed25519.SeedSize {
-			return nil, &Error{Op: "device key", Message: MsgDeviceKey, Err: fmt.Errorf("%w: %v", ErrDeviceKey, err)}
+		if err == nil && len(seed) != ed25519.SeedSize {
+			err = fmt.Errorf("stored key has %d bytes", len(seed))
+		}
+		if err != nil {
+			return nil, keyErr(err)
 		}
 		c.key = ed25519.NewKeyFromSeed(seed)
 		return c.key, nil
 	}
-	if !os.IsNotExist(err) || !create {
-		return nil, &Error{Op: "device key", Message: MsgDeviceKey, Err: fmt.Errorf("%w: %v", ErrDeviceKey, err)}
+	if !create {
+		return nil, keyErr(errors.New("no device key (not enrolled on this install)"))
 	}
 	seed := make([]byte, ed25519.SeedSize)
 	rand.Read(seed)
 	prot, err := protectKey(seed)
 	if err != nil {
-		return nil, &Error{Op: "device key", Message: MsgDeviceKey, Err: fmt.Errorf("%w: %v", ErrDeviceKey, err)}
+		return nil, keyErr(err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, prot, 0o600); err != nil {
-		return nil, &Error{Op: "device key", Message: MsgLocalState, Err: err}
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := c.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bState).Put([]byte("device_key"), prot) }); err != nil {
 		return nil, &Error{Op: "device key", Message: MsgLocalState, Err: err}
 	}
 	c.key = ed25519.NewKeyFromSeed(seed)

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/mykeyterm/mykeyterm/internal/demopki"
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -57,15 +59,19 @@ func TestDeviceKey_IsProtectedAtRestAndSurvivesRestart(t *testing.T) {
 	enroll(t, c, env.URL, "00052489")
 	fp := c.Fingerprint()
 	c.Close()
-	for _, f := range []string{platformclient.KeyFile, platformclient.StateFile} {
-		fi, err := os.Stat(filepath.Join(dir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
-			t.Errorf("%s has mode %v, want 0600", f, fi.Mode().Perm())
-		}
+	state := filepath.Join(dir, platformclient.StateFile)
+	fi, err := os.Stat(state)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+		t.Errorf("the state file holding the device key has mode %v, want 0600", fi.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("the terminal's state is one bbolt file, found %v", entries)
+	}
+	os.Chmod(state, 0o644) // copied in with a looser mode: Open makes it owner-only again
 	c, err = platformclient.Open(dir, platformclient.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +79,9 @@ func TestDeviceKey_IsProtectedAtRestAndSurvivesRestart(t *testing.T) {
 	defer c.Close()
 	if !c.Enrolled() || c.Terminal().TerminalID != "00052489" || c.PlatformURL() != env.URL {
 		t.Fatalf("state after reopen: %v %+v %s", c.Enrolled(), c.Terminal(), c.PlatformURL())
+	}
+	if fi, _ := os.Stat(state); runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+		t.Errorf("Open did not restore mode 0600: %v", fi.Mode().Perm())
 	}
 	if c.Fingerprint() != fp {
 		t.Fatal("the fingerprint changed across a restart")
@@ -82,7 +91,12 @@ func TestDeviceKey_IsProtectedAtRestAndSurvivesRestart(t *testing.T) {
 	}
 	// A damaged key file is reported with the clerk message, not a crash.
 	c.Close()
-	os.WriteFile(filepath.Join(dir, platformclient.KeyFile), []byte("x"), 0o600)
+	db, err := bbolt.Open(state, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bbolt.Tx) error { return tx.Bucket([]byte("state")).Put([]byte("device_key"), []byte("x")) })
+	db.Close()
 	c, _ = platformclient.Open(dir, platformclient.Options{})
 	defer c.Close()
 	_, err = c.Lookup(ctx(t), yamada(t))

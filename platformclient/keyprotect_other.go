@@ -2,7 +2,7 @@
 
 package platformclient
 
-// Outside Windows the device key file is protected by its mode (0600, owner only) in the data directory.
+// Outside Windows the device key is protected by the state file's mode (0600, owner only, enforced at Open).
 
 func protectKey(plain []byte) ([]byte, error)    { return plain, nil }
 func unprotectKey(stored []byte) ([]byte, error) { return stored, nil }
