@@ -98,8 +98,8 @@ type Services struct {
 	Message func(error) string
 	// PlatformURL is the platform the terminal enrolls with (screen 9); fixed in demo mode.
 	PlatformURL string
-	// Points is the platform client for the points screens; nil in tests that do not need it.
-	Points any
+	// Points is the points half of the platform client for screens 2, 28-39 and 87 (points.go); nil when unused.
+	Points PointsService
 	// Demo is set in demo mode: screen 9 shows the demo roster's terminal IDs as a hint.
 	Demo bool
 	// ReaderState describes the reader for the status line ("カードリーダー: …").
