@@ -421,3 +421,28 @@ func (k opKeys) settle(req any, err error) {
 		delete(k, opSig(req))
 	}
 }
+
+// fkeyEntry is a text field that passes the function keys and Escape on to the screen's shortcuts, so F5 confirms
+// while the clerk is still in the field (a plain Entry swallows them and the window never sees them).
+type fkeyEntry struct {
+	widget.Entry
+	u *UI
+}
+
+// fkeys makes an fkeyEntry with e's text, placeholder, password flag and submit callback.
+func fkeys(u *UI, e *widget.Entry) *fkeyEntry {
+	f := &fkeyEntry{u: u}
+	f.Text, f.PlaceHolder, f.Password, f.OnSubmitted = e.Text, e.PlaceHolder, e.Password, e.OnSubmitted
+	f.ExtendBaseWidget(f)
+	return f
+}
+
+func (f *fkeyEntry) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyF1, fyne.KeyF2, fyne.KeyF3, fyne.KeyF4, fyne.KeyF5, fyne.KeyF6, fyne.KeyF7, fyne.KeyF8, fyne.KeyF9,
+		fyne.KeyF10, fyne.KeyF11, fyne.KeyF12, fyne.KeyEscape:
+		f.u.onKey(ev)
+		return
+	}
+	f.Entry.TypedKey(ev)
+}

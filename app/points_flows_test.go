@@ -186,6 +186,22 @@ func TestScreen29To31_UsesPointsShowsExactlyWhatHappensAndPrintsReceipt(t *testi
 	screenAs[*screen29](t, h.u)
 }
 
+func TestScreen29_FunctionKeysWorkWhileTheFieldHasTheFocus(t *testing.T) {
+	h := newPointsHarness(t, mkpf.KindPointUse)
+	s29 := h.toUse()
+	h.readBalances(s29.read, s29.bal)
+	if h.w.Canvas().Focused() != s29.points {
+		t.Fatal("the points field does not have the focus")
+	}
+	test.Type(s29.points, "300")
+	s29.points.TypedKey(&fyne.KeyEvent{Name: fyne.KeyF5}) // F5 pressed in the field
+	h.u.Wait()
+	s30 := screenAs[*screen30](t, h.u)
+	if s30.req.Points != 300 {
+		t.Errorf("confirmed %d points", s30.req.Points)
+	}
+}
+
 func TestScreen29_ErrorPathsSayWhatToDo(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindPointUse)
 	s := h.toUse()

@@ -16,16 +16,16 @@ import (
 type screen02 struct {
 	u        *UI
 	fm       form
-	id       *widget.Entry
-	password *widget.Entry
+	id       *fkeyEntry
+	password *fkeyEntry
 	login    *widget.Button
 }
 
 func newScreen02(u *UI) *screen02 {
 	s := &screen02{u: u}
-	s.id = &widget.Entry{Text: u.Svc.Platform.Terminal().TerminalID, PlaceHolder: "00052589",
-		OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }}
-	s.password = &widget.Entry{Password: true, OnSubmitted: func(string) { s.onLogin() }}
+	s.id = fkeys(u, &widget.Entry{Text: u.Svc.Platform.Terminal().TerminalID, PlaceHolder: "00052589",
+		OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }})
+	s.password = fkeys(u, &widget.Entry{Password: true, OnSubmitted: func(string) { s.onLogin() }})
 	s.login = &widget.Button{Text: tr("screen02.login", "ログイン") + " (Enter)", Importance: widget.HighImportance, OnTapped: s.onLogin}
 	s.fm.add(newField("login_id", tr("screen02.id", "ログインID"), s.id,
 		tr("screen02.id.rule", "自治体から発行され、端末の登録に使った端末ID（半角数字8桁）です。")))

@@ -18,7 +18,7 @@ type screen29 struct {
 	fm       form
 	read     *widget.Button
 	bal      *balancePicker
-	points   *widget.Entry
+	points   *fkeyEntry
 	confirm  *widget.Button
 	back     *widget.Button
 	authCert []byte // the card read by [カード読取]; the use request names the same patron
@@ -28,7 +28,7 @@ type screen29 struct {
 func newScreen29(ps *pointsSession) *screen29 {
 	s := &screen29{ps: ps, bal: newBalancePicker(), keys: opKeys{}}
 	s.read = &widget.Button{Text: tr("points.read", "カード読取") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
-	s.points = &widget.Entry{PlaceHolder: "500", OnSubmitted: func(string) { s.onConfirm() }}
+	s.points = fkeys(ps.u, &widget.Entry{PlaceHolder: "500", OnSubmitted: func(string) { s.onConfirm() }})
 	s.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
 	s.back = menuBackButton(ps)
 	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),

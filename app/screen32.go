@@ -21,8 +21,8 @@ type screen32 struct {
 	fm       form
 	read     *widget.Button
 	bal      *balancePicker
-	expires  *widget.Entry
-	points   *widget.Entry
+	expires  *fkeyEntry
+	points   *fkeyEntry
 	confirm  *widget.Button
 	back     *widget.Button
 	authCert []byte
@@ -32,9 +32,9 @@ type screen32 struct {
 func newScreen32(ps *pointsSession) *screen32 {
 	s := &screen32{ps: ps, bal: newBalancePicker(), keys: opKeys{}}
 	s.read = &widget.Button{Text: tr("points.read", "カード読取") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
-	s.expires = &widget.Entry{Text: ptToday().AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD",
-		OnSubmitted: func(string) { s.ps.u.Win.Canvas().Focus(s.points) }}
-	s.points = &widget.Entry{PlaceHolder: "1000", OnSubmitted: func(string) { s.onConfirm() }}
+	s.expires = fkeys(ps.u, &widget.Entry{Text: ptToday().AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD",
+		OnSubmitted: func(string) { s.ps.u.Win.Canvas().Focus(s.points) }})
+	s.points = fkeys(ps.u, &widget.Entry{PlaceHolder: "1000", OnSubmitted: func(string) { s.onConfirm() }})
 	s.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
 	s.back = menuBackButton(ps)
 	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),

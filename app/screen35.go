@@ -18,7 +18,7 @@ import (
 type screen35 struct {
 	ps    *pointsSession
 	fm    form
-	code  *widget.Entry
+	code  *fkeyEntry
 	read  *widget.Button
 	info  *fyne.Container
 	state *widget.Label
@@ -33,8 +33,8 @@ type screen35 struct {
 
 func newScreen35(ps *pointsSession) *screen35 {
 	s := &screen35{ps: ps}
-	s.code = &widget.Entry{PlaceHolder: tr("screen35.code.placeholder", "QRコードを読み取るか、発券番号（例: 9876-5432）を入力"),
-		OnSubmitted: func(string) { s.onRead() }}
+	s.code = fkeys(ps.u, &widget.Entry{PlaceHolder: tr("screen35.code.placeholder", "QRコードを読み取るか、発券番号（例: 9876-5432）を入力"),
+		OnSubmitted: func(string) { s.onRead() }})
 	s.read = &widget.Button{Text: tr("screen35.read", "ポイント券情報読取") + " (F2)", Icon: theme.SearchIcon(), OnTapped: s.onRead}
 	s.clear = &widget.Button{Text: tr("screen35.clear", "消込処理") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onClear}
 	s.clear.Disable()

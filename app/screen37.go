@@ -20,11 +20,11 @@ type screen37 struct {
 	ps       *pointsSession
 	fm       form
 	read     *widget.Button
-	shopCard *widget.Entry
+	shopCard *fkeyEntry
 	readShop *widget.Button
 	who      *widget.Label
 	bal      *balancePicker
-	points   *widget.Entry
+	points   *fkeyEntry
 	confirm  *widget.Button
 	back     *widget.Button
 	ref      *mkpf.PatronRef
@@ -35,11 +35,11 @@ type screen37 struct {
 func newScreen37(ps *pointsSession) *screen37 {
 	s := &screen37{ps: ps, bal: newBalancePicker(), keys: opKeys{}}
 	s.read = &widget.Button{Text: tr("screen37.read", "カード読取（マイナンバーカード）") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
-	s.shopCard = &widget.Entry{PlaceHolder: tr("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
-		OnSubmitted: func(string) { s.onShopCard() }}
+	s.shopCard = fkeys(ps.u, &widget.Entry{PlaceHolder: tr("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
+		OnSubmitted: func(string) { s.onShopCard() }})
 	s.readShop = &widget.Button{Text: tr("screen37.shopcard.read", "番号で読取") + " (F3)", Icon: theme.SearchIcon(), OnTapped: s.onShopCard}
 	s.who = &widget.Label{Wrapping: fyne.TextWrapWord}
-	s.points = &widget.Entry{PlaceHolder: "300", OnSubmitted: func(string) { s.onConfirm() }}
+	s.points = fkeys(ps.u, &widget.Entry{PlaceHolder: "300", OnSubmitted: func(string) { s.onConfirm() }})
 	s.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
 	s.back = menuBackButton(ps)
 	s.fm.add(newField("shop_card", tr("screen37.shopcard.short", "商店街ポイントカード"), container.NewBorder(nil, nil, nil, s.readShop, s.shopCard),

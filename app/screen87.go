@@ -22,7 +22,7 @@ import (
 type screen87 struct {
 	ps       *pointsSession
 	fm       form
-	from, to *widget.Entry
+	from, to *fkeyEntry
 	run      *widget.Button
 	download *widget.Button
 	back     *widget.Button
@@ -40,8 +40,8 @@ const aggregateDetailRows = 200
 func newScreen87(ps *pointsSession) *screen87 {
 	s := &screen87{ps: ps}
 	t := ptToday()
-	s.from = &widget.Entry{Text: t.AddDate(0, 0, 1-t.Day()).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD"}
-	s.to = &widget.Entry{Text: t.Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD", OnSubmitted: func(string) { s.onRun() }}
+	s.from = fkeys(ps.u, &widget.Entry{Text: t.AddDate(0, 0, 1-t.Day()).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD"})
+	s.to = fkeys(ps.u, &widget.Entry{Text: t.Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD", OnSubmitted: func(string) { s.onRun() }})
 	s.run = &widget.Button{Text: tr("screen87.run", "集計") + " (F5)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onRun}
 	s.download = &widget.Button{Text: tr("screen87.download", "明細ダウンロード") + " (F6)", Icon: theme.DownloadIcon(), OnTapped: s.onDownload}
 	s.download.Disable()
