@@ -77,14 +77,22 @@ var demoSeeders []func(*Server) error
 // RegisterDemoSeeder adds an idempotent seeding step to SeedDemo (for points_demo.go).
 func RegisterDemoSeeder(f func(*Server) error) { demoSeeders = append(demoSeeders, f) }
 
-// SeedDemo fills the demo world. It is idempotent: on a database that has it already it changes nothing (an
+// ErrNotDemoDatabase is returned by SeedDemo for a database that holds a real world (terminals or issuers) without
+// the demo: the demo world is never mixed into real data.
+var ErrNotDemoDatabase = errors.New("platform: the database holds data that is not the demo world; use --demo with a new database file")
+
+// SeedDemo fills the demo world into an empty database. It is idempotent: on a database that has it already it changes nothing (an
 // issuer's hand-off mode switched by the demo stays switched).
 func (s *Server) SeedDemo() error {
-	var seeded bool
+	var seeded, empty bool
 	s.db.View(func(tx *bbolt.Tx) error {
 		seeded = tx.Bucket(bMeta).Get([]byte("demo_seeded")) != nil
+		empty = tx.Bucket(bTerminals).Stats().KeyN == 0 && tx.Bucket(bIssuers).Stats().KeyN == 0
 		return nil
 	})
+	if !seeded && !empty {
+		return ErrNotDemoDatabase
+	}
 	if !seeded {
 		if err := s.seedIdentityDemo(); err != nil {
 			return fmt.Errorf("demo seeding: %w", err)

@@ -6,8 +6,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"errors"
 	"math/big"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -555,6 +557,23 @@ func TestSeedDemo_IsIdempotentAndKeepsTheDemoSwitch(t *testing.T) {
 	st, _ := env.Server.Stats()
 	if st.Terminals < len(platform.DemoTerminals) || st.MyKeyIDs != 3 || st.ServiceIDs != 2 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestSeedDemo_RefusesARealDatabase(t *testing.T) {
+	s, err := platform.Open(filepath.Join(t.TempDir(), "real.db"), platform.Options{Argon2Time: 1, Argon2Memory: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.AddMunicipality("131016", "千代田区"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutIssuer(mkpf.Issuer{ID: "000010", Name: "千代田区立図書館", MunicipalityCode: "131016", Handoff: mkpf.HandoffSettings{Mode: mkpf.HandoffNumber}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SeedDemo(); !errors.Is(err, platform.ErrNotDemoDatabase) {
+		t.Fatalf("demo mixed into a real database: %v", err)
 	}
 }
 
