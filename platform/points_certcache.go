@@ -21,7 +21,7 @@ const (
 
 type certCacheEntry struct {
 	cc         checkedCert
-	notBefore  time.Time
+	notBefore  time.Time // the check's own time: a clock set back re-verifies
 	verifiedAt time.Time
 }
 
@@ -62,12 +62,11 @@ func (s *Server) verifyAuthCertCached(der []byte) (*checkedCert, error) {
 	if err != nil {
 		return nil, err
 	}
-	nb := now
 	cache.mu.Lock()
 	if len(cache.m) >= certCacheSize {
 		cache.m = map[[32]byte]certCacheEntry{}
 	}
-	cache.m[k] = certCacheEntry{cc: *cc, notBefore: nb, verifiedAt: now}
+	cache.m[k] = certCacheEntry{cc: *cc, notBefore: now, verifiedAt: now}
 	cache.mu.Unlock()
 	return cc, nil
 }

@@ -78,11 +78,10 @@ func (c *committer) run(batch []*commitReq) {
 			return
 		}
 		failed := -1
-		var ferr error
 		err := c.db.Update(func(tx *bbolt.Tx) error {
 			for i, r := range batch {
 				if err := r.fn(tx); err != nil {
-					failed, ferr = i, err
+					failed = i
 					return err
 				}
 			}
@@ -94,7 +93,6 @@ func (c *committer) run(batch []*commitReq) {
 			}
 			return
 		}
-		_ = ferr
 		// The failing request alone: its answer is final (success is possible when it failed only because of an
 		// earlier request in the batch, e.g. a balance another request had just spent).
 		r := batch[failed]
