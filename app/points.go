@@ -235,12 +235,15 @@ func (ps *pointsSession) showRetryError(err error) {
 type balancePicker struct {
 	radio    *widget.RadioGroup
 	empty    *widget.Label
+	expiring *widget.Label // 「うち N ポイントは …まで」 of the programs with an expiry rule
 	balances []mkpf.Balance
 	options  []string
 }
 
 func newBalancePicker() *balancePicker {
-	bp := &balancePicker{radio: &widget.RadioGroup{}, empty: &widget.Label{Wrapping: fyne.TextWrapWord}}
+	bp := &balancePicker{radio: &widget.RadioGroup{}, empty: &widget.Label{Wrapping: fyne.TextWrapWord},
+		expiring: &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}}
+	bp.expiring.Hide()
 	bp.empty.SetText(tr("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
 	bp.radio.Hide()
 	return bp
@@ -279,6 +282,18 @@ func (bp *balancePicker) set(bs []mkpf.Balance) {
 		bp.balances = append(bp.balances, b)
 		bp.options = append(bp.options, balanceLabel(b))
 	}
+	var notes []string
+	for _, b := range bp.balances {
+		if n := expiringNote(b); n != "" {
+			notes = append(notes, b.ProgramName+": "+n)
+		}
+	}
+	bp.expiring.SetText(strings.Join(notes, "\n"))
+	if len(notes) > 0 {
+		bp.expiring.Show()
+	} else {
+		bp.expiring.Hide()
+	}
 	bp.radio.Options = bp.options
 	bp.radio.Selected = ""
 	if len(bp.options) > 0 {
@@ -298,6 +313,7 @@ func (bp *balancePicker) clear() {
 	bp.balances, bp.options = nil, nil
 	bp.radio.Options, bp.radio.Selected = nil, ""
 	bp.radio.Hide()
+	bp.expiring.Hide()
 	bp.empty.SetText(tr("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
 	bp.empty.Show()
 	ptRelayout(bp.radio)
@@ -322,7 +338,17 @@ func (bp *balancePicker) choose(programID string) {
 	}
 }
 
-func (bp *balancePicker) object() fyne.CanvasObject { return container.NewVBox(bp.empty, bp.radio) }
+func (bp *balancePicker) object() fyne.CanvasObject {
+	return container.NewVBox(bp.empty, bp.radio, bp.expiring)
+}
+
+// expiringNote is 「うち 1,000ポイントは 2026年12月31日まで」 when some of b's points expire first, or "".
+func expiringNote(b mkpf.Balance) string {
+	if b.NextExpiry == "" || b.NextExpiryPoints <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(tr("points.expiring", "うち %sは %sまで"), pts(b.NextExpiryPoints), dayJA(b.NextExpiry))
+}
 
 // ptSummary lays out label/value rows of a confirmation or result (screens 30, 31, 33, 34, 36, 38, 39, 87).
 type ptSummary struct{ objs []fyne.CanvasObject }

@@ -34,7 +34,7 @@ type fakePoints struct {
 }
 
 var fakePrograms = map[string]mkpf.Balance{
-	"kawasaki": {ProgramID: "kawasaki", ProgramName: "川崎市ポイント", Kind: mkpf.PointMunicipal, ValidTo: "2027-03-31"},
+	"kawasaki": {ProgramID: "kawasaki", ProgramName: "川崎市ポイント", Kind: mkpf.PointMunicipal, NextExpiry: "2026-12-31", NextExpiryPoints: 1500},
 	"event1":   {ProgramID: "event1", ProgramName: "かわさき子育て応援イベント", Kind: mkpf.PointEvent, ValidTo: "2026-12-31"},
 	"reserved": {ProgramID: "reserved", ProgramName: "留保ポイント", Kind: mkpf.PointReserved},
 }

@@ -150,7 +150,7 @@ func TestScreen29To31_UsesPointsShowsExactlyWhatHappensAndPrintsReceipt(t *testi
 	h := newPointsHarness(t, mkpf.KindPointUse)
 	s29 := h.toUse()
 	h.readBalances(s29.read, s29.bal)
-	if got := strings.Join(s29.bal.options, "|"); strings.Contains(got, "留保") || !strings.Contains(got, "［自治体］川崎市ポイント　10,000ポイント（2027/3/31まで）") {
+	if got := strings.Join(s29.bal.options, "|"); strings.Contains(got, "留保") || !strings.Contains(got, "［自治体］川崎市ポイント　10,000ポイント") {
 		t.Errorf("balances %q: want the usable ones only, 留保ポイント never", got)
 	}
 	if s29.bal.selected().ProgramID != "kawasaki" {
@@ -163,7 +163,10 @@ func TestScreen29To31_UsesPointsShowsExactlyWhatHappensAndPrintsReceipt(t *testi
 	s29.points.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.u.Wait()
 	s30 := screenAs[*screen30](t, h.u)
-	want := "ポイントの種類: 自治体ポイント　川崎市ポイント\n利用ポイント数: 500ポイント（500円分）\n利用前の残高: 10,000ポイント\n利用後の残高: 9,500ポイント\n"
+	want := "ポイントの種類: 自治体ポイント　川崎市ポイント\n利用ポイント数: 500ポイント（500円分）\n利用前の残高: 10,000ポイント\n利用後の残高: 9,500ポイント\n有効期限の近いポイント: うち 1,500ポイントは 2026年12月31日まで\n"
+	if !strings.Contains(s29.bal.expiring.Text, "川崎市ポイント: うち 1,500ポイントは 2026年12月31日まで") {
+		t.Errorf("screen 29 expiring note %q", s29.bal.expiring.Text)
+	}
 	if got := s30.sum.text(); got != want {
 		t.Errorf("screen 30 shows\n%s\nwant\n%s", got, want)
 	}

@@ -36,6 +36,9 @@ func newScreen30(from *screen29, b mkpf.Balance, n int64) *screen30 {
 		add(tr("screen30.points", "利用ポイント数"), pts(n)+fmt.Sprintf(tr("points.yen", "（%s円分）"), yen(n))).
 		add(tr("points.before", "利用前の残高"), pts(b.Points)).
 		add(tr("points.after", "利用後の残高"), pts(b.Points-n))
+	if note := expiringNote(b); note != "" {
+		s.sum.add(tr("points.expiring.label", "有効期限の近いポイント"), note)
+	}
 	return s
 }
 
