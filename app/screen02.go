@@ -56,8 +56,8 @@ func (s *screen02) Shown() {
 
 func (s *screen02) onLogin() {
 	s.fm.clearErrors()
-	svc, ok := s.u.Svc.Points.(PointsService)
-	if !ok || svc == nil {
+	svc := s.u.Svc.Points
+	if svc == nil {
 		s.u.ShowError(ErrPointsUnavailable)
 		return
 	}
