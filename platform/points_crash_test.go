@@ -131,6 +131,8 @@ func TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice(t *
 					pending = append(pending, o)
 					mu.Unlock()
 					return // the server is gone: this goroutine's operation waits for the restart
+				} else {
+					t.Logf("refused: %v", err)
 				}
 				mu.Unlock()
 			}
@@ -185,6 +187,8 @@ func TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice(t *
 		for _, r := range agg.Rows {
 			if p, ok := seen[r.TxnID]; ok && p == r.Points {
 				found++
+			} else {
+				t.Logf("applied but never seen by a terminal: %+v", r)
 			}
 		}
 	}

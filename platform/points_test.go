@@ -496,6 +496,19 @@ func TestIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal(t *testing
 	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != 10000-246 {
 		t.Fatalf("balance %d", b)
 	}
+	// A lost answer, then the program restarted (the GUI draws a new key for the new screen): still applied once.
+	proxy.drop.Store(true)
+	k1 := platformclient.NewIdempotencyKey()
+	if _, err := shop.Use(ctx, req, k1); err == nil {
+		t.Fatal("the answer was dropped, yet the call succeeded")
+	}
+	proxy.drop.Store(false)
+	if res, err := shop.Use(ctx, req, platformclient.NewIdempotencyKey()); err != nil || res.BalanceAfter != 10000-369 {
+		t.Fatalf("retry with a new screen key: %+v %v", res, err)
+	}
+	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != 10000-369 {
+		t.Fatalf("balance %d after a retry with a new key", b)
+	}
 	// Every state-changing call answers the same to the same key.
 	key := platformclient.NewIdempotencyKey()
 	exp := w.clock().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 3).Format("2006-01-02")
@@ -518,7 +531,7 @@ func TestIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal(t *testing
 	if err1 != nil || err2 != nil || m1.Txn != m2.Txn || !bytes.Equal(m1.File, m2.File) {
 		t.Fatalf("merge not idempotent: %v %v", err1, err2)
 	}
-	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != 10000-246-50-10 {
+	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != 10000-369-50-10 {
 		t.Fatalf("balance %d", b)
 	}
 }

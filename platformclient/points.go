@@ -8,7 +8,8 @@ package platformclient
 // network down, the program killed), the operation stays "pending"; the next identical operation (same kind, same
 // request) reuses the pending key, so the platform answers with the first result instead of moving points again.
 // A GUI passes an explicit operation key (NewIdempotencyKey when the confirmation screen opens) so a double click is
-// one operation too.
+// one operation too; an identical operation still pending goes with the pending key even when the caller drew a new
+// one (the GUI was restarted after the answer was lost).
 
 import (
 	"context"
@@ -104,18 +105,21 @@ func (c *Client) journalBegin(op string, req any, opKey string) (string, error) 
 			return err
 		}
 		pk := []byte(op + "/" + rh)
-		if key == "" {
-			if prev := p.Get(pk); prev != nil {
-				var e JournalEntry
-				if raw := j.Get(prev); raw != nil && json.Unmarshal(raw, &e) == nil && e.State == JournalPending &&
-					time.Since(e.Created) < JournalPendingTTL {
-					key = e.Key
-					return nil
-				}
-			}
-			key = NewIdempotencyKey()
-		} else if raw := j.Get([]byte(key)); raw != nil {
+		if key != "" && j.Get([]byte(key)) != nil {
 			return nil // the same operation again (double click, retry): keep its entry
+		}
+		// An identical operation whose answer was lost is still pending: this is its retry, whatever key the caller
+		// drew (a GUI restarted after a crash draws a new one), so it goes with the pending key.
+		if prev := p.Get(pk); prev != nil {
+			var e JournalEntry
+			if raw := j.Get(prev); raw != nil && json.Unmarshal(raw, &e) == nil && e.State == JournalPending &&
+				time.Since(e.Created) < JournalPendingTTL {
+				key = e.Key
+				return nil
+			}
+		}
+		if key == "" {
+			key = NewIdempotencyKey()
 		}
 		e := JournalEntry{Key: key, Op: op, ReqHash: rh, Created: time.Now().UTC(), State: JournalPending}
 		v, _ := json.Marshal(e)
