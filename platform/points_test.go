@@ -534,6 +534,21 @@ func TestIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal(t *testing
 	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != 10000-369-50-10 {
 		t.Fatalf("balance %d", b)
 	}
+	rk := platformclient.NewIdempotencyKey()
+	v3, _ := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 20, Expires: exp}, "")
+	r1, err1 := issuer.ReissueVoucher(ctx, v3.Number, rk)
+	r2, err2 := issuer.ReissueVoucher(ctx, v3.Number, rk)
+	if err1 != nil || err2 != nil || r1.Reissues != 1 || r2.Reissues != 1 {
+		t.Fatalf("reissue not idempotent: %+v %+v %v %v", r1, r2, err1, err2)
+	}
+	granter := w.terminal("00053062")
+	gk := platformclient.NewIdempotencyKey()
+	greq := mkpf.GrantRequest{MyKeyID: platform.DemoYamadaMyKeyID, ProgramID: platform.DemoProgramMunicipal, Points: 7}
+	g1, err1 := granter.GrantPoints(ctx, greq, gk)
+	g2, err2 := granter.GrantPoints(ctx, greq, gk)
+	if err1 != nil || err2 != nil || *g1 != *g2 || balanceOf(t, shop, yamada, platform.DemoProgramMunicipal) != 10000-369-50-10-20+7 {
+		t.Fatalf("grant not idempotent: %+v %+v %v %v", g1, g2, err1, err2)
+	}
 }
 
 // TestLedger_InvariantUnderConcurrentRandomUse drives grant, use, voucher issue and clear, and merge from many
