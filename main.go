@@ -21,6 +21,9 @@ import (
 	"github.com/mykeyterm/mykeyterm/platformclient"
 )
 
+// demoPrinter (demo mode) sets the terminal's printer at start; the points real-window tests print to a PDF file.
+var demoPrinter = flag.String("demo-printer", "", "demo: set the terminal's printer at start (a printing.Open spec, e.g. pdf:/tmp/print.pdf)")
+
 func main() {
 	demo := flag.Bool("demo", false, "run with the reference platform embedded (temporary database, demo data) and virtual cards")
 	dataDir := flag.String("data-dir", defaultDataDir(), "the terminal's data directory")
@@ -73,6 +76,13 @@ func run(demo bool, dataDir string, ready bool, terminal string, mode mkpf.Hando
 		svc.PlatformURL, svc.Demo = env.URL, true
 		if ready {
 			if err := env.Prepare(ctx, client, terminal); err != nil {
+				return err
+			}
+		}
+		if *demoPrinter != "" {
+			set := svc.Settings.Load()
+			set.Printer = *demoPrinter
+			if err := svc.Settings.Save(set); err != nil {
 				return err
 			}
 		}
