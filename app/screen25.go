@@ -16,13 +16,14 @@ import (
 // every card put on it without a click, so the clerk never switches windows between patrons.
 type screen25 struct {
 	u          *UI
+	modeTitles map[mkpf.HandoffMode]*widget.Label
 	lookup     *widget.Button
 	continuous *widget.Check
 	state      *widget.Label
 }
 
 func newScreen25(u *UI) *screen25 {
-	s := &screen25{u: u}
+	s := &screen25{u: u, modeTitles: map[mkpf.HandoffMode]*widget.Label{}}
 	s.lookup = &widget.Button{Text: tr("screen25.lookup", "照会") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onLookup}
 	s.continuous = &widget.Check{Text: tr("screen25.continuous", "連続照会（カードを置くたびに自動で照会し、番号を引き渡します）") + " (F6)", OnChanged: s.onContinuous}
 	s.state = &widget.Label{Importance: widget.SuccessImportance}
@@ -32,9 +33,10 @@ func newScreen25(u *UI) *screen25 {
 func (s *screen25) Title() string { return tr("screen25.title", "サービスIDの照会") }
 
 func (s *screen25) Content() fyne.CanvasObject {
-	mode := func(name, text string) fyne.CanvasObject {
-		return container.NewVBox(&widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}},
-			&widget.Label{Text: "　" + text, Wrapping: textWrap})
+	mode := func(name, text string, m mkpf.HandoffMode) fyne.CanvasObject {
+		title := &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}}
+		s.modeTitles[m] = title
+		return container.NewVBox(title, &widget.Label{Text: "　" + text, Wrapping: textWrap})
 	}
 	if s.u.Continuous() {
 		s.continuous.Checked = true
@@ -42,10 +44,10 @@ func (s *screen25) Content() fyne.CanvasObject {
 	}
 	return container.NewVBox(
 		wrapLabel(tr("screen25.step1", "①サービスIDの照会は、次の4通りの方式があります。(ID付与事業者別に方式が設定されています。)\n方式ごとに以下の準備をして下さい。")),
-		mode(tr("mode.number", "番号通知方式 (デフォルト)"), tr("screen25.number", "連携システムに手入力するために、次画面で表示される利用カード番号 (サービスID)を確認してください。")),
-		mode(tr("mode.barcode", "バーコード表示方式"), tr("screen25.barcode", "連携システムでバーコードを読取るために、連携システム端末に接続されたバーコードリーダを準備してください。")),
-		mode(tr("mode.wedge", "ID自動引渡し方式"), tr("screen25.wedge", "IDを自動で連携システムに引き渡すために、連携システムの利用カード番号の入力欄にカーソルをあててください。")),
-		mode(tr("mode.label", "ラベル印刷方式"), tr("screen25.label", "利用カード番号をラベル印刷するために、バーコードが印刷できるプリンタを準備してください。")),
+		mode(tr("mode.number", "番号通知方式 (デフォルト)"), tr("screen25.number", "連携システムに手入力するために、次画面で表示される利用カード番号 (サービスID)を確認してください。"), mkpf.HandoffNumber),
+		mode(tr("mode.barcode", "バーコード表示方式"), tr("screen25.barcode", "連携システムでバーコードを読取るために、連携システム端末に接続されたバーコードリーダを準備してください。"), mkpf.HandoffBarcode),
+		mode(tr("mode.wedge", "ID自動引渡し方式"), tr("screen25.wedge", "IDを自動で連携システムに引き渡すために、連携システムの利用カード番号の入力欄にカーソルをあててください。"), mkpf.HandoffWedge),
+		mode(tr("mode.label", "ラベル印刷方式"), tr("screen25.label", "利用カード番号をラベル印刷するために、バーコードが印刷できるプリンタを準備してください。"), mkpf.HandoffLabel),
 		widget.NewSeparator(),
 		&widget.Label{Text: tr("screen25.step2", "②マイナンバーカードをICカードリーダライタにセットし、「照会」ボタンをクリックして下さい。"), TextStyle: fyne.TextStyle{Bold: true}},
 		container.NewHBox(s.lookup),
@@ -57,6 +59,40 @@ func (s *screen25) Content() fyne.CanvasObject {
 func (s *screen25) Keys() map[fyne.KeyName]func() {
 	return map[fyne.KeyName]func(){fyne.KeyF5: s.onLookup, fyne.KeyReturn: s.onLookup,
 		fyne.KeyF6: func() { s.continuous.SetChecked(!s.continuous.Checked) }}
+}
+
+// Shown marks the mode this terminal's ID issuer uses (the platform's issuer table), so the clerk knows what to
+// prepare. A failure here is not shown: the lookup itself reports the platform's state.
+func (s *screen25) Shown() {
+	issuerID := s.u.Svc.Platform.Terminal().IssuerID
+	if issuerID == "" {
+		return
+	}
+	s.u.wg.Add(1)
+	go func() {
+		defer s.u.wg.Done()
+		ctx, cancel := context.WithTimeout(s.u.ctx, 5*time.Second)
+		defer cancel()
+		is, err := s.u.Svc.Platform.Issuers(ctx)
+		if err != nil {
+			return
+		}
+		for _, x := range is {
+			if x.ID != issuerID {
+				continue
+			}
+			m := x.Handoff.Mode
+			if m == "" {
+				m = mkpf.HandoffNumber
+			}
+			fyne.Do(func() {
+				if l := s.modeTitles[m]; l != nil {
+					l.Importance = widget.HighImportance
+					l.SetText(l.Text + tr("screen25.thisterminal", "　← この端末の方式"))
+				}
+			})
+		}
+	}()
 }
 
 // keepsContinuous: the continuous lookup goes on while screens 25 and 26 alternate.
