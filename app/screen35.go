@@ -40,6 +40,7 @@ func newScreen35(ps *pointsSession) *screen35 {
 	s.clear.Disable()
 	s.back = menuBackButton(ps)
 	s.state = &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
+	s.state.Hide()
 	s.info = container.NewVBox()
 	s.fm.add(newField("code", tr("screen35.code", "QRコード／発券番号"), container.NewBorder(nil, nil, nil, s.read, s.code),
 		tr("screen35.code.rule", "QRコードリーダーでポイント券のQRコードを読み取ると自動で入力され、読み取りまで進みます。読み取れないときは、ポイント券に印字された8桁の発券番号を入力し「ポイント券情報読取」をクリックしてください。")))
@@ -53,8 +54,9 @@ func (s *screen35) Content() fyne.CanvasObject {
 		ptLead(tr("screen35.step1", "①ポイント券に発行認印と利用店舗印が押されていることを確認してください。")),
 		ptLead(tr("screen35.step2", "②ポイント券のQRコードをQRコードリーダーにかざしてください。または発券番号を入力し「ポイント券情報読取」ボタンをクリックしてください。")),
 		s.fm.object(),
+		s.state,
+		container.NewHBox(s.clear, s.back), // above the details, so the decision stays on screen
 		s.info,
-		container.NewHBox(s.clear, s.back),
 	)
 	return s.body
 }
@@ -118,6 +120,8 @@ func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
 	s.info.Objects = nil
 	s.clear.Disable()
 	if v == nil {
+		s.state.SetText("")
+		s.state.Hide()
 		s.info.Refresh()
 		ptRelayout(s.info)
 		return
@@ -142,7 +146,8 @@ func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
 	default:
 		s.state.SetText(v.State.LabelJA())
 	}
-	s.info.Objects = []fyne.CanvasObject{s.sum.object(), s.state}
+	s.state.Show()
+	s.info.Objects = []fyne.CanvasObject{s.sum.object()}
 	s.info.Refresh()
 	ptRelayout(s.info)
 }
