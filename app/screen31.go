@@ -46,7 +46,7 @@ func (s *screen31) Title() string { return tr("screen31.title", "ポイント利
 
 func (s *screen31) Content() fyne.CanvasObject {
 	done := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true},
-		Text: fmt.Sprintf(tr("screen31.done", "ポイントを利用しました。レジで %s円 を値引きしてください。"), yen(s.res.Points))}
+		Text: fmt.Sprintf(tr("screen31.done", "ポイントを利用しました。レジで%s円を値引きしてください。"), yen(s.res.Points))}
 	return container.NewVBox(done, s.sum.object(), container.NewHBox(s.receipt, s.next, s.back))
 }
 
