@@ -127,12 +127,14 @@ func TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice(t *
 				mu.Lock()
 				if err == nil {
 					seen[res.TxnID] = res.Points
-				} else if platformclient.Code(err) == "" {
+				} else if platformclient.Refused(err) {
+					t.Logf("refused: %v", err) // a definitive refusal: nothing was applied
+				} else {
+					// The outcome is unknown (the server is gone, a timeout, a 5xx): the operation waits for the
+					// restart, as the journal keeps it pending by the same rule.
 					pending = append(pending, o)
 					mu.Unlock()
-					return // the server is gone: this goroutine's operation waits for the restart
-				} else {
-					t.Logf("refused: %v", err)
+					return
 				}
 				mu.Unlock()
 			}

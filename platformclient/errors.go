@@ -3,6 +3,7 @@ package platformclient
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -73,4 +74,12 @@ func Code(err error) string {
 		return ae.Code
 	}
 	return ""
+}
+
+// Refused reports whether err is the platform's definitive refusal of a call (an answer with status 4xx other than
+// 429): nothing was applied. Any other failure (transport, timeout, 429, 5xx) leaves the outcome unknown; the points
+// journal keeps such an operation pending so that its retry goes with the same idempotency key.
+func Refused(err error) bool {
+	var ae *mkpf.APIError
+	return errors.As(err, &ae) && ae.Status != http.StatusTooManyRequests && ae.Status < 500
 }

@@ -166,12 +166,11 @@ func pruneJournal(tx *bbolt.Tx, j *bbolt.Bucket) error {
 // journalEnd records the outcome: done with the result, failed with a definitive refusal, or still pending when the
 // answer was lost.
 func (c *Client) journalEnd(key string, result any, callErr error) {
-	var ae *mkpf.APIError
 	state := JournalPending
 	switch {
 	case callErr == nil:
 		state = JournalDone
-	case errors.As(callErr, &ae) && ae.Status != http.StatusTooManyRequests && ae.Status < 500:
+	case Refused(callErr):
 		state = JournalFailed
 	}
 	if state == JournalPending {
@@ -188,7 +187,7 @@ func (c *Client) journalEnd(key string, result any, callErr error) {
 		}
 		e.State = state
 		if callErr != nil {
-			e.Error = ae.Code
+			e.Error = Code(callErr)
 		} else {
 			e.Result, _ = json.Marshal(result)
 		}
@@ -196,7 +195,13 @@ func (c *Client) journalEnd(key string, result any, callErr error) {
 		if err := j.Put([]byte(key), v); err != nil {
 			return err
 		}
-		return p.Delete([]byte(e.Op + "/" + e.ReqHash))
+		// The pending index may name a newer identical operation by now (this key was shared by a double click whose
+		// other call resolved it first, then a new operation lost its answer): that one must stay findable.
+		pk := []byte(e.Op + "/" + e.ReqHash)
+		if string(p.Get(pk)) != key {
+			return nil
+		}
+		return p.Delete(pk)
 	})
 }
 
