@@ -164,11 +164,8 @@ func (s *Server) CheckPassword(r *http.Request, terminalID, password string) (*C
 	if ok, _ := s.loginByID.Allow("id:" + terminalID); !ok {
 		return nil, errThrottled
 	}
-	var t *terminalRec
-	if err := s.db.View(func(tx *bbolt.Tx) (err error) {
-		t, err = getTerminal(tx, terminalID)
-		return err
-	}); err != nil {
+	t, err := s.readTerminal(terminalID)
+	if err != nil {
 		return nil, err
 	}
 	stored := s.dummy()
@@ -317,16 +314,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errUnauth)
 		return
 	}
-	var t *terminalRec
-	if err := s.db.View(func(tx *bbolt.Tx) (err error) {
-		t, err = getTerminal(tx, req.TerminalID)
-		return err
-	}); err != nil {
+	t, err := s.enrolledTerminal(req.TerminalID)
+	if err != nil {
 		s.WriteError(w, r, err)
-		return
-	}
-	if t == nil || len(t.DeviceKey) == 0 {
-		s.WriteError(w, r, errNotEnrolled)
 		return
 	}
 	pub, err := parseDeviceKey(t.DeviceKey)
@@ -342,6 +332,28 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.sessions.tokens[tok] = tokenEntry{terminalID: t.ID, expires: exp}
 	s.sessions.mu.Unlock()
 	WriteJSON(w, http.StatusOK, mkpf.TokenResult{Token: tok, ExpiresAt: exp.UTC()})
+}
+
+// readTerminal reads a terminal's record (nil when the ID is unknown) in a read transaction of its own.
+func (s *Server) readTerminal(id string) (t *terminalRec, err error) {
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		t, err = getTerminal(tx, id)
+		return err
+	})
+	return t, err
+}
+
+// enrolledTerminal is readTerminal for a terminal that must be enrolled (have a device key): errNotEnrolled when it
+// is unknown or not enrolled.
+func (s *Server) enrolledTerminal(id string) (*terminalRec, error) {
+	t, err := s.readTerminal(id)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil || len(t.DeviceKey) == 0 {
+		return nil, errNotEnrolled
+	}
+	return t, nil
 }
 
 // Authed wraps h so it runs only for a terminal with a valid token whose kind is one of kinds (any kind when none
@@ -363,16 +375,9 @@ func (s *Server) Authed(h http.HandlerFunc, kinds ...mkpf.TerminalKind) http.Han
 			s.WriteError(w, r, errUnauth)
 			return
 		}
-		var t *terminalRec
-		if err := s.db.View(func(tx *bbolt.Tx) (err error) {
-			t, err = getTerminal(tx, e.terminalID)
-			return err
-		}); err != nil {
+		t, err := s.enrolledTerminal(e.terminalID)
+		if err != nil {
 			s.WriteError(w, r, err)
-			return
-		}
-		if t == nil || len(t.DeviceKey) == 0 {
-			s.WriteError(w, r, errNotEnrolled)
 			return
 		}
 		c := callerOf(t)

@@ -80,17 +80,23 @@ type idemRec struct {
 // again). reqBody is the canonical request (e.g. the raw JSON body). Without a key header fn simply runs once.
 func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
 	fn func(tx *bbolt.Tx) (status int, body any, err error)) {
-	key := strings.TrimSpace(r.Header.Get(mkpf.IdempotencyHeader))
-	if len(key) > 128 {
-		s.WriteError(w, r, Errf(http.StatusBadRequest, mkpf.CodeBadRequest, "要求番号が長すぎます。"))
+	s.idempotent(s.db.Update, w, r, c, reqBody, fn)
+}
+
+// idempotent is Idempotent with the write transaction run by update: one bbolt transaction of its own
+// (s.db.Update), or a share of the points group commit (points_commit.go). Same records, same rules.
+func (s *Server) idempotent(update func(func(*bbolt.Tx) error) error, w http.ResponseWriter, r *http.Request,
+	c *Caller, reqBody []byte, fn func(tx *bbolt.Tx) (status int, body any, err error)) {
+	key, h, err := idemKeyOf(r, reqBody)
+	if err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	h := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), reqBody...))
 	var (
 		status int
 		out    []byte
 	)
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bIdempotency)
 		k := c.TerminalID + "/" + key
 		if key != "" {
@@ -123,10 +129,25 @@ func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, c *Caller, r
 		s.WriteError(w, r, err)
 		return
 	}
+	writeStored(w, status, out)
+}
+
+// idemKeyOf returns the request's Idempotency-Key ("" when none; an error when too long) and the hash that ties a
+// stored answer to the request it answered.
+func idemKeyOf(r *http.Request, reqBody []byte) (string, [sha256.Size]byte, error) {
+	key := strings.TrimSpace(r.Header.Get(mkpf.IdempotencyHeader))
+	if len(key) > 128 {
+		return "", [sha256.Size]byte{}, Errf(http.StatusBadRequest, mkpf.CodeBadRequest, "要求番号が長すぎます。")
+	}
+	return key, sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), reqBody...)), nil
+}
+
+// writeStored writes an answer (fresh or stored) of a state-changing call.
+func writeStored(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(out)
+	w.Write(body)
 	w.Write([]byte("\n"))
 }
 
@@ -135,14 +156,13 @@ func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, c *Caller, r
 // Idempotent does the same check again inside its transaction, so calling Replay first is an optimisation of
 // semantics, not a requirement.
 func (s *Server) Replay(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte) bool {
-	key := strings.TrimSpace(r.Header.Get(mkpf.IdempotencyHeader))
-	if key == "" || len(key) > 128 {
+	key, h, err := idemKeyOf(r, reqBody)
+	if key == "" || err != nil {
 		return false
 	}
-	h := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), reqBody...))
 	var prev idemRec
 	var found bool
-	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+	err = s.db.View(func(tx *bbolt.Tx) (err error) {
 		found, err = getJSON(tx.Bucket(bIdempotency), c.TerminalID+"/"+key, &prev)
 		return err
 	})
@@ -153,11 +173,7 @@ func (s *Server) Replay(w http.ResponseWriter, r *http.Request, c *Caller, reqBo
 		s.WriteError(w, r, errIdemMismatch)
 		return true
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(prev.Status)
-	w.Write(prev.Body)
-	w.Write([]byte("\n"))
+	writeStored(w, prev.Status, prev.Body)
 	return true
 }
 

@@ -11,17 +11,11 @@ package platform
 // touch the transaction (they may run more than once before one commit counts).
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/json"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"go.etcd.io/bbolt"
-
-	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
 // maxGroup bounds one group so a commit's dirty pages stay small.
@@ -107,52 +101,5 @@ func (s *Server) commit() *committer { return s.pts().commit }
 // idempotentPoints is Server.Idempotent (same records in the same bucket, same rules) over the group committer.
 func (s *Server) idempotentPoints(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
 	fn func(tx *bbolt.Tx) (status int, body any, err error)) {
-	key := strings.TrimSpace(r.Header.Get(mkpf.IdempotencyHeader))
-	if len(key) > 128 {
-		s.WriteError(w, r, Errf(http.StatusBadRequest, mkpf.CodeBadRequest, "要求番号が長すぎます。"))
-		return
-	}
-	h := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), reqBody...))
-	var (
-		status int
-		out    []byte
-	)
-	err := s.commit().Do(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bIdempotency)
-		k := c.TerminalID + "/" + key
-		if key != "" {
-			var prev idemRec
-			if ok, err := getJSON(b, k, &prev); err != nil {
-				return err
-			} else if ok {
-				if !bytes.Equal(prev.ReqHash, h[:]) {
-					return errIdemMismatch
-				}
-				status, out = prev.Status, prev.Body
-				return nil
-			}
-		}
-		st, body, err := fn(tx)
-		if err != nil {
-			return err
-		}
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		status, out = st, raw
-		if key == "" {
-			return nil
-		}
-		return putJSON(b, k, idemRec{ReqHash: h[:], Status: st, Body: raw})
-	})
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(out)
-	w.Write([]byte("\n"))
+	s.idempotent(s.commit().Do, w, r, c, reqBody, fn)
 }
