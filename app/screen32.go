@@ -1,13 +1,10 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -17,26 +14,16 @@ import (
 // most 30 days ahead, independent of the points' own expiry), chooses the point, enters the points and clicks [確認]
 // → screen 33.
 type screen32 struct {
-	ps       *pointsSession
-	fm       form
-	read     *widget.Button
-	bal      *balancePicker
+	ptInput
 	expires  *fkeyEntry
-	points   *fkeyEntry
-	confirm  *widget.Button
-	back     *widget.Button
 	authCert []byte
-	keys     opKeys
 }
 
 func newScreen32(ps *pointsSession) *screen32 {
-	s := &screen32{ps: ps, bal: newBalancePicker(), keys: opKeys{}}
-	s.read = &widget.Button{Text: tr("points.read", "カード読取") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
+	s := &screen32{}
+	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), "1000", s.onRead, s.onConfirm)
 	s.expires = fkeys(ps.u, &widget.Entry{Text: ptToday().AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD",
 		OnSubmitted: func(string) { s.ps.u.Win.Canvas().Focus(s.points) }})
-	s.points = fkeys(ps.u, &widget.Entry{PlaceHolder: "1000", OnSubmitted: func(string) { s.onConfirm() }})
-	s.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
-	s.back = menuBackButton(ps)
 	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),
 		tr("screen32.balances.rule", "ポイント券に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
 	s.fm.add(newField("expires", tr("screen32.expires", "ポイント券の有効期限"), s.expires,
@@ -50,47 +37,14 @@ func newScreen32(ps *pointsSession) *screen32 {
 func (s *screen32) Title() string { return tr("screen32.title", "ポイント券発行") }
 
 func (s *screen32) Content() fyne.CanvasObject {
-	return container.NewVBox(
-		ptLead(tr("screen32.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい、「カード読取」ボタンをクリックしてください。")),
-		container.NewHBox(s.read),
-		ptLead(tr("screen32.step2", "②ポイント券の有効期限を入力し、使うポイントを選んでポイント数を入力し、「確認」ボタンをクリックしてください。")),
-		s.fm.object(),
-		container.NewHBox(s.confirm, s.back),
-	)
+	return s.content(
+		tr("screen32.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい、「カード読取」ボタンをクリックしてください。"),
+		tr("screen32.step2", "②ポイント券の有効期限を入力し、使うポイントを選んでポイント数を入力し、「確認」ボタンをクリックしてください。"))
 }
 
-func (s *screen32) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF2: s.onRead, fyne.KeyF5: s.onConfirm, fyne.KeyF10: s.ps.toMenu}
-}
+func (s *screen32) Keys() map[fyne.KeyName]func() { return s.keyMap(s.onRead, s.onConfirm) }
 
-func (s *screen32) onRead() {
-	s.fm.clearErrors()
-	var cert []byte
-	var res *mkpf.BalancesResult
-	s.read.Disable()
-	s.ps.u.Run(tr("points.reading", "マイナンバーカードを読み取り、残高を確認しています…"), pointsTimeout, func(ctx context.Context) (err error) {
-		if cert, err = s.ps.readAuthCert(ctx); err != nil {
-			return err
-		}
-		res, err = s.ps.svc.Balances(ctx, mkpf.PatronRef{AuthCert: cert})
-		return err
-	}, func(err error) {
-		s.read.Enable()
-		if err != nil {
-			if cert != nil {
-				s.ps.platformResult(err)
-			}
-			s.authCert = nil
-			s.bal.clear()
-			s.ps.u.ShowError(err)
-			return
-		}
-		s.ps.u.PlatformResult(nil)
-		s.authCert = cert
-		s.bal.set(res.Balances)
-		s.ps.u.Win.Canvas().Focus(s.points)
-	})
-}
+func (s *screen32) onRead() { s.readCard(func(cert []byte) { s.authCert = cert }) }
 
 // checkExpiry returns the expiry as YYYY-MM-DD, or the message for the field.
 func checkExpiry(text string) (string, string) {
@@ -111,13 +65,9 @@ func checkExpiry(text string) (string, string) {
 
 func (s *screen32) onConfirm() {
 	s.fm.clearErrors()
-	if s.authCert == nil {
-		s.fm.fields[0].setError(tr("points.read.first", "先に「カード読取」でマイナンバーカードを読み取ってください。"))
-		return
-	}
-	b := s.bal.selected()
+	b := s.chosen(s.authCert != nil, 0, tr("points.read.first", "先に「カード読取」でマイナンバーカードを読み取ってください。"),
+		tr("points.choose.voucher", "ポイント券に使うポイントを選んでください。"))
 	if b == nil {
-		s.fm.fields[0].setError(tr("points.choose.voucher", "ポイント券に使うポイントを選んでください。"))
 		return
 	}
 	ok := true

@@ -17,31 +17,21 @@ import (
 // whose number a keyboard-interface reader types into the card-number field followed by Enter (the platform maps it
 // back to the MyKey ID). The balances follow; the clerk enters the points to merge and clicks [確認] → screen 38.
 type screen37 struct {
-	ps       *pointsSession
-	fm       form
-	read     *widget.Button
+	ptInput
 	shopCard *fkeyEntry
 	readShop *widget.Button
 	who      *widget.Label
-	bal      *balancePicker
-	points   *fkeyEntry
-	confirm  *widget.Button
-	back     *widget.Button
 	ref      *mkpf.PatronRef
 	res      *mkpf.BalancesResult
-	keys     opKeys
 }
 
 func newScreen37(ps *pointsSession) *screen37 {
-	s := &screen37{ps: ps, bal: newBalancePicker(), keys: opKeys{}}
-	s.read = &widget.Button{Text: tr("screen37.read", "カード読取（マイナンバーカード）") + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onRead}
+	s := &screen37{}
+	s.ptInput = newPtInput(ps, tr("screen37.read", "カード読取（マイナンバーカード）"), "300", s.onRead, s.onConfirm)
 	s.shopCard = fkeys(ps.u, &widget.Entry{PlaceHolder: tr("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
 		OnSubmitted: func(string) { s.onShopCard() }})
 	s.readShop = &widget.Button{Text: tr("screen37.shopcard.read", "番号で読取") + " (F3)", Icon: theme.SearchIcon(), OnTapped: s.onShopCard}
 	s.who = &widget.Label{Wrapping: fyne.TextWrapWord}
-	s.points = fkeys(ps.u, &widget.Entry{PlaceHolder: "300", OnSubmitted: func(string) { s.onConfirm() }})
-	s.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onConfirm}
-	s.back = menuBackButton(ps)
 	s.fm.add(newField("shop_card", tr("screen37.shopcard.short", "商店街ポイントカード"), container.NewBorder(nil, nil, nil, s.readShop, s.shopCard),
 		tr("screen37.shopcard.rule", "商店街ポイントカードを使うときは、この欄をクリックしてからカードリーダーで読み取ってください（キーボードとして番号が入力されます）。手で入力したときは「番号で読取」をクリックしてください。")))
 	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), container.NewVBox(s.who, s.bal.object()),
@@ -54,20 +44,18 @@ func newScreen37(ps *pointsSession) *screen37 {
 func (s *screen37) Title() string { return tr("screen37.title", "商店街ポイント合算") }
 
 func (s *screen37) Content() fyne.CanvasObject {
-	return container.NewVBox(
-		ptLead(tr("screen37.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい「カード読取」ボタンをクリックしてください。商店街ポイントカードの場合は、カードリーダーで読み取ってください。")),
-		container.NewHBox(s.read),
-		ptLead(tr("screen37.step2", "②残高を確認し、合算ポイント数を入力して「確認」ボタンをクリックしてください。")),
-		s.fm.object(),
-		container.NewHBox(s.confirm, s.back),
-	)
+	return s.content(
+		tr("screen37.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい「カード読取」ボタンをクリックしてください。商店街ポイントカードの場合は、カードリーダーで読み取ってください。"),
+		tr("screen37.step2", "②残高を確認し、合算ポイント数を入力して「確認」ボタンをクリックしてください。"))
 }
 
 // Shown puts the focus on the card-number field, so a keyboard-interface card reader's number lands there.
 func (s *screen37) Shown() { s.ps.u.Win.Canvas().Focus(s.shopCard) }
 
 func (s *screen37) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF2: s.onRead, fyne.KeyF3: s.onShopCard, fyne.KeyF5: s.onConfirm, fyne.KeyF10: s.ps.toMenu}
+	keys := s.keyMap(s.onRead, s.onConfirm)
+	keys[fyne.KeyF3] = s.onShopCard
+	return keys
 }
 
 func (s *screen37) onRead() { s.load(nil) }
@@ -170,13 +158,9 @@ func (s *screen37) load(shopCard *string) {
 
 func (s *screen37) onConfirm() {
 	s.fm.clearErrors()
-	if s.ref == nil {
-		s.fm.fields[1].setError(tr("screen37.read.first", "先に「カード読取」でマイナンバーカードを読み取るか、商店街ポイントカードを読み取ってください。"))
-		return
-	}
-	b := s.bal.selected()
+	b := s.chosen(s.ref != nil, 1, tr("screen37.read.first", "先に「カード読取」でマイナンバーカードを読み取るか、商店街ポイントカードを読み取ってください。"),
+		tr("screen37.choose", "合算に使うポイントを選んでください。"))
 	if b == nil {
-		s.fm.fields[1].setError(tr("screen37.choose", "合算に使うポイントを選んでください。"))
 		return
 	}
 	n, msg := parsePoints(s.points.Text, b.Points)

@@ -1,0 +1,101 @@
+package app
+
+// The parts the points screens share: the input screens' card read, balances and points (29, 32, 37), the
+// confirmation screens' one-request-one-key press (30, 33, 38) and the done screens' buttons (31, 34, 36, 39).
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// ptInput is what the input screens 29, 32 and 37 share: [カード読取] (F2), the balances, the points field, [確認] (F5),
+// [ポイントメニューへ] (F10) and the idempotency keys their confirmation screens take. Each screen adds its own form
+// fields and checks.
+type ptInput struct {
+	ps      *pointsSession
+	fm      form
+	read    *widget.Button
+	bal     *balancePicker
+	points  *fkeyEntry
+	confirm *widget.Button
+	back    *widget.Button
+	keys    opKeys
+}
+
+// newPtInput builds the shared buttons and the points field (Enter in it confirms).
+func newPtInput(ps *pointsSession, readLabel, pointsPlaceholder string, onRead, onConfirm func()) ptInput {
+	in := ptInput{ps: ps, bal: newBalancePicker(), keys: opKeys{}}
+	in.read = &widget.Button{Text: readLabel + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: onRead}
+	in.points = fkeys(ps.u, &widget.Entry{PlaceHolder: pointsPlaceholder, OnSubmitted: func(string) { onConfirm() }})
+	in.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: onConfirm}
+	in.back = menuBackButton(ps)
+	return in
+}
+
+// content is step 1 with [カード読取], step 2 with the form, then [確認] and [ポイントメニューへ].
+func (in *ptInput) content(step1, step2 string) fyne.CanvasObject {
+	return container.NewVBox(
+		ptLead(step1),
+		container.NewHBox(in.read),
+		ptLead(step2),
+		in.fm.object(),
+		container.NewHBox(in.confirm, in.back),
+	)
+}
+
+// keyMap is F2 [カード読取], F5 [確認] and F10 [ポイントメニューへ].
+func (in *ptInput) keyMap(onRead, onConfirm func()) map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF2: onRead, fyne.KeyF5: onConfirm, fyne.KeyF10: in.ps.toMenu}
+}
+
+// readCard is [カード読取] of screens 29 and 32: it reads the patron's My Number Card, then the balances usable at this
+// terminal, and moves the focus to the points field. set gets the card's certificate, or nil after a failure (the
+// balances are cleared and the error shown).
+func (in *ptInput) readCard(set func(cert []byte)) {
+	in.fm.clearErrors()
+	var cert []byte
+	var res *mkpf.BalancesResult
+	in.read.Disable()
+	in.ps.u.Run(tr("points.reading", "マイナンバーカードを読み取り、残高を確認しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+		if cert, err = in.ps.readAuthCert(ctx); err != nil {
+			return err
+		}
+		res, err = in.ps.svc.Balances(ctx, mkpf.PatronRef{AuthCert: cert})
+		return err
+	}, func(err error) {
+		in.read.Enable()
+		if err != nil {
+			if cert != nil {
+				in.ps.platformResult(err)
+			}
+			set(nil)
+			in.bal.clear()
+			in.ps.u.ShowError(err)
+			return
+		}
+		in.ps.u.PlatformResult(nil)
+		set(cert)
+		in.bal.set(res.Balances)
+		in.ps.u.Win.Canvas().Focus(in.points)
+	})
+}
+
+// chosen is the balance chosen after a card read, or nil after putting the reason on the balances field (field):
+// readFirst when no card was read (read false), choose when no balance is selected.
+func (in *ptInput) chosen(read bool, field int, readFirst, choose string) *mkpf.Balance {
+	if !read {
+		in.fm.fields[field].setError(readFirst)
+		return nil
+	}
+	b := in.bal.selected()
+	if b == nil {
+		in.fm.fields[field].setError(choose)
+	}
+	return b
+}
