@@ -125,8 +125,7 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.PointsLoginRequest
-	if err := DecodeJSON(w, r, &req, 4<<10); err != nil {
-		s.WriteError(w, r, err)
+	if _, ok := s.readRequest(w, r, &req, 4<<10); !ok {
 		return
 	}
 	id := strings.TrimSpace(req.LoginID)
@@ -190,6 +189,38 @@ func (s *Server) checkRef(ref mkpf.PatronRef, allowShopCard bool) (*checkedCert,
 	return s.verifyAuthCertCached(ref.AuthCert)
 }
 
+// checkedRef is checkRef for a handler: on failure it has answered with the error.
+func (s *Server) checkedRef(w http.ResponseWriter, r *http.Request, ref mkpf.PatronRef, allowShopCard bool) (*checkedCert, bool) {
+	cc, err := s.checkRef(ref, allowShopCard)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return nil, false
+	}
+	return cc, true
+}
+
+// readRequest decodes a points request into v (at most max bytes, MaxBody when 0) and returns its raw body (the
+// idempotency hash's input); on failure it has answered with the error.
+func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte, bool) {
+	raw, err := ReadJSON(w, r, v, max)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return nil, false
+	}
+	return raw, true
+}
+
+// readPatronRequest is readRequest for a request about a patron's card ref (a field of v), whose certificate is then
+// checked outside any transaction (checkedRef).
+func (s *Server) readPatronRequest(w http.ResponseWriter, r *http.Request, v any, ref *mkpf.PatronRef, allowShopCard bool) ([]byte, *checkedCert, bool) {
+	raw, ok := s.readRequest(w, r, v, 0)
+	if !ok {
+		return nil, nil, false
+	}
+	cc, ok := s.checkedRef(w, r, *ref, allowShopCard)
+	return raw, cc, ok
+}
+
 // resolveRef maps a checked PatronRef to the patron, inside tx.
 func resolveRef(tx *bbolt.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patron, error) {
 	if ref.ShopCard != "" {
@@ -229,17 +260,12 @@ func (s *Server) viewOrUpdate(fn func(tx *bbolt.Tx) error) error {
 func (s *Server) handleBalances(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var ref mkpf.PatronRef
-	if err := DecodeJSON(w, r, &ref, 0); err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	cc, err := s.checkRef(ref, PointsMenu(c).Merge)
-	if err != nil {
-		s.WriteError(w, r, err)
+	_, cc, ok := s.readPatronRequest(w, r, &ref, &ref, PointsMenu(c).Merge)
+	if !ok {
 		return
 	}
 	var res mkpf.BalancesResult
-	err = s.viewOrUpdate(func(tx *bbolt.Tx) error {
+	err := s.viewOrUpdate(func(tx *bbolt.Tx) error {
 		p, err := resolveRef(tx, c, ref, cc)
 		if err != nil {
 			return err
@@ -287,14 +313,8 @@ func (s *Server) terminalPlace(tx *bbolt.Tx, id string) string {
 func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.UseRequest
-	raw, err := ReadJSON(w, r, &req, 0)
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	cc, err := s.checkRef(req.PatronRef, false)
-	if err != nil {
-		s.WriteError(w, r, err)
+	raw, cc, ok := s.readPatronRequest(w, r, &req, &req.PatronRef, false)
+	if !ok {
 		return
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
@@ -307,10 +327,7 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return 0, nil, err
 		}
-		if err := appendMove(tx, m); err != nil {
-			return 0, nil, err
-		}
-		if err := addTotal(tx, TotalUsed, req.Points); err != nil {
+		if err := bookMove(tx, m, TotalUsed); err != nil {
 			return 0, nil, err
 		}
 		s.Count(c.TerminalID, "points.use.ok")
@@ -333,14 +350,8 @@ func (s *Server) voucherView(tx *bbolt.Tx, v *voucherRec) mkpf.Voucher {
 func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.VoucherIssueRequest
-	raw, err := ReadJSON(w, r, &req, 0)
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	cc, err := s.checkRef(req.PatronRef, false)
-	if err != nil {
-		s.WriteError(w, r, err)
+	raw, cc, ok := s.readPatronRequest(w, r, &req, &req.PatronRef, false)
+	if !ok {
 		return
 	}
 	now := s.now()
@@ -386,10 +397,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		m.VoucherNo = number
-		if err := appendMove(tx, m); err != nil {
-			return 0, nil, err
-		}
-		if err := addTotal(tx, TotalOutstanding, req.Points); err != nil {
+		if err := bookMove(tx, m, TotalOutstanding); err != nil {
 			return 0, nil, err
 		}
 		s.Count(c.TerminalID, "points.voucher_issue.ok")
@@ -487,8 +495,7 @@ func (s *Server) lapseByCode(c *Caller, code string) {
 func (s *Server) handleVoucherLookup(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.VoucherCodeRequest
-	if err := DecodeJSON(w, r, &req, 4<<10); err != nil {
-		s.WriteError(w, r, err)
+	if _, ok := s.readRequest(w, r, &req, 4<<10); !ok {
 		return
 	}
 	if s.voucherThrottled(w, r, c) {
@@ -517,9 +524,8 @@ func (s *Server) handleVoucherLookup(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.VoucherCodeRequest
-	raw, err := ReadJSON(w, r, &req, 4<<10)
-	if err != nil {
-		s.WriteError(w, r, err)
+	raw, ok := s.readRequest(w, r, &req, 4<<10)
+	if !ok {
 		return
 	}
 	if s.voucherThrottled(w, r, c) {
@@ -547,13 +553,7 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		m := &pointMove{At: at, Kind: MoveVoucherClear, MyKeyID: v.MyKeyID, ProgramID: v.ProgramID, Points: v.Points, TerminalID: c.TerminalID, VoucherNo: v.Number}
-		if err := appendMove(tx, m); err != nil {
-			return 0, nil, err
-		}
-		if err := addTotal(tx, TotalOutstanding, -v.Points); err != nil {
-			return 0, nil, err
-		}
-		if err := addTotal(tx, TotalCleared, v.Points); err != nil {
+		if err := bookMove(tx, m, TotalCleared, TotalOutstanding); err != nil {
 			return 0, nil, err
 		}
 		s.Count(c.TerminalID, "points.voucher_clear.ok")
@@ -566,9 +566,8 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.VoucherCodeRequest
-	raw, err := ReadJSON(w, r, &req, 4<<10)
-	if err != nil {
-		s.WriteError(w, r, err)
+	raw, ok := s.readRequest(w, r, &req, 4<<10)
+	if !ok {
 		return
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
@@ -615,18 +614,16 @@ func municipalProgram(tx *bbolt.Tx, municipality string) (string, error) {
 func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.MergeRequest
-	raw, err := ReadJSON(w, r, &req, 0)
-	if err != nil {
-		s.WriteError(w, r, err)
+	raw, ok := s.readRequest(w, r, &req, 0)
+	if !ok {
 		return
 	}
 	if c.IssuerID == "" {
 		s.WriteError(w, r, errNoIssuer)
 		return
 	}
-	cc, err := s.checkRef(req.PatronRef, true)
-	if err != nil {
-		s.WriteError(w, r, err)
+	cc, ok := s.checkedRef(w, r, req.PatronRef, true)
+	if !ok {
 		return
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
@@ -667,10 +664,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		m.MergeTxn = txn
-		if err := appendMove(tx, m); err != nil {
-			return 0, nil, err
-		}
-		if err := addTotal(tx, TotalMerged, req.Points); err != nil {
+		if err := bookMove(tx, m, TotalMerged); err != nil {
 			return 0, nil, err
 		}
 		s.Count(c.TerminalID, "points.merge.ok")
@@ -683,15 +677,13 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleGrant(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.GrantRequest
-	raw, err := ReadJSON(w, r, &req, 0)
-	if err != nil {
-		s.WriteError(w, r, err)
+	raw, ok := s.readRequest(w, r, &req, 0)
+	if !ok {
 		return
 	}
 	var cc *checkedCert
 	if req.MyKeyID == "" {
-		if cc, err = s.checkRef(req.PatronRef, false); err != nil {
-			s.WriteError(w, r, err)
+		if cc, ok = s.checkedRef(w, r, req.PatronRef, false); !ok {
 			return
 		}
 	}

@@ -183,6 +183,21 @@ func addTotal(tx *bbolt.Tx, name string, d int64) error {
 	return putInt(b, name, getInt(b, name)+d)
 }
 
+// bookMove appends m to the ledger and adds its points to the running total to, taking them from the totals from
+// (a voucher's points leave "outstanding" when it is cleared or lapses) in the same transaction, so the audit's
+// invariant holds after every commit.
+func bookMove(tx *bbolt.Tx, m *pointMove, to string, from ...string) error {
+	if err := appendMove(tx, m); err != nil {
+		return err
+	}
+	for _, f := range from {
+		if err := addTotal(tx, f, -m.Points); err != nil {
+			return err
+		}
+	}
+	return addTotal(tx, to, m.Points)
+}
+
 // appendMove writes m (assigning its sequence) and its terminal index entry.
 func appendMove(tx *bbolt.Tx, m *pointMove) error {
 	b := tx.Bucket(bPtMoves)
@@ -332,10 +347,7 @@ func grant(tx *bbolt.Tx, now time.Time, mykeyID, programID string, points int64,
 		}
 	}
 	m := &pointMove{At: now.UTC(), Kind: MoveGrant, MyKeyID: mykeyID, ProgramID: programID, Points: points, Delta: points, TerminalID: terminalID, Note: note}
-	if err := appendMove(tx, m); err != nil {
-		return nil, 0, err
-	}
-	return m, bal, addTotal(tx, TotalGranted, points)
+	return m, bal, bookMove(tx, m, TotalGranted)
 }
 
 // GrantPoints gives points of a program to a MyKey ID (admin command, demo world, tests).
@@ -466,10 +478,7 @@ func expireLots(tx *bbolt.Tx, now time.Time, mykeyID, programID string) (int64, 
 		return 0, err
 	}
 	m := &pointMove{At: now.UTC(), Kind: MovePointsExpire, MyKeyID: mykeyID, ProgramID: programID, Points: sum, Delta: -sum}
-	if err := appendMove(tx, m); err != nil {
-		return 0, err
-	}
-	return sum, addTotal(tx, TotalExpired, sum)
+	return sum, bookMove(tx, m, TotalExpired)
 }
 
 // debitLots takes points from the patron's lots, oldest expiry first.
@@ -555,13 +564,7 @@ func lapseIfExpired(tx *bbolt.Tx, v *voucherRec, now time.Time) (bool, error) {
 		return false, err
 	}
 	m := &pointMove{At: at, Kind: MoveVoucherLapse, MyKeyID: v.MyKeyID, ProgramID: v.ProgramID, Points: v.Points, VoucherNo: v.Number}
-	if err := appendMove(tx, m); err != nil {
-		return false, err
-	}
-	if err := addTotal(tx, TotalOutstanding, -v.Points); err != nil {
-		return false, err
-	}
-	return true, addTotal(tx, TotalLapsed, v.Points)
+	return true, bookMove(tx, m, TotalLapsed, TotalOutstanding)
 }
 
 // LapseExpiredVouchers marks every outstanding voucher past its expiry as 失効 and returns how many it marked.
