@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
@@ -22,44 +19,8 @@ func init() {
 	register(command{name: "terminal", summary: "show this terminal's ID, kind, municipality and issuer", run: runTerminal})
 }
 
-const platformTimeout = 30 * time.Second
-
-// openClient opens the terminal state in --data-dir; needEnrolled refuses a terminal that has not enrolled.
-func openClient(g *globals, needEnrolled bool) (*platformclient.Client, int) {
-	c, err := platformclient.Open(g.DataDir, platformclient.Options{})
-	if err != nil {
-		return nil, fail(g, platformclient.Message(err))
-	}
-	if needEnrolled && !c.Enrolled() {
-		c.Close()
-		return nil, fail(g, platformclient.MsgNotEnrolled+"（mykeyterm-cli enroll）")
-	}
-	return c, 0
-}
-
-// platformFail prints the platform's message and, for field errors, each field's message.
-func platformFail(g *globals, err error) int {
-	fmt.Fprintln(g.Stderr, platformclient.Message(err))
-	if ae, ok := err.(*mkpf.APIError); ok {
-		for _, f := range ae.Fields {
-			fmt.Fprintf(g.Stderr, "  %s: %s\n", f.Field, f.Message)
-		}
-	}
-	return 1
-}
-
-func writeJSON(g *globals, v any) int {
-	e := json.NewEncoder(g.Stdout)
-	e.SetIndent("", "  ")
-	if err := e.Encode(v); err != nil {
-		return fail(g, err.Error())
-	}
-	return 0
-}
-
 func runEnroll(g *globals, args []string) int {
-	fs := flag.NewFlagSet("enroll", flag.ContinueOnError)
-	fs.SetOutput(g.Stderr)
+	fs := newFlags("enroll", g)
 	url := fs.String("platform", "", "platform URL, e.g. https://platform.example.jp")
 	id := fs.String("terminal-id", "", "端末ID (8 digits, from 様式II)")
 	pw := fs.String("password", "", "端末パスワード (from 様式II)")
@@ -68,35 +29,29 @@ func runEnroll(g *globals, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	c, code := openClient(g, false)
-	if c == nil {
-		return code
-	}
-	defer c.Close()
-	if *ca != "" {
-		if err := c.SetCAFile(*ca); err != nil {
-			return fail(g, platformclient.Message(err))
+	return withClient(g, false, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		if *ca != "" {
+			if err := c.SetCAFile(*ca); err != nil {
+				return fail(g, platformclient.Message(err))
+			}
 		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), platformTimeout)
-	defer cancel()
-	ti, err := c.Enroll(ctx, *url, *id, *pw)
-	if err != nil {
-		return platformFail(g, err)
-	}
-	if *asJSON {
-		return writeJSON(g, ti)
-	}
-	fmt.Fprintf(g.Stdout, "端末を登録しました。端末ID:%s（%s、%s）\n", ti.TerminalID, ti.Kind.LabelJA(), ti.MunicipalityName)
-	if !ti.ContactDone {
-		fmt.Fprintln(g.Stdout, "次に連絡先を登録してください（mykeyterm-cli contact set）。")
-	}
-	return 0
+		ti, err := c.Enroll(ctx, *url, *id, *pw)
+		if err != nil {
+			return platformFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, ti)
+		}
+		fmt.Fprintf(g.Stdout, "端末を登録しました。端末ID:%s（%s、%s）\n", ti.TerminalID, ti.Kind.LabelJA(), ti.MunicipalityName)
+		if !ti.ContactDone {
+			fmt.Fprintln(g.Stdout, "次に連絡先を登録してください（mykeyterm-cli contact set）。")
+		}
+		return 0
+	})
 }
 
 func runContactSet(g *globals, args []string) int {
-	fs := flag.NewFlagSet("contact set", flag.ContinueOnError)
-	fs.SetOutput(g.Stderr)
+	fs := newFlags("contact set", g)
 	var ct mkpf.Contact
 	fs.StringVar(&ct.Location, "location", "", "設置場所 (required)")
 	fs.StringVar(&ct.Name, "name", "", "端末名 (required)")
@@ -114,116 +69,93 @@ func runContactSet(g *globals, args []string) int {
 	if ct.EmailConfirm == "" {
 		ct.EmailConfirm = ct.Email
 	}
-	c, code := openClient(g, true)
-	if c == nil {
-		return code
+	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		ct.IssuerID = strings.TrimSpace(*issuer)
+		if ct.IssuerID != "" && mkpf.ValidateIssuerID(ct.IssuerID) != nil {
+			// A name: resolve it through the platform's issuer table, as the screen's pull-down does.
+			list, err := c.Issuers(ctx)
+			if err != nil {
+				return platformFail(g, err)
+			}
+			for _, is := range list {
+				if is.Name == ct.IssuerID {
+					ct.IssuerID = is.ID
+				}
+			}
+		}
+		if err := c.SetContact(ctx, ct); err != nil {
+			return platformFail(g, err)
+		}
+		ti := c.Terminal()
+		fmt.Fprintf(g.Stdout, "連絡先を登録しました。端末ID:%s", ti.TerminalID)
+		if ti.IssuerName != "" {
+			fmt.Fprintf(g.Stdout, "　ID付与事業者:%s", ti.IssuerName)
+		}
+		fmt.Fprintln(g.Stdout)
+		return 0
+	})
+}
+
+func runContactShow(g *globals, args []string) int {
+	fs := newFlags("contact show", g)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), platformTimeout)
-	defer cancel()
-	ct.IssuerID = strings.TrimSpace(*issuer)
-	if ct.IssuerID != "" && mkpf.ValidateIssuerID(ct.IssuerID) != nil {
-		// A name: resolve it through the platform's issuer table, as the screen's pull-down does.
+	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		ct, err := c.Contact(ctx)
+		if err != nil {
+			return platformFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, ct)
+		}
+		for _, r := range [][2]string{{"設置場所", ct.Location}, {"端末名", ct.Name}, {"ID付与事業者", ct.IssuerID},
+			{"担当者名", ct.Person}, {"所属組織", ct.Organization}, {"郵便番号", ct.PostalCode}, {"住所", ct.Address},
+			{"電話番号", ct.Phone}, {"メールアドレス", ct.Email}} {
+			fmt.Fprintf(g.Stdout, "%s: %s\n", r[0], r[1])
+		}
+		return 0
+	})
+}
+
+func runIssuers(g *globals, args []string) int {
+	fs := newFlags("issuers", g)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
 		list, err := c.Issuers(ctx)
 		if err != nil {
 			return platformFail(g, err)
 		}
-		for _, is := range list {
-			if is.Name == ct.IssuerID {
-				ct.IssuerID = is.ID
-			}
+		if *asJSON {
+			return printJSON(g, list)
 		}
-	}
-	if err := c.SetContact(ctx, ct); err != nil {
-		return platformFail(g, err)
-	}
-	ti := c.Terminal()
-	fmt.Fprintf(g.Stdout, "連絡先を登録しました。端末ID:%s", ti.TerminalID)
-	if ti.IssuerName != "" {
-		fmt.Fprintf(g.Stdout, "　ID付与事業者:%s", ti.IssuerName)
-	}
-	fmt.Fprintln(g.Stdout)
-	return 0
-}
-
-func runContactShow(g *globals, args []string) int {
-	fs := flag.NewFlagSet("contact show", flag.ContinueOnError)
-	fs.SetOutput(g.Stderr)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	c, code := openClient(g, true)
-	if c == nil {
-		return code
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), platformTimeout)
-	defer cancel()
-	ct, err := c.Contact(ctx)
-	if err != nil {
-		return platformFail(g, err)
-	}
-	if *asJSON {
-		return writeJSON(g, ct)
-	}
-	for _, r := range [][2]string{{"設置場所", ct.Location}, {"端末名", ct.Name}, {"ID付与事業者", ct.IssuerID},
-		{"担当者名", ct.Person}, {"所属組織", ct.Organization}, {"郵便番号", ct.PostalCode}, {"住所", ct.Address},
-		{"電話番号", ct.Phone}, {"メールアドレス", ct.Email}} {
-		fmt.Fprintf(g.Stdout, "%s: %s\n", r[0], r[1])
-	}
-	return 0
-}
-
-func runIssuers(g *globals, args []string) int {
-	fs := flag.NewFlagSet("issuers", flag.ContinueOnError)
-	fs.SetOutput(g.Stderr)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	c, code := openClient(g, true)
-	if c == nil {
-		return code
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), platformTimeout)
-	defer cancel()
-	list, err := c.Issuers(ctx)
-	if err != nil {
-		return platformFail(g, err)
-	}
-	if *asJSON {
-		return writeJSON(g, list)
-	}
-	for _, is := range list {
-		fmt.Fprintf(g.Stdout, "%s\t%s\t%s\n", is.ID, is.Name, is.Handoff.Mode.LabelJA())
-	}
-	return 0
+		for _, is := range list {
+			fmt.Fprintf(g.Stdout, "%s\t%s\t%s\n", is.ID, is.Name, is.Handoff.Mode.LabelJA())
+		}
+		return 0
+	})
 }
 
 func runTerminal(g *globals, args []string) int {
-	fs := flag.NewFlagSet("terminal", flag.ContinueOnError)
-	fs.SetOutput(g.Stderr)
+	fs := newFlags("terminal", g)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	c, code := openClient(g, true)
-	if c == nil {
-		return code
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), platformTimeout)
-	defer cancel()
-	ti, err := c.RefreshTerminal(ctx)
-	if err != nil {
-		return platformFail(g, err)
-	}
-	if *asJSON {
-		return writeJSON(g, ti)
-	}
-	fmt.Fprintf(g.Stdout, "端末ID:%s\n種類:%s\n自治体:%s %s\nID付与事業者:%s %s\n設置場所:%s\n", ti.TerminalID, ti.Kind.LabelJA(),
-		ti.MunicipalityCode, ti.MunicipalityName, ti.IssuerID, ti.IssuerName, ti.Location)
-	return 0
+	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		ti, err := c.RefreshTerminal(ctx)
+		if err != nil {
+			return platformFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, ti)
+		}
+		fmt.Fprintf(g.Stdout, "端末ID:%s\n種類:%s\n自治体:%s %s\nID付与事業者:%s %s\n設置場所:%s\n", ti.TerminalID, ti.Kind.LabelJA(),
+			ti.MunicipalityCode, ti.MunicipalityName, ti.IssuerID, ti.IssuerName, ti.Location)
+		return 0
+	})
 }

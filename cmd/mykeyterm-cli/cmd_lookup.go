@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/pem"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 
 	"github.com/mykeyterm/mykeyterm/cardio"
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platformclient"
 )
 
 // Screens 23-26 as commands. The certificate comes from the card on the reader (cardio) or from --cert FILE.
@@ -17,18 +15,6 @@ import (
 func init() {
 	register(command{name: "lookup", summary: "screens 25-26: the patron's card number at this terminal's issuer ([--reader NAME | --cert FILE] [--json])", run: runLookup})
 	register(command{name: "service-id register", summary: "screens 23-24: link a card number to the patron's MyKey ID (--card-number N)", run: runRegister})
-}
-
-// readCertFile reads a certificate, DER or PEM.
-func readCertFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if blk, _ := pem.Decode(b); blk != nil {
-		return blk.Bytes, nil
-	}
-	return b, nil
 }
 
 // authCert gets the user-authentication certificate from --cert or the card. An expired certificate read from the
@@ -41,15 +27,11 @@ func authCert(ctx context.Context, g *globals, certFile, reader string) ([]byte,
 		}
 		return der, 0
 	}
-	src, err := cardSource()
+	der, err := cardAuthCert(ctx, reader)
 	if err != nil {
-		return nil, fail(g, cardio.Message(err))
+		return nil, fail(g, err.Error())
 	}
-	cr, err := cardio.ReadAuthCert(ctx, src, reader)
-	if cr != nil && cr.DER != nil && (err == nil || errors.Is(err, cardio.ErrCertExpired)) {
-		return cr.DER, 0
-	}
-	return nil, fail(g, cardio.Message(err))
+	return der, 0
 }
 
 // lookupJSON is the --json output of lookup: the LookupResult plus the flat fields scripts expect.
@@ -66,8 +48,7 @@ type lookupJSON struct {
 }
 
 func runLookup(g *globals, args []string) int {
-	fs := flag.NewFlagSet("lookup", flag.ContinueOnError)
-	fs.SetOutput(g.Stderr)
+	fs := newFlags("lookup", g)
 	reader := fs.String("reader", "", "card reader name (default: the first reader holding a My Number Card)")
 	certFile := fs.String("cert", "", "user-authentication certificate file (DER or PEM) instead of the card")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -81,43 +62,38 @@ func runLookup(g *globals, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	c, code := openClient(g, true)
-	if c == nil {
-		return code
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), platformTimeout)
-	defer cancel()
-	der, code := authCert(ctx, g, *certFile, *reader)
-	if der == nil {
-		return code
-	}
-	res, err := c.Lookup(ctx, der)
-	if err != nil {
-		return platformFail(g, err)
-	}
-	if *asJSON {
-		return writeJSON(g, lookupJSON{IssuerID: res.IssuerID, IssuerName: res.IssuerName, CardNumber: res.CardNumber,
-			HandoffMode: res.Handoff.Mode, Handoff: res.Handoff, CardValid: res.CardValid, CardStatus: res.CardStatus,
-			AddressChanged: res.AddressChanged, MyKeyID: res.MyKeyID})
-	}
-	fmt.Fprintf(g.Stdout, "ID付与事業者名: %s\n", res.IssuerName)
-	if res.MyKeyID != "" {
-		fmt.Fprintf(g.Stdout, "マイキーID: %s\n", res.MyKeyID)
-	}
-	fmt.Fprintf(g.Stdout, "利用カード番号: %s\n", res.CardNumber)
-	fmt.Fprintf(g.Stdout, "引渡し方式: %s\n", res.Handoff.Mode.LabelJA())
-	if !res.CardValid {
-		fmt.Fprintf(g.Stdout, "注意: この利用カードは有効ではありません（%s）。\n", cardStatusJA(res.CardStatus))
-	}
-	if res.AddressChanged {
-		fmt.Fprintln(g.Stdout, "注意: 住所変更の通知があります。利用者の登録内容を確認してください。")
-	}
-	if hf.mode != "" {
-		settings, _ := c.Settings()
-		return lookupHandoff(g, settings, res, hf)
-	}
-	return 0
+	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		der, code := authCert(ctx, g, *certFile, *reader)
+		if der == nil {
+			return code
+		}
+		res, err := c.Lookup(ctx, der)
+		if err != nil {
+			return platformFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, lookupJSON{IssuerID: res.IssuerID, IssuerName: res.IssuerName, CardNumber: res.CardNumber,
+				HandoffMode: res.Handoff.Mode, Handoff: res.Handoff, CardValid: res.CardValid, CardStatus: res.CardStatus,
+				AddressChanged: res.AddressChanged, MyKeyID: res.MyKeyID})
+		}
+		fmt.Fprintf(g.Stdout, "ID付与事業者名: %s\n", res.IssuerName)
+		if res.MyKeyID != "" {
+			fmt.Fprintf(g.Stdout, "マイキーID: %s\n", res.MyKeyID)
+		}
+		fmt.Fprintf(g.Stdout, "利用カード番号: %s\n", res.CardNumber)
+		fmt.Fprintf(g.Stdout, "引渡し方式: %s\n", res.Handoff.Mode.LabelJA())
+		if !res.CardValid {
+			fmt.Fprintf(g.Stdout, "注意: この利用カードは有効ではありません（%s）。\n", cardStatusJA(res.CardStatus))
+		}
+		if res.AddressChanged {
+			fmt.Fprintln(g.Stdout, "注意: 住所変更の通知があります。利用者の登録内容を確認してください。")
+		}
+		if hf.mode != "" {
+			settings, _ := c.Settings()
+			return lookupHandoff(g, settings, res, hf)
+		}
+		return 0
+	})
 }
 
 func cardStatusJA(s string) string {
@@ -131,8 +107,7 @@ func cardStatusJA(s string) string {
 }
 
 func runRegister(g *globals, args []string) int {
-	fs := flag.NewFlagSet("service-id register", flag.ContinueOnError)
-	fs.SetOutput(g.Stderr)
+	fs := newFlags("service-id register", g)
 	number := fs.String("card-number", "", "利用カード番号(サービスID) (required)")
 	notice := fs.Bool("address-notice", false, "現住所の変更通知: yes (uses the signing certificate)")
 	replace := fs.Bool("replace", false, "replace this patron's existing number at this issuer (card re-issued)")
@@ -144,70 +119,65 @@ func runRegister(g *globals, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	c, code := openClient(g, true)
-	if c == nil {
-		return code
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), platformTimeout)
-	defer cancel()
-	req := mkpf.RegisterRequest{CardNumber: *number, AddressNotice: *notice, Replace: *replace}
-	if *certFile != "" {
-		der, code := authCert(ctx, g, *certFile, "")
-		if der == nil {
-			return code
-		}
-		req.AuthCert = der
-		if *notice {
-			if *signFile == "" {
-				return fail(g, "現住所の変更通知には署名用電子証明書が必要です（--sign-cert FILE）。")
+	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		req := mkpf.RegisterRequest{CardNumber: *number, AddressNotice: *notice, Replace: *replace}
+		if *certFile != "" {
+			der, code := authCert(ctx, g, *certFile, "")
+			if der == nil {
+				return code
 			}
-			sd, err := readCertFile(*signFile)
-			if err != nil {
-				return fail(g, "証明書ファイルを読めません: "+err.Error())
+			req.AuthCert = der
+			if *notice {
+				if *signFile == "" {
+					return fail(g, "現住所の変更通知には署名用電子証明書が必要です（--sign-cert FILE）。")
+				}
+				sd, err := readCertFile(*signFile)
+				if err != nil {
+					return fail(g, "証明書ファイルを読めません: "+err.Error())
+				}
+				req.SignCert = sd
 			}
-			req.SignCert = sd
+		} else {
+			auth, sign, code := readCardCerts(ctx, g, *reader, *notice, os.Getenv(*pinEnv))
+			if auth == nil {
+				return code
+			}
+			req.AuthCert, req.SignCert = auth, sign
 		}
-	} else {
-		auth, sign, code := readCardCerts(ctx, g, *reader, *notice, os.Getenv(*pinEnv))
-		if auth == nil {
-			return code
+		res, err := c.RegisterServiceID(ctx, req)
+		if err != nil {
+			return platformFail(g, err)
 		}
-		req.AuthCert, req.SignCert = auth, sign
-	}
-	res, err := c.RegisterServiceID(ctx, req)
-	if err != nil {
-		return platformFail(g, err)
-	}
-	if *asJSON {
-		return writeJSON(g, res)
-	}
-	fmt.Fprintln(g.Stdout, "サービスIDの登録完了")
-	fmt.Fprintln(g.Stdout, "利用者の利用カード番号があっていることを確認してください。")
-	fmt.Fprintf(g.Stdout, "ID付与事業者名: %s\n", res.IssuerName)
-	if res.MyKeyID != "" {
-		fmt.Fprintf(g.Stdout, "マイキーID: %s\n", res.MyKeyID)
-	}
-	fmt.Fprintf(g.Stdout, "利用カード番号(サービスID): %s\n", res.CardNumber)
-	if res.Replaced != "" {
-		fmt.Fprintf(g.Stdout, "（置き換え前の番号: %s）\n", res.Replaced)
-	}
-	if res.Unchanged {
-		fmt.Fprintln(g.Stdout, "（この番号は既に登録されています）")
-	}
-	return 0
+		if *asJSON {
+			return printJSON(g, res)
+		}
+		fmt.Fprintln(g.Stdout, "サービスIDの登録完了")
+		fmt.Fprintln(g.Stdout, "利用者の利用カード番号があっていることを確認してください。")
+		fmt.Fprintf(g.Stdout, "ID付与事業者名: %s\n", res.IssuerName)
+		if res.MyKeyID != "" {
+			fmt.Fprintf(g.Stdout, "マイキーID: %s\n", res.MyKeyID)
+		}
+		fmt.Fprintf(g.Stdout, "利用カード番号(サービスID): %s\n", res.CardNumber)
+		if res.Replaced != "" {
+			fmt.Fprintf(g.Stdout, "（置き換え前の番号: %s）\n", res.Replaced)
+		}
+		if res.Unchanged {
+			fmt.Fprintln(g.Stdout, "（この番号は既に登録されています）")
+		}
+		return 0
+	})
 }
 
 // readCardCerts reads the auth certificate and, for the address notice, the signing certificate after the signing
 // PIN (shown tries left first; never retried automatically).
 func readCardCerts(ctx context.Context, g *globals, reader string, withSign bool, signPIN string) (auth, sign []byte, code int) {
-	src, err := cardSource()
-	if err != nil {
-		return nil, nil, fail(g, cardio.Message(err))
-	}
 	if !withSign {
 		der, code := authCert(ctx, g, "", reader)
 		return der, nil, code
+	}
+	src, err := cardSource()
+	if err != nil {
+		return nil, nil, fail(g, cardio.Message(err))
 	}
 	if signPIN == "" {
 		return nil, nil, fail(g, "署名用パスワード（6～16文字）を環境変数 MYKEYTERM_SIGN_PIN で渡してください。")

@@ -8,16 +8,12 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
-	"encoding/pem"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/mykeyterm/mykeyterm/cardio"
 	"github.com/mykeyterm/mykeyterm/mergefile"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
@@ -35,51 +31,6 @@ func init() {
 	register(command{name: "voucher clear", summary: "screens 35-36: clear (消込) a voucher by QR text or 発券番号", run: runVoucherClear})
 	register(command{name: "merge", summary: "screens 37-39: merge points into the shopping-district system (file into the merge folder)", run: runMerge})
 	register(command{name: "merge receive", summary: "shop side: decrypt, check and accept a merge file once (--key --secret --seen-db)", run: runMergeReceive})
-}
-
-const pointsTimeout = 60 * time.Second
-
-// parseArgs parses flags that may come before or after positional arguments ("voucher show CODE --json").
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-func newFlags(name string, g *globals) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(g.Stderr)
-	return fs
-}
-
-func openPointsClient(g *globals) (*platformclient.Client, int) {
-	c, err := platformclient.Open(g.DataDir, platformclient.Options{})
-	if err != nil {
-		return nil, fail(g, platformclient.Message(err))
-	}
-	if !c.Enrolled() {
-		c.Close()
-		return nil, fail(g, platformclient.MsgNotEnrolled+"（mykeyterm-cli enroll）")
-	}
-	return c, 0
-}
-
-func printJSON(g *globals, v any) int {
-	enc := json.NewEncoder(g.Stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fail(g, err.Error())
-	}
-	return 0
 }
 
 // patronFlags are the ways to say whose points.
@@ -103,24 +54,17 @@ func (p patronFlags) ref(ctx context.Context) (mkpf.PatronRef, error) {
 		return mkpf.PatronRef{ShopCard: strings.TrimSpace(*p.shopCard)}, nil
 	}
 	if *p.cert != "" {
-		b, err := os.ReadFile(*p.cert)
+		b, err := readCertFile(*p.cert)
 		if err != nil {
 			return mkpf.PatronRef{}, fmt.Errorf("証明書ファイル「%s」を読めません: %w", *p.cert, err)
 		}
-		if blk, _ := pem.Decode(b); blk != nil {
-			b = blk.Bytes
-		}
 		return mkpf.PatronRef{AuthCert: b}, nil
 	}
-	src, err := cardio.NewPCSC()
+	der, err := cardAuthCert(ctx, *p.reader)
 	if err != nil {
-		return mkpf.PatronRef{}, errors.New(cardio.Message(err))
+		return mkpf.PatronRef{}, err
 	}
-	cr, err := cardio.ReadAuthCert(ctx, src, *p.reader)
-	if err != nil && !(errors.Is(err, cardio.ErrCertExpired) && cr != nil) {
-		return mkpf.PatronRef{}, errors.New(cardio.Message(err))
-	}
-	return mkpf.PatronRef{AuthCert: cr.DER}, nil
+	return mkpf.PatronRef{AuthCert: der}, nil
 }
 
 // printFlags choose where a receipt or voucher goes.
@@ -169,22 +113,6 @@ func (pf printFlags) print(ctx context.Context, c *platformclient.Client, def pr
 	return err
 }
 
-func printMessage(err error) string {
-	var pe *printing.Error
-	if errors.As(err, &pe) {
-		return pe.Message
-	}
-	return err.Error()
-}
-
-func clientFail(g *globals, err error) int {
-	var ve *mkpf.VoucherError
-	if errors.As(err, &ve) {
-		return fail(g, ve.Message)
-	}
-	return fail(g, platformclient.Message(err))
-}
-
 func runPointsLogin(g *globals, args []string) int {
 	fs := newFlags("points login", g)
 	id := fs.String("login-id", "", "login ID (the terminal ID)")
@@ -193,30 +121,25 @@ func runPointsLogin(g *globals, args []string) int {
 	if _, err := parseArgs(fs, args); err != nil {
 		return 2
 	}
-	c, rc := openPointsClient(g)
-	if c == nil {
-		return rc
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), pointsTimeout)
-	defer cancel()
-	res, err := c.Login(ctx, *id, *pw)
-	if err != nil {
-		return clientFail(g, err)
-	}
-	if *asJSON {
-		return printJSON(g, res)
-	}
-	fmt.Fprintf(g.Stdout, "ポイントメニュー  端末ID:%s  %s %s\n", res.Terminal.TerminalID, res.Terminal.MunicipalityName, res.Terminal.Location)
-	for _, it := range []struct {
-		ok   bool
-		name string
-	}{{res.Menu.Use, "ポイント利用"}, {res.Menu.Issue, "ポイント券発行"}, {res.Menu.Clear, "ポイント券消込"}, {res.Menu.Merge, "商店街ポイント合算"}, {res.Menu.Aggregate, "自治体ポイント集計"}} {
-		if it.ok {
-			fmt.Fprintln(g.Stdout, "  "+it.name)
+	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		res, err := c.Login(ctx, *id, *pw)
+		if err != nil {
+			return clientFail(g, err)
 		}
-	}
-	return 0
+		if *asJSON {
+			return printJSON(g, res)
+		}
+		fmt.Fprintf(g.Stdout, "ポイントメニュー  端末ID:%s  %s %s\n", res.Terminal.TerminalID, res.Terminal.MunicipalityName, res.Terminal.Location)
+		for _, it := range []struct {
+			ok   bool
+			name string
+		}{{res.Menu.Use, "ポイント利用"}, {res.Menu.Issue, "ポイント券発行"}, {res.Menu.Clear, "ポイント券消込"}, {res.Menu.Merge, "商店街ポイント合算"}, {res.Menu.Aggregate, "自治体ポイント集計"}} {
+			if it.ok {
+				fmt.Fprintln(g.Stdout, "  "+it.name)
+			}
+		}
+		return 0
+	})
 }
 
 func runPointsBalance(g *globals, args []string) int {
@@ -226,31 +149,26 @@ func runPointsBalance(g *globals, args []string) int {
 	if _, err := parseArgs(fs, args); err != nil {
 		return 2
 	}
-	c, rc := openPointsClient(g)
-	if c == nil {
-		return rc
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), pointsTimeout)
-	defer cancel()
-	ref, err := pf.ref(ctx)
-	if err != nil {
-		return fail(g, err.Error())
-	}
-	res, err := c.Balances(ctx, ref)
-	if err != nil {
-		return clientFail(g, err)
-	}
-	if *asJSON {
-		return printJSON(g, res)
-	}
-	if len(res.Balances) == 0 {
-		fmt.Fprintln(g.Stdout, "この端末で利用できるポイントはありません。")
-	}
-	for _, b := range res.Balances {
-		fmt.Fprintf(g.Stdout, "%s\t%s\t%s\n", b.ProgramID, b.ProgramName, printing.Points(b.Points))
-	}
-	return 0
+	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		ref, err := pf.ref(ctx)
+		if err != nil {
+			return fail(g, err.Error())
+		}
+		res, err := c.Balances(ctx, ref)
+		if err != nil {
+			return clientFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, res)
+		}
+		if len(res.Balances) == 0 {
+			fmt.Fprintln(g.Stdout, "この端末で利用できるポイントはありません。")
+		}
+		for _, b := range res.Balances {
+			fmt.Fprintf(g.Stdout, "%s\t%s\t%s\n", b.ProgramID, b.ProgramName, printing.Points(b.Points))
+		}
+		return 0
+	})
 }
 
 func runPointsUse(g *globals, args []string) int {
@@ -267,35 +185,30 @@ func runPointsUse(g *globals, args []string) int {
 	if *prog == "" || *n <= 0 {
 		return fail(g, "--program とポイント数（--points 1以上）を指定してください。")
 	}
-	c, rc := openPointsClient(g)
-	if c == nil {
-		return rc
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), pointsTimeout)
-	defer cancel()
-	ref, err := pf.ref(ctx)
-	if err != nil {
-		return fail(g, err.Error())
-	}
-	res, err := c.Use(ctx, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
-	if err != nil {
-		return clientFail(g, err)
-	}
-	if err := prt.print(ctx, c, printing.Paper80mm, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
-		return printing.ReceiptDocument(printing.UseReceipt(*res), p, pr)
-	}); err != nil {
-		fmt.Fprintln(g.Stderr, "ポイントは利用済みです。レシートを印字できませんでした: "+printMessage(err))
-		if *asJSON {
-			printJSON(g, res)
+	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		ref, err := pf.ref(ctx)
+		if err != nil {
+			return fail(g, err.Error())
 		}
-		return 3
-	}
-	if *asJSON {
-		return printJSON(g, res)
-	}
-	fmt.Fprintf(g.Stdout, "%s を利用しました（取引番号 %s、残高 %s）\n", printing.Points(res.Points), res.TxnID, printing.Points(res.BalanceAfter))
-	return 0
+		res, err := c.Use(ctx, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		if err != nil {
+			return clientFail(g, err)
+		}
+		if err := prt.print(ctx, c, printing.Paper80mm, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
+			return printing.ReceiptDocument(printing.UseReceipt(*res), p, pr)
+		}); err != nil {
+			fmt.Fprintln(g.Stderr, "ポイントは利用済みです。レシートを印字できませんでした: "+printingMessage(err))
+			if *asJSON {
+				printJSON(g, res)
+			}
+			return 3
+		}
+		if *asJSON {
+			return printJSON(g, res)
+		}
+		fmt.Fprintf(g.Stdout, "%s を利用しました（取引番号 %s、残高 %s）\n", printing.Points(res.Points), res.TxnID, printing.Points(res.BalanceAfter))
+		return 0
+	})
 }
 
 func runPointsAggregate(g *globals, args []string) int {
@@ -308,27 +221,22 @@ func runPointsAggregate(g *globals, args []string) int {
 	if _, err := parseArgs(fs, args); err != nil {
 		return 2
 	}
-	c, rc := openPointsClient(g)
-	if c == nil {
-		return rc
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), pointsTimeout)
-	defer cancel()
-	agg, err := c.Aggregate(ctx, *from, *to)
-	if err != nil {
-		return clientFail(g, err)
-	}
-	if *csvOut != "" {
-		if err := os.WriteFile(*csvOut, mkpf.AggregateCSV(agg), 0o644); err != nil {
-			return fail(g, "明細CSVを保存できません: "+err.Error())
+	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		agg, err := c.Aggregate(ctx, *from, *to)
+		if err != nil {
+			return clientFail(g, err)
 		}
-	}
-	if *asJSON {
-		return printJSON(g, agg)
-	}
-	fmt.Fprintf(g.Stdout, "%s～%s  %s  取引回数 %d  利用ポイント数合計 %s\n", agg.From, agg.To, agg.Location, agg.Count, printing.Points(agg.Total))
-	return 0
+		if *csvOut != "" {
+			if err := os.WriteFile(*csvOut, mkpf.AggregateCSV(agg), 0o644); err != nil {
+				return fail(g, "明細CSVを保存できません: "+err.Error())
+			}
+		}
+		if *asJSON {
+			return printJSON(g, agg)
+		}
+		fmt.Fprintf(g.Stdout, "%s～%s  %s  取引回数 %d  利用ポイント数合計 %s\n", agg.From, agg.To, agg.Location, agg.Count, printing.Points(agg.Total))
+		return 0
+	})
 }
 
 func voucherOut(g *globals, v *mkpf.Voucher, asJSON bool, verb string) int {
@@ -354,29 +262,24 @@ func runVoucherIssue(g *globals, args []string) int {
 	if *prog == "" || *n <= 0 || *exp == "" {
 		return fail(g, "--program、--points（1以上）、--expires（YYYY-MM-DD）を指定してください。")
 	}
-	c, rc := openPointsClient(g)
-	if c == nil {
-		return rc
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), pointsTimeout)
-	defer cancel()
-	ref, err := pf.ref(ctx)
-	if err != nil {
-		return fail(g, err.Error())
-	}
-	v, err := c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key)
-	if err != nil {
-		return clientFail(g, err)
-	}
-	return printVoucher(ctx, g, c, prt, v, *asJSON, "発行しました")
+	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		ref, err := pf.ref(ctx)
+		if err != nil {
+			return fail(g, err.Error())
+		}
+		v, err := c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key)
+		if err != nil {
+			return clientFail(g, err)
+		}
+		return printVoucher(ctx, g, c, prt, v, *asJSON, "発行しました")
+	})
 }
 
 func printVoucher(ctx context.Context, g *globals, c *platformclient.Client, prt printFlags, v *mkpf.Voucher, asJSON bool, verb string) int {
 	if err := prt.print(ctx, c, printing.PaperA6, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
 		return printing.VoucherDocument(c.VoucherPrint(v), p, pr)
 	}); err != nil {
-		fmt.Fprintf(g.Stderr, "ポイント券（発券番号 %s）は発行済みです。印刷できませんでした: %s\n「voucher reissue %s」で再発行してください。\n", v.Display, printMessage(err), v.Number)
+		fmt.Fprintf(g.Stderr, "ポイント券（発券番号 %s）は発行済みです。印刷できませんでした: %s\n「voucher reissue %s」で再発行してください。\n", v.Display, printingMessage(err), v.Number)
 		if asJSON {
 			printJSON(g, v)
 		}
@@ -396,18 +299,13 @@ func runVoucherReissue(g *globals, args []string) int {
 	if len(pos) != 1 {
 		return fail(g, "再発行するポイント券の発券番号を1つ指定してください。")
 	}
-	c, rc := openPointsClient(g)
-	if c == nil {
-		return rc
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), pointsTimeout)
-	defer cancel()
-	v, err := c.ReissueVoucher(ctx, pos[0], "")
-	if err != nil {
-		return clientFail(g, err)
-	}
-	return printVoucher(ctx, g, c, prt, v, *asJSON, "再発行しました")
+	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		v, err := c.ReissueVoucher(ctx, pos[0], "")
+		if err != nil {
+			return clientFail(g, err)
+		}
+		return printVoucher(ctx, g, c, prt, v, *asJSON, "再発行しました")
+	})
 }
 
 func runVoucherShow(g *globals, args []string) int {
@@ -420,18 +318,13 @@ func runVoucherShow(g *globals, args []string) int {
 	if len(pos) != 1 {
 		return fail(g, "ポイント券のQRコードの内容または発券番号を1つ指定してください。")
 	}
-	c, rc := openPointsClient(g)
-	if c == nil {
-		return rc
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), pointsTimeout)
-	defer cancel()
-	v, err := c.ShowVoucher(ctx, pos[0])
-	if err != nil {
-		return clientFail(g, err)
-	}
-	return voucherOut(g, v, *asJSON, "ポイント券")
+	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		v, err := c.ShowVoucher(ctx, pos[0])
+		if err != nil {
+			return clientFail(g, err)
+		}
+		return voucherOut(g, v, *asJSON, "ポイント券")
+	})
 }
 
 func runVoucherClear(g *globals, args []string) int {
@@ -446,24 +339,19 @@ func runVoucherClear(g *globals, args []string) int {
 	if len(pos) != 1 {
 		return fail(g, "消込するポイント券のQRコードの内容または発券番号を1つ指定してください。")
 	}
-	c, rc := openPointsClient(g)
-	if c == nil {
-		return rc
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), pointsTimeout)
-	defer cancel()
-	v, err := c.ClearVoucher(ctx, pos[0], *key)
-	if err != nil {
-		return clientFail(g, err)
-	}
-	if err := prt.print(ctx, c, printing.Paper80mm, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
-		return printing.ReceiptDocument(printing.ClearReceipt(*v, c.Terminal().Location), p, pr)
-	}); err != nil {
-		fmt.Fprintln(g.Stderr, "消込は完了しています。レシートを印字できませんでした: "+printMessage(err))
-		return 3
-	}
-	return voucherOut(g, v, *asJSON, "消込しました")
+	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		v, err := c.ClearVoucher(ctx, pos[0], *key)
+		if err != nil {
+			return clientFail(g, err)
+		}
+		if err := prt.print(ctx, c, printing.Paper80mm, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
+			return printing.ReceiptDocument(printing.ClearReceipt(*v, c.Terminal().Location), p, pr)
+		}); err != nil {
+			fmt.Fprintln(g.Stderr, "消込は完了しています。レシートを印字できませんでした: "+printingMessage(err))
+			return 3
+		}
+		return voucherOut(g, v, *asJSON, "消込しました")
+	})
 }
 
 // mergeJSON is what `merge --json` prints: the platform's answer and the delivered file as "file".
@@ -491,27 +379,22 @@ func runMerge(g *globals, args []string) int {
 	if *n <= 0 {
 		return fail(g, "合算するポイント数（--points 1以上）を指定してください。")
 	}
-	c, rc := openPointsClient(g)
-	if c == nil {
-		return rc
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), pointsTimeout)
-	defer cancel()
-	ref, err := pf.ref(ctx)
-	if err != nil {
-		return fail(g, err.Error())
-	}
-	res, path, err := c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
-	if err != nil {
-		return clientFail(g, err)
-	}
-	if *asJSON {
-		return printJSON(g, mergeJSON{Txn: res.Txn, ID: res.ID, IDKind: res.IDKind, ProgramID: res.ProgramID, Points: res.Points,
-			BalanceAfter: res.BalanceAfter, File: path, At: res.At.Format(time.RFC3339)})
-	}
-	fmt.Fprintf(g.Stdout, "%s を合算しました（取引済番号 %s、ID %s）\n合算ポイントファイル: %s\n", printing.Points(res.Points), res.Txn, res.ID, path)
-	return 0
+	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		ref, err := pf.ref(ctx)
+		if err != nil {
+			return fail(g, err.Error())
+		}
+		res, path, err := c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		if err != nil {
+			return clientFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, mergeJSON{Txn: res.Txn, ID: res.ID, IDKind: res.IDKind, ProgramID: res.ProgramID, Points: res.Points,
+				BalanceAfter: res.BalanceAfter, File: path, At: res.At.Format(time.RFC3339)})
+		}
+		fmt.Fprintf(g.Stdout, "%s を合算しました（取引済番号 %s、ID %s）\n合算ポイントファイル: %s\n", printing.Points(res.Points), res.Txn, res.ID, path)
+		return 0
+	})
 }
 
 func runMergeReceive(g *globals, args []string) int {
