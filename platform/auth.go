@@ -217,8 +217,7 @@ func verifyDeviceSig(pub any, msg, sig []byte) bool {
 // (same key and fingerprint) is idempotent; from another device it needs an admin reset.
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	var req mkpf.EnrollRequest
-	if err := DecodeJSON(w, r, &req, 0); err != nil {
-		s.WriteError(w, r, err)
+	if _, ok := s.readRequest(w, r, &req, 0); !ok {
 		return
 	}
 	if err := mkpf.ValidateTerminalID(req.TerminalID); err != nil {
@@ -273,8 +272,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) {
 	var req mkpf.ChallengeRequest
-	if err := DecodeJSON(w, r, &req, 1<<10); err != nil {
-		s.WriteError(w, r, err)
+	if _, ok := s.readRequest(w, r, &req, 1<<10); !ok {
 		return
 	}
 	if mkpf.ValidateTerminalID(req.TerminalID) != nil {
@@ -301,8 +299,7 @@ func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	var req mkpf.TokenRequest
-	if err := DecodeJSON(w, r, &req, 4<<10); err != nil {
-		s.WriteError(w, r, err)
+	if _, ok := s.readRequest(w, r, &req, 4<<10); !ok {
 		return
 	}
 	now := s.now()

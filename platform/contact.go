@@ -167,9 +167,8 @@ func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handlePutContact(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var ct mkpf.Contact
-	raw, err := ReadJSON(w, r, &ct, 16<<10)
-	if err != nil {
-		s.WriteError(w, r, err)
+	raw, ok := s.readRequest(w, r, &ct, 16<<10)
+	if !ok {
 		return
 	}
 	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {

@@ -177,6 +177,17 @@ func (s *Server) Replay(w http.ResponseWriter, r *http.Request, c *Caller, reqBo
 	return true
 }
 
+// readRequest is ReadJSON for a handler: it decodes the request into v (at most max bytes, MaxBody when 0) and
+// returns the raw body (the idempotency hash's input); on failure it has answered with the error.
+func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte, bool) {
+	raw, err := ReadJSON(w, r, v, max)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return nil, false
+	}
+	return raw, true
+}
+
 // readBody reads the whole body (limited) for handlers that need the raw bytes (idempotency hashing) and decodes it.
 func readBody(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte, error) {
 	if max <= 0 {

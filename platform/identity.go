@@ -189,8 +189,7 @@ func addressChanged(tx *bbolt.Tx, signSerial string) bool {
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.LookupRequest
-	if err := DecodeJSON(w, r, &req, 0); err != nil {
-		s.WriteError(w, r, err)
+	if _, ok := s.readRequest(w, r, &req, 0); !ok {
 		return
 	}
 	if c.IssuerID == "" {
@@ -223,9 +222,8 @@ func codeOf(err error) string {
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.RegisterRequest
-	raw, err := ReadJSON(w, r, &req, 0)
-	if err != nil {
-		s.WriteError(w, r, err)
+	raw, ok := s.readRequest(w, r, &req, 0)
+	if !ok {
 		return
 	}
 	if s.Replay(w, r, c, raw) {

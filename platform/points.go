@@ -199,17 +199,6 @@ func (s *Server) checkedRef(w http.ResponseWriter, r *http.Request, ref mkpf.Pat
 	return cc, true
 }
 
-// readRequest decodes a points request into v (at most max bytes, MaxBody when 0) and returns its raw body (the
-// idempotency hash's input); on failure it has answered with the error.
-func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte, bool) {
-	raw, err := ReadJSON(w, r, v, max)
-	if err != nil {
-		s.WriteError(w, r, err)
-		return nil, false
-	}
-	return raw, true
-}
-
 // readPatronRequest is readRequest for a request about a patron's card ref (a field of v), whose certificate is then
 // checked outside any transaction (checkedRef).
 func (s *Server) readPatronRequest(w http.ResponseWriter, r *http.Request, v any, ref *mkpf.PatronRef, allowShopCard bool) ([]byte, *checkedCert, bool) {
@@ -757,25 +746,30 @@ func (s *Server) Aggregate(terminalID, from, to string) (*mkpf.Aggregate, error)
 	return agg, err
 }
 
-func (s *Server) handleAggregate(w http.ResponseWriter, r *http.Request) {
+// callerAggregate is the caller's Aggregate over the query's from and to; on failure it has answered with the error.
+func (s *Server) callerAggregate(w http.ResponseWriter, r *http.Request) (*mkpf.Aggregate, bool) {
 	c, _ := CallerFrom(r.Context())
 	agg, err := s.Aggregate(c.TerminalID, r.URL.Query().Get("from"), r.URL.Query().Get("to"))
 	if err != nil {
 		s.WriteError(w, r, err)
-		return
+		return nil, false
 	}
-	WriteJSON(w, http.StatusOK, agg)
+	return agg, true
+}
+
+func (s *Server) handleAggregate(w http.ResponseWriter, r *http.Request) {
+	if agg, ok := s.callerAggregate(w, r); ok {
+		WriteJSON(w, http.StatusOK, agg)
+	}
 }
 
 func (s *Server) handleAggregateCSV(w http.ResponseWriter, r *http.Request) {
-	c, _ := CallerFrom(r.Context())
-	agg, err := s.Aggregate(c.TerminalID, r.URL.Query().Get("from"), r.URL.Query().Get("to"))
-	if err != nil {
-		s.WriteError(w, r, err)
+	agg, ok := s.callerAggregate(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="points-%s-%s-%s.csv"`, c.TerminalID, agg.From, agg.To))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="points-%s-%s-%s.csv"`, agg.TerminalID, agg.From, agg.To))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(mkpf.AggregateCSV(agg))
 }
