@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,6 +78,36 @@ func fieldsOf(ae *mkpf.APIError) map[string]string {
 		m[f.Field] = f.Message
 	}
 	return m
+}
+
+// runConc runs op b.N times from par goroutines and reports the rate as the metric unit (e.g. "tx/s"); the first
+// error fails the benchmark.
+func runConc(b *testing.B, par int, unit string, op func() error) {
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for g := 0; g < par; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				if err := op(); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	b.StopTimer()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/el.Seconds(), unit)
 }
 
 var _ = platformclient.Message

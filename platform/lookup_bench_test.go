@@ -7,10 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -31,7 +28,7 @@ func BenchmarkLookup(b *testing.B) {
 			if _, err := c.Lookup(ctx(b), der); err != nil {
 				b.Fatal(err)
 			}
-			lookupLoad(b, par, func() error {
+			runConc(b, par, "lookups/s", func() error {
 				r, err := c.Lookup(ctx(b), der)
 				if err == nil && r.CardNumber != platform.DemoYamadaLibCard {
 					err = fmt.Errorf("card %s", r.CardNumber)
@@ -51,7 +48,7 @@ func BenchmarkLookup(b *testing.B) {
 			hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 			hc.Transport.(*http.Transport).MaxIdleConnsPerHost = 16
 			der := profile(b, "yamada").AuthCertDER
-			lookupLoad(b, par, func() error {
+			runConc(b, par, "lookups/s", func() error {
 				body, _ := json.Marshal(mkpf.LookupRequest{AuthCert: der})
 				resp, err := hc.Post(hs.URL+"/v1/lookup", "application/json", bytes.NewReader(body))
 				if err != nil {
@@ -63,33 +60,4 @@ func BenchmarkLookup(b *testing.B) {
 			})
 		})
 	}
-}
-
-// lookupLoad runs b.N calls of op from par goroutines and reports lookups/s.
-func lookupLoad(b *testing.B, par int, op func() error) {
-	var left atomic.Int64
-	left.Store(int64(b.N))
-	var failed atomic.Value
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for g := 0; g < par; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for left.Add(-1) >= 0 {
-				if err := op(); err != nil {
-					failed.Store(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	el := time.Since(start)
-	b.StopTimer()
-	if err, _ := failed.Load().(error); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.N)/el.Seconds(), "lookups/s")
 }

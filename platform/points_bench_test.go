@@ -30,39 +30,6 @@ func BenchmarkPointUse(b *testing.B) {
 	}
 }
 
-func runConc(b *testing.B, par int, op func() error) {
-	b.ResetTimer()
-	start := time.Now()
-	var wg sync.WaitGroup
-	next := make(chan struct{}, b.N)
-	for i := 0; i < b.N; i++ {
-		next <- struct{}{}
-	}
-	close(next)
-	errs := make(chan error, par)
-	for g := 0; g < par; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range next {
-				if err := op(); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	el := time.Since(start)
-	b.StopTimer()
-	select {
-	case err := <-errs:
-		b.Fatal(err)
-	default:
-	}
-	b.ReportMetric(float64(b.N)/el.Seconds(), "tx/s")
-}
-
 func benchPlatform(b *testing.B, par int) {
 	srv, err := platform.Open(filepath.Join(b.TempDir(), "platform.db"), platform.Options{Argon2Memory: 1024, Argon2Time: 1})
 	if err != nil {
@@ -88,7 +55,7 @@ func benchPlatform(b *testing.B, par int) {
 	}
 	req := mkpf.UseRequest{PatronRef: cardOf(b, "yamada"), ProgramID: platform.DemoProgramMunicipal, Points: 1}
 	// Straight through Do with a fresh key: the server's durable transaction, not the terminal's own journal.
-	runConc(b, par, func() error {
+	runConc(b, par, "tx/s", func() error {
 		var res mkpf.UseResult
 		return c.Do(ctx, http.MethodPost, "/v1/points/use", req, &res, platformclient.NewIdempotencyKey())
 	})
@@ -120,7 +87,7 @@ func benchBaseline(b *testing.B, par int) {
 	}))
 	defer hs.Close()
 	cl := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-	runConc(b, par, func() error {
+	runConc(b, par, "tx/s", func() error {
 		res, err := cl.Post(hs.URL, "application/json", strings.NewReader(`{"program_id":"141305-jichitai","points":1}`))
 		if err != nil {
 			return err

@@ -30,26 +30,13 @@ type pointsWorld struct {
 	srv *platform.Server
 	url string
 	hs  *httptest.Server
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (w *pointsWorld) clock() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.now
-}
-
-func (w *pointsWorld) advance(d time.Duration) {
-	w.mu.Lock()
-	w.now = w.now.Add(d)
-	w.mu.Unlock()
+	clk *testClock
 }
 
 func newPointsWorld(t *testing.T) *pointsWorld {
 	t.Helper()
-	w := &pointsWorld{t: t, now: time.Now()}
-	srv, err := platform.Open(filepath.Join(t.TempDir(), "platform.db"), platform.Options{Now: w.clock, Argon2Memory: 1024, Argon2Time: 1})
+	w := &pointsWorld{t: t, clk: newClock()}
+	srv, err := platform.Open(filepath.Join(t.TempDir(), "platform.db"), platform.Options{Now: w.clk.Now, Argon2Memory: 1024, Argon2Time: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +172,7 @@ func TestScreen29_31_UseShowsOnlyUsableBalancesDeductsOnceAndRefusesOverdraft(t 
 	_, err = shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 1}, key)
 	wantCode(t, err, mkpf.CodeIdemMismatch)
 	// The event's points are usable only in its service period.
-	w.advance(200 * 24 * time.Hour)
+	w.clk.Add(200 * 24 * time.Hour)
 	_, err = shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramEvent, Points: 1}, "")
 	wantCode(t, err, mkpf.CodeProgramNotUsable)
 	if a, _ := w.srv.AuditLedger(); !a.OK {
@@ -198,7 +185,7 @@ func TestAuthorisation_ByTerminalKindAndMunicipality(t *testing.T) {
 	ctx := context.Background()
 	yamada := cardOf(t, "yamada")
 	shop := w.terminal("00052589")
-	exp := w.clock().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 7).Format("2006-01-02")
+	exp := w.clk.Now().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 7).Format("2006-01-02")
 	_, err := shop.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 100, Expires: exp}, "")
 	wantCode(t, err, mkpf.CodeForbidden)
 	_, _, err = shop.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 1}, "")
@@ -242,7 +229,7 @@ func TestScreen32_36_VoucherIssueClearOnceForgedAndExpired(t *testing.T) {
 	issuer := w.terminal("00053059")
 	shop := w.terminal("00052589")
 	jst := time.FixedZone("JST", 9*3600)
-	day := func(d int) string { return w.clock().In(jst).AddDate(0, 0, d).Format("2006-01-02") }
+	day := func(d int) string { return w.clk.Now().In(jst).AddDate(0, 0, d).Format("2006-01-02") }
 	_, err := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 100, Expires: day(31)}, "")
 	wantCode(t, err, mkpf.CodeValidation)
 	_, err = issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 100, Expires: day(-1)}, "")
@@ -298,7 +285,7 @@ func TestScreen32_36_VoucherIssueClearOnceForgedAndExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.advance(3 * 24 * time.Hour)
+	w.clk.Add(3 * 24 * time.Hour)
 	_, err = shop.ClearVoucher(ctx, old.QR, "")
 	wantCode(t, err, mkpf.CodeVoucherExpired)
 	shown, err = shop.ShowVoucher(ctx, old.Number)
@@ -327,7 +314,7 @@ func TestScreen35_VoucherNumberGuessingIsThrottled(t *testing.T) {
 	other := w.terminal("00053059")
 	_, err := other.ShowVoucher(ctx, "12345678")
 	wantCode(t, err, mkpf.CodeVoucherUnknown) // per terminal
-	w.advance(platform.VoucherLookupWindow + time.Second)
+	w.clk.Add(platform.VoucherLookupWindow + time.Second)
 	_, err = shop.ShowVoucher(ctx, "12345678")
 	wantCode(t, err, mkpf.CodeVoucherUnknown)
 }
@@ -396,7 +383,7 @@ func TestScreen87_AggregateCSVOpensInExcel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	today := w.clock().In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
+	today := w.clk.Now().In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
 	agg, err := shop.Aggregate(ctx, today, today)
 	if err != nil || agg.Count != 2 || agg.Total != 350 || agg.Location == "" {
 		t.Fatalf("aggregate %+v %v", agg, err)
@@ -511,7 +498,7 @@ func TestIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal(t *testing
 	}
 	// Every state-changing call answers the same to the same key.
 	key := platformclient.NewIdempotencyKey()
-	exp := w.clock().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 3).Format("2006-01-02")
+	exp := w.clk.Now().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 3).Format("2006-01-02")
 	issuer := w.terminal("00053059")
 	v1, err1 := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 50, Expires: exp}, key)
 	v2, err2 := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 50, Expires: exp}, key)
@@ -562,7 +549,7 @@ func TestLedger_InvariantUnderConcurrentRandomUse(t *testing.T) {
 	merger := w.terminal("00052490")
 	granter := w.terminal("00053062")
 	cards := []mkpf.PatronRef{cardOf(t, "yamada"), cardOf(t, "suzuki")}
-	exp := w.clock().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 10).Format("2006-01-02")
+	exp := w.clk.Now().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 10).Format("2006-01-02")
 	var vouchers sync.Map
 	var ok, refused atomic.Int64
 	var wg sync.WaitGroup
@@ -626,7 +613,7 @@ func TestScreen35_ForgedVoucherRefusedOfflineWithTheCachedKey(t *testing.T) {
 	ctx := context.Background()
 	issuer := w.terminal("00053059")
 	shop := w.terminal("00052589")
-	exp := w.clock().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 5).Format("2006-01-02")
+	exp := w.clk.Now().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 5).Format("2006-01-02")
 	v, err := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: cardOf(t, "yamada"), ProgramID: platform.DemoProgramMunicipal, Points: 300, Expires: exp}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -659,7 +646,7 @@ func TestPoints_ExpiryRuleSpendsOldestFirstAndExpiresEachGrant(t *testing.T) {
 	ctx := context.Background()
 	shop := w.terminal("00052589")
 	yamada := cardOf(t, "yamada")
-	w.advance(13 * 30 * 24 * time.Hour)
+	w.clk.Add(13 * 30 * 24 * time.Hour)
 	if err := w.srv.GrantPoints(platform.DemoYamadaMyKeyID, platform.DemoProgramMunicipal, 1000, "second grant"); err != nil {
 		t.Fatal(err)
 	}
@@ -670,7 +657,7 @@ func TestPoints_ExpiryRuleSpendsOldestFirstAndExpiresEachGrant(t *testing.T) {
 	if b := res.Balances[0]; b.Points != 10500 || b.NextExpiryPoints != 9500 {
 		t.Fatalf("before expiry: %+v (the oldest grant is spent first)", b)
 	}
-	w.advance(12 * 30 * 24 * time.Hour) // the first grant is now past 24 months, the second is not
+	w.clk.Add(12 * 30 * 24 * time.Hour) // the first grant is now past 24 months, the second is not
 	res, _ = shop.Balances(ctx, yamada)
 	if b := res.Balances[0]; b.Points != 1000 || b.NextExpiryPoints != 1000 {
 		t.Fatalf("after the first grant expired: %+v", b)
