@@ -73,6 +73,26 @@ func startServer(t *testing.T, addr, db string) *exec.Cmd {
 	return nil
 }
 
+// enrollAt enrolls demo roster terminals at the platform on url, each from a fresh data directory, with a short
+// deadline and no automatic retry (the tests decide what a lost answer means).
+func enrollAt(t *testing.T, url string, ids ...string) []*platformclient.Client {
+	t.Helper()
+	var clients []*platformclient.Client
+	for _, id := range ids {
+		dt, _ := platform.DemoTerminalByID(id)
+		c, err := platformclient.Open(t.TempDir(), platformclient.Options{Timeout: 3 * time.Second, Retries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if _, err := c.Enroll(ctx(t), url, dt.ID, dt.Password); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	return clients
+}
+
 // TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice kills the server process while terminals
 // are using points, restarts it on the same database, and checks: the ledger invariant holds, every use a terminal
 // saw succeed is in the ledger, and retrying the operations whose answers were lost (through the journal) applies
@@ -83,19 +103,7 @@ func TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice(t *
 	srv := startServer(t, addr, db)
 	ctx := context.Background()
 	url := "http://" + addr
-	var clients []*platformclient.Client
-	for _, id := range []string{"00052589", "00052490"} {
-		dt, _ := platform.DemoTerminalByID(id)
-		c, err := platformclient.Open(t.TempDir(), platformclient.Options{Timeout: 3 * time.Second, Retries: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		if _, err := c.Enroll(ctx, url, dt.ID, dt.Password); err != nil {
-			t.Fatal(err)
-		}
-		clients = append(clients, c)
-	}
+	clients := enrollAt(t, url, "00052589", "00052490")
 	cards := []mkpf.PatronRef{cardOf(t, "yamada"), cardOf(t, "suzuki")}
 
 	type op struct {

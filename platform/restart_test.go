@@ -88,19 +88,7 @@ func TestRestartSafety_SIGKILLMidLoadLosesNoRegistration(t *testing.T) {
 	addr := freeAddr(t)
 	srv := startServer(t, addr, db)
 	url := "http://" + addr
-	var clients []*platformclient.Client
-	for _, id := range []string{"00052489", "00052490"} {
-		dt, _ := platform.DemoTerminalByID(id)
-		c, err := platformclient.Open(t.TempDir(), platformclient.Options{Timeout: 3 * time.Second, Retries: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		if _, err := c.Enroll(ctx(t), url, dt.ID, dt.Password); err != nil {
-			t.Fatal(err)
-		}
-		clients = append(clients, c)
-	}
+	clients := enrollAt(t, url, "00052489", "00052490")
 	number := func(term, i int) string { return fmt.Sprintf("R%d%05d", term, i) }
 	var (
 		mu    sync.Mutex
