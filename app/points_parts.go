@@ -99,3 +99,63 @@ func (in *ptInput) chosen(read bool, field int, readFirst, choose string) *mkpf.
 	}
 	return b
 }
+
+// ptConfirm is what the confirmation screens 30, 33 and 38 share: the summary, [戻る] (F9) to the input screen, and
+// the press of the action button (F5), which sends the same request with the same idempotency key every time.
+type ptConfirm struct {
+	ps    *pointsSession
+	input Screen // where [戻る] returns
+	keys  opKeys // the input screen's keys: going back and confirming the same request again reuses key
+	key   string
+	sum   *ptSummary
+	back  *widget.Button
+}
+
+// init takes req's key from the input screen in and builds [戻る] and an empty summary.
+func (c *ptConfirm) init(in *ptInput, input Screen, req any) {
+	c.ps, c.input, c.keys, c.key, c.sum = in.ps, input, in.keys, in.keys.key(req), &ptSummary{}
+	c.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: c.onBack}
+}
+
+// content is the lead, the summary, then the action button and [戻る].
+func (c *ptConfirm) content(lead string, act *widget.Button) fyne.CanvasObject {
+	return container.NewVBox(ptLead(lead), c.sum.object(), container.NewHBox(act, c.back))
+}
+
+// keyMap is F5 the action and F9 [戻る].
+func (c *ptConfirm) keyMap(onAct func()) map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: onAct, fyne.KeyF9: c.onBack}
+}
+
+func (c *ptConfirm) onBack() {
+	if !c.ps.u.Busy() {
+		c.ps.u.Show(c.input)
+	}
+}
+
+// press runs work (which sends req with c.key) with act and [戻る] disabled; a press while they are disabled does
+// nothing. The status line learns whether the platform was reached and the key is settled. On failure the buttons
+// come back and the error is shown (after a transport failure, with the note that pressing again is safe); on success
+// done runs.
+func (c *ptConfirm) press(act *widget.Button, busy string, req any, work func(ctx context.Context) error, done func()) {
+	if act.Disabled() {
+		return
+	}
+	act.Disable()
+	c.back.Disable()
+	started := c.ps.u.Run(busy, pointsTimeout, work, func(err error) {
+		c.ps.platformResult(err)
+		c.keys.settle(req, err)
+		if err != nil {
+			act.Enable()
+			c.back.Enable()
+			c.ps.showRetryError(err)
+			return
+		}
+		done()
+	})
+	if !started {
+		act.Enable()
+		c.back.Enable()
+	}
+}

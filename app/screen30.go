@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -15,24 +14,18 @@ import (
 // screen30 is 画面30, the confirmation of a point use: it shows exactly what [利用] will do (which point, how many,
 // the balance before and after). Every press of [利用] sends the same request with the same idempotency key.
 type screen30 struct {
-	ps   *pointsSession
-	from *screen29
-	req  mkpf.UseRequest
-	bal  mkpf.Balance
-	key  string
-	sum  *ptSummary
-	use  *widget.Button
-	back *widget.Button
+	ptConfirm
+	req mkpf.UseRequest
+	bal mkpf.Balance
+	use *widget.Button
 }
 
 func newScreen30(from *screen29, b mkpf.Balance, n int64) *screen30 {
-	s := &screen30{ps: from.ps, from: from, bal: b,
+	s := &screen30{bal: b,
 		req: mkpf.UseRequest{PatronRef: mkpf.PatronRef{AuthCert: from.authCert}, ProgramID: b.ProgramID, Points: n}}
-	s.key = from.keys.key(s.req)
+	s.init(&from.ptInput, from, s.req)
 	s.use = &widget.Button{Text: tr("screen30.use", "利用") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onUse}
-	s.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
-	s.sum = (&ptSummary{}).
-		add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
+	s.sum.add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
 		add(tr("screen30.points", "利用ポイント数"), pts(n)+fmt.Sprintf(tr("points.yen", "（%s円分）"), yen(n))).
 		add(tr("points.before", "利用前の残高"), pts(b.Points)).
 		add(tr("points.after", "利用後の残高"), pts(b.Points-n))
@@ -47,48 +40,17 @@ func (s *screen30) Title() string {
 }
 
 func (s *screen30) Content() fyne.CanvasObject {
-	return container.NewVBox(
-		ptLead(tr("screen30.lead", "次の内容でポイントを利用します。内容を確認し、「利用」ボタンをクリックしてください。")),
-		s.sum.object(),
-		container.NewHBox(s.use, s.back),
-	)
+	return s.content(tr("screen30.lead", "次の内容でポイントを利用します。内容を確認し、「利用」ボタンをクリックしてください。"), s.use)
 }
 
-func (s *screen30) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF5: s.onUse, fyne.KeyF9: s.onBack}
-}
-
-func (s *screen30) onBack() {
-	if !s.ps.u.Busy() {
-		s.ps.u.Show(s.from)
-	}
-}
+func (s *screen30) Keys() map[fyne.KeyName]func() { return s.keyMap(s.onUse) }
 
 func (s *screen30) onUse() {
-	if s.use.Disabled() {
-		return
-	}
 	var res *mkpf.UseResult
-	s.use.Disable()
-	s.back.Disable()
-	started := s.ps.u.Run(tr("screen30.busy", "ポイントを利用しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	s.press(s.use, tr("screen30.busy", "ポイントを利用しています…"), s.req, func(ctx context.Context) (err error) {
 		res, err = s.ps.svc.Use(ctx, s.req, s.key)
 		return err
-	}, func(err error) {
-		s.ps.platformResult(err)
-		s.from.keys.settle(s.req, err)
-		if err != nil {
-			s.use.Enable()
-			s.back.Enable()
-			s.ps.showRetryError(err)
-			return
-		}
-		s.ps.u.Show(newScreen31(s.ps, res, s.bal))
-	})
-	if !started {
-		s.use.Enable()
-		s.back.Enable()
-	}
+	}, func() { s.ps.u.Show(newScreen31(s.ps, res, s.bal)) })
 }
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.

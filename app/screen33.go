@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -14,24 +13,18 @@ import (
 // screen33 is 画面33, the confirmation of a voucher issue. [発行] deducts the points, then prints the voucher on the
 // configured printer → screen 34. Every press sends the same idempotency key, so the voucher is issued once.
 type screen33 struct {
-	ps    *pointsSession
-	from  *screen32
+	ptConfirm
 	req   mkpf.VoucherIssueRequest
 	bal   mkpf.Balance
-	key   string
-	sum   *ptSummary
 	issue *widget.Button
-	back  *widget.Button
 }
 
 func newScreen33(from *screen32, b mkpf.Balance, n int64, expires string) *screen33 {
-	s := &screen33{ps: from.ps, from: from, bal: b,
+	s := &screen33{bal: b,
 		req: mkpf.VoucherIssueRequest{PatronRef: mkpf.PatronRef{AuthCert: from.authCert}, ProgramID: b.ProgramID, Points: n, Expires: expires}}
-	s.key = from.keys.key(s.req)
+	s.init(&from.ptInput, from, s.req)
 	s.issue = &widget.Button{Text: tr("screen33.issue", "発行") + " (F5)", Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: s.onIssue}
-	s.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
-	s.sum = (&ptSummary{}).
-		add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
+	s.sum.add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
 		add(tr("screen33.points", "ポイント券のポイント数"), pts(n)).
 		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(expires)+tr("screen33.expires.until", "まで")).
 		add(tr("points.before", "利用前の残高"), pts(b.Points)).
@@ -44,22 +37,10 @@ func (s *screen33) Title() string {
 }
 
 func (s *screen33) Content() fyne.CanvasObject {
-	return container.NewVBox(
-		ptLead(tr("screen33.lead", "次の内容でポイント券を発行します。ポイントは発行時に残高から差し引かれます。内容を確認し、「発行」ボタンをクリックしてください（プリンタからポイント券が出力されます）。")),
-		s.sum.object(),
-		container.NewHBox(s.issue, s.back),
-	)
+	return s.content(tr("screen33.lead", "次の内容でポイント券を発行します。ポイントは発行時に残高から差し引かれます。内容を確認し、「発行」ボタンをクリックしてください（プリンタからポイント券が出力されます）。"), s.issue)
 }
 
-func (s *screen33) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF5: s.onIssue, fyne.KeyF9: s.onBack}
-}
-
-func (s *screen33) onBack() {
-	if !s.ps.u.Busy() {
-		s.ps.u.Show(s.from)
-	}
-}
+func (s *screen33) Keys() map[fyne.KeyName]func() { return s.keyMap(s.onIssue) }
 
 // errVoucherNotPrinted is shown on screen 34 when the voucher was issued but could not be printed.
 func errVoucherNotPrinted(cause error, msg func(error) string) error {
@@ -68,7 +49,7 @@ func errVoucherNotPrinted(cause error, msg func(error) string) error {
 }
 
 func (s *screen33) onIssue() {
-	if s.issue.Disabled() {
+	if s.issue.Disabled() { // before the printer check: a press while the issue runs does nothing at all
 		return
 	}
 	var v *mkpf.Voucher
@@ -78,23 +59,13 @@ func (s *screen33) onIssue() {
 		s.ps.u.ShowError(ErrNoVoucherPrinter)
 		return
 	}
-	s.issue.Disable()
-	s.back.Disable()
-	started := s.ps.u.Run(tr("screen33.busy", "ポイント券を発行しています…"), pointsTimeout, func(ctx context.Context) (err error) {
+	s.press(s.issue, tr("screen33.busy", "ポイント券を発行しています…"), s.req, func(ctx context.Context) (err error) {
 		if v, err = s.ps.svc.IssueVoucher(ctx, s.req, s.key); err != nil {
 			return err
 		}
 		printErr = s.ps.svc.PrintVoucher(ctx, printer, v)
 		return nil
-	}, func(err error) {
-		s.ps.platformResult(err)
-		s.from.keys.settle(s.req, err)
-		if err != nil {
-			s.issue.Enable()
-			s.back.Enable()
-			s.ps.showRetryError(err)
-			return
-		}
+	}, func() {
 		s34 := newScreen34(s.ps, v, s.bal)
 		if printErr == nil {
 			s34.printed++
@@ -104,10 +75,6 @@ func (s *screen33) onIssue() {
 			s.ps.u.ShowError(errVoucherNotPrinted(printErr, s.ps.u.Svc.Message))
 		}
 	})
-	if !started {
-		s.issue.Enable()
-		s.back.Enable()
-	}
 }
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
