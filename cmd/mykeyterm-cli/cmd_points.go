@@ -67,6 +67,18 @@ func (p patronFlags) ref(ctx context.Context) (mkpf.PatronRef, error) {
 	return mkpf.PatronRef{AuthCert: der}, nil
 }
 
+// with runs fn as a point operation on the patron the flags name: withClient with pointsTimeout, then the patron's
+// reference (the card read within the same deadline).
+func (p patronFlags) with(g *globals, fn func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int) int {
+	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		ref, err := p.ref(ctx)
+		if err != nil {
+			return fail(g, err.Error())
+		}
+		return fn(ctx, c, ref)
+	})
+}
+
 // printFlags choose where a receipt or voucher goes.
 type printFlags struct{ printer, out, paper *string }
 
@@ -149,11 +161,7 @@ func runPointsBalance(g *globals, args []string) int {
 	if _, err := parseArgs(fs, args); err != nil {
 		return 2
 	}
-	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		ref, err := pf.ref(ctx)
-		if err != nil {
-			return fail(g, err.Error())
-		}
+	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		res, err := c.Balances(ctx, ref)
 		if err != nil {
 			return clientFail(g, err)
@@ -185,11 +193,7 @@ func runPointsUse(g *globals, args []string) int {
 	if *prog == "" || *n <= 0 {
 		return fail(g, "--program とポイント数（--points 1以上）を指定してください。")
 	}
-	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		ref, err := pf.ref(ctx)
-		if err != nil {
-			return fail(g, err.Error())
-		}
+	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		res, err := c.Use(ctx, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
 		if err != nil {
 			return clientFail(g, err)
@@ -262,11 +266,7 @@ func runVoucherIssue(g *globals, args []string) int {
 	if *prog == "" || *n <= 0 || *exp == "" {
 		return fail(g, "--program、--points（1以上）、--expires（YYYY-MM-DD）を指定してください。")
 	}
-	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		ref, err := pf.ref(ctx)
-		if err != nil {
-			return fail(g, err.Error())
-		}
+	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		v, err := c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key)
 		if err != nil {
 			return clientFail(g, err)
@@ -292,15 +292,12 @@ func runVoucherReissue(g *globals, args []string) int {
 	fs := newFlags("voucher reissue", g)
 	prt := addPrintFlags(fs, "voucher")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return 2
-	}
-	if len(pos) != 1 {
-		return fail(g, "再発行するポイント券の発券番号を1つ指定してください。")
+	number, code := parseOneArg(g, fs, args, "再発行するポイント券の発券番号を1つ指定してください。")
+	if code != 0 {
+		return code
 	}
 	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		v, err := c.ReissueVoucher(ctx, pos[0], "")
+		v, err := c.ReissueVoucher(ctx, number, "")
 		if err != nil {
 			return clientFail(g, err)
 		}
@@ -311,15 +308,12 @@ func runVoucherReissue(g *globals, args []string) int {
 func runVoucherShow(g *globals, args []string) int {
 	fs := newFlags("voucher show", g)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return 2
-	}
-	if len(pos) != 1 {
-		return fail(g, "ポイント券のQRコードの内容または発券番号を1つ指定してください。")
+	qrOrNumber, code := parseOneArg(g, fs, args, "ポイント券のQRコードの内容または発券番号を1つ指定してください。")
+	if code != 0 {
+		return code
 	}
 	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		v, err := c.ShowVoucher(ctx, pos[0])
+		v, err := c.ShowVoucher(ctx, qrOrNumber)
 		if err != nil {
 			return clientFail(g, err)
 		}
@@ -332,15 +326,12 @@ func runVoucherClear(g *globals, args []string) int {
 	key := fs.String("idem-key", "", "idempotency key of this operation")
 	prt := addPrintFlags(fs, "receipt")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return 2
-	}
-	if len(pos) != 1 {
-		return fail(g, "消込するポイント券のQRコードの内容または発券番号を1つ指定してください。")
+	qrOrNumber, code := parseOneArg(g, fs, args, "消込するポイント券のQRコードの内容または発券番号を1つ指定してください。")
+	if code != 0 {
+		return code
 	}
 	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		v, err := c.ClearVoucher(ctx, pos[0], *key)
+		v, err := c.ClearVoucher(ctx, qrOrNumber, *key)
 		if err != nil {
 			return clientFail(g, err)
 		}
@@ -379,11 +370,7 @@ func runMerge(g *globals, args []string) int {
 	if *n <= 0 {
 		return fail(g, "合算するポイント数（--points 1以上）を指定してください。")
 	}
-	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		ref, err := pf.ref(ctx)
-		if err != nil {
-			return fail(g, err.Error())
-		}
+	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		res, path, err := c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
 		if err != nil {
 			return clientFail(g, err)

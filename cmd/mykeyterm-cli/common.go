@@ -49,6 +49,19 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseOneArg is parseArgs for a command that takes exactly one positional argument; usage is the clerk-facing
+// message when there is not exactly one. A non-zero code is the command's exit code.
+func parseOneArg(g *globals, fs *flag.FlagSet, args []string, usage string) (string, int) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return "", 2
+	}
+	if len(pos) != 1 {
+		return "", fail(g, usage)
+	}
+	return pos[0], 0
+}
+
 // openClient opens the terminal state in --data-dir; needEnrolled refuses a terminal that has not enrolled.
 func openClient(g *globals, needEnrolled bool) (*platformclient.Client, int) {
 	c, err := platformclient.Open(g.DataDir, platformclient.Options{})
