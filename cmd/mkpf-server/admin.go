@@ -86,9 +86,20 @@ func readCert(path string) ([]byte, error) {
 	return b, nil
 }
 
+// str, boolean and integer read a flag of an admin command by name (its adminCmd.flags declared it).
 func str(fs *flag.FlagSet, name string) string { return fs.Lookup(name).Value.String() }
 func boolean(fs *flag.FlagSet, name string) bool {
 	return fs.Lookup(name).Value.(flag.Getter).Get().(bool)
+}
+func integer(fs *flag.FlagSet, name string) int {
+	return fs.Lookup(name).Value.(flag.Getter).Get().(int)
+}
+
+// writeJSON writes v as indented JSON, the admin commands' machine-readable output.
+func writeJSON(out io.Writer, v any) error {
+	e := json.NewEncoder(out)
+	e.SetIndent("", "  ")
+	return e.Encode(v)
 }
 
 func handoffFlags(fs *flag.FlagSet) {
@@ -179,9 +190,7 @@ func init() {
 				return err
 			}
 			if boolean(fs, "json") {
-				e := json.NewEncoder(out)
-				e.SetIndent("", "  ")
-				return e.Encode(list)
+				return writeJSON(out, list)
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tNAME\tMUNICIPALITY\tMODE\tSYMBOLOGY\tCHECK\tSHOW_MYKEY_ID")
@@ -205,10 +214,8 @@ func init() {
 			fs.String("location", "", "設置場所 to print in the roster")
 		},
 		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
-			var n int
-			fmt.Sscan(str(fs, "count"), &n)
 			muni := str(fs, "municipality")
-			rows, err := s.IssueRoster(muni, mkpf.TerminalKind(str(fs, "kind")), str(fs, "issuer"), n, str(fs, "location"))
+			rows, err := s.IssueRoster(muni, mkpf.TerminalKind(str(fs, "kind")), str(fs, "issuer"), integer(fs, "count"), str(fs, "location"))
 			if err != nil {
 				return err
 			}

@@ -5,7 +5,6 @@ package main
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,7 +31,7 @@ func init() {
 		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
 			return s.CreateProgram(mkpf.Program{ID: str(fs, "id"), Kind: mkpf.PointKind(str(fs, "kind")), MunicipalityCode: str(fs, "municipality"),
 				Name: str(fs, "name"), ValidFrom: str(fs, "valid-from"), ValidTo: str(fs, "valid-to"), ExpiryRule: str(fs, "expiry-rule"),
-				ExpiryMonths: fs.Lookup("expiry-months").Value.(flag.Getter).Get().(int)})
+				ExpiryMonths: integer(fs, "expiry-months")})
 		},
 	}
 	adminCmds["points programs"] = adminCmd{
@@ -42,9 +41,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			e := json.NewEncoder(out)
-			e.SetIndent("", "  ")
-			return e.Encode(ps)
+			return writeJSON(out, ps)
 		},
 	}
 	adminCmds["points grant"] = adminCmd{
@@ -86,9 +83,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			e := json.NewEncoder(out)
-			e.SetIndent("", "  ")
-			if err := e.Encode(a); err != nil {
+			if err := writeJSON(out, a); err != nil {
 				return err
 			}
 			if !a.OK {
