@@ -216,60 +216,54 @@ func (c *Client) journaled(ctx context.Context, op, path string, req, out any, o
 	return err
 }
 
+// journaledAs is journaled for a call whose answer is a T.
+func journaledAs[T any](ctx context.Context, c *Client, op, path string, req any, opKey string) (*T, error) {
+	res := new(T)
+	if err := c.journaled(ctx, op, path, req, res, opKey); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// doAs is Client.Do for a call whose answer is a T.
+func doAs[T any](ctx context.Context, c *Client, method, path string, in any, idemKey string) (*T, error) {
+	res := new(T)
+	if err := c.Do(ctx, method, path, in, res, idemKey); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
 // Login is screen 2 (the point-cloud login): the login ID and password the municipality issued, i.e. the terminal ID
 // and password of the roster. The answer says which screen-28 items this terminal may use.
 func (c *Client) Login(ctx context.Context, loginID, password string) (*mkpf.PointsLoginResult, error) {
-	var res mkpf.PointsLoginResult
-	if err := c.Do(ctx, http.MethodPost, "/v1/points/login", mkpf.PointsLoginRequest{LoginID: loginID, Password: password}, &res, ""); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return doAs[mkpf.PointsLoginResult](ctx, c, http.MethodPost, "/v1/points/login", mkpf.PointsLoginRequest{LoginID: loginID, Password: password}, "")
 }
 
 // Balances is [カード読取] of screens 29, 32 and 37: the patron's balances usable at this terminal.
 func (c *Client) Balances(ctx context.Context, ref mkpf.PatronRef) (*mkpf.BalancesResult, error) {
-	var res mkpf.BalancesResult
 	// A read: safe to retry, so send it with a throwaway key.
-	if err := c.Do(ctx, http.MethodPost, "/v1/points/balances", ref, &res, NewIdempotencyKey()); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return doAs[mkpf.BalancesResult](ctx, c, http.MethodPost, "/v1/points/balances", ref, NewIdempotencyKey())
 }
 
 // Use is screen 30 [利用]. opKey identifies the operation ("" = let the journal decide).
 func (c *Client) Use(ctx context.Context, req mkpf.UseRequest, opKey string) (*mkpf.UseResult, error) {
-	var res mkpf.UseResult
-	if err := c.journaled(ctx, "use", "/v1/points/use", req, &res, opKey); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return journaledAs[mkpf.UseResult](ctx, c, "use", "/v1/points/use", req, opKey)
 }
 
 // GrantPoints gives points (point-grant terminals).
 func (c *Client) GrantPoints(ctx context.Context, req mkpf.GrantRequest, opKey string) (*mkpf.GrantResult, error) {
-	var res mkpf.GrantResult
-	if err := c.journaled(ctx, "grant", "/v1/points/grants", req, &res, opKey); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return journaledAs[mkpf.GrantResult](ctx, c, "grant", "/v1/points/grants", req, opKey)
 }
 
 // IssueVoucher is screen 33 [発行]: the points are deducted and the signed voucher comes back for printing.
 func (c *Client) IssueVoucher(ctx context.Context, req mkpf.VoucherIssueRequest, opKey string) (*mkpf.Voucher, error) {
-	var res mkpf.Voucher
-	if err := c.journaled(ctx, "voucher_issue", "/v1/points/vouchers", req, &res, opKey); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return journaledAs[mkpf.Voucher](ctx, c, "voucher_issue", "/v1/points/vouchers", req, opKey)
 }
 
 // ReissueVoucher is screen 34 [再発行]: the same voucher, to print again marked 再発行.
 func (c *Client) ReissueVoucher(ctx context.Context, code, opKey string) (*mkpf.Voucher, error) {
-	var res mkpf.Voucher
-	if err := c.journaled(ctx, "voucher_reissue", "/v1/points/vouchers/reissue", mkpf.VoucherCodeRequest{Code: code}, &res, opKey); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return journaledAs[mkpf.Voucher](ctx, c, "voucher_reissue", "/v1/points/vouchers/reissue", mkpf.VoucherCodeRequest{Code: code}, opKey)
 }
 
 // VoucherKeys returns the platform's voucher-signing keys, cached in the state file for offline checks.
@@ -285,39 +279,28 @@ func (c *Client) VoucherKeys(ctx context.Context) ([]ed25519.PublicKey, error) {
 			}
 			return b.Put([]byte("voucher_keys"), raw)
 		})
-	} else {
-		found := false
-		c.db.View(func(tx *bbolt.Tx) error {
-			if b := tx.Bucket(bPtCache); b != nil {
-				if raw := b.Get([]byte("voucher_keys")); raw != nil && json.Unmarshal(raw, &vk) == nil {
-					found = true
-				}
-			}
-			return nil
-		})
-		if !found {
-			return nil, err
-		}
+	} else if !c.cachedKeys(&vk) {
+		return nil, err
 	}
-	keys := make([]ed25519.PublicKey, 0, len(vk.Keys))
-	for _, k := range vk.Keys {
-		if len(k) == ed25519.PublicKeySize {
-			keys = append(keys, ed25519.PublicKey(k))
-		}
-	}
-	return keys, nil
+	return append(make([]ed25519.PublicKey, 0, len(vk.Keys)), usableKeys(vk)...), nil
 }
 
-func (c *Client) cachedVoucherKeys() []ed25519.PublicKey {
-	var vk mkpf.VoucherKeys
+// cachedKeys reads the voucher keys cached in the state file into vk, reporting whether there were any.
+func (c *Client) cachedKeys(vk *mkpf.VoucherKeys) bool {
+	found := false
 	c.db.View(func(tx *bbolt.Tx) error {
 		if b := tx.Bucket(bPtCache); b != nil {
-			if raw := b.Get([]byte("voucher_keys")); raw != nil {
-				json.Unmarshal(raw, &vk)
+			if raw := b.Get([]byte("voucher_keys")); raw != nil && json.Unmarshal(raw, vk) == nil {
+				found = true
 			}
 		}
 		return nil
 	})
+	return found
+}
+
+// usableKeys are the Ed25519 public keys of vk (anything else is skipped).
+func usableKeys(vk mkpf.VoucherKeys) []ed25519.PublicKey {
 	var keys []ed25519.PublicKey
 	for _, k := range vk.Keys {
 		if len(k) == ed25519.PublicKeySize {
@@ -325,6 +308,12 @@ func (c *Client) cachedVoucherKeys() []ed25519.PublicKey {
 		}
 	}
 	return keys
+}
+
+func (c *Client) cachedVoucherKeys() []ed25519.PublicKey {
+	var vk mkpf.VoucherKeys
+	c.cachedKeys(&vk)
+	return usableKeys(vk)
 }
 
 // VerifyVoucherOffline checks a scanned QR text against the platform's keys cached in the state file, without asking
@@ -371,11 +360,7 @@ func (c *Client) ShowVoucher(ctx context.Context, code string) (*mkpf.Voucher, e
 	if err := c.checkVoucherCode(ctx, code); err != nil {
 		return nil, err
 	}
-	var res mkpf.Voucher
-	if err := c.Do(ctx, http.MethodPost, "/v1/points/vouchers/lookup", mkpf.VoucherCodeRequest{Code: code}, &res, NewIdempotencyKey()); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return doAs[mkpf.Voucher](ctx, c, http.MethodPost, "/v1/points/vouchers/lookup", mkpf.VoucherCodeRequest{Code: code}, NewIdempotencyKey())
 }
 
 // ClearVoucher is screen 35 [消込処理] → 36.
@@ -383,11 +368,7 @@ func (c *Client) ClearVoucher(ctx context.Context, code, opKey string) (*mkpf.Vo
 	if err := c.checkVoucherCode(ctx, code); err != nil {
 		return nil, err
 	}
-	var res mkpf.Voucher
-	if err := c.journaled(ctx, "voucher_clear", "/v1/points/vouchers/clear", mkpf.VoucherCodeRequest{Code: code}, &res, opKey); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return journaledAs[mkpf.Voucher](ctx, c, "voucher_clear", "/v1/points/vouchers/clear", mkpf.VoucherCodeRequest{Code: code}, opKey)
 }
 
 // MergeFolder is where merge files are delivered: Settings.MergeFolder, or "merge" in the data directory.
@@ -450,12 +431,8 @@ func deliverFile(dir, name string, data []byte) (string, error) {
 
 // Aggregate is screen 87 [集計]: from and to are "YYYY-MM-DD" (inclusive).
 func (c *Client) Aggregate(ctx context.Context, from, to string) (*mkpf.Aggregate, error) {
-	var res mkpf.Aggregate
 	q := url.Values{"from": {from}, "to": {to}}
-	if err := c.Do(ctx, http.MethodGet, "/v1/points/aggregate?"+q.Encode(), nil, &res, ""); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return doAs[mkpf.Aggregate](ctx, c, http.MethodGet, "/v1/points/aggregate?"+q.Encode(), nil, "")
 }
 
 // AggregateCSV is screen 87 [明細ダウンロード]: the detail as a CSV that Excel opens (UTF-8 with BOM, CRLF).
