@@ -159,3 +159,55 @@ func (c *ptConfirm) press(act *widget.Button, busy string, req any, work func(ct
 		c.back.Enable()
 	}
 }
+
+// ptDone is what the done screens 31, 34, 36 and 39 share: the summary, [続けて…] (F1) to a fresh input screen and
+// [ポイントメニューへ] (F10).
+type ptDone struct {
+	ps   *pointsSession
+	sum  *ptSummary
+	next *widget.Button
+	back *widget.Button
+}
+
+// newPtDone builds the two buttons; again makes the input screen [続けて…] opens.
+func newPtDone(ps *pointsSession, sum *ptSummary, nextLabel string, again func(*pointsSession) Screen) ptDone {
+	onNext := func() { ps.u.Show(again(ps)) }
+	return ptDone{ps: ps, sum: sum, back: menuBackButton(ps),
+		next: &widget.Button{Text: nextLabel + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: onNext}}
+}
+
+// content is the bold success message, the summary, the note (if any), then the screen's own buttons, [続けて…] and
+// [ポイントメニューへ].
+func (d *ptDone) content(done, note string, buttons ...*widget.Button) fyne.CanvasObject {
+	objs := []fyne.CanvasObject{
+		&widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true}, Text: done},
+		d.sum.object(),
+	}
+	if note != "" {
+		objs = append(objs, ptLead(note))
+	}
+	var row []fyne.CanvasObject
+	for _, b := range append(buttons, d.next, d.back) {
+		row = append(row, b)
+	}
+	return container.NewVBox(append(objs, container.NewHBox(row...))...)
+}
+
+// keyMap is F1 [続けて…] and F10 [ポイントメニューへ].
+func (d *ptDone) keyMap() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF1: d.next.OnTapped, fyne.KeyF10: d.ps.toMenu}
+}
+
+// receiptButton is [レシート印字] (F6) of screens 31 and 36.
+func receiptButton(onTapped func()) *widget.Button {
+	return &widget.Button{Text: tr("points.receipt", "レシート印字") + " (F6)", Icon: theme.DocumentPrintIcon(), OnTapped: onTapped}
+}
+
+// printReceipt is [レシート印字]: it prints through f on the configured printer and counts the copy in *printed.
+func (d *ptDone) printReceipt(f func(ctx context.Context, printer string) error, printed *int) {
+	d.ps.printWith(tr("points.printing", "レシートを印字しています…"), f, func(err error) {
+		if err == nil {
+			*printed++
+		}
+	})
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -15,31 +14,27 @@ import (
 // screen34 is 画面34, voucher issued: the voucher came out of the printer; the clerk stamps its 発行認印欄.
 // [再発行] prints the same voucher again, marked 再発行 (no points move).
 type screen34 struct {
-	ps      *pointsSession
+	ptDone
 	v       *mkpf.Voucher
-	sum     *ptSummary
 	reissue *widget.Button
-	next    *widget.Button
-	back    *widget.Button
 	printed int // copies printed from this screen (tests)
 }
 
 func newScreen34(ps *pointsSession, v *mkpf.Voucher, b mkpf.Balance) *screen34 {
-	s := &screen34{ps: ps, v: v}
-	s.reissue = &widget.Button{Text: tr("screen34.reissue", "再発行") + " (F7)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReissue}
-	s.next = &widget.Button{Text: tr("screen34.next", "続けてポイント券発行") + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: s.onNext}
-	s.back = menuBackButton(ps)
 	name := v.ProgramName
 	if name == "" {
 		name = b.ProgramName
 	}
-	s.sum = (&ptSummary{}).
+	s := &screen34{v: v}
+	s.ptDone = newPtDone(ps, (&ptSummary{}).
 		add(tr("screen34.number", "発券番号"), displayNumber(v)).
 		add(tr("points.kind", "ポイントの種類"), name).
 		add(tr("screen33.points", "ポイント券のポイント数"), pts(v.Points)).
 		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(v.Expires)+tr("screen33.expires.until", "まで")).
 		add(tr("screen34.place", "発行場所"), v.IssuedPlace).
-		add(tr("screen34.at", "発行日時"), timeJA(v.IssuedAt))
+		add(tr("screen34.at", "発行日時"), timeJA(v.IssuedAt)),
+		tr("screen34.next", "続けてポイント券発行"), func(ps *pointsSession) Screen { return newScreen32(ps) })
+	s.reissue = &widget.Button{Text: tr("screen34.reissue", "再発行") + " (F7)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReissue}
 	return s
 }
 
@@ -53,17 +48,15 @@ func displayNumber(v *mkpf.Voucher) string {
 func (s *screen34) Title() string { return tr("screen34.title", "ポイント券発行完了") }
 
 func (s *screen34) Content() fyne.CanvasObject {
-	done := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true},
-		Text: fmt.Sprintf(tr("screen34.done", "ポイント券（%s）を発行しました。偽造防止のため、ポイント券の発行認印欄に認印を押して（またはサインして）から利用者に渡してください。"), pts(s.v.Points))}
-	note := ptLead(tr("screen34.note", "印字に失敗したときや用紙が詰まったときは「再発行」で同じポイント券を印字できます（「再発行」と印字されます）。"))
-	return container.NewVBox(done, s.sum.object(), note, container.NewHBox(s.reissue, s.next, s.back))
+	return s.content(fmt.Sprintf(tr("screen34.done", "ポイント券（%s）を発行しました。偽造防止のため、ポイント券の発行認印欄に認印を押して（またはサインして）から利用者に渡してください。"), pts(s.v.Points)),
+		tr("screen34.note", "印字に失敗したときや用紙が詰まったときは「再発行」で同じポイント券を印字できます（「再発行」と印字されます）。"), s.reissue)
 }
 
 func (s *screen34) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF7: s.onReissue, fyne.KeyF1: s.onNext, fyne.KeyF10: s.ps.toMenu}
+	keys := s.keyMap()
+	keys[fyne.KeyF7] = s.onReissue
+	return keys
 }
-
-func (s *screen34) onNext() { s.ps.u.Show(newScreen32(s.ps)) }
 
 func (s *screen34) onReissue() {
 	printer := s.ps.printer()
