@@ -125,6 +125,13 @@ func (pf printFlags) print(ctx context.Context, c *platformclient.Client, def pr
 	return err
 }
 
+// printReceipt prints a receipt where the flags say (80mm paper unless the settings or --paper choose another).
+func (pf printFlags) printReceipt(ctx context.Context, c *platformclient.Client, r printing.Receipt) error {
+	return pf.print(ctx, c, printing.Paper80mm, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
+		return printing.ReceiptDocument(r, p, pr)
+	})
+}
+
 func runPointsLogin(g *globals, args []string) int {
 	fs := newFlags("points login", g)
 	id := fs.String("login-id", "", "login ID (the terminal ID)")
@@ -198,9 +205,7 @@ func runPointsUse(g *globals, args []string) int {
 		if err != nil {
 			return clientFail(g, err)
 		}
-		if err := prt.print(ctx, c, printing.Paper80mm, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
-			return printing.ReceiptDocument(printing.UseReceipt(*res), p, pr)
-		}); err != nil {
+		if err := prt.printReceipt(ctx, c, printing.UseReceipt(*res)); err != nil {
 			fmt.Fprintln(g.Stderr, "ポイントは利用済みです。レシートを印字できませんでした: "+printingMessage(err))
 			if *asJSON {
 				printJSON(g, res)
@@ -335,9 +340,7 @@ func runVoucherClear(g *globals, args []string) int {
 		if err != nil {
 			return clientFail(g, err)
 		}
-		if err := prt.print(ctx, c, printing.Paper80mm, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
-			return printing.ReceiptDocument(printing.ClearReceipt(*v, c.Terminal().Location), p, pr)
-		}); err != nil {
+		if err := prt.printReceipt(ctx, c, printing.ClearReceipt(*v, c.Terminal().Location)); err != nil {
 			fmt.Fprintln(g.Stderr, "消込は完了しています。レシートを印字できませんでした: "+printingMessage(err))
 			return 3
 		}
