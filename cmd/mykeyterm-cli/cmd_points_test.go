@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mykeyterm/mykeyterm/internal/demopki"
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
@@ -20,9 +19,8 @@ import (
 // cli runs mykeyterm-cli in-process with the terminal data directory dir.
 func cli(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var o, e bytes.Buffer
-	code = run(append([]string{"--data-dir", dir}, args...), &o, &e)
-	return o.String(), e.String(), code
+	code, stdout, stderr = runCLI(append([]string{"--data-dir", dir}, args...)...)
+	return stdout, stderr, code
 }
 
 func mustCLI(t *testing.T, dir string, args ...string) string {
@@ -42,17 +40,8 @@ func enrolledDir(t *testing.T, env *testenv.PlatformEnv, id string) string {
 	return dir
 }
 
-func certFile(t *testing.T, profile string) string {
-	p, err := demopki.Get(profile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(t.TempDir(), profile+".der")
-	if err := os.WriteFile(f, p.AuthCertDER, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
+// certFile writes a demopki profile's auth certificate (DER) for --cert.
+func certFile(t *testing.T, profile string) string { return demoCertFile(t, profile, false) }
 
 func needTool(t *testing.T, tools ...string) {
 	for _, tool := range tools {
