@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -14,9 +15,12 @@ import (
 func init() {
 	register(command{name: "enroll", summary: "screen 9: register this terminal (--platform URL --terminal-id ID --password PW)", run: runEnroll})
 	register(command{name: "contact set", summary: "screen 10: register or change the contact data", run: runContactSet})
-	register(command{name: "contact show", summary: "show the registered contact data", run: runContactShow})
-	register(command{name: "issuers", summary: "list the ID issuers of this terminal's municipality", run: runIssuers})
-	register(command{name: "terminal", summary: "show this terminal's ID, kind, municipality and issuer", run: runTerminal})
+	register(showCommand("contact show", "show the registered contact data",
+		(*platformclient.Client).Contact, printContact))
+	register(showCommand("issuers", "list the ID issuers of this terminal's municipality",
+		(*platformclient.Client).Issuers, printIssuers))
+	register(showCommand("terminal", "show this terminal's ID, kind, municipality and issuer",
+		(*platformclient.Client).RefreshTerminal, printTerminal))
 }
 
 func runEnroll(g *globals, args []string) int {
@@ -96,66 +100,43 @@ func runContactSet(g *globals, args []string) int {
 	})
 }
 
-func runContactShow(g *globals, args []string) int {
-	fs := newFlags("contact show", g)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		ct, err := c.Contact(ctx)
-		if err != nil {
-			return platformFail(g, err)
+// showCommand is a command that asks the platform one thing and prints the answer as text, or as JSON with --json.
+func showCommand[T any](name, summary string, get func(*platformclient.Client, context.Context) (T, error), text func(io.Writer, T)) command {
+	return command{name: name, summary: summary, run: func(g *globals, args []string) int {
+		fs := newFlags(name, g)
+		asJSON := fs.Bool("json", false, "print JSON")
+		if err := fs.Parse(args); err != nil {
+			return 2
 		}
-		if *asJSON {
-			return printJSON(g, ct)
-		}
-		for _, r := range [][2]string{{"設置場所", ct.Location}, {"端末名", ct.Name}, {"ID付与事業者", ct.IssuerID},
-			{"担当者名", ct.Person}, {"所属組織", ct.Organization}, {"郵便番号", ct.PostalCode}, {"住所", ct.Address},
-			{"電話番号", ct.Phone}, {"メールアドレス", ct.Email}} {
-			fmt.Fprintf(g.Stdout, "%s: %s\n", r[0], r[1])
-		}
-		return 0
-	})
+		return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+			v, err := get(c, ctx)
+			if err != nil {
+				return platformFail(g, err)
+			}
+			if *asJSON {
+				return printJSON(g, v)
+			}
+			text(g.Stdout, v)
+			return 0
+		})
+	}}
 }
 
-func runIssuers(g *globals, args []string) int {
-	fs := newFlags("issuers", g)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
+func printContact(w io.Writer, ct *mkpf.Contact) {
+	for _, r := range [][2]string{{"設置場所", ct.Location}, {"端末名", ct.Name}, {"ID付与事業者", ct.IssuerID},
+		{"担当者名", ct.Person}, {"所属組織", ct.Organization}, {"郵便番号", ct.PostalCode}, {"住所", ct.Address},
+		{"電話番号", ct.Phone}, {"メールアドレス", ct.Email}} {
+		fmt.Fprintf(w, "%s: %s\n", r[0], r[1])
 	}
-	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		list, err := c.Issuers(ctx)
-		if err != nil {
-			return platformFail(g, err)
-		}
-		if *asJSON {
-			return printJSON(g, list)
-		}
-		for _, is := range list {
-			fmt.Fprintf(g.Stdout, "%s\t%s\t%s\n", is.ID, is.Name, is.Handoff.Mode.LabelJA())
-		}
-		return 0
-	})
 }
 
-func runTerminal(g *globals, args []string) int {
-	fs := newFlags("terminal", g)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
+func printIssuers(w io.Writer, list []mkpf.Issuer) {
+	for _, is := range list {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", is.ID, is.Name, is.Handoff.Mode.LabelJA())
 	}
-	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		ti, err := c.RefreshTerminal(ctx)
-		if err != nil {
-			return platformFail(g, err)
-		}
-		if *asJSON {
-			return printJSON(g, ti)
-		}
-		fmt.Fprintf(g.Stdout, "端末ID:%s\n種類:%s\n自治体:%s %s\nID付与事業者:%s %s\n設置場所:%s\n", ti.TerminalID, ti.Kind.LabelJA(),
-			ti.MunicipalityCode, ti.MunicipalityName, ti.IssuerID, ti.IssuerName, ti.Location)
-		return 0
-	})
+}
+
+func printTerminal(w io.Writer, ti *mkpf.TerminalInfo) {
+	fmt.Fprintf(w, "端末ID:%s\n種類:%s\n自治体:%s %s\nID付与事業者:%s %s\n設置場所:%s\n", ti.TerminalID, ti.Kind.LabelJA(),
+		ti.MunicipalityCode, ti.MunicipalityName, ti.IssuerID, ti.IssuerName, ti.Location)
 }
