@@ -258,21 +258,52 @@ func TestScreen30_InsufficientBalanceAtThePlatformIsRefusedAndNothingMoves(t *te
 	screenAs[*screen29](t, h.u)
 }
 
-func TestScreen30_DoubleClickOnUseAppliesOnce(t *testing.T) {
-	h := newPointsHarness(t, mkpf.KindPointUse)
-	s30 := h.confirmUse("kawasaki", "500")
-	h.pts.gate = make(chan struct{})
-	test.Tap(s30.use)
-	test.Tap(s30.use) // the second click of a double click, while the first request runs
-	s30.onUse()       // and F5 pressed at the same time
-	if !s30.use.Disabled() {
-		t.Error("[利用] is not disabled while its request runs")
-	}
-	close(h.pts.gate)
-	h.u.Wait()
-	screenAs[*screen31](t, h.u)
-	if b := h.pts.balance("yamada", "kawasaki"); b != 9500 || h.pts.applied["use"] != 1 {
-		t.Errorf("balance %d after a double click, applied %d times; want 9500, once", b, h.pts.applied["use"])
+// A double click on a confirmation screen's button, with F5 pressed at the same time, applies the request once: the
+// button is disabled while its request runs and every press sends the same idempotency key.
+func TestConfirmationScreens_DoubleClickAppliesOnce(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		kind    mkpf.TerminalKind
+		confirm func(h *ptHarness) (btn *widget.Button, f5 func())
+		done    func(h *ptHarness) // checks the done screen
+		applied string             // the fake's count of applied requests
+		balance int64
+	}{
+		{"screen30", mkpf.KindPointUse, func(h *ptHarness) (*widget.Button, func()) {
+			s := h.confirmUse("kawasaki", "500")
+			return s.use, s.onUse
+		}, func(h *ptHarness) { screenAs[*screen31](h.t, h.u) }, "use", 9500},
+		{"screen33", mkpf.KindVoucher, func(h *ptHarness) (*widget.Button, func()) {
+			s := h.confirmIssue("", "1000")
+			return s.issue, s.onIssue
+		}, func(h *ptHarness) {
+			screenAs[*screen34](h.t, h.u)
+			if len(h.pts.vouch) != 1 {
+				h.t.Errorf("%d vouchers after a double click, want one", len(h.pts.vouch))
+			}
+		}, "issue", 9000},
+		{"screen38", mkpf.KindServiceID, func(h *ptHarness) (*widget.Button, func()) {
+			s := h.confirmMerge("300")
+			return s.merge, s.onMerge
+		}, func(h *ptHarness) { screenAs[*screen39](h.t, h.u) }, "merge", 9700},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newPointsHarness(t, c.kind)
+			btn, f5 := c.confirm(h)
+			h.pts.gate = make(chan struct{})
+			test.Tap(btn)
+			test.Tap(btn) // the second click of a double click, while the first request runs
+			f5()          // and F5 pressed at the same time
+			if !btn.Disabled() {
+				t.Errorf("[%s] is not disabled while its request runs", strings.TrimSuffix(btn.Text, " (F5)"))
+			}
+			close(h.pts.gate)
+			h.u.Wait()
+			c.done(h)
+			if b := h.pts.balance("yamada", "kawasaki"); b != c.balance || h.pts.applied[c.applied] != 1 {
+				t.Errorf("balance %d after a double click, applied %d times; want %d, once", b, h.pts.applied[c.applied], c.balance)
+			}
+		})
 	}
 }
 
@@ -350,6 +381,20 @@ func (h *ptHarness) toIssue() *screen32 {
 	return screenAs[*screen32](h.t, h.u)
 }
 
+// confirmIssue reads yamada's card, enters the expiry (empty: the prefilled one) and n points of the preselected
+// program and confirms → screen 33.
+func (h *ptHarness) confirmIssue(expires, n string) *screen33 {
+	h.t.Helper()
+	s := h.toIssue()
+	h.readBalances(s.read, s.bal)
+	if expires != "" {
+		s.expires.SetText(expires)
+	}
+	s.points.SetText(n)
+	h.tap(s.confirm)
+	return screenAs[*screen33](h.t, h.u)
+}
+
 func TestScreen32To34_IssuesPrintsAndReissuesTheSameVoucher(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindVoucher)
 	s32 := h.toIssue()
@@ -399,12 +444,9 @@ func TestScreen32To34_IssuesPrintsAndReissuesTheSameVoucher(t *testing.T) {
 
 func TestScreen33_PrinterFailureKeepsTheVoucherAndOffersReissue(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindVoucher)
-	s32 := h.toIssue()
-	h.readBalances(s32.read, s32.bal)
-	s32.points.SetText("1000")
-	h.tap(s32.confirm)
+	s33 := h.confirmIssue("", "1000")
 	h.pts.printErr = &ClerkError{Msg: "プリンタの用紙がありません。"}
-	h.tap(screenAs[*screen33](t, h.u).issue)
+	h.tap(s33.issue)
 	s34 := screenAs[*screen34](t, h.u)
 	h.wantError("ポイント券は発行されましたが、印字できませんでした。プリンタの用紙がありません。")
 	h.wantError("「再発行」ボタン")
@@ -417,35 +459,13 @@ func TestScreen33_PrinterFailureKeepsTheVoucherAndOffersReissue(t *testing.T) {
 
 func TestScreen33_WithoutPrinterIssuesNothing(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindVoucher)
-	s32 := h.toIssue()
-	h.readBalances(s32.read, s32.bal)
-	s32.points.SetText("1000")
-	h.tap(s32.confirm)
+	s33 := h.confirmIssue("", "1000")
 	h.set.s.Printer = ""
-	h.tap(screenAs[*screen33](t, h.u).issue)
+	h.tap(s33.issue)
 	h.wantError("発行していません")
 	screenAs[*screen33](t, h.u)
 	if h.pts.balance("yamada", "kawasaki") != 10000 || len(h.pts.vouch) != 0 {
 		t.Error("a voucher was issued with no printer to print it")
-	}
-}
-
-func TestScreen33_DoubleClickOnIssueIssuesOnce(t *testing.T) {
-	h := newPointsHarness(t, mkpf.KindVoucher)
-	s32 := h.toIssue()
-	h.readBalances(s32.read, s32.bal)
-	s32.points.SetText("1000")
-	h.tap(s32.confirm)
-	s33 := screenAs[*screen33](t, h.u)
-	h.pts.gate = make(chan struct{})
-	test.Tap(s33.issue)
-	test.Tap(s33.issue)
-	s33.onIssue()
-	close(h.pts.gate)
-	h.u.Wait()
-	screenAs[*screen34](t, h.u)
-	if b := h.pts.balance("yamada", "kawasaki"); b != 9000 || h.pts.applied["issue"] != 1 || len(h.pts.vouch) != 1 {
-		t.Errorf("balance %d, %d vouchers after a double click; want 9000 and one", b, len(h.pts.vouch))
 	}
 }
 
@@ -607,6 +627,16 @@ func (h *ptHarness) toMerge() *screen37 {
 	return screenAs[*screen37](h.t, h.u)
 }
 
+// confirmMerge reads yamada's card, enters n points of the preselected 自治体ポイント and confirms → screen 38.
+func (h *ptHarness) confirmMerge(n string) *screen38 {
+	h.t.Helper()
+	s := h.toMerge()
+	h.readBalances(s.read, s.bal)
+	s.points.SetText(n)
+	h.tap(s.confirm)
+	return screenAs[*screen38](h.t, h.u)
+}
+
 func TestScreen37To39_MergesByMyNumberCardAndByShopCardNumber(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindServiceID)
 	// My Number Card path.
@@ -658,25 +688,6 @@ func TestScreen37To39_MergesByMyNumberCardAndByShopCardNumber(t *testing.T) {
 	h.scan("999999")
 	if !strings.Contains(s.fm.errorText("shop_card"), "登録されていません") || h.w.Canvas().Focused() != s.shopCard {
 		t.Errorf("unknown shop card: field error %q, focus on %T", s.fm.errorText("shop_card"), h.w.Canvas().Focused())
-	}
-}
-
-func TestScreen38_DoubleClickOnMergeMergesOnce(t *testing.T) {
-	h := newPointsHarness(t, mkpf.KindServiceID)
-	s := h.toMerge()
-	h.readBalances(s.read, s.bal)
-	s.points.SetText("300")
-	h.tap(s.confirm)
-	s38 := screenAs[*screen38](t, h.u)
-	h.pts.gate = make(chan struct{})
-	test.Tap(s38.merge)
-	test.Tap(s38.merge)
-	s38.onMerge()
-	close(h.pts.gate)
-	h.u.Wait()
-	screenAs[*screen39](t, h.u)
-	if b := h.pts.balance("yamada", "kawasaki"); b != 9700 || h.pts.applied["merge"] != 1 {
-		t.Errorf("balance %d, merged %d times after a double click", b, h.pts.applied["merge"])
 	}
 }
 

@@ -17,20 +17,7 @@ import (
 // written there as the documentation's screenshots.
 func TestPointsScreens_GoldenImages(t *testing.T) {
 	use := func(h *ptHarness) *screen30 { return h.confirmUse("kawasaki", "500") }
-	issue := func(h *ptHarness) *screen33 {
-		s := h.toIssue()
-		h.readBalances(s.read, s.bal)
-		s.expires.SetText("2026-12-10")
-		s.points.SetText("1000")
-		h.tap(s.confirm)
-		return screenAs[*screen33](h.t, h.u)
-	}
-	merge := func(h *ptHarness) *screen37 {
-		s := h.toMerge()
-		h.readBalances(s.read, s.bal)
-		s.points.SetText("300")
-		return s
-	}
+	issue := func(h *ptHarness) *screen33 { return h.confirmIssue("2026-12-10", "1000") }
 	for _, c := range []struct {
 		name  string
 		kind  mkpf.TerminalKind
@@ -95,12 +82,13 @@ func TestPointsScreens_GoldenImages(t *testing.T) {
 			h.tap(s.clear)
 		}},
 		{"screen37", mkpf.KindServiceID, func(h *ptHarness) { h.toMerge() }},
-		{"screen37_balances", mkpf.KindServiceID, func(h *ptHarness) { merge(h) }},
-		{"screen38", mkpf.KindServiceID, func(h *ptHarness) { h.tap(merge(h).confirm) }},
-		{"screen39", mkpf.KindServiceID, func(h *ptHarness) {
-			h.tap(merge(h).confirm)
-			h.tap(screenAs[*screen38](h.t, h.u).merge)
+		{"screen37_balances", mkpf.KindServiceID, func(h *ptHarness) {
+			s := h.toMerge()
+			h.readBalances(s.read, s.bal)
+			s.points.SetText("300")
 		}},
+		{"screen38", mkpf.KindServiceID, func(h *ptHarness) { h.confirmMerge("300") }},
+		{"screen39", mkpf.KindServiceID, func(h *ptHarness) { h.tap(h.confirmMerge("300").merge) }},
 		{"screen87", mkpf.KindPointUse, func(h *ptHarness) {
 			h.tap(use(h).use)
 			h.key(fyne.KeyF10)
