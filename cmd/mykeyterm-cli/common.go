@@ -1,7 +1,7 @@
 package main
 
 // What every subcommand does the same way: its flag set, opening the terminal state with a deadline, reading the
-// patron's certificate, and printing JSON.
+// patron's certificate, and printing JSON and failures.
 
 import (
 	"context"
