@@ -166,6 +166,21 @@ func (f *fakePoints) apply(key string, allowed bool, do func() (any, error)) (an
 	return r, nil
 }
 
+// deduct takes points of program from the patron of ref and counts one applied call of kind what; it refuses an
+// unknown patron or a short balance. The caller holds f.mu.
+func (f *fakePoints) deduct(ref mkpf.PatronRef, program string, points int64, what string) (string, error) {
+	p, err := patronOf(ref)
+	if err != nil {
+		return "", err
+	}
+	if f.bal[p][program] < points {
+		return "", errFakeShort
+	}
+	f.bal[p][program] -= points
+	f.applied[what]++
+	return p, nil
+}
+
 func (f *fakePoints) txn() string {
 	f.seq++
 	return fmt.Sprintf("T%06d", f.seq)
@@ -175,15 +190,10 @@ var fakeNow = time.Date(2026, 11, 23, 10, 30, 0, 0, time.FixedZone("JST", 9*3600
 
 func (f *fakePoints) Use(_ context.Context, req mkpf.UseRequest, key string) (*mkpf.UseResult, error) {
 	r, err := f.apply(key, f.menu().Use, func() (any, error) {
-		p, err := patronOf(req.PatronRef)
+		p, err := f.deduct(req.PatronRef, req.ProgramID, req.Points, "use")
 		if err != nil {
 			return nil, err
 		}
-		if f.bal[p][req.ProgramID] < req.Points {
-			return nil, errFakeShort
-		}
-		f.bal[p][req.ProgramID] -= req.Points
-		f.applied["use"]++
 		t := f.txn()
 		f.moves = append(f.moves, mkpf.AggregateRow{At: fakeNow, TxnID: t, Kind: "use", ProgramID: req.ProgramID, ProgramName: fakePrograms[req.ProgramID].ProgramName, Points: req.Points})
 		return &mkpf.UseResult{TxnID: t, ProgramID: req.ProgramID, ProgramName: fakePrograms[req.ProgramID].ProgramName, Points: req.Points,
@@ -197,15 +207,9 @@ func (f *fakePoints) Use(_ context.Context, req mkpf.UseRequest, key string) (*m
 
 func (f *fakePoints) IssueVoucher(_ context.Context, req mkpf.VoucherIssueRequest, key string) (*mkpf.Voucher, error) {
 	r, err := f.apply(key, f.menu().Issue, func() (any, error) {
-		p, err := patronOf(req.PatronRef)
-		if err != nil {
+		if _, err := f.deduct(req.PatronRef, req.ProgramID, req.Points, "issue"); err != nil {
 			return nil, err
 		}
-		if f.bal[p][req.ProgramID] < req.Points {
-			return nil, errFakeShort
-		}
-		f.bal[p][req.ProgramID] -= req.Points
-		f.applied["issue"]++
 		num := fmt.Sprintf("%08d", 98765432-len(f.vouch))
 		qr, err := mkpf.EncodeVoucherQR(mkpf.VoucherQR{Number: num, Points: req.Points, Expiry: req.Expires, TerminalID: f.terminalID()}, f.key)
 		if err != nil {
@@ -325,19 +329,14 @@ type fakeMerge struct {
 
 func (f *fakePoints) Merge(_ context.Context, req mkpf.MergeRequest, key string) (*mkpf.MergeResult, string, error) {
 	r, err := f.apply(key, f.menu().Merge, func() (any, error) {
-		p, err := patronOf(req.PatronRef)
-		if err != nil {
-			return nil, err
-		}
 		prog := req.ProgramID
 		if prog == "" {
 			prog = "kawasaki"
 		}
-		if f.bal[p][prog] < req.Points {
-			return nil, errFakeShort
+		p, err := f.deduct(req.PatronRef, prog, req.Points, "merge")
+		if err != nil {
+			return nil, err
 		}
-		f.bal[p][prog] -= req.Points
-		f.applied["merge"]++
 		t := "20261123103000-" + fmt.Sprintf("%06d", len(f.moves)+1)
 		f.moves = append(f.moves, mkpf.AggregateRow{At: fakeNow, TxnID: f.txn(), Kind: "merge", ProgramID: prog, ProgramName: fakePrograms[prog].ProgramName, Points: req.Points})
 		name := "merge-" + t + ".mkm"
