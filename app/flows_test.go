@@ -53,6 +53,25 @@ func (h *harness) key(k fyne.KeyName) {
 	h.u.Wait()
 }
 
+// toRegister opens screen 23 from the menu (F1).
+func (h *harness) toRegister() *screen23 {
+	h.t.Helper()
+	h.key(fyne.KeyF1)
+	return screenAs[*screen23](h.t, h.u)
+}
+
+// register puts patron's card on the reader, types number on screen 23, answers the address-change notice and clicks
+// [登録].
+func (h *harness) register(patron, number, notice string) *screen23 {
+	h.t.Helper()
+	s23 := h.toRegister()
+	h.cards.put(patron)
+	test.Type(s23.number, number)
+	s23.notice.SetSelected(notice)
+	h.tap(s23.register)
+	return s23
+}
+
 func screenAs[T Screen](t *testing.T, u *UI) T {
 	t.Helper()
 	s, ok := u.Current().(T)
@@ -148,12 +167,7 @@ func TestScreen10_ConfirmationEmailRefusesPaste(t *testing.T) {
 
 func TestScreen22To23To24AndBack_RegistersServiceIDAndKeepsNumberForCorrection(t *testing.T) {
 	h := newHarness(t, enrolledFake())
-	h.key(fyne.KeyF1)
-	s23 := screenAs[*screen23](t, h.u)
-	h.cards.put("suzuki")
-	test.Type(s23.number, "180000000022")
-	s23.notice.SetSelected("いいえ")
-	h.tap(s23.register)
+	h.register("suzuki", "180000000022", "いいえ")
 	s24 := screenAs[*screen24](t, h.u)
 	if s24.res.CardNumber != "180000000022" || s24.res.IssuerName != "川崎市立図書館" {
 		t.Errorf("screen 24 shows %+v", s24.res)
@@ -172,8 +186,7 @@ func TestScreen22To23To24AndBack_RegistersServiceIDAndKeepsNumberForCorrection(t
 
 func TestScreen23_RequiresNumberAndNoticeChoiceAtTheirFields(t *testing.T) {
 	h := newHarness(t, enrolledFake())
-	h.key(fyne.KeyF1)
-	s23 := screenAs[*screen23](t, h.u)
+	s23 := h.toRegister()
 	h.tap(s23.register)
 	if s23.fm.errorText("card_number") == "" || s23.fm.errorText("address_notice") == "" {
 		t.Errorf("field errors %q / %q", s23.fm.errorText("card_number"), s23.fm.errorText("address_notice"))
@@ -183,8 +196,7 @@ func TestScreen23_RequiresNumberAndNoticeChoiceAtTheirFields(t *testing.T) {
 
 func TestScreen23_ReadButtonReadsPatronCardNumber(t *testing.T) {
 	h := newHarness(t, enrolledFake())
-	h.key(fyne.KeyF1)
-	s23 := screenAs[*screen23](t, h.u)
+	s23 := h.toRegister()
 	h.cards.put("libcard")
 	h.tap(s23.read)
 	if s23.number.Text != "180000000011" {
@@ -200,13 +212,8 @@ func TestScreen23_ReadButtonReadsPatronCardNumber(t *testing.T) {
 
 func TestScreen23_AddressNoticeShowsSignPINTriesFirstAndNeverRetries(t *testing.T) {
 	h := newHarness(t, enrolledFake())
-	h.key(fyne.KeyF1)
-	s23 := screenAs[*screen23](t, h.u)
-	h.cards.put("suzuki")
 	h.cards.signTries = 3
-	test.Type(s23.number, "180000000033")
-	s23.notice.SetSelected("はい")
-	h.tap(s23.register)
+	s23 := h.register("suzuki", "180000000033", "はい")
 	if h.u.pinDialog == nil || !strings.Contains(h.u.pinLead, "残り回数: 3回") {
 		t.Fatalf("PIN dialog lead %q, want the tries left shown before asking", h.u.pinLead)
 	}
@@ -237,13 +244,8 @@ func TestScreen23_AddressNoticeShowsSignPINTriesFirstAndNeverRetries(t *testing.
 
 func TestScreen23_BlockedSignPINIsNotAskedFor(t *testing.T) {
 	h := newHarness(t, enrolledFake())
-	h.key(fyne.KeyF1)
-	s23 := screenAs[*screen23](t, h.u)
-	h.cards.put("suzuki")
 	h.cards.signTries = 0
-	test.Type(s23.number, "180000000033")
-	s23.notice.SetSelected("はい")
-	h.tap(s23.register)
+	h.register("suzuki", "180000000033", "はい")
 	if h.u.pinDialog != nil {
 		t.Error("PIN asked for although it is blocked")
 	}
@@ -254,12 +256,7 @@ func TestScreen23_BlockedSignPINIsNotAskedFor(t *testing.T) {
 
 func TestScreen23_ReplacingAnotherNumberNeedsConfirmation(t *testing.T) {
 	h := newHarness(t, enrolledFake())
-	h.key(fyne.KeyF1)
-	s23 := screenAs[*screen23](t, h.u)
-	h.cards.put("yamada")
-	test.Type(s23.number, "180000000099")
-	s23.notice.SetSelected("いいえ")
-	h.tap(s23.register)
+	h.register("yamada", "180000000099", "いいえ")
 	screenAs[*screen23](t, h.u)
 	if h.plat.registered["yamada"] != "180000000011" {
 		t.Fatal("number replaced without confirmation")
