@@ -86,6 +86,13 @@ func (fm *form) showFieldErrors(err error) bool {
 	return shown
 }
 
+// showError puts err at the fields it names, or else shows it in u's error dialog.
+func (fm *form) showError(u *UI, err error) {
+	if !fm.showFieldErrors(err) {
+		u.ShowError(err)
+	}
+}
+
 // errorText is what the field shows (tests read it).
 func (fm *form) errorText(name string) string {
 	for _, f := range fm.fields {

@@ -81,9 +81,7 @@ func (s *screen02) onLogin() {
 		s.u.PlatformResult(err)
 		if err != nil {
 			s.password.SetText("")
-			if !s.fm.showFieldErrors(err) {
-				s.u.ShowError(err)
-			}
+			s.fm.showError(s.u, err)
 			s.u.Win.Canvas().Focus(s.password)
 			return
 		}

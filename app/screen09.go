@@ -77,9 +77,7 @@ func (s *screen09) onRegister() {
 	}, func(err error) {
 		s.u.PlatformResult(err)
 		if err != nil {
-			if !s.fm.showFieldErrors(err) {
-				s.u.ShowError(err)
-			}
+			s.fm.showError(s.u, err)
 			return
 		}
 		s.u.Show(newScreen10(s.u, false))

@@ -164,9 +164,7 @@ func (s *screen10) onRegister() {
 	}, func(err error) {
 		s.u.PlatformResult(err)
 		if err != nil {
-			if !s.fm.showFieldErrors(err) {
-				s.u.ShowError(err)
-			}
+			s.fm.showError(s.u, err)
 			return
 		}
 		s.u.ShowMenu()

@@ -204,9 +204,7 @@ func (s *screen23) send(req mkpf.RegisterRequest) {
 			return
 		}
 		if err != nil {
-			if !s.fm.showFieldErrors(err) {
-				s.u.ShowError(err)
-			}
+			s.fm.showError(s.u, err)
 			return
 		}
 		s.u.Show(newScreen24(s.u, res, req.AddressNotice))

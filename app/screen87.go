@@ -97,9 +97,7 @@ func (s *screen87) onRun() {
 		s.run.Enable()
 		s.ps.platformResult(err)
 		if err != nil {
-			if !s.fm.showFieldErrors(err) {
-				s.ps.u.ShowError(err)
-			}
+			s.fm.showError(s.ps.u, err)
 			return
 		}
 		s.show(agg)
