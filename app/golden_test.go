@@ -26,22 +26,10 @@ func TestScreens_GoldenImages(t *testing.T) {
 			h.tap(screenAs[*screen10](h.t, h.u).register)
 		}},
 		{"screen22", enrolledFake, func(h *harness) {}},
-		{"screen23", enrolledFake, func(h *harness) { h.key(fyne.KeyF1) }},
-		{"screen23_pin", enrolledFake, func(h *harness) {
-			h.key(fyne.KeyF1)
-			s := screenAs[*screen23](h.t, h.u)
-			h.cards.put("suzuki")
-			s.number.SetText("180000000033")
-			s.notice.SetSelected("はい")
-			h.tap(s.register)
-		}},
+		{"screen23", enrolledFake, func(h *harness) { h.toRegister() }},
+		{"screen23_pin", enrolledFake, func(h *harness) { h.register("suzuki", "180000000033", "はい") }},
 		{"screen24", enrolledFake, func(h *harness) {
-			h.key(fyne.KeyF1)
-			s := screenAs[*screen23](h.t, h.u)
-			h.cards.put("suzuki")
-			s.number.SetText("180000000022")
-			s.notice.SetSelected("いいえ")
-			h.tap(s.register)
+			h.register("suzuki", "180000000022", "いいえ")
 			screenAs[*screen24](h.t, h.u)
 		}},
 		{"screen25", enrolledFake, func(h *harness) { h.key(fyne.KeyF2) }},
