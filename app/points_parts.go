@@ -198,6 +198,15 @@ func (d *ptDone) keyMap() map[fyne.KeyName]func() {
 	return map[fyne.KeyName]func(){fyne.KeyF1: d.next.OnTapped, fyne.KeyF10: d.ps.toMenu}
 }
 
+// resultName is the program name the platform's answer carries (name), or else the name of the balance b it was
+// made from.
+func resultName(name string, b mkpf.Balance) string {
+	if name != "" {
+		return name
+	}
+	return b.ProgramName
+}
+
 // receiptButton is [レシート印字] (F6) of screens 31 and 36.
 func receiptButton(onTapped func()) *widget.Button {
 	return &widget.Button{Text: tr("points.receipt", "レシート印字") + " (F6)", Icon: theme.DocumentPrintIcon(), OnTapped: onTapped}

@@ -20,13 +20,9 @@ type screen31 struct {
 }
 
 func newScreen31(ps *pointsSession, res *mkpf.UseResult, b mkpf.Balance) *screen31 {
-	name := res.ProgramName
-	if name == "" {
-		name = b.ProgramName
-	}
 	s := &screen31{res: res}
 	s.ptDone = newPtDone(ps, (&ptSummary{}).
-		add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+name).
+		add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+resultName(res.ProgramName, b)).
 		add(tr("screen30.points", "利用ポイント数"), pts(res.Points)).
 		add(tr("points.after", "利用後の残高"), pts(res.BalanceAfter)).
 		add(tr("points.txn", "取引番号"), res.TxnID).
