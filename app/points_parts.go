@@ -54,6 +54,10 @@ func (in *ptInput) keyMap(onRead, onConfirm func()) map[fyne.KeyName]func() {
 	return map[fyne.KeyName]func(){fyne.KeyF2: onRead, fyne.KeyF5: onConfirm, fyne.KeyF10: in.ps.toMenu}
 }
 
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once (screen 37
+// puts it on its card-number field instead).
+func (in *ptInput) Shown() { in.ps.u.Win.Canvas().Unfocus() }
+
 // readCard is [カード読取] of screens 29 and 32: it reads the patron's My Number Card, then the balances usable at this
 // terminal, and moves the focus to the points field. set gets the card's certificate, or nil after a failure (the
 // balances are cleared and the error shown).
@@ -127,6 +131,9 @@ func (c *ptConfirm) keyMap(onAct func()) map[fyne.KeyName]func() {
 	return map[fyne.KeyName]func(){fyne.KeyF5: onAct, fyne.KeyF9: c.onBack}
 }
 
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
+func (c *ptConfirm) Shown() { c.ps.u.Win.Canvas().Unfocus() }
+
 func (c *ptConfirm) onBack() {
 	if !c.ps.u.Busy() {
 		c.ps.u.Show(c.input)
@@ -197,6 +204,9 @@ func (d *ptDone) content(done, note string, buttons ...*widget.Button) fyne.Canv
 func (d *ptDone) keyMap() map[fyne.KeyName]func() {
 	return map[fyne.KeyName]func(){fyne.KeyF1: d.next.OnTapped, fyne.KeyF10: d.ps.toMenu}
 }
+
+// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
+func (d *ptDone) Shown() { d.ps.u.Win.Canvas().Unfocus() }
 
 // resultName is the program name the platform's answer carries (name), or else the name of the balance b it was
 // made from.

@@ -47,6 +47,3 @@ func (s *screen29) onConfirm() {
 	}
 	s.ps.u.Show(newScreen30(s, *b, n))
 }
-
-// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
-func (s *screen29) Shown() { s.ps.u.Win.Canvas().Unfocus() }

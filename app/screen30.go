@@ -52,6 +52,3 @@ func (s *screen30) onUse() {
 		return err
 	}, func() { s.ps.u.Show(newScreen31(s.ps, res, s.bal)) })
 }
-
-// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
-func (s *screen30) Shown() { s.ps.u.Win.Canvas().Unfocus() }

@@ -47,6 +47,3 @@ func (s *screen31) Keys() map[fyne.KeyName]func() {
 func (s *screen31) onReceipt() {
 	s.printReceipt(func(ctx context.Context, printer string) error { return s.ps.svc.PrintUseReceipt(ctx, printer, s.res) }, &s.printed)
 }
-
-// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
-func (s *screen31) Shown() { s.ps.u.Win.Canvas().Unfocus() }

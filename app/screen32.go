@@ -86,6 +86,3 @@ func (s *screen32) onConfirm() {
 	}
 	s.ps.u.Show(newScreen33(s, *b, n, exp))
 }
-
-// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
-func (s *screen32) Shown() { s.ps.u.Win.Canvas().Unfocus() }

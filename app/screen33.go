@@ -76,6 +76,3 @@ func (s *screen33) onIssue() {
 		}
 	})
 }
-
-// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
-func (s *screen33) Shown() { s.ps.u.Win.Canvas().Unfocus() }

@@ -83,6 +83,3 @@ func (s *screen34) onReissue() {
 		s.reissue.Enable()
 	}
 }
-
-// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
-func (s *screen34) Shown() { s.ps.u.Win.Canvas().Unfocus() }

@@ -45,6 +45,3 @@ func (s *screen36) Keys() map[fyne.KeyName]func() {
 func (s *screen36) onReceipt() {
 	s.printReceipt(func(ctx context.Context, printer string) error { return s.ps.svc.PrintClearReceipt(ctx, printer, s.v) }, &s.printed)
 }
-
-// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
-func (s *screen36) Shown() { s.ps.u.Win.Canvas().Unfocus() }

@@ -55,6 +55,3 @@ func (s *screen38) onMerge() {
 		return err
 	}, func() { s.ps.u.Show(newScreen39(s.ps, res, path, s.bal)) })
 }
-
-// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
-func (s *screen38) Shown() { s.ps.u.Win.Canvas().Unfocus() }

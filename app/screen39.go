@@ -45,6 +45,3 @@ func (s *screen39) Content() fyne.CanvasObject {
 }
 
 func (s *screen39) Keys() map[fyne.KeyName]func() { return s.keyMap() }
-
-// Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
-func (s *screen39) Shown() { s.ps.u.Win.Canvas().Unfocus() }
