@@ -107,15 +107,21 @@ func yen(n int64) string {
 // pts is "1,000ポイント".
 func pts(n int64) string { return yen(n) + tr("points.unit", "ポイント") }
 
+// halfWidth makes a full-width digit or letter (typed with an IME left on) half-width; other runes pass unchanged.
+func halfWidth(r rune) rune {
+	if r >= '０' && r <= '９' || r >= 'Ａ' && r <= 'Ｚ' || r >= 'ａ' && r <= 'ｚ' {
+		return r - 0xFEE0 // full-width ASCII → half-width
+	}
+	return r
+}
+
 // parsePoints reads a typed number of points: half- or full-width digits, commas allowed; 1 to max.
 func parsePoints(s string, max int64) (int64, string) {
 	var b strings.Builder
 	for _, r := range strings.TrimSpace(s) {
-		switch {
+		switch r = halfWidth(r); {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
-		case r >= '０' && r <= '９':
-			b.WriteRune('0' + (r - '０'))
 		case r == ',' || r == '，':
 		default:
 			return 0, tr("points.points.invalid", "ポイント数は半角数字で入力してください（例: 500）。")
@@ -152,11 +158,9 @@ func ptToday() time.Time {
 func parseDay(s string) (time.Time, bool) {
 	var b strings.Builder
 	for _, r := range strings.TrimSpace(s) {
-		switch {
+		switch r = halfWidth(r); {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
-		case r >= '０' && r <= '９':
-			b.WriteRune('0' + (r - '０'))
 		case r == '-' || r == '/' || r == '－' || r == '／':
 			b.WriteRune('-')
 		default:

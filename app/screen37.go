@@ -77,12 +77,8 @@ func (s *screen37) onShopCard() {
 func normalizeShopCard(t string) string {
 	var b strings.Builder
 	for _, r := range strings.TrimSpace(t) {
-		switch {
-		case r >= '０' && r <= '９', r >= 'Ａ' && r <= 'Ｚ', r >= 'ａ' && r <= 'ｚ':
-			b.WriteRune(r - 0xFEE0) // full-width ASCII → half-width
-		case r == ' ' || r == '　':
-		default:
-			b.WriteRune(r)
+		if r != ' ' && r != '　' {
+			b.WriteRune(halfWidth(r))
 		}
 	}
 	return b.String()
