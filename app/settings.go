@@ -135,18 +135,14 @@ func (s *settingsScreen) onSave() {
 	}
 	set.Printer = s.printer.Text
 	set.LabelSize = s.labelSize.Selected
-	for k, v := range suffixLabels {
-		if v == s.suffix.Selected {
-			set.WedgeSuffix = k
-		}
+	if k, ok := keyOf(suffixLabels, s.suffix.Selected); ok {
+		set.WedgeSuffix = k
 	}
 	set.KeyDelay = time.Duration(ms) * time.Millisecond
 	set.ReceiptSize = s.receipt.Selected
 	set.MergeFolder = strings.TrimSpace(s.merge.Text)
-	for k, v := range languages {
-		if v == s.language.Selected {
-			set.Language = k
-		}
+	if k, ok := keyOf(languages, s.language.Selected); ok {
+		set.Language = k
 	}
 	if err := s.u.Svc.Settings.Save(set); err != nil {
 		s.u.ShowError(err)
@@ -154,4 +150,15 @@ func (s *settingsScreen) onSave() {
 	}
 	s.u.ShowMenu()
 	dialog.ShowInformation(s.Title(), tr("settings.saved", "設定を保存しました。"), s.u.Win)
+}
+
+// keyOf is the key whose label is label in m (the settings that a Select or RadioGroup shows by label).
+func keyOf[K comparable](m map[K]string, label string) (K, bool) {
+	for k, v := range m {
+		if v == label {
+			return k, true
+		}
+	}
+	var zero K
+	return zero, false
 }
