@@ -167,13 +167,15 @@ func (c *ptConfirm) press(act *widget.Button, busy string, req any, work func(ct
 	}
 }
 
-// ptDone is what the done screens 31, 34, 36 and 39 share: the summary, [続けて…] (F1) to a fresh input screen and
-// [ポイントメニューへ] (F10).
+// ptDone is what the done screens 31, 34, 36 and 39 share: the summary, [続けて…] (F1) to a fresh input screen,
+// [ポイントメニューへ] (F10) and, on screens 31 and 36, [レシート印字] (F6).
 type ptDone struct {
-	ps   *pointsSession
-	sum  *ptSummary
-	next *widget.Button
-	back *widget.Button
+	ps      *pointsSession
+	sum     *ptSummary
+	next    *widget.Button
+	back    *widget.Button
+	receipt *widget.Button // nil unless addReceipt
+	printed int            // copies printed from this screen (tests)
 }
 
 // newPtDone builds the two buttons; again makes the input screen [続けて…] opens.
@@ -183,8 +185,19 @@ func newPtDone(ps *pointsSession, sum *ptSummary, nextLabel string, again func(*
 		next: &widget.Button{Text: nextLabel + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: onNext}}
 }
 
-// content is the bold success message, the summary, the note (if any), then the screen's own buttons, [続けて…] and
-// [ポイントメニューへ].
+// addReceipt adds [レシート印字] (F6), which prints through print on the configured printer and counts the copy.
+func (d *ptDone) addReceipt(print func(ctx context.Context, printer string) error) {
+	d.receipt = &widget.Button{Text: tr("points.receipt", "レシート印字") + " (F6)", Icon: theme.DocumentPrintIcon(), OnTapped: func() {
+		d.ps.printWith(tr("points.printing", "レシートを印字しています…"), print, func(err error) {
+			if err == nil {
+				d.printed++
+			}
+		})
+	}}
+}
+
+// content is the bold success message, the summary, the note (if any), then [レシート印字] (if added), the screen's
+// own buttons, [続けて…] and [ポイントメニューへ].
 func (d *ptDone) content(done, note string, buttons ...*widget.Button) fyne.CanvasObject {
 	objs := []fyne.CanvasObject{
 		&widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true}, Text: done},
@@ -193,6 +206,9 @@ func (d *ptDone) content(done, note string, buttons ...*widget.Button) fyne.Canv
 	if note != "" {
 		objs = append(objs, ptLead(note))
 	}
+	if d.receipt != nil {
+		buttons = append([]*widget.Button{d.receipt}, buttons...)
+	}
 	var row []fyne.CanvasObject
 	for _, b := range append(buttons, d.next, d.back) {
 		row = append(row, b)
@@ -200,9 +216,13 @@ func (d *ptDone) content(done, note string, buttons ...*widget.Button) fyne.Canv
 	return container.NewVBox(append(objs, container.NewHBox(row...))...)
 }
 
-// keyMap is F1 [続けて…] and F10 [ポイントメニューへ].
-func (d *ptDone) keyMap() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF1: d.next.OnTapped, fyne.KeyF10: d.ps.toMenu}
+// Keys are F1 [続けて…], F10 [ポイントメニューへ] and F6 [レシート印字] (if added).
+func (d *ptDone) Keys() map[fyne.KeyName]func() {
+	keys := map[fyne.KeyName]func(){fyne.KeyF1: d.next.OnTapped, fyne.KeyF10: d.ps.toMenu}
+	if d.receipt != nil {
+		keys[fyne.KeyF6] = d.receipt.OnTapped
+	}
+	return keys
 }
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
@@ -215,18 +235,4 @@ func resultName(name string, b mkpf.Balance) string {
 		return name
 	}
 	return b.ProgramName
-}
-
-// receiptButton is [レシート印字] (F6) of screens 31 and 36.
-func receiptButton(onTapped func()) *widget.Button {
-	return &widget.Button{Text: tr("points.receipt", "レシート印字") + " (F6)", Icon: theme.DocumentPrintIcon(), OnTapped: onTapped}
-}
-
-// printReceipt is [レシート印字]: it prints through f on the configured printer and counts the copy in *printed.
-func (d *ptDone) printReceipt(f func(ctx context.Context, printer string) error, printed *int) {
-	d.ps.printWith(tr("points.printing", "レシートを印字しています…"), f, func(err error) {
-		if err == nil {
-			*printed++
-		}
-	})
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -14,9 +13,7 @@ import (
 // receipt ([レシート印字]).
 type screen31 struct {
 	ptDone
-	res     *mkpf.UseResult
-	receipt *widget.Button
-	printed int
+	res *mkpf.UseResult
 }
 
 func newScreen31(ps *pointsSession, res *mkpf.UseResult, b mkpf.Balance) *screen31 {
@@ -28,22 +25,12 @@ func newScreen31(ps *pointsSession, res *mkpf.UseResult, b mkpf.Balance) *screen
 		add(tr("points.txn", "取引番号"), res.TxnID).
 		add(tr("points.at", "日時"), timeJA(res.At)),
 		tr("screen31.next", "続けてポイント利用"), func(ps *pointsSession) Screen { return newScreen29(ps) })
-	s.receipt = receiptButton(s.onReceipt)
+	s.addReceipt(func(ctx context.Context, printer string) error { return s.ps.svc.PrintUseReceipt(ctx, printer, s.res) })
 	return s
 }
 
 func (s *screen31) Title() string { return tr("screen31.title", "ポイント利用完了") }
 
 func (s *screen31) Content() fyne.CanvasObject {
-	return s.content(fmt.Sprintf(tr("screen31.done", "ポイントを利用しました。レジで%s円を値引きしてください。"), yen(s.res.Points)), "", s.receipt)
-}
-
-func (s *screen31) Keys() map[fyne.KeyName]func() {
-	keys := s.keyMap()
-	keys[fyne.KeyF6] = s.onReceipt
-	return keys
-}
-
-func (s *screen31) onReceipt() {
-	s.printReceipt(func(ctx context.Context, printer string) error { return s.ps.svc.PrintUseReceipt(ctx, printer, s.res) }, &s.printed)
+	return s.content(fmt.Sprintf(tr("screen31.done", "ポイントを利用しました。レジで%s円を値引きしてください。"), yen(s.res.Points)), "")
 }

@@ -17,7 +17,6 @@ type screen34 struct {
 	ptDone
 	v       *mkpf.Voucher
 	reissue *widget.Button
-	printed int // copies printed from this screen (tests)
 }
 
 func newScreen34(ps *pointsSession, v *mkpf.Voucher, b mkpf.Balance) *screen34 {
@@ -49,7 +48,7 @@ func (s *screen34) Content() fyne.CanvasObject {
 }
 
 func (s *screen34) Keys() map[fyne.KeyName]func() {
-	keys := s.keyMap()
+	keys := s.ptDone.Keys()
 	keys[fyne.KeyF7] = s.onReissue
 	return keys
 }

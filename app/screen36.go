@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -14,9 +13,7 @@ import (
 // clearing receipt.
 type screen36 struct {
 	ptDone
-	v       *mkpf.Voucher
-	receipt *widget.Button
-	printed int
+	v *mkpf.Voucher
 }
 
 func newScreen36(ps *pointsSession, v *mkpf.Voucher) *screen36 {
@@ -26,22 +23,12 @@ func newScreen36(ps *pointsSession, v *mkpf.Voucher) *screen36 {
 	}
 	s := &screen36{v: v}
 	s.ptDone = newPtDone(ps, sum, tr("screen36.next", "続けて消込"), func(ps *pointsSession) Screen { return newScreen35(ps) })
-	s.receipt = receiptButton(s.onReceipt)
+	s.addReceipt(func(ctx context.Context, printer string) error { return s.ps.svc.PrintClearReceipt(ctx, printer, s.v) })
 	return s
 }
 
 func (s *screen36) Title() string { return tr("screen36.title", "ポイント券消込完了") }
 
 func (s *screen36) Content() fyne.CanvasObject {
-	return s.content(fmt.Sprintf(tr("screen36.done", "ポイント券（%s、%s）の消込が完了しました。消込済みのポイント券は精算の対象になります。"), displayNumber(s.v), pts(s.v.Points)), "", s.receipt)
-}
-
-func (s *screen36) Keys() map[fyne.KeyName]func() {
-	keys := s.keyMap()
-	keys[fyne.KeyF6] = s.onReceipt
-	return keys
-}
-
-func (s *screen36) onReceipt() {
-	s.printReceipt(func(ctx context.Context, printer string) error { return s.ps.svc.PrintClearReceipt(ctx, printer, s.v) }, &s.printed)
+	return s.content(fmt.Sprintf(tr("screen36.done", "ポイント券（%s、%s）の消込が完了しました。消込済みのポイント券は精算の対象になります。"), displayNumber(s.v), pts(s.v.Points)), "")
 }

@@ -43,5 +43,3 @@ func (s *screen39) Content() fyne.CanvasObject {
 	return s.content(fmt.Sprintf(tr("screen39.done", "%sを合算しました。暗号化された合算ポイントファイルを合算フォルダに保存しました。"), pts(s.res.Points)),
 		tr("screen39.lead", "「商店街ポイント活用ソフト」を開き、メニューの「合算ポイント受取」で取り込んでください（同じファイルは一度しか取り込めません）。"))
 }
-
-func (s *screen39) Keys() map[fyne.KeyName]func() { return s.keyMap() }
