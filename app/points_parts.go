@@ -26,11 +26,13 @@ type ptInput struct {
 	confirm *widget.Button
 	back    *widget.Button
 	keys    opKeys
+	onRead  func() // the screen's [カード読取]
+	onOK    func() // the screen's [確認]
 }
 
 // newPtInput builds the shared buttons and the points field (Enter in it confirms).
 func newPtInput(ps *pointsSession, readLabel, pointsPlaceholder string, onRead, onConfirm func()) ptInput {
-	in := ptInput{ps: ps, bal: newBalancePicker(), keys: opKeys{}}
+	in := ptInput{ps: ps, bal: newBalancePicker(), keys: opKeys{}, onRead: onRead, onOK: onConfirm}
 	in.read = &widget.Button{Text: readLabel + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: onRead}
 	in.points = fkeys(ps.u, &widget.Entry{PlaceHolder: pointsPlaceholder, OnSubmitted: func(string) { onConfirm() }})
 	in.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: onConfirm}
@@ -49,9 +51,9 @@ func (in *ptInput) content(step1, step2 string) fyne.CanvasObject {
 	)
 }
 
-// keyMap is F2 [カード読取], F5 [確認] and F10 [ポイントメニューへ].
-func (in *ptInput) keyMap(onRead, onConfirm func()) map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF2: onRead, fyne.KeyF5: onConfirm, fyne.KeyF10: in.ps.toMenu}
+// Keys are F2 [カード読取], F5 [確認] and F10 [ポイントメニューへ].
+func (in *ptInput) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF2: in.onRead, fyne.KeyF5: in.onOK, fyne.KeyF10: in.ps.toMenu}
 }
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once (screen 37

@@ -29,8 +29,6 @@ func (s *screen29) Content() fyne.CanvasObject {
 		tr("screen29.step2", "②残高を確認し、利用するポイントを選んで利用ポイント数を入力し、「確認」ボタンをクリックしてください。"))
 }
 
-func (s *screen29) Keys() map[fyne.KeyName]func() { return s.keyMap(s.onRead, s.onConfirm) }
-
 func (s *screen29) onRead() { s.readCard(func(cert []byte) { s.authCert = cert }) }
 
 func (s *screen29) onConfirm() {

@@ -42,8 +42,6 @@ func (s *screen32) Content() fyne.CanvasObject {
 		tr("screen32.step2", "②ポイント券の有効期限を入力し、使うポイントを選んでポイント数を入力し、「確認」ボタンをクリックしてください。"))
 }
 
-func (s *screen32) Keys() map[fyne.KeyName]func() { return s.keyMap(s.onRead, s.onConfirm) }
-
 func (s *screen32) onRead() { s.readCard(func(cert []byte) { s.authCert = cert }) }
 
 // checkExpiry returns the expiry as YYYY-MM-DD, or the message for the field.

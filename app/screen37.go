@@ -53,7 +53,7 @@ func (s *screen37) Content() fyne.CanvasObject {
 func (s *screen37) Shown() { s.ps.u.Win.Canvas().Focus(s.shopCard) }
 
 func (s *screen37) Keys() map[fyne.KeyName]func() {
-	keys := s.keyMap(s.onRead, s.onConfirm)
+	keys := s.ptInput.Keys()
 	keys[fyne.KeyF3] = s.onShopCard
 	return keys
 }
