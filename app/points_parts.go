@@ -114,23 +114,24 @@ type ptConfirm struct {
 	keys  opKeys // the input screen's keys: going back and confirming the same request again reuses key
 	key   string
 	sum   *ptSummary
+	act   *widget.Button // the screen's [利用], [発行] or [合算]
 	back  *widget.Button
 }
 
-// init takes req's key from the input screen in and builds [戻る] and an empty summary.
-func (c *ptConfirm) init(in *ptInput, input Screen, req any) {
-	c.ps, c.input, c.keys, c.key, c.sum = in.ps, input, in.keys, in.keys.key(req), &ptSummary{}
+// init takes req's key from the input screen in and builds [戻る] and an empty summary; act is the screen's button.
+func (c *ptConfirm) init(in *ptInput, input Screen, req any, act *widget.Button) {
+	c.ps, c.input, c.keys, c.key, c.sum, c.act = in.ps, input, in.keys, in.keys.key(req), &ptSummary{}, act
 	c.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: c.onBack}
 }
 
 // content is the lead, the summary, then the action button and [戻る].
-func (c *ptConfirm) content(lead string, act *widget.Button) fyne.CanvasObject {
-	return container.NewVBox(ptLead(lead), c.sum.object(), container.NewHBox(act, c.back))
+func (c *ptConfirm) content(lead string) fyne.CanvasObject {
+	return container.NewVBox(ptLead(lead), c.sum.object(), container.NewHBox(c.act, c.back))
 }
 
-// keyMap is F5 the action and F9 [戻る].
-func (c *ptConfirm) keyMap(onAct func()) map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF5: onAct, fyne.KeyF9: c.onBack}
+// Keys are F5 the action and F9 [戻る].
+func (c *ptConfirm) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: c.act.OnTapped, fyne.KeyF9: c.onBack}
 }
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
@@ -142,11 +143,12 @@ func (c *ptConfirm) onBack() {
 	}
 }
 
-// press runs work (which sends req with c.key) with act and [戻る] disabled; a press while they are disabled does
-// nothing. The status line learns whether the platform was reached and the key is settled. On failure the buttons
+// press runs work (which sends req with c.key) with the action button and [戻る] disabled; a press while they are
+// disabled does nothing. The status line learns whether the platform was reached and the key is settled. On failure the buttons
 // come back and the error is shown (after a transport failure, with the note that pressing again is safe); on success
 // done runs.
-func (c *ptConfirm) press(act *widget.Button, busy string, req any, work func(ctx context.Context) error, done func()) {
+func (c *ptConfirm) press(busy string, req any, work func(ctx context.Context) error, done func()) {
+	act := c.act
 	if act.Disabled() {
 		return
 	}

@@ -23,8 +23,8 @@ type screen30 struct {
 func newScreen30(from *screen29, b mkpf.Balance, n int64) *screen30 {
 	s := &screen30{bal: b,
 		req: mkpf.UseRequest{PatronRef: mkpf.PatronRef{AuthCert: from.authCert}, ProgramID: b.ProgramID, Points: n}}
-	s.init(&from.ptInput, from, s.req)
 	s.use = &widget.Button{Text: tr("screen30.use", "利用") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onUse}
+	s.init(&from.ptInput, from, s.req, s.use)
 	s.sum.add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
 		add(tr("screen30.points", "利用ポイント数"), pts(n)+fmt.Sprintf(tr("points.yen", "（%s円分）"), yen(n))).
 		add(tr("points.before", "利用前の残高"), pts(b.Points)).
@@ -40,14 +40,12 @@ func (s *screen30) Title() string {
 }
 
 func (s *screen30) Content() fyne.CanvasObject {
-	return s.content(tr("screen30.lead", "次の内容でポイントを利用します。内容を確認し、「利用」ボタンをクリックしてください。"), s.use)
+	return s.content(tr("screen30.lead", "次の内容でポイントを利用します。内容を確認し、「利用」ボタンをクリックしてください。"))
 }
-
-func (s *screen30) Keys() map[fyne.KeyName]func() { return s.keyMap(s.onUse) }
 
 func (s *screen30) onUse() {
 	var res *mkpf.UseResult
-	s.press(s.use, tr("screen30.busy", "ポイントを利用しています…"), s.req, func(ctx context.Context) (err error) {
+	s.press(tr("screen30.busy", "ポイントを利用しています…"), s.req, func(ctx context.Context) (err error) {
 		res, err = s.ps.svc.Use(ctx, s.req, s.key)
 		return err
 	}, func() { s.ps.u.Show(newScreen31(s.ps, res, s.bal)) })

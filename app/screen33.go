@@ -22,8 +22,8 @@ type screen33 struct {
 func newScreen33(from *screen32, b mkpf.Balance, n int64, expires string) *screen33 {
 	s := &screen33{bal: b,
 		req: mkpf.VoucherIssueRequest{PatronRef: mkpf.PatronRef{AuthCert: from.authCert}, ProgramID: b.ProgramID, Points: n, Expires: expires}}
-	s.init(&from.ptInput, from, s.req)
 	s.issue = &widget.Button{Text: tr("screen33.issue", "発行") + " (F5)", Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: s.onIssue}
+	s.init(&from.ptInput, from, s.req, s.issue)
 	s.sum.add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
 		add(tr("screen33.points", "ポイント券のポイント数"), pts(n)).
 		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(expires)+tr("screen33.expires.until", "まで")).
@@ -37,10 +37,8 @@ func (s *screen33) Title() string {
 }
 
 func (s *screen33) Content() fyne.CanvasObject {
-	return s.content(tr("screen33.lead", "次の内容でポイント券を発行します。ポイントは発行時に残高から差し引かれます。内容を確認し、「発行」ボタンをクリックしてください（プリンタからポイント券が出力されます）。"), s.issue)
+	return s.content(tr("screen33.lead", "次の内容でポイント券を発行します。ポイントは発行時に残高から差し引かれます。内容を確認し、「発行」ボタンをクリックしてください（プリンタからポイント券が出力されます）。"))
 }
-
-func (s *screen33) Keys() map[fyne.KeyName]func() { return s.keyMap(s.onIssue) }
 
 // errVoucherNotPrinted is shown on screen 34 when the voucher was issued but could not be printed.
 func errVoucherNotPrinted(cause error, msg func(error) string) error {
@@ -59,7 +57,7 @@ func (s *screen33) onIssue() {
 		s.ps.u.ShowError(ErrNoVoucherPrinter)
 		return
 	}
-	s.press(s.issue, tr("screen33.busy", "ポイント券を発行しています…"), s.req, func(ctx context.Context) (err error) {
+	s.press(tr("screen33.busy", "ポイント券を発行しています…"), s.req, func(ctx context.Context) (err error) {
 		if v, err = s.ps.svc.IssueVoucher(ctx, s.req, s.key); err != nil {
 			return err
 		}

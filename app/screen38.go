@@ -22,8 +22,8 @@ type screen38 struct {
 func newScreen38(from *screen37, b mkpf.Balance, n int64) *screen38 {
 	s := &screen38{bal: b,
 		req: mkpf.MergeRequest{PatronRef: *from.ref, ProgramID: b.ProgramID, Points: n}}
-	s.init(&from.ptInput, from, s.req)
 	s.merge = &widget.Button{Text: tr("screen38.merge", "合算") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onMerge}
+	s.init(&from.ptInput, from, s.req, s.merge)
 	if from.ref.ShopCard != "" {
 		s.sum.add(tr("screen37.shopcard", "商店街ポイントカード番号"), from.ref.ShopCard)
 	}
@@ -42,15 +42,13 @@ func (s *screen38) Title() string {
 }
 
 func (s *screen38) Content() fyne.CanvasObject {
-	return s.content(tr("screen38.lead", "次の内容で自治体ポイントを商店街ポイントに合算します。内容を確認し、「合算」ボタンをクリックしてください。暗号化された合算ポイントファイルがこの端末の合算フォルダに届きます。"), s.merge)
+	return s.content(tr("screen38.lead", "次の内容で自治体ポイントを商店街ポイントに合算します。内容を確認し、「合算」ボタンをクリックしてください。暗号化された合算ポイントファイルがこの端末の合算フォルダに届きます。"))
 }
-
-func (s *screen38) Keys() map[fyne.KeyName]func() { return s.keyMap(s.onMerge) }
 
 func (s *screen38) onMerge() {
 	var res *mkpf.MergeResult
 	var path string
-	s.press(s.merge, tr("screen38.busy", "ポイントを合算しています…"), s.req, func(ctx context.Context) (err error) {
+	s.press(tr("screen38.busy", "ポイントを合算しています…"), s.req, func(ctx context.Context) (err error) {
 		res, path, err = s.ps.svc.Merge(ctx, s.req, s.key)
 		return err
 	}, func() { s.ps.u.Show(newScreen39(s.ps, res, path, s.bal)) })
