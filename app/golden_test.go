@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -45,8 +44,7 @@ func TestScreens_GoldenImages(t *testing.T) {
 			h.t = t
 			c.setup(h)
 			h.u.Wait()
-			img := h.w.Canvas().Capture()
-			test.AssertImageMatches(t, c.name+".png", img)
+			img := assertSettlesTo(t, c.name+".png", h.w.Canvas().Capture)
 			if dir := os.Getenv("MYKEYTERM_SCREENS_DIR"); dir != "" { // docs: go generate-like export
 				f, err := os.Create(filepath.Join(dir, "golden_"+c.name+".png"))
 				if err == nil {
