@@ -21,6 +21,7 @@ type fakePoints struct {
 	down     bool
 	lose     int           // the next n state-changing calls apply, then lose their answer (timeout)
 	gate     chan struct{} // when set, state-changing calls wait for it (double-click tests)
+	balGate  chan struct{} // when set, Balances waits for it (a card read still running)
 	key      ed25519.PrivateKey
 	bal      map[string]map[string]int64 // patron → program → points
 	idem     map[string]any
@@ -110,6 +111,9 @@ func patronOf(ref mkpf.PatronRef) (string, error) {
 }
 
 func (f *fakePoints) Balances(_ context.Context, ref mkpf.PatronRef) (*mkpf.BalancesResult, error) {
+	if f.balGate != nil {
+		<-f.balGate
+	}
 	if f.down {
 		return nil, errFakeDown
 	}

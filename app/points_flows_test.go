@@ -637,6 +637,28 @@ func (h *ptHarness) confirmMerge(n string) *screen38 {
 	return screenAs[*screen38](h.t, h.u)
 }
 
+// A clerk pressing F2 again while the card is still being read must not re-enable [カード読取] and [番号で読取]: the
+// running read's answer does that.
+func TestScreen37_F2AgainDuringARunningReadKeepsTheReadButtonsDisabled(t *testing.T) {
+	h := newPointsHarness(t, mkpf.KindServiceID)
+	s := h.toMerge()
+	h.cards.put("yamada")
+	h.pts.balGate = make(chan struct{})
+	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyF2}) // the read starts and waits in Balances
+	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyF2}) // pressed again
+	if !s.read.Disabled() || !s.readShop.Disabled() {
+		t.Error("a second F2 re-enabled the read buttons while the first read still runs")
+	}
+	close(h.pts.balGate)
+	h.u.Wait()
+	if s.read.Disabled() || s.readShop.Disabled() {
+		t.Error("the read buttons stay disabled after the read finished")
+	}
+	if len(s.bal.balances) == 0 {
+		t.Error("no balances after the read")
+	}
+}
+
 func TestScreen37To39_MergesByMyNumberCardAndByShopCardNumber(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindServiceID)
 	// My Number Card path.

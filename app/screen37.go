@@ -86,6 +86,9 @@ func normalizeShopCard(t string) string {
 
 // load reads the My Number Card (shopCard nil) or uses the shop card number, then the balances.
 func (s *screen37) load(shopCard *string) {
+	if s.read.Disabled() {
+		return // a read is running (F2/F3 pressed again): its answer re-enables the buttons, not this press
+	}
 	s.fm.clearErrors()
 	var ref mkpf.PatronRef
 	var res *mkpf.BalancesResult
