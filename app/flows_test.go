@@ -2,6 +2,7 @@ package app
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ type harness struct {
 	plat  *fakePlatform
 	hand  *fakeHandoff
 	set   *memSettings
+	ui    sync.Mutex // the "UI goroutine": the test's clicks and keys and the app's callbacks take turns (UI.serial)
 }
 
 func newHarness(t *testing.T, plat *fakePlatform) *harness {
@@ -33,6 +35,7 @@ func newHarness(t *testing.T, plat *fakePlatform) *harness {
 	svc := &Services{Cards: h.cards, Platform: plat, Handoff: h.hand, Settings: h.set, Message: fakeMessage,
 		PlatformURL: "http://127.0.0.1:8080", ReaderState: func() string { return "Fake Reader 0" }}
 	h.u = New(w, svc, nil)
+	h.u.serial = &h.ui
 	t.Cleanup(h.u.Close)
 	h.u.showFirst()
 	h.u.Wait()
@@ -44,12 +47,16 @@ func (h *harness) tap(b *widget.Button) {
 	if b.Disabled() {
 		h.t.Fatalf("button %q is disabled", b.Text)
 	}
+	h.ui.Lock()
 	test.Tap(b)
+	h.ui.Unlock()
 	h.u.Wait()
 }
 
 func (h *harness) key(k fyne.KeyName) {
+	h.ui.Lock()
 	h.u.onKey(&fyne.KeyEvent{Name: k})
+	h.ui.Unlock()
 	h.u.Wait()
 }
 
@@ -422,7 +429,10 @@ func TestScreen25_ContinuousLookupHandsOffEachTappedCardWithoutAClick(t *testing
 	if !h.u.Continuous() {
 		t.Error("continuous lookup stopped between patrons")
 	}
+	h.u.Wait()
+	h.ui.Lock()
 	h.u.ShowMenu()
+	h.ui.Unlock()
 	if h.u.Continuous() {
 		t.Error("continuous lookup still on at the menu")
 	}

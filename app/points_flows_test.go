@@ -483,8 +483,10 @@ func (h *ptHarness) scan(text string) {
 	if f == nil {
 		h.t.Fatal("nothing has the keyboard focus: the QR reader's keystrokes would be lost")
 	}
+	h.ui.Lock()
 	test.Type(f, text)
 	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.ui.Unlock()
 	h.u.Wait()
 }
 

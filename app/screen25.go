@@ -85,7 +85,7 @@ func (s *screen25) Shown() {
 			if m == "" {
 				m = mkpf.HandoffNumber
 			}
-			fyne.Do(func() {
+			s.u.do(func() {
 				if l := s.modeTitles[m]; l != nil {
 					l.Importance = widget.HighImportance
 					l.SetText(l.Text + tr("screen25.thisterminal", "　← この端末の方式"))
@@ -153,7 +153,7 @@ func (u *UI) startContinuous() {
 	go func() {
 		events, err := u.Svc.Cards.Watch(ctx)
 		if err != nil {
-			fyne.Do(func() { u.stopContinuous(); u.ShowError(err) })
+			u.do(func() { u.stopContinuous(); u.ShowError(err) })
 			return
 		}
 		for {
@@ -171,7 +171,7 @@ func (u *UI) startContinuous() {
 				if want := u.Svc.Settings.Load().Reader; want != "" && want != reader {
 					continue
 				}
-				fyne.Do(func() {
+				u.do(func() {
 					if ctx.Err() == nil {
 						lookupCard(u, reader, true)
 					}

@@ -93,6 +93,19 @@ type UI struct {
 	foreground bool
 	fgChanged  chan struct{}
 	mu         sync.Mutex
+	// serial, when set (tests), makes the callbacks of do take turns with the test's own clicks and keystrokes:
+	// Fyne's test driver runs fyne.Do on the calling goroutine instead of one UI goroutine, so a callback could
+	// otherwise change an Entry while a test keystroke is still refreshing it.
+	serial *sync.Mutex
+}
+
+// do runs fn on the UI goroutine: the one way work done elsewhere comes back to the widgets.
+func (u *UI) do(fn func()) {
+	if u.serial != nil {
+		u.serial.Lock()
+		defer u.serial.Unlock()
+	}
+	fyne.Do(fn)
 }
 
 // New builds the UI in w. side, if not nil, sits at the right of every screen (the demo's virtual-card panel).
@@ -250,7 +263,7 @@ func (u *UI) Run(busyText string, timeout time.Duration, work func(ctx context.C
 		defer u.wg.Done()
 		err := work(ctx)
 		cancel()
-		fyne.Do(func() {
+		u.do(func() {
 			u.setBusy(false, "")
 			done(err)
 		})
@@ -339,7 +352,7 @@ func (u *UI) pollStatus() {
 		u.mu.Lock()
 		u.readerText = text
 		u.mu.Unlock()
-		fyne.Do(u.refreshStatus)
+		u.do(u.refreshStatus)
 		select {
 		case <-u.ctx.Done():
 			return
