@@ -53,6 +53,29 @@ func (h *harness) tap(b *widget.Button) {
 	h.u.Wait()
 }
 
+// press clicks b while holding the harness's UI lock, without waiting for the work it starts: double-click tests
+// click again while the first click's request runs.
+func (h *harness) press(b *widget.Button) {
+	h.ui.Lock()
+	test.Tap(b)
+	h.ui.Unlock()
+}
+
+// typeIn types text into e while holding the harness's UI lock.
+func (h *harness) typeIn(e fyne.Focusable, text string) {
+	h.ui.Lock()
+	test.Type(e, text)
+	h.ui.Unlock()
+}
+
+// locked runs fn (the test's own widget calls) while holding the harness's UI lock, taking turns with the app's
+// callbacks.
+func (h *harness) locked(fn func()) {
+	h.ui.Lock()
+	defer h.ui.Unlock()
+	fn()
+}
+
 func (h *harness) key(k fyne.KeyName) {
 	h.ui.Lock()
 	h.u.onKey(&fyne.KeyEvent{Name: k})
@@ -353,10 +376,15 @@ func TestScreen26_WedgeWaitsUntilTheClerkClicksIntoTheLibrarySystem(t *testing.T
 	h.key(fyne.KeyF2)
 	h.cards.put("yamada")
 	s25 := screenAs[*screen25](t, h.u)
-	test.Tap(s25.lookup)
+	h.press(s25.lookup)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if s, ok := h.u.Current().(*screen26); ok && strings.Contains(s.state.Text, "クリックしてください") {
+		var waiting bool
+		h.locked(func() {
+			s, ok := h.u.Current().(*screen26)
+			waiting = ok && strings.Contains(s.state.Text, "クリックしてください")
+		})
+		if waiting {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -416,7 +444,7 @@ func TestScreen25_ContinuousLookupHandsOffEachTappedCardWithoutAClick(t *testing
 	h.u.SetForeground(false)
 	h.key(fyne.KeyF2)
 	s25 := screenAs[*screen25](t, h.u)
-	s25.continuous.SetChecked(true)
+	h.locked(func() { s25.continuous.SetChecked(true) })
 	for i, who := range []string{"yamada", "suzuki"} {
 		h.cards.put(who)
 		h.cards.events <- CardEvent{Reader: "Fake Reader 0", Present: true}

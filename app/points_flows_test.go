@@ -291,9 +291,9 @@ func TestConfirmationScreens_DoubleClickAppliesOnce(t *testing.T) {
 			h := newPointsHarness(t, c.kind)
 			btn, f5 := c.confirm(h)
 			h.pts.gate = make(chan struct{})
-			test.Tap(btn)
-			test.Tap(btn) // the second click of a double click, while the first request runs
-			f5()          // and F5 pressed at the same time
+			h.press(btn)
+			h.press(btn) // the second click of a double click, while the first request runs
+			h.locked(f5) // and F5 pressed at the same time
 			if !btn.Disabled() {
 				t.Errorf("[%s] is not disabled while its request runs", strings.TrimSuffix(btn.Text, " (F5)"))
 			}
@@ -592,9 +592,9 @@ func TestScreen35_DoubleClickOnClearClearsOnce(t *testing.T) {
 	s := h.toClear()
 	h.scan(v.QR)
 	h.pts.gate = make(chan struct{})
-	test.Tap(s.clear)
-	test.Tap(s.clear)
-	s.onClear()
+	h.press(s.clear)
+	h.press(s.clear)
+	h.locked(s.onClear)
 	close(h.pts.gate)
 	h.u.Wait()
 	screenAs[*screen36](t, h.u)

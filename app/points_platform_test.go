@@ -49,11 +49,14 @@ func newRealPoints(t *testing.T, env *testenv.PlatformEnv, terminalID string) *r
 	if err := svc.Settings.Save(set); err != nil {
 		t.Fatal(err)
 	}
+	h := &harness{t: t, w: w}
 	u := New(w, svc, nil)
+	h.u = u
+	u.serial = &h.ui // the test's clicks and keys take turns with the app's callbacks, as in newHarness
 	t.Cleanup(u.Close)
 	u.showFirst()
 	u.Wait()
-	r.ptHarness = &ptHarness{harness: &harness{t: t, u: u, w: w}}
+	r.ptHarness = &ptHarness{harness: h}
 	return r
 }
 
@@ -122,9 +125,9 @@ func TestPointsOnRealPlatform_PointUseTerminalUses500OnceDespiteADoubleClickAndP
 	s29.points.SetText("500")
 	r.tap(s29.confirm)
 	s30 := screenAs[*screen30](t, r.u)
-	test.Tap(s30.use)
-	test.Tap(s30.use)
-	s30.onUse()
+	r.press(s30.use)
+	r.press(s30.use)
+	r.locked(s30.onUse)
 	r.u.Wait()
 	s31 := screenAs[*screen31](t, r.u)
 	if after := r.municipal(); after != before-500 {
@@ -138,7 +141,7 @@ func TestPointsOnRealPlatform_PointUseTerminalUses500OnceDespiteADoubleClickAndP
 		t.Fatalf("receipt PDF not written: %v; last error %q", err, r.u.LastError())
 	}
 	// The point-use terminal may not issue vouchers: the platform refuses even if the screen is reached.
-	r.u.Show(newScreen32(s29.ps))
+	r.locked(func() { r.u.Show(newScreen32(s29.ps)) })
 	s32 := screenAs[*screen32](t, r.u)
 	r.tap(s32.read)
 	r.tap(s32.confirm) // balances were read (use terminals may read them) …
@@ -166,8 +169,8 @@ func TestPointsOnRealPlatform_VoucherTerminalIssuesPrintsAndClearsFromTheScanned
 	s32.points.SetText("1000")
 	r.tap(s32.confirm)
 	s33 := screenAs[*screen33](t, r.u)
-	test.Tap(s33.issue)
-	test.Tap(s33.issue)
+	r.press(s33.issue)
+	r.press(s33.issue)
 	r.u.Wait()
 	s34 := screenAs[*screen34](t, r.u)
 	if r.u.LastError() != "" {
@@ -208,8 +211,8 @@ func TestPointsOnRealPlatform_VoucherTerminalIssuesPrintsAndClearsFromTheScanned
 	if s35.v == nil || s35.clear.Disabled() {
 		t.Fatalf("voucher not shown for clearing; error %q", r.u.LastError())
 	}
-	test.Tap(s35.clear)
-	test.Tap(s35.clear)
+	r.press(s35.clear)
+	r.press(s35.clear)
 	r.u.Wait()
 	s36 := screenAs[*screen36](t, r.u)
 	if s36.v.State != mkpf.VoucherCleared {
@@ -251,8 +254,8 @@ func TestPointsOnRealPlatform_ShopTerminalMergesByMyNumberCardAndShopCard(t *tes
 		s37.points.SetText(strconv.FormatInt(c.points, 10))
 		r.tap(s37.confirm)
 		s38 := screenAs[*screen38](t, r.u)
-		test.Tap(s38.merge)
-		test.Tap(s38.merge)
+		r.press(s38.merge)
+		r.press(s38.merge)
 		r.u.Wait()
 		s39 := screenAs[*screen39](t, r.u)
 		raw, err := os.ReadFile(s39.path)

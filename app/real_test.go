@@ -30,6 +30,7 @@ func realHarness(t *testing.T) (*harness, *vcard.Source, *testenv.PlatformEnv) {
 	w.Resize(fyne.NewSize(1100, 900))
 	h := &harness{t: t, w: w, hand: hand, set: &memSettings{}}
 	h.u = New(w, svc, nil)
+	h.u.serial = &h.ui // the test's clicks and keys take turns with the app's callbacks, as in newHarness
 	t.Cleanup(h.u.Close)
 	h.u.showFirst()
 	h.u.Wait()
@@ -89,7 +90,7 @@ func TestReal_EnrollContactRegisterAndLookUpWithTheVirtualCard(t *testing.T) {
 		if err := env.Server.SetHandoffMode("000001", m); err != nil {
 			t.Fatal(err)
 		}
-		h.u.ShowMenu()
+		h.locked(h.u.ShowMenu)
 		h.key(fyne.KeyF2)
 		h.key(fyne.KeyF5)
 		s26 := screenAs[*screen26](t, h.u)
@@ -122,7 +123,7 @@ func TestReal_ErrorPathsFromTheRealParts(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		h.u.Show(newScreen25(h.u))
+		h.locked(func() { h.u.Show(newScreen25(h.u)) })
 		h.key(fyne.KeyF5)
 		screenAs[*screen25](t, h.u)
 		if h.u.LastError() == "" || !strings.Contains(h.u.LastError(), tc.want) {
@@ -138,7 +139,7 @@ func TestReal_ErrorPathsFromTheRealParts(t *testing.T) {
 	if _, err := src.Insert("yamada"); err != nil {
 		t.Fatal(err)
 	}
-	h.u.Show(newScreen25(h.u))
+	h.locked(func() { h.u.Show(newScreen25(h.u)) })
 	h.key(fyne.KeyF5)
 	screenAs[*screen25](t, h.u)
 	if !strings.Contains(h.u.LastError(), "接続できません") || !strings.Contains(h.u.status.Text, "接続できません") {
