@@ -76,6 +76,13 @@ func (h *harness) locked(fn func()) {
 	fn()
 }
 
+// statusText reads the status line under the harness's UI lock (pollStatus refreshes it every 2 s through UI.do).
+func (h *harness) statusText() string {
+	h.ui.Lock()
+	defer h.ui.Unlock()
+	return h.u.status.Text
+}
+
 func (h *harness) key(k fyne.KeyName) {
 	h.ui.Lock()
 	h.u.onKey(&fyne.KeyEvent{Name: k})
@@ -429,8 +436,8 @@ func TestScreen25_ErrorPathsSayWhatToDo(t *testing.T) {
 			if !strings.Contains(h.u.LastError(), c.want) {
 				t.Errorf("error %q, want %q", h.u.LastError(), c.want)
 			}
-			if c.name == "platform down" && !strings.Contains(h.u.status.Text, "接続できません") {
-				t.Errorf("status line %q", h.u.status.Text)
+			if status := h.statusText(); c.name == "platform down" && !strings.Contains(status, "接続できません") {
+				t.Errorf("status line %q", status)
 			}
 		})
 	}

@@ -142,8 +142,8 @@ func TestReal_ErrorPathsFromTheRealParts(t *testing.T) {
 	h.locked(func() { h.u.Show(newScreen25(h.u)) })
 	h.key(fyne.KeyF5)
 	screenAs[*screen25](t, h.u)
-	if !strings.Contains(h.u.LastError(), "接続できません") || !strings.Contains(h.u.status.Text, "接続できません") {
-		t.Errorf("platform down: error %q, status %q", h.u.LastError(), h.u.status.Text)
+	if status := h.statusText(); !strings.Contains(h.u.LastError(), "接続できません") || !strings.Contains(status, "接続できません") {
+		t.Errorf("platform down: error %q, status %q", h.u.LastError(), status)
 	}
 	t.Logf("%-22s → %s", "platform down", h.u.LastError())
 }
