@@ -61,13 +61,6 @@ func (h *harness) press(b *widget.Button) {
 	h.ui.Unlock()
 }
 
-// typeIn types text into e while holding the harness's UI lock.
-func (h *harness) typeIn(e fyne.Focusable, text string) {
-	h.ui.Lock()
-	test.Type(e, text)
-	h.ui.Unlock()
-}
-
 // locked runs fn (the test's own widget calls) while holding the harness's UI lock, taking turns with the app's
 // callbacks.
 func (h *harness) locked(fn func()) {
