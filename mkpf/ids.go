@@ -19,7 +19,7 @@ const (
 // Valid reports whether k is one of the four kinds.
 func (k TerminalKind) Valid() bool {
 	switch k {
-	case KindServiceID, KindPointUse, KindVoucher, KindPointGrant:
+	case KindServiceID, KindPointUse, KindVoucher, KindPointGrant, KindGrantOffice:
 		return true
 	}
 	return false
@@ -36,6 +36,8 @@ func (k TerminalKind) LabelJA() string {
 		return "ポイント券発行端末"
 	case KindPointGrant:
 		return "ポイント付与端末"
+	case KindGrantOffice:
+		return "ポイント付与事業 業務支援システム"
 	}
 	return string(k)
 }
