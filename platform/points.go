@@ -105,7 +105,7 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	if err := initPointsSchema(s.db); err != nil {
 		s.log.Error("points schema", "err", err)
 	}
-	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now), commit: &committer{db: s.db}})
+	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now), commit: &committer{db: s.db, log: s.log}})
 	mux.Handle("POST /v1/points/login", s.Authed(s.handlePointsLogin))
 	mux.Handle("GET /v1/points/voucher-keys", s.Authed(s.handleVoucherKeys))
 	mux.Handle("POST /v1/points/balances", s.pointsAuthed(opBalances, s.handleBalances))
@@ -306,7 +306,7 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
 		p, err := resolveRef(tx, c, req.PatronRef, cc)
 		if err != nil {
 			return 0, nil, err
@@ -319,7 +319,7 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 		if err := bookMove(tx, m, TotalUsed); err != nil {
 			return 0, nil, err
 		}
-		s.Count(c.TerminalID, "points.use.ok")
+		after.Do(func() { s.Count(c.TerminalID, "points.use.ok") })
 		return http.StatusOK, mkpf.UseResult{TxnID: m.txnID(), ProgramID: prog.ID, ProgramName: prog.Name, Points: req.Points,
 			BalanceAfter: bal, At: m.At, TerminalID: c.TerminalID, Location: s.terminalPlace(tx, c.TerminalID)}, nil
 	})
@@ -351,7 +351,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errVoucherExpiry)
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
 		p, err := resolveRef(tx, c, req.PatronRef, cc)
 		if err != nil {
 			return 0, nil, err
@@ -389,7 +389,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		if err := bookMove(tx, m, TotalOutstanding); err != nil {
 			return 0, nil, err
 		}
-		s.Count(c.TerminalID, "points.voucher_issue.ok")
+		after.Do(func() { s.Count(c.TerminalID, "points.voucher_issue.ok") })
 		return http.StatusOK, s.voucherView(tx, v), nil
 	})
 }
@@ -521,10 +521,10 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.lapseByCode(c, req.Code)
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
-			s.voucherFail(c, err)
+			after.Do(func() { s.voucherFail(c, err) })
 			return 0, nil, err
 		}
 		switch v.State {
@@ -545,7 +545,7 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 		if err := bookMove(tx, m, TotalCleared, TotalOutstanding); err != nil {
 			return 0, nil, err
 		}
-		s.Count(c.TerminalID, "points.voucher_clear.ok")
+		after.Do(func() { s.Count(c.TerminalID, "points.voucher_clear.ok") })
 		return http.StatusOK, s.voucherView(tx, v), nil
 	})
 }
@@ -559,7 +559,7 @@ func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			return 0, nil, err
@@ -615,7 +615,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
 		var cfg MergeConfig
 		if ok, err := getJSON(tx.Bucket(bPtMerge), c.IssuerID, &cfg); err != nil {
 			return 0, nil, err
@@ -656,7 +656,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 		if err := bookMove(tx, m, TotalMerged); err != nil {
 			return 0, nil, err
 		}
-		s.Count(c.TerminalID, "points.merge.ok")
+		after.Do(func() { s.Count(c.TerminalID, "points.merge.ok") })
 		return http.StatusOK, mkpf.MergeResult{Txn: txn, ID: id, IDKind: idKind, ProgramID: prog, Points: req.Points, BalanceAfter: bal,
 			FileName: mkpf.MergeFileName(txn), File: file, At: m.At}, nil
 	})
@@ -676,7 +676,7 @@ func (s *Server) handleGrant(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
 		id := req.MyKeyID
 		if id == "" {
 			p, err := resolveRef(tx, c, req.PatronRef, cc)

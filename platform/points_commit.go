@@ -8,10 +8,17 @@ package platform
 // Atomicity per request is kept: if one request's function fails inside a batch, the whole transaction is rolled
 // back, that request runs alone in its own transaction (its answer is then final), and the rest of the batch is run
 // again without it. The outcome is always some serial order of the requests. Request functions must therefore only
-// touch the transaction (they may run more than once before one commit counts).
+// touch the transaction (they may run more than once before one commit counts); anything else they do (aggregate
+// counters, the voucher-lookup throttle) goes through afterCommit, which runs it once, after the run whose answer the
+// caller gets: the commit, or the refusal of a request run alone. A panic in a request function fails that request
+// only (the rest of its batch runs again without it), never the server.
 
 import (
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -21,13 +28,51 @@ import (
 // maxGroup bounds one group so a commit's dirty pages stay small.
 const maxGroup = 128
 
-type commitReq struct {
-	fn   func(tx *bbolt.Tx) error
-	done chan error
+// afterCommit collects the side effects of one request's function (see the file comment). A nil *afterCommit runs
+// them at once (a function run exactly once, outside the committer).
+type afterCommit struct{ fns []func() }
+
+// Do schedules f to run once the request's answer is final.
+func (a *afterCommit) Do(f func()) {
+	if a == nil {
+		f()
+		return
+	}
+	a.fns = append(a.fns, f)
 }
+
+func (a *afterCommit) reset() {
+	if a != nil {
+		a.fns = nil
+	}
+}
+
+func (a *afterCommit) run() {
+	if a == nil {
+		return
+	}
+	fns := a.fns
+	a.fns = nil
+	for _, f := range fns {
+		f()
+	}
+}
+
+type commitReq struct {
+	fn       func(tx *bbolt.Tx) error
+	after    *afterCommit // may be nil
+	done     chan error
+	fnErr    error // the error fn returned in its last run (a refusal), nil when it succeeded
+	panicked bool
+	answered bool
+}
+
+// errFnPanic answers a request whose function panicked (the handler turns it into the internal-error envelope).
+var errFnPanic = errors.New("points: a transaction function panicked")
 
 type committer struct {
 	db      *bbolt.DB
+	log     *slog.Logger // nil: panics are not logged
 	commits atomic.Int64 // write transactions run (for tests and diagnostics)
 	mu      sync.Mutex
 	queue   []*commitReq
@@ -35,8 +80,12 @@ type committer struct {
 }
 
 // Do runs fn in a write transaction, possibly shared with other concurrent requests, and returns after the commit.
-func (c *committer) Do(fn func(tx *bbolt.Tx) error) error {
-	r := &commitReq{fn: fn, done: make(chan error, 1)}
+func (c *committer) Do(fn func(tx *bbolt.Tx) error) error { return c.DoAfter(fn, nil) }
+
+// DoAfter is Do with the request's side effects: fn schedules them on after (which the committer resets before each
+// run of fn), and they run once, after the run whose outcome Do returns, when that run committed or fn refused.
+func (c *committer) DoAfter(fn func(tx *bbolt.Tx) error, after *afterCommit) error {
+	r := &commitReq{fn: fn, after: after, done: make(chan error, 1)}
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
 	if !c.running {
@@ -64,17 +113,69 @@ func (c *committer) loop() {
 	}
 }
 
+// call runs one request's function in tx, turning a panic into errFnPanic (bbolt then rolls the transaction back).
+func (c *committer) call(r *commitReq, tx *bbolt.Tx) (err error) {
+	r.after.reset()
+	r.fnErr, r.panicked = nil, false
+	defer func() {
+		if v := recover(); v != nil {
+			r.panicked, err = true, errFnPanic
+			r.after.reset()
+			if c.log != nil {
+				// The value is not logged: it could carry a patron's data. The stack says where.
+				c.log.Error("panic in a point transaction; only its request fails", "type", fmt.Sprintf("%T", v), "stack", string(debug.Stack()))
+			}
+		}
+	}()
+	r.fnErr = r.fn(tx)
+	return r.fnErr
+}
+
+// finish answers r with err, running its side effects when the outcome is final (committed, or refused by fn).
+func finish(r *commitReq, err error) {
+	if r.answered {
+		return
+	}
+	r.answered = true
+	if !r.panicked && (err == nil || r.fnErr != nil) {
+		r.after.run()
+	} else {
+		r.after.reset()
+	}
+	r.done <- err
+}
+
+// alone runs r in a transaction of its own; its outcome is final.
+func (c *committer) alone(r *commitReq) {
+	c.commits.Add(1)
+	err := c.db.Update(func(tx *bbolt.Tx) error { return c.call(r, tx) })
+	finish(r, err)
+}
+
 func (c *committer) run(batch []*commitReq) {
+	defer func() {
+		// Nothing below should panic (request functions are recovered in call); if bbolt itself does, only the
+		// callers of this batch get an error, and the committer goes on with the next one.
+		if v := recover(); v != nil {
+			if c.log != nil {
+				c.log.Error("panic in the group committer; the batch fails", "type", fmt.Sprintf("%T", v), "stack", string(debug.Stack()))
+			}
+			for _, r := range batch {
+				r.panicked = true
+				finish(r, errFnPanic)
+			}
+		}
+	}()
 	for len(batch) > 0 {
-		c.commits.Add(1)
 		if len(batch) == 1 {
-			batch[0].done <- c.db.Update(batch[0].fn)
+			c.alone(batch[0])
 			return
 		}
+		c.commits.Add(1)
 		failed := -1
 		err := c.db.Update(func(tx *bbolt.Tx) error {
 			for i, r := range batch {
-				if err := r.fn(tx); err != nil {
+				if err := c.call(r, tx); err != nil {
 					failed = i
 					return err
 				}
@@ -83,23 +184,30 @@ func (c *committer) run(batch []*commitReq) {
 		})
 		if failed < 0 {
 			for _, r := range batch {
-				r.done <- err // nil, or the commit's own error for everyone
+				finish(r, err) // nil, or the commit's own error for everyone (side effects dropped)
 			}
 			return
 		}
 		// The failing request alone: its answer is final (success is possible when it failed only because of an
-		// earlier request in the batch, e.g. a balance another request had just spent).
+		// earlier request in the batch, e.g. a balance another request had just spent). A request that panicked
+		// is not run again.
 		r := batch[failed]
-		c.commits.Add(1)
-		r.done <- c.db.Update(r.fn)
+		if r.panicked {
+			finish(r, errFnPanic)
+		} else {
+			c.alone(r)
+		}
 		batch = append(batch[:failed:failed], batch[failed+1:]...)
 	}
 }
 
 func (s *Server) commit() *committer { return s.pts().commit }
 
-// idempotentPoints is Server.Idempotent (same records in the same bucket, same rules) over the group committer.
+// idempotentPoints is Server.Idempotent (same records in the same bucket, same rules) over the group committer. fn
+// schedules its side effects on after (afterCommit.Do), never does them itself: it may run more than once.
 func (s *Server) idempotentPoints(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
-	fn func(tx *bbolt.Tx) (status int, body any, err error)) {
-	s.idempotent(s.commit().Do, w, r, c, reqBody, fn)
+	fn func(tx *bbolt.Tx, after *afterCommit) (status int, body any, err error)) {
+	after := &afterCommit{}
+	s.idempotent(func(f func(*bbolt.Tx) error) error { return s.commit().DoAfter(f, after) }, w, r, c, reqBody,
+		func(tx *bbolt.Tx) (int, any, error) { return fn(tx, after) })
 }
