@@ -1,0 +1,277 @@
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// A real PostgreSQL from Debian's packages (initdb, then the postgres server itself, which pg_ctl would only wrap),
+// in a temporary directory, listening on a Unix socket only (no TCP port, no system service). PostgreSQL refuses to
+// run as root, so as root it runs as the postgres user the Debian package creates.
+
+const postgresHint = "apt-get install postgresql (or run scripts/install-deps.sh as root)"
+
+// PGCluster is one running PostgreSQL server.
+type PGCluster struct {
+	Dir     string // the temporary directory: data/, sock/, log
+	SockDir string
+	Port    int // names the socket file (.s.PGSQL.PORT); there is no TCP listener
+
+	bin  string
+	cred *syscall.Credential
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	exit chan struct{}
+}
+
+var (
+	sharedPGOnce sync.Once
+	sharedPG     *PGCluster
+	sharedPGErr  error
+	pgDBSeq      atomic.Int64
+)
+
+// PostgresURL is a fresh, empty database on a PostgreSQL server shared by the tests of this test binary (started
+// on first use; it ends with the test binary). The database is dropped at t's cleanup.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	sharedPGOnce.Do(func() {
+		removeStalePG()
+		sharedPG, sharedPGErr = startPG()
+	})
+	if sharedPGErr != nil {
+		t.Fatalf("testenv: %v", sharedPGErr)
+	}
+	return sharedPG.NewDB(t)
+}
+
+// PostgresCluster starts a PostgreSQL server of t's own (for tests that kill it), stopped at t's cleanup.
+func PostgresCluster(t testing.TB) *PGCluster {
+	t.Helper()
+	c, err := startPG()
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// URL is the connection URL of database db.
+func (c *PGCluster) URL(db string) string {
+	return fmt.Sprintf("postgres://postgres@/%s?host=%s&port=%d&sslmode=disable", db, c.SockDir, c.Port)
+}
+
+// NewDB creates a fresh database and returns its URL; it is dropped at t's cleanup.
+func (c *PGCluster) NewDB(t testing.TB) string {
+	t.Helper()
+	name := fmt.Sprintf("mkpf_%d_%d", os.Getpid(), pgDBSeq.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		t.Fatalf("testenv: postgres: %v", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("testenv: postgres: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if conn, err := pgx.Connect(ctx, c.URL("postgres")); err == nil {
+			conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			conn.Close(context.Background())
+		}
+	})
+	return c.URL(name)
+}
+
+func pgBinDir() (string, error) {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return pgMajor(dirs[i]) > pgMajor(dirs[j]) })
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
+			return d, nil
+		}
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		return filepath.Dir(p), nil
+	}
+	return "", errors.New("PostgreSQL's server (initdb, postgres) is not installed: " + postgresHint)
+}
+
+func pgMajor(binDir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return n
+}
+
+func startPG() (*PGCluster, error) {
+	bin, err := pgBinDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "mkpf-pg-")
+	if err != nil {
+		return nil, err
+	}
+	c := &PGCluster{Dir: dir, SockDir: filepath.Join(dir, "sock"), Port: 5432, bin: bin}
+	if err := os.Mkdir(c.SockDir, 0o700); err != nil {
+		return nil, err
+	}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, errors.New("PostgreSQL refuses to run as root and there is no postgres user: " + postgresHint)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		for _, p := range []string{dir, c.SockDir} {
+			if err := os.Chown(p, uid, gid); err != nil {
+				os.RemoveAll(dir)
+				return nil, err
+			}
+		}
+	}
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", filepath.Join(dir, "data"), "-U", "postgres",
+		"--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	if out, err := initdb.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("initdb: %v: %s", err, out)
+	}
+	if err := c.Start(); err != nil {
+		c.Stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Start starts the server (again, after Kill) and waits until it accepts connections (crash recovery included).
+func (c *PGCluster) Start() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	logf, err := os.OpenFile(filepath.Join(c.Dir, "log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(filepath.Join(c.bin, "postgres"), "-D", filepath.Join(c.Dir, "data"),
+		"-k", c.SockDir, "-p", strconv.Itoa(c.Port), "-c", "listen_addresses=",
+		"-c", "shared_buffers=32MB", "-c", "max_connections=200", "-c", "fsync=on", "-c", "synchronous_commit=on")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Its own process group (Kill takes the backends along), and SIGKILL when this test binary ends, from a
+	// thread that never exits (Pdeathsig follows the starting thread).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	started := make(chan error, 1)
+	exit := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread lives as long as the process
+		err := cmd.Start()
+		started <- err
+		if err == nil {
+			cmd.Wait()
+		}
+		logf.Close()
+		close(exit)
+		select {} // keep this thread: a locked thread ends when its goroutine does
+	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("start postgres: %v", err)
+	}
+	c.cmd, c.exit = cmd, exit
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn, err := pgx.Connect(ctx, c.URL("postgres"))
+		cancel()
+		if err == nil {
+			conn.Close(context.Background())
+			return nil
+		}
+		select {
+		case <-exit:
+			log, _ := os.ReadFile(filepath.Join(c.Dir, "log"))
+			return fmt.Errorf("postgres exited at start: %s", tail(string(log), 2000))
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("postgres did not accept connections: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Kill sends SIGKILL to the server and its backends (a crash) and waits until they are gone.
+func (c *PGCluster) Kill() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cmd == nil {
+		return
+	}
+	syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+	<-c.exit
+	// Backends notice the postmaster's death themselves; the group kill took them too. Wait for the group to empty.
+	for i := 0; i < 200 && syscall.Kill(-c.cmd.Process.Pid, 0) == nil; i++ {
+		time.Sleep(25 * time.Millisecond)
+	}
+	c.cmd = nil
+}
+
+// Stop shuts the server down (fast shutdown) and removes its directory.
+func (c *PGCluster) Stop() {
+	c.mu.Lock()
+	if c.cmd != nil {
+		c.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-c.exit:
+		case <-time.After(time.Minute):
+			syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+			<-c.exit
+		}
+		c.cmd = nil
+	}
+	c.mu.Unlock()
+	os.RemoveAll(c.Dir)
+}
+
+// removeStalePG removes the directories of test servers whose test binary died (their postmaster is gone).
+func removeStalePG() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "mkpf-pg-*"))
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || time.Since(fi.ModTime()) < 10*time.Minute {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(d, "data", "postmaster.pid")); err == nil {
+			if pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])); pid > 0 &&
+				syscall.Kill(pid, 0) == nil {
+				continue
+			}
+		}
+		os.RemoveAll(d)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}

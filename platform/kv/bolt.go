@@ -1,0 +1,122 @@
+package kv
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// OpenBolt opens (creating if needed) the bbolt file at path. When another process holds the file it waits up to
+// timeout and returns an error wrapping ErrLocked. The file is mapped with room to grow to 1 GiB of address space:
+// bbolt grows its map under a lock that waits for every open read transaction, so a map sized up front keeps
+// long reads (an aggregation) from holding writers up.
+func OpenBolt(path string, timeout time.Duration) (DB, error) {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, InitialMmapSize: 1 << 30})
+	if err != nil {
+		if errors.Is(err, bbolt.ErrTimeout) {
+			return nil, fmt.Errorf("%w (%s)", ErrLocked, path)
+		}
+		return nil, err
+	}
+	return &boltDB{db: db}, nil
+}
+
+// Bolt wraps an open bbolt database.
+func Bolt(db *bbolt.DB) DB { return &boltDB{db: db} }
+
+// BoltOf is the bbolt database under db, for bbolt-only tools (consistency check, hot backup); nil for another kind.
+func BoltOf(db DB) *bbolt.DB {
+	if b, ok := db.(*boltDB); ok {
+		return b.db
+	}
+	return nil
+}
+
+// BoltBackup writes a consistent copy of a bbolt store to w while it serves (bbolt's hot backup, a read
+// transaction). It returns the bytes written.
+func BoltBackup(db DB, w io.Writer) (int64, error) {
+	b := BoltOf(db)
+	if b == nil {
+		return 0, errors.New("kv: hot backup is for bbolt files; back PostgreSQL up with pg_dump")
+	}
+	var n int64
+	err := b.View(func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+type boltDB struct{ db *bbolt.DB }
+
+func (d *boltDB) Update(fn func(Tx) error) error {
+	return d.db.Update(func(tx *bbolt.Tx) error { return fn(boltTx{tx}) })
+}
+
+func (d *boltDB) View(fn func(Tx) error) error {
+	return d.db.View(func(tx *bbolt.Tx) error { return fn(boltTx{tx}) })
+}
+
+func (d *boltDB) Batch(fn func(Tx) error) error {
+	return d.db.Batch(func(tx *bbolt.Tx) error { return fn(boltTx{tx}) })
+}
+
+func (d *boltDB) Close() error { return d.db.Close() }
+func (d *boltDB) Kind() string { return "bbolt" }
+
+type boltTx struct{ tx *bbolt.Tx }
+
+func (t boltTx) Bucket(name []byte) Bucket {
+	b := t.tx.Bucket(name)
+	if b == nil {
+		return nil
+	}
+	return boltBucket{b}
+}
+
+func (t boltTx) CreateBucketIfNotExists(name []byte) (Bucket, error) {
+	b, err := t.tx.CreateBucketIfNotExists(name)
+	if err != nil {
+		return nil, err
+	}
+	return boltBucket{b}, nil
+}
+
+func (t boltTx) Writable() bool { return t.tx.Writable() }
+
+type boltBucket struct{ *bbolt.Bucket }
+
+func (b boltBucket) Cursor() Cursor { return b.Bucket.Cursor() }
+
+func (b boltBucket) Stats() BucketStats { return BucketStats{KeyN: b.Bucket.Stats().KeyN} }
+
+func (b boltBucket) Put(key, value []byte) error {
+	err := b.Bucket.Put(key, value)
+	switch {
+	case errors.Is(err, bbolt.ErrTxNotWritable):
+		return ErrTxNotWritable
+	case errors.Is(err, bbolt.ErrKeyRequired):
+		return ErrKeyRequired
+	}
+	return err
+}
+
+func (b boltBucket) Delete(key []byte) error {
+	if err := b.Bucket.Delete(key); errors.Is(err, bbolt.ErrTxNotWritable) {
+		return ErrTxNotWritable
+	} else {
+		return err
+	}
+}
+
+func (b boltBucket) NextSequence() (uint64, error) {
+	n, err := b.Bucket.NextSequence()
+	if errors.Is(err, bbolt.ErrTxNotWritable) {
+		return 0, ErrTxNotWritable
+	}
+	return n, err
+}

@@ -1,0 +1,91 @@
+// Package kv is the platform's store: the subset of bbolt's API that the platform uses, as interfaces, with two
+// implementations behind them. bbolt (OpenBolt) is the embedded default for the demo, the tests and a single town;
+// PostgreSQL (OpenPostgres) lets any number of server processes share one database.
+//
+// Both implementations keep bbolt's semantics: buckets of byte keys in byte order (memcmp), one writer at a time
+// (across processes too on PostgreSQL), read transactions that see one consistent snapshot and never block writers,
+// and a per-bucket sequence that rolls back with its transaction. Bucket names and record formats are the
+// platform's, unchanged: a bbolt file and a PostgreSQL database hold the same keys and values.
+package kv
+
+import (
+	"errors"
+	"strings"
+)
+
+// DB is a store: bbolt's *bbolt.DB as the platform uses it.
+type DB interface {
+	// Update runs fn in a read-write transaction: committed when fn returns nil, rolled back otherwise. Writers run
+	// one at a time (on PostgreSQL across every process sharing the database).
+	Update(fn func(Tx) error) error
+	// View runs fn in a read-only transaction over one consistent snapshot; it never blocks writers.
+	View(fn func(Tx) error) error
+	// Batch is Update that may share one commit with concurrent Batch calls (bbolt's Batch); fn may run more than
+	// once, so it must only touch the transaction.
+	Batch(fn func(Tx) error) error
+	// Close releases the store.
+	Close() error
+	// Kind is "bbolt" or "postgres".
+	Kind() string
+}
+
+// Tx is a transaction: bbolt's *bbolt.Tx as the platform uses it.
+type Tx interface {
+	// Bucket is the named bucket, or nil when it does not exist.
+	Bucket(name []byte) Bucket
+	// CreateBucketIfNotExists makes the bucket (in a write transaction) and returns it.
+	CreateBucketIfNotExists(name []byte) (Bucket, error)
+	// Writable tells a read-write transaction from a read-only one.
+	Writable() bool
+}
+
+// Bucket is a set of key/value pairs in byte order: bbolt's *bbolt.Bucket as the platform uses it. Values returned
+// by Get and by cursors are valid only during the transaction (bbolt's rule; copy to keep them).
+type Bucket interface {
+	// Get is the value of key, or nil when absent.
+	Get(key []byte) []byte
+	// Put sets key to value (write transactions only; the key must not be empty).
+	Put(key, value []byte) error
+	// Delete removes key (absent keys are no error).
+	Delete(key []byte) error
+	// Cursor iterates the bucket in key order.
+	Cursor() Cursor
+	// ForEach calls fn for every pair in key order; an error from fn stops it and is returned.
+	ForEach(fn func(k, v []byte) error) error
+	// NextSequence increments and returns the bucket's sequence (write transactions only).
+	NextSequence() (uint64, error)
+	// Sequence is the bucket's current sequence.
+	Sequence() uint64
+	// Stats counts the bucket's keys.
+	Stats() BucketStats
+}
+
+// BucketStats is the part of bbolt's BucketStats the platform reads.
+type BucketStats struct {
+	KeyN int // number of keys
+}
+
+// Cursor walks a bucket in key order: bbolt's *bbolt.Cursor as the platform uses it. Each method returns the pair
+// it moved to, or a nil key past either end.
+type Cursor interface {
+	First() (key, value []byte)
+	Last() (key, value []byte)
+	Next() (key, value []byte)
+	Prev() (key, value []byte)
+	// Seek moves to key, or to the first key after it.
+	Seek(seek []byte) (key, value []byte)
+}
+
+var (
+	// ErrTxNotWritable is returned by a change in a read-only transaction.
+	ErrTxNotWritable = errors.New("kv: the transaction is read-only")
+	// ErrKeyRequired is returned by Put with an empty key.
+	ErrKeyRequired = errors.New("kv: the key is empty")
+	// ErrLocked is wrapped by Open when another process holds a bbolt file (a running server).
+	ErrLocked = errors.New("kv: the database file is held by another process")
+)
+
+// IsURL tells a PostgreSQL connection URL (postgres://… or postgresql://…) from a bbolt file path.
+func IsURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}

@@ -1,0 +1,483 @@
+package kv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// The PostgreSQL store keeps every bucket in one table, kv (bucket, k, v), keys and values as bytea, whose order is
+// byte order like bbolt's; kv_buckets holds the bucket names and their sequences. Statements keep to the SQL that
+// PostgreSQL, CockroachDB and YugabyteDB share, except the writer lock (pg_advisory_xact_lock; docs/deploy.md says
+// what to use on the others).
+
+// writerLock is the advisory-lock key every read-write transaction takes first: one writer at a time across all
+// processes sharing the database, bbolt's single-writer rule. ("mkpf" in ASCII.)
+const writerLock = 0x6d6b7066
+
+// migrateLock serialises migrations of processes starting at the same time.
+const migrateLock = 0x6d6b7067
+
+// txTimeout bounds one transaction, a safety net against a database that stopped answering.
+const txTimeout = 60 * time.Second
+
+// pageSize is how many pairs a cursor reads per round trip.
+const pageSize = 64
+
+// migration is one versioned schema step. Versions only grow; a database newer than this program is refused.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+var migrations = []migration{
+	{1, "buckets and pairs", []string{
+		`CREATE TABLE kv_buckets (name TEXT PRIMARY KEY, seq BIGINT NOT NULL DEFAULT 0)`,
+		`CREATE TABLE kv (bucket TEXT NOT NULL, k BYTEA NOT NULL, v BYTEA NOT NULL, PRIMARY KEY (bucket, k))`,
+	}},
+}
+
+// SchemaVersion is the newest migration this program knows.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// Migrate applies the migrations the database at url lacks and returns their versions (none when up to date). It is
+// safe to run while servers use the database, and from several processes at once.
+func Migrate(ctx context.Context, url string) ([]int, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("kv: postgres URL: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kv: cannot connect to PostgreSQL: %w", err)
+	}
+	defer conn.Close(context.Background())
+	return migrate(ctx, conn)
+}
+
+func migrate(ctx context.Context, conn *pgx.Conn) ([]int, error) {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrateLock)); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS kv_migrations (version INT PRIMARY KEY, name TEXT NOT NULL,
+		applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return nil, err
+	}
+	var have int
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM kv_migrations`).Scan(&have); err != nil {
+		return nil, err
+	}
+	if have > SchemaVersion() {
+		return nil, fmt.Errorf("kv: the database's schema is version %d, newer than this program's %d: run the newer mkpf-server", have, SchemaVersion())
+	}
+	var applied []int
+	for _, m := range migrations {
+		if m.version <= have {
+			continue
+		}
+		for _, s := range m.stmts {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				return nil, fmt.Errorf("kv: migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO kv_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+			return nil, err
+		}
+		applied = append(applied, m.version)
+	}
+	return applied, tx.Commit(ctx)
+}
+
+// OpenPostgres connects to the PostgreSQL database at url (postgres://user@host/db, or with ?host=/socket/dir),
+// applies the missing migrations and returns the store. Without pool_max_conns in the URL the pool holds 16
+// connections.
+func OpenPostgres(ctx context.Context, url string) (DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("kv: postgres URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = 16
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kv: cannot connect to PostgreSQL: %w", err)
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("kv: cannot connect to PostgreSQL: %w", err)
+	}
+	_, err = migrate(ctx, conn.Conn())
+	conn.Release()
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &pgDB{pool: pool, buckets: map[string]bool{}}, nil
+}
+
+type pgDB struct {
+	pool *pgxpool.Pool
+
+	mu      sync.Mutex
+	buckets map[string]bool // buckets known to exist (buckets are never dropped)
+}
+
+func (d *pgDB) Kind() string { return "postgres" }
+
+func (d *pgDB) Close() error {
+	d.pool.Close()
+	return nil
+}
+
+func (d *pgDB) Update(fn func(Tx) error) error {
+	return d.run(pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, true, fn)
+}
+
+// Batch runs fn in its own transaction: PostgreSQL's group commit of concurrent sessions does the sharing.
+func (d *pgDB) Batch(fn func(Tx) error) error { return d.Update(fn) }
+
+func (d *pgDB) View(fn func(Tx) error) error {
+	return d.run(pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
+}
+
+// run is one transaction. A write transaction takes the writer lock first, then reads at READ COMMITTED: with every
+// writer serialised behind the lock, each statement sees all that committed before it, which is bbolt's view of its
+// one writer. A read transaction is a REPEATABLE READ READ ONLY snapshot, which PostgreSQL never blocks on writers.
+func (d *pgDB) run(opts pgx.TxOptions, write bool, fn func(Tx) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), txTimeout)
+	defer cancel()
+	ptx, err := d.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("kv: PostgreSQL: %w", err)
+	}
+	defer ptx.Rollback(context.Background())
+	if write {
+		if _, err := ptx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writerLock)); err != nil {
+			return fmt.Errorf("kv: PostgreSQL: %w", err)
+		}
+	}
+	t := &pgTx{db: d, ctx: ctx, tx: ptx, write: write}
+	ferr := fn(t)
+	if t.err != nil {
+		return fmt.Errorf("kv: PostgreSQL: %w", t.err)
+	}
+	if ferr != nil {
+		return ferr
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("kv: PostgreSQL commit: %w", err)
+	}
+	if len(t.created) > 0 {
+		d.mu.Lock()
+		for _, n := range t.created {
+			d.buckets[n] = true
+		}
+		d.mu.Unlock()
+	}
+	return nil
+}
+
+type pgTx struct {
+	db      *pgDB
+	ctx     context.Context
+	tx      pgx.Tx
+	write   bool
+	err     error    // the first database error: the transaction then fails as a whole (bbolt's Get has no error)
+	created []string // buckets made in this transaction, known to exist once it commits
+}
+
+func (t *pgTx) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+func (t *pgTx) Writable() bool { return t.write }
+
+func (t *pgTx) Bucket(name []byte) Bucket {
+	n := string(name)
+	t.db.mu.Lock()
+	known := t.db.buckets[n]
+	t.db.mu.Unlock()
+	if !known && !t.hasCreated(n) {
+		if t.err != nil {
+			return nil
+		}
+		var one int
+		err := t.tx.QueryRow(t.ctx, `SELECT 1 FROM kv_buckets WHERE name = $1`, n).Scan(&one)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			t.fail(err)
+			return &pgBucket{t: t, name: n} // every use fails with the transaction's error
+		}
+		t.db.mu.Lock()
+		t.db.buckets[n] = true
+		t.db.mu.Unlock()
+	}
+	return &pgBucket{t: t, name: n}
+}
+
+func (t *pgTx) hasCreated(n string) bool {
+	for _, c := range t.created {
+		if c == n {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *pgTx) CreateBucketIfNotExists(name []byte) (Bucket, error) {
+	if !t.write {
+		return nil, ErrTxNotWritable
+	}
+	if len(name) == 0 {
+		return nil, errors.New("kv: the bucket name is empty")
+	}
+	if t.err != nil {
+		return nil, t.err
+	}
+	n := string(name)
+	if _, err := t.tx.Exec(t.ctx, `INSERT INTO kv_buckets (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, n); err != nil {
+		t.fail(err)
+		return nil, err
+	}
+	t.created = append(t.created, n)
+	return &pgBucket{t: t, name: n}, nil
+}
+
+type pgBucket struct {
+	t    *pgTx
+	name string
+}
+
+func (b *pgBucket) Get(key []byte) []byte {
+	t := b.t
+	if t.err != nil {
+		return nil
+	}
+	var v []byte
+	err := t.tx.QueryRow(t.ctx, `SELECT v FROM kv WHERE bucket = $1 AND k = $2`, b.name, key).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		t.fail(err)
+		return nil
+	}
+	if v == nil {
+		v = []byte{}
+	}
+	return v
+}
+
+func (b *pgBucket) Put(key, value []byte) error {
+	t := b.t
+	if !t.write {
+		return ErrTxNotWritable
+	}
+	if len(key) == 0 {
+		return ErrKeyRequired
+	}
+	if t.err != nil {
+		return t.err
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	_, err := t.tx.Exec(t.ctx, `INSERT INTO kv (bucket, k, v) VALUES ($1, $2, $3)
+		ON CONFLICT (bucket, k) DO UPDATE SET v = excluded.v`, b.name, key, value)
+	if err != nil {
+		t.fail(err)
+	}
+	return err
+}
+
+func (b *pgBucket) Delete(key []byte) error {
+	t := b.t
+	if !t.write {
+		return ErrTxNotWritable
+	}
+	if t.err != nil {
+		return t.err
+	}
+	_, err := t.tx.Exec(t.ctx, `DELETE FROM kv WHERE bucket = $1 AND k = $2`, b.name, key)
+	if err != nil {
+		t.fail(err)
+	}
+	return err
+}
+
+func (b *pgBucket) NextSequence() (uint64, error) {
+	t := b.t
+	if !t.write {
+		return 0, ErrTxNotWritable
+	}
+	if t.err != nil {
+		return 0, t.err
+	}
+	var n int64
+	err := t.tx.QueryRow(t.ctx, `UPDATE kv_buckets SET seq = seq + 1 WHERE name = $1 RETURNING seq`, b.name).Scan(&n)
+	if err != nil {
+		t.fail(err)
+		return 0, err
+	}
+	return uint64(n), nil
+}
+
+func (b *pgBucket) Sequence() uint64 {
+	t := b.t
+	if t.err != nil {
+		return 0
+	}
+	var n int64
+	if err := t.tx.QueryRow(t.ctx, `SELECT seq FROM kv_buckets WHERE name = $1`, b.name).Scan(&n); err != nil {
+		t.fail(err)
+		return 0
+	}
+	return uint64(n)
+}
+
+func (b *pgBucket) Stats() BucketStats {
+	t := b.t
+	if t.err != nil {
+		return BucketStats{}
+	}
+	var n int64
+	if err := t.tx.QueryRow(t.ctx, `SELECT count(*) FROM kv WHERE bucket = $1`, b.name).Scan(&n); err != nil {
+		t.fail(err)
+		return BucketStats{}
+	}
+	return BucketStats{KeyN: int(n)}
+}
+
+func (b *pgBucket) ForEach(fn func(k, v []byte) error) error {
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return b.t.err
+}
+
+func (b *pgBucket) Cursor() Cursor { return &pgCursor{b: b} }
+
+type pair struct{ k, v []byte }
+
+// pgCursor reads the bucket a page at a time. The page is a contiguous run of keys in ascending order; moving past
+// either end of it reads the next page from the current key, so changes made through the same transaction between
+// pages are seen, as with bbolt.
+type pgCursor struct {
+	b    *pgBucket
+	page []pair
+	i    int
+}
+
+func (c *pgCursor) load(query string, arg []byte, reverse bool) (key, value []byte) {
+	c.page, c.i = c.page[:0], 0
+	t := c.b.t
+	if t.err != nil {
+		return nil, nil
+	}
+	args := []any{c.b.name, pageSize}
+	if arg != nil {
+		args = append(args, arg)
+	}
+	rows, err := t.tx.Query(t.ctx, query, args...)
+	if err != nil {
+		t.fail(err)
+		return nil, nil
+	}
+	for rows.Next() {
+		var p pair
+		if err := rows.Scan(&p.k, &p.v); err != nil {
+			rows.Close()
+			t.fail(err)
+			return nil, nil
+		}
+		if p.v == nil {
+			p.v = []byte{}
+		}
+		c.page = append(c.page, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.fail(err)
+		c.page = c.page[:0]
+		return nil, nil
+	}
+	if len(c.page) == 0 {
+		return nil, nil
+	}
+	if reverse {
+		for i, j := 0, len(c.page)-1; i < j; i, j = i+1, j-1 {
+			c.page[i], c.page[j] = c.page[j], c.page[i]
+		}
+		c.i = len(c.page) - 1
+	}
+	return c.page[c.i].k, c.page[c.i].v
+}
+
+const (
+	qFirst = `SELECT k, v FROM kv WHERE bucket = $1 ORDER BY k LIMIT $2`
+	qLast  = `SELECT k, v FROM kv WHERE bucket = $1 ORDER BY k DESC LIMIT $2`
+	qSeek  = `SELECT k, v FROM kv WHERE bucket = $1 AND k >= $3 ORDER BY k LIMIT $2`
+	qAfter = `SELECT k, v FROM kv WHERE bucket = $1 AND k > $3 ORDER BY k LIMIT $2`
+	qBelow = `SELECT k, v FROM kv WHERE bucket = $1 AND k < $3 ORDER BY k DESC LIMIT $2`
+)
+
+func (c *pgCursor) First() ([]byte, []byte) { return c.load(qFirst, nil, false) }
+func (c *pgCursor) Last() ([]byte, []byte)  { return c.load(qLast, nil, true) }
+
+func (c *pgCursor) Seek(seek []byte) ([]byte, []byte) {
+	if seek == nil {
+		seek = []byte{}
+	}
+	return c.load(qSeek, seek, false)
+}
+
+func (c *pgCursor) Next() ([]byte, []byte) {
+	if c.i >= len(c.page) {
+		return nil, nil // past the end, or never positioned
+	}
+	if c.i+1 < len(c.page) {
+		c.i++
+		return c.page[c.i].k, c.page[c.i].v
+	}
+	k, v := c.load(qAfter, c.page[c.i].k, false)
+	if k == nil {
+		c.page, c.i = c.page[:0], 0
+	}
+	return k, v
+}
+
+func (c *pgCursor) Prev() ([]byte, []byte) {
+	if c.i >= len(c.page) {
+		return nil, nil
+	}
+	if c.i > 0 {
+		c.i--
+		return c.page[c.i].k, c.page[c.i].v
+	}
+	k, v := c.load(qBelow, c.page[c.i].k, true)
+	if k == nil {
+		c.page, c.i = c.page[:0], 0
+	}
+	return k, v
+}
