@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -28,7 +28,7 @@ func (s *Server) AddMunicipality(code, name string) error {
 	if strings.TrimSpace(name) == "" {
 		return errors.New("municipality name is empty")
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		return putJSON(tx.Bucket(bMunicipality), code, municipalityRec{Code: code, Name: name})
 	})
 }
@@ -77,7 +77,7 @@ func (s *Server) PutIssuer(is mkpf.Issuer) error {
 	if err := ValidateHandoff(is.Handoff); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		if tx.Bucket(bMunicipality).Get([]byte(is.MunicipalityCode)) == nil {
 			return fmt.Errorf("municipality %q is not registered (add it first)", is.MunicipalityCode)
 		}
@@ -91,7 +91,7 @@ func (s *Server) SetHandoff(issuerID string, h mkpf.HandoffSettings, showMyKeyID
 	if err := ValidateHandoff(h); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		is, err := getIssuer(tx, issuerID)
 		if err != nil {
 			return err
@@ -110,7 +110,7 @@ func (s *Server) SetHandoff(issuerID string, h mkpf.HandoffSettings, showMyKeyID
 // Issuer returns one issuer, or nil.
 func (s *Server) Issuer(id string) (*mkpf.Issuer, error) {
 	var is *mkpf.Issuer
-	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+	err := s.db.View(func(tx kv.Tx) (err error) {
 		is, err = getIssuer(tx, id)
 		return err
 	})
@@ -120,7 +120,7 @@ func (s *Server) Issuer(id string) (*mkpf.Issuer, error) {
 // Issuers lists every issuer, by ID.
 func (s *Server) Issuers() ([]mkpf.Issuer, error) {
 	var out []mkpf.Issuer
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bIssuers).ForEach(func(k, v []byte) error {
 			var is mkpf.Issuer
 			if _, err := getJSON(tx.Bucket(bIssuers), string(k), &is); err != nil {
@@ -166,7 +166,7 @@ func (s *Server) AddTerminal(ts TerminalSpec) error {
 		return errors.New("an issuer applies to service_id terminals only")
 	}
 	hash := s.HashPassword(ts.Password)
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		if tx.Bucket(bMunicipality).Get([]byte(ts.Municipality)) == nil {
 			return fmt.Errorf("municipality %q is not registered", ts.Municipality)
 		}
@@ -243,14 +243,14 @@ func WriteRosterCSV(w io.Writer, municipalityName string, rows []TerminalSpec) e
 // MunicipalityName returns the registered name of a code ("" when unknown).
 func (s *Server) MunicipalityName(code string) string {
 	var n string
-	s.db.View(func(tx *bbolt.Tx) error { n = municipalityName(tx, code); return nil })
+	s.db.View(func(tx kv.Tx) error { n = municipalityName(tx, code); return nil })
 	return n
 }
 
 // ResetTerminal unbinds a terminal from its device (key and fingerprint) so it can be enrolled again, e.g. after a
 // PC replacement. Its contact data and password stay.
 func (s *Server) ResetTerminal(id string) error {
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		t, err := getTerminal(tx, id)
 		if err != nil {
 			return err
@@ -278,7 +278,7 @@ type TerminalRow struct {
 // Terminals lists every terminal by ID.
 func (s *Server) Terminals() ([]TerminalRow, error) {
 	var out []TerminalRow
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bTerminals).ForEach(func(k, v []byte) error {
 			t, err := getTerminal(tx, string(k))
 			if err != nil || t == nil {
@@ -308,7 +308,7 @@ func (s *Server) CreateMyKeyID(authCertDER []byte, chosen string) (string, error
 		}
 	}
 	var id string
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
 		if tx.Bucket(bSerials).Get([]byte(cc.Serial)) != nil {
 			return errors.New("this certificate already has a MyKey ID")
 		}
@@ -360,7 +360,7 @@ func (s *Server) ImportCardValidity(issuerID string, r io.Reader) (int, error) {
 		rows = append(rows, row{num, st})
 	}
 	n := 0
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
 		if is, err := getIssuer(tx, issuerID); err != nil || is == nil {
 			return errors.Join(err, fmt.Errorf("issuer %q not found", issuerID))
 		}
@@ -423,7 +423,7 @@ func (s *Server) FeedRenewal(oldSerial, newSerial string, sign bool) error {
 	if sign {
 		b = bSignRenewals
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(b).Put([]byte(n), []byte(o)) })
+	return s.db.Update(func(tx kv.Tx) error { return tx.Bucket(b).Put([]byte(n), []byte(o)) })
 }
 
 // FeedAddressChange records a J-LIS address-change notice for a signing-certificate serial (reference 27: the
@@ -433,7 +433,7 @@ func (s *Server) FeedAddressChange(signSerial string) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		return putJSON(tx.Bucket(bAddrNotices), sn, addrNoticeRec{At: s.now().UTC()})
 	})
 }
@@ -444,7 +444,7 @@ func (s *Server) Revoke(serial, reason string) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		return putJSON(tx.Bucket(bRevoked), sn, revokedRec{At: s.now().UTC(), Reason: reason})
 	})
 }
@@ -466,7 +466,7 @@ type Stats struct {
 // Stats counts the records.
 func (s *Server) Stats() (Stats, error) {
 	var st Stats
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		st.Municipalities = tx.Bucket(bMunicipality).Stats().KeyN
 		st.Issuers = tx.Bucket(bIssuers).Stats().KeyN
 		st.MyKeyIDs = tx.Bucket(bPatrons).Stats().KeyN

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 	"golang.org/x/crypto/argon2"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -239,7 +239,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var info mkpf.TerminalInfo
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		t, err := getTerminal(tx, req.TerminalID)
 		if err != nil {
 			return err
@@ -333,7 +333,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 
 // readTerminal reads a terminal's record (nil when the ID is unknown) in a read transaction of its own.
 func (s *Server) readTerminal(id string) (t *terminalRec, err error) {
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		t, err = getTerminal(tx, id)
 		return err
 	})

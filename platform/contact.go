@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -91,7 +91,7 @@ func normalizeContact(ct *mkpf.Contact) {
 }
 
 // issuersOf lists the issuers of a municipality.
-func issuersOf(tx *bbolt.Tx, municipality string) ([]mkpf.Issuer, error) {
+func issuersOf(tx kv.Tx, municipality string) ([]mkpf.Issuer, error) {
 	var out []mkpf.Issuer
 	err := tx.Bucket(bIssuers).ForEach(func(k, v []byte) error {
 		var is mkpf.Issuer
@@ -109,7 +109,7 @@ func issuersOf(tx *bbolt.Tx, municipality string) ([]mkpf.Issuer, error) {
 func (s *Server) handleIssuers(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var out []mkpf.Issuer
-	if err := s.db.View(func(tx *bbolt.Tx) (err error) {
+	if err := s.db.View(func(tx kv.Tx) (err error) {
 		out, err = issuersOf(tx, c.Municipality)
 		return err
 	}); err != nil {
@@ -125,7 +125,7 @@ func (s *Server) handleIssuers(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleTerminal(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var info mkpf.TerminalInfo
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		t, err := getTerminal(tx, c.TerminalID)
 		if err != nil || t == nil {
 			return errNotEnrolled
@@ -145,7 +145,7 @@ var errNoContact = Errf(http.StatusNotFound, mkpf.CodeNotFound, "連絡先はま
 func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var ct *mkpf.Contact
-	if err := s.db.View(func(tx *bbolt.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		t, err := getTerminal(tx, c.TerminalID)
 		if err != nil || t == nil {
 			return errNotEnrolled
@@ -171,7 +171,7 @@ func (s *Server) handlePutContact(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.Idempotent(w, r, c, raw, func(tx kv.Tx) (int, any, error) {
 		t, err := getTerminal(tx, c.TerminalID)
 		if err != nil || t == nil {
 			return 0, nil, errNotEnrolled

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"sync"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
 // counters are the only trace lookups and registrations leave: how many per terminal per day and outcome code.
@@ -34,7 +34,7 @@ func (s *Server) flushCounters() {
 	if len(m) == 0 {
 		return
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bCounters)
 		for k, n := range m {
 			var cur uint64
@@ -64,7 +64,7 @@ type CounterRow struct {
 func (s *Server) Counters() ([]CounterRow, error) {
 	s.flushCounters()
 	var rows []CounterRow
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bCounters).ForEach(func(k, v []byte) error {
 			p := strings.SplitN(string(k), "/", 3)
 			if len(p) != 3 || len(v) != 8 {

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/internal/demopki"
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -85,7 +85,7 @@ var ErrNotDemoDatabase = errors.New("platform: the database holds data that is n
 // issuer's hand-off mode switched by the demo stays switched).
 func (s *Server) SeedDemo() error {
 	var seeded, empty bool
-	s.db.View(func(tx *bbolt.Tx) error {
+	s.db.View(func(tx kv.Tx) error {
 		seeded = tx.Bucket(bMeta).Get([]byte("demo_seeded")) != nil
 		empty = tx.Bucket(bTerminals).Stats().KeyN == 0 && tx.Bucket(bIssuers).Stats().KeyN == 0
 		return nil
@@ -158,7 +158,7 @@ func (s *Server) seedIdentityDemo() error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
 		now := s.now().UTC()
 		for _, sv := range []struct {
 			issuer, number string
@@ -189,7 +189,7 @@ func (s *Server) seedIdentityDemo() error {
 	if err := s.Revoke(revoked.Serial, "demo: card reported lost"); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bMeta).Put([]byte("demo_seeded"), []byte("1")) })
+	return s.db.Update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put([]byte("demo_seeded"), []byte("1")) })
 }
 
 // SetHandoffMode switches an issuer's hand-off mode keeping its other settings (the GUI demo shows all four modes).

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
 // HoldCommits blocks the server's group committer with a transaction that waits for release, so that requests sent
@@ -13,7 +13,7 @@ import (
 func HoldCommits(s *Server) (waitQueued func(n int) error, release func()) {
 	c := s.commit()
 	started, rel := make(chan struct{}), make(chan struct{})
-	go c.Do(func(tx *bbolt.Tx) error {
+	go c.Do(func(tx kv.Tx) error {
 		close(started)
 		<-rel
 		return nil

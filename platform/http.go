@@ -8,8 +8,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -71,6 +72,7 @@ type idemRec struct {
 	ReqHash []byte          `json:"req_hash"`
 	Status  int             `json:"status"`
 	Body    json.RawMessage `json:"body"`
+	At      time.Time       `json:"at,omitzero"` // when it was stored (pruned IdempotencyKeep later)
 }
 
 // Idempotent runs a state-changing call at most once per (terminal, Idempotency-Key). fn runs inside one bbolt
@@ -79,14 +81,14 @@ type idemRec struct {
 // is refused. When fn returns an error the transaction is rolled back and nothing is remembered (a retry runs
 // again). reqBody is the canonical request (e.g. the raw JSON body). Without a key header fn simply runs once.
 func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
-	fn func(tx *bbolt.Tx) (status int, body any, err error)) {
+	fn func(tx kv.Tx) (status int, body any, err error)) {
 	s.idempotent(s.db.Update, w, r, c, reqBody, fn)
 }
 
 // idempotent is Idempotent with the write transaction run by update: one bbolt transaction of its own
 // (s.db.Update), or a share of the points group commit (points_commit.go). Same records, same rules.
-func (s *Server) idempotent(update func(func(*bbolt.Tx) error) error, w http.ResponseWriter, r *http.Request,
-	c *Caller, reqBody []byte, fn func(tx *bbolt.Tx) (status int, body any, err error)) {
+func (s *Server) idempotent(update func(func(kv.Tx) error) error, w http.ResponseWriter, r *http.Request,
+	c *Caller, reqBody []byte, fn func(tx kv.Tx) (status int, body any, err error)) {
 	key, h, err := idemKeyOf(r, reqBody)
 	if err != nil {
 		s.WriteError(w, r, err)
@@ -96,7 +98,7 @@ func (s *Server) idempotent(update func(func(*bbolt.Tx) error) error, w http.Res
 		status int
 		out    []byte
 	)
-	err = update(func(tx *bbolt.Tx) error {
+	err = update(func(tx kv.Tx) error {
 		b := tx.Bucket(bIdempotency)
 		k := c.TerminalID + "/" + key
 		if key != "" {
@@ -123,7 +125,7 @@ func (s *Server) idempotent(update func(func(*bbolt.Tx) error) error, w http.Res
 		if key == "" {
 			return nil
 		}
-		return putJSON(b, k, idemRec{ReqHash: h[:], Status: st, Body: raw})
+		return s.putIdem(tx, k, idemRec{ReqHash: h[:], Status: st, Body: raw})
 	})
 	if err != nil {
 		s.WriteError(w, r, err)
@@ -162,7 +164,7 @@ func (s *Server) Replay(w http.ResponseWriter, r *http.Request, c *Caller, reqBo
 	}
 	var prev idemRec
 	var found bool
-	err = s.db.View(func(tx *bbolt.Tx) (err error) {
+	err = s.db.View(func(tx kv.Tx) (err error) {
 		found, err = getJSON(tx.Bucket(bIdempotency), c.TerminalID+"/"+key, &prev)
 		return err
 	})

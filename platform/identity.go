@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -48,7 +48,7 @@ func ValidateCardNumber(n string) *mkpf.APIError {
 // resolvePatron maps a checked certificate to its MyKey ID. A serial the platform does not know is followed through
 // the renewal feed (new → old serial, possibly several renewals); when that reaches a known serial, the patron is
 // re-linked to the new certificate (seed 004 §9: updated at first use). Needs a write transaction only then.
-func resolvePatron(tx *bbolt.Tx, cc *checkedCert) (*patronRec, error) {
+func resolvePatron(tx kv.Tx, cc *checkedCert) (*patronRec, error) {
 	serials := tx.Bucket(bSerials)
 	if id := serials.Get([]byte(cc.Serial)); id != nil {
 		var p patronRec
@@ -93,7 +93,7 @@ func resolvePatron(tx *bbolt.Tx, cc *checkedCert) (*patronRec, error) {
 
 // renewSignSerials moves the registered signing-certificate serials of a patron's service IDs to their renewed
 // serials (seed 004 §9: with the address notice, the signing certificate is updated together).
-func renewSignSerials(tx *bbolt.Tx, myKeyID string) error {
+func renewSignSerials(tx kv.Tx, myKeyID string) error {
 	newer := map[string]string{} // old → new
 	tx.Bucket(bSignRenewals).ForEach(func(k, v []byte) error {
 		newer[string(v)] = string(k)
@@ -137,7 +137,7 @@ var errNeedsWrite = errors.New("renewal link needs a write transaction")
 // lookup is screen 25 → 26 for a caller.
 func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) {
 	var res *mkpf.LookupResult
-	run := func(tx *bbolt.Tx) error {
+	run := func(tx kv.Tx) error {
 		p, err := resolvePatron(tx, cc)
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) 
 }
 
 // addressChanged reports a J-LIS address-change notice for the registered signing-certificate serial.
-func addressChanged(tx *bbolt.Tx, signSerial string) bool {
+func addressChanged(tx kv.Tx, signSerial string) bool {
 	return tx.Bucket(bAddrNotices).Get([]byte(signSerial)) != nil
 }
 
@@ -255,7 +255,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.Idempotent(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
+	s.Idempotent(w, r, c, raw, func(tx kv.Tx) (int, any, error) {
 		res, err := register(tx, c, cc, sc, req, s)
 		if err != nil {
 			s.Count(c.TerminalID, "register."+codeOf(err))
@@ -266,7 +266,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func register(tx *bbolt.Tx, c *Caller, cc, sc *checkedCert, req mkpf.RegisterRequest, s *Server) (*mkpf.RegisterResult, error) {
+func register(tx kv.Tx, c *Caller, cc, sc *checkedCert, req mkpf.RegisterRequest, s *Server) (*mkpf.RegisterResult, error) {
 	p, err := resolvePatron(tx, cc)
 	if err != nil {
 		return nil, err

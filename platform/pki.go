@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -49,7 +49,7 @@ func (s *Server) pools() (auth, sign *x509.CertPool, err error) {
 	for _, c := range s.opts.ExtraSignRoots {
 		sign.AddCert(c)
 	}
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bRoots).ForEach(func(k, v []byte) error {
 			c, err := x509.ParseCertificate(append([]byte(nil), v...)) // copy: v is bbolt mmap memory, gone after the tx
 			if err != nil {
@@ -83,7 +83,7 @@ func (s *Server) AddRoot(kind string, der []byte) error {
 		return errors.New("the certificate is not a CA certificate")
 	}
 	h := sha256.Sum256(der)
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
 		return tx.Bucket(bRoots).Put([]byte(kind+"/"+hex.EncodeToString(h[:])), der)
 	})
 	s.roots.mu.Lock()
@@ -138,7 +138,7 @@ func (s *Server) verifyCert(der []byte, sign bool) (*checkedCert, error) {
 	}
 	serial := SerialHex(c)
 	var isRevoked bool
-	if err := s.db.View(func(tx *bbolt.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		isRevoked = tx.Bucket(bRevoked).Get([]byte(serial)) != nil
 		return nil
 	}); err != nil {

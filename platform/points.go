@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -106,6 +106,9 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 		s.log.Error("points schema", "err", err)
 	}
 	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now), commit: &committer{db: s.db, log: s.log}})
+	if err := s.initMaintenance(); err != nil {
+		s.log.Error("points maintenance indexes", "err", err)
+	}
 	mux.Handle("POST /v1/points/login", s.Authed(s.handlePointsLogin))
 	mux.Handle("GET /v1/points/voucher-keys", s.Authed(s.handleVoucherKeys))
 	mux.Handle("POST /v1/points/balances", s.pointsAuthed(opBalances, s.handleBalances))
@@ -143,7 +146,7 @@ func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res mkpf.PointsLoginResult
-	if err := s.db.View(func(tx *bbolt.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		t, err := getTerminal(tx, c.TerminalID)
 		if err != nil || t == nil {
 			return errNotEnrolled
@@ -211,7 +214,7 @@ func (s *Server) readPatronRequest(w http.ResponseWriter, r *http.Request, v any
 }
 
 // resolveRef maps a checked PatronRef to the patron, inside tx.
-func resolveRef(tx *bbolt.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patron, error) {
+func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patron, error) {
 	if ref.ShopCard != "" {
 		if c.IssuerID == "" {
 			return nil, errNoIssuer
@@ -237,7 +240,7 @@ func resolveRef(tx *bbolt.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*
 }
 
 // viewOrUpdate runs fn in a read transaction, or in a write transaction when a renewed certificate must be linked.
-func (s *Server) viewOrUpdate(fn func(tx *bbolt.Tx) error) error {
+func (s *Server) viewOrUpdate(fn func(tx kv.Tx) error) error {
 	err := s.db.View(fn)
 	if err == errNeedsWrite {
 		err = s.db.Update(fn)
@@ -254,7 +257,7 @@ func (s *Server) handleBalances(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res mkpf.BalancesResult
-	err := s.viewOrUpdate(func(tx *bbolt.Tx) error {
+	err := s.viewOrUpdate(func(tx kv.Tx) error {
 		p, err := resolveRef(tx, c, ref, cc)
 		if err != nil {
 			return err
@@ -284,7 +287,7 @@ func codeOrOK(err error) string {
 	return codeOf(err)
 }
 
-func (s *Server) terminalPlace(tx *bbolt.Tx, id string) string {
+func (s *Server) terminalPlace(tx kv.Tx, id string) string {
 	t, _ := getTerminal(tx, id)
 	if t == nil {
 		return ""
@@ -306,7 +309,7 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		p, err := resolveRef(tx, c, req.PatronRef, cc)
 		if err != nil {
 			return 0, nil, err
@@ -325,7 +328,7 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) voucherView(tx *bbolt.Tx, v *voucherRec) mkpf.Voucher {
+func (s *Server) voucherView(tx kv.Tx, v *voucherRec) mkpf.Voucher {
 	out := mkpf.Voucher{Number: v.Number, Display: mkpf.FormatVoucherNumber(v.Number), Points: v.Points, ProgramID: v.ProgramID,
 		Expires: v.Expires, IssuedAt: v.IssuedAt, IssuedBy: v.IssuedBy, IssuedPlace: s.terminalPlace(tx, v.IssuedBy),
 		State: v.State, ClearedAt: v.ClearedAt, ClearedBy: v.ClearedBy, QR: v.QR, Reissues: v.Reissues}
@@ -351,7 +354,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errVoucherExpiry)
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		p, err := resolveRef(tx, c, req.PatronRef, cc)
 		if err != nil {
 			return 0, nil, err
@@ -385,6 +388,9 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		if err := putJSON(tx.Bucket(bPtVouchers), number, v); err != nil {
 			return 0, nil, err
 		}
+		if err := indexVoucher(tx, v); err != nil {
+			return 0, nil, err
+		}
 		m.VoucherNo = number
 		if err := bookMove(tx, m, TotalOutstanding); err != nil {
 			return 0, nil, err
@@ -396,7 +402,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 
 // voucherFromCode resolves the clearing field's input (QR text or typed number) to the voucher record, with the
 // signature check for a QR text and the municipality check (another municipality's voucher is unknown here).
-func (s *Server) voucherFromCode(tx *bbolt.Tx, c *Caller, code string) (*voucherRec, error) {
+func (s *Server) voucherFromCode(tx kv.Tx, c *Caller, code string) (*voucherRec, error) {
 	in, err := mkpf.ParseVoucherInput(code)
 	if err != nil {
 		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(code)), mkpf.VoucherQRPrefix) {
@@ -462,7 +468,7 @@ func (s *Server) lapseByCode(c *Caller, code string) {
 	}
 	// A read first: most lookups find nothing to lapse and need no write transaction (and no fsync).
 	due := false
-	s.db.View(func(tx *bbolt.Tx) error {
+	s.db.View(func(tx kv.Tx) error {
 		v, err := getVoucher(tx, in.Number)
 		due = err == nil && v != nil && v.State == mkpf.VoucherOutstanding && voucherExpired(v, s.now())
 		return nil
@@ -470,7 +476,7 @@ func (s *Server) lapseByCode(c *Caller, code string) {
 	if !due {
 		return
 	}
-	_ = s.commit().Do(func(tx *bbolt.Tx) error {
+	_ = s.commit().Do(func(tx kv.Tx) error {
 		v, err := getVoucher(tx, in.Number)
 		if err != nil || v == nil {
 			return err
@@ -492,7 +498,7 @@ func (s *Server) handleVoucherLookup(w http.ResponseWriter, r *http.Request) {
 	}
 	s.lapseByCode(c, req.Code)
 	var out mkpf.Voucher
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			return err
@@ -521,7 +527,7 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.lapseByCode(c, req.Code)
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			after.Do(func() { s.voucherFail(c, err) })
@@ -539,6 +545,9 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 		at := s.now().UTC()
 		v.State, v.ClearedAt, v.ClearedBy = mkpf.VoucherCleared, &at, c.TerminalID
 		if err := putJSON(tx.Bucket(bPtVouchers), v.Number, v); err != nil {
+			return 0, nil, err
+		}
+		if err := unindexVoucher(tx, v); err != nil {
 			return 0, nil, err
 		}
 		m := &pointMove{At: at, Kind: MoveVoucherClear, MyKeyID: v.MyKeyID, ProgramID: v.ProgramID, Points: v.Points, TerminalID: c.TerminalID, VoucherNo: v.Number}
@@ -559,7 +568,7 @@ func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			return 0, nil, err
@@ -584,7 +593,7 @@ func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
 }
 
 // municipalProgram is the 自治体ポイント of a municipality.
-func municipalProgram(tx *bbolt.Tx, municipality string) (string, error) {
+func municipalProgram(tx kv.Tx, municipality string) (string, error) {
 	id := ""
 	err := tx.Bucket(bPtPrograms).ForEach(func(k, v []byte) error {
 		var p mkpf.Program
@@ -615,7 +624,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		var cfg MergeConfig
 		if ok, err := getJSON(tx.Bucket(bPtMerge), c.IssuerID, &cfg); err != nil {
 			return 0, nil, err
@@ -676,7 +685,7 @@ func (s *Server) handleGrant(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		id := req.MyKeyID
 		if id == "" {
 			p, err := resolveRef(tx, c, req.PatronRef, cc)
@@ -701,20 +710,19 @@ func (s *Server) handleGrant(w http.ResponseWriter, r *http.Request) {
 }
 
 // Aggregate is screen 87 for a terminal: its own transactions (point use, voucher issue and clearing, merge) between
-// from and to (JST days, inclusive).
+// from and to (JST days, inclusive). It is one read transaction over the terminal's index range: it never blocks
+// (and is never blocked by) point movements.
 func (s *Server) Aggregate(terminalID, from, to string) (*mkpf.Aggregate, error) {
 	f, err1 := time.ParseInLocation("2006-01-02", from, jst)
 	t, err2 := time.ParseInLocation("2006-01-02", to, jst)
 	if err1 != nil || err2 != nil || t.Before(f) {
 		return nil, Errf(http.StatusBadRequest, mkpf.CodeValidation, "集計対象期間を正しく入力してください（開始日 ≦ 終了日、YYYY-MM-DD）。")
 	}
-	if _, err := s.LapseExpiredVouchers(); err != nil {
-		return nil, err
-	}
+	// A read only: lapses are the maintenance sweep's (points_sweep.go) and never rows of a terminal's aggregate.
 	agg := &mkpf.Aggregate{From: from, To: to, TerminalID: terminalID, Rows: []mkpf.AggregateRow{}}
 	lo := terminalID + "/" + f.UTC().Format("2006-01-02T15:04:05.000Z")
 	hi := terminalID + "/" + t.AddDate(0, 0, 1).UTC().Format("2006-01-02T15:04:05.000Z")
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		agg.Location = s.terminalPlace(tx, terminalID)
 		moves := tx.Bucket(bPtMoves)
 		cur := tx.Bucket(bPtByTerm).Cursor()

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
 const (
@@ -47,7 +47,7 @@ func (s *Server) verifyAuthCertCached(der []byte) (*checkedCert, error) {
 	cache.mu.Unlock()
 	if ok && now.Sub(e.verifiedAt) < certCacheTTL && !now.Before(e.notBefore) && !now.After(e.cc.NotAfter) {
 		revoked := false
-		if err := s.db.View(func(tx *bbolt.Tx) error {
+		if err := s.db.View(func(tx kv.Tx) error {
 			revoked = tx.Bucket(bRevoked).Get([]byte(e.cc.Serial)) != nil
 			return nil
 		}); err != nil {

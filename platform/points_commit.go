@@ -22,7 +22,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
 // maxGroup bounds one group so a commit's dirty pages stay small.
@@ -59,7 +59,7 @@ func (a *afterCommit) run() {
 }
 
 type commitReq struct {
-	fn       func(tx *bbolt.Tx) error
+	fn       func(tx kv.Tx) error
 	after    *afterCommit // may be nil
 	done     chan error
 	fnErr    error // the error fn returned in its last run (a refusal), nil when it succeeded
@@ -71,7 +71,7 @@ type commitReq struct {
 var errFnPanic = errors.New("points: a transaction function panicked")
 
 type committer struct {
-	db      *bbolt.DB
+	db      kv.DB
 	log     *slog.Logger // nil: panics are not logged
 	commits atomic.Int64 // write transactions run (for tests and diagnostics)
 	mu      sync.Mutex
@@ -80,11 +80,11 @@ type committer struct {
 }
 
 // Do runs fn in a write transaction, possibly shared with other concurrent requests, and returns after the commit.
-func (c *committer) Do(fn func(tx *bbolt.Tx) error) error { return c.DoAfter(fn, nil) }
+func (c *committer) Do(fn func(tx kv.Tx) error) error { return c.DoAfter(fn, nil) }
 
 // DoAfter is Do with the request's side effects: fn schedules them on after (which the committer resets before each
 // run of fn), and they run once, after the run whose outcome Do returns, when that run committed or fn refused.
-func (c *committer) DoAfter(fn func(tx *bbolt.Tx) error, after *afterCommit) error {
+func (c *committer) DoAfter(fn func(tx kv.Tx) error, after *afterCommit) error {
 	r := &commitReq{fn: fn, after: after, done: make(chan error, 1)}
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
@@ -114,7 +114,7 @@ func (c *committer) loop() {
 }
 
 // call runs one request's function in tx, turning a panic into errFnPanic (bbolt then rolls the transaction back).
-func (c *committer) call(r *commitReq, tx *bbolt.Tx) (err error) {
+func (c *committer) call(r *commitReq, tx kv.Tx) (err error) {
 	r.after.reset()
 	r.fnErr, r.panicked = nil, false
 	defer func() {
@@ -148,7 +148,7 @@ func finish(r *commitReq, err error) {
 // alone runs r in a transaction of its own; its outcome is final.
 func (c *committer) alone(r *commitReq) {
 	c.commits.Add(1)
-	err := c.db.Update(func(tx *bbolt.Tx) error { return c.call(r, tx) })
+	err := c.db.Update(func(tx kv.Tx) error { return c.call(r, tx) })
 	finish(r, err)
 }
 
@@ -173,7 +173,7 @@ func (c *committer) run(batch []*commitReq) {
 		}
 		c.commits.Add(1)
 		failed := -1
-		err := c.db.Update(func(tx *bbolt.Tx) error {
+		err := c.db.Update(func(tx kv.Tx) error {
 			for i, r := range batch {
 				if err := c.call(r, tx); err != nil {
 					failed = i
@@ -206,8 +206,8 @@ func (s *Server) commit() *committer { return s.pts().commit }
 // idempotentPoints is Server.Idempotent (same records in the same bucket, same rules) over the group committer. fn
 // schedules its side effects on after (afterCommit.Do), never does them itself: it may run more than once.
 func (s *Server) idempotentPoints(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
-	fn func(tx *bbolt.Tx, after *afterCommit) (status int, body any, err error)) {
+	fn func(tx kv.Tx, after *afterCommit) (status int, body any, err error)) {
 	after := &afterCommit{}
-	s.idempotent(func(f func(*bbolt.Tx) error) error { return s.commit().DoAfter(f, after) }, w, r, c, reqBody,
-		func(tx *bbolt.Tx) (int, any, error) { return fn(tx, after) })
+	s.idempotent(func(f func(kv.Tx) error) error { return s.commit().DoAfter(f, after) }, w, r, c, reqBody,
+		func(tx kv.Tx) (int, any, error) { return fn(tx, after) })
 }

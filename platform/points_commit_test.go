@@ -8,19 +8,19 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
 // TestGroupCommit_EachRequestAllOrNothingAndOnce runs many concurrent requests through the committer, every third
 // of which writes and then fails: the failing ones leave nothing, every other one is committed exactly once, and
 // requests really shared commits.
 func TestGroupCommit_EachRequestAllOrNothingAndOnce(t *testing.T) {
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "c.db"), 0o600, &bbolt.Options{Timeout: time.Second})
+	db, err := kv.OpenBolt(filepath.Join(t.TempDir(), "c.db"), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err })
+	db.Update(func(tx kv.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("b")); return err })
 	c := &committer{db: db}
 	boom := errors.New("refused")
 	var wg sync.WaitGroup
@@ -29,7 +29,7 @@ func TestGroupCommit_EachRequestAllOrNothingAndOnce(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			results[i] = c.Do(func(tx *bbolt.Tx) error {
+			results[i] = c.Do(func(tx kv.Tx) error {
 				b := tx.Bucket([]byte("b"))
 				if err := putInt(b, fmt.Sprint(i), getInt(b, fmt.Sprint(i))+1); err != nil {
 					return err
@@ -45,7 +45,7 @@ func TestGroupCommit_EachRequestAllOrNothingAndOnce(t *testing.T) {
 		}(i)
 	}
 	wg.Wait()
-	db.View(func(tx *bbolt.Tx) error {
+	db.View(func(tx kv.Tx) error {
 		b := tx.Bucket([]byte("b"))
 		for i, err := range results {
 			want := int64(1)
@@ -74,19 +74,19 @@ func TestGroupCommit_EachRequestAllOrNothingAndOnce(t *testing.T) {
 
 // heldCommitter opens a committer over a fresh database and holds it with a blocking transaction, so that the
 // requests the test then queues run as one batch when release is called.
-func heldCommitter(t *testing.T) (c *committer, db *bbolt.DB, waitQueued func(n int), release func()) {
+func heldCommitter(t *testing.T) (c *committer, db kv.DB, waitQueued func(n int), release func()) {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "c.db"), 0o600, &bbolt.Options{Timeout: time.Second})
+	db, err := kv.OpenBolt(filepath.Join(t.TempDir(), "c.db"), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
+	if err := db.Update(func(tx kv.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("b")); return err }); err != nil {
 		t.Fatal(err)
 	}
 	c = &committer{db: db}
 	started, rel := make(chan struct{}), make(chan struct{})
-	go c.Do(func(tx *bbolt.Tx) error { close(started); <-rel; return nil })
+	go c.Do(func(tx kv.Tx) error { close(started); <-rel; return nil })
 	<-started
 	waitQueued = func(n int) {
 		t.Helper()
@@ -123,7 +123,7 @@ func TestGroupCommit_SideEffectsRunOnceAfterTheCommit(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			after := &afterCommit{}
-			errs[i] = c.DoAfter(func(tx *bbolt.Tx) error {
+			errs[i] = c.DoAfter(func(tx kv.Tx) error {
 				if err := tx.Bucket([]byte("b")).Put([]byte(fmt.Sprint(i)), []byte("x")); err != nil {
 					return err
 				}
@@ -132,7 +132,7 @@ func TestGroupCommit_SideEffectsRunOnceAfterTheCommit(t *testing.T) {
 					defer mu.Unlock()
 					effects[i]++
 					if i != 4 {
-						db.View(func(tx *bbolt.Tx) error {
+						db.View(func(tx kv.Tx) error {
 							if tx.Bucket([]byte("b")).Get([]byte(fmt.Sprint(i))) == nil {
 								notCommitted = append(notCommitted, i)
 							}
@@ -174,7 +174,7 @@ func TestGroupCommit_PanicFailsOnlyItsRequest(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			errs[i] = c.Do(func(tx *bbolt.Tx) error {
+			errs[i] = c.Do(func(tx kv.Tx) error {
 				b := tx.Bucket([]byte("b"))
 				if err := putInt(b, fmt.Sprint(i), getInt(b, fmt.Sprint(i))+1); err != nil {
 					return err
@@ -190,10 +190,10 @@ func TestGroupCommit_PanicFailsOnlyItsRequest(t *testing.T) {
 	}
 	release()
 	wg.Wait()
-	if err := c.Do(func(tx *bbolt.Tx) error { return putInt(tx.Bucket([]byte("b")), "after", 1) }); err != nil {
+	if err := c.Do(func(tx kv.Tx) error { return putInt(tx.Bucket([]byte("b")), "after", 1) }); err != nil {
 		t.Fatalf("committer after the panic: %v", err)
 	}
-	db.View(func(tx *bbolt.Tx) error {
+	db.View(func(tx kv.Tx) error {
 		b := tx.Bucket([]byte("b"))
 		for i := 0; i < n; i++ {
 			want := int64(1)

@@ -4,7 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -27,7 +27,7 @@ func init() { RegisterDemoSeeder((*Server).seedDemoPoints) }
 
 func (s *Server) seedDemoPoints() error {
 	var done bool
-	s.db.View(func(tx *bbolt.Tx) error {
+	s.db.View(func(tx kv.Tx) error {
 		done = tx.Bucket(bPtKeys).Get([]byte("demo_seeded")) != nil
 		return nil
 	})
@@ -70,5 +70,5 @@ func (s *Server) seedDemoPoints() error {
 			return err
 		}
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bPtKeys).Put([]byte("demo_seeded"), []byte("1")) })
+	return s.db.Update(func(tx kv.Tx) error { return tx.Bucket(bPtKeys).Put([]byte("demo_seeded"), []byte("1")) })
 }

@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -124,8 +124,8 @@ var (
 	errNoMergeSetup   = Errf(http.StatusConflict, mkpf.CodeNoMergeSetup, "この商店街ポイントシステムとの連携（暗号鍵）が設定されていません。自治体の担当者に連絡してください。")
 )
 
-func initPointsSchema(db *bbolt.DB) error {
-	return db.Update(func(tx *bbolt.Tx) error {
+func initPointsSchema(db kv.DB) error {
+	return db.Update(func(tx kv.Tx) error {
 		for _, b := range ptBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -143,7 +143,7 @@ func initPointsSchema(db *bbolt.DB) error {
 	})
 }
 
-func voucherKey(tx *bbolt.Tx) (ed25519.PrivateKey, error) {
+func voucherKey(tx kv.Tx) (ed25519.PrivateKey, error) {
 	seed := tx.Bucket(bPtKeys).Get([]byte("voucher"))
 	if len(seed) != ed25519.SeedSize {
 		return nil, errors.New("points: voucher key missing")
@@ -154,7 +154,7 @@ func voucherKey(tx *bbolt.Tx) (ed25519.PrivateKey, error) {
 // VoucherPublicKey is the platform's voucher-signing public key (terminals verify vouchers offline with it).
 func (s *Server) VoucherPublicKey() (ed25519.PublicKey, error) {
 	var pub ed25519.PublicKey
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		k, err := voucherKey(tx)
 		if err == nil {
 			pub = k.Public().(ed25519.PublicKey)
@@ -164,7 +164,7 @@ func (s *Server) VoucherPublicKey() (ed25519.PublicKey, error) {
 	return pub, err
 }
 
-func getInt(b *bbolt.Bucket, key string) int64 {
+func getInt(b kv.Bucket, key string) int64 {
 	v := b.Get([]byte(key))
 	if len(v) != 8 {
 		return 0
@@ -172,13 +172,13 @@ func getInt(b *bbolt.Bucket, key string) int64 {
 	return int64(binary.BigEndian.Uint64(v))
 }
 
-func putInt(b *bbolt.Bucket, key string, n int64) error {
+func putInt(b kv.Bucket, key string, n int64) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], uint64(n))
 	return b.Put([]byte(key), v[:])
 }
 
-func addTotal(tx *bbolt.Tx, name string, d int64) error {
+func addTotal(tx kv.Tx, name string, d int64) error {
 	b := tx.Bucket(bPtTotals)
 	return putInt(b, name, getInt(b, name)+d)
 }
@@ -186,7 +186,7 @@ func addTotal(tx *bbolt.Tx, name string, d int64) error {
 // bookMove appends m to the ledger and adds its points to the running total to, taking them from the totals from
 // (a voucher's points leave "outstanding" when it is cleared or lapses) in the same transaction, so the audit's
 // invariant holds after every commit.
-func bookMove(tx *bbolt.Tx, m *pointMove, to string, from ...string) error {
+func bookMove(tx kv.Tx, m *pointMove, to string, from ...string) error {
 	if err := appendMove(tx, m); err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func bookMove(tx *bbolt.Tx, m *pointMove, to string, from ...string) error {
 }
 
 // appendMove writes m (assigning its sequence) and its terminal index entry.
-func appendMove(tx *bbolt.Tx, m *pointMove) error {
+func appendMove(tx kv.Tx, m *pointMove) error {
 	b := tx.Bucket(bPtMoves)
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -223,7 +223,7 @@ func appendMove(tx *bbolt.Tx, m *pointMove) error {
 }
 
 // changeBalance adds delta to the patron's balance of program, refusing to go below zero.
-func changeBalance(tx *bbolt.Tx, mykeyID, programID string, delta int64) (int64, error) {
+func changeBalance(tx kv.Tx, mykeyID, programID string, delta int64) (int64, error) {
 	b := tx.Bucket(bPtBalances)
 	k := mykeyID + "/" + programID
 	n := getInt(b, k) + delta
@@ -233,7 +233,7 @@ func changeBalance(tx *bbolt.Tx, mykeyID, programID string, delta int64) (int64,
 	return n, putInt(b, k, n)
 }
 
-func getProgram(tx *bbolt.Tx, id string) (*mkpf.Program, error) {
+func getProgram(tx kv.Tx, id string) (*mkpf.Program, error) {
 	var p mkpf.Program
 	ok, err := getJSON(tx.Bucket(bPtPrograms), id, &p)
 	if err != nil || !ok {
@@ -278,13 +278,13 @@ func (s *Server) CreateProgram(p mkpf.Program) error {
 			}
 		}
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error { return putJSON(tx.Bucket(bPtPrograms), p.ID, p) })
+	return s.db.Update(func(tx kv.Tx) error { return putJSON(tx.Bucket(bPtPrograms), p.ID, p) })
 }
 
 // Programs lists all programs.
 func (s *Server) Programs() ([]mkpf.Program, error) {
 	var out []mkpf.Program
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bPtPrograms).ForEach(func(k, v []byte) error {
 			var p mkpf.Program
 			if err := json.Unmarshal(v, &p); err != nil {
@@ -311,7 +311,7 @@ func (s *Server) SetMergeConfig(issuerID string, cfg MergeConfig) error {
 	if cfg.IDMode != "shop_point_id" && cfg.IDMode != "mykey_id" {
 		return fmt.Errorf("points: merge ID mode %q unknown (shop_point_id or mykey_id)", cfg.IDMode)
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		if is, err := getIssuer(tx, issuerID); err != nil || is == nil {
 			return errors.Join(err, fmt.Errorf("points: issuer %s unknown", issuerID))
 		}
@@ -323,7 +323,7 @@ func (s *Server) SetMergeConfig(issuerID string, cfg MergeConfig) error {
 const maxGrant = 1 << 40
 
 // grant adds points to a patron (admin or a point-grant terminal).
-func grant(tx *bbolt.Tx, now time.Time, mykeyID, programID string, points int64, terminalID, note string) (*pointMove, int64, error) {
+func grant(tx kv.Tx, now time.Time, mykeyID, programID string, points int64, terminalID, note string) (*pointMove, int64, error) {
 	if points <= 0 || points > maxGrant {
 		return nil, 0, errPtPoints
 	}
@@ -352,14 +352,14 @@ func grant(tx *bbolt.Tx, now time.Time, mykeyID, programID string, points int64,
 
 // GrantPoints gives points of a program to a MyKey ID (admin command, demo world, tests).
 func (s *Server) GrantPoints(mykeyID, programID string, points int64, note string) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		_, _, err := grant(tx, s.now(), mykeyID, programID, points, "", note)
 		return err
 	})
 }
 
 // spend takes points from a usable program (point use, voucher issue, merge).
-func spend(tx *bbolt.Tx, now time.Time, c *Caller, mykeyID, programID string, points int64, kind string) (*pointMove, *mkpf.Program, int64, error) {
+func spend(tx kv.Tx, now time.Time, c *Caller, mykeyID, programID string, points int64, kind string) (*pointMove, *mkpf.Program, int64, error) {
 	if points <= 0 || points > 999999999 {
 		return nil, nil, 0, errPtPoints
 	}
@@ -389,7 +389,7 @@ func spend(tx *bbolt.Tx, now time.Time, c *Caller, mykeyID, programID string, po
 }
 
 // usableBalances lists the patron's balances a terminal of municipality may use now.
-func usableBalances(tx *bbolt.Tx, now time.Time, municipality, mykeyID string) ([]mkpf.Balance, error) {
+func usableBalances(tx kv.Tx, now time.Time, municipality, mykeyID string) ([]mkpf.Balance, error) {
 	out := []mkpf.Balance{}
 	c := tx.Bucket(bPtBalances).Cursor()
 	prefix := []byte(mykeyID + "/")
@@ -429,7 +429,7 @@ func usableBalances(tx *bbolt.Tx, now time.Time, municipality, mykeyID string) (
 
 // addLot records one grant of an expiring program: its points are valid through the day ExpiryMonths after the
 // grant day (Japan time).
-func addLot(tx *bbolt.Tx, mykeyID string, p *mkpf.Program, now time.Time, points int64) error {
+func addLot(tx kv.Tx, mykeyID string, p *mkpf.Program, now time.Time, points int64) error {
 	b := tx.Bucket(bPtLots)
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -440,7 +440,7 @@ func addLot(tx *bbolt.Tx, mykeyID string, p *mkpf.Program, now time.Time, points
 }
 
 // forLots calls f for the patron's lots of a program, oldest expiry first, until f returns false.
-func forLots(tx *bbolt.Tx, mykeyID, programID string, f func(last string, left int64) bool) {
+func forLots(tx kv.Tx, mykeyID, programID string, f func(last string, left int64) bool) {
 	prefix := mykeyID + "/" + programID + "/"
 	c := tx.Bucket(bPtLots).Cursor()
 	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
@@ -453,7 +453,7 @@ func forLots(tx *bbolt.Tx, mykeyID, programID string, f func(last string, left i
 
 // expireLots removes the patron's lots of a program whose last valid day has passed: their points leave the balance
 // as one points_expire movement.
-func expireLots(tx *bbolt.Tx, now time.Time, mykeyID, programID string) (int64, error) {
+func expireLots(tx kv.Tx, now time.Time, mykeyID, programID string) (int64, error) {
 	day := now.In(jst).Format("2006-01-02")
 	var keys [][]byte
 	var sum int64
@@ -482,7 +482,7 @@ func expireLots(tx *bbolt.Tx, now time.Time, mykeyID, programID string) (int64, 
 }
 
 // debitLots takes points from the patron's lots, oldest expiry first.
-func debitLots(tx *bbolt.Tx, mykeyID, programID string, points int64) error {
+func debitLots(tx kv.Tx, mykeyID, programID string, points int64) error {
 	b := tx.Bucket(bPtLots)
 	prefix := mykeyID + "/" + programID + "/"
 	type upd struct {
@@ -517,7 +517,7 @@ func debitLots(tx *bbolt.Tx, mykeyID, programID string, points int64) error {
 // ExpirePoints applies every program's expiry rule to every patron now and returns the points that expired.
 func (s *Server) ExpirePoints() (int64, error) {
 	var total int64
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		seen := map[string]bool{}
 		c := tx.Bucket(bPtLots).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -539,7 +539,7 @@ func (s *Server) ExpirePoints() (int64, error) {
 	return total, err
 }
 
-func getVoucher(tx *bbolt.Tx, number string) (*voucherRec, error) {
+func getVoucher(tx kv.Tx, number string) (*voucherRec, error) {
 	var v voucherRec
 	ok, err := getJSON(tx.Bucket(bPtVouchers), number, &v)
 	if err != nil || !ok {
@@ -554,7 +554,7 @@ func voucherExpired(v *voucherRec, now time.Time) bool {
 }
 
 // lapseIfExpired turns an outstanding voucher past its expiry into 失効 (in the caller's write transaction).
-func lapseIfExpired(tx *bbolt.Tx, v *voucherRec, now time.Time) (bool, error) {
+func lapseIfExpired(tx kv.Tx, v *voucherRec, now time.Time) (bool, error) {
 	if v.State != mkpf.VoucherOutstanding || !voucherExpired(v, now) {
 		return false, nil
 	}
@@ -563,37 +563,11 @@ func lapseIfExpired(tx *bbolt.Tx, v *voucherRec, now time.Time) (bool, error) {
 	if err := putJSON(tx.Bucket(bPtVouchers), v.Number, v); err != nil {
 		return false, err
 	}
+	if err := unindexVoucher(tx, v); err != nil {
+		return false, err
+	}
 	m := &pointMove{At: at, Kind: MoveVoucherLapse, MyKeyID: v.MyKeyID, ProgramID: v.ProgramID, Points: v.Points, VoucherNo: v.Number}
 	return true, bookMove(tx, m, TotalLapsed, TotalOutstanding)
-}
-
-// LapseExpiredVouchers marks every outstanding voucher past its expiry as 失効 and returns how many it marked.
-func (s *Server) LapseExpiredVouchers() (int, error) {
-	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		var vs []*voucherRec
-		err := tx.Bucket(bPtVouchers).ForEach(func(k, raw []byte) error {
-			var v voucherRec
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return err
-			}
-			if v.State == mkpf.VoucherOutstanding && voucherExpired(&v, s.now()) {
-				vs = append(vs, &v)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, v := range vs {
-			if _, err := lapseIfExpired(tx, v, s.now()); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
-	})
-	return n, err
 }
 
 // LedgerAudit is the result of checking the ledger invariant.
@@ -611,7 +585,7 @@ type LedgerAudit struct {
 // AuditLedger recomputes everything from the log and the vouchers and checks it against the balances and totals.
 func (s *Server) AuditLedger() (*LedgerAudit, error) {
 	a := &LedgerAudit{Totals: map[string]int64{}, VoucherSum: map[string]int64{}}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		for _, n := range []string{TotalGranted, TotalUsed, TotalOutstanding, TotalCleared, TotalLapsed, TotalMerged, TotalExpired} {
 			a.Totals[n] = getInt(tx.Bucket(bPtTotals), n)
 		}

@@ -20,6 +20,8 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/mykeyterm/mykeyterm/platform/kv"
+
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
@@ -168,7 +170,7 @@ func TestRestartSafety_SIGKILLMidLoadLosesNoRegistration(t *testing.T) {
 		t.Fatalf("reopen after the crash: %v", err)
 	}
 	defer s.Close()
-	err = s.DB().View(func(tx *bbolt.Tx) error {
+	err = kv.BoltOf(s.DB()).View(func(tx *bbolt.Tx) error {
 		for err := range tx.Check() {
 			return err
 		}

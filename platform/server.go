@@ -7,11 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
 // Options configure a Server. The zero value is usable: defaults are filled in by Open.
@@ -75,7 +74,7 @@ func (o *Options) fill() {
 
 // Server is the reference platform. It is safe for concurrent use.
 type Server struct {
-	db   *bbolt.DB
+	db   kv.DB
 	opts Options
 	log  *slog.Logger
 	now  func() time.Time
@@ -97,23 +96,18 @@ type Server struct {
 // ErrDatabase is wrapped by Open when the database file cannot be used.
 var ErrDatabase = errors.New("platform: cannot open database")
 
-// Open opens (creating if needed) the bbolt database at dbPath and prepares the server. It refuses a file it cannot
-// open (locked by another process, not a bbolt file, unreadable) and says why.
+// Open opens the store at dbPath and prepares the server: a bbolt file (created when missing), or a PostgreSQL URL
+// (postgres://…, migrations applied; any number of servers may share it). It refuses a store it cannot open (a file
+// locked by another process, not a bbolt file, unreadable; a database out of reach) and says why.
 func Open(dbPath string, opts Options) (*Server, error) {
 	opts.fill()
-	if fi, err := os.Stat(dbPath); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("%w %s: it is a directory", ErrDatabase, dbPath)
-	}
-	db, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	db, err := openStore(dbPath)
 	if err != nil {
-		if errors.Is(err, bbolt.ErrTimeout) {
-			return nil, fmt.Errorf("%w %s: another process (a running mkpf-server?) holds it locked", ErrDatabase, dbPath)
-		}
-		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, dbPath, err)
+		return nil, err
 	}
 	if err := initSchema(db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, dbPath, err)
+		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, RedactStore(dbPath), err)
 	}
 	s := &Server{
 		db:          db,
@@ -132,8 +126,8 @@ func Open(dbPath string, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// DB is the server's bbolt database, for the points half of the server and for tools.
-func (s *Server) DB() *bbolt.DB { return s.db }
+// DB is the server's store (bbolt or PostgreSQL), for the points half of the server and for tools.
+func (s *Server) DB() kv.DB { return s.db }
 
 // Logger is the server's logger.
 func (s *Server) Logger() *slog.Logger { return s.log }

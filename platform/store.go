@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -34,8 +34,8 @@ var (
 
 const schemaVersion = "1"
 
-func initSchema(db *bbolt.DB) error {
-	return db.Update(func(tx *bbolt.Tx) error {
+func initSchema(db kv.DB) error {
+	return db.Update(func(tx kv.Tx) error {
 		for _, b := range identityBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -105,7 +105,7 @@ type validityRec struct {
 	Since  time.Time `json:"since,omitzero"`
 }
 
-func getJSON(b *bbolt.Bucket, key string, v any) (bool, error) {
+func getJSON(b kv.Bucket, key string, v any) (bool, error) {
 	raw := b.Get([]byte(key))
 	if raw == nil {
 		return false, nil
@@ -113,7 +113,7 @@ func getJSON(b *bbolt.Bucket, key string, v any) (bool, error) {
 	return true, json.Unmarshal(raw, v)
 }
 
-func putJSON(b *bbolt.Bucket, key string, v any) error {
+func putJSON(b kv.Bucket, key string, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -121,7 +121,7 @@ func putJSON(b *bbolt.Bucket, key string, v any) error {
 	return b.Put([]byte(key), raw)
 }
 
-func getTerminal(tx *bbolt.Tx, id string) (*terminalRec, error) {
+func getTerminal(tx kv.Tx, id string) (*terminalRec, error) {
 	var t terminalRec
 	ok, err := getJSON(tx.Bucket(bTerminals), id, &t)
 	if err != nil || !ok {
@@ -130,7 +130,7 @@ func getTerminal(tx *bbolt.Tx, id string) (*terminalRec, error) {
 	return &t, nil
 }
 
-func getIssuer(tx *bbolt.Tx, id string) (*mkpf.Issuer, error) {
+func getIssuer(tx kv.Tx, id string) (*mkpf.Issuer, error) {
 	var is mkpf.Issuer
 	ok, err := getJSON(tx.Bucket(bIssuers), id, &is)
 	if err != nil || !ok {
@@ -139,7 +139,7 @@ func getIssuer(tx *bbolt.Tx, id string) (*mkpf.Issuer, error) {
 	return &is, nil
 }
 
-func municipalityName(tx *bbolt.Tx, code string) string {
+func municipalityName(tx kv.Tx, code string) string {
 	var m municipalityRec
 	if ok, _ := getJSON(tx.Bucket(bMunicipality), code, &m); ok {
 		return m.Name
@@ -148,7 +148,7 @@ func municipalityName(tx *bbolt.Tx, code string) string {
 }
 
 // terminalInfo is the wire view of a terminal.
-func terminalInfo(tx *bbolt.Tx, t *terminalRec) mkpf.TerminalInfo {
+func terminalInfo(tx kv.Tx, t *terminalRec) mkpf.TerminalInfo {
 	ti := mkpf.TerminalInfo{
 		TerminalID:       t.ID,
 		Kind:             t.Kind,

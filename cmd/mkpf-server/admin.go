@@ -24,7 +24,7 @@ type adminCmd struct {
 var adminCmds = map[string]adminCmd{}
 
 func adminUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: mkpf-server admin COMMAND --db FILE [flags]  (the server must be stopped: the file is locked while it runs)")
+	fmt.Fprintln(w, "usage: mkpf-server admin COMMAND (--db FILE | --store postgres://…) [flags]  (on PostgreSQL beside the running servers; a bbolt file only while its server is stopped: it is locked while it runs)")
 	names := make([]string, 0, len(adminCmds))
 	for n := range adminCmds {
 		names = append(names, n)
@@ -45,14 +45,15 @@ func admin(args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet("admin "+name, flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		dbPath := fs.String("db", "", "bbolt database file")
+		store := fs.String("store", "", "PostgreSQL URL postgres://user@host/db (or a bbolt file), instead of --db")
 		if c.flags != nil {
 			c.flags(fs)
 		}
 		if err := fs.Parse(args[n:]); err != nil {
 			return 2
 		}
-		if *dbPath == "" {
-			fmt.Fprintln(stderr, "mkpf-server admin: --db FILE is required")
+		if msg := pickStore(dbPath, *store); msg != "" {
+			fmt.Fprintln(stderr, "mkpf-server admin: "+msg)
 			return 2
 		}
 		srv, err := platform.Open(*dbPath, platform.Options{})

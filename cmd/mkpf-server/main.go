@@ -1,6 +1,7 @@
 // Command mkpf-server is the reference MyKey Platform server: `serve` runs the HTTP JSON API (docs/api.md) on a bbolt
-// database; `admin …` runs a municipality's and J-LIS's administrative operations on the database file directly
-// (stop the server first: the file is locked while it runs).
+// file (--db FILE) or on PostgreSQL (--store postgres://…, shared by any number of server processes); `migrate`
+// applies PostgreSQL's schema migrations; `admin …` runs a municipality's and J-LIS's administrative operations on
+// the store directly (on PostgreSQL beside the running servers; a bbolt file is locked while its server runs).
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -33,6 +35,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "admin":
 		return admin(args[1:], stdout, stderr)
+	case "migrate":
+		return migrateCmd(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0
@@ -43,8 +47,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, `usage:
-  mkpf-server serve --addr HOST:PORT --db FILE [--demo] [--tls-cert F --tls-key F] [--log-json]
-  mkpf-server admin COMMAND --db FILE [flags]   (run "mkpf-server admin" for the list)`)
+  mkpf-server serve --addr HOST:PORT (--db FILE | --store postgres://…) [--demo] [--tls-cert F --tls-key F] [--log-json]
+  mkpf-server migrate --store postgres://…       (apply PostgreSQL's schema migrations; serve also does at start)
+  mkpf-server admin COMMAND (--db FILE | --store postgres://…) [flags]   (run "mkpf-server admin" for the list)`)
 }
 
 func serve(args []string, stdout, stderr io.Writer) int {
@@ -52,6 +57,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
 	dbPath := fs.String("db", "", "bbolt database file (created when missing)")
+	store := fs.String("store", "", "PostgreSQL URL postgres://user@host/db (or a bbolt file), instead of --db")
 	demo := fs.Bool("demo", false, "seed the demo world (川崎市, its issuers, the 様式II roster, the demo patrons)")
 	certFile := fs.String("tls-cert", "", "TLS certificate (PEM); serve HTTPS with --tls-key")
 	keyFile := fs.String("tls-key", "", "TLS private key (PEM)")
@@ -59,8 +65,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *dbPath == "" {
-		fmt.Fprintln(stderr, "mkpf-server: --db FILE is required")
+	if msg := pickStore(dbPath, *store); msg != "" {
+		fmt.Fprintln(stderr, "mkpf-server: "+msg)
 		return 2
 	}
 	if (*certFile == "") != (*keyFile == "") {
@@ -72,7 +78,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		h = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(h)
-	if dir := filepath.Dir(*dbPath); dir != "" {
+	if dir := filepath.Dir(*dbPath); dir != "" && !kv.IsURL(*dbPath) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			fmt.Fprintf(stderr, "mkpf-server: cannot create the database directory: %v\n", err)
 			return 1
@@ -108,7 +114,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if *certFile != "" {
 		scheme = "https"
 	}
-	log.Info("mkpf-server listening", "url", scheme+"://"+ln.Addr().String(), "db", *dbPath, "demo", *demo)
+	log.Info("mkpf-server listening", "url", scheme+"://"+ln.Addr().String(), "db", platform.RedactStore(*dbPath), "demo", *demo)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

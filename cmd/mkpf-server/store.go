@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/mykeyterm/mykeyterm/platform"
+	"github.com/mykeyterm/mykeyterm/platform/kv"
+)
+
+// pickStore folds --store into --db (both name one store: a bbolt file or a PostgreSQL URL) and returns what is
+// wrong with them, or "".
+func pickStore(dbPath *string, store string) string {
+	switch {
+	case *dbPath != "" && store != "":
+		return "give --db FILE or --store URL, not both"
+	case store != "":
+		*dbPath = store
+	case *dbPath == "":
+		return "--db FILE (bbolt) or --store postgres://… (PostgreSQL) is required"
+	}
+	return ""
+}
+
+// migrateCmd applies PostgreSQL's schema migrations. Safe beside running servers and from several processes at once
+// (the migrations take a lock of their own); serve applies them at start too.
+func migrateCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	store := fs.String("store", "", "PostgreSQL URL postgres://user@host/db")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if !kv.IsURL(*store) {
+		fmt.Fprintln(stderr, "mkpf-server migrate: --store postgres://… is required (a bbolt file needs no migration: serve prepares it)")
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	applied, err := kv.Migrate(ctx, *store)
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server migrate %s: %v\n", platform.RedactStore(*store), err)
+		return 1
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "schema up to date (version %d)\n", kv.SchemaVersion())
+		return 0
+	}
+	for _, v := range applied {
+		fmt.Fprintf(stdout, "applied migration %d\n", v)
+	}
+	fmt.Fprintf(stdout, "schema at version %d\n", kv.SchemaVersion())
+	return 0
+}
