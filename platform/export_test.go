@@ -2,7 +2,10 @@ package platform
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
@@ -31,4 +34,60 @@ func HoldCommits(s *Server) (waitQueued func(n int) error, release func()) {
 		return fmt.Errorf("%d requests did not queue behind the held commit", n)
 	}
 	return waitQueued, func() { close(rel) }
+}
+
+// SeedOutstandingVouchers writes n outstanding vouchers of points each for a patron, expiring on expires (JST day),
+// in bulk: a grant of their sum and one voucher-issue movement of it, so the ledger invariant holds. The numbers are
+// sequential from first (a step of 7), and the QR texts are placeholders of a real QR's length (the vouchers are for
+// store-size and load measurements, not for scanning). It returns the next free number.
+func SeedOutstandingVouchers(s *Server, mykeyID, programID string, first, n int, points int64, expires string) (int, error) {
+	if err := s.GrantPoints(mykeyID, programID, int64(n)*points, "bulk seed"); err != nil {
+		return 0, err
+	}
+	now := s.now().UTC()
+	qr := mkpf.VoucherQRPrefix + strings.Repeat("0", 110)
+	num := first
+	const chunk = 20000
+	for done := 0; done < n; done += chunk {
+		m := min(chunk, n-done)
+		err := s.db.Update(func(tx kv.Tx) error {
+			vb, idx := tx.Bucket(bPtVouchers), tx.Bucket(bPtVoucherExpiry)
+			for i := 0; i < m; i++ {
+				v := &voucherRec{Number: fmt.Sprintf("%08d", num+7*i), Points: points, ProgramID: programID, MyKeyID: mykeyID,
+					Expires: expires, IssuedAt: now, IssuedBy: "00053059", State: mkpf.VoucherOutstanding, QR: qr}
+				if err := putJSON(vb, v.Number, v); err != nil {
+					return err
+				}
+				if err := idx.Put(voucherExpiryKey(v), nil); err != nil {
+					return err
+				}
+			}
+			if _, err := changeBalance(tx, mykeyID, programID, -int64(m)*points); err != nil {
+				return err
+			}
+			if p, err := getProgram(tx, programID); err != nil {
+				return err
+			} else if p != nil && p.ExpiryMonths > 0 {
+				if err := debitLots(tx, mykeyID, programID, int64(m)*points); err != nil {
+					return err
+				}
+			}
+			mv := &pointMove{At: now, Kind: MoveVoucherIssue, MyKeyID: mykeyID, ProgramID: programID, Points: int64(m) * points,
+				Delta: -int64(m) * points, Note: "bulk seed"}
+			return bookMove(tx, mv, TotalOutstanding)
+		})
+		if err != nil {
+			return 0, err
+		}
+		num += 7 * m
+	}
+	return num, nil
+}
+
+// BucketLen counts the keys of a store bucket (e.g. "idempotency", "pt_voucher_expiry").
+func BucketLen(s *Server, name string) (n int, err error) {
+	err = s.db.View(func(tx kv.Tx) error {
+		return tx.Bucket([]byte(name)).ForEach(func(k, v []byte) error { n++; return nil })
+	})
+	return n, err
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/internal/demopki"
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/platformclient"
@@ -36,7 +37,7 @@ type pointsWorld struct {
 func newPointsWorld(t *testing.T) *pointsWorld {
 	t.Helper()
 	w := &pointsWorld{t: t, clk: newClock()}
-	srv, err := platform.Open(filepath.Join(t.TempDir(), "platform.db"), platform.Options{Now: w.clk.Now, Argon2Memory: 1024, Argon2Time: 1})
+	srv, err := platform.Open(testenv.Store(t), platform.Options{Now: w.clk.Now, Argon2Memory: 1024, Argon2Time: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +131,10 @@ func TestScreen02_PointsLoginUsesTerminalPasswordAndGivesTheMenu(t *testing.T) {
 }
 
 func TestScreen29_31_UseShowsOnlyUsableBalancesDeductsOnceAndRefusesOverdraft(t *testing.T) {
+	eachStore(t, testScreen29_31_UseShowsOnlyUsableBalancesDeductsOnceAndRefusesOverdraft)
+}
+
+func testScreen29_31_UseShowsOnlyUsableBalancesDeductsOnceAndRefusesOverdraft(t *testing.T) {
 	w := newPointsWorld(t)
 	ctx := context.Background()
 	shop := w.terminal("00052589")
@@ -181,6 +186,10 @@ func TestScreen29_31_UseShowsOnlyUsableBalancesDeductsOnceAndRefusesOverdraft(t 
 }
 
 func TestAuthorisation_ByTerminalKindAndMunicipality(t *testing.T) {
+	eachStore(t, testAuthorisation_ByTerminalKindAndMunicipality)
+}
+
+func testAuthorisation_ByTerminalKindAndMunicipality(t *testing.T) {
 	w := newPointsWorld(t)
 	ctx := context.Background()
 	yamada := cardOf(t, "yamada")
@@ -223,6 +232,10 @@ func TestAuthorisation_ByTerminalKindAndMunicipality(t *testing.T) {
 }
 
 func TestScreen32_36_VoucherIssueClearOnceForgedAndExpired(t *testing.T) {
+	eachStore(t, testScreen32_36_VoucherIssueClearOnceForgedAndExpired)
+}
+
+func testScreen32_36_VoucherIssueClearOnceForgedAndExpired(t *testing.T) {
 	w := newPointsWorld(t)
 	ctx := context.Background()
 	yamada := cardOf(t, "yamada")
@@ -320,6 +333,10 @@ func TestScreen35_VoucherNumberGuessingIsThrottled(t *testing.T) {
 }
 
 func TestScreen37_39_MergeByMyNumberCardAndByShopCard(t *testing.T) {
+	eachStore(t, testScreen37_39_MergeByMyNumberCardAndByShopCard)
+}
+
+func testScreen37_39_MergeByMyNumberCardAndByShopCard(t *testing.T) {
 	w := newPointsWorld(t)
 	ctx := context.Background()
 	shop := w.terminal("00052490")
@@ -435,6 +452,10 @@ func (p *lossyProxy) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 }
 
 func TestIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal(t *testing.T) {
+	eachStore(t, testIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal)
+}
+
+func testIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal(t *testing.T) {
 	w := newPointsWorld(t)
 	ctx := context.Background()
 	proxy := &lossyProxy{target: w.url}
@@ -542,6 +563,10 @@ func TestIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal(t *testing
 // goroutines through HTTP and checks that the sum of balances + outstanding vouchers + used + cleared + merged +
 // lapsed equals the sum granted, and that no balance went negative.
 func TestLedger_InvariantUnderConcurrentRandomUse(t *testing.T) {
+	eachStore(t, testLedger_InvariantUnderConcurrentRandomUse)
+}
+
+func testLedger_InvariantUnderConcurrentRandomUse(t *testing.T) {
 	w := newPointsWorld(t)
 	ctx := context.Background()
 	shop := w.terminal("00052589")
@@ -642,6 +667,10 @@ func TestScreen35_ForgedVoucherRefusedOfflineWithTheCachedKey(t *testing.T) {
 }
 
 func TestPoints_ExpiryRuleSpendsOldestFirstAndExpiresEachGrant(t *testing.T) {
+	eachStore(t, testPoints_ExpiryRuleSpendsOldestFirstAndExpiresEachGrant)
+}
+
+func testPoints_ExpiryRuleSpendsOldestFirstAndExpiresEachGrant(t *testing.T) {
 	w := newPointsWorld(t) // demo: 10,000 自治体ポイント granted now, expiring after 24 months
 	ctx := context.Background()
 	shop := w.terminal("00052589")

@@ -21,7 +21,9 @@ import (
 	"github.com/mykeyterm/mykeyterm/platformclient"
 )
 
-func TestScreen10_ContactFieldRules(t *testing.T) {
+func TestScreen10_ContactFieldRules(t *testing.T) { eachStore(t, testScreen10_ContactFieldRules) }
+
+func testScreen10_ContactFieldRules(t *testing.T) {
 	env := testenv.Platform(t)
 	dt, _ := platform.DemoTerminalByID("00052489")
 	c := env.Client(t)
@@ -133,7 +135,9 @@ func forgedCert(t testing.TB, like []byte, notAfter time.Time) []byte {
 	return der
 }
 
-func TestScreen26_LookupOutcomes(t *testing.T) {
+func TestScreen26_LookupOutcomes(t *testing.T) { eachStore(t, testScreen26_LookupOutcomes) }
+
+func testScreen26_LookupOutcomes(t *testing.T) {
 	env := testenv.Platform(t)
 	c := env.Enrolled(t, "00052489")
 	yamada := profile(t, "yamada")
@@ -195,6 +199,10 @@ func TestScreen26_MyKeyIDOnlyWhereTheIssuerAllowsIt(t *testing.T) {
 }
 
 func TestReference27_HandoffSettingsCardValidityAndAddressChange(t *testing.T) {
+	eachStore(t, testReference27_HandoffSettingsCardValidityAndAddressChange)
+}
+
+func testReference27_HandoffSettingsCardValidityAndAddressChange(t *testing.T) {
 	env := testenv.Platform(t)
 	c := env.Enrolled(t, "00052489")
 	y := profile(t, "yamada")
@@ -252,7 +260,9 @@ func TestReference27_RenewalMovesTheSigningSerialToo(t *testing.T) {
 	}
 }
 
-func TestScreen23_RegisterRules(t *testing.T) {
+func TestScreen23_RegisterRules(t *testing.T) { eachStore(t, testScreen23_RegisterRules) }
+
+func testScreen23_RegisterRules(t *testing.T) {
 	env := testenv.Platform(t)
 	lib := env.Enrolled(t, "00052489")
 	shop := env.Enrolled(t, "00052490")
@@ -321,6 +331,10 @@ func TestScreen23_RegisterRules(t *testing.T) {
 }
 
 func TestIdempotency_SameKeyAppliesOnce(t *testing.T) {
+	eachStore(t, testIdempotency_SameKeyAppliesOnce)
+}
+
+func testIdempotency_SameKeyAppliesOnce(t *testing.T) {
 	env := testenv.Platform(t)
 	c := env.Enrolled(t, "00052489")
 	suzuki := profile(t, "suzuki")
@@ -357,6 +371,10 @@ func TestIdempotency_SameKeyAppliesOnce(t *testing.T) {
 }
 
 func TestAuthorisationMatrix_EveryEndpointEveryKind(t *testing.T) {
+	eachStore(t, testAuthorisationMatrix_EveryEndpointEveryKind)
+}
+
+func testAuthorisationMatrix_EveryEndpointEveryKind(t *testing.T) {
 	env := testenv.Platform(t)
 	yamada := profile(t, "yamada")
 	clients := map[string]*platformclient.Client{}

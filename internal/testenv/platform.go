@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,11 +12,11 @@ import (
 )
 
 // PlatformEnv is a reference platform server with the demo world, serving real HTTP on a loopback port, backed by a
-// temporary bbolt database. Each call of Platform gets its own (no global resource, no lock).
+// temporary store (a bbolt file; a PostgreSQL database after UseStore). Each call of Platform gets its own (no global resource, no lock).
 type PlatformEnv struct {
 	URL    string           // http://127.0.0.1:PORT
 	Server *platform.Server // for admin operations in tests (SetHandoffMode, Revoke, FeedAddressChange …)
-	DBPath string
+	DBPath string           // the bbolt file, or the PostgreSQL URL
 	HTTP   *httptest.Server
 }
 
@@ -34,7 +33,7 @@ func PlatformWith(t testing.TB, opts platform.Options) *PlatformEnv {
 	if opts.Argon2Memory == 0 {
 		opts.Argon2Time, opts.Argon2Memory = 1, 1024
 	}
-	dbPath := filepath.Join(t.TempDir(), "platform.db")
+	dbPath := Store(t) // a bbolt file, or PostgreSQL after UseStore(t, "postgres")
 	srv, err := platform.Open(dbPath, opts)
 	if err != nil {
 		t.Fatalf("testenv: platform: %v", err)

@@ -256,7 +256,7 @@ func removeStalePG() {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "mkpf-pg-*"))
 	for _, d := range dirs {
 		fi, err := os.Stat(d)
-		if err != nil || time.Since(fi.ModTime()) < 10*time.Minute {
+		if err != nil || time.Since(fi.ModTime()) < 2*time.Minute {
 			continue
 		}
 		if b, err := os.ReadFile(filepath.Join(d, "data", "postmaster.pid")); err == nil {
