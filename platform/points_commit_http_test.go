@@ -18,6 +18,10 @@ import (
 // count once against the voucher-lookup throttle (VoucherLookupLimit): the terminal may still make exactly the
 // remaining failed lookups before it is throttled.
 func TestScreen31_35_BatchRollbackCountsCountersAndThrottleOnce(t *testing.T) {
+	eachStore(t, testScreen31_35_BatchRollbackCountsCountersAndThrottleOnce)
+}
+
+func testScreen31_35_BatchRollbackCountsCountersAndThrottleOnce(t *testing.T) {
 	w := newPointsWorld(t)
 	ctx := context.Background()
 	shop := w.terminal("00052589")

@@ -2,6 +2,7 @@ package platform_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/platformclient"
@@ -55,7 +57,7 @@ func freeAddr(t *testing.T) string {
 
 // startServer runs mkpf-server serve --demo on addr and db and waits until it answers.
 func startServer(t *testing.T, addr, db string) *exec.Cmd {
-	cmd := exec.Command(mkpfServer(t), "serve", "--addr", addr, "--db", db, "--demo")
+	cmd := exec.Command(mkpfServer(t), "serve", "--addr", addr, "--store", db, "--demo")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -93,13 +95,45 @@ func enrollAt(t *testing.T, url string, ids ...string) []*platformclient.Client 
 	return clients
 }
 
-// TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice kills the server process while terminals
-// are using points, restarts it on the same database, and checks: the ledger invariant holds, every use a terminal
-// saw succeed is in the ledger, and retrying the operations whose answers were lost (through the journal) applies
-// each exactly once.
+// TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice kills the server process (on bbolt and on
+// PostgreSQL), or PostgreSQL itself, while terminals are using points, restarts what was killed on the same data,
+// and checks: the ledger invariant holds, every use a terminal saw succeed is in the ledger, and retrying the
+// operations whose answers were lost (through the journal) applies each exactly once. The kill comes after a count
+// of successes, not after a time, and each terminal goroutine makes a bounded number of uses that the balance
+// covers, so the test does not depend on the machine's speed.
 func TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice(t *testing.T) {
+	for _, tc := range []struct {
+		name, kind string
+		killDB     bool // kill PostgreSQL instead of the server process
+	}{
+		{"bbolt/server", "bbolt", false},
+		{"postgres/server", "postgres", false},
+		{"postgres/postgresql", "postgres", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { crashDuringPointUse(t, tc.kind, tc.killDB) })
+	}
+}
+
+func crashDuringPointUse(t *testing.T, kind string, killDB bool) {
+	const (
+		goroutines = 8
+		perG       = 40 // at most 8×40 uses of at most 5 points: 1,600 of yamada's 10,000
+		killAfter  = 20 // successes before the kill
+	)
 	addr := freeAddr(t)
-	db := filepath.Join(t.TempDir(), "platform.db")
+	var (
+		db      string
+		cluster *testenv.PGCluster
+	)
+	switch {
+	case killDB:
+		cluster = testenv.PostgresCluster(t)
+		db = cluster.NewDB(t)
+	case kind == "postgres":
+		db = testenv.PostgresURL(t)
+	default:
+		db = filepath.Join(t.TempDir(), "platform.db")
+	}
 	srv := startServer(t, addr, db)
 	ctx := context.Background()
 	url := "http://" + addr
@@ -111,35 +145,36 @@ func TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice(t *
 		req mkpf.UseRequest
 	}
 	var (
-		mu      sync.Mutex
-		seen    = map[string]int64{} // txn ID → points, as the terminals saw them succeed
-		pending []op                 // operations whose answer was lost
+		mu        sync.Mutex
+		seen      = map[string]int64{} // txn ID → points, as the terminals saw them succeed
+		pending   []op                 // operations whose answer was lost
+		refusals  int
+		enough    = make(chan struct{})
+		enoughSet bool
 	)
-	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
+	for g := 0; g < goroutines; g++ {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+			for i := 0; i < perG; i++ {
 				o := op{c: clients[g%2], req: mkpf.UseRequest{PatronRef: cards[g%2], ProgramID: platform.DemoProgramMunicipal,
 					Points: int64(1 + (g*7+i)%5)}}
-				// Each goroutine's request differs from the others' (points and, by the loop index, in time) only
-				// when its previous one resolved; an unresolved one is retried after the restart.
 				res, err := o.c.Use(ctx, o.req, "")
 				mu.Lock()
 				if err == nil {
 					seen[res.TxnID] = res.Points
+					if len(seen) >= killAfter && !enoughSet {
+						enoughSet = true
+						close(enough)
+					}
 				} else if platformclient.Refused(err) {
-					t.Logf("refused: %v", err) // a definitive refusal: nothing was applied
+					// A definitive refusal: nothing was applied. It must say why, in Japanese.
+					checkRefusal(t, err)
+					refusals++
 				} else {
-					// The outcome is unknown (the server is gone, a timeout, a 5xx): the operation waits for the
-					// restart, as the journal keeps it pending by the same rule.
+					// The outcome is unknown (the server or its database is gone, a timeout, a 5xx): the operation
+					// waits for the restart, as the journal keeps it pending by the same rule.
 					pending = append(pending, o)
 					mu.Unlock()
 					return
@@ -148,24 +183,39 @@ func TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice(t *
 			}
 		}(g)
 	}
-	time.Sleep(1500 * time.Millisecond)
-	if err := srv.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
+	select {
+	case <-enough:
+	case <-time.After(5 * time.Minute): // a safety net only
+		t.Fatal("fewer than 20 point uses succeeded in 5 minutes")
 	}
-	srv.Wait()
-	close(stop)
+	if killDB {
+		cluster.Kill()
+	} else {
+		if err := srv.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		srv.Wait()
+	}
 	wg.Wait()
-	if len(seen) < 20 {
-		t.Fatalf("only %d point uses before the kill", len(seen))
-	}
 
-	srv = startServer(t, addr, db)
+	if killDB {
+		if err := cluster.Start(); err != nil { // crash recovery; the server process stays up and reconnects
+			t.Fatal(err)
+		}
+	} else {
+		srv = startServer(t, addr, db)
+	}
 	// The clerk presses 利用 again for every operation whose answer was lost: the journal reuses its key.
 	retried := 0
 	for _, o := range pending {
 		res, err := o.c.Use(ctx, o.req, "")
-		for try := 1; err != nil && !platformclient.Refused(err) && try < 5; try++ {
-			res, err = o.c.Use(ctx, o.req, "") // no answer again (a slow restart): pressed again, same pending key
+		for try := 1; err != nil && !platformclient.Refused(err) && try < 10; try++ {
+			time.Sleep(200 * time.Millisecond) // pressed again a moment later (the database is still recovering)
+			res, err = o.c.Use(ctx, o.req, "")
+		}
+		if err != nil && platformclient.Refused(err) {
+			checkRefusal(t, err) // refused on retry: then it was not applied before either (checked below)
+			continue
 		}
 		if err != nil {
 			t.Fatalf("retry after restart: %v", err)
@@ -201,12 +251,29 @@ func TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice(t *
 			if p, ok := seen[r.TxnID]; ok && p == r.Points {
 				found++
 			} else {
-				t.Logf("applied but never seen by a terminal: %+v", r)
+				t.Errorf("applied but never seen by a terminal: %+v", r)
 			}
 		}
 	}
 	if found != len(seen) || a.Totals[platform.TotalUsed] != sum {
 		t.Fatalf("%d of %d seen uses in the ledger; used %d, seen sum %d", found, len(seen), a.Totals[platform.TotalUsed], sum)
 	}
-	t.Logf("%d uses before and after the kill (%d retried through the journal), used %d points, ledger OK", len(seen), retried, sum)
+	t.Logf("%d uses before and after the kill (%d retried through the journal, %d refused), used %d points, ledger OK",
+		len(seen), retried, refusals, sum)
+}
+
+// checkRefusal checks that a definitive refusal of a point use is one a clerk can act on: a known code with a
+// Japanese message (suzuki holds no 自治体ポイント: not enough points).
+func checkRefusal(t *testing.T, err error) {
+	t.Helper()
+	var ae *mkpf.APIError
+	if !errors.As(err, &ae) || ae.Message == "" {
+		t.Errorf("a refusal without a platform error and message: %v", err)
+		return
+	}
+	switch ae.Code {
+	case mkpf.CodeInsufficientPoints:
+	default:
+		t.Errorf("point use refused with %s (%s): only 残高不足 is expected here", ae.Code, ae.Message)
+	}
 }

@@ -20,6 +20,10 @@ func jstDay(t time.Time, d int) string {
 // a write transaction first, so it waited behind payments and payments waited behind it). The voucher is lapsed by
 // the sweep afterwards.
 func TestScreen87_AggregateIsAReadThatWaitsForNoWriter(t *testing.T) {
+	eachStore(t, testScreen87_AggregateIsAReadThatWaitsForNoWriter)
+}
+
+func testScreen87_AggregateIsAReadThatWaitsForNoWriter(t *testing.T) {
 	w := newPointsWorld(t)
 	ctx := context.Background()
 	yamada := cardOf(t, "yamada")
@@ -67,6 +71,10 @@ func TestScreen87_AggregateIsAReadThatWaitsForNoWriter(t *testing.T) {
 // than one sweep transaction's worth), leaves later ones and cleared ones alone, keeps the expiry index to the
 // outstanding vouchers, and finds nothing the second time.
 func TestVoucherSweep_LapsesOnlyWhatExpired(t *testing.T) {
+	eachStore(t, testVoucherSweep_LapsesOnlyWhatExpired)
+}
+
+func testVoucherSweep_LapsesOnlyWhatExpired(t *testing.T) {
 	w := newPointsWorld(t)
 	ctx := context.Background()
 	yamada := cardOf(t, "yamada")
@@ -112,6 +120,10 @@ func TestVoucherSweep_LapsesOnlyWhatExpired(t *testing.T) {
 // answer until IdempotencyKeep has passed (which is longer than the client's journal reuses a key), after which the
 // record and its answer body are deleted, with its index entry.
 func TestIdempotency_AnswersKeptLongerThanClientsRetryThenPruned(t *testing.T) {
+	eachStore(t, testIdempotency_AnswersKeptLongerThanClientsRetryThenPruned)
+}
+
+func testIdempotency_AnswersKeptLongerThanClientsRetryThenPruned(t *testing.T) {
 	if platform.IdempotencyKeep < 2*platformclient.JournalPendingTTL {
 		t.Fatalf("IdempotencyKeep %v is not well past the client's key reuse (%v)", platform.IdempotencyKeep, platformclient.JournalPendingTTL)
 	}
@@ -150,6 +162,10 @@ func TestIdempotency_AnswersKeptLongerThanClientsRetryThenPruned(t *testing.T) {
 // TestMaintenance_TheServerSweepsByItself: with no call from outside, a running server lapses expired vouchers and
 // prunes old idempotency records every MaintenanceEvery.
 func TestMaintenance_TheServerSweepsByItself(t *testing.T) {
+	eachStore(t, testMaintenance_TheServerSweepsByItself)
+}
+
+func testMaintenance_TheServerSweepsByItself(t *testing.T) {
 	defer func(d time.Duration) { platform.MaintenanceEvery = d }(platform.MaintenanceEvery)
 	platform.MaintenanceEvery = 20 * time.Millisecond
 	w := newPointsWorld(t)
