@@ -138,6 +138,9 @@ var errNeedsWrite = errors.New("renewal link needs a write transaction")
 func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) {
 	var res *mkpf.LookupResult
 	run := func(tx kv.Tx) error {
+		if certRevoked(tx, cc) {
+			return errCertRevoked
+		}
 		p, err := resolvePatron(tx, cc)
 		if err != nil {
 			return err
@@ -197,7 +200,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errNoIssuer)
 		return
 	}
-	cc, err := s.verifyCert(req.AuthCert, false)
+	cc, err := s.verifyAuthChainCached(req.AuthCert) // revocation: checked in lookup's transaction
 	if err == nil {
 		var res *mkpf.LookupResult
 		if res, err = s.lookup(c, cc); err == nil {

@@ -39,6 +39,38 @@ func (s *Server) certCache() *certCache {
 
 // verifyAuthCertCached is verifyCert(der, false) with the chain check cached.
 func (s *Server) verifyAuthCertCached(der []byte) (*checkedCert, error) {
+	if cc, ok := s.cachedChain(der); ok {
+		revoked := false
+		if err := s.db.View(func(tx kv.Tx) error {
+			revoked = certRevoked(tx, cc)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		if !revoked {
+			return cc, nil
+		}
+	}
+	return s.verifyAndCache(der)
+}
+
+// verifyAuthChainCached is verifyAuthCertCached for a caller that checks revocation itself (certRevoked) in the
+// transaction it runs anyway: the lookup path, where one read transaction less is a tenth of the cost on bbolt and
+// a round trip on PostgreSQL.
+func (s *Server) verifyAuthChainCached(der []byte) (*checkedCert, error) {
+	if cc, ok := s.cachedChain(der); ok {
+		return cc, nil
+	}
+	return s.verifyAndCache(der)
+}
+
+// certRevoked reports whether a checked certificate is on the revocation list now.
+func certRevoked(tx kv.Tx, cc *checkedCert) bool {
+	return tx.Bucket(bRevoked).Get([]byte(cc.Serial)) != nil
+}
+
+// cachedChain is the cached chain and validity check of der, if there is a usable one.
+func (s *Server) cachedChain(der []byte) (*checkedCert, bool) {
 	k := sha256.Sum256(der)
 	now := s.now()
 	cache := s.certCache()
@@ -46,22 +78,21 @@ func (s *Server) verifyAuthCertCached(der []byte) (*checkedCert, error) {
 	e, ok := cache.m[k]
 	cache.mu.Unlock()
 	if ok && now.Sub(e.verifiedAt) < certCacheTTL && !now.Before(e.notBefore) && !now.After(e.cc.NotAfter) {
-		revoked := false
-		if err := s.db.View(func(tx kv.Tx) error {
-			revoked = tx.Bucket(bRevoked).Get([]byte(e.cc.Serial)) != nil
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-		if !revoked {
-			cc := e.cc
-			return &cc, nil
-		}
+		cc := e.cc
+		return &cc, true
 	}
+	return nil, false
+}
+
+// verifyAndCache runs the full check (verifyCert) and caches a success.
+func (s *Server) verifyAndCache(der []byte) (*checkedCert, error) {
+	now := s.now()
 	cc, err := s.verifyCert(der, false)
 	if err != nil {
 		return nil, err
 	}
+	k := sha256.Sum256(der)
+	cache := s.certCache()
 	cache.mu.Lock()
 	if len(cache.m) >= certCacheSize {
 		cache.m = map[[32]byte]certCacheEntry{}
