@@ -84,6 +84,11 @@ var ErrNotDemoDatabase = errors.New("platform: the database holds data that is n
 // SeedDemo fills the demo world into an empty database. It is idempotent: on a database that has it already it changes nothing (an
 // issuer's hand-off mode switched by the demo stays switched).
 func (s *Server) SeedDemo() error {
+	// Server processes sharing one PostgreSQL may start together: one seeds, the others then find it seeded.
+	return kv.Exclusive(s.db, "seed-demo", s.seedDemo)
+}
+
+func (s *Server) seedDemo() error {
 	var seeded, empty bool
 	s.db.View(func(tx kv.Tx) error {
 		seeded = tx.Bucket(bMeta).Get([]byte("demo_seeded")) != nil

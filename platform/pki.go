@@ -28,18 +28,22 @@ var (
 // SerialHex is the serial spelling used everywhere (same as demopki.SerialHex and cardio.SerialHex).
 func SerialHex(c *x509.Certificate) string { return strings.ToUpper(c.SerialNumber.Text(16)) }
 
-// rootPools caches the trusted roots read from the database (invalidated by AddRoot).
+// rootPools caches the trusted roots read from the database (invalidated by AddRoot, and read again after rootsTTL:
+// another server process or an admin command on a shared PostgreSQL may have added one).
 type rootPools struct {
 	mu         sync.Mutex
 	auth, sign *x509.CertPool
+	loaded     time.Time
 }
+
+const rootsTTL = time.Minute
 
 var errNoRoots = errors.New("no trusted roots")
 
 func (s *Server) pools() (auth, sign *x509.CertPool, err error) {
 	s.roots.mu.Lock()
 	defer s.roots.mu.Unlock()
-	if s.roots.auth != nil {
+	if s.roots.auth != nil && time.Since(s.roots.loaded) < rootsTTL {
 		return s.roots.auth, s.roots.sign, nil
 	}
 	auth, sign = x509.NewCertPool(), x509.NewCertPool()
@@ -66,7 +70,7 @@ func (s *Server) pools() (auth, sign *x509.CertPool, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s.roots.auth, s.roots.sign = auth, sign
+	s.roots.auth, s.roots.sign, s.roots.loaded = auth, sign, time.Now()
 	return auth, sign, nil
 }
 

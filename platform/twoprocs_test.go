@@ -3,6 +3,7 @@ package platform_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -197,4 +198,45 @@ func TestTwoProcesses_OnePostgreSQL(t *testing.T) {
 		t.Fatalf("totals %v: want used %d, voucher_cleared %d", a.Totals, sum, cleared)
 	}
 	t.Logf("%d point uses (%d points) over two processes, %d vouchers cleared once each, ledger OK", len(seen), sum, 6)
+}
+
+// TestTwoProcesses_SeedDemoTogetherSeedsOnce: two servers starting together with --demo on one empty PostgreSQL
+// database seed the demo world once: the same counts and ledger totals as a world seeded once on bbolt.
+func TestTwoProcesses_SeedDemoTogetherSeedsOnce(t *testing.T) {
+	db := testenv.PostgresURL(t)
+	open := func(path string) *platform.Server {
+		s, err := platform.Open(path, platform.Options{Argon2Time: 1, Argon2Memory: 1024})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open(db), open(db)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, s := range []*platform.Server{a, b} {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = s.SeedDemo() }()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("seeding together: %v / %v", errs[0], errs[1])
+	}
+	ref := open(testenv.Store(t)) // bbolt
+	if err := ref.SeedDemo(); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*platform.Server{a, b} {
+		st, err := s.Stats()
+		want, _ := ref.Stats()
+		if err != nil || st != want {
+			t.Fatalf("stats %+v %v, want %+v", st, err, want)
+		}
+		au, err := s.AuditLedger()
+		wau, _ := ref.AuditLedger()
+		if err != nil || !au.OK || fmt.Sprint(au.Totals) != fmt.Sprint(wau.Totals) {
+			t.Fatalf("ledger %+v %v, want the totals %v", au, err, wau.Totals)
+		}
+	}
 }

@@ -11,6 +11,7 @@ package kv
 import (
 	"errors"
 	"strings"
+	"sync"
 )
 
 // DB is a store: bbolt's *bbolt.DB as the platform uses it.
@@ -89,3 +90,18 @@ var (
 func IsURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
+
+// Exclusive runs fn while holding the lock called name across every process that shares the store, for work made of
+// several transactions that two processes must not interleave (seeding the demo world at start). On PostgreSQL it is
+// a session advisory lock; a bbolt file belongs to one process, where a process-wide lock does.
+func Exclusive(db DB, name string, fn func() error) error {
+	if p, ok := db.(*pgDB); ok {
+		return p.exclusive(name, fn)
+	}
+	l, _ := localLocks.LoadOrStore(name, new(sync.Mutex))
+	l.(*sync.Mutex).Lock()
+	defer l.(*sync.Mutex).Unlock()
+	return fn()
+}
+
+var localLocks sync.Map // name → *sync.Mutex

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"sync"
 	"time"
@@ -189,6 +190,27 @@ func (d *pgDB) run(opts pgx.TxOptions, write bool, fn func(Tx) error) error {
 		d.mu.Unlock()
 	}
 	return nil
+}
+
+func (d *pgDB) exclusive(name string, fn func() error) error {
+	h := fnv.New64a()
+	h.Write([]byte("mkpf/" + name))
+	key := int64(h.Sum64())
+	ctx := context.Background()
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("kv: PostgreSQL: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		return fmt.Errorf("kv: PostgreSQL: %w", err)
+	}
+	defer func() {
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
+			conn.Conn().Close(ctx) // a session lock dies with its connection
+		}
+	}()
+	return fn()
 }
 
 type pgTx struct {

@@ -1,0 +1,196 @@
+package platform_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platform"
+	"github.com/mykeyterm/mykeyterm/platformclient"
+)
+
+// BenchmarkPointUseDuringAggregation measures what screen 87 at closing time does to payments: the p99 latency of
+// durable point uses through HTTP (one terminal, one at a time) while 4 clients aggregate in a loop, against the p99
+// of the same point uses with nobody aggregating, over a store holding AGG_VOUCHERS outstanding vouchers (default
+// 1,000,000, expiries spread over 30 days). The aggregating shop has 200 transactions today. The two phases alternate
+// three times; the metrics are the medians of the three p99s and their ratio (scripts/bench-points.sh prints it).
+// Run with -benchtime 1x: the phases have a fixed size, not b.N.
+func BenchmarkPointUseDuringAggregation(b *testing.B) {
+	for _, kind := range testenv.StoreKinds {
+		b.Run("store="+kind, func(b *testing.B) { benchUseDuringAggregation(b, kind) })
+	}
+}
+
+func benchUseDuringAggregation(b *testing.B, kind string) {
+	vouchers := 1000000
+	if v, err := strconv.Atoi(os.Getenv("AGG_VOUCHERS")); err == nil && v >= 0 {
+		vouchers = v
+	}
+	uses := 1000
+	if v, err := strconv.Atoi(os.Getenv("AGG_USES")); err == nil && v > 0 {
+		uses = v
+	}
+	store := filepath.Join(b.TempDir(), "platform.db")
+	if kind == "postgres" {
+		store = testenv.PostgresURL(b)
+	}
+	srv, err := platform.Open(store, platform.Options{Argon2Memory: 1024, Argon2Time: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	if err := srv.SeedDemo(); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if err := seedVouchers(srv, vouchers); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s: %d vouchers seeded in %v", kind, vouchers, time.Since(start).Round(time.Second))
+	if err := srv.GrantPoints(platform.DemoYamadaMyKeyID, platform.DemoProgramMunicipal, 1<<40, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	hs := httpServer(b, srv)
+	ctx := context.Background()
+	payer := benchClient(b, hs, "00052589", "15ad3z09a")
+	shop := benchClient(b, hs, "00052490", "0t10d630")
+	yamada := cardOf(b, "yamada")
+	use := func(c *platformclient.Client) error {
+		var res mkpf.UseResult
+		return c.Do(ctx, http.MethodPost, "/v1/points/use", mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 1},
+			&res, platformclient.NewIdempotencyKey())
+	}
+	for i := 0; i < 200; i++ { // the aggregating shop's day
+		if err := use(shop); err != nil {
+			b.Fatal(err)
+		}
+	}
+	today := time.Now().In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
+	p99 := func() (time.Duration, error) {
+		lat := make([]time.Duration, 0, uses)
+		for i := 0; i < uses; i++ {
+			t0 := time.Now()
+			if err := use(payer); err != nil {
+				return 0, err
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		return lat[len(lat)*99/100], nil
+	}
+	if _, err := p99(); err != nil { // warm-up (token, certificate cache, pages)
+		b.Fatal(err)
+	}
+	var idle, loaded []time.Duration
+	var aggs atomic.Int64
+	var aggTime time.Duration
+	b.ResetTimer()
+	for round := 0; round < 3; round++ {
+		d, err := p99()
+		if err != nil {
+			b.Fatal(err)
+		}
+		idle = append(idle, d)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		var aggErr atomic.Value
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					agg, err := shop.Aggregate(ctx, today, today)
+					if err == nil && agg.Count < 200 {
+						err = fmt.Errorf("aggregate of %d rows, want ≥ 200", agg.Count)
+					}
+					if err != nil {
+						aggErr.Store(err)
+						return
+					}
+					aggs.Add(1)
+				}
+			}()
+		}
+		t0 := time.Now()
+		d, err = p99()
+		aggTime += time.Since(t0)
+		close(stop)
+		wg.Wait()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err, _ := aggErr.Load().(error); err != nil {
+			b.Fatal(err)
+		}
+		loaded = append(loaded, d)
+	}
+	b.StopTimer()
+	med := func(ds []time.Duration) time.Duration {
+		s := append([]time.Duration(nil), ds...)
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		return s[len(s)/2]
+	}
+	mi, ml := med(idle), med(loaded)
+	b.Logf("%s: idle p99 %v, during aggregation %v (rounds %v / %v)", kind, mi, ml, idle, loaded)
+	b.ReportMetric(float64(mi.Microseconds())/1000, "idle-p99-ms")
+	b.ReportMetric(float64(ml.Microseconds())/1000, "agg-p99-ms")
+	b.ReportMetric(float64(ml)/float64(mi), "p99-ratio")
+	b.ReportMetric(float64(aggs.Load())/aggTime.Seconds(), "aggregations/s")
+	b.ReportMetric(float64(vouchers), "vouchers")
+	if a, err := srv.AuditLedger(); err != nil || !a.OK {
+		b.Fatalf("ledger %+v %v", a, err)
+	}
+}
+
+// seedVouchers fills the store with n outstanding vouchers, expiries spread over the next 30 days.
+func seedVouchers(srv *platform.Server, n int) error {
+	now := time.Now()
+	next := 10000000
+	const per = 50000
+	for done := 0; done < n; done += per {
+		m := min(per, n-done)
+		var err error
+		next, err = platform.SeedOutstandingVouchers(srv, platform.DemoYamadaMyKeyID, platform.DemoProgramMunicipal, next, m, 1,
+			jstDay(now, 1+(done/per)%30))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func httpServer(b *testing.B, srv *platform.Server) string {
+	hs := newHTTPServer(srv)
+	b.Cleanup(hs.Close)
+	return hs.URL
+}
+
+func benchClient(b *testing.B, url, id, pw string) *platformclient.Client {
+	c, err := platformclient.Open(b.TempDir(), platformclient.Options{Timeout: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	if _, err := c.Enroll(context.Background(), url, id, pw); err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+func newHTTPServer(srv *platform.Server) *httptest.Server { return httptest.NewServer(srv.Handler()) }
