@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -23,8 +24,14 @@ import (
 // pointsState is the in-memory part of the points half of a Server: the voucher-lookup throttle.
 type pointsState struct {
 	lookups *Throttle
-	commit  *committer // group commit of state-changing point calls (points_commit.go)
+	commit  *committer    // group commit of state-changing point calls (points_commit.go)
+	aggSem  chan struct{} // screen-87 aggregations running at once (aggregationSlots)
 }
+
+// aggregationSlots bounds the screen-87 aggregations a server runs at once to half its CPUs (at least one): at
+// closing time every shop aggregates together, and payments must keep the other half. Aggregations beyond it wait
+// their turn (each is a short read); they never hold anything a payment needs.
+func aggregationSlots() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // pointsStates maps a *Server to its points state, so the points half needs no field in the identity half's struct.
 var pointsStates sync.Map
@@ -105,7 +112,8 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	if err := initPointsSchema(s.db); err != nil {
 		s.log.Error("points schema", "err", err)
 	}
-	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now), commit: &committer{db: s.db, log: s.log}})
+	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now), commit: &committer{db: s.db, log: s.log},
+		aggSem: make(chan struct{}, aggregationSlots())})
 	if err := s.initMaintenance(); err != nil {
 		s.log.Error("points maintenance indexes", "err", err)
 	}
@@ -118,8 +126,8 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/points/vouchers/lookup", s.pointsAuthed(opClear, s.handleVoucherLookup))
 	mux.Handle("POST /v1/points/vouchers/clear", s.pointsAuthed(opClear, s.handleVoucherClear))
 	mux.Handle("POST /v1/points/merge", s.pointsAuthed(opMerge, s.handleMerge))
-	mux.Handle("GET /v1/points/aggregate", s.pointsAuthed(opAggregate, s.handleAggregate))
-	mux.Handle("GET /v1/points/aggregate.csv", s.pointsAuthed(opAggregate, s.handleAggregateCSV))
+	mux.Handle("GET /v1/points/aggregate", s.pointsAuthed(opAggregate, s.aggregationSlot(s.handleAggregate)))
+	mux.Handle("GET /v1/points/aggregate.csv", s.pointsAuthed(opAggregate, s.aggregationSlot(s.handleAggregateCSV)))
 	mux.Handle("POST /v1/points/grants", s.pointsAuthed(opGrant, s.handleGrant))
 }
 
@@ -722,6 +730,7 @@ func (s *Server) Aggregate(terminalID, from, to string) (*mkpf.Aggregate, error)
 	agg := &mkpf.Aggregate{From: from, To: to, TerminalID: terminalID, Rows: []mkpf.AggregateRow{}}
 	lo := terminalID + "/" + f.UTC().Format("2006-01-02T15:04:05.000Z")
 	hi := terminalID + "/" + t.AddDate(0, 0, 1).UTC().Format("2006-01-02T15:04:05.000Z")
+	names := map[string]string{} // program ID → name, read once per aggregation
 	err := s.db.View(func(tx kv.Tx) error {
 		agg.Location = s.terminalPlace(tx, terminalID)
 		moves := tx.Bucket(bPtMoves)
@@ -742,9 +751,14 @@ func (s *Server) Aggregate(terminalID, from, to string) (*mkpf.Aggregate, error)
 				continue
 			}
 			row := mkpf.AggregateRow{At: m.At, TxnID: m.txnID(), Kind: m.Kind, ProgramID: m.ProgramID, Points: m.Points, VoucherNo: m.VoucherNo}
-			if p, _ := getProgram(tx, m.ProgramID); p != nil {
-				row.ProgramName = p.Name
+			name, ok := names[m.ProgramID]
+			if !ok {
+				if p, _ := getProgram(tx, m.ProgramID); p != nil {
+					name = p.Name
+				}
+				names[m.ProgramID] = name
 			}
+			row.ProgramName = name
 			agg.Rows = append(agg.Rows, row)
 			agg.Count++
 			agg.Total += m.Points
@@ -763,6 +777,20 @@ func (s *Server) callerAggregate(w http.ResponseWriter, r *http.Request) (*mkpf.
 		return nil, false
 	}
 	return agg, true
+}
+
+// aggregationSlot runs h (an aggregation, with the encoding of its answer) in one of the aggregationSlots.
+func (s *Server) aggregationSlot(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sem := s.pts().aggSem
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+		case <-r.Context().Done():
+			return // the terminal gave up waiting: nobody reads an answer
+		}
+		h(w, r)
+	}
 }
 
 func (s *Server) handleAggregate(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,9 @@ PACKAGES=(
   cups cups-client cups-filters printer-driver-cups-pdf printer-driver-ptouch ghostscript poppler-utils zbar-tools zint
   # GUI and keyboard wedge: a real X server, a Tk text field in another program, screenshots
   xvfb x11-utils x11-apps xdotool python3 python3-tk xauth
+  # store: a real PostgreSQL for the tests on the PostgreSQL store (started by the harness from /usr/lib/postgresql,
+  # no system service)
+  postgresql
   # misc
   ca-certificates procps psmisc iproute2 curl git make
 )

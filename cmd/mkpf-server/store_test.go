@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mykeyterm/mykeyterm/internal/demopki"
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platformclient"
+)
+
+// serveProcess runs this test binary as `mkpf-server serve --demo` on store (a --db file or a --store URL) and
+// waits until it listens.
+func serveProcess(t *testing.T, flag, store string) string {
+	t.Helper()
+	addr := freePort(t)
+	cmd := exec.Command(os.Args[0], "serve", "--demo", "--addr", addr, flag, store)
+	cmd.Env = append(os.Environ(), "MKPF_SERVER_MAIN=1")
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; i < 600; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "http://" + addr
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server did not start: %s", logs.String())
+	return ""
+}
+
+// TestAdmin_BesideARunningServerOnPostgreSQL: on PostgreSQL the admin commands and migrate run while a server
+// serves the same database, and what they change applies to the running server at once (a revocation).
+func TestAdmin_BesideARunningServerOnPostgreSQL(t *testing.T) {
+	db := testenv.PostgresURL(t)
+	url := serveProcess(t, "--store", db)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := platformclient.Open(t.TempDir(), platformclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Enroll(ctx, url, "00052489", "8912k41a"); err != nil {
+		t.Fatal(err)
+	}
+	y, _ := demopki.Get("yamada")
+	if r, err := c.Lookup(ctx, y.AuthCertDER); err != nil || r.CardNumber != "180000000011" {
+		t.Fatalf("lookup before: %+v %v", r, err)
+	}
+	if out := mustAdmin(t, "stats", "--store", db); !strings.Contains(out, "enrolled 1") {
+		t.Fatalf("stats beside the server: %s", out)
+	}
+	mustAdmin(t, "revoke", "--store", db, "--serial", y.Serial, "--reason", "lost")
+	if _, err := c.Lookup(ctx, y.AuthCertDER); platformclient.Code(err) != mkpf.CodeCertRevoked {
+		t.Fatalf("lookup after the admin's revocation: %v, want %s", err, mkpf.CodeCertRevoked)
+	}
+	code, out, errs := runServer("migrate", "--store", db)
+	if code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate beside the server: %d %s%s", code, out, errs)
+	}
+	if code, _, errs := runServer("migrate", "--store", "x.db"); code != 2 || !strings.Contains(errs, "--store postgres://") {
+		t.Fatalf("migrate of a bbolt file: %d %s", code, errs)
+	}
+	if code, _, errs := runServer("admin", "stats", "--db", "x.db", "--store", db); code != 2 || !strings.Contains(errs, "not both") {
+		t.Fatalf("--db and --store: %d %s", code, errs)
+	}
+}
+
+// TestAdmin_BesideARunningServerOnBboltSaysWhatToDo: a bbolt file belongs to its running server; an admin command
+// says so and what to do, within the open timeout, and changes nothing.
+func TestAdmin_BesideARunningServerOnBboltSaysWhatToDo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	serveProcess(t, "--db", db)
+	code, _, errs := runServer("admin", "stats", "--db", db)
+	if code != 1 || !strings.Contains(errs, "a running mkpf-server") || !strings.Contains(errs, "Stop that server") ||
+		!strings.Contains(errs, "--store postgres://") {
+		t.Fatalf("admin on a served bbolt file: %d %s", code, errs)
+	}
+}
