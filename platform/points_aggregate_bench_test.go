@@ -1,16 +1,20 @@
 package platform_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
-	"sync"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,7 +68,14 @@ func benchUseDuringAggregation(b *testing.B, kind string) {
 	hs := httpServer(b, srv)
 	ctx := context.Background()
 	payer := benchClient(b, hs, "00052589", "15ad3z09a")
-	shop := benchClient(b, hs, "00052490", "0t10d630")
+	shopDir := b.TempDir()
+	shop, err := platformclient.Open(shopDir, platformclient.Options{Timeout: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := shop.Enroll(ctx, hs, "00052490", "0t10d630"); err != nil {
+		b.Fatal(err)
+	}
 	yamada := cardOf(b, "yamada")
 	use := func(c *platformclient.Client) error {
 		var res mkpf.UseResult
@@ -76,7 +87,7 @@ func benchUseDuringAggregation(b *testing.B, kind string) {
 			b.Fatal(err)
 		}
 	}
-	today := time.Now().In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
+	shop.Close() // the aggregating shop is another process from here on, like a real terminal
 	p99 := func() (time.Duration, error) {
 		lat := make([]time.Duration, 0, uses)
 		for i := 0; i < uses; i++ {
@@ -102,42 +113,21 @@ func benchUseDuringAggregation(b *testing.B, kind string) {
 			b.Fatal(err)
 		}
 		idle = append(idle, d)
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		var aggErr atomic.Value
-		for g := 0; g < 4; g++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					agg, err := shop.Aggregate(ctx, today, today)
-					if err == nil && agg.Count < 200 {
-						err = fmt.Errorf("aggregate of %d rows, want ≥ 200", agg.Count)
-					}
-					if err != nil {
-						aggErr.Store(err)
-						return
-					}
-					aggs.Add(1)
-				}
-			}()
+		agg, err := startAggregators(shopDir, 4)
+		if err != nil {
+			b.Fatal(err)
 		}
 		t0 := time.Now()
 		d, err = p99()
 		aggTime += time.Since(t0)
-		close(stop)
-		wg.Wait()
+		n, aerr := agg.stop()
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err, _ := aggErr.Load().(error); err != nil {
-			b.Fatal(err)
+		if aerr != nil {
+			b.Fatal(aerr)
 		}
+		aggs.Add(n)
 		loaded = append(loaded, d)
 	}
 	b.StopTimer()
@@ -194,3 +184,95 @@ func benchClient(b *testing.B, url, id, pw string) *platformclient.Client {
 }
 
 func newHTTPServer(srv *platform.Server) *httptest.Server { return httptest.NewServer(srv.Handler()) }
+
+// The aggregating terminals run in a child process (this test binary again, told so by aggregatorEnv), as real shops
+// would: their HTTP clients and JSON decoding do not share the server process's Go scheduler.
+const aggregatorEnv = "MKPF_BENCH_AGGREGATOR"
+
+func init() {
+	spec := os.Getenv(aggregatorEnv)
+	if spec == "" {
+		return
+	}
+	dir, nStr, _ := strings.Cut(spec, "|")
+	n, _ := strconv.Atoi(nStr)
+	os.Exit(runAggregators(dir, n))
+}
+
+// runAggregators aggregates today's transactions from n goroutines in a loop until SIGTERM, then prints how many
+// aggregations it made.
+func runAggregators(dir string, n int) int {
+	c, err := platformclient.Open(dir, platformclient.Options{Timeout: time.Minute})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer c.Close()
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	today := time.Now().In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
+	var count atomic.Int64
+	fail := make(chan error, n)
+	for g := 0; g < n; g++ {
+		go func() {
+			for {
+				agg, err := c.Aggregate(context.Background(), today, today)
+				if err == nil && agg.Count < 200 {
+					err = fmt.Errorf("aggregate of %d rows, want ≥ 200", agg.Count)
+				}
+				if err != nil {
+					fail <- err
+					return
+				}
+				count.Add(1)
+			}
+		}()
+	}
+	fmt.Println("ready")
+	select {
+	case <-term:
+		fmt.Println(count.Load())
+		return 0
+	case err := <-fail:
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+}
+
+type aggregators struct {
+	cmd *exec.Cmd
+	out *bufio.Scanner
+}
+
+func startAggregators(dir string, n int) (*aggregators, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%d", aggregatorEnv, dir, n))
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	a := &aggregators{cmd: cmd, out: bufio.NewScanner(stdout)}
+	if !a.out.Scan() || a.out.Text() != "ready" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("aggregator process did not start: %q", a.out.Text())
+	}
+	return a, nil
+}
+
+// stop ends the aggregators and returns how many aggregations they made.
+func (a *aggregators) stop() (int64, error) {
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	var n int64
+	if a.out.Scan() {
+		n, _ = strconv.ParseInt(a.out.Text(), 10, 64)
+	}
+	if err := a.cmd.Wait(); err != nil {
+		return n, fmt.Errorf("aggregator process: %v", err)
+	}
+	return n, nil
+}

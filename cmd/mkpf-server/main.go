@@ -48,6 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, `usage:
   mkpf-server serve --addr HOST:PORT (--db FILE | --store postgres://…) [--demo] [--tls-cert F --tls-key F] [--log-json]
+                    [--backup-dir DIR --backup-every 1h --backup-keep 48]   (hot backups of a bbolt file)
   mkpf-server migrate --store postgres://…       (apply PostgreSQL's schema migrations; serve also does at start)
   mkpf-server admin COMMAND (--db FILE | --store postgres://…) [flags]   (run "mkpf-server admin" for the list)`)
 }
@@ -62,10 +63,17 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	certFile := fs.String("tls-cert", "", "TLS certificate (PEM); serve HTTPS with --tls-key")
 	keyFile := fs.String("tls-key", "", "TLS private key (PEM)")
 	logJSON := fs.Bool("log-json", false, "log as JSON lines instead of text")
+	backupDir := fs.String("backup-dir", "", "write hot backups of the bbolt file into this directory while serving")
+	backupEvery := fs.Duration("backup-every", time.Hour, "time between hot backups (with --backup-dir)")
+	backupKeep := fs.Int("backup-keep", 48, "hot backups kept (with --backup-dir)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if msg := pickStore(dbPath, *store); msg != "" {
+		fmt.Fprintln(stderr, "mkpf-server: "+msg)
+		return 2
+	}
+	if msg := checkBackupFlags(*dbPath, *backupDir, *backupEvery, *backupKeep); msg != "" {
 		fmt.Fprintln(stderr, "mkpf-server: "+msg)
 		return 2
 	}
@@ -95,6 +103,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "mkpf-server: %v\n", err)
 			return 1
 		}
+	}
+	if *backupDir != "" {
+		stopBackups := make(chan struct{})
+		defer close(stopBackups)
+		go backupLoop(srv.DB(), *backupDir, *backupEvery, *backupKeep, log, stopBackups)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -89,3 +89,69 @@ func TestAdmin_BesideARunningServerOnBboltSaysWhatToDo(t *testing.T) {
 		t.Fatalf("admin on a served bbolt file: %d %s", code, errs)
 	}
 }
+
+// TestServe_HotBackupOfABboltFileWhileServing: serve --backup-dir writes consistent copies while it serves; the
+// newest, opened as a database (a restore), holds an enrollment made before it; old copies beyond --backup-keep go.
+func TestServe_HotBackupOfABboltFileWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "data", "p.db")
+	bdir := filepath.Join(dir, "backups")
+	if code, _, errs := runServer("serve", "--db", db, "--backup-dir", filepath.Join(dir, "data", "b")); code != 2 || !strings.Contains(errs, "another disk") {
+		t.Fatalf("backups beside the database: %d %s", code, errs)
+	}
+	if code, _, errs := runServer("serve", "--store", "postgres://x@/y", "--backup-dir", bdir); code != 2 || !strings.Contains(errs, "pg_dump") {
+		t.Fatalf("hot backup of PostgreSQL: %d %s", code, errs)
+	}
+	addr := freePort(t)
+	cmd := exec.Command(os.Args[0], "serve", "--demo", "--addr", addr, "--db", db, "--backup-dir", bdir,
+		"--backup-every", "1s", "--backup-keep", "2")
+	cmd.Env = append(os.Environ(), "MKPF_SERVER_MAIN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	url := ""
+	for i := 0; i < 600 && url == ""; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			url = "http://" + addr
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := platformclient.Open(t.TempDir(), platformclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Enroll(ctx, url, "00052489", "8912k41a"); err != nil {
+		t.Fatal(err)
+	}
+	enrolled := time.Now()
+	var newest string
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		files, _ := filepath.Glob(filepath.Join(bdir, backupPrefix+"*.db"))
+		if len(files) > 2 {
+			t.Fatalf("%d backups kept, want at most 2", len(files))
+		}
+		if len(files) > 0 {
+			if fi, err := os.Stat(files[len(files)-1]); err == nil && fi.ModTime().After(enrolled.Add(time.Second)) {
+				newest = files[len(files)-1]
+				break
+			}
+		}
+	}
+	if newest == "" {
+		t.Fatal("no backup written after the enrollment")
+	}
+	restored := filepath.Join(t.TempDir(), "restored.db")
+	raw, err := os.ReadFile(newest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(restored, raw, 0o600)
+	if out := mustAdmin(t, "stats", "--db", restored); !strings.Contains(out, "enrolled 1") {
+		t.Fatalf("the restored backup: %s", out)
+	}
+}
