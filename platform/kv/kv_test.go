@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +34,23 @@ var stores = []struct {
 	}},
 	{"postgres", func(t *testing.T) (kv.DB, kv.DB) {
 		url := testenv.PostgresURL(t)
+		var dbs [2]kv.DB
+		for i := range dbs {
+			db, err := kv.OpenPostgres(context.Background(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			dbs[i] = db
+		}
+		return dbs[0], dbs[1]
+	}},
+	// The lock-row writer lock (CockroachDB's and YugabyteDB's), tested on PostgreSQL.
+	{"postgres-rowlock", func(t *testing.T) (kv.DB, kv.DB) {
+		url := testenv.PostgresURL(t) + "&mkpf_writer_lock=row"
+		if _, err := kv.Migrate(context.Background(), url); err != nil { // row mode: migrate once before the servers
+			t.Fatal(err)
+		}
 		var dbs [2]kv.DB
 		for i := range dbs {
 			db, err := kv.OpenPostgres(context.Background(), url)
@@ -332,7 +351,7 @@ func TestPostgresMigrate(t *testing.T) {
 	url := testenv.PostgresURL(t)
 	ctx := context.Background()
 	got, err := kv.Migrate(ctx, url)
-	if err != nil || len(got) != kv.SchemaVersion() {
+	if err != nil || len(got) != kv.SchemaVersion() || got[len(got)-1] != kv.SchemaVersion() {
 		t.Fatalf("first migrate: %v %v", got, err)
 	}
 	if got, err := kv.Migrate(ctx, url); err != nil || len(got) != 0 {
@@ -345,5 +364,49 @@ func TestPostgresMigrate(t *testing.T) {
 	db.Close()
 	if _, err := kv.OpenPostgres(ctx, "postgres://postgres@/nope?host=/nonexistent-dir"); err == nil {
 		t.Fatal("a server that is not there: no error")
+	}
+	if _, err := kv.OpenPostgres(ctx, url+"&mkpf_writer_lock=table"); err == nil || !strings.Contains(err.Error(), "advisory or row") {
+		t.Fatalf("an unknown lock mode: %v", err)
+	}
+}
+
+// TestStoreExclusive: Exclusive sections of two handles (two processes on PostgreSQL) never overlap.
+func TestStoreExclusive(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			a, b := st.open(t)
+			var inside, overlaps, runs atomic.Int32
+			var wg sync.WaitGroup
+			for w := 0; w < 6; w++ {
+				db := a
+				if w%2 == 1 {
+					db = b
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; i < 5; i++ {
+						if err := kv.Exclusive(db, "test", func() error {
+							if inside.Add(1) != 1 {
+								overlaps.Add(1)
+							}
+							// A transaction inside the section, as SeedDemo makes.
+							err := db.Update(func(tx kv.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("x")); return err })
+							time.Sleep(2 * time.Millisecond)
+							inside.Add(-1)
+							runs.Add(1)
+							return err
+						}); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if overlaps.Load() != 0 || runs.Load() != 30 {
+				t.Fatalf("%d overlapping sections in %d", overlaps.Load(), runs.Load())
+			}
+		})
 	}
 }

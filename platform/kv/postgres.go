@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,50 @@ var migrations = []migration{
 		`CREATE TABLE kv_buckets (name TEXT PRIMARY KEY, seq BIGINT NOT NULL DEFAULT 0)`,
 		`CREATE TABLE kv (bucket TEXT NOT NULL, k BYTEA NOT NULL, v BYTEA NOT NULL, PRIMARY KEY (bucket, k))`,
 	}},
+	{2, "lock rows (for databases without advisory locks)", []string{
+		`CREATE TABLE kv_locks (name TEXT PRIMARY KEY)`,
+		`INSERT INTO kv_locks (name) VALUES ('writer')`,
+	}},
+}
+
+// Writer-lock modes. "advisory" (PostgreSQL's default) takes pg_advisory_xact_lock; "row" locks the row 'writer' of
+// kv_locks with SELECT … FOR UPDATE, which CockroachDB and YugabyteDB also honour (their advisory-lock functions are
+// missing or no-ops in many releases). The URL parameter mkpf_writer_lock=advisory|row chooses; without it, row is
+// chosen when the server reports itself as CockroachDB or YugabyteDB.
+const (
+	lockAdvisory = "advisory"
+	lockRow      = "row"
+)
+
+// splitLockMode removes mkpf_writer_lock from url (the server would refuse an unknown parameter) and returns it.
+func splitLockMode(raw string) (string, string, error) {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "", "", fmt.Errorf("kv: postgres URL: %w", err)
+	}
+	q := u.Query()
+	mode := q.Get("mkpf_writer_lock")
+	if mode != "" && mode != lockAdvisory && mode != lockRow {
+		return "", "", fmt.Errorf("kv: mkpf_writer_lock=%s: use advisory or row", mode)
+	}
+	if q.Has("mkpf_writer_lock") {
+		q.Del("mkpf_writer_lock")
+		u.RawQuery = q.Encode()
+		raw = u.String()
+	}
+	return raw, mode, nil
+}
+
+// lockModeOf is the writer-lock mode for the server on conn when the URL chose none.
+func lockModeOf(ctx context.Context, conn *pgx.Conn) (string, error) {
+	var v string
+	if err := conn.QueryRow(ctx, `SELECT version()`).Scan(&v); err != nil {
+		return "", err
+	}
+	if strings.Contains(v, "CockroachDB") || strings.Contains(v, "-YB-") {
+		return lockRow, nil
+	}
+	return lockAdvisory, nil
 }
 
 // SchemaVersion is the newest migration this program knows.
@@ -51,6 +96,10 @@ func SchemaVersion() int { return migrations[len(migrations)-1].version }
 // Migrate applies the migrations the database at url lacks and returns their versions (none when up to date). It is
 // safe to run while servers use the database, and from several processes at once.
 func Migrate(ctx context.Context, url string) ([]int, error) {
+	url, mode, err := splitLockMode(url)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("kv: postgres URL: %w", err)
@@ -60,17 +109,26 @@ func Migrate(ctx context.Context, url string) ([]int, error) {
 		return nil, fmt.Errorf("kv: cannot connect to PostgreSQL: %w", err)
 	}
 	defer conn.Close(context.Background())
-	return migrate(ctx, conn)
+	if mode == "" {
+		if mode, err = lockModeOf(ctx, conn); err != nil {
+			return nil, err
+		}
+	}
+	return migrate(ctx, conn, mode)
 }
 
-func migrate(ctx context.Context, conn *pgx.Conn) ([]int, error) {
+// migrate applies what is missing in one transaction. With advisory locks, processes starting together take turns;
+// without (lock mode row), run `mkpf-server migrate` once before starting the servers.
+func migrate(ctx context.Context, conn *pgx.Conn, mode string) ([]int, error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrateLock)); err != nil {
-		return nil, err
+	if mode == lockAdvisory {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrateLock)); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS kv_migrations (version INT PRIMARY KEY, name TEXT NOT NULL,
 		applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
@@ -105,6 +163,10 @@ func migrate(ctx context.Context, conn *pgx.Conn) ([]int, error) {
 // applies the missing migrations and returns the store. Without pool_max_conns in the URL the pool holds 16
 // connections.
 func OpenPostgres(ctx context.Context, url string) (DB, error) {
+	url, mode, err := splitLockMode(url)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("kv: postgres URL: %w", err)
@@ -121,17 +183,23 @@ func OpenPostgres(ctx context.Context, url string) (DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("kv: cannot connect to PostgreSQL: %w", err)
 	}
-	_, err = migrate(ctx, conn.Conn())
+	if mode == "" {
+		mode, err = lockModeOf(ctx, conn.Conn())
+	}
+	if err == nil {
+		_, err = migrate(ctx, conn.Conn(), mode)
+	}
 	conn.Release()
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	return &pgDB{pool: pool, buckets: map[string]bool{}}, nil
+	return &pgDB{pool: pool, lockMode: mode, buckets: map[string]bool{}}, nil
 }
 
 type pgDB struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	lockMode string // lockAdvisory or lockRow
 
 	mu      sync.Mutex
 	buckets map[string]bool // buckets known to exist (buckets are never dropped)
@@ -167,7 +235,11 @@ func (d *pgDB) run(opts pgx.TxOptions, write bool, fn func(Tx) error) error {
 	}
 	defer ptx.Rollback(context.Background())
 	if write {
-		if _, err := ptx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writerLock)); err != nil {
+		lock, arg := `SELECT pg_advisory_xact_lock($1)`, any(int64(writerLock))
+		if d.lockMode == lockRow {
+			lock, arg = `SELECT name FROM kv_locks WHERE name = $1 FOR UPDATE`, "writer"
+		}
+		if _, err := ptx.Exec(ctx, lock, arg); err != nil {
 			return fmt.Errorf("kv: PostgreSQL: %w", err)
 		}
 	}
@@ -193,6 +265,9 @@ func (d *pgDB) run(opts pgx.TxOptions, write bool, fn func(Tx) error) error {
 }
 
 func (d *pgDB) exclusive(name string, fn func() error) error {
+	if d.lockMode == lockRow {
+		return d.exclusiveRow(name, fn)
+	}
 	h := fnv.New64a()
 	h.Write([]byte("mkpf/" + name))
 	key := int64(h.Sum64())
@@ -210,6 +285,25 @@ func (d *pgDB) exclusive(name string, fn func() error) error {
 			conn.Conn().Close(ctx) // a session lock dies with its connection
 		}
 	}()
+	return fn()
+}
+
+// exclusiveRow holds the row of name in kv_locks (made on first use) in a transaction of its own for as long as fn
+// runs: a lock over several transactions without session advisory locks.
+func (d *pgDB) exclusiveRow(name string, fn func() error) error {
+	ctx := context.Background()
+	key := "exclusive/" + name
+	if _, err := d.pool.Exec(ctx, `INSERT INTO kv_locks (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, key); err != nil {
+		return fmt.Errorf("kv: PostgreSQL: %w", err)
+	}
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("kv: PostgreSQL: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT name FROM kv_locks WHERE name = $1 FOR UPDATE`, key); err != nil {
+		return fmt.Errorf("kv: PostgreSQL: %w", err)
+	}
 	return fn()
 }
 
