@@ -18,7 +18,7 @@ import (
 // platformclient → net/http → token check → JPKI certificate check (parse, RSA chain verification, validity,
 // revocation) → serial → MyKey ID → service ID → JSON. The baseline in the same run is a bare net/http handler on
 // loopback answering the same request with a fixed LookupResult, called with the same JSON encoding on the client side.
-// scripts/bench.sh prints platform/bare as a ratio.
+// scripts/bench.sh prints platform/bare as a ratio, on bbolt (platform) and on PostgreSQL (platform_postgres).
 func BenchmarkLookup(b *testing.B) {
 	for _, par := range []int{1, 8} {
 		b.Run(fmt.Sprintf("platform/conc=%d", par), func(b *testing.B) {
@@ -33,6 +33,19 @@ func BenchmarkLookup(b *testing.B) {
 				if err == nil && r.CardNumber != platform.DemoYamadaLibCard {
 					err = fmt.Errorf("card %s", r.CardNumber)
 				}
+				return err
+			})
+		})
+		b.Run(fmt.Sprintf("platform_postgres/conc=%d", par), func(b *testing.B) {
+			testenv.UseStore(b, "postgres")
+			env := testenv.Platform(b)
+			c := env.Enrolled(b, "00052489")
+			der := profile(b, "yamada").AuthCertDER
+			if _, err := c.Lookup(ctx(b), der); err != nil {
+				b.Fatal(err)
+			}
+			runConc(b, par, "lookups/s", func() error {
+				_, err := c.Lookup(ctx(b), der)
 				return err
 			})
 		})

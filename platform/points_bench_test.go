@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/platformclient"
@@ -21,17 +22,19 @@ import (
 // BenchmarkPointUse measures durable point-use transactions per second through real HTTP on loopback: each one a
 // bbolt write transaction (ledger entry, balance, totals, idempotency record) committed with fsync, after the JPKI
 // certificate check. The baseline in the same run is a bare net/http handler that appends one line to a file and
-// fsyncs it per request: the floor any durable transaction on this disk and HTTP stack has. scripts/bench.sh adds
-// PostgreSQL's pgbench running the same debit with synchronous_commit=on.
+// fsyncs it per request: the floor any durable transaction on this disk and HTTP stack has. scripts/bench-points.sh adds
+// PostgreSQL's pgbench running the same debit with synchronous_commit=on. platform_postgres is the same server on the
+// PostgreSQL store (testenv's server, synchronous_commit=on).
 func BenchmarkPointUse(b *testing.B) {
 	for _, par := range []int{1, 8} {
-		b.Run(fmt.Sprintf("platform/conc=%d", par), func(b *testing.B) { benchPlatform(b, par) })
+		b.Run(fmt.Sprintf("platform/conc=%d", par), func(b *testing.B) { benchPlatform(b, par, filepath.Join(b.TempDir(), "platform.db")) })
+		b.Run(fmt.Sprintf("platform_postgres/conc=%d", par), func(b *testing.B) { benchPlatform(b, par, testenv.PostgresURL(b)) })
 		b.Run(fmt.Sprintf("baseline_http_fsync/conc=%d", par), func(b *testing.B) { benchBaseline(b, par) })
 	}
 }
 
-func benchPlatform(b *testing.B, par int) {
-	srv, err := platform.Open(filepath.Join(b.TempDir(), "platform.db"), platform.Options{Argon2Memory: 1024, Argon2Time: 1})
+func benchPlatform(b *testing.B, par int, store string) {
+	srv, err := platform.Open(store, platform.Options{Argon2Memory: 1024, Argon2Time: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
