@@ -197,7 +197,7 @@ func (s *Server) checkRef(ref mkpf.PatronRef, allowShopCard bool) (*checkedCert,
 	if len(ref.AuthCert) == 0 {
 		return nil, errPtPatronRef
 	}
-	return s.verifyAuthCertCached(ref.AuthCert)
+	return s.verifyAuthChainCached(ref.AuthCert) // revocation: checked by resolveRef in the request's transaction
 }
 
 // checkedRef is checkRef for a handler: on failure it has answered with the error.
@@ -232,6 +232,9 @@ func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patr
 			return nil, errPtNoShopCard
 		}
 		return &patron{MyKeyID: string(id), ShopPointID: ref.ShopCard}, nil
+	}
+	if certRevoked(tx, cc) {
+		return nil, errCertRevoked
 	}
 	p, err := resolvePatron(tx, cc)
 	if err != nil {

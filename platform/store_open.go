@@ -51,3 +51,7 @@ func RedactStore(dbPath string) string {
 	}
 	return u.Redacted()
 }
+
+// OpenStoreDB opens the store at dbPath as Open does, without a server, for tools that move a whole store
+// (mkpf-server copy-store).
+func OpenStoreDB(dbPath string) (kv.DB, error) { return openStore(dbPath) }

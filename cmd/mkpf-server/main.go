@@ -37,6 +37,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return admin(args[1:], stdout, stderr)
 	case "migrate":
 		return migrateCmd(args[1:], stdout, stderr)
+	case "copy-store":
+		return copyStoreCmd(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0
@@ -50,6 +52,7 @@ func usage(w io.Writer) {
   mkpf-server serve --addr HOST:PORT (--db FILE | --store postgres://…) [--demo] [--tls-cert F --tls-key F] [--log-json]
                     [--backup-dir DIR --backup-every 1h --backup-keep 48]   (hot backups of a bbolt file)
   mkpf-server migrate --store postgres://…       (apply PostgreSQL's schema migrations; serve also does at start)
+  mkpf-server copy-store --from STORE --to STORE (copy a whole store into an empty one: bbolt file ↔ PostgreSQL)
   mkpf-server admin COMMAND (--db FILE | --store postgres://…) [flags]   (run "mkpf-server admin" for the list)`)
 }
 

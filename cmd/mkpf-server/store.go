@@ -55,3 +55,39 @@ func migrateCmd(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "schema at version %d\n", kv.SchemaVersion())
 	return 0
 }
+
+// copyStoreCmd copies a whole store into an empty one: a bbolt town moving to PostgreSQL, or a PostgreSQL database
+// taken back into a file. Both stores must be out of service during the copy.
+func copyStoreCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("copy-store", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", "", "the store to copy: a bbolt file or postgres://…")
+	to := fs.String("to", "", "the empty store to fill: a bbolt file (created) or postgres://… (migrated)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *from == "" || *to == "" {
+		fmt.Fprintln(stderr, "mkpf-server copy-store: --from STORE and --to STORE are required")
+		return 2
+	}
+	src, err := platform.OpenStoreDB(*from)
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server copy-store: %v\n", err)
+		return 1
+	}
+	defer src.Close()
+	dst, err := platform.OpenStoreDB(*to)
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server copy-store: %v\n", err)
+		return 1
+	}
+	defer dst.Close()
+	buckets, pairs, err := kv.Copy(dst, src)
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server copy-store: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "copied %d buckets, %d pairs from %s to %s\n", buckets, pairs,
+		platform.RedactStore(*from), platform.RedactStore(*to))
+	return 0
+}
