@@ -76,12 +76,12 @@ func (s *Server) initMaintenance() error {
 	if err != nil {
 		return err
 	}
-	go s.maintenanceLoop()
+	go s.maintenanceLoop(MaintenanceEvery) // read here: a test may set it before Open
 	return nil
 }
 
-func (s *Server) maintenanceLoop() {
-	t := time.NewTicker(MaintenanceEvery)
+func (s *Server) maintenanceLoop(every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
