@@ -10,11 +10,10 @@ import (
 )
 
 // OpenBolt opens (creating if needed) the bbolt file at path. When another process holds the file it waits up to
-// timeout and returns an error wrapping ErrLocked. The file is mapped with room to grow to 1 GiB of address space:
-// bbolt grows its map under a lock that waits for every open read transaction, so a map sized up front keeps
-// long reads (an aggregation) from holding writers up.
+// timeout and returns an error wrapping ErrLocked. Outside Windows the file is mapped with room to grow
+// (initialMmapSize), so that writers do not wait for long reads to remap.
 func OpenBolt(path string, timeout time.Duration) (DB, error) {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, InitialMmapSize: 1 << 30})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, InitialMmapSize: initialMmapSize})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {
 			return nil, fmt.Errorf("%w (%s)", ErrLocked, path)
