@@ -2,9 +2,9 @@ package grant
 
 import (
 	"context"
-	"net/http"
-	"net/url"
+	"errors"
 
+	"github.com/mykeyterm/mykeyterm/cardio"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
 )
@@ -29,46 +29,46 @@ func FromClient(c *platformclient.Client) Platform { return clientPlatform{c} }
 
 type clientPlatform struct{ c *platformclient.Client }
 
-func projectPath(id, tail string) string { return "/v1/grants/projects/" + url.PathEscape(id) + tail }
-
 func (p clientPlatform) GrantProjects(ctx context.Context) (*mkpf.GrantProjectList, error) {
-	var out mkpf.GrantProjectList
-	if err := p.c.Do(ctx, http.MethodGet, "/v1/grants/projects", nil, &out, ""); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return p.c.GrantProjects(ctx)
 }
 
 func (p clientPlatform) AddParticipants(ctx context.Context, projectID string, req mkpf.ParticipantsRequest) (*mkpf.ParticipantsResult, error) {
-	var out mkpf.ParticipantsResult
-	// Adding the same members again changes nothing: safe to retry under a fresh key.
-	if err := p.c.Do(ctx, http.MethodPost, projectPath(projectID, "/participants"), req, &out, platformclient.NewIdempotencyKey()); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return p.c.AddParticipants(ctx, projectID, req)
 }
 
 func (p clientPlatform) SyncRoster(ctx context.Context, projectID string) (*mkpf.GrantSync, error) {
-	var out mkpf.GrantSync
-	if err := p.c.Do(ctx, http.MethodPost, projectPath(projectID, "/sync"), nil, &out, platformclient.NewIdempotencyKey()); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return p.c.SyncGrantRoster(ctx, projectID)
 }
 
 func (p clientPlatform) UploadGrants(ctx context.Context, req mkpf.GrantUploadRequest) (*mkpf.GrantUploadResult, error) {
-	var out mkpf.GrantUploadResult
-	// Each GrantID applies once: a retry is safe.
-	if err := p.c.Do(ctx, http.MethodPost, "/v1/grants/upload", req, &out, platformclient.NewIdempotencyKey()); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return p.c.UploadGrants(ctx, req.Grants)
 }
 
 func (p clientPlatform) GrantWithoutCard(ctx context.Context, projectID string, req mkpf.WithoutCardRequest) (*mkpf.GrantUploadResult, error) {
-	var out mkpf.GrantUploadResult
-	if err := p.c.Do(ctx, http.MethodPost, projectPath(projectID, "/grant-without-card"), req, &out, platformclient.NewIdempotencyKey()); err != nil {
-		return nil, err
+	return p.c.GrantWithoutCard(ctx, projectID, req.GrantID, req.MyKeyID)
+}
+
+// Message is the clerk-facing Japanese text of any error of this package, the card or the platform.
+func Message(err error) string {
+	if err == nil {
+		return ""
 	}
-	return &out, nil
+	var ie *ImportError
+	var re *RefusedError
+	var ce *cardio.Error
+	switch {
+	case errors.As(err, &ie):
+		return ie.Error()
+	case errors.As(err, &re):
+		return re.Message
+	case errors.As(err, &ce):
+		return cardio.Message(err)
+	}
+	var ae *mkpf.APIError
+	var pe *platformclient.Error
+	if errors.As(err, &ae) || errors.As(err, &pe) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return platformclient.Message(err)
+	}
+	return err.Error()
 }
