@@ -62,7 +62,7 @@ type ImportResult struct {
 var (
 	ErrNoParticipant  = errors.New("その対象者は名簿にありません。検索し直してください。")
 	ErrNeedMyKeyID    = errors.New("この対象者にはマイキーIDがまだありません。先に［登録・読取］でカードを読み取るか、マイキーIDを入力してください。")
-	ErrOtherMyKeyID   = errors.New("読み取ったカードのマイキーIDが、この対象者に登録済みのマイキーIDと違います。本人のカードか確かめてください。")
+	ErrHasMyKeyID     = errors.New("この対象者のマイキーIDは登録済みです。カードを読み取る必要はありません。")
 	ErrProjectUnknown = errors.New("そのポイント付与事業は見つかりません。事業一覧から選び直してください。")
 	ErrProjectClosed  = errors.New("このポイント付与事業は終了しています。名簿の登録や付与はできません。")
 	ErrAlreadyOnList  = errors.New("このマイキーIDは既にこの事業の名簿にあります。")
@@ -320,13 +320,16 @@ func (o *Office) put(x Participant) error {
 	return o.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bParticipants).Put([]byte(x.ID), v) })
 }
 
-// RegisterCard is [登録・読取] of screen 76: the participant's card is read in reader ("" = the first holding a My
-// Number Card; only the auth certificate, no PIN), the platform puts the card's MyKey ID on the project's roster and
-// returns it, and it is written to the office roster.
+// RegisterCard is [登録・読取] of screen 76 for a participant without a MyKey ID yet: the participant's card is read
+// in reader ("" = the first holding a My Number Card; only the auth certificate, no PIN), the platform puts the card's
+// MyKey ID on the project's roster and returns it, and it is written to the office roster.
 func (o *Office) RegisterCard(ctx context.Context, p Platform, src cardio.Source, reader, participantID string) (*Participant, error) {
 	x, err := o.Participant(participantID)
 	if err != nil {
 		return nil, err
+	}
+	if x.MyKeyID != "" {
+		return nil, ErrHasMyKeyID
 	}
 	cr, err := cardio.ReadAuthCert(ctx, src, reader)
 	if err != nil {
@@ -336,8 +339,9 @@ func (o *Office) RegisterCard(ctx context.Context, p Platform, src cardio.Source
 	if err != nil {
 		return nil, err
 	}
-	if x.MyKeyID != "" && x.MyKeyID != res.MyKeyID {
-		return nil, ErrOtherMyKeyID
+	if o.myKeyIDs(x.ProjectID)[res.MyKeyID] {
+		// The card is another participant's entry already (a second entry for the same person): keep one.
+		return nil, ErrAlreadyOnList
 	}
 	x.MyKeyID, x.CardRegistered = res.MyKeyID, time.Now().UTC()
 	if err := o.put(x); err != nil {
