@@ -37,6 +37,10 @@ func (s *Server) seedDemoGrants() error {
 	if done {
 		return nil
 	}
+	// The project grants a program of the points demo, whose seeder may come later in the init order.
+	if err := s.seedDemoPoints(); err != nil {
+		return err
+	}
 	for _, t := range []TerminalSpec{
 		{ID: DemoGrantOffice, Password: DemoGrantOfficePass, Kind: mkpf.KindGrantOffice, Municipality: DemoMunicipality, Location: "川崎市役所 健康福祉局 ポイント付与窓口"},
 		{ID: DemoGrantForeignOffice, Password: DemoGrantForeignPass, Kind: mkpf.KindGrantOffice, Municipality: DemoForeign, Location: "横浜市役所 ポイント付与窓口"},

@@ -62,6 +62,10 @@ func PointsMenu(c *Caller) mkpf.PointsMenu {
 		return mkpf.PointsMenu{Issue: true, Clear: true, Aggregate: true}
 	case c.Kind == mkpf.KindServiceID && c.TakesPoints:
 		return mkpf.PointsMenu{Use: true, Clear: true, Merge: true, Aggregate: true}
+	case c.Kind == mkpf.KindPointGrant:
+		return mkpf.PointsMenu{Grant: true} // screens 77-79 (the grant routes check the kind themselves)
+	case c.Kind == mkpf.KindGrantOffice:
+		return mkpf.PointsMenu{GrantOffice: true} // screens 64-66, 71-76
 	}
 	return mkpf.PointsMenu{}
 }
