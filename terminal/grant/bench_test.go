@@ -146,6 +146,7 @@ func stageGrants(b *testing.B, d *Device, s *mkpf.GrantSync) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	d.pending += len(s.Entries)
 }
 
 // BenchmarkUpload10k: screen 79's upload of 10,000 stored grants to the platform over loopback HTTP (batches of

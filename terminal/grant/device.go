@@ -114,7 +114,8 @@ type Device struct {
 	db  *bbolt.DB
 	mu  sync.Mutex
 	cur *roster
-	seq uint64
+	// pending counts the keys of bPending (kept with every write; counted at open).
+	pending int
 	// Now is the clock of the grants' tap times (tests set it).
 	Now func() time.Time
 }
@@ -135,7 +136,7 @@ func OpenDevice(dataDir string) (*Device, error) {
 				return err
 			}
 		}
-		d.seq = tx.Bucket(bGrants).Sequence()
+		d.pending = tx.Bucket(bPending).Stats().KeyN
 		return nil
 	})
 	if err == nil {
@@ -280,7 +281,6 @@ func (d *Device) answer(cr *cardio.CertRead, err error) TapResult {
 		GrantUploadItem: mkpf.GrantUploadItem{GrantID: newID(), ProjectID: s.Project.ID, SyncID: s.SyncID, Hash: h, At: d.Now().UTC()},
 		Points:          s.Project.PointsPerPerson, State: StatePending,
 	}
-	pending := 0
 	err = d.db.Update(func(tx *bbolt.Tx) error {
 		gb := tx.Bucket(bGrants)
 		seq, err := gb.NextSequence()
@@ -297,18 +297,17 @@ func (d *Device) answer(cr *cardio.CertRead, err error) TapResult {
 		}
 		var k [8]byte
 		binary.BigEndian.PutUint64(k[:], seq)
-		pb := tx.Bucket(bPending)
-		if err := pb.Put(k[:], []byte(g.GrantID)); err != nil {
+		if err := tx.Bucket(bPending).Put(k[:], []byte(g.GrantID)); err != nil {
 			return err
 		}
-		pending = pb.Stats().KeyN
 		return tx.Bucket(bByHash).Put([]byte(s.Project.ID+"/"+s.SyncID+"/"+h), []byte(g.GrantID))
 	})
 	if err != nil {
 		return TapResult{Result: "store_error", Message: "付与データを保存できませんでした。端末の空き容量を確かめてから、もう一度カードをかざしてください（付与はしていません）。", Reader: cr.Reader, Pending: d.pendingLocked()}
 	}
 	d.cur.entries[h] = true
-	return TapResult{Result: ResultGranted, Message: MsgGranted, Reader: cr.Reader, GrantID: g.GrantID, Points: g.Points, Pending: pending}
+	d.pending++
+	return TapResult{Result: ResultGranted, Message: MsgGranted, Reader: cr.Reader, GrantID: g.GrantID, Points: g.Points, Pending: d.pending}
 }
 
 // Pending is the number of grants stored and not yet accepted or refused by the platform.
@@ -318,14 +317,7 @@ func (d *Device) Pending() int {
 	return d.pendingLocked()
 }
 
-func (d *Device) pendingLocked() int {
-	n := 0
-	d.db.View(func(tx *bbolt.Tx) error {
-		n = tx.Bucket(bPending).Stats().KeyN
-		return nil
-	})
-	return n
-}
+func (d *Device) pendingLocked() int { return d.pending }
 
 // Grants lists the stored grants in state ("" = all), in tap order.
 func (d *Device) Grants(state string) []StoredGrant { return d.list(state) }
@@ -399,7 +391,9 @@ func (d *Device) record(batch []StoredGrant, res *mkpf.GrantUploadResult) error 
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.db.Update(func(tx *bbolt.Tx) error {
+	removed := 0
+	err := d.db.Update(func(tx *bbolt.Tx) error {
+		removed = 0
 		gb, pb := tx.Bucket(bGrants), tx.Bucket(bPending)
 		put := func(g StoredGrant) error {
 			v, err := json.Marshal(g)
@@ -411,6 +405,9 @@ func (d *Device) record(batch []StoredGrant, res *mkpf.GrantUploadResult) error 
 			}
 			var k [8]byte
 			binary.BigEndian.PutUint64(k[:], g.Seq)
+			if pb.Get(k[:]) != nil {
+				removed++
+			}
 			return pb.Delete(k[:])
 		}
 		for _, a := range res.Accepted {
@@ -435,6 +432,10 @@ func (d *Device) record(batch []StoredGrant, res *mkpf.GrantUploadResult) error 
 		}
 		return nil
 	})
+	if err == nil {
+		d.pending -= removed
+	}
+	return err
 }
 
 // Run is continuous reading (screen 79 [カード読取・ポイント付与 開始] until [終了], i.e. until ctx ends): every card

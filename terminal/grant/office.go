@@ -277,8 +277,8 @@ func (o *Office) Search(q Query) []Participant {
 		for _, f := range IdentifyingFields {
 			want := q.Person.Field(f)
 			if f == FieldBirth && want != "" {
-				if n, errs := checkPerson(Person{Birth: want}, "", nil); len(errs) == 0 {
-					want = n.Birth
+				if b, ok := normBirth(want); ok {
+					want = b
 				}
 			}
 			if !match(x.Person.Field(f), want) {

@@ -280,6 +280,23 @@ var (
 	emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
 
+// normBirth reads a date of birth (1940年1月1日, 1940/1/1, 1940-01-01, full-width digits too) as YYYY-MM-DD; ok is
+// false for anything else or a day that does not exist.
+func normBirth(s string) (string, bool) {
+	m := birthRe.FindStringSubmatch(strings.TrimSpace(halfWidth(s)))
+	if m == nil {
+		return s, false
+	}
+	y, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(m[2])
+	d, _ := strconv.Atoi(m[3])
+	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+	if t.Year() != y || int(t.Month()) != mo || t.Day() != d || y < 1890 || !t.Before(time.Now()) {
+		return s, false
+	}
+	return t.Format("2006-01-02"), true
+}
+
 // checkPerson normalises and checks a participant's items (shared by the file and screen 75).
 func checkPerson(p Person, mykeyID string, required []string) (Person, []RowError) {
 	var errs []RowError
@@ -290,17 +307,9 @@ func checkPerson(p Person, mykeyID string, required []string) (Person, []RowErro
 	}
 	p.Phone = halfWidth(p.Phone)
 	p.Email = halfWidth(p.Email)
-	if b := halfWidth(p.Birth); b != "" {
-		m := birthRe.FindStringSubmatch(b)
-		ok := m != nil
-		if ok {
-			y, _ := strconv.Atoi(m[1])
-			mo, _ := strconv.Atoi(m[2])
-			d, _ := strconv.Atoi(m[3])
-			t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
-			ok = t.Year() == y && int(t.Month()) == mo && t.Day() == d && y >= 1890 && t.Before(time.Now())
-			p.Birth = t.Format("2006-01-02")
-		}
+	if p.Birth != "" {
+		b, ok := normBirth(p.Birth)
+		p.Birth = b
 		if !ok {
 			errs = append(errs, RowError{Field: FieldBirth, Message: "生年月日は「1940年1月1日」または「1940/1/1」の形で、実在する日付を入力してください"})
 		}
