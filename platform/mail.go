@@ -60,12 +60,34 @@ type outboxRec struct {
 // SetNotices sets a MyKey ID's e-mail address and notice choices (kinds: NoticeGrant, NoticeLapse). An empty email
 // removes the address and every choice.
 func (s *Server) SetNotices(myKeyID, email string, kinds []string) error {
+	p, err := parseNotices(email, kinds)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bPatrons).Get([]byte(myKeyID)) == nil {
+			return fmt.Errorf("MyKey ID %q not found", myKeyID)
+		}
+		if p.Email == "" {
+			return tx.Bucket(bNotices).Delete([]byte(myKeyID))
+		}
+		return putJSON(tx.Bucket(bNotices), myKeyID, p)
+	})
+}
+
+// CheckNotices checks an e-mail address and notice choices as SetNotices would (before a MyKey ID is created).
+func CheckNotices(email string, kinds []string) error {
+	_, err := parseNotices(email, kinds)
+	return err
+}
+
+func parseNotices(email string, kinds []string) (noticePrefs, error) {
 	email = strings.TrimSpace(email)
 	var p noticePrefs
 	if email != "" {
 		a, err := mail.ParseAddress(email)
 		if err != nil || a.Name != "" || a.Address != email || strings.ContainsAny(email, "\r\n") {
-			return fmt.Errorf("e-mail address %q is not a plain address like name@example.jp", email)
+			return p, fmt.Errorf("e-mail address %q is not a plain address like name@example.jp", email)
 		}
 		p.Email = email
 	}
@@ -77,21 +99,13 @@ func (s *Server) SetNotices(myKeyID, email string, kinds []string) error {
 			p.Lapse = true
 		case "":
 		default:
-			return fmt.Errorf("notice %q: want grant or lapse", k)
+			return p, fmt.Errorf("notice %q: want grant or lapse", k)
 		}
 	}
 	if (p.Grant || p.Lapse) && p.Email == "" {
-		return errors.New("notices need an e-mail address (--email)")
+		return p, errors.New("notices need an e-mail address (--email)")
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		if tx.Bucket(bPatrons).Get([]byte(myKeyID)) == nil {
-			return fmt.Errorf("MyKey ID %q not found", myKeyID)
-		}
-		if p.Email == "" {
-			return tx.Bucket(bNotices).Delete([]byte(myKeyID))
-		}
-		return putJSON(tx.Bucket(bNotices), myKeyID, p)
-	})
+	return p, nil
 }
 
 // queueNotice puts one notice into the outbox when the holder chose kind (in the caller's write transaction).

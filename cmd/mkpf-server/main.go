@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, `usage:
   mkpf-server serve --addr HOST:PORT --db FILE [--demo] [--tls-cert F --tls-key F] [--log-json]
+                    [--smtp HOST:PORT [--smtp-user U --smtp-password-file F] [--mail-from ADDR]]
   mkpf-server admin COMMAND --db FILE [flags]   (run "mkpf-server admin" for the list)`)
 }
 
@@ -56,6 +57,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	certFile := fs.String("tls-cert", "", "TLS certificate (PEM); serve HTTPS with --tls-key")
 	keyFile := fs.String("tls-key", "", "TLS private key (PEM)")
 	logJSON := fs.Bool("log-json", false, "log as JSON lines instead of text")
+	mailf := declareMailFlags(fs) // serve_mail.go
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -90,6 +92,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	stopMail, err := mailf.start(srv)
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server: %v\n", err)
+		return 2
+	}
+	defer stopMail() // before srv.Close (deferred earlier, so it runs later)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "mkpf-server: cannot listen on %s: %v\n", *addr, err)
