@@ -79,11 +79,11 @@ func (g *GrantService) Device() (*grant.Device, error) {
 // ErrNotGrantTerminal is screen 71's or 77's answer for a terminal of another kind.
 var ErrNotGrantTerminal = &ClerkError{Msg: "この端末IDはポイント付与用ではありません。自治体から配布されたポイント付与用の端末IDとパスワードでログインしてください。"}
 
-// Login is screens 71 and 77: the first time on this device it enrolls it (like screen 9), then it checks the
-// password with the platform. office says which kind the screen is for.
-func (g *GrantService) Login(ctx context.Context, id, password string, office bool) (*mkpf.PointsLoginResult, error) {
+// Login is screens 71 and 77: the first time on this device it enrolls it at platformURL (like screen 9), then it
+// checks the password with the platform. office says which kind the screen is for.
+func (g *GrantService) Login(ctx context.Context, platformURL, id, password string, office bool) (*mkpf.PointsLoginResult, error) {
 	if !g.Client.Enrolled() {
-		if _, err := g.Client.Enroll(ctx, g.Client.PlatformURL(), id, password); err != nil {
+		if _, err := g.Client.Enroll(ctx, platformURL, id, password); err != nil {
 			return nil, err
 		}
 	}

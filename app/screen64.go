@@ -46,7 +46,7 @@ func newScreen64(gs *grantSession) *screen64 {
 	s.fm.add(newField("program_id", tr("screen64.program", "付与する自治体ポイント"), s.program, ""))
 	s.fm.add(newField("municipality", tr("screen64.municipality", "全国地方公共団体コード・自治体名"), s.muni, ""))
 	s.fm.add(newField("expiry", tr("screen64.expiry", "ポイント有効期限"), s.expiry, ""))
-	s.fm.add(newField("name", tr("screen64.name", "ポイント付与事業名"), s.name, tr("screen64.name.rule", "例のように事業が分かる名前を入力してください（100文字まで）。")))
+	s.fm.add(newField("name", tr("screen64.name", "ポイント付与事業名"), s.name, tr("screen64.name.rule", "事業が分かる名前を100文字までで入力してください（例: 認知症サポーター養成講座）。")))
 	s.fm.add(newField("department", tr("screen64.department", "担当部署"), s.dept, ""))
 	s.fm.add(newField("points_per_person", tr("screen64.points", "付与ポイント数（1人当たり）"), s.points, tr("screen64.points.rule", "半角数字で入力してください。")))
 	s.fm.add(newField("budget", tr("screen64.budget", "予算（付与ポイントの総数）"), s.budget, tr("screen64.budget.rule", "この事業で付与できるポイントの合計です。超える付与はできません。")))

@@ -105,10 +105,13 @@ func (s *grantLogin) onLogin() {
 		return
 	}
 	pw := s.password.Text
+	if !s.u.Svc.Platform.Enrolled() {
+		s.u.Svc.Platform = s.u.Svc.Grant.Client // the first login enrolls this device
+	}
 	var res *mkpf.PointsLoginResult
 	s.login.Disable()
 	s.u.Run(tr("grant.login.busy", "ログインしています…"), grantTimeout, func(ctx context.Context) (err error) {
-		res, err = svc.Login(ctx, id, pw, s.office)
+		res, err = svc.Login(ctx, s.u.Svc.PlatformURL, id, pw, s.office)
 		return err
 	}, func(err error) {
 		s.login.Enable()

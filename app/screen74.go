@@ -240,6 +240,7 @@ func (s *screen74) onRegister() {
 			return
 		}
 		s.data = nil
+		s.fileName.SetText(tr("screen74.nofile", "ファイルが選択されていません。"))
 		s.result.Importance = widget.SuccessImportance
 		s.result.SetText(fmt.Sprintf(tr("screen74.done", "%d人を名簿に登録しました（マイキーIDあり %d人、登録済み %d人）。マイキーIDのない対象者は「付与事業対象者検索」でカードを読み取って登録してください。"),
 			res.Added, res.WithMyKeyID, res.Already))

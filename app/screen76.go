@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -111,6 +112,9 @@ func (s *screen76) line(x grant.Participant) string {
 	if o, err := s.gs.svc.Office(); err == nil {
 		for _, f := range o.Fields() {
 			if v := x.Person.Field(f); v != "" {
+				if f == grant.FieldBirth {
+					v = jaDate(v)
+				}
 				parts = append(parts, v)
 			}
 		}
@@ -129,7 +133,7 @@ func (s *screen76) line(x grant.Participant) string {
 func (s *screen76) choose(x *grant.Participant) {
 	s.chosen = x
 	if x == nil {
-		s.detail.SetText("")
+		s.setDetail("")
 		s.readCard.Disable()
 		s.noCard.Disable()
 		return
@@ -149,7 +153,16 @@ func (s *screen76) choose(x *grant.Participant) {
 			s.noCard.Disable()
 		}
 	}
-	s.detail.SetText(b.String())
+	s.setDetail(b.String())
+}
+
+// setDetail shows text under the list and lays the screen out again (a label that grows does not move what is
+// below it by itself).
+func (s *screen76) setDetail(text string) {
+	s.detail.SetText(text)
+	if c := s.gs.u.Win.Canvas(); c.Content() != nil {
+		c.Content().Refresh()
+	}
 }
 
 func (s *screen76) onReadCard() {
@@ -170,7 +183,7 @@ func (s *screen76) onReadCard() {
 			return
 		}
 		s.choose(x)
-		s.detail.SetText(fmt.Sprintf(tr("screen76.registered", "マイキーID %s を名簿に登録しました。"), x.MyKeyID) + "\n" + s.detail.Text)
+		s.setDetail(fmt.Sprintf(tr("screen76.registered", "マイキーID %s を名簿に登録しました。"), x.MyKeyID) + "\n" + s.detail.Text)
 		s.refreshList(*x)
 	})
 }
@@ -194,13 +207,13 @@ func (s *screen76) onNoCard() {
 		return
 	}
 	x := *s.chosen
-	dialog.ShowConfirm(tr("screen76.nocard.title", "カードなしで付与"),
-		fmt.Sprintf(tr("screen76.nocard.ask", "%s さんの本人確認情報と申告内容を照合しましたか？\n照合できた場合のみ「はい」を押してください。"), x.Person.Name),
+	dialog.NewCustomConfirm(tr("screen76.nocard.title", "カードなしで付与"), tr("grant.yes", "はい"), tr("grant.no", "いいえ"),
+		wrapLabel(fmt.Sprintf(tr("screen76.nocard.ask", "%s さんの本人確認情報と申告内容を照合しましたか？照合できた場合のみ「はい」を押してください。"), x.Person.Name)),
 		func(ok bool) {
 			if ok {
 				s.grantNoCard(x)
 			}
-		}, s.gs.u.Win)
+		}, s.gs.u.Win).Show()
 }
 
 func (s *screen76) grantNoCard(x grant.Participant) {
@@ -224,6 +237,15 @@ func (s *screen76) grantNoCard(x grant.Participant) {
 		}
 		s.choose(&x)
 		s.refreshList(x)
-		s.detail.SetText(fmt.Sprintf(tr("screen76.granted", "%s を付与しました（カードなし、取引番号 %s）。"), pts(acc.Points), acc.TxnID) + "\n" + s.detail.Text)
+		s.setDetail(fmt.Sprintf(tr("screen76.granted", "%s を付与しました（カードなし、取引番号 %s）。"), pts(acc.Points), acc.TxnID) + "\n" + s.detail.Text)
 	})
+}
+
+// jaDate shows a YYYY-MM-DD date the way the counter screens write dates: 1940年1月1日.
+func jaDate(iso string) string {
+	t, err := time.Parse("2006-01-02", iso)
+	if err != nil {
+		return iso
+	}
+	return t.Format("2006年1月2日")
 }
