@@ -173,11 +173,14 @@ func queueLapseNotice(tx *bbolt.Tx, now time.Time, myKeyID, programID string, po
 	subject := "【" + municipalityName(tx, p.MunicipalityCode) + "】ポイント失効のお知らせ"
 	body := "マイキープラットフォームからのお知らせです。\n\n有効期限を過ぎたため、次のポイントが失効しました。\n\n" +
 		"　ポイント：" + p.Name + "　" + groupDigits(points) + "ポイント\n" +
-		"　失効日：" + now.In(jst).Format("2006年1月2日") + "\n" +
-		"　有効期限の決まり：" + expiryText(p, now) + mailFooter
-	if p.ExpiryMonths > 0 && p.ExpiryRule != "" {
-		body = strings.Replace(body, "　有効期限の決まり："+expiryText(p, now), "　有効期限の決まり："+p.ExpiryRule, 1)
+		"　失効日：" + now.In(jst).Format("2006年1月2日") + "\n"
+	switch {
+	case p.ExpiryRule != "":
+		body += "　有効期限の決まり：" + p.ExpiryRule + "\n"
+	case p.ExpiryMonths > 0:
+		body += fmt.Sprintf("　有効期限の決まり：付与日から%dか月\n", p.ExpiryMonths)
 	}
+	body += strings.TrimPrefix(mailFooter, "\n")
 	return queueNotice(tx, now, myKeyID, NoticeLapse, subject, body)
 }
 
@@ -508,11 +511,19 @@ func (m *Mailer) send(due []dueNotice) bool {
 	}
 	m.mu.Unlock()
 	if !all {
-		cause := dialErr
-		if cause == nil {
-			cause = sendErr
+		// The SMTP server's reply may echo the address: log the reply codes only (the dial error names the server).
+		if dialErr != nil {
+			m.s.log.Warn("mail notices delayed: the SMTP server is not reachable; they stay in the outbox", "notices", len(due), "err", dialErr)
+		} else {
+			var replies []string
+			for _, msg := range msgs {
+				var se *gomail.SendError
+				if msg != nil && errors.As(msg.SendError(), &se) {
+					replies = append(replies, strconv.Itoa(se.ErrorCode()))
+				}
+			}
+			m.s.log.Warn("mail notices refused by the SMTP server; they stay in the outbox", "notices", len(due), "smtp_replies", strings.Join(replies, ","))
 		}
-		m.s.log.Warn("mail notices delayed; they stay in the outbox and are tried again", "notices", len(due), "err", cause)
 	}
 	return all
 }

@@ -79,6 +79,7 @@ func TestMail_GrantNoticeOncePerOptedInHolderOnly(t *testing.T) {
 	}
 	ms := smtp.WaitMessages(t, 1, mailWait)
 	m := ms[0]
+	t.Logf("notice: %s\n%s", m.Subject, m.Body)
 	if m.To != platform.DemoYamadaEmail || !strings.Contains(m.Subject, "ポイント付与のお知らせ") || !strings.Contains(m.Subject, "川崎市") {
 		t.Fatalf("notice: %+v", m)
 	}
@@ -201,6 +202,7 @@ func TestMail_LapseNoticeWhenPointsExpire(t *testing.T) {
 	// No kick: the sender finds the lapse notices at its next look (Poll).
 	ms := smtp.WaitMessages(t, 1, mailWait)
 	m := ms[0]
+	t.Logf("notice: %s\n%s", m.Subject, m.Body)
 	if m.To != "suzuki@example.jp" || !strings.Contains(m.Subject, "ポイント失効のお知らせ") || !strings.Contains(m.Body, "3,000ポイント") ||
 		!strings.Contains(m.Body, "川崎市 自治体ポイント") {
 		t.Fatalf("lapse notice: %+v", m)
