@@ -176,3 +176,20 @@ func (g *GrantService) Upload(ctx context.Context, progress func(done, total int
 
 // grantMessage is the clerk's text of an error of the grant screens.
 func grantMessage(err error) string { return grant.Message(err) }
+
+// grantKey is a button's label with its key, e.g. 「設定 (F5)」; on the phone, which has no function keys, the label
+// alone.
+func grantKey(u *UI, label, key string) string {
+	if u.Svc.Phone {
+		return label
+	}
+	return label + " (" + key + ")"
+}
+
+// grantRelayout lays the window out again after a label's text grew or shrank (Fyne containers do not re-run their
+// layout when a child's minimum size changes).
+func grantRelayout(u *UI) {
+	if c := u.Win.Canvas(); c.Content() != nil {
+		c.Content().Refresh()
+	}
+}

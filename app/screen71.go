@@ -48,7 +48,7 @@ func newGrantLogin(u *UI, office bool) *grantLogin {
 	s := &grantLogin{u: u, office: office}
 	s.id = fkeys(u, &widget.Entry{Text: u.Svc.Platform.Terminal().TerminalID, OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }})
 	s.password = fkeys(u, &widget.Entry{Password: true, OnSubmitted: func(string) { s.onLogin() }})
-	s.login = &widget.Button{Text: tr("grant.login", "ログイン") + " (Enter)", Importance: widget.HighImportance, OnTapped: s.onLogin}
+	s.login = &widget.Button{Text: grantKey(u, tr("grant.login", "ログイン"), "Enter"), Importance: widget.HighImportance, OnTapped: s.onLogin}
 	idLabel := tr("screen71.id", "ログインID")
 	if !office {
 		idLabel = tr("screen77.id", "端末ID")

@@ -99,6 +99,7 @@ func (p *projectPicker) showInfo() {
 	}
 	p.info.SetText(fmt.Sprintf("1人当たりの付与ポイント数: %s　名簿: %d人　付与済み: %s／予算 %s%s",
 		pts(x.PointsPerPerson), x.Participants, pts(x.Granted), pts(x.Budget), state))
+	grantRelayout(p.gs.u)
 	if p.changed != nil {
 		p.changed()
 	}

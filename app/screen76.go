@@ -160,9 +160,7 @@ func (s *screen76) choose(x *grant.Participant) {
 // below it by itself).
 func (s *screen76) setDetail(text string) {
 	s.detail.SetText(text)
-	if c := s.gs.u.Win.Canvas(); c.Content() != nil {
-		c.Content().Refresh()
-	}
+	grantRelayout(s.gs.u)
 }
 
 func (s *screen76) onReadCard() {

@@ -30,8 +30,8 @@ func newScreen78(gs *grantSession) *screen78 {
 	s := &screen78{gs: gs}
 	s.pick = newProjectPicker(gs, true, s.showState)
 	s.state = &widget.Label{Wrapping: textWrap}
-	s.sync = &widget.Button{Text: tr("screen78.sync", "付与事業対象者名簿の同期（取得）") + " (F2)", Icon: theme.DownloadIcon(), OnTapped: s.onSync}
-	s.set = &widget.Button{Text: tr("screen78.set", "設定") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onSet}
+	s.sync = &widget.Button{Text: grantKey(gs.u, tr("screen78.sync", "付与事業対象者名簿の同期（取得）"), "F2"), Icon: theme.DownloadIcon(), OnTapped: s.onSync}
+	s.set = &widget.Button{Text: grantKey(gs.u, tr("screen78.set", "設定"), "F5"), Importance: widget.HighImportance, OnTapped: s.onSet}
 	return s
 }
 
@@ -173,9 +173,9 @@ func newScreen79(gs *grantSession) *screen79 {
 	s.answer.Alignment = fyne.TextAlignCenter
 	s.detail = &widget.Label{Wrapping: textWrap, Alignment: fyne.TextAlignCenter}
 	s.pending = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
-	s.start = &widget.Button{Text: tr("screen79.start", "カード読取・ポイント付与 開始") + " (F2)", Importance: widget.HighImportance, Icon: theme.MediaPlayIcon(), OnTapped: s.onStart}
-	s.stop = &widget.Button{Text: tr("screen79.stop", "カード読取・ポイント付与 終了") + " (F3)", Icon: theme.MediaStopIcon(), OnTapped: s.onStop}
-	s.upload = &widget.Button{Text: tr("screen79.upload", "自治体ポイント管理クラウドへ登録") + " (F5)", Icon: theme.UploadIcon(), OnTapped: s.onUpload}
+	s.start = &widget.Button{Text: grantKey(gs.u, tr("screen79.start", "カード読取・ポイント付与 開始"), "F2"), Importance: widget.HighImportance, Icon: theme.MediaPlayIcon(), OnTapped: s.onStart}
+	s.stop = &widget.Button{Text: grantKey(gs.u, tr("screen79.stop", "カード読取・ポイント付与 終了"), "F3"), Icon: theme.MediaStopIcon(), OnTapped: s.onStop}
+	s.upload = &widget.Button{Text: grantKey(gs.u, tr("screen79.upload", "自治体ポイント管理クラウドへ登録"), "F5"), Icon: theme.UploadIcon(), OnTapped: s.onUpload}
 	s.progress = widget.NewProgressBar()
 	s.progress.Hide()
 	s.refused = &widget.Label{Wrapping: textWrap, Importance: widget.DangerImportance}
@@ -194,7 +194,7 @@ func (s *screen79) Content() fyne.CanvasObject {
 		s.start, s.stop,
 		widget.NewSeparator(),
 		s.upload, s.progress, s.refused,
-		&widget.Button{Text: tr("screen79.back", "ポイント付与事業の選択へ") + " (Esc)", Importance: widget.LowImportance, OnTapped: s.onBack},
+		&widget.Button{Text: grantKey(s.gs.u, tr("screen79.back", "ポイント付与事業の選択へ"), "Esc"), Importance: widget.LowImportance, OnTapped: s.onBack},
 	)
 	return box
 }
