@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -236,10 +237,11 @@ func (d *Device) pendingFor(projectID string) int {
 	return n
 }
 
-// Hash is the keyed hash of a certificate serial under a sync's key (mkpf.GrantSync): HMAC-SHA256, lower-case hex.
+// Hash is the keyed hash of a certificate serial under a sync's key (mkpf.GrantSync): HMAC-SHA256 of the serial as
+// upper-case hex, lower-case hex; the same as the platform's platform.SyncHash.
 func Hash(key []byte, serialHex string) string {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(serialHex))
+	m.Write([]byte(strings.ToUpper(serialHex)))
 	return hex.EncodeToString(m.Sum(nil))
 }
 

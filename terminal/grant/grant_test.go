@@ -230,3 +230,16 @@ func TestScreens75and76_AddByHandAndGrantWithoutCardOnce(t *testing.T) {
 		t.Fatalf("not recorded: %+v", p)
 	}
 }
+
+// The device's hash and the platform's are one function of the key and the serial.
+func TestHashIsThePlatformsSyncHash(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	for _, sn := range []string{"1", "ABCDEF0123", "abcdef0123", "7FFFFFFFFFFFFFFFFFFF"} {
+		if Hash(key, sn) != platform.SyncHash(key, sn) {
+			t.Fatalf("serial %s: device %s, platform %s", sn, Hash(key, sn), platform.SyncHash(key, sn))
+		}
+	}
+	if Hash(key, "1") == Hash([]byte("another key of thirty-two bytes!"), "1") {
+		t.Fatal("the key does not change the hash")
+	}
+}
