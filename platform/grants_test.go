@@ -459,3 +459,55 @@ func TestAuthorisationMatrix_GrantRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestGrants_ConcurrentUploadsGrantEachParticipantOnce uploads the same stored grants from several goroutines at once
+// (a phone retrying while its first uploads are still running): every participant is
+// granted once, every GrantID gets one outcome, and the ledger invariant holds.
+func TestGrants_ConcurrentUploadsGrantEachParticipantOnce(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	if _, _, err := w.srv.AddParticipants(platform.DemoGrantProject, []string{platform.DemoSuzukiMyKeyID}); err != nil {
+		t.Fatal(err)
+	}
+	phone := w.grantTerminal("00053062")
+	sync, err := phone.SyncGrantRoster(ctx, platform.DemoGrantProject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []mkpf.GrantUploadItem
+	for i := 0; i < 5; i++ {
+		items = append(items, tap(sync, profile(t, "yamada").Serial), tap(sync, profile(t, "suzuki").Serial))
+	}
+	results := make(chan *mkpf.GrantUploadResult, 8)
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			res, err := phone.UploadGrants(ctx, items)
+			results <- res
+			errs <- err
+		}()
+	}
+	var first map[string]string
+	for g := 0; g < 8; g++ {
+		res, err := <-results, <-errs
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := codes(res)
+		if len(got) != len(items) || len(res.Accepted) != 2 {
+			t.Fatalf("upload %d: %v", g, got)
+		}
+		if first == nil {
+			first = got
+		}
+		for id, c := range got {
+			if first[id] != c {
+				t.Fatalf("grant %s answered %s and %s", id, first[id], c)
+			}
+		}
+	}
+	a := auditOK(t, w.srv)
+	if a.Totals[platform.TotalGranted] != 10000+2000+500+3000+200 {
+		t.Fatalf("granted total %d", a.Totals[platform.TotalGranted])
+	}
+}
