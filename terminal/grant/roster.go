@@ -186,8 +186,8 @@ func ParseRoster(data []byte, project mkpf.GrantProject, required []string) ([]R
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -198,6 +198,7 @@ func ParseRoster(data []byte, project mkpf.GrantProject, required []string) ([]R
 		if allEmpty(rec) {
 			continue
 		}
+		line, _ := r.FieldPos(0)
 		row, errs := parseRow(rec, line, project, required)
 		if row.MyKeyID != "" {
 			if first, ok := seen[row.MyKeyID]; ok {
