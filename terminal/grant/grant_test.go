@@ -243,3 +243,45 @@ func TestHashIsThePlatformsSyncHash(t *testing.T) {
 		t.Fatal("the key does not change the hash")
 	}
 }
+
+// A grant refused at upload (the project was closed meanwhile) is listed with the platform's reason and is no longer
+// pending; nothing is applied.
+func TestScreen79_RefusedAtUploadIsListedWithTheReason(t *testing.T) {
+	env := testenv.Platform(t)
+	office := FromClient(env.Enrolled(t, platform.DemoGrantOffice))
+	shop := env.Enrolled(t, "00052589")
+	ctx := ctx30(t)
+	pr := newProject(t, env, office, "閉じる事業", 1000)
+	if _, _, err := env.Server.AddParticipants(pr.ID, []string{platform.DemoYamadaMyKeyID}); err != nil {
+		t.Fatal(err)
+	}
+	phone := FromClient(env.Enrolled(t, "00053062"))
+	d, err := OpenDevice(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Sync(ctx, phone, pr.ID); err != nil {
+		t.Fatal(err)
+	}
+	src := vcard.NewSource()
+	src.Insert("yamada")
+	if r := d.Tap(ctx, src, ""); r.Result != ResultGranted {
+		t.Fatalf("tap: %+v", r)
+	}
+	before := municipalBalance(t, shop, "yamada")
+	if err := env.Server.CloseGrantProject(pr.ID); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := d.Upload(ctx, phone, nil)
+	if err != nil || len(rep.Accepted) != 0 || len(rep.Refused) != 1 || rep.Refused[0].Code != mkpf.CodeProjectClosed || rep.Pending != 0 {
+		t.Fatalf("upload: %+v %v", rep, err)
+	}
+	refused := d.Grants(StateRefused)
+	if len(refused) != 1 || refused[0].Code != mkpf.CodeProjectClosed || refused[0].Message == "" || d.Pending() != 0 {
+		t.Fatalf("refused on the device: %+v pending %d", refused, d.Pending())
+	}
+	if got := municipalBalance(t, shop, "yamada"); got != before {
+		t.Fatalf("balance moved: %d → %d", before, got)
+	}
+}
