@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED = 1
 
-.PHONY: deps build test run bench windows vet
+.PHONY: deps build test run bench windows vet android
 
 deps:
 	./scripts/install-deps.sh
@@ -19,6 +19,8 @@ test: deps
 	$(GO) test -count=1 -timeout 15m ./...
 	@echo "== Windows build of the non-Fyne packages"
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build ./mkpf/... ./cardio/... ./handoff/... ./printing/... ./platformclient/...
+	@echo "== Android (arm64) build of the non-Fyne packages"
+	GOOS=android GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./mkpf/... ./cardio/... ./handoff/... ./printing/... ./platformclient/... ./mergefile/... ./terminal/grant/...
 
 # The app in demo mode: embedded platform, virtual cards.
 run: deps
@@ -33,3 +35,7 @@ windows:
 	EXTRA_PACKAGES="gcc-mingw-w64-x86-64" ./scripts/install-deps.sh
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags "-s -w -H windowsgui" -o dist/mykeyterm.exe .
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o dist/mykeyterm-cli.exe ./cmd/mykeyterm-cli
+
+# The mobile grant app's APK (needs the Android NDK and the fyne packager; without them it says what to install).
+android:
+	./scripts/android.sh

@@ -39,6 +39,16 @@ func newScreen22(u *UI) *screen22 {
 	if t.Kind == mkpf.KindServiceID && !t.TakesPoints {
 		s.points.Hide()
 	}
+	// Grant terminals (seed 004 §V): the grant office opens its 業務支援システム (71), a point-grant terminal the
+	// grant app (77), from the same entry.
+	switch t.Kind {
+	case mkpf.KindGrantOffice:
+		s.points.SetText(tr("screen22.grantoffice", "業務支援システムへ") + " (F4)")
+		s.points.Enable()
+	case mkpf.KindPointGrant:
+		s.points.SetText(tr("screen22.grantapp", "持ち歩き用ポイント付与アプリへ") + " (F4)")
+		s.points.Enable()
+	}
 	return s
 }
 
@@ -77,6 +87,14 @@ func (s *screen22) onSettings() { s.u.Show(newSettings(s.u)) }
 
 // onPoints opens screen 2 of the points flow, registered by the points screens with SetPointsEntry.
 func (s *screen22) onPoints() {
+	switch s.u.Svc.Platform.Terminal().Kind {
+	case mkpf.KindGrantOffice:
+		s.u.Show(newScreen71(s.u))
+		return
+	case mkpf.KindPointGrant:
+		s.u.Show(newScreen77(s.u))
+		return
+	}
 	if pointsEntry != nil && s.points.Visible() {
 		s.u.Show(pointsEntry(s.u))
 	}

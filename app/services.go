@@ -100,6 +100,10 @@ type Services struct {
 	PlatformURL string
 	// Points is the points half of the platform client for screens 2, 28-39 and 87 (points.go); nil when unused.
 	Points PointsService
+	// Grant is for the grant screens (64-66, 71-79; grant_service.go); nil when unused.
+	Grant *GrantService
+	// Phone lays the app out for a grant phone (portrait, about 390×844): it opens at screen 77.
+	Phone bool
 	// Demo is set in demo mode: screen 9 shows the demo roster's terminal IDs as a hint.
 	Demo bool
 	// ReaderState describes the reader for the status line ("カードリーダー: …").

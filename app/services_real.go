@@ -26,6 +26,7 @@ func RealServices(src cardio.Source, client *platformclient.Client, patron *card
 		Message:     Message,
 		PlatformURL: client.PlatformURL(),
 		Points:      client,
+		Grant:       NewGrantService(client, src),
 	}
 }
 

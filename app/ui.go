@@ -170,6 +170,8 @@ func (u *UI) Start() {
 
 func (u *UI) showFirst() {
 	switch {
+	case u.Svc.Phone:
+		u.Show(newScreen77(u)) // the grant phone starts at its login, which enrolls the device the first time
 	case !u.Svc.Platform.Enrolled():
 		u.Show(newScreen09(u))
 	case !u.Svc.Platform.Terminal().ContactDone:

@@ -1,3 +1,5 @@
+//go:build !android
+
 package cardio_test
 
 // Tests on the real PC/SC stack: ebfe/scard → libpcsclite → pcscd → vpcd → the virtual card served by this process.

@@ -64,6 +64,9 @@ type PointsMenu struct {
 	Clear     bool `json:"clear"`     // ポイント券消込 35-36
 	Merge     bool `json:"merge"`     // 商店街ポイント合算 37-39
 	Aggregate bool `json:"aggregate"` // 自治体ポイント集計 87
+	// Grant terminals log in with the same call: the grant phone (77-79) and the grant office (64-66, 71-76).
+	Grant       bool `json:"grant,omitempty"`        // 持ち歩き用ポイント付与アプリ 77-79 (point_grant)
+	GrantOffice bool `json:"grant_office,omitempty"` // 業務支援システム 71-76 and ポイント付与事業登録 64-66 (grant_office)
 }
 
 // Balance is one usable balance.

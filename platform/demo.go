@@ -38,6 +38,7 @@ var DemoTerminals = []DemoTerminal{
 	{"00052589", "15ad3z09a", mkpf.KindPointUse, false, DemoMunicipality, "", "川崎市市民ミュージアム 受付"},
 	{"00053059", "mnv88833", mkpf.KindVoucher, false, DemoMunicipality, "", "川崎商工会議所"},
 	{"00053062", "8g8k6k2", mkpf.KindPointGrant, false, DemoMunicipality, "", "川崎市役所 市民文化局"},
+	{"00053063", "g7r4nt0f", mkpf.KindGrantOffice, false, DemoMunicipality, "", "川崎市役所 健康福祉局 ポイント付与窓口"},
 	{"00052490", "0t10d630", mkpf.KindServiceID, true, DemoMunicipality, DemoShoppingStreet, "ブレーメン商店街 店頭端末"},
 	{"00060001", "yk7h3m2p", mkpf.KindServiceID, false, DemoForeign, DemoForeignLibrary, "横浜市中央図書館 カウンター"},
 }

@@ -69,6 +69,10 @@ func PointsMenu(c *Caller) mkpf.PointsMenu {
 		return mkpf.PointsMenu{Issue: true, Clear: true, Aggregate: true}
 	case c.Kind == mkpf.KindServiceID && c.TakesPoints:
 		return mkpf.PointsMenu{Use: true, Clear: true, Merge: true, Aggregate: true}
+	case c.Kind == mkpf.KindPointGrant:
+		return mkpf.PointsMenu{Grant: true} // screens 77-79 (the grant routes check the kind themselves)
+	case c.Kind == mkpf.KindGrantOffice:
+		return mkpf.PointsMenu{GrantOffice: true} // screens 64-66, 71-76
 	}
 	return mkpf.PointsMenu{}
 }
@@ -128,7 +132,7 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/points/merge", s.pointsAuthed(opMerge, s.handleMerge))
 	mux.Handle("GET /v1/points/aggregate", s.pointsAuthed(opAggregate, s.aggregationSlot(s.handleAggregate)))
 	mux.Handle("GET /v1/points/aggregate.csv", s.pointsAuthed(opAggregate, s.aggregationSlot(s.handleAggregateCSV)))
-	mux.Handle("POST /v1/points/grants", s.pointsAuthed(opGrant, s.handleGrant))
+	mux.Handle("POST /v1/points/grants", s.Authed(s.handleFreeGrantRefused)) // removed: grants go through projects (grants.go)
 }
 
 // handlePointsLogin is screen 2: the terminal's login ID (its terminal ID) and password, checked (and throttled)
@@ -679,44 +683,6 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 		after.Do(func() { s.Count(c.TerminalID, "points.merge.ok") })
 		return http.StatusOK, mkpf.MergeResult{Txn: txn, ID: id, IDKind: idKind, ProgramID: prog, Points: req.Points, BalanceAfter: bal,
 			FileName: mkpf.MergeFileName(txn), File: file, At: m.At}, nil
-	})
-}
-
-// handleGrant gives points (point-grant terminals of the program's municipality; also what the tests drive).
-func (s *Server) handleGrant(w http.ResponseWriter, r *http.Request) {
-	c, _ := CallerFrom(r.Context())
-	var req mkpf.GrantRequest
-	raw, ok := s.readRequest(w, r, &req, 0)
-	if !ok {
-		return
-	}
-	var cc *checkedCert
-	if req.MyKeyID == "" {
-		if cc, ok = s.checkedRef(w, r, req.PatronRef, false); !ok {
-			return
-		}
-	}
-	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
-		id := req.MyKeyID
-		if id == "" {
-			p, err := resolveRef(tx, c, req.PatronRef, cc)
-			if err != nil {
-				return 0, nil, err
-			}
-			id = p.MyKeyID
-		}
-		p, err := getProgram(tx, req.ProgramID)
-		if err != nil {
-			return 0, nil, err
-		}
-		if p == nil || p.MunicipalityCode != c.Municipality {
-			return 0, nil, errPtNotUsable
-		}
-		m, bal, err := grant(tx, s.now(), id, req.ProgramID, req.Points, c.TerminalID, "")
-		if err != nil {
-			return 0, nil, err
-		}
-		return http.StatusOK, mkpf.GrantResult{TxnID: m.txnID(), Points: req.Points, BalanceAfter: bal}, nil
 	})
 }
 

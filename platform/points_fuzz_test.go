@@ -90,7 +90,7 @@ func pointsHandler(s *Server, path string) http.HandlerFunc {
 		"/v1/points/balances": {opBalances, s.handleBalances}, "/v1/points/use": {opUse, s.handleUse},
 		"/v1/points/vouchers": {opIssue, s.handleVoucherIssue}, "/v1/points/vouchers/reissue": {opIssue, s.handleVoucherReissue},
 		"/v1/points/vouchers/lookup": {opClear, s.handleVoucherLookup}, "/v1/points/vouchers/clear": {opClear, s.handleVoucherClear},
-		"/v1/points/merge": {opMerge, s.handleMerge}, "/v1/points/grants": {opGrant, s.handleGrant},
+		"/v1/points/merge": {opMerge, s.handleMerge}, "/v1/points/grants": {opGrant, s.handleFreeGrantRefused},
 	}
 	if path == "/v1/points/login" {
 		return s.handlePointsLogin

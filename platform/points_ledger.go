@@ -478,7 +478,10 @@ func expireLots(tx kv.Tx, now time.Time, mykeyID, programID string) (int64, erro
 		return 0, err
 	}
 	m := &pointMove{At: now.UTC(), Kind: MovePointsExpire, MyKeyID: mykeyID, ProgramID: programID, Points: sum, Delta: -sum}
-	return sum, bookMove(tx, m, TotalExpired)
+	if err := bookMove(tx, m, TotalExpired); err != nil {
+		return 0, err
+	}
+	return sum, queueLapseNotice(tx, now, mykeyID, programID, sum) // mail.go: the holder's notice, in the same transaction
 }
 
 // debitLots takes points from the patron's lots, oldest expiry first.

@@ -31,6 +31,7 @@ func (s *Server) routes() *http.ServeMux {
 
 	// Other halves of the server mount their routes here, one line each.
 	s.pointRoutes(mux) // points: screens 2, 28-39, 87 (points.go)
+	s.grantRoutes(mux) // grants: screens 64-66, 71-79 (grants.go)
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, Errf(http.StatusNotFound, mkpf.CodeNotFound, "この機能はプラットフォームにありません。ソフトウェアを最新版に更新してください。"))

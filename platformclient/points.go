@@ -251,11 +251,6 @@ func (c *Client) Use(ctx context.Context, req mkpf.UseRequest, opKey string) (*m
 	return journaledAs[mkpf.UseResult](ctx, c, "use", "/v1/points/use", req, opKey)
 }
 
-// GrantPoints gives points (point-grant terminals).
-func (c *Client) GrantPoints(ctx context.Context, req mkpf.GrantRequest, opKey string) (*mkpf.GrantResult, error) {
-	return journaledAs[mkpf.GrantResult](ctx, c, "grant", "/v1/points/grants", req, opKey)
-}
-
 // IssueVoucher is screen 33 [発行]: the points are deducted and the signed voucher comes back for printing.
 func (c *Client) IssueVoucher(ctx context.Context, req mkpf.VoucherIssueRequest, opKey string) (*mkpf.Voucher, error) {
 	return journaledAs[mkpf.Voucher](ctx, c, "voucher_issue", "/v1/points/vouchers", req, opKey)

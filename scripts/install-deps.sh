@@ -18,6 +18,8 @@ PACKAGES=(
   postgresql
   # misc
   ca-certificates procps psmisc iproute2 curl git make
+  # mail: an independent SMTP server on loopback for the e-mail notice tests (/usr/bin/python3 -m aiosmtpd)
+  python3-aiosmtpd
 )
 if [ -n "${EXTRA_PACKAGES:-}" ]; then read -r -a extra <<<"$EXTRA_PACKAGES"; PACKAGES+=("${extra[@]}"); fi
 

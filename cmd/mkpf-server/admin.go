@@ -268,19 +268,28 @@ func init() {
 		},
 	}
 	adminCmds["mykeyid create"] = adminCmd{
-		summary: "create the MyKey ID for a user-authentication certificate (--cert F [--id CHOSEN])",
+		summary: "create the MyKey ID for a user-authentication certificate (--cert F [--id CHOSEN] [--email ADDR --notify grant,lapse])",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("cert", "", "user-authentication certificate, DER or PEM")
 			fs.String("id", "", "chosen MyKey ID (8 of A-Z0-9); generated when empty")
+			noticeFlags(fs) // admin_grants.go
 		},
 		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
 			der, err := readCert(str(fs, "cert"))
 			if err != nil {
 				return err
 			}
+			if err := platform.CheckNotices(str(fs, "email"), splitList(str(fs, "notify"))); err != nil {
+				return err
+			}
 			id, err := s.CreateMyKeyID(der, str(fs, "id"))
 			if err != nil {
 				return err
+			}
+			if str(fs, "email") != "" || str(fs, "notify") != "" {
+				if err := s.SetNotices(id, str(fs, "email"), splitList(str(fs, "notify"))); err != nil {
+					return fmt.Errorf("MyKey ID %s created, but its notices were not set: %w", id, err)
+				}
 			}
 			fmt.Fprintln(out, id)
 			return nil

@@ -51,6 +51,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, `usage:
   mkpf-server serve --addr HOST:PORT (--db FILE | --store postgres://…) [--demo] [--tls-cert F --tls-key F] [--log-json]
                     [--backup-dir DIR --backup-every 1h --backup-keep 48]   (hot backups of a bbolt file)
+                    [--smtp HOST:PORT [--smtp-user U --smtp-password-file F] [--mail-from ADDR]]
   mkpf-server migrate --store postgres://…       (apply PostgreSQL's schema migrations; serve also does at start)
   mkpf-server copy-store --from STORE --to STORE (copy a whole store into an empty one: bbolt file ↔ PostgreSQL)
   mkpf-server admin COMMAND (--db FILE | --store postgres://…) [flags]   (run "mkpf-server admin" for the list)`)
@@ -69,6 +70,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	backupDir := fs.String("backup-dir", "", "write hot backups of the bbolt file into this directory while serving")
 	backupEvery := fs.Duration("backup-every", time.Hour, "time between hot backups (with --backup-dir)")
 	backupKeep := fs.Int("backup-keep", 48, "hot backups kept (with --backup-dir)")
+	mailf := declareMailFlags(fs) // serve_mail.go
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -112,6 +114,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		defer close(stopBackups)
 		go backupLoop(srv.DB(), *backupDir, *backupEvery, *backupKeep, log, stopBackups)
 	}
+	stopMail, err := mailf.start(srv)
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server: %v\n", err)
+		return 2
+	}
+	defer stopMail() // before srv.Close (deferred earlier, so it runs later)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "mkpf-server: cannot listen on %s: %v\n", *addr, err)

@@ -1,0 +1,74 @@
+package grant
+
+import (
+	"context"
+	"errors"
+
+	"github.com/mykeyterm/mykeyterm/cardio"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platformclient"
+)
+
+// Platform is what this package needs of the MyKey Platform (the routes of mkpf/grant.go). *platformclient.Client
+// gives it through FromClient; tests may give their own.
+type Platform interface {
+	// GrantProjects lists the projects of the terminal's municipality (screens 74, 76, 78).
+	GrantProjects(ctx context.Context) (*mkpf.GrantProjectList, error)
+	// AddParticipants puts MyKey IDs (or the MyKey ID of a card's auth certificate) on a project's roster.
+	AddParticipants(ctx context.Context, projectID string, req mkpf.ParticipantsRequest) (*mkpf.ParticipantsResult, error)
+	// SyncRoster fetches a project's roster as keyed hashes for a grant phone (screen 78).
+	SyncRoster(ctx context.Context, projectID string) (*mkpf.GrantSync, error)
+	// UploadGrants sends grants stored on the device (screen 79); a GrantID already applied is answered as accepted.
+	UploadGrants(ctx context.Context, req mkpf.GrantUploadRequest) (*mkpf.GrantUploadResult, error)
+	// GrantWithoutCard grants to a participant who forgot the card (§V(7), after the check on screen 76).
+	GrantWithoutCard(ctx context.Context, projectID string, req mkpf.WithoutCardRequest) (*mkpf.GrantUploadResult, error)
+}
+
+// FromClient is the Platform of an enrolled platformclient (its token, retries and Japanese errors).
+func FromClient(c *platformclient.Client) Platform { return clientPlatform{c} }
+
+type clientPlatform struct{ c *platformclient.Client }
+
+func (p clientPlatform) GrantProjects(ctx context.Context) (*mkpf.GrantProjectList, error) {
+	return p.c.GrantProjects(ctx)
+}
+
+func (p clientPlatform) AddParticipants(ctx context.Context, projectID string, req mkpf.ParticipantsRequest) (*mkpf.ParticipantsResult, error) {
+	return p.c.AddParticipants(ctx, projectID, req)
+}
+
+func (p clientPlatform) SyncRoster(ctx context.Context, projectID string) (*mkpf.GrantSync, error) {
+	return p.c.SyncGrantRoster(ctx, projectID)
+}
+
+func (p clientPlatform) UploadGrants(ctx context.Context, req mkpf.GrantUploadRequest) (*mkpf.GrantUploadResult, error) {
+	return p.c.UploadGrants(ctx, req.Grants)
+}
+
+func (p clientPlatform) GrantWithoutCard(ctx context.Context, projectID string, req mkpf.WithoutCardRequest) (*mkpf.GrantUploadResult, error) {
+	return p.c.GrantWithoutCard(ctx, projectID, req.GrantID, req.MyKeyID)
+}
+
+// Message is the clerk-facing Japanese text of any error of this package, the card or the platform.
+func Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ie *ImportError
+	var re *RefusedError
+	var ce *cardio.Error
+	switch {
+	case errors.As(err, &ie):
+		return ie.Error()
+	case errors.As(err, &re):
+		return re.Message
+	case errors.As(err, &ce):
+		return cardio.Message(err)
+	}
+	var ae *mkpf.APIError
+	var pe *platformclient.Error
+	if errors.As(err, &ae) || errors.As(err, &pe) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return platformclient.Message(err)
+	}
+	return err.Error()
+}
