@@ -101,7 +101,6 @@ func TestScreen22To02To28_MenuShowsOnlyWhatTheTerminalKindMayDo(t *testing.T) {
 		{mkpf.KindPointUse, "ポイント利用 ポイント券消込 自治体ポイント集計"},
 		{mkpf.KindVoucher, "ポイント券発行 ポイント券消込 自治体ポイント集計"},
 		{mkpf.KindServiceID, "ポイント利用 ポイント券消込 商店街ポイント合算 自治体ポイント集計"},
-		{mkpf.KindPointGrant, ""},
 	} {
 		t.Run(string(c.kind), func(t *testing.T) {
 			h := newPointsHarness(t, c.kind)
@@ -117,6 +116,29 @@ func TestScreen22To02To28_MenuShowsOnlyWhatTheTerminalKindMayDo(t *testing.T) {
 			if c.kind == mkpf.KindPointUse {
 				h.key(fyne.KeyF2)
 				screenAs[*screen28](t, h.u)
+			}
+		})
+	}
+}
+
+// Grant terminals reach their own logins from the same menu entry: the grant office its 業務支援システム (71), a
+// point-grant terminal the grant app (77); neither opens screen 2.
+func TestScreen22_GrantKindsOpenTheirLogin(t *testing.T) {
+	for _, c := range []struct {
+		kind   mkpf.TerminalKind
+		office bool
+		label  string
+	}{{mkpf.KindGrantOffice, true, "業務支援システムへ"}, {mkpf.KindPointGrant, false, "持ち歩き用ポイント付与アプリへ"}} {
+		t.Run(string(c.kind), func(t *testing.T) {
+			h := newPointsHarness(t, c.kind)
+			h.t = t
+			s22 := screenAs[*screen22](t, h.u)
+			if !strings.HasPrefix(s22.points.Text, c.label) {
+				t.Errorf("menu entry %q, want %q", s22.points.Text, c.label)
+			}
+			h.key(fyne.KeyF4)
+			if s := screenAs[*grantLogin](t, h.u); s.office != c.office {
+				t.Errorf("screen %q opened for %s", s.Title(), c.kind)
 			}
 		})
 	}
