@@ -123,7 +123,8 @@ type Device struct {
 
 // OpenDevice opens (or creates) the device store in dataDir.
 func OpenDevice(dataDir string) (*Device, error) {
-	db, err := bbolt.Open(filepath.Join(dataDir, DeviceFile), 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	// NoFreelistSync: a tap's commit writes fewer pages (the freelist is rebuilt when the file is opened).
+	db, err := bbolt.Open(filepath.Join(dataDir, DeviceFile), 0o600, &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {
 			return nil, errors.New("付与データを他のプログラム（カード読取中のアプリなど）が使用中です。そのプログラムを終了してから、もう一度お試しください。")
