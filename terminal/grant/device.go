@@ -80,6 +80,7 @@ var (
 	ErrNotSynced     = errors.New("付与事業対象者名簿がまだ同期されていません。通信できる場所で［付与事業対象者名簿の同期（取得）］を行ってください。")
 	ErrPendingOther  = errors.New("この事業の未送信の付与データがあります。先に［自治体ポイント管理クラウドへ登録］で送信してから、名簿を同期し直してください。")
 	ErrSyncMalformed = errors.New("名簿の同期データが壊れています。もう一度同期してください。")
+	ErrWatchEnded    = errors.New("カードリーダーの監視が止まりました。リーダーの接続を確かめてから、［カード読取・ポイント付与 開始］をやり直してください（保存済みの付与は残っています）。")
 )
 
 // CardErrorCode is the `result` of a tap whose card could not be read: "card_" + the kind (no_card, removed,
@@ -466,6 +467,10 @@ func (d *Device) Run(ctx context.Context, src cardio.Source, answer func(TapResu
 			break
 		}
 		answer(r)
+	}
+	if ctx.Err() == nil {
+		// The reader service went away (pcscd stopped, the reader unplugged): say so instead of ending quietly.
+		return ErrWatchEnded
 	}
 	return ctx.Err()
 }
