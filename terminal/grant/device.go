@@ -80,6 +80,7 @@ var (
 	ErrNotSynced     = errors.New("付与事業対象者名簿がまだ同期されていません。通信できる場所で［付与事業対象者名簿の同期（取得）］を行ってください。")
 	ErrPendingOther  = errors.New("この事業の未送信の付与データがあります。先に［自治体ポイント管理クラウドへ登録］で送信してから、名簿を同期し直してください。")
 	ErrSyncMalformed = errors.New("名簿の同期データが壊れています。もう一度同期してください。")
+	ErrWatchEnded    = errors.New("カードリーダーの監視が止まりました。リーダーの接続を確かめてから、［カード読取・ポイント付与 開始］をやり直してください（保存済みの付与は残っています）。")
 )
 
 // CardErrorCode is the `result` of a tap whose card could not be read: "card_" + the kind (no_card, removed,
@@ -123,7 +124,8 @@ type Device struct {
 
 // OpenDevice opens (or creates) the device store in dataDir.
 func OpenDevice(dataDir string) (*Device, error) {
-	db, err := bbolt.Open(filepath.Join(dataDir, DeviceFile), 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	// NoFreelistSync: a tap's commit writes fewer pages (the freelist is rebuilt when the file is opened).
+	db, err := bbolt.Open(filepath.Join(dataDir, DeviceFile), 0o600, &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {
 			return nil, errors.New("付与データを他のプログラム（カード読取中のアプリなど）が使用中です。そのプログラムを終了してから、もう一度お試しください。")
@@ -465,6 +467,10 @@ func (d *Device) Run(ctx context.Context, src cardio.Source, answer func(TapResu
 			break
 		}
 		answer(r)
+	}
+	if ctx.Err() == nil {
+		// The reader service went away (pcscd stopped, the reader unplugged): say so instead of ending quietly.
+		return ErrWatchEnded
 	}
 	return ctx.Err()
 }
