@@ -34,6 +34,9 @@ type certCache struct {
 var certCaches sync.Map // *Server → *certCache
 
 func (s *Server) certCache() *certCache {
+	if v, ok := certCaches.Load(s); ok { // the common case allocates nothing
+		return v.(*certCache)
+	}
 	v, _ := certCaches.LoadOrStore(s, &certCache{m: map[[32]byte]certCacheEntry{}})
 	return v.(*certCache)
 }
