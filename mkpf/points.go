@@ -2,6 +2,8 @@ package mkpf
 
 // Wire types of the points API (自治体ポイント管理クラウド, screens 2, 28-39, 87). docs/points.md lists the routes.
 
+import "time"
+
 // PointKind is the kind of a point account (seed 004 §II-2).
 type PointKind string
 
@@ -55,6 +57,11 @@ type PointsLoginRequest struct {
 type PointsLoginResult struct {
 	Terminal TerminalInfo `json:"terminal"`
 	Menu     PointsMenu   `json:"menu"`
+	// Session is the points session the login opens: sent in PointsSessionHeader on every other /v1/points/ call,
+	// kept in memory only (a copied state file does not carry it). It ends at SessionExpiresAt, or at once when the
+	// terminal is disabled, reset or gets a new password.
+	Session          string    `json:"session"`
+	SessionExpiresAt time.Time `json:"session_expires_at"`
 }
 
 // PointsMenu says which screen-28 items this terminal may use (the server enforces the same rules).

@@ -96,6 +96,10 @@ func (s *Server) pointsAuthed(op pointsOp, h http.HandlerFunc) http.Handler {
 			s.WriteError(w, r, errPtForbidden)
 			return
 		}
+		if op != opGrant && !s.pointsSessionOK(r, c) {
+			s.WriteError(w, r, errPointsLogin)
+			return
+		}
 		h(w, r)
 	})
 }
@@ -128,13 +132,18 @@ func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.readRequest(w, r, &req, 4<<10); !ok {
 		return
 	}
-	id := strings.TrimSpace(req.LoginID)
-	if _, err := s.CheckPassword(r, id, req.Password); err != nil {
-		s.WriteError(w, r, err)
+	// The password is checked against the authenticated terminal, and the attempt is counted on it: a login ID of
+	// another terminal (or any text) is a failure of this terminal, and the typed text is never logged.
+	if req.Password == "" || len(req.LoginID) > 64 || len(req.Password) > 256 {
+		s.WriteError(w, r, errBadCredentials)
 		return
 	}
-	if id != c.TerminalID {
-		s.WriteError(w, r, errBadCredentials)
+	pw := req.Password
+	if strings.TrimSpace(req.LoginID) != c.TerminalID {
+		pw = "\x00" + pw // can never match: same work, same answer
+	}
+	if _, err := s.CheckPassword(r, c.TerminalID, pw); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	menu := PointsMenu(c)
@@ -149,7 +158,8 @@ func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
 			return errNotEnrolled
 		}
 		res = mkpf.PointsLoginResult{Terminal: terminalInfo(tx, t), Menu: menu}
-		return nil
+		res.Session, res.SessionExpiresAt, err = s.newPointsSession(t)
+		return err
 	}); err != nil {
 		s.WriteError(w, r, err)
 		return

@@ -237,7 +237,20 @@ func doAs[T any](ctx context.Context, c *Client, method, path string, in any, id
 // Login is screen 2 (the point-cloud login): the login ID and password the municipality issued, i.e. the terminal ID
 // and password of the roster. The answer says which screen-28 items this terminal may use.
 func (c *Client) Login(ctx context.Context, loginID, password string) (*mkpf.PointsLoginResult, error) {
-	return doAs[mkpf.PointsLoginResult](ctx, c, http.MethodPost, "/v1/points/login", mkpf.PointsLoginRequest{LoginID: loginID, Password: password}, "")
+	res, err := doAs[mkpf.PointsLoginResult](ctx, c, http.MethodPost, "/v1/points/login", mkpf.PointsLoginRequest{LoginID: loginID, Password: password}, "")
+	if err == nil {
+		c.setPointsSession(res.Session)
+	}
+	return res, err
+}
+
+// Logout ends the points session of this process (the screen-2 login must be done again).
+func (c *Client) Logout() { c.setPointsSession("") }
+
+func (c *Client) setPointsSession(s string) {
+	c.mu.Lock()
+	c.pointsSession = s
+	c.mu.Unlock()
 }
 
 // Balances is [カード読取] of screens 29, 32 and 37: the patron's balances usable at this terminal.

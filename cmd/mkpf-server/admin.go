@@ -45,6 +45,7 @@ func admin(args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet("admin "+name, flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		dbPath := fs.String("db", "", "bbolt database file")
+		keyFile := fs.String("secret-key-file", "", "operator key file sealing the store's secrets (or $"+platform.SecretKeyEnv+")")
 		if c.flags != nil {
 			c.flags(fs)
 		}
@@ -55,7 +56,12 @@ func admin(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "mkpf-server admin: --db FILE is required")
 			return 2
 		}
-		srv, err := platform.Open(*dbPath, platform.Options{})
+		key, err := platform.LoadSecretKey(*keyFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "mkpf-server admin: operator key: %v\n", err)
+			return 1
+		}
+		srv, err := platform.Open(*dbPath, platform.Options{SecretKey: key})
 		if err != nil {
 			fmt.Fprintf(stderr, "mkpf-server admin: %v\n", err)
 			return 1
@@ -257,13 +263,6 @@ func init() {
 					r.Info.IssuerID, r.Enrolled, r.Info.Location, person, phone, email)
 			}
 			return tw.Flush()
-		},
-	}
-	adminCmds["terminal reset"] = adminCmd{
-		summary: "unbind a terminal ID from its device so it can enroll again (--id)",
-		flags:   func(fs *flag.FlagSet) { fs.String("id", "", "terminal ID") },
-		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
-			return s.ResetTerminal(str(fs, "id"))
 		},
 	}
 	adminCmds["mykeyid create"] = adminCmd{
