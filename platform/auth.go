@@ -117,7 +117,7 @@ func sourceAddr(r *http.Request) string {
 // per address: terminals behind one NAT address do not lock each other out, and wrong enrollments do not lock the
 // login). It returns the terminal as a Caller, or an *mkpf.APIError.
 func (s *Server) CheckPassword(r *http.Request, terminalID, password string) (*Caller, error) {
-	return s.checkPassword(r, terminalID, password, throttleKey{"login/id:" + terminalID, s.opts.LoginFailures})
+	return s.checkPassword(r, terminalID, password, throttleKey{key: "login/id:" + terminalID, limit: s.opts.LoginFailures})
 }
 
 // checkPassword counts the attempt on keys before the hash runs (reserveAttempt), runs the hash under the
@@ -190,7 +190,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := mkpf.ValidateTerminalID(req.TerminalID); err != nil {
 		// Counted as a failure too: scanning for IDs is what the throttle is for.
-		if err := s.reserveAttempt(throttleKey{"enroll/addr:" + sourceAddr(r), s.opts.AddrFailures}); err != nil {
+		if err := s.reserveAttempt(throttleKey{key: "enroll/addr:" + sourceAddr(r), limit: s.opts.AddrFailures}); err != nil {
 			s.WriteError(w, r, err)
 			return
 		}
@@ -206,8 +206,8 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.checkPassword(r, req.TerminalID, req.Password,
-		throttleKey{"enroll/id:" + req.TerminalID, s.opts.LoginFailures},
-		throttleKey{"enroll/addr:" + sourceAddr(r), s.opts.AddrFailures}); err != nil {
+		throttleKey{key: "enroll/id:" + req.TerminalID, limit: s.opts.LoginFailures},
+		throttleKey{key: "enroll/addr:" + sourceAddr(r), limit: s.opts.AddrFailures}); err != nil {
 		s.WriteError(w, r, err)
 		return
 	}

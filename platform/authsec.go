@@ -197,8 +197,9 @@ type throttleRec struct {
 
 // throttleKey is one counter of a login attempt and its limit.
 type throttleKey struct {
-	key   string
-	limit int
+	key    string
+	limit  int
+	window time.Duration // LoginWindow when zero
 }
 
 // reserveAttempt counts one attempt on every key BEFORE the password is checked: when any key has reached its limit
@@ -213,7 +214,11 @@ func (s *Server) reserveAttempt(keys ...throttleKey) error {
 			if _, err := getJSON(b, k.key, &recs[i]); err != nil {
 				return err
 			}
-			if now.Sub(recs[i].Start) >= s.opts.LoginWindow || now.Before(recs[i].Start) {
+			win := k.window
+			if win == 0 {
+				win = s.opts.LoginWindow
+			}
+			if now.Sub(recs[i].Start) >= win || now.Before(recs[i].Start) {
 				recs[i] = throttleRec{Start: now}
 			}
 			if recs[i].N >= k.limit {

@@ -202,6 +202,10 @@ func (s *Server) checkRef(ref mkpf.PatronRef, allowShopCard bool) (*checkedCert,
 // checkedRef is checkRef for a handler: on failure it has answered with the error.
 func (s *Server) checkedRef(w http.ResponseWriter, r *http.Request, ref mkpf.PatronRef, allowShopCard bool) (*checkedCert, bool) {
 	cc, err := s.checkRef(ref, allowShopCard)
+	if err == nil && ref.ShopCard != "" {
+		c, _ := CallerFrom(r.Context())
+		err = s.checkShopCard(c, ref.ShopCard)
+	}
 	if err != nil {
 		s.WriteError(w, r, err)
 		return nil, false
