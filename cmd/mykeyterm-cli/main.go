@@ -19,8 +19,8 @@ type globals struct {
 	// PasswordFile holds the terminal password for enroll and the points commands' screen-2 login (first line);
 	// when empty they prompt on a terminal. The password is never taken from the command line of those commands.
 	PasswordFile string
-	Stdout  io.Writer
-	Stderr  io.Writer
+	Stdout       io.Writer
+	Stderr       io.Writer
 }
 
 type command struct {
