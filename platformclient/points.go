@@ -400,6 +400,10 @@ func (c *Client) Merge(ctx context.Context, req mkpf.MergeRequest, opKey string)
 	if err := c.journaled(ctx, "merge", "/v1/points/merge", req, res, opKey); err != nil {
 		return nil, "", err
 	}
+	if !mkpf.ValidMergeFileName(res.FileName) {
+		return nil, "", &Error{Op: "merge", Message: "プラットフォームから届いた合算ポイントファイルの名前が正しくないため、保存しませんでした。自治体の担当者に連絡してください。",
+			Err: fmt.Errorf("%w: merge file name %q", ErrProtocol, res.FileName)}
+	}
 	path, err = deliverFile(c.MergeFolder(), res.FileName, res.File)
 	if err != nil {
 		return nil, "", &Error{Op: "merge", Message: "合算ポイントファイルを合算フォルダに保存できません（" + c.MergeFolder() + "）。フォルダの設定と書き込み権限を確認し、もう一度「合算」を押してください（ポイントは二重に減りません）。", Err: err}
@@ -409,7 +413,7 @@ func (c *Client) Merge(ctx context.Context, req mkpf.MergeRequest, opKey string)
 
 // deliverFile writes data as dir/name atomically: readers of the folder never see a partial file.
 func deliverFile(dir, name string, data []byte) (string, error) {
-	if name == "" || filepath.Base(name) != name {
+	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
 		return "", fmt.Errorf("bad file name %q", name)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
