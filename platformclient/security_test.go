@@ -43,7 +43,10 @@ func TestSecurity_ClientRefusesPlainHTTPExceptLoopback(t *testing.T) {
 // rogueServer is a platform that answers a merge with a file name of its choosing.
 func rogueServer(t *testing.T, fileName string) string {
 	mux := http.NewServeMux()
-	reply := func(w http.ResponseWriter, v any) { w.Header().Set("Content-Type", "application/json"); json.NewEncoder(w).Encode(v) }
+	reply := func(w http.ResponseWriter, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(v)
+	}
 	mux.HandleFunc("POST /v1/enroll", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, mkpf.EnrollResult{Terminal: mkpf.TerminalInfo{TerminalID: "00052490", Kind: mkpf.KindServiceID, TakesPoints: true}, PointsSession: "s"})
 	})
