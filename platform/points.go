@@ -5,7 +5,6 @@ package platform
 // a voucher of another municipality is "unknown" to it. docs/points.md lists the routes.
 
 import (
-	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -109,6 +108,9 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	if err := initPointsSchema(s.db); err != nil {
 		s.log.Error("points schema", "err", err)
 	}
+	if err := s.initPointSecrets(); err != nil {
+		s.log.Error("points secrets", "err", err)
+	}
 	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now), commit: &committer{db: s.db}})
 	mux.Handle("POST /v1/points/login", s.Authed(s.handlePointsLogin))
 	mux.Handle("GET /v1/points/voucher-keys", s.Authed(s.handleVoucherKeys))
@@ -168,12 +170,19 @@ func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleVoucherKeys(w http.ResponseWriter, r *http.Request) {
-	pub, err := s.VoucherPublicKey()
+	var keys [][]byte
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		pubs, err := s.voucherPublicKeys(tx)
+		for _, p := range pubs {
+			keys = append(keys, p)
+		}
+		return err
+	})
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, mkpf.VoucherKeys{Keys: [][]byte{pub}})
+	WriteJSON(w, http.StatusOK, mkpf.VoucherKeys{Keys: keys})
 }
 
 // patron is whose points a request concerns.
@@ -374,7 +383,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return 0, nil, err
 		}
-		key, err := voucherKey(tx)
+		key, err := s.voucherKey(tx)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -424,11 +433,11 @@ func (s *Server) voucherFromCode(tx *bbolt.Tx, c *Caller, code string) (*voucher
 		return nil, Errf(http.StatusBadRequest, mkpf.CodeValidation, msg)
 	}
 	if in.QR != nil {
-		key, err := voucherKey(tx)
+		keys, err := s.voucherPublicKeys(tx)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := mkpf.VerifyVoucherQR(in.Text, key.Public().(ed25519.PublicKey)); err != nil {
+		if _, err := mkpf.VerifyVoucherQR(in.Text, keys...); err != nil {
 			return nil, errVoucherForged
 		}
 	}
@@ -631,7 +640,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
 		var cfg MergeConfig
-		if ok, err := getJSON(tx.Bucket(bPtMerge), c.IssuerID, &cfg); err != nil {
+		if ok, err := s.mergeConfig(tx, c.IssuerID, &cfg); err != nil {
 			return 0, nil, err
 		} else if !ok {
 			return 0, nil, errNoMergeSetup

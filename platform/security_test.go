@@ -520,3 +520,48 @@ func TestSecurity_CSVCellsAreInert(t *testing.T) {
 		}
 	}
 }
+
+// Finding 9: no voucher-key rotation although the QR carries a key ID. After a rotation new vouchers carry the new
+// key ID, and vouchers signed with the old key still clear.
+func TestSecurity_VoucherKeyRotationKeepsOldVouchersValid(t *testing.T) {
+	env := testenv.Platform(t)
+	issuer := env.Enrolled(t, "00053059")
+	shop := env.Enrolled(t, "00052589")
+	yamada := mkpf.PatronRef{AuthCert: profile(t, "yamada").AuthCertDER}
+	expires := time.Now().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 10).Format("2006-01-02")
+	issue := func() *mkpf.Voucher {
+		v, err := issuer.IssueVoucher(ctx(t), mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 10, Expires: expires}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	old := issue()
+	oldKey, _ := env.Server.VoucherPublicKey()
+	id, err := env.Server.RotateVoucherKey()
+	if err != nil || id == mkpf.VoucherKeyID(oldKey) {
+		t.Fatalf("rotate: %q %v", id, err)
+	}
+	fresh := issue()
+	for _, c := range []struct {
+		v  *mkpf.Voucher
+		id string
+	}{{old, mkpf.VoucherKeyID(oldKey)}, {fresh, id}} {
+		in, err := mkpf.ParseVoucherInput(c.v.QR)
+		if err != nil || in.QR == nil || in.QR.KeyID != c.id {
+			t.Fatalf("voucher %s carries key ID %+v, want %s (%v)", c.v.Number, in, c.id, err)
+		}
+	}
+	keys, err := shop.VoucherKeys(ctx(t))
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("voucher keys after a rotation: %d %v", len(keys), err)
+	}
+	for _, v := range []*mkpf.Voucher{old, fresh} {
+		if _, err := shop.VerifyVoucherOffline(ctx(t), v.QR); err != nil {
+			t.Fatalf("offline check of %s: %v", v.Number, err)
+		}
+		if _, err := shop.ClearVoucher(ctx(t), v.QR, ""); err != nil {
+			t.Fatalf("clearing %s after the rotation: %v", v.Number, err)
+		}
+	}
+}

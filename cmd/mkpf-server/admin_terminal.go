@@ -58,6 +58,16 @@ func init() {
 			return s.SetTerminalPassword(str(fs, "id"), pw)
 		},
 	}
+	adminCmds["voucher-key rotate"] = adminCmd{
+		summary: "make a new voucher signing key current; vouchers of older keys still verify",
+		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
+			id, err := s.RotateVoucherKey()
+			if err == nil {
+				fmt.Fprintf(out, "voucher key %s is current\n", id)
+			}
+			return err
+		},
+	}
 	adminCmds["terminal set-issuer"] = adminCmd{
 		summary: "fix the ID issuer of a service-ID terminal (--id --issuer); the terminal cannot change it",
 		flags: func(fs *flag.FlagSet) {
