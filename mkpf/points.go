@@ -38,6 +38,9 @@ type Program struct {
 	ValidTo          string    `json:"valid_to,omitempty"`
 	ExpiryMonths     int       `json:"expiry_months,omitempty"`
 	ExpiryRule       string    `json:"expiry_rule,omitempty"`
+	// FloorLimit is the municipality's limit above which point use, voucher issue and merge need proof of card
+	// presence (PIN + card signature, like a contactless payment's floor limit); 0: the tap is always enough.
+	FloorLimit int64 `json:"floor_limit,omitempty"`
 }
 
 // PatronRef says whose points: the whole user-authentication certificate (DER) read from the My Number Card, or the
@@ -45,6 +48,8 @@ type Program struct {
 type PatronRef struct {
 	AuthCert []byte `json:"auth_cert,omitempty"`
 	ShopCard string `json:"shop_card,omitempty"`
+	// Presence is the proof of card presence, needed above the program's floor limit (presence.go).
+	Presence *CardPresence `json:"presence,omitempty"`
 }
 
 // PointsLoginRequest is screen 2: the terminal's login ID (its terminal ID) and password.

@@ -115,6 +115,7 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/points/login", s.Authed(s.handlePointsLogin))
 	mux.Handle("GET /v1/points/voucher-keys", s.Authed(s.handleVoucherKeys))
 	mux.Handle("POST /v1/points/balances", s.pointsAuthed(opBalances, s.handleBalances))
+	mux.Handle("POST /v1/points/card-challenge", s.pointsAuthed(opBalances, s.handleCardChallenge))
 	mux.Handle("POST /v1/points/use", s.pointsAuthed(opUse, s.handleUse))
 	mux.Handle("POST /v1/points/vouchers", s.pointsAuthed(opIssue, s.handleVoucherIssue))
 	mux.Handle("POST /v1/points/vouchers/reissue", s.pointsAuthed(opIssue, s.handleVoucherReissue))
@@ -326,7 +327,7 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.UseRequest
 	raw, cc, ok := s.readPatronRequest(w, r, &req, &req.PatronRef, false)
-	if !ok {
+	if !ok || !s.checkPresence(w, r, c, raw, req.PatronRef, req.ProgramID, req.Points) {
 		return
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
@@ -363,7 +364,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.VoucherIssueRequest
 	raw, cc, ok := s.readPatronRequest(w, r, &req, &req.PatronRef, false)
-	if !ok {
+	if !ok || !s.checkPresence(w, r, c, raw, req.PatronRef, req.ProgramID, req.Points) {
 		return
 	}
 	now := s.now()
@@ -635,7 +636,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cc, ok := s.checkedRef(w, r, req.PatronRef, true)
-	if !ok {
+	if !ok || !s.checkPresence(w, r, c, raw, req.PatronRef, req.ProgramID, req.Points) {
 		return
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx *bbolt.Tx) (int, any, error) {
