@@ -68,6 +68,20 @@ func init() {
 			return err
 		},
 	}
+	adminCmds["program floor-limit"] = adminCmd{
+		summary: "set a program's floor limit: above it, use/voucher/merge need the patron's PIN and card signature (--program --points; 0 = never)",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("program", "", "program ID")
+			fs.Int64("points", 0, "floor limit in points (0: the tap is always enough)")
+		},
+		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
+			var n int64
+			if _, err := fmt.Sscan(str(fs, "points"), &n); err != nil {
+				return err
+			}
+			return s.SetFloorLimit(str(fs, "program"), n)
+		},
+	}
 	adminCmds["terminal set-issuer"] = adminCmd{
 		summary: "fix the ID issuer of a service-ID terminal (--id --issuer); the terminal cannot change it",
 		flags: func(fs *flag.FlagSet) {

@@ -137,6 +137,10 @@ func TestAdmin_TerminalResetDisableEnableSetPasswordSetIssuer(t *testing.T) {
 	os.WriteFile(pwFile, []byte("chosen-pass-1\n"), 0o600)
 	mustAdmin(t, "terminal", "set-password", "--db", db, "--id", "00052489", "--password-file", pwFile)
 	mustAdmin(t, "terminal", "set-issuer", "--db", db, "--id", "00052489", "--issuer", platform.DemoShoppingStreet)
+	mustAdmin(t, "program", "floor-limit", "--db", db, "--program", platform.DemoProgramMunicipal, "--points", "3000")
+	if out := mustAdmin(t, "voucher-key", "rotate", "--db", db); !strings.Contains(out, "is current") {
+		t.Fatalf("voucher-key rotate: %s", out)
+	}
 	if code, _, _ := runServer("admin", "terminal", "set-issuer", "--db", db, "--id", "00052589", "--issuer", platform.DemoLibrary); code == 0 {
 		t.Fatal("an issuer for a point-use terminal was accepted")
 	}
@@ -151,6 +155,12 @@ func TestAdmin_TerminalResetDisableEnableSetPasswordSetIssuer(t *testing.T) {
 	}
 	if _, err := s.CheckPassword(r, "00052489", newPW); err == nil {
 		t.Fatal("the reset's password still works after set-password")
+	}
+	progs, _ := s.Programs()
+	for _, p := range progs {
+		if p.ID == platform.DemoProgramMunicipal && p.FloorLimit != 3000 {
+			t.Fatalf("floor limit: %+v", p)
+		}
 	}
 	rows, _ := s.Terminals()
 	for _, row := range rows {
