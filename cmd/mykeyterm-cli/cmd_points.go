@@ -17,6 +17,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/mergefile"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
+	"github.com/mykeyterm/mykeyterm/presence"
 	"github.com/mykeyterm/mykeyterm/printing"
 )
 
@@ -209,6 +210,13 @@ func runPointsUse(g *globals, args []string) int {
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		res, err := c.Use(ctx, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		if presence.Needed(err) {
+			var code int
+			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
+				return code
+			}
+			res, err = c.Use(ctx, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		}
 		if err != nil {
 			return clientFail(g, err)
 		}
@@ -280,6 +288,13 @@ func runVoucherIssue(g *globals, args []string) int {
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		v, err := c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key)
+		if presence.Needed(err) {
+			var code int
+			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
+				return code
+			}
+			v, err = c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key)
+		}
 		if err != nil {
 			return clientFail(g, err)
 		}
@@ -382,6 +397,13 @@ func runMerge(g *globals, args []string) int {
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		res, path, err := c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		if presence.Needed(err) {
+			var code int
+			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
+				return code
+			}
+			res, path, err = c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		}
 		if err != nil {
 			return clientFail(g, err)
 		}
