@@ -256,6 +256,7 @@ func (s *Server) MunicipalityName(code string) string {
 type TerminalRow struct {
 	Info     mkpf.TerminalInfo
 	Enrolled bool
+	Disabled bool // admin terminal disable
 	Contact  *mkpf.Contact
 }
 
@@ -268,7 +269,7 @@ func (s *Server) Terminals() ([]TerminalRow, error) {
 			if err != nil || t == nil {
 				return err
 			}
-			out = append(out, TerminalRow{Info: terminalInfo(tx, t), Enrolled: len(t.DeviceKey) > 0, Contact: t.Contact})
+			out = append(out, TerminalRow{Info: terminalInfo(tx, t), Enrolled: len(t.DeviceKey) > 0, Disabled: t.Disabled, Contact: t.Contact})
 			return nil
 		})
 	})

@@ -253,14 +253,14 @@ func init() {
 				return err
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TERMINAL\tKIND\tMUNICIPALITY\tISSUER\tENROLLED\tLOCATION\tPERSON\tPHONE\tEMAIL")
+			fmt.Fprintln(tw, "TERMINAL\tKIND\tMUNICIPALITY\tISSUER\tENROLLED\tDISABLED\tLOCATION\tPERSON\tPHONE\tEMAIL")
 			for _, r := range rows {
 				var person, phone, email string
 				if r.Contact != nil {
 					person, phone, email = r.Contact.Person, r.Contact.Phone, r.Contact.Email
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\t%s\n", r.Info.TerminalID, r.Info.Kind, r.Info.MunicipalityCode,
-					r.Info.IssuerID, r.Enrolled, r.Info.Location, person, phone, email)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%v\t%s\t%s\t%s\t%s\n", r.Info.TerminalID, r.Info.Kind, r.Info.MunicipalityCode,
+					r.Info.IssuerID, r.Enrolled, r.Disabled, r.Info.Location, person, phone, email)
 			}
 			return tw.Flush()
 		},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -132,6 +133,9 @@ func TestAdmin_TerminalResetDisableEnableSetPasswordSetIssuer(t *testing.T) {
 		t.Fatalf("new password %q", newPW)
 	}
 	mustAdmin(t, "terminal", "disable", "--db", db, "--id", "00052489")
+	if out := mustAdmin(t, "terminal", "list", "--db", db); !regexp.MustCompile(`00052489\s+service_id\s+141305\s+000001\s+false\s+true`).MatchString(out) {
+		t.Fatalf("terminal list shows the disabled terminal:\n%s", out)
+	}
 	mustAdmin(t, "terminal", "enable", "--db", db, "--id", "00052489")
 	pwFile := filepath.Join(t.TempDir(), "pw")
 	os.WriteFile(pwFile, []byte("chosen-pass-1\n"), 0o600)
