@@ -17,6 +17,7 @@ require (
 	golang.org/x/image v0.24.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/text v0.43.0
+	golang.org/x/term v0.47.0
 )
 
 require (

@@ -14,6 +14,10 @@ type EnrollRequest struct {
 // EnrollResult is the answer to a successful enrollment.
 type EnrollResult struct {
 	Terminal TerminalInfo `json:"terminal"`
+	// PointsSession is a points session opened by the enrollment itself (the same password as screen 2 was just
+	// checked), for terminals with a points menu; empty otherwise.
+	PointsSession          string    `json:"points_session,omitempty"`
+	PointsSessionExpiresAt time.Time `json:"points_session_expires_at,omitzero"`
 }
 
 // ChallengeRequest asks for a one-time challenge to sign with the device key.

@@ -2,6 +2,8 @@ package mkpf
 
 // Wire types of the points API (自治体ポイント管理クラウド, screens 2, 28-39, 87). docs/points.md lists the routes.
 
+import "time"
+
 // PointKind is the kind of a point account (seed 004 §II-2).
 type PointKind string
 
@@ -36,6 +38,9 @@ type Program struct {
 	ValidTo          string    `json:"valid_to,omitempty"`
 	ExpiryMonths     int       `json:"expiry_months,omitempty"`
 	ExpiryRule       string    `json:"expiry_rule,omitempty"`
+	// FloorLimit is the municipality's limit above which point use, voucher issue and merge need proof of card
+	// presence (PIN + card signature, like a contactless payment's floor limit); 0: the tap is always enough.
+	FloorLimit int64 `json:"floor_limit,omitempty"`
 }
 
 // PatronRef says whose points: the whole user-authentication certificate (DER) read from the My Number Card, or the
@@ -43,6 +48,8 @@ type Program struct {
 type PatronRef struct {
 	AuthCert []byte `json:"auth_cert,omitempty"`
 	ShopCard string `json:"shop_card,omitempty"`
+	// Presence is the proof of card presence, needed above the program's floor limit (presence.go).
+	Presence *CardPresence `json:"presence,omitempty"`
 }
 
 // PointsLoginRequest is screen 2: the terminal's login ID (its terminal ID) and password.
@@ -55,6 +62,11 @@ type PointsLoginRequest struct {
 type PointsLoginResult struct {
 	Terminal TerminalInfo `json:"terminal"`
 	Menu     PointsMenu   `json:"menu"`
+	// Session is the points session the login opens: sent in PointsSessionHeader on every other /v1/points/ call,
+	// kept in memory only (a copied state file does not carry it). It ends at SessionExpiresAt, or at once when the
+	// terminal is disabled, reset or gets a new password.
+	Session          string    `json:"session"`
+	SessionExpiresAt time.Time `json:"session_expires_at"`
 }
 
 // PointsMenu says which screen-28 items this terminal may use (the server enforces the same rules).

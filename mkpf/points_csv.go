@@ -33,19 +33,19 @@ func AggregateCSV(agg *Aggregate) []byte {
 	b.WriteString("\uFEFF")
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true
-	w.Write([]string{"端末ID", agg.TerminalID})
-	w.Write([]string{"端末設置場所", agg.Location})
-	w.Write([]string{"集計対象期間", agg.From + "～" + agg.To})
-	w.Write([]string{"取引回数合計", fmt.Sprint(agg.Count)})
-	w.Write([]string{"利用ポイント数合計", fmt.Sprint(agg.Total)})
+	w.Write(InertCSVRow([]string{"端末ID", agg.TerminalID}))
+	w.Write(InertCSVRow([]string{"端末設置場所", agg.Location}))
+	w.Write(InertCSVRow([]string{"集計対象期間", agg.From + "～" + agg.To}))
+	w.Write(InertCSVRow([]string{"取引回数合計", fmt.Sprint(agg.Count)}))
+	w.Write(InertCSVRow([]string{"利用ポイント数合計", fmt.Sprint(agg.Total)}))
 	w.Write([]string{})
-	w.Write([]string{"日時", "取引番号", "取引種別", "ポイント種別", "ポイント数", "発券番号"})
+	w.Write(InertCSVRow([]string{"日時", "取引番号", "取引種別", "ポイント種別", "ポイント数", "発券番号"}))
 	for _, r := range agg.Rows {
 		vn := ""
 		if r.VoucherNo != "" {
 			vn = FormatVoucherNumber(r.VoucherNo)
 		}
-		w.Write([]string{r.At.In(jstZone).Format("2006/01/02 15:04:05"), r.TxnID, MoveKindLabelJA(r.Kind), r.ProgramName, fmt.Sprint(r.Points), vn})
+		w.Write(InertCSVRow([]string{r.At.In(jstZone).Format("2006/01/02 15:04:05"), r.TxnID, MoveKindLabelJA(r.Kind), r.ProgramName, fmt.Sprint(r.Points), vn}))
 	}
 	w.Flush()
 	return b.Bytes()

@@ -9,7 +9,6 @@ import (
 	"io"
 	"math/big"
 	"strings"
-	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 
@@ -73,6 +72,9 @@ func (s *Server) PutIssuer(is mkpf.Issuer) error {
 	}
 	if strings.TrimSpace(is.Name) == "" {
 		return errors.New("issuer name is empty")
+	}
+	if HasBadText(is.Name) {
+		return errors.New("issuer name: control or bidi characters are not allowed")
 	}
 	if err := ValidateHandoff(is.Handoff); err != nil {
 		return err
@@ -140,7 +142,7 @@ type TerminalSpec struct {
 	Kind         mkpf.TerminalKind
 	TakesPoints  bool
 	Municipality string
-	IssuerID     string // service-ID terminals: preset issuer (screen 10 may change it)
+	IssuerID     string // service-ID terminals: their fixed issuer (only SetTerminalIssuer changes it)
 	Location     string
 	Name         string
 }
@@ -161,6 +163,9 @@ func (s *Server) AddTerminal(ts TerminalSpec) error {
 	}
 	if ts.TakesPoints && ts.Kind != mkpf.KindServiceID {
 		return errors.New("takes-points applies to service_id terminals only")
+	}
+	if HasBadText(ts.Location) || HasBadText(ts.Name) {
+		return errors.New("terminal location/name: control or bidi characters are not allowed")
 	}
 	if ts.IssuerID != "" && ts.Kind != mkpf.KindServiceID {
 		return errors.New("an issuer applies to service_id terminals only")
@@ -232,9 +237,9 @@ func WriteRosterCSV(w io.Writer, municipalityName string, rows []TerminalSpec) e
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	cw.Write([]string{"自治体名", "端末ID", "端末パスワード", "端末の種類", "設置場所", "端末名"})
+	cw.Write(mkpf.InertCSVRow([]string{"自治体名", "端末ID", "端末パスワード", "端末の種類", "設置場所", "端末名"}))
 	for _, r := range rows {
-		cw.Write([]string{municipalityName, r.ID, r.Password, r.Kind.LabelJA(), r.Location, r.Name})
+		cw.Write(mkpf.InertCSVRow([]string{municipalityName, r.ID, r.Password, r.Kind.LabelJA(), r.Location, r.Name}))
 	}
 	cw.Flush()
 	return cw.Error()
@@ -247,31 +252,11 @@ func (s *Server) MunicipalityName(code string) string {
 	return n
 }
 
-// ResetTerminal unbinds a terminal from its device (key and fingerprint) so it can be enrolled again, e.g. after a
-// PC replacement. Its contact data and password stay.
-func (s *Server) ResetTerminal(id string) error {
-	err := s.db.Update(func(tx kv.Tx) error {
-		t, err := getTerminal(tx, id)
-		if err != nil {
-			return err
-		}
-		if t == nil {
-			return fmt.Errorf("terminal %s not found", id)
-		}
-		t.DeviceKey, t.Fingerprint, t.EnrolledAt = nil, nil, time.Time{}
-		return putJSON(tx.Bucket(bTerminals), id, t)
-	})
-	if err == nil {
-		s.revokeTokens(id)
-		s.loginByID.Reset("id:" + id)
-	}
-	return err
-}
-
 // TerminalRow is the municipality's view of a terminal (screen 11).
 type TerminalRow struct {
 	Info     mkpf.TerminalInfo
 	Enrolled bool
+	Disabled bool // admin terminal disable
 	Contact  *mkpf.Contact
 }
 
@@ -284,7 +269,7 @@ func (s *Server) Terminals() ([]TerminalRow, error) {
 			if err != nil || t == nil {
 				return err
 			}
-			out = append(out, TerminalRow{Info: terminalInfo(tx, t), Enrolled: len(t.DeviceKey) > 0, Contact: t.Contact})
+			out = append(out, TerminalRow{Info: terminalInfo(tx, t), Enrolled: len(t.DeviceKey) > 0, Disabled: t.Disabled, Contact: t.Contact})
 			return nil
 		})
 	})

@@ -30,6 +30,8 @@ type Caller struct {
 	TakesPoints  bool
 	Municipality string // 全国地方公共団体コード
 	IssuerID     string // service-ID terminals: their ID issuer ("" until set)
+
+	tokenGen uint64 // the terminal's token generation (points sessions must carry the same)
 }
 
 type callerKey struct{}
@@ -55,49 +57,6 @@ var (
 	errBadDeviceKey    = Errf(http.StatusBadRequest, mkpf.CodeValidation, "端末の鍵が正しくありません。ソフトウェアを入れ直してください。")
 	errBadSignature    = Errf(http.StatusUnauthorized, mkpf.CodeUnauthenticated, "端末の認証に失敗しました。端末を入れ替えた場合は自治体の担当者に端末登録の解除を依頼してください。")
 )
-
-// sessions holds one-time challenges and bearer tokens in memory: tokens are short-lived, and after a restart the
-// terminal simply signs a new challenge.
-type sessions struct {
-	mu         sync.Mutex
-	challenges map[string]challengeEntry // base64(challenge) → entry
-	tokens     map[string]tokenEntry     // token → entry
-	sweep      time.Time
-}
-
-type challengeEntry struct {
-	terminalID string
-	expires    time.Time
-}
-
-type tokenEntry struct {
-	terminalID string
-	expires    time.Time
-}
-
-// maxChallenges bounds the outstanding challenges (each lives ChallengeTTL); far above any real roll-out's need.
-const maxChallenges = 100000
-
-func newSessions() *sessions {
-	return &sessions{challenges: map[string]challengeEntry{}, tokens: map[string]tokenEntry{}}
-}
-
-func (ss *sessions) gc(now time.Time) {
-	if now.Sub(ss.sweep) < time.Minute && len(ss.challenges) < maxChallenges {
-		return
-	}
-	ss.sweep = now
-	for k, e := range ss.challenges {
-		if now.After(e.expires) {
-			delete(ss.challenges, k)
-		}
-	}
-	for k, e := range ss.tokens {
-		if now.After(e.expires) {
-			delete(ss.tokens, k)
-		}
-	}
-}
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)
@@ -154,15 +113,19 @@ func sourceAddr(r *http.Request) string {
 	return host
 }
 
-// CheckPassword checks a terminal ID and password (screen 9 enrollment, screen 2 point-cloud login), throttled per
-// terminal ID and per source address. It returns the terminal as a Caller, or an *mkpf.APIError.
+// CheckPassword checks a terminal's password for the screen-2 point-cloud login, throttled per terminal ID (not
+// per address: terminals behind one NAT address do not lock each other out, and wrong enrollments do not lock the
+// login). It returns the terminal as a Caller, or an *mkpf.APIError.
 func (s *Server) CheckPassword(r *http.Request, terminalID, password string) (*Caller, error) {
-	addr := sourceAddr(r)
-	if ok, _ := s.loginByAddr.Allow("addr:" + addr); !ok {
-		return nil, errThrottled
-	}
-	if ok, _ := s.loginByID.Allow("id:" + terminalID); !ok {
-		return nil, errThrottled
+	return s.checkPassword(r, terminalID, password, throttleKey{key: "login/id:" + terminalID, limit: s.opts.LoginFailures})
+}
+
+// checkPassword counts the attempt on keys before the hash runs (reserveAttempt), runs the hash under the
+// semaphore, and gives the attempt back on success. An unknown, disabled or wrong-password terminal gets the same
+// answer after the same work.
+func (s *Server) checkPassword(r *http.Request, terminalID, password string, keys ...throttleKey) (*Caller, error) {
+	if err := s.reserveAttempt(keys...); err != nil {
+		return nil, err
 	}
 	t, err := s.readTerminal(terminalID)
 	if err != nil {
@@ -172,17 +135,22 @@ func (s *Server) CheckPassword(r *http.Request, terminalID, password string) (*C
 	if t != nil {
 		stored = t.PasswordHash
 	}
-	if !verifyPassword(stored, password) || t == nil {
-		s.loginByAddr.Fail("addr:" + addr)
-		s.loginByID.Fail("id:" + terminalID)
-		s.log.Info("login refused", "terminal", terminalID, "addr", addr)
+	ok, err := s.verifyPasswordBounded(r.Context(), stored, password)
+	if err != nil {
+		s.refundAttempt(keys...)
+		return nil, err
+	}
+	if !ok || t == nil || t.Disabled {
+		s.log.Info("login refused", "terminal", terminalID, "addr", sourceAddr(r))
 		return nil, errBadCredentials
 	}
+	s.refundAttempt(keys...)
 	return callerOf(t), nil
 }
 
 func callerOf(t *terminalRec) *Caller {
-	return &Caller{TerminalID: t.ID, Kind: t.Kind, TakesPoints: t.TakesPoints, Municipality: t.Municipality, IssuerID: t.IssuerID}
+	return &Caller{TerminalID: t.ID, Kind: t.Kind, TakesPoints: t.TakesPoints, Municipality: t.Municipality, IssuerID: t.IssuerID,
+		tokenGen: t.TokenGen}
 }
 
 func parseDeviceKey(der []byte) (any, error) {
@@ -222,7 +190,10 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := mkpf.ValidateTerminalID(req.TerminalID); err != nil {
 		// Counted as a failure too: scanning for IDs is what the throttle is for.
-		s.loginByAddr.Fail("addr:" + sourceAddr(r))
+		if err := s.reserveAttempt(throttleKey{key: "enroll/addr:" + sourceAddr(r), limit: s.opts.AddrFailures}); err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
 		s.WriteError(w, r, errBadCredentials)
 		return
 	}
@@ -234,11 +205,17 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errBadDeviceKey)
 		return
 	}
-	if _, err := s.CheckPassword(r, req.TerminalID, req.Password); err != nil {
+	if _, err := s.checkPassword(r, req.TerminalID, req.Password,
+		throttleKey{key: "enroll/id:" + req.TerminalID, limit: s.opts.LoginFailures},
+		throttleKey{key: "enroll/addr:" + sourceAddr(r), limit: s.opts.AddrFailures}); err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
-	var info mkpf.TerminalInfo
+	var (
+		info       mkpf.TerminalInfo
+		session    string
+		sessionExp time.Time
+	)
 	err := s.db.Update(func(tx kv.Tx) error {
 		t, err := getTerminal(tx, req.TerminalID)
 		if err != nil {
@@ -260,60 +237,58 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		info = terminalInfo(tx, t)
-		return nil
+		if PointsMenu(callerOf(t)) != (mkpf.PointsMenu{}) {
+			session, sessionExp, err = s.newPointsSession(t)
+		}
+		return err
 	})
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
 	s.log.Info("terminal enrolled", "terminal", req.TerminalID)
-	WriteJSON(w, http.StatusOK, mkpf.EnrollResult{Terminal: info})
+	WriteJSON(w, http.StatusOK, mkpf.EnrollResult{Terminal: info, PointsSession: session, PointsSessionExpiresAt: sessionExp})
 }
 
+// handleChallenge signs a fresh challenge for a terminal ID; nothing is stored (authsec.go), so a flood of
+// anonymous calls costs the server no memory and cannot crowd out real terminals.
 func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) {
 	var req mkpf.ChallengeRequest
 	if _, ok := s.readRequest(w, r, &req, 1<<10); !ok {
 		return
 	}
 	if mkpf.ValidateTerminalID(req.TerminalID) != nil {
-		s.WriteError(w, r, errNotEnrolled)
+		s.WriteError(w, r, errBadSignature)
 		return
 	}
-	now := s.now()
-	c := randomBytes(32)
-	exp := now.Add(s.opts.ChallengeTTL)
-	s.sessions.mu.Lock()
-	s.sessions.gc(now)
-	full := len(s.sessions.challenges) >= maxChallenges
-	if !full {
-		s.sessions.challenges[string(c)] = challengeEntry{terminalID: req.TerminalID, expires: exp}
-	}
-	s.sessions.mu.Unlock()
-	if full {
-		// Unauthenticated callers must not grow server memory without bound.
-		s.WriteError(w, r, errThrottled)
+	exp := s.now().Add(s.opts.ChallengeTTL)
+	c, err := s.newChallenge(req.TerminalID, exp)
+	if err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	WriteJSON(w, http.StatusOK, mkpf.ChallengeResult{Challenge: c, ExpiresAt: exp.UTC()})
 }
 
+// handleToken exchanges a signed challenge for a bearer token. Every refusal (unknown ID, not enrolled, disabled,
+// wrong key or fingerprint, expired or reused challenge) gets the same answer: nothing tells who is enrolled.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	var req mkpf.TokenRequest
 	if _, ok := s.readRequest(w, r, &req, 4<<10); !ok {
 		return
 	}
-	now := s.now()
-	s.sessions.mu.Lock()
-	ch, ok := s.sessions.challenges[string(req.Challenge)]
-	delete(s.sessions.challenges, string(req.Challenge)) // one use, success or not
-	s.sessions.mu.Unlock()
-	if !ok || ch.terminalID != req.TerminalID || now.After(ch.expires) {
-		s.WriteError(w, r, errUnauth)
+	nonce, chExp, ok := s.checkChallenge(req.TerminalID, req.Challenge)
+	if !ok {
+		s.WriteError(w, r, errBadSignature)
 		return
 	}
-	t, err := s.enrolledTerminal(req.TerminalID)
+	t, err := s.readTerminal(req.TerminalID)
 	if err != nil {
 		s.WriteError(w, r, err)
+		return
+	}
+	if t == nil || len(t.DeviceKey) == 0 || t.Disabled {
+		s.WriteError(w, r, errBadSignature)
 		return
 	}
 	pub, err := parseDeviceKey(t.DeviceKey)
@@ -323,11 +298,16 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errBadSignature)
 		return
 	}
-	tok := base64.RawURLEncoding.EncodeToString(randomBytes(32))
-	exp := now.Add(s.opts.TokenTTL)
-	s.sessions.mu.Lock()
-	s.sessions.tokens[tok] = tokenEntry{terminalID: t.ID, expires: exp}
-	s.sessions.mu.Unlock()
+	if !s.useChallenge(nonce, chExp) {
+		s.WriteError(w, r, errBadSignature)
+		return
+	}
+	exp := s.now().Add(s.opts.TokenTTL)
+	tok, err := s.signedToken(tokenBearer, t.ID, t.TokenGen, exp)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
 	WriteJSON(w, http.StatusOK, mkpf.TokenResult{Token: tok, ExpiresAt: exp.UTC()})
 }
 
@@ -364,17 +344,22 @@ func (s *Server) Authed(h http.HandlerFunc, kinds ...mkpf.TerminalKind) http.Han
 			s.WriteError(w, r, errUnauth)
 			return
 		}
-		now := s.now()
-		s.sessions.mu.Lock()
-		e, ok := s.sessions.tokens[tok]
-		s.sessions.mu.Unlock()
-		if !ok || now.After(e.expires) {
+		id, gen, ok := s.parseToken(tokenBearer, tok)
+		if !ok {
 			s.WriteError(w, r, errUnauth)
 			return
 		}
-		t, err := s.enrolledTerminal(e.terminalID)
+		t, err := s.enrolledTerminal(id)
 		if err != nil {
 			s.WriteError(w, r, err)
+			return
+		}
+		if t.Disabled {
+			s.WriteError(w, r, errDisabled)
+			return
+		}
+		if t.TokenGen != gen {
+			s.WriteError(w, r, errUnauth)
 			return
 		}
 		c := callerOf(t)
@@ -392,15 +377,4 @@ func (s *Server) Authed(h http.HandlerFunc, kinds ...mkpf.TerminalKind) http.Han
 		}
 		h(w, r.WithContext(WithCaller(r.Context(), c)))
 	})
-}
-
-// revokeTokens drops every token of a terminal (admin reset).
-func (s *Server) revokeTokens(terminalID string) {
-	s.sessions.mu.Lock()
-	for k, e := range s.sessions.tokens {
-		if e.terminalID == terminalID {
-			delete(s.sessions.tokens, k)
-		}
-	}
-	s.sessions.mu.Unlock()
 }

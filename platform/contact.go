@@ -18,12 +18,17 @@ var (
 )
 
 // ValidateContact applies screen 10's field rules and returns every failing field with its Japanese message. For a
-// service-ID terminal the issuer must be one of issuerIDs (the issuers of the terminal's municipality); other
-// kinds must leave it empty.
+// service-ID terminal the issuer, when given, must be one of issuerIDs (the issuers of the terminal's municipality;
+// handlePutContact then also requires it to be the terminal's fixed issuer); other kinds must leave it empty. Every
+// text field is refused with its name when it holds control or bidi-override characters (textfields.go).
 func ValidateContact(ct *mkpf.Contact, kind mkpf.TerminalKind, issuerIDs map[string]bool) []mkpf.FieldError {
 	var fe []mkpf.FieldError
 	add := func(field, msg string) { fe = append(fe, mkpf.FieldError{Field: field, Message: msg}) }
 	req := func(field, label, v string, max int) bool {
+		if HasBadText(v) {
+			add(field, badTextMessage(label))
+			return false
+		}
 		v = strings.TrimSpace(v)
 		if v == "" {
 			add(field, label+"を入力してください。")
@@ -37,10 +42,10 @@ func ValidateContact(ct *mkpf.Contact, kind mkpf.TerminalKind, issuerIDs map[str
 	}
 	req("location", "設置場所", ct.Location, 100)
 	req("name", "端末名", ct.Name, 50)
-	if kind == mkpf.KindServiceID {
-		if ct.IssuerID == "" {
-			add("issuer_id", "ID付与事業者名を選んでください。")
-		} else if !issuerIDs[ct.IssuerID] {
+	if HasBadText(ct.IssuerID) {
+		add("issuer_id", badTextMessage("ID付与事業者名"))
+	} else if kind == mkpf.KindServiceID {
+		if ct.IssuerID != "" && !issuerIDs[ct.IssuerID] {
 			add("issuer_id", "ID付与事業者名は一覧から選んでください。")
 		}
 	} else if ct.IssuerID != "" {
@@ -140,6 +145,15 @@ func (s *Server) handleTerminal(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, info)
 }
 
+var (
+	errIssuerFixed = &mkpf.APIError{Status: http.StatusConflict, Code: mkpf.CodeIssuerFixed,
+		Message: "ID付与事業者は自治体が設定しています。この端末からは変更できません。変更が必要な場合は自治体の担当者に依頼してください。",
+		Fields:  []mkpf.FieldError{{Field: "issuer_id", Message: "ID付与事業者は自治体が設定します。"}}}
+	errIssuerNotSet = &mkpf.APIError{Status: http.StatusConflict, Code: mkpf.CodeNoIssuer,
+		Message: "この端末にはID付与事業者が設定されていません。自治体の担当者にID付与事業者の設定を依頼してください。",
+		Fields:  []mkpf.FieldError{{Field: "issuer_id", Message: "ID付与事業者は自治体が設定します。"}}}
+)
+
 var errNoContact = Errf(http.StatusNotFound, mkpf.CodeNotFound, "連絡先はまだ登録されていません。")
 
 func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) {
@@ -188,12 +202,21 @@ func (s *Server) handlePutContact(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, &mkpf.APIError{Status: http.StatusBadRequest, Code: mkpf.CodeValidation,
 				Message: "入力内容に誤りがあります。赤字の項目を直してください。", Fields: fe}
 		}
+		if t.Kind == mkpf.KindServiceID {
+			// The issuer is fixed by the roster or an administrator, never by the terminal (docs/security.md).
+			switch {
+			case t.IssuerID == "":
+				return 0, nil, errIssuerNotSet
+			case ct.IssuerID != "" && ct.IssuerID != t.IssuerID:
+				return 0, nil, errIssuerFixed
+			}
+		}
 		normalizeContact(&ct)
+		if t.Kind == mkpf.KindServiceID {
+			ct.IssuerID = t.IssuerID
+		}
 		t.Contact = &ct
 		t.Location, t.Name = ct.Location, ct.Name
-		if t.Kind == mkpf.KindServiceID {
-			t.IssuerID = ct.IssuerID
-		}
 		if err := putJSON(tx.Bucket(bTerminals), t.ID, t); err != nil {
 			return 0, nil, err
 		}

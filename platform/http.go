@@ -203,6 +203,9 @@ func readBody(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte,
 		}
 		return nil, errBadJSON
 	}
+	if err := checkStrictJSON(raw, v); err != nil {
+		return nil, errBadJSON
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -54,11 +54,15 @@ func TestScreen9_EnrollBindsTheTerminalIDToOneDevice(t *testing.T) {
 		t.Fatalf("second device: want already_enrolled, got %v", err)
 	}
 	apiErr(t, err)
-	if err := env.Server.ResetTerminal("00052489"); err != nil {
+	newPW, err := env.Server.ResetTerminal("00052489")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := second.Enroll(ctx(t), env.URL, "00052489", "8912k41a"); err != nil {
-		t.Fatalf("after the admin reset: %v", err)
+	if _, err := second.Enroll(ctx(t), env.URL, "00052489", "8912k41a"); codeOf(err) != mkpf.CodeBadCredentials {
+		t.Fatalf("after the admin reset the old password must not work: %v", err)
+	}
+	if _, err := second.Enroll(ctx(t), env.URL, "00052489", newPW); err != nil {
+		t.Fatalf("after the admin reset, with the new password: %v", err)
 	}
 	// The first device's key no longer authenticates.
 	_, err = first.Issuers(ctx(t))

@@ -5,7 +5,6 @@ package platform
 // a voucher of another municipality is "unknown" to it. docs/points.md lists the routes.
 
 import (
-	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -107,6 +106,10 @@ func (s *Server) pointsAuthed(op pointsOp, h http.HandlerFunc) http.Handler {
 			s.WriteError(w, r, errPtForbidden)
 			return
 		}
+		if op != opGrant && !s.pointsSessionOK(r, c) {
+			s.WriteError(w, r, errPointsLogin)
+			return
+		}
 		h(w, r)
 	})
 }
@@ -116,6 +119,9 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	if err := initPointsSchema(s.db); err != nil {
 		s.log.Error("points schema", "err", err)
 	}
+	if err := s.initPointSecrets(); err != nil {
+		s.log.Error("points secrets", "err", err)
+	}
 	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now), commit: &committer{db: s.db, log: s.log},
 		aggSem: make(chan struct{}, aggregationSlots())})
 	if err := s.initMaintenance(); err != nil {
@@ -124,6 +130,7 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/points/login", s.Authed(s.handlePointsLogin))
 	mux.Handle("GET /v1/points/voucher-keys", s.Authed(s.handleVoucherKeys))
 	mux.Handle("POST /v1/points/balances", s.pointsAuthed(opBalances, s.handleBalances))
+	mux.Handle("POST /v1/points/card-challenge", s.pointsAuthed(opBalances, s.handleCardChallenge))
 	mux.Handle("POST /v1/points/use", s.pointsAuthed(opUse, s.handleUse))
 	mux.Handle("POST /v1/points/vouchers", s.pointsAuthed(opIssue, s.handleVoucherIssue))
 	mux.Handle("POST /v1/points/vouchers/reissue", s.pointsAuthed(opIssue, s.handleVoucherReissue))
@@ -143,13 +150,18 @@ func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.readRequest(w, r, &req, 4<<10); !ok {
 		return
 	}
-	id := strings.TrimSpace(req.LoginID)
-	if _, err := s.CheckPassword(r, id, req.Password); err != nil {
-		s.WriteError(w, r, err)
+	// The password is checked against the authenticated terminal, and the attempt is counted on it: a login ID of
+	// another terminal (or any text) is a failure of this terminal, and the typed text is never logged.
+	if req.Password == "" || len(req.LoginID) > 64 || len(req.Password) > 256 {
+		s.WriteError(w, r, errBadCredentials)
 		return
 	}
-	if id != c.TerminalID {
-		s.WriteError(w, r, errBadCredentials)
+	pw := req.Password
+	if strings.TrimSpace(req.LoginID) != c.TerminalID {
+		pw = "\x00" + pw // can never match: same work, same answer
+	}
+	if _, err := s.CheckPassword(r, c.TerminalID, pw); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	menu := PointsMenu(c)
@@ -164,7 +176,8 @@ func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
 			return errNotEnrolled
 		}
 		res = mkpf.PointsLoginResult{Terminal: terminalInfo(tx, t), Menu: menu}
-		return nil
+		res.Session, res.SessionExpiresAt, err = s.newPointsSession(t)
+		return err
 	}); err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -173,12 +186,19 @@ func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleVoucherKeys(w http.ResponseWriter, r *http.Request) {
-	pub, err := s.VoucherPublicKey()
+	var keys [][]byte
+	err := s.db.View(func(tx kv.Tx) error {
+		pubs, err := s.voucherPublicKeys(tx)
+		for _, p := range pubs {
+			keys = append(keys, p)
+		}
+		return err
+	})
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, mkpf.VoucherKeys{Keys: [][]byte{pub}})
+	WriteJSON(w, http.StatusOK, mkpf.VoucherKeys{Keys: keys})
 }
 
 // patron is whose points a request concerns.
@@ -207,6 +227,10 @@ func (s *Server) checkRef(ref mkpf.PatronRef, allowShopCard bool) (*checkedCert,
 // checkedRef is checkRef for a handler: on failure it has answered with the error.
 func (s *Server) checkedRef(w http.ResponseWriter, r *http.Request, ref mkpf.PatronRef, allowShopCard bool) (*checkedCert, bool) {
 	cc, err := s.checkRef(ref, allowShopCard)
+	if err == nil && ref.ShopCard != "" {
+		c, _ := CallerFrom(r.Context())
+		err = s.checkShopCard(c, ref.ShopCard)
+	}
 	if err != nil {
 		s.WriteError(w, r, err)
 		return nil, false
@@ -321,7 +345,7 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.UseRequest
 	raw, cc, ok := s.readPatronRequest(w, r, &req, &req.PatronRef, false)
-	if !ok {
+	if !ok || !s.checkPresence(w, r, c, raw, req.PatronRef, req.ProgramID, req.Points) {
 		return
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
@@ -358,7 +382,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.VoucherIssueRequest
 	raw, cc, ok := s.readPatronRequest(w, r, &req, &req.PatronRef, false)
-	if !ok {
+	if !ok || !s.checkPresence(w, r, c, raw, req.PatronRef, req.ProgramID, req.Points) {
 		return
 	}
 	now := s.now()
@@ -378,7 +402,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return 0, nil, err
 		}
-		key, err := voucherKey(tx)
+		key, err := s.voucherKey(tx)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -431,11 +455,11 @@ func (s *Server) voucherFromCode(tx kv.Tx, c *Caller, code string) (*voucherRec,
 		return nil, Errf(http.StatusBadRequest, mkpf.CodeValidation, msg)
 	}
 	if in.QR != nil {
-		key, err := voucherKey(tx)
+		keys, err := s.voucherPublicKeys(tx)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := mkpf.VerifyVoucherQR(in.Text, key.Public().(ed25519.PublicKey)); err != nil {
+		if _, err := mkpf.VerifyVoucherQR(in.Text, keys...); err != nil {
 			return nil, errVoucherForged
 		}
 	}
@@ -636,12 +660,12 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cc, ok := s.checkedRef(w, r, req.PatronRef, true)
-	if !ok {
+	if !ok || !s.checkPresence(w, r, c, raw, req.PatronRef, req.ProgramID, req.Points) {
 		return
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		var cfg MergeConfig
-		if ok, err := getJSON(tx.Bucket(bPtMerge), c.IssuerID, &cfg); err != nil {
+		if ok, err := s.mergeConfig(tx, c.IssuerID, &cfg); err != nil {
 			return 0, nil, err
 		} else if !ok {
 			return 0, nil, errNoMergeSetup

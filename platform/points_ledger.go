@@ -10,8 +10,6 @@ package platform
 // idempotency record of the request (Server.Idempotent) commit together or not at all.
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -35,7 +33,7 @@ var (
 	bPtVouchers = []byte("pt_vouchers")    // 8-digit number → voucherRec
 	bPtTotals   = []byte("pt_totals")      // total name → int64
 	bPtMerge    = []byte("pt_merge")       // issuer ID → MergeConfig
-	bPtKeys     = []byte("pt_keys")        // "voucher" → Ed25519 seed (32 bytes)
+	bPtKeys     = []byte("pt_keys")        // "voucher_current" → key ID; the seeds are secrets "voucher/<key ID>" (voucherkeys.go)
 	bPtMergeSeq = []byte("pt_merge_seq")   // the merge sequence lives in this bucket's NextSequence
 	bPtLots     = []byte("pt_lots")        // MyKey ID/program/last valid day/sequence hex → int64 left (expiring programs)
 	ptBuckets   = [][]byte{bPtPrograms, bPtBalances, bPtMoves, bPtByTerm, bPtVouchers, bPtTotals, bPtMerge, bPtKeys, bPtMergeSeq, bPtLots}
@@ -131,37 +129,8 @@ func initPointsSchema(db kv.DB) error {
 				return err
 			}
 		}
-		keys := tx.Bucket(bPtKeys)
-		if keys.Get([]byte("voucher")) == nil {
-			seed := make([]byte, ed25519.SeedSize)
-			if _, err := rand.Read(seed); err != nil {
-				return err
-			}
-			return keys.Put([]byte("voucher"), seed)
-		}
 		return nil
 	})
-}
-
-func voucherKey(tx kv.Tx) (ed25519.PrivateKey, error) {
-	seed := tx.Bucket(bPtKeys).Get([]byte("voucher"))
-	if len(seed) != ed25519.SeedSize {
-		return nil, errors.New("points: voucher key missing")
-	}
-	return ed25519.NewKeyFromSeed(seed), nil
-}
-
-// VoucherPublicKey is the platform's voucher-signing public key (terminals verify vouchers offline with it).
-func (s *Server) VoucherPublicKey() (ed25519.PublicKey, error) {
-	var pub ed25519.PublicKey
-	err := s.db.View(func(tx kv.Tx) error {
-		k, err := voucherKey(tx)
-		if err == nil {
-			pub = k.Public().(ed25519.PublicKey)
-		}
-		return err
-	})
-	return pub, err
 }
 
 func getInt(b kv.Bucket, key string) int64 {
@@ -315,7 +284,11 @@ func (s *Server) SetMergeConfig(issuerID string, cfg MergeConfig) error {
 		if is, err := getIssuer(tx, issuerID); err != nil || is == nil {
 			return errors.Join(err, fmt.Errorf("points: issuer %s unknown", issuerID))
 		}
-		return putJSON(tx.Bucket(bPtMerge), issuerID, cfg)
+		raw, err := json.Marshal(cfg)
+		if err != nil {
+			return err
+		}
+		return s.putSecret(tx, "merge/"+issuerID, raw) // sealed: the key and secret are the shop system's
 	})
 }
 

@@ -37,7 +37,8 @@ type pointsWorld struct {
 func newPointsWorld(t *testing.T) *pointsWorld {
 	t.Helper()
 	w := &pointsWorld{t: t, clk: newClock()}
-	srv, err := platform.Open(testenv.Store(t), platform.Options{Now: w.clk.Now, Argon2Memory: 1024, Argon2Time: 1})
+	srv, err := platform.Open(testenv.Store(t), platform.Options{Now: w.clk.Now, Argon2Memory: 1024, Argon2Time: 1,
+		PointsSessionTTL: 10 * 365 * 24 * time.Hour}) // the tests move the clock by days within one screen-2 login
 	if err != nil {
 		t.Fatal(err)
 	}

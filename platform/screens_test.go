@@ -50,7 +50,7 @@ func testScreen10_ContactFieldRules(t *testing.T) {
 		{"email required", func(c *mkpf.Contact) { c.Email = "" }, "email"},
 		{"email form", func(c *mkpf.Contact) { c.Email, c.EmailConfirm = "counter", "counter" }, "email"},
 		{"email twice and equal", func(c *mkpf.Contact) { c.EmailConfirm = "counter@example.com" }, "email_confirm"},
-		{"issuer required for a service-ID terminal", func(c *mkpf.Contact) { c.IssuerID = "" }, "issuer_id"},
+		{"issuer may be left out: the roster's fixed issuer applies", func(c *mkpf.Contact) { c.IssuerID = "" }, ""},
 		{"issuer from the table", func(c *mkpf.Contact) { c.IssuerID = "999999" }, "issuer_id"},
 		{"issuer of another municipality", func(c *mkpf.Contact) { c.IssuerID = platform.DemoForeignLibrary }, "issuer_id"},
 	}
@@ -77,8 +77,8 @@ func testScreen10_ContactFieldRules(t *testing.T) {
 	}
 	// Every rule at once: all required fields reported together.
 	err := c.SetContact(ctx(t), mkpf.Contact{})
-	if f := fieldsOf(apiErr(t, err)); len(f) != 10 {
-		t.Fatalf("an empty form reports all 10 fields, got %v", f)
+	if f := fieldsOf(apiErr(t, err)); len(f) != 9 {
+		t.Fatalf("an empty form reports all 9 typed fields (the issuer is fixed by the roster), got %v", f)
 	}
 	// 連絡先の変更 reads back what was registered (postal code normalised).
 	got, err := c.Contact(ctx(t))
@@ -98,21 +98,36 @@ func TestScreen10_OtherKindsChooseNoIssuer(t *testing.T) {
 	}
 }
 
-func TestScreen10_ChoosingTheIssuerDecidesTheLookup(t *testing.T) {
+// Finding 1: a library terminal switched itself to the shopping street's issuer with one contact update and then
+// read the patron's shop card number and MyKey ID. The issuer is the roster's (or an administrator's) now.
+func TestScreen10_IssuerIsFixedByTheRosterNotByTheTerminal(t *testing.T) {
 	env := testenv.Platform(t)
 	c := env.Enrolled(t, "00052489")
 	dt, _ := platform.DemoTerminalByID("00052489")
 	ct := testenv.DemoContact(dt)
 	ct.IssuerID = platform.DemoShoppingStreet
-	if err := c.SetContact(ctx(t), ct); err != nil {
-		t.Fatal(err)
-	}
-	if c.Terminal().IssuerName != "ブレーメン商店街" {
-		t.Fatalf("cached terminal info: %+v", c.Terminal())
+	err := c.SetContact(ctx(t), ct)
+	if ae := apiErr(t, err); ae.Code != mkpf.CodeIssuerFixed || fieldsOf(ae)["issuer_id"] == "" {
+		t.Fatalf("a terminal changing its own issuer: want issuer_fixed on issuer_id, got %v", err)
 	}
 	res, err := c.Lookup(ctx(t), profile(t, "yamada").AuthCertDER)
-	if err != nil || res.CardNumber != "520625" || res.MyKeyID != "MY123456" {
-		t.Fatalf("%+v %v", res, err)
+	if err != nil || res.CardNumber != platform.DemoYamadaLibCard || res.MyKeyID != "" || res.IssuerID != platform.DemoLibrary {
+		t.Fatalf("after the refused switch the library still sees the library card only: %+v %v", res, err)
+	}
+	// The administrator can move it (mkpf-server admin terminal set-issuer), and only within the municipality.
+	if err := env.Server.SetTerminalIssuer("00052489", platform.DemoForeignLibrary); err == nil {
+		t.Fatal("an issuer of another municipality was accepted")
+	}
+	if err := env.Server.SetTerminalIssuer("00052489", platform.DemoShoppingStreet); err != nil {
+		t.Fatal(err)
+	}
+	res, err = c.Lookup(ctx(t), profile(t, "yamada").AuthCertDER)
+	if err != nil || res.CardNumber != platform.DemoYamadaShopCard || res.MyKeyID != platform.DemoYamadaMyKeyID {
+		t.Fatalf("after the admin's change: %+v %v", res, err)
+	}
+	got, err := c.Contact(ctx(t))
+	if err != nil || got.IssuerID != platform.DemoShoppingStreet {
+		t.Fatalf("the contact shows the fixed issuer: %+v %v", got, err)
 	}
 }
 

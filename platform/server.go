@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
@@ -20,6 +21,8 @@ type Options struct {
 
 	TokenTTL     time.Duration // bearer token lifetime; default 15 minutes
 	ChallengeTTL time.Duration // device-key challenge lifetime; default 1 minute
+	// PointsSessionTTL is how long a screen-2 login lasts (a working day); default 12 hours.
+	PointsSessionTTL time.Duration
 
 	// Failed logins and enrollments: at most LoginFailures per LoginWindow per terminal ID, and
 	// AddrFailures per LoginWindow per source address, then refused until the window passes.
@@ -35,6 +38,13 @@ type Options struct {
 	ExtraAuthRoots []*x509.Certificate
 	ExtraSignRoots []*x509.Certificate
 
+	// Argon2Concurrency is how many password hashes may run at once (each takes Argon2Memory); default 2.
+	Argon2Concurrency int
+
+	// SecretKey is the operator key (32 bytes) that seals the secrets in the store (secrets.go); nil stores them
+	// plain (demo and tests only: serve warns).
+	SecretKey []byte
+
 	// CounterFlush is how often the in-memory aggregate counters are written to the database; default 10 s.
 	CounterFlush time.Duration
 }
@@ -48,6 +58,9 @@ func (o *Options) fill() {
 	}
 	if o.TokenTTL == 0 {
 		o.TokenTTL = 15 * time.Minute
+	}
+	if o.PointsSessionTTL == 0 {
+		o.PointsSessionTTL = 12 * time.Hour
 	}
 	if o.ChallengeTTL == 0 {
 		o.ChallengeTTL = time.Minute
@@ -67,6 +80,9 @@ func (o *Options) fill() {
 	if o.Argon2Memory == 0 {
 		o.Argon2Memory = 19 * 1024
 	}
+	if o.Argon2Concurrency <= 0 {
+		o.Argon2Concurrency = 2
+	}
 	if o.CounterFlush == 0 {
 		o.CounterFlush = 10 * time.Second
 	}
@@ -79,10 +95,9 @@ type Server struct {
 	log  *slog.Logger
 	now  func() time.Time
 
-	sessions *sessions
-	// loginByID and loginByAddr throttle failed enrollments and password logins.
-	loginByID   *Throttle
-	loginByAddr *Throttle
+	// argonSem bounds the password hashes running at once; authKeyCache holds the store's auth HMAC key.
+	argonSem     chan struct{}
+	authKeyCache atomic.Pointer[[]byte]
 
 	counters *counters
 	roots    rootPools
@@ -110,16 +125,26 @@ func Open(dbPath string, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, RedactStore(dbPath), err)
 	}
 	s := &Server{
-		db:          db,
-		opts:        opts,
-		log:         opts.Logger,
-		now:         opts.Now,
-		sessions:    newSessions(),
-		loginByID:   NewThrottle(opts.LoginFailures, opts.LoginWindow, opts.Now),
-		loginByAddr: NewThrottle(opts.AddrFailures, opts.LoginWindow, opts.Now),
-		counters:    newCounters(),
-		stop:        make(chan struct{}),
-		done:        make(chan struct{}),
+		db:       db,
+		opts:     opts,
+		log:      opts.Logger,
+		now:      opts.Now,
+		argonSem: make(chan struct{}, opts.Argon2Concurrency),
+		counters: newCounters(),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	if len(opts.SecretKey) != 0 && len(opts.SecretKey) != 32 {
+		db.Close()
+		return nil, fmt.Errorf("%w %s: the operator key must be 32 bytes", ErrDatabase, dbPath)
+	}
+	err = s.resealSecrets()
+	if err == nil {
+		err = s.loadAuthKey()
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, dbPath, err)
 	}
 	s.mux = s.routes()
 	go s.flushLoop()
@@ -160,6 +185,7 @@ func (s *Server) flushLoop() {
 			return
 		case <-t.C:
 			s.flushCounters()
+			s.sweepThrottles()
 		}
 	}
 }

@@ -28,8 +28,12 @@ var (
 	bRoots          = []byte("roots")           // "auth/<sha256>" or "sign/<sha256>" → DER
 	bCounters       = []byte("counters")        // day + "/" + terminal ID + "/" + name → uint64 (aggregate only)
 	bIdempotency    = []byte("idempotency")     // terminal ID + "/" + key → idemRec
+	bSecrets        = []byte("secrets")         // name → sealed secret (secrets.go)
+	bThrottles      = []byte("throttles")       // "enroll/id:…", "enroll/addr:…", "login/id:…", "shopcard/…" → throttleRec
+	bUsedChallenges = []byte("used_challenges") // challenge nonce → expiry (8 bytes, unix seconds)
 	identityBuckets = [][]byte{bMeta, bMunicipality, bIssuers, bTerminals, bPatrons, bSerials, bServiceIDs,
-		bCardNumbers, bRenewals, bSignRenewals, bAddrNotices, bRevoked, bCardValidity, bRoots, bCounters, bIdempotency}
+		bCardNumbers, bRenewals, bSignRenewals, bAddrNotices, bRevoked, bCardValidity, bRoots, bCounters, bIdempotency,
+		bSecrets, bThrottles, bUsedChallenges}
 )
 
 const schemaVersion = "1"
@@ -67,6 +71,8 @@ type terminalRec struct {
 	Contact      *mkpf.Contact     `json:"contact,omitempty"`
 	Location     string            `json:"location,omitempty"` // from the roster until screen 10 sets it
 	Name         string            `json:"name,omitempty"`
+	Disabled     bool              `json:"disabled,omitempty"`  // admin terminal disable: no token, no login
+	TokenGen     uint64            `json:"token_gen,omitempty"` // bumped by disable, reset and set-password: old tokens die
 }
 
 type patronRec struct {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,6 +37,9 @@ func (c *Client) call(ctx context.Context, op, method, path string, authed, safe
 	base := c.PlatformURL()
 	if base == "" {
 		return &Error{Op: op, Message: MsgNotEnrolled, Err: ErrNotEnrolled}
+	}
+	if _, err := NormalizeURL(base); err != nil {
+		return err // e.g. http:// to another host, saved by an older version: nothing is sent in clear
 	}
 	var body []byte
 	if in != nil {
@@ -122,6 +126,12 @@ func (c *Client) roundTrip(ctx context.Context, method, u, tok string, body []by
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
+	c.mu.Lock()
+	ps := c.pointsSession
+	c.mu.Unlock()
+	if ps != "" && tok != "" && strings.Contains(req.URL.Path, "/v1/points/") {
+		req.Header.Set(mkpf.PointsSessionHeader, ps)
+	}
 	if idemKey != "" {
 		req.Header.Set(mkpf.IdempotencyHeader, idemKey)
 	}
@@ -202,7 +212,21 @@ func NormalizeURL(raw string) (string, error) {
 		return "", &mkpf.APIError{Code: mkpf.CodeValidation, Message: "プラットフォームのURLが正しくありません（例：https://platform.example.jp）。",
 			Fields: []mkpf.FieldError{{Field: "platform_url", Message: "プラットフォームのURLが正しくありません。"}}}
 	}
+	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+		msg := "プラットフォームには https:// で接続してください。http:// は同じパソコンの中（127.0.0.1 / localhost）だけで使えます。"
+		return "", &mkpf.APIError{Code: mkpf.CodeValidation, Message: msg,
+			Fields: []mkpf.FieldError{{Field: "platform_url", Message: msg}}}
+	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// loopbackHost reports whether host is this machine (localhost, 127.0.0.0/8, ::1): the only place plain HTTP may go.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Enroll is screen 9: it generates the device key (once per install), sends it with the roster's terminal ID and
@@ -245,6 +269,7 @@ func (c *Client) Enroll(ctx context.Context, platformURL, terminalID, password s
 		return nil, err
 	}
 	c.dropToken()
+	c.setPointsSession(res.PointsSession)
 	if err := c.saveTerminal(base, res.Terminal); err != nil {
 		return nil, err
 	}

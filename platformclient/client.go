@@ -52,6 +52,8 @@ type Client struct {
 	key      ed25519.PrivateKey
 	token    string
 	tokenExp time.Time
+	// pointsSession is the screen-2 login's session (memory only: a copy of the state file does not carry it).
+	pointsSession string
 }
 
 // Open opens (creating) the terminal's state in dataDir. It fails with ErrStateLocked when another process uses it.

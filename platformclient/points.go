@@ -237,7 +237,26 @@ func doAs[T any](ctx context.Context, c *Client, method, path string, in any, id
 // Login is screen 2 (the point-cloud login): the login ID and password the municipality issued, i.e. the terminal ID
 // and password of the roster. The answer says which screen-28 items this terminal may use.
 func (c *Client) Login(ctx context.Context, loginID, password string) (*mkpf.PointsLoginResult, error) {
-	return doAs[mkpf.PointsLoginResult](ctx, c, http.MethodPost, "/v1/points/login", mkpf.PointsLoginRequest{LoginID: loginID, Password: password}, "")
+	res, err := doAs[mkpf.PointsLoginResult](ctx, c, http.MethodPost, "/v1/points/login", mkpf.PointsLoginRequest{LoginID: loginID, Password: password}, "")
+	if err == nil {
+		c.setPointsSession(res.Session)
+	}
+	return res, err
+}
+
+// CardChallenge asks for a one-use challenge for the patron's card to sign (proof of card presence above a
+// program's floor limit; mkpf.PresenceSignedBytes says what the card signs).
+func (c *Client) CardChallenge(ctx context.Context) (*mkpf.CardChallengeResult, error) {
+	return doAs[mkpf.CardChallengeResult](ctx, c, http.MethodPost, "/v1/points/card-challenge", struct{}{}, "")
+}
+
+// Logout ends the points session of this process (the screen-2 login must be done again).
+func (c *Client) Logout() { c.setPointsSession("") }
+
+func (c *Client) setPointsSession(s string) {
+	c.mu.Lock()
+	c.pointsSession = s
+	c.mu.Unlock()
 }
 
 // Balances is [カード読取] of screens 29, 32 and 37: the patron's balances usable at this terminal.
@@ -382,6 +401,10 @@ func (c *Client) Merge(ctx context.Context, req mkpf.MergeRequest, opKey string)
 	if err := c.journaled(ctx, "merge", "/v1/points/merge", req, res, opKey); err != nil {
 		return nil, "", err
 	}
+	if !mkpf.ValidMergeFileName(res.FileName) {
+		return nil, "", &Error{Op: "merge", Message: "プラットフォームから届いた合算ポイントファイルの名前が正しくないため、保存しませんでした。自治体の担当者に連絡してください。",
+			Err: fmt.Errorf("%w: merge file name %q", ErrProtocol, res.FileName)}
+	}
 	path, err = deliverFile(c.MergeFolder(), res.FileName, res.File)
 	if err != nil {
 		return nil, "", &Error{Op: "merge", Message: "合算ポイントファイルを合算フォルダに保存できません（" + c.MergeFolder() + "）。フォルダの設定と書き込み権限を確認し、もう一度「合算」を押してください（ポイントは二重に減りません）。", Err: err}
@@ -391,7 +414,7 @@ func (c *Client) Merge(ctx context.Context, req mkpf.MergeRequest, opKey string)
 
 // deliverFile writes data as dir/name atomically: readers of the folder never see a partial file.
 func deliverFile(dir, name string, data []byte) (string, error) {
-	if name == "" || filepath.Base(name) != name {
+	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
 		return "", fmt.Errorf("bad file name %q", name)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {

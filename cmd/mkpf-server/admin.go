@@ -46,6 +46,7 @@ func admin(args []string, stdout, stderr io.Writer) int {
 		fs.SetOutput(stderr)
 		dbPath := fs.String("db", "", "bbolt database file")
 		store := fs.String("store", "", "PostgreSQL URL postgres://user@host/db (or a bbolt file), instead of --db")
+		keyFile := fs.String("secret-key-file", "", "operator key file sealing the store's secrets (or $"+platform.SecretKeyEnv+")")
 		if c.flags != nil {
 			c.flags(fs)
 		}
@@ -56,7 +57,12 @@ func admin(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "mkpf-server admin: "+msg)
 			return 2
 		}
-		srv, err := platform.Open(*dbPath, platform.Options{})
+		key, err := platform.LoadSecretKey(*keyFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "mkpf-server admin: operator key: %v\n", err)
+			return 1
+		}
+		srv, err := platform.Open(*dbPath, platform.Options{SecretKey: key})
 		if err != nil {
 			fmt.Fprintf(stderr, "mkpf-server admin: %v\n", err)
 			return 1
@@ -248,23 +254,16 @@ func init() {
 				return err
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TERMINAL\tKIND\tMUNICIPALITY\tISSUER\tENROLLED\tLOCATION\tPERSON\tPHONE\tEMAIL")
+			fmt.Fprintln(tw, "TERMINAL\tKIND\tMUNICIPALITY\tISSUER\tENROLLED\tDISABLED\tLOCATION\tPERSON\tPHONE\tEMAIL")
 			for _, r := range rows {
 				var person, phone, email string
 				if r.Contact != nil {
 					person, phone, email = r.Contact.Person, r.Contact.Phone, r.Contact.Email
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\t%s\n", r.Info.TerminalID, r.Info.Kind, r.Info.MunicipalityCode,
-					r.Info.IssuerID, r.Enrolled, r.Info.Location, person, phone, email)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%v\t%s\t%s\t%s\t%s\n", r.Info.TerminalID, r.Info.Kind, r.Info.MunicipalityCode,
+					r.Info.IssuerID, r.Enrolled, r.Disabled, r.Info.Location, person, phone, email)
 			}
 			return tw.Flush()
-		},
-	}
-	adminCmds["terminal reset"] = adminCmd{
-		summary: "unbind a terminal ID from its device so it can enroll again (--id)",
-		flags:   func(fs *flag.FlagSet) { fs.String("id", "", "terminal ID") },
-		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
-			return s.ResetTerminal(str(fs, "id"))
 		},
 	}
 	adminCmds["mykeyid create"] = adminCmd{

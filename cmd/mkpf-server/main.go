@@ -39,6 +39,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return migrateCmd(args[1:], stdout, stderr)
 	case "copy-store":
 		return copyStoreCmd(args[1:], stdout, stderr)
+	case "backup":
+		return backup(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0
@@ -49,9 +51,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, `usage:
-  mkpf-server serve --addr HOST:PORT (--db FILE | --store postgres://…) [--demo] [--tls-cert F --tls-key F] [--log-json]
+  mkpf-server serve --addr HOST:PORT (--db FILE | --store postgres://…) [--demo] [--tls-cert F --tls-key F | --insecure-http]
+                    [--secret-key-file F] [--log-json]
                     [--backup-dir DIR --backup-every 1h --backup-keep 48]   (hot backups of a bbolt file)
                     [--smtp HOST:PORT [--smtp-user U --smtp-password-file F] [--mail-from ADDR]]
+        (TLS is required on any address but loopback; the operator key may also come from $MKPF_SECRET_KEY)
+  mkpf-server backup --db FILE --out FILE     (a bbolt file while its server runs, through its admin socket)
   mkpf-server migrate --store postgres://…       (apply PostgreSQL's schema migrations; serve also does at start)
   mkpf-server copy-store --from STORE --to STORE (copy a whole store into an empty one: bbolt file ↔ PostgreSQL)
   mkpf-server admin COMMAND (--db FILE | --store postgres://…) [flags]   (run "mkpf-server admin" for the list)`)
@@ -71,6 +76,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	backupEvery := fs.Duration("backup-every", time.Hour, "time between hot backups (with --backup-dir)")
 	backupKeep := fs.Int("backup-keep", 48, "hot backups kept (with --backup-dir)")
 	mailf := declareMailFlags(fs) // serve_mail.go
+	insecure := fs.Bool("insecure-http", false, "serve plain HTTP on a non-loopback address (passwords, tokens and card data cross the network in clear)")
+	keyPath := fs.String("secret-key-file", "", "operator key file sealing the store's secrets (or $"+platform.SecretKeyEnv+"); docs/security.md")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -86,6 +93,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mkpf-server: --tls-cert and --tls-key go together")
 		return 2
 	}
+	if *certFile == "" && !loopbackAddr(*addr) && !*insecure {
+		fmt.Fprintf(stderr, "mkpf-server: %s is not a loopback address: give --tls-cert and --tls-key (docs/security.md: getting and rotating the certificate), or --insecure-http behind a TLS proxy on the same machine\n", *addr)
+		return 2
+	}
 	var h slog.Handler = slog.NewTextHandler(stderr, nil)
 	if *logJSON {
 		h = slog.NewJSONHandler(stderr, nil)
@@ -97,7 +108,18 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	srv, err := platform.Open(*dbPath, platform.Options{Logger: log})
+	if *certFile == "" && !loopbackAddr(*addr) {
+		log.Warn("serving plain HTTP on a non-loopback address (--insecure-http): terminal passwords, tokens and card data cross the network in clear", "addr", *addr)
+	}
+	secretKey, err := platform.LoadSecretKey(*keyPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server: operator key: %v\n", err)
+		return 1
+	}
+	if secretKey == nil && !*demo {
+		log.Warn("no operator key (--secret-key-file or $" + platform.SecretKeyEnv + "): the store's secrets are kept unsealed")
+	}
+	srv, err := platform.Open(*dbPath, platform.Options{Logger: log, SecretKey: secretKey})
 	if err != nil {
 		fmt.Fprintf(stderr, "mkpf-server: %v\n", err)
 		return 1
@@ -120,6 +142,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer stopMail() // before srv.Close (deferred earlier, so it runs later)
+	stopAdmin, err := serveAdminSocket(srv, *dbPath, log)
+	if err != nil {
+		log.Warn("no admin socket: backup needs the server stopped", "err", err)
+	} else {
+		defer stopAdmin()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "mkpf-server: cannot listen on %s: %v\n", *addr, err)
@@ -162,4 +190,17 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		log.Info("mkpf-server stopped")
 	}
 	return 0
+}
+
+// loopbackAddr reports whether a listen address stays on this machine (127.0.0.0/8, ::1, localhost).
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -27,7 +27,7 @@ func runEnroll(g *globals, args []string) int {
 	fs := newFlags("enroll", g)
 	url := fs.String("platform", "", "platform URL, e.g. https://platform.example.jp")
 	id := fs.String("terminal-id", "", "端末ID (8 digits, from 様式II)")
-	pw := fs.String("password", "", "端末パスワード (from 様式II)")
+	pw := fs.String("password", "", "端末パスワード (from 様式II; visible in ps and shell history: prefer --password-file before the command, or the prompt)")
 	ca := fs.String("ca-file", "", "PEM CA certificate of the platform's TLS certificate (private deployments)")
 	asJSON := fs.Bool("json", false, "print the terminal info as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -39,7 +39,14 @@ func runEnroll(g *globals, args []string) int {
 				return fail(g, platformclient.Message(err))
 			}
 		}
-		ti, err := c.Enroll(ctx, *url, *id, *pw)
+		password := *pw
+		if password == "" {
+			var err error
+			if password, err = terminalPassword(g); err != nil {
+				return fail(g, err.Error())
+			}
+		}
+		ti, err := c.Enroll(ctx, *url, *id, password)
 		if err != nil {
 			return platformFail(g, err)
 		}

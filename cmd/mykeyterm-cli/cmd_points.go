@@ -17,6 +17,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/mergefile"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
+	"github.com/mykeyterm/mykeyterm/presence"
 	"github.com/mykeyterm/mykeyterm/printing"
 )
 
@@ -70,7 +71,7 @@ func (p patronFlags) ref(ctx context.Context) (mkpf.PatronRef, error) {
 // with runs fn as a point operation on the patron the flags name: withClient with pointsTimeout, then the patron's
 // reference (the card read within the same deadline).
 func (p patronFlags) with(g *globals, fn func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int) int {
-	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withPoints(g, func(ctx context.Context, c *platformclient.Client) int {
 		ref, err := p.ref(ctx)
 		if err != nil {
 			return fail(g, err.Error())
@@ -135,13 +136,20 @@ func (pf printFlags) printReceipt(ctx context.Context, c *platformclient.Client,
 func runPointsLogin(g *globals, args []string) int {
 	fs := newFlags("points login", g)
 	id := fs.String("login-id", "", "login ID (the terminal ID)")
-	pw := fs.String("password", "", "password (the terminal password)")
+	pw := fs.String("password", "", "password (visible in ps and shell history: prefer --password-file before the command, or the prompt)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseArgs(fs, args); err != nil {
 		return 2
 	}
 	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		res, err := c.Login(ctx, *id, *pw)
+		password := *pw
+		if password == "" {
+			var err error
+			if password, err = terminalPassword(g); err != nil {
+				return fail(g, err.Error())
+			}
+		}
+		res, err := c.Login(ctx, *id, password)
 		if err != nil {
 			return clientFail(g, err)
 		}
@@ -202,6 +210,13 @@ func runPointsUse(g *globals, args []string) int {
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		res, err := c.Use(ctx, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		if presence.Needed(err) {
+			var code int
+			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
+				return code
+			}
+			res, err = c.Use(ctx, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		}
 		if err != nil {
 			return clientFail(g, err)
 		}
@@ -230,7 +245,7 @@ func runPointsAggregate(g *globals, args []string) int {
 	if _, err := parseArgs(fs, args); err != nil {
 		return 2
 	}
-	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withPoints(g, func(ctx context.Context, c *platformclient.Client) int {
 		agg, err := c.Aggregate(ctx, *from, *to)
 		if err != nil {
 			return clientFail(g, err)
@@ -273,6 +288,13 @@ func runVoucherIssue(g *globals, args []string) int {
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		v, err := c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key)
+		if presence.Needed(err) {
+			var code int
+			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
+				return code
+			}
+			v, err = c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key)
+		}
 		if err != nil {
 			return clientFail(g, err)
 		}
@@ -301,7 +323,7 @@ func runVoucherReissue(g *globals, args []string) int {
 	if code != 0 {
 		return code
 	}
-	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withPoints(g, func(ctx context.Context, c *platformclient.Client) int {
 		v, err := c.ReissueVoucher(ctx, number, "")
 		if err != nil {
 			return clientFail(g, err)
@@ -317,7 +339,7 @@ func runVoucherShow(g *globals, args []string) int {
 	if code != 0 {
 		return code
 	}
-	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withPoints(g, func(ctx context.Context, c *platformclient.Client) int {
 		v, err := c.ShowVoucher(ctx, qrOrNumber)
 		if err != nil {
 			return clientFail(g, err)
@@ -335,7 +357,7 @@ func runVoucherClear(g *globals, args []string) int {
 	if code != 0 {
 		return code
 	}
-	return withClient(g, true, pointsTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withPoints(g, func(ctx context.Context, c *platformclient.Client) int {
 		v, err := c.ClearVoucher(ctx, qrOrNumber, *key)
 		if err != nil {
 			return clientFail(g, err)
@@ -375,6 +397,13 @@ func runMerge(g *globals, args []string) int {
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		res, path, err := c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		if presence.Needed(err) {
+			var code int
+			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
+				return code
+			}
+			res, path, err = c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		}
 		if err != nil {
 			return clientFail(g, err)
 		}

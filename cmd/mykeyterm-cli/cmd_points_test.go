@@ -19,9 +19,17 @@ import (
 // cli runs mykeyterm-cli in-process with the terminal data directory dir.
 func cli(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	code, stdout, stderr = runCLI(append([]string{"--data-dir", dir}, args...)...)
+	pre := []string{"--data-dir", dir}
+	if _, err := os.Stat(passwordFileOf(dir)); err == nil {
+		pre = append(pre, "--password-file", passwordFileOf(dir))
+	}
+	code, stdout, stderr = runCLI(append(pre, args...)...)
 	return stdout, stderr, code
 }
+
+// passwordFileOf is where enrolledDir keeps the terminal password of a data directory (beside it, mode 0600): the
+// points commands read it for their screen-2 login.
+func passwordFileOf(dir string) string { return dir + ".password" }
 
 func mustCLI(t *testing.T, dir string, args ...string) string {
 	t.Helper()
@@ -37,6 +45,10 @@ func enrolledDir(t *testing.T, env *testenv.PlatformEnv, id string) string {
 	c := env.Enrolled(t, id)
 	dir := c.DataDir()
 	c.Close()
+	dt, _ := platform.DemoTerminalByID(id)
+	if err := os.WriteFile(passwordFileOf(dir), []byte(dt.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 

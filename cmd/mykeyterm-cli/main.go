@@ -16,8 +16,11 @@ import (
 // globals are the flags that come before the subcommand.
 type globals struct {
 	DataDir string // the terminal's data directory (bbolt state, device key)
-	Stdout  io.Writer
-	Stderr  io.Writer
+	// PasswordFile holds the terminal password for enroll and the points commands' screen-2 login (first line);
+	// when empty they prompt on a terminal. The password is never taken from the command line of those commands.
+	PasswordFile string
+	Stdout       io.Writer
+	Stderr       io.Writer
 }
 
 type command struct {
@@ -37,6 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mykeyterm-cli", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&g.DataDir, "data-dir", defaultDataDir(), "the terminal's data directory")
+	fs.StringVar(&g.PasswordFile, "password-file", "", "file holding the terminal password (enroll, points commands); prompted when empty")
 	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -53,7 +57,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: mykeyterm-cli [--data-dir DIR] COMMAND [flags]")
+	fmt.Fprintln(w, "usage: mykeyterm-cli [--data-dir DIR] [--password-file FILE] COMMAND [flags]")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)

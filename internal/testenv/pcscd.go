@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"sync"
@@ -72,17 +73,29 @@ func PCSCD(t testing.TB) *PCSCEnv {
 	return &PCSCEnv{}
 }
 
-// pcscdAlive reports whether the pcscd named in its pid file runs.
+// pcscdAlive reports whether a pcscd answers on its socket: a connection is accepted and a PC/SC context can be
+// established through it. A pid file or a process name says nothing about that (a pcscd being torn down, a pid
+// reused by another process, a pcscd of another container).
 func pcscdAlive() bool {
-	b, err := os.ReadFile("/run/pcscd/pcscd.pid")
+	if !socketAnswers(pcscdSocket) {
+		return false
+	}
+	ctx, err := scard.EstablishContext()
 	if err != nil {
 		return false
 	}
-	var pid int
-	if _, err := fmt.Sscan(string(b), &pid); err != nil || pid <= 0 {
+	ctx.Release()
+	return true
+}
+
+// socketAnswers reports whether a process accepts connections on the unix socket at path.
+func socketAnswers(path string) bool {
+	c, err := net.DialTimeout("unix", path, 2*time.Second)
+	if err != nil {
 		return false
 	}
-	return syscall.Kill(pid, 0) == nil
+	c.Close()
+	return true
 }
 
 // waitReaders waits until pcscd lists both vpcd readers.

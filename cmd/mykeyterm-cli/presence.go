@@ -1,0 +1,57 @@
+package main
+
+// Proof of card presence above a program's floor limit (docs/security.md) for points use, voucher issue and merge
+// read from the card reader: the tries left are printed first, the PIN comes from an environment variable (never the
+// command line), it is verified once, and the request is sent once more with the card's signature.
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/mykeyterm/mykeyterm/cardio"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platformclient"
+	"github.com/mykeyterm/mykeyterm/presence"
+)
+
+// authPINEnv is the environment variable holding the patron's 4-digit user-authentication PIN.
+const authPINEnv = "MYKEYTERM_AUTH_PIN"
+
+// prove attaches the proof of card presence to ref (a non-zero code is the command's exit code, its message printed).
+func (p patronFlags) prove(ctx context.Context, g *globals, c *platformclient.Client, ref mkpf.PatronRef, cause error) (mkpf.PatronRef, int) {
+	if *p.cert != "" || len(ref.AuthCert) == 0 {
+		return ref, clientFail(g, cause) // a certificate file or a shop card cannot prove presence
+	}
+	pin := os.Getenv(authPINEnv)
+	if pin == "" {
+		fmt.Fprintln(g.Stderr, platformclient.Message(cause))
+		return ref, fail(g, "利用者証明用の暗証番号（4桁）を環境変数 "+authPINEnv+" で渡して、もう一度実行してください。")
+	}
+	src, err := cardSource()
+	if err != nil {
+		return ref, fail(g, cardio.Message(err))
+	}
+	card, err := src.Connect(ctx, *p.reader)
+	if err != nil {
+		return ref, fail(g, cardio.Message(err))
+	}
+	defer card.Close()
+	j, err := cardio.OpenJPKI(ctx, card)
+	if err != nil {
+		return ref, fail(g, cardio.Message(err))
+	}
+	left, err := presence.Tries(ctx, j)
+	if err != nil {
+		return ref, fail(g, cardio.Message(err))
+	}
+	fmt.Fprintf(g.Stderr, "利用者証明用暗証番号の残り回数: %d\n", left)
+	proved, err := presence.Prove(ctx, c, j, ref, pin)
+	if err != nil {
+		if _, ok := err.(*mkpf.APIError); ok {
+			return ref, clientFail(g, err)
+		}
+		return ref, fail(g, cardio.Message(err))
+	}
+	return proved, 0
+}

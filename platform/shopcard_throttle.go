@@ -1,0 +1,31 @@
+package platform
+
+import (
+	"net/http"
+
+	"github.com/mykeyterm/mykeyterm/platform/kv"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+var errShopCardThrottled = Errf(http.StatusTooManyRequests, mkpf.CodeThrottled, "登録されていない商店街ポイントカードの読取が続いたため、しばらく受け付けません。15分ほど待ってから操作してください。")
+
+// checkShopCard throttles shop-card lookups like voucher numbers: a shop card number is a bearer credential for the
+// balances and a merge, so unknown numbers count per terminal (in the store, before the lookup: parallel guesses
+// cannot pass the limit) and after VoucherLookupLimit of them in VoucherLookupWindow the terminal must wait. A
+// known card gives its count back. The final lookup inside the transaction stays (resolveRef).
+func (s *Server) checkShopCard(c *Caller, card string) error {
+	key := throttleKey{key: "shopcard/" + c.TerminalID, limit: VoucherLookupLimit, window: VoucherLookupWindow}
+	if err := s.reserveAttempt(key); err != nil {
+		return errShopCardThrottled
+	}
+	known := false
+	s.db.View(func(tx kv.Tx) error {
+		known = c.IssuerID != "" && tx.Bucket(bCardNumbers).Get([]byte(c.IssuerID+"/"+card)) != nil
+		return nil
+	})
+	if known {
+		s.refundAttempt(key)
+	}
+	return nil
+}

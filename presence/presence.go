@@ -1,0 +1,39 @@
+// Package presence is the counter's side of the proof of card presence (docs/security.md), without any UI: the
+// screens above a program's floor limit (30 ポイント利用, 33 ポイント券発行, 38 合算) show the tries left (Tries), ask
+// the patron for the 4-digit user-authentication PIN once, and send the request again with the proof (Prove). A
+// wrong PIN is returned as is (*cardio.WrongPINError with the tries left); nothing here retries it.
+package presence
+
+import (
+	"context"
+	"errors"
+
+	"github.com/mykeyterm/mykeyterm/cardio"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platformclient"
+)
+
+// Needed reports whether a platform answer asks for the proof (the amount is above the program's floor limit).
+func Needed(err error) bool {
+	var ae *mkpf.APIError
+	return errors.As(err, &ae) && ae.Code == mkpf.CodeCardPresenceRequired
+}
+
+// Tries is the user-authentication PIN's tries left, to show before the patron types it (as on screen 23).
+func Tries(ctx context.Context, j *cardio.JPKI) (int, error) { return j.PINTries(ctx, cardio.PINAuth) }
+
+// Prove gets a one-use challenge from the platform, verifies pin once on the card and has the card sign the
+// challenge for this terminal; it returns ref with the proof attached, ready to send again. The card must be the
+// one whose certificate ref names (the platform checks the signature with that certificate's key).
+func Prove(ctx context.Context, c *platformclient.Client, j *cardio.JPKI, ref mkpf.PatronRef, pin string) (mkpf.PatronRef, error) {
+	ch, err := c.CardChallenge(ctx)
+	if err != nil {
+		return ref, err
+	}
+	sig, err := cardio.ProvePresence(ctx, j, pin, mkpf.PresenceSignedBytes(c.Terminal().TerminalID, ch.Challenge))
+	if err != nil {
+		return ref, err
+	}
+	ref.Presence = &mkpf.CardPresence{Challenge: ch.Challenge, Signature: sig}
+	return ref, nil
+}
