@@ -72,7 +72,7 @@ func TestRealWindow_Screens29To31UseFiveHundredPointsAndPrintTheReceipt(t *testi
 	time.Sleep(time.Second)
 	a.screenshot("screen31_real")
 	since := time.Now()
-	a.key("F6") // レシート印字
+	a.key("F9") // レシート印字
 	text := waitPDF(t, pdf, since)
 	if !strings.Contains(text, "500") || !strings.Contains(text, "9,500") {
 		t.Errorf("the receipt does not show 500 points used and 9,500 left:\n%s", text)

@@ -39,7 +39,7 @@ var profileLabels = map[string]string{
 
 // NewDemoPanel builds the side panel of demo mode.
 func NewDemoPanel(d Demo) fyne.CanvasObject {
-	state := &widget.Label{Wrapping: textWrap}
+	state := &jaLabel{}
 	objs := []fyne.CanvasObject{&widget.Label{Text: tr("demo.title", "デモ"), TextStyle: fyne.TextStyle{Bold: true}}}
 	if d.Cards != nil {
 		objs = append(objs, widget.NewLabel(tr("demo.cards", "仮想カードをかざす:")))

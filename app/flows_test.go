@@ -468,7 +468,7 @@ func TestScreen25_ContinuousLookupHandsOffEachTappedCardWithoutAClick(t *testing
 
 func TestSettings_SavesWedgeSuffixDelayAndPrinter(t *testing.T) {
 	h := newHarness(t, enrolledFake())
-	h.key(fyne.KeyF12)
+	h.key(fyne.KeyF11)
 	s := screenAs[*settingsScreen](t, h.u)
 	s.suffix.SetSelected("Tab")
 	s.delay.SetText("500")

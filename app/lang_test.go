@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
-
-	"fyne.io/fyne/v2"
 )
 
 // Every text of these screens has its English translation (Japanese is the default written in the code).
@@ -38,7 +36,7 @@ func TestTranslations_EveryKeyHasEnglish(t *testing.T) {
 }
 
 func TestSetLanguage_EnglishThroughFyneLang(t *testing.T) {
-	t.Cleanup(func() { english, textWrap = false, fyne.TextWrapBreak })
+	t.Cleanup(func() { english = false })
 	if got := tr("screen22.title", "メニュー"); got != "メニュー" {
 		t.Fatalf("default %q", got)
 	}

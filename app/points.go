@@ -238,15 +238,15 @@ func (ps *pointsSession) showRetryError(err error) {
 // balancePicker is the balances after [カード読取] (screens 29, 32, 37): one option per usable balance.
 type balancePicker struct {
 	radio    *widget.RadioGroup
-	empty    *widget.Label
-	expiring *widget.Label // 「うち N ポイントは …まで」 of the programs with an expiry rule
+	empty    *jaLabel
+	expiring *jaLabel // 「うち N ポイントは …まで」 of the programs with an expiry rule
 	balances []mkpf.Balance
 	options  []string
 }
 
 func newBalancePicker() *balancePicker {
-	bp := &balancePicker{radio: &widget.RadioGroup{}, empty: &widget.Label{Wrapping: fyne.TextWrapWord},
-		expiring: &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}}
+	bp := &balancePicker{radio: &widget.RadioGroup{}, empty: &jaLabel{},
+		expiring: &jaLabel{Importance: widget.WarningImportance}}
 	bp.expiring.Hide()
 	bp.empty.SetText(tr("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
 	bp.radio.Hide()
@@ -382,7 +382,7 @@ func menuBackButton(ps *pointsSession) *widget.Button {
 }
 
 // ptLead is a wrapped instruction line.
-func ptLead(s string) *widget.Label { return &widget.Label{Text: s, Wrapping: fyne.TextWrapWord} }
+func ptLead(s string) *jaLabel { return &jaLabel{Text: s} }
 
 // readAuthCert reads the patron's My Number Card (the user-authentication certificate; no PIN, My Number never read).
 func (ps *pointsSession) readAuthCert(ctx context.Context) ([]byte, error) {

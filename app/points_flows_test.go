@@ -181,7 +181,7 @@ func TestScreen29To31_UsesPointsShowsExactlyWhatHappensAndPrintsReceipt(t *testi
 	if !strings.Contains(s31.sum.text(), "利用後の残高: 9,500ポイント") {
 		t.Errorf("screen 31: %s", s31.sum.text())
 	}
-	h.key(fyne.KeyF6)
+	h.key(fyne.KeyF9)
 	if got := h.pts.printedText(); got != "receipt use T000001 500 on cups:PDF" {
 		t.Errorf("printed %q", got)
 	}
@@ -254,7 +254,7 @@ func TestScreen30_InsufficientBalanceAtThePlatformIsRefusedAndNothingMoves(t *te
 	if h.pts.balance("yamada", "event1") != 1500 || h.pts.applied["use"] != 0 {
 		t.Error("points moved on a refused use")
 	}
-	h.key(fyne.KeyF9)
+	h.key(fyne.KeyEscape)
 	screenAs[*screen29](t, h.u)
 }
 
@@ -329,7 +329,7 @@ func TestScreen30_BackAfterALostAnswerAndConfirmingAgainAppliesOnce(t *testing.T
 	s30 := h.confirmUse("kawasaki", "500")
 	h.pts.lose = 1
 	h.tap(s30.use)
-	h.key(fyne.KeyF9) // [戻る] to screen 29
+	h.key(fyne.KeyEscape) // [戻る] to screen 29
 	s29 := screenAs[*screen29](t, h.u)
 	h.tap(s29.confirm) // the same request again
 	again := screenAs[*screen30](t, h.u)
@@ -432,7 +432,7 @@ func TestScreen32To34_IssuesPrintsAndReissuesTheSameVoucher(t *testing.T) {
 	if !strings.Contains(s34.sum.text(), "発券番号: 9876-5432") || !strings.Contains(s34.sum.text(), "発行場所: 川崎商工会議所") {
 		t.Errorf("screen 34: %s", s34.sum.text())
 	}
-	h.key(fyne.KeyF7)
+	h.key(fyne.KeyF9)
 	h.tap(s34.reissue)
 	if got := h.pts.printedText(); strings.Count(got, "voucher 98765432 1000 on cups:PDF 再発行") != 2 {
 		t.Errorf("reissues printed %q, want the same voucher twice marked 再発行", got)

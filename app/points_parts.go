@@ -53,7 +53,7 @@ func (in *ptInput) content(step1, step2 string) fyne.CanvasObject {
 
 // Keys are F2 [カード読取], F5 [確認] and F10 [ポイントメニューへ].
 func (in *ptInput) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF2: in.onRead, fyne.KeyF5: in.onOK, fyne.KeyF10: in.ps.toMenu}
+	return map[fyne.KeyName]func(){fyne.KeyF2: in.onRead, fyne.KeyF5: in.onOK, fyne.KeyF10: in.ps.toMenu, fyne.KeyEscape: in.ps.toMenu}
 }
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once (screen 37
@@ -106,7 +106,7 @@ func (in *ptInput) chosen(read bool, field int, readFirst, choose string) *mkpf.
 	return b
 }
 
-// ptConfirm is what the confirmation screens 30, 33 and 38 share: the summary, [戻る] (F9) to the input screen, and
+// ptConfirm is what the confirmation screens 30, 33 and 38 share: the summary, [戻る] (Esc) to the input screen, and
 // the press of the action button (F5), which sends the same request with the same idempotency key every time.
 type ptConfirm struct {
 	ps    *pointsSession
@@ -121,7 +121,7 @@ type ptConfirm struct {
 // init takes req's key from the input screen in and builds [戻る] and an empty summary; act is the screen's button.
 func (c *ptConfirm) init(in *ptInput, input Screen, req any, act *widget.Button) {
 	c.ps, c.input, c.keys, c.key, c.sum, c.act = in.ps, input, in.keys, in.keys.key(req), &ptSummary{}, act
-	c.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: c.onBack}
+	c.back = &widget.Button{Text: tr("points.back", "戻る") + " (Esc)", Icon: theme.NavigateBackIcon(), OnTapped: c.onBack}
 }
 
 // content is the lead, the summary, then the action button and [戻る].
@@ -129,9 +129,9 @@ func (c *ptConfirm) content(lead string) fyne.CanvasObject {
 	return container.NewVBox(ptLead(lead), c.sum.object(), container.NewHBox(c.act, c.back))
 }
 
-// Keys are F5 the action and F9 [戻る].
+// Keys are F5 the action and Esc [戻る].
 func (c *ptConfirm) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF5: c.act.OnTapped, fyne.KeyF9: c.onBack}
+	return map[fyne.KeyName]func(){fyne.KeyF5: c.act.OnTapped, fyne.KeyEscape: c.onBack}
 }
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
@@ -172,7 +172,7 @@ func (c *ptConfirm) press(busy string, req any, work func(ctx context.Context) e
 }
 
 // ptDone is what the done screens 31, 34, 36 and 39 share: the summary, [続けて…] (F1) to a fresh input screen,
-// [ポイントメニューへ] (F10) and, on screens 31 and 36, [レシート印字] (F6).
+// [ポイントメニューへ] (F10) and, on screens 31 and 36, [レシート印字] (F9).
 type ptDone struct {
 	ps      *pointsSession
 	sum     *ptSummary
@@ -189,9 +189,9 @@ func newPtDone(ps *pointsSession, sum *ptSummary, nextLabel string, again func(*
 		next: &widget.Button{Text: nextLabel + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: onNext}}
 }
 
-// addReceipt adds [レシート印字] (F6), which prints through print on the configured printer and counts the copy.
+// addReceipt adds [レシート印字] (F9), which prints through print on the configured printer and counts the copy.
 func (d *ptDone) addReceipt(print func(ctx context.Context, printer string) error) {
-	d.receipt = &widget.Button{Text: tr("points.receipt", "レシート印字") + " (F6)", Icon: theme.DocumentPrintIcon(), OnTapped: func() {
+	d.receipt = &widget.Button{Text: tr("points.receipt", "レシート印字") + " (F9)", Icon: theme.DocumentPrintIcon(), OnTapped: func() {
 		d.ps.printWith(tr("points.printing", "レシートを印字しています…"), print, func(err error) {
 			if err == nil {
 				d.printed++
@@ -204,7 +204,7 @@ func (d *ptDone) addReceipt(print func(ctx context.Context, printer string) erro
 // own buttons, [続けて…] and [ポイントメニューへ].
 func (d *ptDone) content(done, note string, buttons ...*widget.Button) fyne.CanvasObject {
 	objs := []fyne.CanvasObject{
-		&widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true}, Text: done},
+		&jaLabel{Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true}, Text: done},
 		d.sum.object(),
 	}
 	if note != "" {
@@ -222,9 +222,9 @@ func (d *ptDone) content(done, note string, buttons ...*widget.Button) fyne.Canv
 
 // Keys are F1 [続けて…], F10 [ポイントメニューへ] and F6 [レシート印字] (if added).
 func (d *ptDone) Keys() map[fyne.KeyName]func() {
-	keys := map[fyne.KeyName]func(){fyne.KeyF1: d.next.OnTapped, fyne.KeyF10: d.ps.toMenu}
+	keys := map[fyne.KeyName]func(){fyne.KeyF1: d.next.OnTapped, fyne.KeyF10: d.ps.toMenu, fyne.KeyEscape: d.ps.toMenu}
 	if d.receipt != nil {
-		keys[fyne.KeyF6] = d.receipt.OnTapped
+		keys[fyne.KeyF9] = d.receipt.OnTapped
 	}
 	return keys
 }

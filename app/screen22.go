@@ -24,7 +24,7 @@ func newScreen22(u *UI) *screen22 {
 	s.lookup = &widget.Button{Text: tr("screen22.lookup", "サービスIDの照会") + " (F2)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onLookup}
 	s.contact = &widget.Button{Text: tr("screen22.contact", "連絡先の変更") + " (F3)", Icon: theme.AccountIcon(), OnTapped: s.onContact}
 	s.points = &widget.Button{Text: tr("screen22.points", "自治体ポイント管理クラウドへ") + " (F4)", Icon: theme.NavigateNextIcon(), OnTapped: s.onPoints}
-	s.setup = &widget.Button{Text: tr("screen22.settings", "端末の設定") + " (F12)", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: s.onSettings}
+	s.setup = &widget.Button{Text: tr("screen22.settings", "端末の設定") + " (F11)", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: s.onSettings}
 	if pointsEntry == nil {
 		s.points.Disable()
 	}
@@ -58,7 +58,7 @@ func (s *screen22) Content() fyne.CanvasObject {
 
 func (s *screen22) Keys() map[fyne.KeyName]func() {
 	return map[fyne.KeyName]func(){fyne.KeyF1: s.onRegister, fyne.KeyF2: s.onLookup, fyne.KeyF3: s.onContact,
-		fyne.KeyF4: s.onPoints, fyne.KeyF12: s.onSettings}
+		fyne.KeyF4: s.onPoints, fyne.KeyF11: s.onSettings}
 }
 
 func (s *screen22) onRegister() {

@@ -21,7 +21,7 @@ import (
 type screen23 struct {
 	u        *UI
 	fm       form
-	number   *widget.Entry
+	number   *fkeyEntry
 	read     *widget.Button
 	notice   *widget.RadioGroup
 	register *widget.Button
@@ -34,7 +34,7 @@ var (
 
 func newScreen23(u *UI) *screen23 {
 	s := &screen23{u: u}
-	s.number = &widget.Entry{PlaceHolder: "180000000011", OnSubmitted: func(string) { s.onRegister() }}
+	s.number = fkeys(u, &widget.Entry{PlaceHolder: "180000000011", OnSubmitted: func(string) { s.onRegister() }})
 	s.read = &widget.Button{Text: tr("screen23.read", "読取") + " (F2)", OnTapped: s.onRead}
 	s.notice = &widget.RadioGroup{Options: []string{noticeYes, noticeNo}, Horizontal: true}
 	s.register = &widget.Button{Text: tr("screen23.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
@@ -154,7 +154,7 @@ func (s *screen23) askSignPIN(req mkpf.RegisterRequest, reader string, tries int
 	pin := &widget.Entry{Password: true}
 	msg := fmt.Sprintf(tr("screen23.pin.lead", "住所変更通知のため、署名用電子証明書のパスワード（英数字6～16文字）を利用者に入力してもらってください。\n残り回数: %d回（%d回続けて間違えるとロックされます）"), tries, tries)
 	items := []*widget.FormItem{
-		{Widget: &widget.Label{Text: msg, Wrapping: textWrap}},
+		{Widget: &jaLabel{Text: msg}},
 		{Text: tr("screen23.pin", "署名用パスワード"), Widget: pin},
 	}
 	d := dialog.NewForm(tr("screen23.pin.title", "署名用電子証明書のパスワード"), tr("screen23.pin.ok", "OK"), tr("screen23.pin.cancel", "やめる"), items, func(ok bool) {

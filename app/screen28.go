@@ -12,7 +12,7 @@ import (
 type screen28 struct {
 	ps                            *pointsSession
 	use, issue, clear, merge, agg *widget.Button
-	none                          *widget.Label
+	none                          *jaLabel
 }
 
 func newScreen28(ps *pointsSession) *screen28 {
@@ -22,7 +22,7 @@ func newScreen28(ps *pointsSession) *screen28 {
 	s.clear = &widget.Button{Text: tr("screen28.clear", "ポイント券消込") + " (F3)", Icon: theme.DocumentIcon(), OnTapped: s.onClear}
 	s.merge = &widget.Button{Text: tr("screen28.merge", "商店街ポイント合算") + " (F4)", Icon: theme.ContentAddIcon(), OnTapped: s.onMerge}
 	s.agg = &widget.Button{Text: tr("screen28.aggregate", "自治体ポイント集計") + " (F6)", Icon: theme.ListIcon(), OnTapped: s.onAggregate}
-	s.none = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance,
+	s.none = &jaLabel{Importance: widget.WarningImportance,
 		Text: tr("screen28.none", "この端末の種類では、自治体ポイントの操作はできません。ポイントを扱う端末かどうか、自治体に確認してください。")}
 	return s
 }

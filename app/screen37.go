@@ -20,7 +20,7 @@ type screen37 struct {
 	ptInput
 	shopCard *fkeyEntry
 	readShop *widget.Button
-	who      *widget.Label
+	who      *jaLabel
 	ref      *mkpf.PatronRef
 	res      *mkpf.BalancesResult
 }
@@ -31,7 +31,7 @@ func newScreen37(ps *pointsSession) *screen37 {
 	s.shopCard = fkeys(ps.u, &widget.Entry{PlaceHolder: tr("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
 		OnSubmitted: func(string) { s.onShopCard() }})
 	s.readShop = &widget.Button{Text: tr("screen37.shopcard.read", "番号で読取") + " (F3)", Icon: theme.SearchIcon(), OnTapped: s.onShopCard}
-	s.who = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.who = &jaLabel{}
 	s.fm.add(newField("shop_card", tr("screen37.shopcard.short", "商店街ポイントカード"), container.NewBorder(nil, nil, nil, s.readShop, s.shopCard),
 		tr("screen37.shopcard.rule", "商店街ポイントカードを使うときは、この欄をクリックしてからカードリーダーで読み取ってください（キーボードとして番号が入力されます）。手で入力したときは「番号で読取」をクリックしてください。")))
 	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), container.NewVBox(s.who, s.bal.object()),

@@ -43,7 +43,7 @@ func newScreen87(ps *pointsSession) *screen87 {
 	s.from = fkeys(ps.u, &widget.Entry{Text: t.AddDate(0, 0, 1-t.Day()).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD"})
 	s.to = fkeys(ps.u, &widget.Entry{Text: t.Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD", OnSubmitted: func(string) { s.onRun() }})
 	s.run = &widget.Button{Text: tr("screen87.run", "集計") + " (F5)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onRun}
-	s.download = &widget.Button{Text: tr("screen87.download", "明細ダウンロード") + " (F6)", Icon: theme.DownloadIcon(), OnTapped: s.onDownload}
+	s.download = &widget.Button{Text: tr("screen87.download", "明細ダウンロード") + " (F9)", Icon: theme.DownloadIcon(), OnTapped: s.onDownload}
 	s.download.Disable()
 	s.back = menuBackButton(ps)
 	s.result = container.NewVBox()
@@ -67,7 +67,7 @@ func (s *screen87) Content() fyne.CanvasObject {
 }
 
 func (s *screen87) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF5: s.onRun, fyne.KeyF6: s.onDownload, fyne.KeyF10: s.ps.toMenu}
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onRun, fyne.KeyF9: s.onDownload, fyne.KeyF10: s.ps.toMenu, fyne.KeyEscape: s.ps.toMenu}
 }
 
 func (s *screen87) onRun() {

@@ -21,10 +21,10 @@ type settingsScreen struct {
 	printer   *widget.SelectEntry
 	labelSize *widget.Select
 	suffix    *widget.RadioGroup
-	delay     *widget.Entry
+	delay     *fkeyEntry
 	language  *widget.Select
 	receipt   *widget.Select
-	merge     *widget.Entry
+	merge     *fkeyEntry
 	save      *widget.Button
 }
 
@@ -41,10 +41,10 @@ func newSettings(u *UI) *settingsScreen {
 	s.printer = widget.NewSelectEntry(nil)
 	s.labelSize = &widget.Select{Options: u.Svc.Handoff.LabelSizes()}
 	s.suffix = &widget.RadioGroup{Options: []string{"Enter", "Tab", "なし"}, Horizontal: true}
-	s.delay = &widget.Entry{}
+	s.delay = fkeys(u, &widget.Entry{})
 	s.language = &widget.Select{Options: []string{"日本語", "English"}}
 	s.receipt = &widget.Select{Options: []string{"58mm", "80mm", "A6", "A4"}}
-	s.merge = &widget.Entry{PlaceHolder: "C:\\MergeFiles"}
+	s.merge = fkeys(u, &widget.Entry{PlaceHolder: "C:\\MergeFiles"})
 	s.save = &widget.Button{Text: tr("settings.save", "保存") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onSave}
 
 	if cur.Reader == "" {

@@ -125,7 +125,7 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	u.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
 	u.terminal = &widget.Label{Alignment: fyne.TextAlignTrailing}
-	u.menuBtn = &widget.Button{Text: tr("nav.menu", "メニューへ") + " (Esc)", Icon: theme.HomeIcon(), OnTapped: u.ShowMenu}
+	u.menuBtn = &widget.Button{Text: tr("nav.menu", "メニューへ") + " (F12)", Icon: theme.HomeIcon(), OnTapped: u.ShowMenu}
 	u.body = container.NewStack()
 	u.progress = widget.NewProgressBarInfinite()
 	u.progress.Stop()
@@ -239,7 +239,7 @@ func (u *UI) ShowError(err error) {
 	}
 	msg := u.Svc.Message(err)
 	d := dialog.NewCustom(tr("error.title", "エラー"), tr("error.close", "閉じる"),
-		&widget.Label{Text: msg, Wrapping: textWrap}, u.Win)
+		&jaLabel{Text: msg}, u.Win)
 	d.Resize(fyne.NewSize(560, 240))
 	d.Show()
 	u.errDialog = d
@@ -376,7 +376,7 @@ func (u *UI) isForeground() bool {
 	return u.foreground
 }
 
-func wrapLabel(t string) *widget.Label { return &widget.Label{Text: t, Wrapping: textWrap} }
+func wrapLabel(t string) *jaLabel { return &jaLabel{Text: t} }
 
 // waitBackground waits until the app's window no longer has the keyboard focus (the clerk clicked into the library
 // system), or ctx ends.

@@ -18,6 +18,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
 	"github.com/mykeyterm/mykeyterm/printing"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 func init() {
@@ -222,7 +223,7 @@ func runPointsUse(g *globals, args []string) int {
 
 func runPointsAggregate(g *globals, args []string) int {
 	fs := newFlags("points aggregate", g)
-	today := time.Now().In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
+	today := terminal.Today().Format("2006-01-02")
 	from := fs.String("from", today[:8]+"01", "first day YYYY-MM-DD")
 	to := fs.String("to", today, "last day YYYY-MM-DD")
 	csvOut := fs.String("csv", "", "write the detail (明細) CSV here (UTF-8 with BOM, CRLF)")
@@ -282,7 +283,7 @@ func runVoucherIssue(g *globals, args []string) int {
 
 func printVoucher(ctx context.Context, g *globals, c *platformclient.Client, prt printFlags, v *mkpf.Voucher, asJSON bool, verb string) int {
 	if err := prt.print(ctx, c, printing.PaperA6, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
-		return printing.VoucherDocument(c.VoucherPrint(v), p, pr)
+		return printing.VoucherDocument(terminal.VoucherPrint(v, c.Terminal()), p, pr)
 	}); err != nil {
 		fmt.Fprintf(g.Stderr, "ポイント券（発券番号 %s）は発行済みです。印刷できませんでした: %s\n「voucher reissue %s」で再発行してください。\n", v.Display, printingMessage(err), v.Number)
 		if asJSON {
