@@ -106,7 +106,7 @@ func TestRealWindow_Screens32To36IssueAVoucherAndClearItFromTheQRReadersKeystrok
 	time.Sleep(time.Second)
 	a.screenshot("screen36_real")
 	since = time.Now()
-	a.key("F6") // レシート印字
+	a.key("F9") // レシート印字
 	text := waitPDF(t, pdf, since)
 	number := ""
 	for _, f := range strings.Fields(text) {

@@ -32,3 +32,11 @@ func clerkMessage(err error) (string, bool) {
 	}
 	return "", false
 }
+
+// clerkText is the message of err for a form field, "" when err is nil.
+func clerkText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return Message(err)
+}

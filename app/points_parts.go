@@ -25,14 +25,13 @@ type ptInput struct {
 	points  *fkeyEntry
 	confirm *widget.Button
 	back    *widget.Button
-	keys    opKeys
 	onRead  func() // the screen's [カード読取]
 	onOK    func() // the screen's [確認]
 }
 
 // newPtInput builds the shared buttons and the points field (Enter in it confirms).
 func newPtInput(ps *pointsSession, readLabel, pointsPlaceholder string, onRead, onConfirm func()) ptInput {
-	in := ptInput{ps: ps, bal: newBalancePicker(), keys: opKeys{}, onRead: onRead, onOK: onConfirm}
+	in := ptInput{ps: ps, bal: newBalancePicker(), onRead: onRead, onOK: onConfirm}
 	in.read = &widget.Button{Text: readLabel + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: onRead}
 	in.points = fkeys(ps.u, &widget.Entry{PlaceHolder: pointsPlaceholder, OnSubmitted: func(string) { onConfirm() }})
 	in.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: onConfirm}
@@ -111,7 +110,6 @@ func (in *ptInput) chosen(read bool, field int, readFirst, choose string) *mkpf.
 type ptConfirm struct {
 	ps    *pointsSession
 	input Screen // where [戻る] returns
-	keys  opKeys // the input screen's keys: going back and confirming the same request again reuses key
 	key   string
 	sum   *ptSummary
 	act   *widget.Button // the screen's [利用], [発行] or [合算]
@@ -120,7 +118,7 @@ type ptConfirm struct {
 
 // init takes req's key from the input screen in and builds [戻る] and an empty summary; act is the screen's button.
 func (c *ptConfirm) init(in *ptInput, input Screen, req any, act *widget.Button) {
-	c.ps, c.input, c.keys, c.key, c.sum, c.act = in.ps, input, in.keys, in.keys.key(req), &ptSummary{}, act
+	c.ps, c.input, c.key, c.sum, c.act = in.ps, input, newIdemKey(), &ptSummary{}, act
 	c.back = &widget.Button{Text: tr("points.back", "戻る") + " (Esc)", Icon: theme.NavigateBackIcon(), OnTapped: c.onBack}
 }
 
@@ -156,7 +154,6 @@ func (c *ptConfirm) press(busy string, req any, work func(ctx context.Context) e
 	c.back.Disable()
 	started := c.ps.u.Run(busy, pointsTimeout, work, func(err error) {
 		c.ps.platformResult(err)
-		c.keys.settle(req, err)
 		if err != nil {
 			act.Enable()
 			c.back.Enable()

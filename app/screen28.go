@@ -1,7 +1,10 @@
 package app
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -47,7 +50,11 @@ func (s *screen28) visible() []*widget.Button {
 func (s *screen28) Content() fyne.CanvasObject {
 	box := container.NewVBox()
 	for _, b := range s.visible() {
-		box.Add(container.NewGridWrap(fyne.NewSize(480, 64), b))
+		// A fixed-size cell behind each button: the button fills 480×64 whatever the first layout pass gave the
+		// column (a GridWrap here rendered the buttons at zero size, only the right half of their text showing).
+		cell := canvas.NewRectangle(color.Transparent)
+		cell.SetMinSize(fyne.NewSize(480, 64))
+		box.Add(container.NewHBox(container.NewStack(cell, b)))
 	}
 	if len(box.Objects) == 0 {
 		box.Add(s.none)

@@ -2,6 +2,8 @@ package app
 
 import (
 	"fyne.io/fyne/v2"
+
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen29 is 画面29 「ポイント利用」: [カード読取] shows the patron's balances usable at this terminal; the clerk chooses
@@ -38,9 +40,9 @@ func (s *screen29) onConfirm() {
 	if b == nil {
 		return
 	}
-	n, msg := parsePoints(s.points.Text, b.Points)
-	if msg != "" {
-		s.fm.fields[1].setError(msg)
+	n, err := terminal.ParsePoints(s.points.Text, b.Points)
+	if err != nil {
+		s.fm.fields[1].setError(Message(err))
 		return
 	}
 	s.ps.u.Show(newScreen30(s, *b, n))

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen32 is 画面32 「ポイント券発行」: [カード読取] shows the balances; the clerk enters the voucher's expiry (a new date at
@@ -44,21 +45,10 @@ func (s *screen32) Content() fyne.CanvasObject {
 
 func (s *screen32) onRead() { s.readCard(func(cert []byte) { s.authCert = cert }) }
 
-// checkExpiry returns the expiry as YYYY-MM-DD, or the message for the field.
+// checkExpiry returns the expiry as YYYY-MM-DD, or the message for the field (terminal.CheckVoucherExpiry).
 func checkExpiry(text string) (string, string) {
-	d, ok := parseDay(text)
-	if !ok {
-		return "", tr("screen32.expires.invalid", "有効期限を「2026-12-31」の形で入力してください。")
-	}
-	t := ptToday()
-	if d.Before(t) {
-		return "", tr("screen32.expires.past", "有効期限が過去の日付です。本日以降の日付を入力してください。")
-	}
-	if d.After(t.AddDate(0, 0, mkpf.VoucherMaxDays)) {
-		return "", fmt.Sprintf(tr("screen32.expires.far", "有効期限は本日から%d日以内（%sまで）にしてください。"),
-			mkpf.VoucherMaxDays, t.AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02"))
-	}
-	return d.Format("2006-01-02"), ""
+	d, err := terminal.CheckVoucherExpiry(text)
+	return d, clerkText(err)
 }
 
 func (s *screen32) onConfirm() {
@@ -74,8 +64,8 @@ func (s *screen32) onConfirm() {
 		s.fm.fields[1].setError(msg)
 		ok = false
 	}
-	n, msg := parsePoints(s.points.Text, b.Points)
-	if msg != "" {
+	n, err := terminal.ParsePoints(s.points.Text, b.Points)
+	if msg := clerkText(err); msg != "" {
 		s.fm.fields[2].setError(msg)
 		ok = false
 	}

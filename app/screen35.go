@@ -83,7 +83,7 @@ func (s *screen35) onRead() {
 	}
 	in, err := mkpf.ParseVoucherInput(text)
 	if err != nil {
-		s.fm.fields[0].setError(s.ps.u.Svc.Message(clerkErr(err)))
+		s.fm.fields[0].setError(s.ps.u.Svc.Message(err))
 		s.showVoucher(nil, "")
 		s.refocus()
 		return
@@ -104,7 +104,7 @@ func (s *screen35) onRead() {
 		if err != nil {
 			// Shown at the field, not in a dialog: the field keeps the focus, so the next scan works at once.
 			s.showVoucher(nil, "")
-			s.fm.fields[0].setError(s.ps.u.Svc.Message(clerkErr(err)))
+			s.fm.fields[0].setError(s.ps.u.Svc.Message(err))
 			return
 		}
 		s.showVoucher(v, code)

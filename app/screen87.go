@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen87 is 画面87 「自治体ポイント集計」 for shops and museums: a period → the terminal's location, the number of
@@ -72,22 +73,11 @@ func (s *screen87) Keys() map[fyne.KeyName]func() {
 
 func (s *screen87) onRun() {
 	s.fm.clearErrors()
-	f, ok1 := parseDay(s.from.Text)
-	t, ok2 := parseDay(s.to.Text)
-	if !ok1 {
-		s.fm.fields[0].setError(tr("screen87.date.invalid", "日付を「2026-11-01」の形で入力してください。"))
-	}
-	if !ok2 {
-		s.fm.fields[1].setError(tr("screen87.date.invalid", "日付を「2026-11-01」の形で入力してください。"))
-	}
-	if !ok1 || !ok2 {
+	from, to, field, err := terminal.CheckPeriod(s.from.Text, s.to.Text)
+	if err != nil {
+		s.fm.fields[field].setError(Message(err))
 		return
 	}
-	if t.Before(f) {
-		s.fm.fields[1].setError(tr("screen87.to.before", "終了日は開始日以降の日付にしてください。"))
-		return
-	}
-	from, to := f.Format("2006-01-02"), t.Format("2006-01-02")
 	var agg *mkpf.Aggregate
 	s.run.Disable()
 	started := s.ps.u.Run(tr("screen87.busy", "集計しています…"), pointsTimeout, func(ctx context.Context) (err error) {

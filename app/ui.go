@@ -226,7 +226,8 @@ func (u *UI) onKey(ev *fyne.KeyEvent) {
 			return
 		}
 	}
-	if ev.Name == fyne.KeyEscape && u.menuBtn.Visible() {
+	// Esc (戻る) goes back to the menu where the screen has no other way back; F12 is the header's [メニューへ].
+	if (ev.Name == fyne.KeyEscape || ev.Name == fyne.KeyF12) && u.menuBtn.Visible() {
 		u.ShowMenu()
 	}
 }
