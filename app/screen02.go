@@ -46,6 +46,10 @@ func (s *screen02) Content() fyne.CanvasObject {
 	)
 }
 
+func (s *screen02) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onLogin}
+}
+
 func (s *screen02) Shown() {
 	if s.id.Text == "" {
 		s.u.Win.Canvas().Focus(s.id)

@@ -44,6 +44,10 @@ func (s *screen09) Title() string {
 }
 func (s *screen09) MenuButton() bool { return false }
 
+func (s *screen09) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onRegister}
+}
+
 func (s *screen09) Content() fyne.CanvasObject {
 	objs := []fyne.CanvasObject{
 		widget.NewLabel(tr("screen09.lead", "端末IDと端末パスワードを入力し、「登録」ボタンをクリックしてください。")),

@@ -52,7 +52,7 @@ func lineBreakFaults(lines []string, words []string) []string {
 	return faults
 }
 
-// The texts of the cases, at every width from 6 to 60 columns.
+// The texts of the cases, at every width from 10 to 40 full-width characters.
 func TestBreakLines_JapaneseRulesAtEveryWidth(t *testing.T) {
 	for _, c := range []struct {
 		text  string
@@ -64,7 +64,7 @@ func TestBreakLines_JapaneseRulesAtEveryWidth(t *testing.T) {
 		{"ID自動引渡し方式で、番号のあとに送るキーです。図書館システムが番号入力後にEnterで検索するならEnterにします。", []string{"Enter", "ID"}},
 		{"この利用カードは有効ではありません（有効期限切れ）。図書館システムで利用者の状態を確認してください。", []string{"ください。"}},
 	} {
-		for width := float32(12); width <= 60; width++ {
+		for width := float32(20); width <= 80; width++ {
 			lines := breakLines(c.text, width, monoWidth)
 			if got, want := strings.Join(lines, ""), strings.ReplaceAll(strings.ReplaceAll(c.text, "\n", ""), " ", ""); strings.ReplaceAll(got, " ", "") != want {
 				t.Fatalf("width %v: text changed: %q", width, got)
