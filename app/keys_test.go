@@ -67,6 +67,8 @@ func screenNumber(s Screen) string {
 	}
 }
 
+var exampleValue = regexp.MustCompile(`^[0-9][0-9,.-]*$`)
+
 var claimRE = regexp.MustCompile(`^(.*) \((Esc|Enter|F[0-9]+)\)$`)
 
 func keyByName(name string) (keyUse, bool) {
@@ -172,6 +174,12 @@ func TestKeyTable_EveryScreensShortcutsAndLabelsMatchTheTable(t *testing.T) {
 			}
 			if funcPtr(f) != funcPtr(tapped) {
 				t.Errorf("screen %s: 「%s」 claims %s, but %s does something else", n, text, name, name)
+			}
+		}
+		// Hints sit under the fields: no example value inside an empty field (a grey 500 reads as a typed amount).
+		for _, o := range test.LaidOutObjects(w.Content()) {
+			if e, ok := o.(*fkeyEntry); ok && o.Visible() && exampleValue.MatchString(e.PlaceHolder) {
+				t.Errorf("screen %s: example value %q inside a field; put it in the hint under the field", n, e.PlaceHolder)
 			}
 		}
 		// Every text field passes the function keys on to the screen (a plain Entry swallows them).

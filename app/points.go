@@ -91,7 +91,7 @@ func dayJA(s string) string {
 	if err != nil {
 		return s
 	}
-	return d.Format("2006年1月2日")
+	return dayText(d)
 }
 
 func timeJA(t time.Time) string {
@@ -156,7 +156,7 @@ func balanceLabel(b mkpf.Balance) string {
 	s := tag + string(name) + "　" + pts(b.Points)
 	if b.ValidTo != "" {
 		if d, err := time.ParseInLocation("2006-01-02", b.ValidTo, terminal.JST); err == nil {
-			s += fmt.Sprintf(tr("points.validto", "（%sまで）"), d.Format("2006/1/2"))
+			s += fmt.Sprintf(tr("points.validto", "（%sまで）"), dayText(d))
 		}
 	}
 	return s

@@ -396,15 +396,15 @@ func (h *ptHarness) confirmIssue(expires, n string) *screen33 {
 func TestScreen32To34_IssuesPrintsAndReissuesTheSameVoucher(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindVoucher)
 	s32 := h.toIssue()
-	if s32.expires.Text != "2026-12-23" {
+	if s32.expires.Text != "2026年12月23日" {
 		t.Errorf("expiry prefilled %q, want today + 30 days", s32.expires.Text)
 	}
 	h.readBalances(s32.read, s32.bal)
 	s32.points.SetText("1000")
 	for _, c := range []struct{ in, want string }{
-		{"2026-12-24", "30日以内（2026-12-23まで）"},
+		{"2026-12-24", "30日以内（2026年12月23日まで）"},
 		{"2026-11-22", "過去の日付"},
-		{"12/24", "2026-12-31"},
+		{"12/24", "2026年12月31日"},
 	} {
 		s32.expires.SetText(c.in)
 		h.tap(s32.confirm)
@@ -720,7 +720,7 @@ func TestScreen87_AggregatesThePeriodAndDownloadsTheCSV(t *testing.T) {
 	h.key(fyne.KeyF10)
 	h.key(fyne.KeyF6)
 	s := screenAs[*screen87](t, h.u)
-	if s.from.Text != "2026-11-01" || s.to.Text != "2026-11-23" {
+	if s.from.Text != "2026年11月1日" || s.to.Text != "2026年11月23日" {
 		t.Errorf("period prefilled %s ～ %s, want this month", s.from.Text, s.to.Text)
 	}
 	if !s.download.Disabled() {

@@ -30,10 +30,10 @@ type ptInput struct {
 }
 
 // newPtInput builds the shared buttons and the points field (Enter in it confirms).
-func newPtInput(ps *pointsSession, readLabel, pointsPlaceholder string, onRead, onConfirm func()) ptInput {
+func newPtInput(ps *pointsSession, readLabel string, onRead, onConfirm func()) ptInput {
 	in := ptInput{ps: ps, bal: newBalancePicker(), onRead: onRead, onOK: onConfirm}
 	in.read = &widget.Button{Text: readLabel + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: onRead}
-	in.points = fkeys(ps.u, &widget.Entry{PlaceHolder: pointsPlaceholder, OnSubmitted: func(string) { onConfirm() }})
+	in.points = fkeys(ps.u, &widget.Entry{OnSubmitted: func(string) { onConfirm() }})
 	in.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: onConfirm}
 	in.back = menuBackButton(ps)
 	return in

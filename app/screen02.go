@@ -23,7 +23,7 @@ type screen02 struct {
 
 func newScreen02(u *UI) *screen02 {
 	s := &screen02{u: u}
-	s.id = fkeys(u, &widget.Entry{Text: u.Svc.Platform.Terminal().TerminalID, PlaceHolder: "00052589",
+	s.id = fkeys(u, &widget.Entry{Text: u.Svc.Platform.Terminal().TerminalID,
 		OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }})
 	s.password = fkeys(u, &widget.Entry{Password: true, OnSubmitted: func(string) { s.onLogin() }})
 	s.login = &widget.Button{Text: tr("screen02.login", "ログイン") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onLogin}

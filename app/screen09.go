@@ -25,7 +25,7 @@ type screen09 struct {
 func newScreen09(u *UI) *screen09 {
 	s := &screen09{u: u}
 	s.url = fkeys(u, &widget.Entry{Text: u.Svc.PlatformURL, PlaceHolder: "https://…"})
-	s.id = fkeys(u, &widget.Entry{PlaceHolder: "00052489", OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }})
+	s.id = fkeys(u, &widget.Entry{OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }})
 	s.password = fkeys(u, &widget.Entry{Password: true, OnSubmitted: func(string) { s.onRegister() }})
 	s.register = &widget.Button{Text: tr("screen09.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
 	if !u.Svc.Demo {

@@ -31,8 +31,8 @@ func newScreen10(u *UI, change bool) *screen10 {
 	required := tr("form.required", "（必須）")
 	entry := func() *fkeyEntry { return fkeys(u, &widget.Entry{}) }
 	s.location, s.name, s.person, s.org, s.address, s.phone, s.email = entry(), entry(), entry(), entry(), entry(), entry(), entry()
-	s.zip1 = fkeys(u, &widget.Entry{PlaceHolder: "210"})
-	s.zip2 = fkeys(u, &widget.Entry{PlaceHolder: "0007"})
+	s.zip1 = fkeys(u, &widget.Entry{})
+	s.zip2 = fkeys(u, &widget.Entry{})
 	s.emailConfirm = newNoPasteEntry(u)
 	s.emailConfirm.OnSubmitted = func(string) { s.onRegister() }
 	s.issuer = &widget.Select{PlaceHolder: tr("screen10.issuer.placeholder", "（選択してください）")}

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen23 is 画面23 「サービスIDの登録」: the clerk types the patron's library card number (or reads it from the
@@ -34,14 +35,14 @@ var (
 
 func newScreen23(u *UI) *screen23 {
 	s := &screen23{u: u}
-	s.number = fkeys(u, &widget.Entry{PlaceHolder: "180000000011", OnSubmitted: func(string) { s.onRegister() }})
+	s.number = fkeys(u, &widget.Entry{OnSubmitted: func(string) { s.onRegister() }})
 	s.read = &widget.Button{Text: tr("screen23.read", "読取") + " (F2)", OnTapped: s.onRead}
 	s.notice = &widget.RadioGroup{Options: []string{noticeYes, noticeNo}, Horizontal: true}
 	s.register = &widget.Button{Text: tr("screen23.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
 	required := tr("form.required", "（必須）")
 	s.fm.add(newField("card_number", tr("screen23.number", "利用カード番号(サービスID)")+required,
 		container.NewBorder(nil, nil, nil, s.read, s.number),
-		tr("screen23.number.rule", "利用者が持参した利用カードの番号を、半角英数字で入力してください。「読取」は、利用カードが読取れるICカードリーダーライターがある場合のみ使えます（利用カードをリーダーに置いてから押してください）。")))
+		tr("screen23.number.rule", "利用者が持参した利用カードの番号を、半角英数字で入力してください（例: 180000000011）。「読取」は、利用カードが読取れるICカードリーダーライターがある場合のみ使えます（利用カードをリーダーに置いてから押してください）。")))
 	s.fm.add(newField("address_notice", tr("screen23.notice", "現住所の変更通知")+required, s.notice,
 		tr("screen23.notice.rule", "「はい」の場合、現住所の変更を通知するために署名用電子証明書の発行番号を取得して利用します。登録の際、利用者に署名用電子証明書のパスワード（英数字6～16文字）を入力してもらいます。")))
 	return s
@@ -93,23 +94,11 @@ func (s *screen23) onRead() {
 	})
 }
 
-func validCardNumber(n string) bool {
-	if n == "" || len(n) > 32 {
-		return false
-	}
-	for _, c := range n {
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 func (s *screen23) onRegister() {
 	s.fm.clearErrors()
 	number := strings.TrimSpace(s.number.Text)
 	ok := true
-	if !validCardNumber(number) {
+	if !terminal.ValidCardNumber(number) {
 		s.fm.fields[0].setError(tr("screen23.number.invalid", "利用カード番号を半角英数字で入力してください。"))
 		ok = false
 	}
@@ -162,8 +151,8 @@ func (s *screen23) askSignPIN(req mkpf.RegisterRequest, reader string, tries int
 			return
 		}
 		p := pin.Text
-		if len(p) < 6 || len(p) > 16 {
-			s.u.ShowError(ErrSignPINFormat)
+		if err := (&terminal.Registration{Tries: tries}).CheckSignPIN(p); err != nil {
+			s.u.ShowError(err) // never sent: no try spent
 			return
 		}
 		s.u.Run(tr("screen23.busy.sign", "署名用電子証明書を読み取っています…"), 20*time.Second, func(ctx context.Context) (err error) {

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen25 is 画面25 「サービスIDの照会」: it explains the four hand-off modes (set per ID issuer), the patron sets the
@@ -116,19 +117,13 @@ func lookupCard(u *UI, reader string, auto bool) {
 	if reader == "" {
 		reader = u.Svc.Settings.Load().Reader
 	}
-	var res *mkpf.LookupResult
-	var platErr, fromPlatform = error(nil), false
-	u.Run(tr("screen25.busy", "照会しています…"), 20*time.Second, func(ctx context.Context) error {
-		der, err := u.Svc.Cards.ReadAuthCert(ctx, reader)
-		if err != nil {
-			return err
-		}
-		fromPlatform = true
-		res, platErr = u.Svc.Platform.Lookup(ctx, der)
-		return platErr
+	var l *terminal.Lookup
+	u.Run(tr("screen25.busy", "照会しています…"), 20*time.Second, func(ctx context.Context) (err error) {
+		l, err = terminal.LookUp(ctx, u.Svc.Cards, u.Svc.Platform, reader)
+		return err
 	}, func(err error) {
-		if fromPlatform {
-			u.PlatformResult(platErr)
+		if l != nil && l.ReachedPlatform {
+			u.PlatformResult(err)
 		}
 		if err != nil {
 			if u.Continuous() {
@@ -139,7 +134,7 @@ func lookupCard(u *UI, reader string, auto bool) {
 			u.ShowError(err)
 			return
 		}
-		u.Show(newScreen26(u, res, auto))
+		u.Show(newScreen26(u, l.LookupResult, auto))
 	})
 }
 

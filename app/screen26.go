@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // barcodePxPerModule is the narrow-module width of the on-screen barcode: counter scanners read 2 px from a monitor;
@@ -48,16 +49,13 @@ func (s *screen26) Title() string {
 func (s *screen26) keepsContinuous() {}
 
 func (s *screen26) mode() mkpf.HandoffMode {
-	if s.res.Handoff.Mode == "" {
-		return mkpf.HandoffNumber
-	}
-	return s.res.Handoff.Mode
+	return terminal.ModeOf(s.res)
 }
 
 func (s *screen26) Content() fyne.CanvasObject {
 	objs := []fyne.CanvasObject{resultRows(s.res.IssuerName, s.res.MyKeyID, s.res.CardNumber)}
 	// Reference 27: validity and address change, checked by the platform at every lookup.
-	if !s.res.CardValid || (s.res.CardStatus != "" && s.res.CardStatus != "valid") {
+	if terminal.CardInvalid(s.res) {
 		objs = append(objs, &jaLabel{Importance: widget.DangerImportance,
 			Text: fmt.Sprintf(tr("screen26.invalid", "この利用カードは有効ではありません（%s）。図書館システムで利用者の状態を確認してください。"), cardStatusJA(s.res.CardStatus))})
 	}
@@ -182,14 +180,5 @@ func (s *screen26) onPrint() {
 	})
 }
 
-func cardStatusJA(st string) string {
-	switch st {
-	case "stopped":
-		return tr("cardstatus.stopped", "利用停止")
-	case "expired":
-		return tr("cardstatus.expired", "有効期限切れ")
-	case "", "valid":
-		return tr("cardstatus.invalid", "無効")
-	}
-	return st
-}
+// cardStatusJA is the terminal layer's name of a card status, translated.
+func cardStatusJA(st string) string { return tr(terminal.CardStatusKey(st), terminal.CardStatusJA(st)) }

@@ -15,7 +15,7 @@ type screen29 struct {
 
 func newScreen29(ps *pointsSession) *screen29 {
 	s := &screen29{}
-	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), "500", s.onRead, s.onConfirm)
+	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), s.onRead, s.onConfirm)
 	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),
 		tr("screen29.balances.rule", "利用するポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
 	s.fm.add(newField("points", tr("screen29.points", "利用ポイント数"), s.points,

@@ -22,14 +22,14 @@ type screen32 struct {
 
 func newScreen32(ps *pointsSession) *screen32 {
 	s := &screen32{}
-	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), "1000", s.onRead, s.onConfirm)
-	s.expires = fkeys(ps.u, &widget.Entry{Text: ptToday().AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD",
+	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), s.onRead, s.onConfirm)
+	s.expires = fkeys(ps.u, &widget.Entry{Text: dayText(ptToday().AddDate(0, 0, mkpf.VoucherMaxDays)),
 		OnSubmitted: func(string) { s.ps.u.Win.Canvas().Focus(s.points) }})
 	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),
 		tr("screen32.balances.rule", "ポイント券に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
 	s.fm.add(newField("expires", tr("screen32.expires", "ポイント券の有効期限"), s.expires,
 		fmt.Sprintf(tr("screen32.expires.rule", "ポイント券を使える最後の日です（例: %s）。本日から%d日以内で、ポイント自体の有効期限とは関係なく新たに設定します。期限までに消込されなかったポイント券は失効します。"),
-			ptToday().AddDate(0, 0, 14).Format("2006-01-02"), mkpf.VoucherMaxDays)))
+			dayText(ptToday().AddDate(0, 0, 14)), mkpf.VoucherMaxDays)))
 	s.fm.add(newField("points", tr("screen32.points", "ポイント券のポイント数"), s.points,
 		tr("screen32.points.rule", "半角数字で入力してください。発行時に残高から差し引かれ、ポイント券は一部だけの利用はできません。")))
 	return s

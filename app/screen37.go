@@ -27,7 +27,7 @@ type screen37 struct {
 
 func newScreen37(ps *pointsSession) *screen37 {
 	s := &screen37{}
-	s.ptInput = newPtInput(ps, tr("screen37.read", "カード読取（マイナンバーカード）"), "300", s.onRead, s.onConfirm)
+	s.ptInput = newPtInput(ps, tr("screen37.read", "カード読取（マイナンバーカード）"), s.onRead, s.onConfirm)
 	s.shopCard = fkeys(ps.u, &widget.Entry{PlaceHolder: tr("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
 		OnSubmitted: func(string) { s.onShopCard() }})
 	s.readShop = &widget.Button{Text: tr("screen37.shopcard.read", "番号で読取") + " (F3)", Icon: theme.SearchIcon(), OnTapped: s.onShopCard}

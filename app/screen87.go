@@ -41,8 +41,8 @@ const aggregateDetailRows = 200
 func newScreen87(ps *pointsSession) *screen87 {
 	s := &screen87{ps: ps}
 	t := ptToday()
-	s.from = fkeys(ps.u, &widget.Entry{Text: t.AddDate(0, 0, 1-t.Day()).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD"})
-	s.to = fkeys(ps.u, &widget.Entry{Text: t.Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD", OnSubmitted: func(string) { s.onRun() }})
+	s.from = fkeys(ps.u, &widget.Entry{Text: dayText(t.AddDate(0, 0, 1-t.Day()))})
+	s.to = fkeys(ps.u, &widget.Entry{Text: dayText(t), OnSubmitted: func(string) { s.onRun() }})
 	s.run = &widget.Button{Text: tr("screen87.run", "集計") + " (F5)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onRun}
 	s.download = &widget.Button{Text: tr("screen87.download", "明細ダウンロード") + " (F9)", Icon: theme.DownloadIcon(), OnTapped: s.onDownload}
 	s.download.Disable()
@@ -50,7 +50,7 @@ func newScreen87(ps *pointsSession) *screen87 {
 	s.result = container.NewVBox()
 	s.save = s.saveWithDialog
 	s.fm.add(newField("from", tr("screen87.from", "集計対象期間（開始日）"), s.from,
-		tr("screen87.from.rule", "YYYY-MM-DD の形で入力してください（例: 2026-11-01）。")))
+		tr("screen87.from.rule", "2026年11月1日 の形で入力してください（2026-11-01 も使えます）。")))
 	s.fm.add(newField("to", tr("screen87.to", "集計対象期間（終了日）"), s.to,
 		tr("screen87.to.rule", "この日を含みます。開始日以降の日付を入力してください。")))
 	return s

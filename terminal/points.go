@@ -132,7 +132,7 @@ func VoucherLastDay() time.Time { return Today().AddDate(0, 0, mkpf.VoucherMaxDa
 func CheckVoucherExpiry(text string) (string, error) {
 	d, ok := ParseDay(text)
 	if !ok {
-		return "", &InputError{Key: "screen32.expires.invalid", Format: "有効期限を「2026-12-31」の形で入力してください。"}
+		return "", &InputError{Key: "screen32.expires.invalid", Format: "有効期限を「2026年12月31日」の形で入力してください。"}
 	}
 	t := Today()
 	if d.Before(t) {
@@ -140,7 +140,7 @@ func CheckVoucherExpiry(text string) (string, error) {
 	}
 	if last := VoucherLastDay(); d.After(last) {
 		return "", &InputError{Key: "screen32.expires.far", Format: "有効期限は本日から%d日以内（%sまで）にしてください。",
-			Args: []any{mkpf.VoucherMaxDays, last.Format("2006-01-02")}}
+			Args: []any{mkpf.VoucherMaxDays, last.Format("2006年1月2日")}}
 	}
 	return d.Format("2006-01-02"), nil
 }
@@ -148,7 +148,7 @@ func CheckVoucherExpiry(text string) (string, error) {
 // CheckPeriod reads the aggregation period of screen 87 (from ≤ to), as YYYY-MM-DD. field is the field at fault:
 // 0 the first day, 1 the last day.
 func CheckPeriod(fromText, toText string) (from, to string, field int, err error) {
-	bad := &InputError{Key: "screen87.date.invalid", Format: "日付を「2026-11-01」の形で入力してください。"}
+	bad := &InputError{Key: "screen87.date.invalid", Format: "日付を「2026年11月1日」の形で入力してください。"}
 	f, ok := ParseDay(fromText)
 	if !ok {
 		return "", "", 0, bad

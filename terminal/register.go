@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/mykeyterm/mykeyterm/cardio"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
@@ -71,13 +72,13 @@ func BeginRegistration(ctx context.Context, cards RegisterCards, reader string, 
 // NeedsPIN reports whether the signing certificate must still be read (the notice is asked for).
 func (r *Registration) NeedsPIN() bool { return r.Req.AddressNotice && r.Req.SignCert == nil }
 
-// CheckSignPIN applies the signing-PIN rules that need no card: a blocked PIN is not asked for, and a PIN outside 6 to
-// 16 characters is never sent (no try is spent).
+// CheckSignPIN applies the signing-PIN rules that need no card: a blocked PIN is not asked for, and a PIN that is not
+// 6 to 16 half-width capital letters and digits (cardio.CheckPINFormat) is never sent, so no try is spent.
 func (r *Registration) CheckSignPIN(pin string) error {
 	if r.Tries == 0 {
 		return ErrSignPINBlocked
 	}
-	if len(pin) < 6 || len(pin) > 16 {
+	if cardio.CheckPINFormat(cardio.PINSign, pin) != nil {
 		return ErrSignPINFormat
 	}
 	return nil

@@ -20,16 +20,16 @@ func TestValidCardNumber_AgreesWithThePlatform(t *testing.T) {
 
 func TestRegistration_SigningPINRulesBeforeTheCard(t *testing.T) {
 	r := &Registration{Tries: 0}
-	if err := r.CheckSignPIN("abc123"); err != ErrSignPINBlocked {
+	if err := r.CheckSignPIN("ABC123"); err != ErrSignPINBlocked {
 		t.Fatalf("blocked PIN: %v", err)
 	}
 	r.Tries = 3
-	for _, pin := range []string{"", "12345", strings.Repeat("a", 17)} {
+	for _, pin := range []string{"", "12345", strings.Repeat("A", 17), "abc123"} {
 		if err := r.CheckSignPIN(pin); err != ErrSignPINFormat {
 			t.Errorf("CheckSignPIN(%q) = %v", pin, err)
 		}
 	}
-	if err := r.CheckSignPIN("abc123"); err != nil {
+	if err := r.CheckSignPIN("ABC123"); err != nil {
 		t.Fatalf("good PIN: %v", err)
 	}
 }
