@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen33 is 画面33, the confirmation of a voucher issue. [発行] deducts the points, then prints the voucher on the
@@ -28,7 +29,7 @@ func newScreen33(from *screen32, b mkpf.Balance, n int64, expires string) *scree
 		add(tr("screen33.points", "ポイント券のポイント数"), pts(n)).
 		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(expires)+tr("screen33.expires.until", "まで")).
 		add(tr("points.before", "利用前の残高"), pts(b.Points)).
-		add(tr("screen33.after", "発行後の残高"), pts(b.Points-n))
+		add(tr("screen33.after", "発行後の残高"), pts(terminal.BalanceAfter(b, n)))
 	return s
 }
 

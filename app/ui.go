@@ -208,6 +208,9 @@ func (u *UI) Show(s Screen) {
 	} else {
 		u.menuBtn.Show()
 	}
+	if p, ok := u.side.(*demoPanel); ok {
+		p.setKind(u.Svc.Platform.Terminal().Kind)
+	}
 	u.body.Objects = []fyne.CanvasObject{s.Content()}
 	u.body.Refresh()
 	u.refreshStatus()

@@ -3,6 +3,7 @@ package terminal
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,3 +77,18 @@ func HandOff(ctx context.Context, res *mkpf.LookupResult, mode mkpf.HandoffMode,
 	}
 	return handoff.Deliver(ctx, res, mode, opt)
 }
+
+// MaxKeyDelay is the longest pause between typed keys the settings accept.
+const MaxKeyDelay = 200 * time.Millisecond
+
+// ParseKeyDelay reads the wedge's key delay typed in the terminal settings: 0 to 200 ms, half- or full-width digits.
+func ParseKeyDelay(s string) (time.Duration, error) {
+	ms, err := strconv.Atoi(strings.TrimSpace(HalfWidth(s)))
+	if err != nil || ms < 0 || time.Duration(ms)*time.Millisecond > MaxKeyDelay {
+		return 0, &InputError{Key: "settings.delay.invalid", Format: "0～200の半角数字で入力してください。"}
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// FormatKeyDelay is d in the settings' field: whole milliseconds.
+func FormatKeyDelay(d time.Duration) string { return strconv.Itoa(int(d / time.Millisecond)) }
