@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -123,7 +122,7 @@ func TestKeyTable_EveryScreensShortcutsAndLabelsMatchTheTable(t *testing.T) {
 				t.Errorf("screen %s: %s does something here, but the key table gives it no use on this screen (its one meaning: %s)", n, row.name, row.meaning)
 			}
 		}
-		for _, o := range test.LaidOutObjects(w.Content()) {
+		for _, o := range visibleObjects(w.Content()) {
 			if !o.Visible() {
 				continue
 			}
@@ -177,13 +176,13 @@ func TestKeyTable_EveryScreensShortcutsAndLabelsMatchTheTable(t *testing.T) {
 			}
 		}
 		// Hints sit under the fields: no example value inside an empty field (a grey 500 reads as a typed amount).
-		for _, o := range test.LaidOutObjects(w.Content()) {
+		for _, o := range visibleObjects(w.Content()) {
 			if e, ok := o.(*fkeyEntry); ok && o.Visible() && exampleValue.MatchString(e.PlaceHolder) {
 				t.Errorf("screen %s: example value %q inside a field; put it in the hint under the field", n, e.PlaceHolder)
 			}
 		}
 		// Every text field passes the function keys on to the screen (a plain Entry swallows them).
-		for _, o := range test.LaidOutObjects(w.Content()) {
+		for _, o := range visibleObjects(w.Content()) {
 			if e, ok := o.(*widget.Entry); ok && o.Visible() {
 				t.Errorf("screen %s: a plain text field (placeholder %q) swallows the function keys; use fkeys", n, e.PlaceHolder)
 			}

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -115,7 +114,7 @@ func TestLineBreaking_Screens23_25_26_SettingsFollowTheJapaneseRules(t *testing.
 			h.u.Wait()
 			h.locked(func() {
 				wrapped := 0
-				for _, o := range test.LaidOutObjects(h.w.Content()) {
+				for _, o := range visibleObjects(h.w.Content()) {
 					l, ok := o.(*jaLabel)
 					if !ok || !l.Visible() {
 						continue
