@@ -175,6 +175,19 @@ func TestKeyTable_EveryScreensShortcutsAndLabelsMatchTheTable(t *testing.T) {
 				t.Errorf("screen %s: 「%s」 claims %s, but %s does something else", n, text, name, name)
 			}
 		}
+		// Nothing is clipped: every button is laid out at least at its minimum size and inside the window's width
+		// (screen 28's menu once rendered its buttons at zero size, only the right half of their text showing).
+		cw := w.Canvas().Size().Width
+		for _, o := range visibleObjects(w.Content()) {
+			b, ok := o.(*widget.Button)
+			if !ok {
+				continue
+			}
+			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+			if sz, min := b.Size(), b.MinSize(); sz.Width+0.5 < min.Width || sz.Height+0.5 < min.Height || pos.X < 0 || pos.X+sz.Width > cw+0.5 {
+				t.Errorf("screen %s: button 「%s」 clipped: %v at %v, needs %v, window width %v", n, b.Text, sz, pos, min, cw)
+			}
+		}
 		// Hints sit under the fields: no example value inside an empty field (a grey 500 reads as a typed amount).
 		for _, o := range visibleObjects(w.Content()) {
 			if e, ok := o.(*fkeyEntry); ok && o.Visible() && exampleValue.MatchString(e.PlaceHolder) {
