@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -186,6 +187,11 @@ func TestKeyTable_EveryScreensShortcutsAndLabelsMatchTheTable(t *testing.T) {
 			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
 			if sz, min := b.Size(), b.MinSize(); sz.Width+0.5 < min.Width || sz.Height+0.5 < min.Height || pos.X < 0 || pos.X+sz.Width > cw+0.5 {
 				t.Errorf("screen %s: button 「%s」 clipped: %v at %v, needs %v, window width %v", n, b.Text, sz, pos, min, cw)
+			}
+			// The button's own drawing (its background, the first object of its renderer) covers the button: a
+			// button resized before its renderer existed keeps a zero-size drawing with its text cut off.
+			if objs := test.WidgetRenderer(b).Objects(); len(objs) > 0 && objs[0].Size() != b.Size() {
+				t.Errorf("screen %s: button 「%s」 is %v but drawn at %v (not laid out: clipped)", n, b.Text, b.Size(), objs[0].Size())
 			}
 		}
 		// Hints sit under the fields: no example value inside an empty field (a grey 500 reads as a typed amount).
