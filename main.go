@@ -88,7 +88,7 @@ func run(dataDir string, demo *demoOptions) error {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
 	a.Settings().SetTheme(app.NewTheme(1.25))
 	w := a.NewWindow(app.AppName)
-	w.Resize(fyne.NewSize(1240, 780))
+	w.Resize(app.WindowSize)
 	var side fyne.CanvasObject
 	if wd.side != nil {
 		side = wd.side()

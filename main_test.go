@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 		a.Settings().SetTheme(app.NewTheme(1.25))
 		w := a.NewWindow(app.AppName)
 		w.SetContent(widget.NewLabel(app.AppName))
-		w.Resize(fyne.NewSize(1240, 780))
+		w.Resize(app.WindowSize)
 		w.ShowAndRun()
 		os.Exit(0)
 	}

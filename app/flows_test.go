@@ -29,7 +29,7 @@ func newHarness(t *testing.T, plat *fakePlatform) *harness {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(NewTheme(1.25))
 	w := test.NewTempWindow(t, nil)
-	w.Resize(fyne.NewSize(1100, 900))
+	w.Resize(WindowSize)
 	h := &harness{t: t, w: w, cards: newFakeCards(), plat: plat, hand: &fakeHandoff{},
 		set: &memSettings{s: Settings{Printer: "cups:PDF", LabelSize: "62x29", WedgeSuffix: SuffixEnter}}}
 	svc := &Services{Cards: h.cards, Platform: plat, Handoff: h.hand, Settings: h.set, Message: fakeMessage,

@@ -55,8 +55,6 @@ var (
 	ErrNoVoucherPrinter  = &ClerkError{Msg: "ポイント券を印字するプリンタが設定されていないため、発行していません（ポイントは減っていません）。「端末の設定」でプリンタを選んでから「発行」をクリックしてください。"}
 )
 
-func init() { SetPointsEntry(func(u *UI) Screen { return newScreen02(u) }) }
-
 // pointsTimeout bounds one platform call of the points screens (the client retries inside it).
 const pointsTimeout = 30 * time.Second
 
@@ -67,8 +65,6 @@ type pointsSession struct {
 	menu mkpf.PointsMenu
 	term mkpf.TerminalInfo
 }
-
-func (ps *pointsSession) toMenu() { ps.u.Show(newScreen28(ps)) }
 
 func (ps *pointsSession) printer() string { return ps.u.Svc.Settings.Load().Printer }
 

@@ -179,9 +179,9 @@ type ptDone struct {
 	printed int            // copies printed from this screen (tests)
 }
 
-// newPtDone builds the two buttons; again makes the input screen [続けて…] opens.
-func newPtDone(ps *pointsSession, sum *ptSummary, nextLabel string, again func(*pointsSession) Screen) ptDone {
-	onNext := func() { ps.u.Show(again(ps)) }
+// newPtDone builds the two buttons; again opens the input screen of [続けて…] (nav.go).
+func newPtDone(ps *pointsSession, sum *ptSummary, nextLabel string, again func(*pointsSession)) ptDone {
+	onNext := func() { again(ps) }
 	return ptDone{ps: ps, sum: sum, back: menuBackButton(ps),
 		next: &widget.Button{Text: nextLabel + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: onNext}}
 }

@@ -84,6 +84,6 @@ func (s *screen09) onRegister() {
 			s.fm.showError(s.u, err)
 			return
 		}
-		s.u.Show(newScreen10(s.u, false))
+		s.u.toContact(false)
 	})
 }

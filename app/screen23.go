@@ -196,6 +196,6 @@ func (s *screen23) send(req mkpf.RegisterRequest) {
 			s.fm.showError(s.u, err)
 			return
 		}
-		s.u.Show(newScreen24(s.u, res, req.AddressNotice))
+		s.u.toRegistered(res, req.AddressNotice)
 	})
 }

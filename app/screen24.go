@@ -49,7 +49,7 @@ func (s *screen24) Keys() map[fyne.KeyName]func() {
 	return map[fyne.KeyName]func(){fyne.KeyEscape: s.onBack, fyne.KeyF12: s.u.ShowMenu}
 }
 
-func (s *screen24) onBack() { s.u.Show(newScreen23(s.u).withNumber(s.res.CardNumber, s.notice)) }
+func (s *screen24) onBack() { s.u.toRegisterAgain(s.res.CardNumber, s.notice) }
 
 // resultRows are the ID付与事業者名 / マイキーID / 利用カード番号 rows of screens 24 and 26; the MyKey ID row only when
 // the platform sent one.

@@ -128,13 +128,13 @@ func lookupCard(u *UI, reader string, auto bool) {
 		if err != nil {
 			if u.Continuous() {
 				if _, on25 := u.cur.(*screen25); !on25 {
-					u.Show(newScreen25(u))
+					u.toLookup()
 				}
 			}
 			u.ShowError(err)
 			return
 		}
-		u.Show(newScreen26(u, l.LookupResult, auto))
+		u.toLookupResult(l.LookupResult, auto)
 	})
 }
 

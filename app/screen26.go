@@ -123,7 +123,7 @@ func (s *screen26) Shown() {
 	}
 }
 
-func (s *screen26) onAgain() { s.u.Show(newScreen25(s.u)) }
+func (s *screen26) onAgain() { s.u.toLookup() }
 
 func (s *screen26) onCopy() {
 	fyne.CurrentApp().Clipboard().SetContent(s.res.CardNumber)

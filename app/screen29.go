@@ -45,5 +45,5 @@ func (s *screen29) onConfirm() {
 		s.fm.fields[1].setError(Message(err))
 		return
 	}
-	s.ps.u.Show(newScreen30(s, *b, n))
+	toUseConfirm(s, *b, n)
 }

@@ -49,5 +49,5 @@ func (s *screen30) onUse() {
 	s.press(tr("screen30.busy", "ポイントを利用しています…"), s.req, func(ctx context.Context) (err error) {
 		res, err = s.ps.svc.Use(ctx, s.req, s.key)
 		return err
-	}, func() { s.ps.u.Show(newScreen31(s.ps, res, s.bal)) })
+	}, func() { s.ps.toUseDone(res, s.bal) })
 }

@@ -72,5 +72,5 @@ func (s *screen32) onConfirm() {
 	if !ok {
 		return
 	}
-	s.ps.u.Show(newScreen33(s, *b, n, exp))
+	toIssueConfirm(s, *b, n, exp)
 }

@@ -65,11 +65,7 @@ func (s *screen33) onIssue() {
 		printErr = s.ps.svc.PrintVoucher(ctx, printer, v)
 		return nil
 	}, func() {
-		s34 := newScreen34(s.ps, v, s.bal)
-		if printErr == nil {
-			s34.printed++
-		}
-		s.ps.u.Show(s34)
+		s.ps.toIssued(v, s.bal, printErr == nil)
 		if printErr != nil {
 			s.ps.u.ShowError(errVoucherNotPrinted(printErr, s.ps.u.Svc.Message))
 		}

@@ -185,7 +185,7 @@ func (s *screen35) onClear() {
 			s.ps.u.Win.Canvas().Focus(s.code)
 			return
 		}
-		s.ps.u.Show(newScreen36(s.ps, v))
+		s.ps.toCleared(v)
 	})
 	if !started {
 		s.read.Enable()

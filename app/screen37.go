@@ -155,5 +155,5 @@ func (s *screen37) onConfirm() {
 		s.fm.fields[2].setError(Message(err))
 		return
 	}
-	s.ps.u.Show(newScreen38(s, *b, n))
+	toMergeConfirm(s, *b, n)
 }

@@ -52,5 +52,5 @@ func (s *screen38) onMerge() {
 	s.press(tr("screen38.busy", "ポイントを合算しています…"), s.req, func(ctx context.Context) (err error) {
 		res, path, err = s.ps.svc.Merge(ctx, s.req, s.key)
 		return err
-	}, func() { s.ps.u.Show(newScreen39(s.ps, res, path, s.bal)) })
+	}, func() { s.ps.toMerged(res, path, s.bal) })
 }

@@ -3,9 +3,9 @@
 // the status line, the progress indicator and the one error helper. Screens are small structs with named callbacks
 // over the narrow service interfaces of services.go; they hold no business logic.
 //
-// Other screens (points: 2, 28-39, 87) plug into the same navigation: build a Screen, call ui.Show(screen), report
-// failures with ui.ShowError(err), run waits with ui.Run, and register the menu's 「自治体ポイント管理クラウドへ」 entry
-// with SetPointsEntry.
+// Every transition between screens is one function of nav.go (the table there); the flows' rules live in package
+// terminal. A new screen: build a Screen, add its transition to nav.go, report failures with ui.ShowError(err), run
+// waits with ui.Run.
 package app
 
 import (
@@ -51,12 +51,6 @@ type (
 	// nor on the menu itself). Screens without it show the button.
 	menuHook interface{ MenuButton() bool }
 )
-
-var pointsEntry func(*UI) Screen
-
-// SetPointsEntry registers the first screen of the points flow (screen 2), opened by the menu's
-// 「自治体ポイント管理クラウドへ」. Call it from an init function in the points screens' file.
-func SetPointsEntry(f func(*UI) Screen) { pointsEntry = f }
 
 // UI is the window's navigation and the helpers every screen uses.
 type UI struct {
@@ -167,20 +161,6 @@ func (u *UI) Start() {
 	u.showFirst()
 	go u.pollStatus()
 }
-
-func (u *UI) showFirst() {
-	switch {
-	case !u.Svc.Platform.Enrolled():
-		u.Show(newScreen09(u))
-	case !u.Svc.Platform.Terminal().ContactDone:
-		u.Show(newScreen10(u, false))
-	default:
-		u.ShowMenu()
-	}
-}
-
-// ShowMenu shows screen 22.
-func (u *UI) ShowMenu() { u.Show(newScreen22(u)) }
 
 // Show replaces the current screen.
 func (u *UI) Show(s Screen) {

@@ -157,3 +157,29 @@ func isPoints(e ast.Expr) bool {
 	s, ok := e.(*ast.SelectorExpr)
 	return ok && s.Sel.Name == "Points"
 }
+
+// Navigation in one place: only app/nav.go constructs screens (newScreenNN, newSettings); the screens call its
+// transitions.
+func TestApp_OnlyNavConstructsScreens(t *testing.T) {
+	files, _ := filepath.Glob("../app/*.go")
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || filepath.Base(f) == "nav.go" {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := call.Fun.(*ast.Ident); ok && (strings.HasPrefix(id.Name, "newScreen") || id.Name == "newSettings") {
+				t.Errorf("%s calls %s: transitions go through app/nav.go", fset.Position(call.Pos()), id.Name)
+			}
+			return true
+		})
+	}
+}
