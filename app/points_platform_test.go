@@ -274,7 +274,7 @@ func TestPointsOnRealPlatform_ShopTerminalMergesByMyNumberCardAndShopCard(t *tes
 	if after := r.municipal(); after != before-500 {
 		t.Errorf("balance %d → %d after merging 300 + 200 with double clicks, want -500", before, after)
 	}
-	files, _ := filepath.Glob(filepath.Join(r.client.MergeFolder(), "*"+mkpf.MergeFileExt))
+	files, _ := filepath.Glob(filepath.Join(r.client.MergeFolder(""), "*"+mkpf.MergeFileExt))
 	if len(files) != 2 {
 		t.Errorf("merge folder holds %d files, want 2: %v", len(files), files)
 	}

@@ -64,6 +64,11 @@ func (p *pointsClient) receipts() terminal.Receipts {
 	return terminal.Receipts{Paper: p.settings.Load().ReceiptSize, Terminal: p.Terminal()}
 }
 
+// Merge delivers the merge file into the terminal's merge folder (settings; "" = the data directory's).
+func (p *pointsClient) Merge(ctx context.Context, req mkpf.MergeRequest, key string) (*mkpf.MergeResult, string, error) {
+	return p.Client.Merge(ctx, req, key, p.settings.Load().MergeFolder)
+}
+
 func (p *pointsClient) PrintUseReceipt(ctx context.Context, printer string, res *mkpf.UseResult) error {
 	return p.receipts().PrintUseReceipt(ctx, printer, res)
 }
@@ -112,7 +117,7 @@ func (HandoffService) LabelSizes() []string {
 type ClientSettings struct{ C *platformclient.Client }
 
 func (s *ClientSettings) Load() Settings {
-	cs, _ := s.C.Settings()
+	cs, _ := terminal.LoadSettings(s.C)
 	out := Settings{Reader: cs.Reader, Printer: cs.Printer, LabelSize: cs.LabelSize, WedgeSuffix: Suffix(cs.WedgeSuffix),
 		KeyDelay: time.Duration(cs.KeyDelayMS) * time.Millisecond, Language: cs.Language, ReceiptSize: cs.ReceiptSize,
 		MergeFolder: cs.MergeFolder}
@@ -126,14 +131,14 @@ func (s *ClientSettings) Load() Settings {
 }
 
 func (s *ClientSettings) Save(n Settings) error {
-	cs, err := s.C.Settings()
+	cs, err := terminal.LoadSettings(s.C)
 	if err != nil {
 		return err
 	}
 	cs.Reader, cs.Printer, cs.LabelSize, cs.WedgeSuffix = n.Reader, n.Printer, n.LabelSize, string(n.WedgeSuffix)
 	cs.KeyDelayMS, cs.Language = int(n.KeyDelay/time.Millisecond), n.Language
 	cs.ReceiptSize, cs.MergeFolder = n.ReceiptSize, n.MergeFolder
-	return s.C.SaveSettings(cs)
+	return terminal.SaveSettings(s.C, cs)
 }
 
 // Message is the Japanese clerk message for an error of any of the services (terminal.Message).

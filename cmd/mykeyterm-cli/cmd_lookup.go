@@ -104,7 +104,7 @@ func runLookup(g *globals, args []string) int {
 			fmt.Fprintln(g.Stdout, "注意: 住所変更の通知があります。利用者の登録内容を確認してください。")
 		}
 		if hf.mode != "" {
-			settings, _ := c.Settings()
+			settings, _ := terminal.LoadSettings(c)
 			return lookupHandoff(g, settings, res, hf)
 		}
 		return 0

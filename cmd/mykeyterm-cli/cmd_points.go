@@ -104,7 +104,7 @@ func (pf printFlags) print(ctx context.Context, c *platformclient.Client, def pr
 		return nil
 	}
 	paper := def
-	if s, err := c.Settings(); err == nil && s.ReceiptSize != "" {
+	if s, err := terminal.LoadSettings(c); err == nil && s.ReceiptSize != "" {
 		paper = printing.PaperSizeByName(s.ReceiptSize, def)
 	}
 	if *pf.paper != "" {
@@ -375,7 +375,8 @@ func runMerge(g *globals, args []string) int {
 		return fail(g, "合算するポイント数（--points 1以上）を指定してください。")
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
-		res, path, err := c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		set, _ := terminal.LoadSettings(c)
+		res, path, err := c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key, set.MergeFolder)
 		if err != nil {
 			return clientFail(g, err)
 		}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/mykeyterm/mykeyterm/handoff"
 	"github.com/mykeyterm/mykeyterm/mkpf"
-	"github.com/mykeyterm/mykeyterm/platformclient"
 	"github.com/mykeyterm/mykeyterm/printing"
 	"github.com/mykeyterm/mykeyterm/terminal"
 )
@@ -29,7 +28,7 @@ const handoffUsage = "hand the number over: number|barcode|wedge|label (default:
 
 // lookupHandoff hands res's number over in f.mode through the terminal layer's one dispatch (terminal.HandOff, the
 // same as the GUI's screen 26), with the terminal's settings as defaults for the flags.
-func lookupHandoff(g *globals, s platformclient.Settings, res *mkpf.LookupResult, f handoffFlags) int {
+func lookupHandoff(g *globals, s terminal.Settings, res *mkpf.LookupResult, f handoffFlags) int {
 	mode, err := terminal.ParseMode(f.mode)
 	if err != nil {
 		return fail(g, terminal.Message(err))
