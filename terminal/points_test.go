@@ -153,7 +153,7 @@ func TestCheckVoucherExpiry_TodayToThirtyDaysAhead(t *testing.T) {
 			t.Errorf("CheckVoucherExpiry(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	if _, err := CheckVoucherExpiry("2027-01-02"); !strings.Contains(Message(err), "30日以内（2027-01-01まで）") {
+	if _, err := CheckVoucherExpiry("2027-01-02"); !strings.Contains(Message(err), "30日以内（2027年1月1日まで）") {
 		t.Errorf("too far: %q", Message(err))
 	}
 }
