@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/widget"
 

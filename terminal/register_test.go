@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mykeyterm/mykeyterm/internal/demopki"
 	"github.com/mykeyterm/mykeyterm/platform"
 )
 
@@ -31,5 +32,17 @@ func TestRegistration_SigningPINRulesBeforeTheCard(t *testing.T) {
 	}
 	if err := r.CheckSignPIN("ABC123"); err != nil {
 		t.Fatalf("good PIN: %v", err)
+	}
+}
+
+// The release build has no demo fixtures: its patron-card profile is a constant, which must stay the layout of the
+// demo's FeliCa library card (screen 23 [読取] in demo mode reads through it).
+func TestDefaultPatronProfile_IsTheDemoLibraryCardsLayout(t *testing.T) {
+	p, err := demopki.Get("libcard-180000000011")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := DefaultPatronProfile(); d.ServiceCode != p.FeliCaServiceCode || d.Block != 0 {
+		t.Fatalf("DefaultPatronProfile %+v, the demo card keeps its number in service %04X block 0", d, p.FeliCaServiceCode)
 	}
 }
