@@ -18,7 +18,7 @@ func demoFlags() *demoOptions {
 }
 
 // ErrNoDemo is the answer of the release build to --demo.
-var ErrNoDemo = &terminal.ClerkError{Msg: "この版にはデモモードがありません。デモは `make run`（`go build -tags demo` でビルドした版）の --demo で起動してください。"}
+var ErrNoDemo = &terminal.ClerkError{Message: "この版にはデモモードがありません。デモは `make run`（`go build -tags demo` でビルドした版）の --demo で起動してください。"}
 
 func openDemoWorld(_ context.Context, _ string, o *demoOptions) (*world, error) {
 	if *o.on {

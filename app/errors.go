@@ -28,7 +28,7 @@ func clerkMessage(err error) (string, bool) {
 	}
 	var ce *ClerkError
 	if errors.As(err, &ce) {
-		return ce.Msg, true
+		return ce.Message, true
 	}
 	return "", false
 }

@@ -50,9 +50,9 @@ type PointsService interface {
 
 // Errors the points screens raise themselves.
 var (
-	ErrPointsUnavailable = &ClerkError{Msg: "この端末ではポイント機能が設定されていません。端末の管理者に連絡してください。"}
-	ErrNoPrinter         = &ClerkError{Msg: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
-	ErrNoVoucherPrinter  = &ClerkError{Msg: "ポイント券を印字するプリンタが設定されていないため、発行していません（ポイントは減っていません）。「端末の設定」でプリンタを選んでから「発行」をクリックしてください。"}
+	ErrPointsUnavailable = &ClerkError{Message: "この端末ではポイント機能が設定されていません。端末の管理者に連絡してください。"}
+	ErrNoPrinter         = &ClerkError{Message: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
+	ErrNoVoucherPrinter  = &ClerkError{Message: "ポイント券を印字するプリンタが設定されていないため、発行していません（ポイントは減っていません）。「端末の設定」でプリンタを選んでから「発行」をクリックしてください。"}
 )
 
 // pointsTimeout bounds one platform call of the points screens (the client retries inside it).
@@ -111,7 +111,7 @@ func retryNote() string {
 // showRetryError shows err; after a transport failure it adds that pressing the same button again is safe.
 func (ps *pointsSession) showRetryError(err error) {
 	if isTransport(err) {
-		ps.u.ShowError(&ClerkError{Msg: ps.u.Svc.Message(err) + "\n" + retryNote(), Err: err})
+		ps.u.ShowError(&ClerkError{Message: ps.u.Svc.Message(err) + "\n" + retryNote(), Err: err})
 		return
 	}
 	ps.u.ShowError(err)

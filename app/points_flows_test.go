@@ -443,7 +443,7 @@ func TestScreen32To34_IssuesPrintsAndReissuesTheSameVoucher(t *testing.T) {
 func TestScreen33_PrinterFailureKeepsTheVoucherAndOffersReissue(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindVoucher)
 	s33 := h.confirmIssue("", "1000")
-	h.pts.printErr = &ClerkError{Msg: "プリンタの用紙がありません。"}
+	h.pts.printErr = &ClerkError{Message: "プリンタの用紙がありません。"}
 	h.tap(s33.issue)
 	s34 := screenAs[*screen34](t, h.u)
 	h.wantError("ポイント券は発行されましたが、印字できませんでした。プリンタの用紙がありません。")

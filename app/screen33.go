@@ -44,7 +44,7 @@ func (s *screen33) Content() fyne.CanvasObject {
 // errVoucherNotPrinted is shown on screen 34 when the voucher was issued but could not be printed.
 func errVoucherNotPrinted(cause error, msg func(error) string) error {
 	text := tr("screen34.notprinted", "ポイント券は発行されましたが、印字できませんでした。") + msg(cause) + "\n" + tr("screen34.reprint", "「再発行」ボタンで同じポイント券を印字してください（ポイントが二重に差し引かれることはありません）。")
-	return &ClerkError{Msg: text, Err: cause}
+	return &ClerkError{Message: text, Err: cause}
 }
 
 func (s *screen33) onIssue() {

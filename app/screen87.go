@@ -150,7 +150,7 @@ func (s *screen87) onDownload() {
 	}
 	s.save(s.csvName(), mkpf.AggregateCSV(s.agg), func(path string, err error) {
 		if err != nil {
-			s.ps.u.ShowError(&ClerkError{Msg: tr("screen87.save.failed", "明細を保存できませんでした。保存先を変えて、もう一度「明細ダウンロード」をクリックしてください。") + "\n" + err.Error(), Err: err})
+			s.ps.u.ShowError(&ClerkError{Message: tr("screen87.save.failed", "明細を保存できませんでした。保存先を変えて、もう一度「明細ダウンロード」をクリックしてください。") + "\n" + err.Error(), Err: err})
 			return
 		}
 		if path == "" {

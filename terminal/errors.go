@@ -12,15 +12,9 @@ import (
 	"github.com/mykeyterm/mykeyterm/printing"
 )
 
-// ClerkError is an error whose text is already the Japanese message for the clerk: what happened and what to do next.
-// The screens and the CLI show Msg as it is.
-type ClerkError struct {
-	Msg string
-	Err error
-}
-
-func (e *ClerkError) Error() string { return e.Msg }
-func (e *ClerkError) Unwrap() error { return e.Err }
+// ClerkError is the program's one clerk-error type (mkpf.ClerkError): Message is already the Japanese message for the
+// clerk, what happened and what to do next. The screens and the CLI show it as it is.
+type ClerkError = mkpf.ClerkError
 
 // InputError is a clerk's typing mistake found before anything is sent (an amount, a day, a card number). Key names
 // the message in the UI's translation table (app/translations); Format is the Japanese text, with Args when it has
@@ -40,12 +34,12 @@ func (e *InputError) Error() string {
 
 // Errors the flows raise themselves.
 var (
-	ErrSignPINBlocked = &ClerkError{Msg: "署名用電子証明書のパスワードがロックされています。利用者に市区町村の窓口でロック解除（初期化）の手続きをするよう案内してください。住所変更通知を「いいえ」にすれば登録はできます。"}
-	ErrSignPINFormat  = &ClerkError{Msg: "署名用電子証明書のパスワードは英数字6～16文字です。利用者にもう一度入力してもらってください（この入力ではカードに送っていないので、残り回数は減っていません）。"}
-	ErrWedgeNoTarget  = &ClerkError{Msg: "連携システムの入力欄がクリックされなかったため、番号を入力しませんでした。連携システムの利用カード番号の入力欄をクリックしてから「もう一度入力」を押してください。"}
-	ErrNoLabelPrinter = &ClerkError{Msg: "ラベルを印刷するプリンタが設定されていません。メニューの「端末の設定」でプリンタを選んでください。"}
-	ErrNoPatronNumber = &ClerkError{Msg: "利用カードに番号がありません。利用カードをカードリーダーに置き直してください。"}
-	ErrNoPrinter      = &ClerkError{Msg: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
+	ErrSignPINBlocked = &ClerkError{Message: "署名用電子証明書のパスワードがロックされています。利用者に市区町村の窓口でロック解除（初期化）の手続きをするよう案内してください。住所変更通知を「いいえ」にすれば登録はできます。"}
+	ErrSignPINFormat  = &ClerkError{Message: "署名用電子証明書のパスワードは英数字6～16文字です。利用者にもう一度入力してもらってください（この入力ではカードに送っていないので、残り回数は減っていません）。"}
+	ErrWedgeNoTarget  = &ClerkError{Message: "連携システムの入力欄がクリックされなかったため、番号を入力しませんでした。連携システムの利用カード番号の入力欄をクリックしてから「もう一度入力」を押してください。"}
+	ErrNoLabelPrinter = &ClerkError{Message: "ラベルを印刷するプリンタが設定されていません。メニューの「端末の設定」でプリンタを選んでください。"}
+	ErrNoPatronNumber = &ClerkError{Message: "利用カードに番号がありません。利用カードをカードリーダーに置き直してください。"}
+	ErrNoPrinter      = &ClerkError{Message: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
 )
 
 // Message is the Japanese clerk message for an error of any flow or package below it.
@@ -55,7 +49,7 @@ func Message(err error) string {
 	}
 	var ce *ClerkError
 	if errors.As(err, &ce) {
-		return ce.Msg
+		return ce.Message
 	}
 	var ie *InputError
 	if errors.As(err, &ie) {

@@ -34,7 +34,7 @@ func ParseMode(s string) (mkpf.HandoffMode, error) {
 	case mkpf.HandoffNumber, mkpf.HandoffBarcode, mkpf.HandoffWedge, mkpf.HandoffLabel:
 		return m, nil
 	}
-	return "", &ClerkError{Msg: fmt.Sprintf("引渡し方式「%s」は使えません。number, barcode, wedge, label のどれかを指定してください。", s)}
+	return "", &ClerkError{Message: fmt.Sprintf("引渡し方式「%s」は使えません。number, barcode, wedge, label のどれかを指定してください。", s)}
 }
 
 // HandOff hands res's number over in mode: A number (grouped for reading aloud), B barcode (the on-screen symbol),
