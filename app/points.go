@@ -52,7 +52,7 @@ type PointsService interface {
 var (
 	ErrPointsUnavailable = &ClerkError{Message: "この端末ではポイント機能が設定されていません。端末の管理者に連絡してください。"}
 	ErrNoPrinter         = &ClerkError{Message: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
-	ErrNoVoucherPrinter  = &ClerkError{Message: "ポイント券を印字するプリンタが設定されていないため、発行していません（ポイントは減っていません）。「端末の設定」でプリンタを選んでから「発行」をクリックしてください。"}
+	ErrNoVoucherPrinter  = terminal.ErrNoVoucherPrinter
 )
 
 // pointsTimeout bounds one platform call of the points screens (the client retries inside it).

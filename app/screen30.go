@@ -47,7 +47,7 @@ func (s *screen30) Content() fyne.CanvasObject {
 func (s *screen30) onUse() {
 	var res *mkpf.UseResult
 	s.press(tr("screen30.busy", "ポイントを利用しています…"), s.req, func(ctx context.Context) (err error) {
-		res, err = s.ps.svc.Use(ctx, s.req, s.key)
+		res, err = terminal.UsePoints(ctx, s.ps.svc, s.req, s.key)
 		return err
 	}, func() { s.ps.toUseDone(res, s.bal) })
 }

@@ -58,12 +58,10 @@ func (s *screen33) onIssue() {
 		s.ps.u.ShowError(ErrNoVoucherPrinter)
 		return
 	}
+	printIt := func(ctx context.Context, v *mkpf.Voucher) error { return s.ps.svc.PrintVoucher(ctx, printer, v) }
 	s.press(tr("screen33.busy", "ポイント券を発行しています…"), s.req, func(ctx context.Context) (err error) {
-		if v, err = s.ps.svc.IssueVoucher(ctx, s.req, s.key); err != nil {
-			return err
-		}
-		printErr = s.ps.svc.PrintVoucher(ctx, printer, v)
-		return nil
+		v, printErr, err = terminal.IssueVoucher(ctx, s.ps.svc, s.req, s.key, printIt)
+		return err
 	}, func() {
 		s.ps.toIssued(v, s.bal, printErr == nil)
 		if printErr != nil {

@@ -202,7 +202,7 @@ func runPointsUse(g *globals, args []string) int {
 		return fail(g, "--program とポイント数（--points 1以上）を指定してください。")
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
-		res, err := c.Use(ctx, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		res, err := terminal.UsePoints(ctx, c, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
 		if err != nil {
 			return clientFail(g, err)
 		}
@@ -273,18 +273,31 @@ func runVoucherIssue(g *globals, args []string) int {
 		return fail(g, "--program、--points（1以上）、--expires（YYYY-MM-DD）を指定してください。")
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
-		v, err := c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key)
+		// The GUI's screen 33 sequence (terminal.IssueVoucher); printing is optional here (--print), the JSON or
+		// the line below is the voucher otherwise.
+		printIt := func(ctx context.Context, v *mkpf.Voucher) error { return prt.printVoucher(ctx, c, v) }
+		v, printErr, err := terminal.IssueVoucher(ctx, c, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key, printIt)
 		if err != nil {
 			return clientFail(g, err)
 		}
-		return printVoucher(ctx, g, c, prt, v, *asJSON, "発行しました")
+		return voucherPrinted(g, v, printErr, *asJSON, "発行しました")
+	})
+}
+
+// printVoucher prints v when --print or --out was given (nothing otherwise).
+func (pf printFlags) printVoucher(ctx context.Context, c *platformclient.Client, v *mkpf.Voucher) error {
+	return pf.print(ctx, c, printing.PaperA6, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
+		return printing.VoucherDocument(terminal.VoucherPrint(v, c.Terminal()), p, pr)
 	})
 }
 
 func printVoucher(ctx context.Context, g *globals, c *platformclient.Client, prt printFlags, v *mkpf.Voucher, asJSON bool, verb string) int {
-	if err := prt.print(ctx, c, printing.PaperA6, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
-		return printing.VoucherDocument(terminal.VoucherPrint(v, c.Terminal()), p, pr)
-	}); err != nil {
+	return voucherPrinted(g, v, prt.printVoucher(ctx, c, v), asJSON, verb)
+}
+
+// voucherPrinted reports an issued (or reissued) voucher; a print failure keeps it and says how to reprint.
+func voucherPrinted(g *globals, v *mkpf.Voucher, err error, asJSON bool, verb string) int {
+	if err != nil {
 		fmt.Fprintf(g.Stderr, "ポイント券（発券番号 %s）は発行済みです。印刷できませんでした: %s\n「voucher reissue %s」で再発行してください。\n", v.Display, printingMessage(err), v.Number)
 		if asJSON {
 			printJSON(g, v)
