@@ -125,7 +125,7 @@ func (a *appUnderTest) key(keys ...string) {
 
 func (a *appUnderTest) screenshot(name string) image.Image {
 	img := a.x.Screenshot(a.t)
-	dir := os.Getenv("MYKEYTERM_SCREENS_DIR") // scripts/screenshots.sh sets it to docs/screens
+	dir := os.Getenv("MYKEYTERM_SCREENS_DIR") // docs/app.md: MYKEYTERM_SCREENS_DIR=$PWD/docs/screens refreshes the screenshots
 	if dir == "" {
 		dir = a.t.TempDir()
 	}
@@ -191,6 +191,9 @@ func TestRealWindow_Screen26BarcodeCutOutDecodesToTheCardNumber(t *testing.T) {
 	pc := testenv.PCSCD(t)
 	a := startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "barcode")
 	a.screenshot("screen22_menu")
+	a.key("F1") // サービスIDの登録
+	a.screenshot("screen23_register")
+	a.key("Escape") // 戻る: back to the menu, from inside the number field
 	pc.InsertVirtual(t, "yamada", 0)
 	a.key("F2")
 	a.screenshot("screen25_lookup")
