@@ -13,6 +13,7 @@ build: deps
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags demo ./...
 
 # All tests, real parts included (pcscd + vpcd, cupsd, Xvfb, loopback platform). The harness starts what it needs.
 # The demo world (reference server, demo PKI, virtual cards) is linked only with -tags demo: the tests that need it
