@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -96,10 +95,10 @@ func (s *screen23) onRead() {
 
 func (s *screen23) onRegister() {
 	s.fm.clearErrors()
-	number := strings.TrimSpace(s.number.Text)
+	number, err := terminal.CheckServiceID(s.number.Text)
 	ok := true
-	if !terminal.ValidCardNumber(number) {
-		s.fm.fields[0].setError(tr("screen23.number.invalid", "利用カード番号を半角英数字で入力してください。"))
+	if err != nil {
+		s.fm.fields[0].setError(Message(err))
 		ok = false
 	}
 	if s.notice.Selected == "" {
@@ -111,25 +110,20 @@ func (s *screen23) onRegister() {
 	}
 	req := mkpf.RegisterRequest{CardNumber: number, AddressNotice: s.notice.Selected == noticeYes}
 	reader := s.u.Svc.Settings.Load().Reader
-	tries := -1
+	var r *terminal.Registration
 	s.u.Run(tr("screen23.busy.card", "マイナンバーカードを読み取っています…"), 15*time.Second, func(ctx context.Context) (err error) {
-		if req.AuthCert, err = s.u.Svc.Cards.ReadAuthCert(ctx, reader); err != nil {
-			return err
-		}
-		if req.AddressNotice {
-			tries, err = s.u.Svc.Cards.SignPINTries(ctx, reader)
-		}
+		r, err = terminal.BeginRegistration(ctx, s.u.Svc.Cards, reader, req) // the tries left are read first
 		return err
 	}, func(err error) {
 		if err != nil {
 			s.u.ShowError(err)
 			return
 		}
-		if req.AddressNotice {
-			s.askSignPIN(req, reader, tries)
+		if r.NeedsPIN() {
+			s.askSignPIN(r.Req, reader, r.Tries)
 			return
 		}
-		s.send(req)
+		s.send(r.Req)
 	})
 }
 
