@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -181,5 +182,32 @@ func TestApp_OnlyNavConstructsScreens(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// One Japan time zone: mkpf.JST. No other non-test file defines one.
+func TestOneJapanTimeZone(t *testing.T) {
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "dist") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if (strings.Contains(string(b), "time.FixedZone(") || strings.Contains(string(b), "time.LoadLocation(")) &&
+			filepath.ToSlash(path) != "../mkpf/points_csv.go" {
+			t.Errorf("%s defines a time zone: use mkpf.JST (terminal.JST)", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
