@@ -5,7 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 )
 
 // Every text of these screens has its English translation (Japanese is the default written in the code).
@@ -76,6 +81,41 @@ func TestTranslations_FyneDialogsInJapanese(t *testing.T) {
 		}
 		if s, ok := v.(string); ok && s == k && k != "OK" {
 			t.Errorf("ja.json leaves %q in English", k)
+		}
+	}
+}
+
+// Screen 87's save dialog, opened as the app opens it, shows Fyne's buttons in Japanese.
+func TestScreen87_SaveDialogInJapanese(t *testing.T) {
+	if err := SetLanguage("ja"); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, enrolledFake())
+	var texts []string
+	h.locked(func() {
+		d := dialog.NewFileSave(func(fyne.URIWriteCloser, error) {}, h.w)
+		d.Show()
+		for _, o := range h.w.Canvas().Overlays().List() {
+			for _, x := range visibleObjects(o) {
+				switch w := x.(type) {
+				case *widget.Button:
+					texts = append(texts, w.Text)
+				case *widget.Entry:
+					texts = append(texts, w.PlaceHolder)
+				}
+			}
+		}
+		d.Hide()
+	})
+	got := strings.Join(texts, "|")
+	for _, want := range []string{"保存", "キャンセル", "フォルダーを作成", "ファイル名を入力"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("save dialog shows %q, want %q", got, want)
+		}
+	}
+	for _, en := range []string{"Save", "Cancel", "Create Folder", "Enter filename"} {
+		if strings.Contains(got, en) {
+			t.Errorf("save dialog shows %q in English: %q", en, got)
 		}
 	}
 }
