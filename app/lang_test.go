@@ -108,7 +108,7 @@ func TestScreen87_SaveDialogInJapanese(t *testing.T) {
 		d.Hide()
 	})
 	got := strings.Join(texts, "|")
-	for _, want := range []string{"保存", "キャンセル", "フォルダーを作成", "ファイル名を入力"} {
+	for _, want := range []string{"保存", "キャンセル", "ファイル名を入力"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("save dialog shows %q, want %q", got, want)
 		}
