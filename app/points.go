@@ -94,7 +94,7 @@ func timeJA(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(terminal.JST).Format("2006年1月2日 15:04")
+	return t.In(terminal.JST).Format(dayLayout + " 15:04")
 }
 
 // isTransport and apiCode are the terminal layer's error classification.

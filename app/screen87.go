@@ -50,7 +50,7 @@ func newScreen87(ps *pointsSession) *screen87 {
 	s.result = container.NewVBox()
 	s.save = s.saveWithDialog
 	s.fm.add(newField("from", tr("screen87.from", "集計対象期間（開始日）"), s.from,
-		tr("screen87.from.rule", "2026年11月1日 の形で入力してください（2026-11-01 も使えます）。")))
+		tr("screen87.from.rule", "2026年11月1日 の形で入力してください（20261101 のように数字だけでも入力できます）。")))
 	s.fm.add(newField("to", tr("screen87.to", "集計対象期間（終了日）"), s.to,
 		tr("screen87.to.rule", "この日を含みます。開始日以降の日付を入力してください。")))
 	return s
