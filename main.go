@@ -1,6 +1,7 @@
 // Command mykeyterm is the counter terminal's GUI 「マイキープラットフォーム等活用ソフト」: it wires the card reader, the
-// platform client and the hand-off code into the screens of package app. `mykeyterm --demo` runs the reference
-// platform embedded with the demo world and virtual cards (see docs/app.md).
+// platform client and the terminal layer (package terminal) into the screens of package app. The release build
+// talks to the PC/SC reader and the enrolled platform only; the demo build (`go build -tags demo`, `make run`) adds
+// `--demo`, the reference platform embedded with the demo world and virtual cards (main_demo.go, docs/app.md).
 package main
 
 import (
@@ -17,74 +18,68 @@ import (
 	"github.com/mykeyterm/mykeyterm/app"
 	"github.com/mykeyterm/mykeyterm/assets"
 	"github.com/mykeyterm/mykeyterm/cardio"
-	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
-// demoPrinter (demo mode) sets the terminal's printer at start; the points real-window tests print to a PDF file.
-var demoPrinter = flag.String("demo-printer", "", "demo: set the terminal's printer at start (a printing.Open spec, e.g. pdf:/tmp/print.pdf)")
+// world is where the cards and the platform come from: the PC/SC reader and the enrolled platform in the release
+// build (releaseWorld), the embedded demo world with `-tags demo` and --demo (main_demo.go).
+type world struct {
+	src     cardio.Source
+	dataDir string
+	// ready runs once the client is open (demo: enroll the demo terminal, set the printer); nil in the release build.
+	ready func(ctx context.Context, client *platformclient.Client, svc *app.Services) error
+	// side builds the demo's side panel once the Fyne app exists; nil in the release build.
+	side  func() fyne.CanvasObject
+	close func()
+}
 
 func main() {
-	demo := flag.Bool("demo", false, "run with the reference platform embedded (temporary database, demo data) and virtual cards")
 	dataDir := flag.String("data-dir", defaultDataDir(), "the terminal's data directory")
-	ready := flag.Bool("demo-ready", false, "demo: enroll the demo library terminal and register its contact, open at the menu")
-	mode := flag.String("demo-mode", "", "demo: the demo library's hand-off mode: number, barcode, wedge or label")
-	terminal := flag.String("demo-terminal", "00052489", "demo: the roster terminal --demo-ready enrolls (e.g. 00052589 point use, 00053059 vouchers)")
+	demo := demoFlags()
 	flag.Parse()
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Println("mykeyterm: 画面（ディスプレイ）がありません。デスクトップで起動するか、仮想画面で実行してください:\n" +
-			"  xvfb-run -a -s '-screen 0 1280x900x24' ./mykeyterm --demo\n" +
+			"  xvfb-run -a -s '-screen 0 1280x900x24' ./mykeyterm\n" +
 			"No display ($DISPLAY and $WAYLAND_DISPLAY are empty): run it on a desktop, or under Xvfb as above.")
 		return
 	}
-	if err := run(*demo, *dataDir, *ready, *terminal, mkpf.HandoffMode(*mode)); err != nil {
-		fmt.Fprintln(os.Stderr, "mykeyterm:", app.Message(err))
+	if err := run(*dataDir, demo); err != nil {
+		fmt.Fprintln(os.Stderr, "mykeyterm:", terminal.Message(err))
 		os.Exit(1)
 	}
 }
 
-func run(demo bool, dataDir string, ready bool, terminal string, mode mkpf.HandoffMode) error {
-	ctx := context.Background()
-	var src cardio.Source
-	var env *app.DemoEnv
-	if demo {
-		var err error
-		if env, err = app.StartDemo(ctx); err != nil {
-			return err
-		}
-		defer env.Close()
-		dataDir, src = filepath.Join(env.Dir, "terminal"), env.Source
-		if mode != "" {
-			if err := env.SetMode(mode); err != nil {
-				return err
-			}
-		}
-	} else {
-		p, err := cardio.NewPCSC()
-		if err != nil {
-			return err
-		}
-		src = p
+// releaseWorld is the counter's own reader and data directory.
+func releaseWorld(dataDir string) (*world, error) {
+	p, err := cardio.NewPCSC()
+	if err != nil {
+		return nil, err
 	}
-	client, err := platformclient.Open(dataDir, platformclient.Options{})
+	return &world{src: p, dataDir: dataDir, close: func() {}}, nil
+}
+
+func run(dataDir string, demo *demoOptions) error {
+	ctx := context.Background()
+	wd, err := openDemoWorld(ctx, dataDir, demo)
+	if err != nil {
+		return err
+	}
+	if wd == nil {
+		if wd, err = releaseWorld(dataDir); err != nil {
+			return err
+		}
+	}
+	defer wd.close()
+	client, err := platformclient.Open(wd.dataDir, platformclient.Options{})
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	svc := app.RealServices(src, client, app.PatronProfile())
-	if env != nil {
-		svc.PlatformURL, svc.Demo = env.URL, true
-		if ready {
-			if err := env.Prepare(ctx, client, terminal); err != nil {
-				return err
-			}
-		}
-		if *demoPrinter != "" {
-			set := svc.Settings.Load()
-			set.Printer = *demoPrinter
-			if err := svc.Settings.Save(set); err != nil {
-				return err
-			}
+	svc := app.RealServices(wd.src, client, terminal.DefaultPatronProfile())
+	if wd.ready != nil {
+		if err := wd.ready(ctx, client, svc); err != nil {
+			return err
 		}
 	}
 	_ = app.SetLanguage(svc.Settings.Load().Language)
@@ -93,10 +88,10 @@ func run(demo bool, dataDir string, ready bool, terminal string, mode mkpf.Hando
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
 	a.Settings().SetTheme(app.NewTheme(1.25))
 	w := a.NewWindow(app.AppName)
-	w.Resize(fyne.NewSize(1240, 780))
+	w.Resize(app.WindowSize)
 	var side fyne.CanvasObject
-	if env != nil {
-		side = app.NewDemoPanel(env.Panel())
+	if wd.side != nil {
+		side = wd.side()
 	}
 	ui := app.New(w, svc, side)
 	a.Lifecycle().SetOnEnteredForeground(func() { ui.SetForeground(true) })

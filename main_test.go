@@ -1,3 +1,5 @@
+//go:build demo
+
 package main
 
 import (
@@ -13,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/widget"
 
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 		a.Settings().SetTheme(app.NewTheme(1.25))
 		w := a.NewWindow(app.AppName)
 		w.SetContent(widget.NewLabel(app.AppName))
-		w.Resize(fyne.NewSize(1240, 780))
+		w.Resize(app.WindowSize)
 		w.ShowAndRun()
 		os.Exit(0)
 	}
@@ -124,7 +125,7 @@ func (a *appUnderTest) key(keys ...string) {
 
 func (a *appUnderTest) screenshot(name string) image.Image {
 	img := a.x.Screenshot(a.t)
-	dir := os.Getenv("MYKEYTERM_SCREENS_DIR") // scripts/screenshots.sh sets it to docs/screens
+	dir := os.Getenv("MYKEYTERM_SCREENS_DIR") // docs/app.md: MYKEYTERM_SCREENS_DIR=$PWD/docs/screens refreshes the screenshots
 	if dir == "" {
 		dir = a.t.TempDir()
 	}
@@ -190,6 +191,9 @@ func TestRealWindow_Screen26BarcodeCutOutDecodesToTheCardNumber(t *testing.T) {
 	pc := testenv.PCSCD(t)
 	a := startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "barcode")
 	a.screenshot("screen22_menu")
+	a.key("F1") // サービスIDの登録
+	a.screenshot("screen23_register")
+	a.key("Escape") // 戻る: back to the menu, from inside the number field
 	pc.InsertVirtual(t, "yamada", 0)
 	a.key("F2")
 	a.screenshot("screen25_lookup")

@@ -9,6 +9,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/cardio"
 	"github.com/mykeyterm/mykeyterm/cardio/vcard"
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // BenchmarkTapToNumber measures tap-to-number the way the counter lives it in continuous lookup: the virtual card is
@@ -25,7 +26,7 @@ func BenchmarkTapToNumber(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("pcscd", func(b *testing.B) {
-		svc := RealServices(pcsc, client, PatronProfile())
+		svc := RealServices(pcsc, client, terminal.DefaultPatronProfile())
 		cards := svc.Cards
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -71,7 +72,7 @@ func BenchmarkTapToNumber(b *testing.B) {
 		if _, err := src.Insert("yamada"); err != nil {
 			b.Fatal(err)
 		}
-		svc := RealServices(src, client, PatronProfile())
+		svc := RealServices(src, client, terminal.DefaultPatronProfile())
 		ctx := context.Background()
 		var lat []time.Duration
 		for i := 0; i < b.N; i++ {

@@ -39,7 +39,7 @@ var profileLabels = map[string]string{
 
 // NewDemoPanel builds the side panel of demo mode.
 func NewDemoPanel(d Demo) fyne.CanvasObject {
-	state := &widget.Label{Wrapping: textWrap}
+	state := &jaLabel{}
 	objs := []fyne.CanvasObject{&widget.Label{Text: tr("demo.title", "デモ"), TextStyle: fyne.TextStyle{Bold: true}}}
 	if d.Cards != nil {
 		objs = append(objs, widget.NewLabel(tr("demo.cards", "仮想カードをかざす:")))
@@ -62,9 +62,10 @@ func NewDemoPanel(d Demo) fyne.CanvasObject {
 			_ = d.Cards.Remove()
 			state.SetText(tr("demo.removed", "カードを外しました。"))
 		}})
-	} else {
-		objs = append(objs, widget.NewLabel(tr("demo.realreader", "実際のカードリーダーを使っています。")))
+	} else { // demo mode reading through PC/SC (vsmartcard's virtual readers in tests, or a reader on the desk)
+		objs = append(objs, &jaLabel{Text: tr("demo.pcsc", "カードはカードリーダー（PC/SC）に置いてください。")})
 	}
+	p := &demoPanel{}
 	if d.SetMode != nil {
 		modes := []mkpf.HandoffMode{mkpf.HandoffNumber, mkpf.HandoffBarcode, mkpf.HandoffWedge, mkpf.HandoffLabel}
 		names := make([]string, len(modes))
@@ -86,10 +87,38 @@ func NewDemoPanel(d Demo) fyne.CanvasObject {
 				}
 			}
 		}
-		objs = append(objs, widget.NewSeparator(), widget.NewLabel(tr("demo.modes", "図書館の引渡し方式:")), radio)
+		// Only a service-ID terminal (ア) hands numbers to a library system: the section shows only there (setKind).
+		p.modes = container.NewVBox(widget.NewSeparator(), widget.NewLabel(tr("demo.modes", "図書館の引渡し方式:")), radio)
+		p.modes.Hide()
+		objs = append(objs, p.modes)
 	}
 	objs = append(objs, state)
 	width := canvas.NewRectangle(color.Transparent)
 	width.SetMinSize(fyne.NewSize(300, 1))
-	return container.NewHBox(widget.NewSeparator(), container.NewStack(width, container.NewVBox(objs...)))
+	p.content = container.NewHBox(widget.NewSeparator(), container.NewStack(width, container.NewVBox(objs...)))
+	p.ExtendBaseWidget(p)
+	return p
+}
+
+// demoPanel is the demo's side panel; the UI tells it the terminal's kind at every screen.
+type demoPanel struct {
+	widget.BaseWidget
+	content *fyne.Container
+	modes   *fyne.Container // the library's hand-off modes (nil when the demo cannot switch them)
+}
+
+func (p *demoPanel) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.content) }
+
+// setKind shows the hand-off modes only on a service-ID terminal (not on point-use, voucher or grant terminals,
+// nor before the terminal is enrolled and its kind is known).
+func (p *demoPanel) setKind(k mkpf.TerminalKind) {
+	if p.modes == nil || p.modes.Visible() == (k == mkpf.KindServiceID) {
+		return
+	}
+	if k == mkpf.KindServiceID {
+		p.modes.Show()
+	} else {
+		p.modes.Hide()
+	}
+	p.Refresh()
 }

@@ -1,3 +1,5 @@
+//go:build demo
+
 package app
 
 import (
@@ -129,15 +131,6 @@ func (e *DemoEnv) Close() {
 	e.http.Shutdown(ctx)
 	e.Server.Close()
 	os.RemoveAll(e.Dir)
-}
-
-// PatronProfile is where the demo's FeliCa library card keeps its number (screen 23 [読取]).
-func PatronProfile() *cardio.FeliCaProfile {
-	p, err := demopki.Get("libcard-180000000011")
-	if err != nil {
-		return &cardio.FeliCaProfile{}
-	}
-	return &cardio.FeliCaProfile{ServiceCode: p.FeliCaServiceCode, Block: 0}
 }
 
 // virtualSlot adapts vcard.Source to the demo panel.

@@ -1,28 +1,42 @@
 package app
 
-import "errors"
+import (
+	"errors"
+	"fmt"
 
-// Errors the screens themselves raise; Message (services_real.go) and the tests' fakes give their Japanese text.
-var (
-	ErrSignPINBlocked = &ClerkError{Msg: "署名用電子証明書のパスワードがロックされています。利用者に市区町村の窓口でロック解除（初期化）の手続きをするよう案内してください。住所変更通知を「いいえ」にすれば登録はできます。"}
-	ErrSignPINFormat  = &ClerkError{Msg: "署名用電子証明書のパスワードは英数字6～16文字です。利用者にもう一度入力してもらってください（この入力ではカードに送っていないので、残り回数は減っていません）。"}
-	ErrWedgeNoTarget  = &ClerkError{Msg: "連携システムの入力欄がクリックされなかったため、番号を入力しませんでした。連携システムの利用カード番号の入力欄をクリックしてから「もう一度入力」を押してください。"}
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
-// ClerkError is an error whose text is already the Japanese message for the clerk.
-type ClerkError struct {
-	Msg string
-	Err error
-}
+// Errors the screens raise; their text is the terminal layer's (terminal.ClerkError, the one clerk-error type).
+var (
+	ErrSignPINBlocked = terminal.ErrSignPINBlocked
+	ErrSignPINFormat  = terminal.ErrSignPINFormat
+	ErrWedgeNoTarget  = terminal.ErrWedgeNoTarget
+)
 
-func (e *ClerkError) Error() string { return e.Msg }
-func (e *ClerkError) Unwrap() error { return e.Err }
+// ClerkError is the terminal layer's clerk error: its text is already the Japanese message for the clerk.
+type ClerkError = terminal.ClerkError
 
-// clerkMessage returns the message of a ClerkError in err's chain.
+// clerkMessage returns the message of a clerk or input error in err's chain, translated for an input error.
 func clerkMessage(err error) (string, bool) {
+	var ie *terminal.InputError
+	if errors.As(err, &ie) {
+		if len(ie.Args) == 0 {
+			return tr(ie.Key, ie.Format), true
+		}
+		return fmt.Sprintf(tr(ie.Key, ie.Format), ie.Args...), true
+	}
 	var ce *ClerkError
 	if errors.As(err, &ce) {
-		return ce.Msg, true
+		return ce.Message, true
 	}
 	return "", false
+}
+
+// clerkText is the message of err for a form field, "" when err is nil.
+func clerkText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return Message(err)
 }

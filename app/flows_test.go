@@ -29,7 +29,7 @@ func newHarness(t *testing.T, plat *fakePlatform) *harness {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(NewTheme(1.25))
 	w := test.NewTempWindow(t, nil)
-	w.Resize(fyne.NewSize(1100, 900))
+	w.Resize(WindowSize)
 	h := &harness{t: t, w: w, cards: newFakeCards(), plat: plat, hand: &fakeHandoff{},
 		set: &memSettings{s: Settings{Printer: "cups:PDF", LabelSize: "62x29", WedgeSuffix: SuffixEnter}}}
 	svc := &Services{Cards: h.cards, Platform: plat, Handoff: h.hand, Settings: h.set, Message: fakeMessage,
@@ -132,7 +132,7 @@ func TestScreen09To10To22_FirstStartRegistersTerminalAndContact(t *testing.T) {
 	if s10.issuer.Selected != "川崎市立図書館" {
 		t.Errorf("issuer preselected %q, want the terminal's issuer", s10.issuer.Selected)
 	}
-	for e, v := range map[*widget.Entry]string{s10.location: "中央図書館", s10.name: "貸出カウンター1", s10.person: "川崎花子",
+	for e, v := range map[*fkeyEntry]string{s10.location: "中央図書館", s10.name: "貸出カウンター1", s10.person: "川崎花子",
 		s10.org: "川崎市教育委員会", s10.zip1: "210", s10.zip2: "0007", s10.address: "川崎市川崎区宮本町1", s10.phone: "044-200-2111",
 		s10.email: "lib@example.jp"} {
 		test.Type(e, v)
@@ -468,7 +468,7 @@ func TestScreen25_ContinuousLookupHandsOffEachTappedCardWithoutAClick(t *testing
 
 func TestSettings_SavesWedgeSuffixDelayAndPrinter(t *testing.T) {
 	h := newHarness(t, enrolledFake())
-	h.key(fyne.KeyF12)
+	h.key(fyne.KeyF11)
 	s := screenAs[*settingsScreen](t, h.u)
 	s.suffix.SetSelected("Tab")
 	s.delay.SetText("500")

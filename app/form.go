@@ -16,14 +16,14 @@ type field struct {
 	name  string // the wire name (mkpf.FieldError.Field)
 	label string
 	input fyne.CanvasObject
-	rule  *widget.Label
-	err   *widget.Label
+	rule  *jaLabel
+	err   *jaLabel
 }
 
 func newField(name, label string, input fyne.CanvasObject, rule string) *field {
 	f := &field{name: name, label: label, input: input,
-		rule: &widget.Label{Text: rule, Wrapping: textWrap, SizeName: theme.SizeNameCaptionText},
-		err:  &widget.Label{Wrapping: textWrap, Importance: widget.DangerImportance}}
+		rule: &jaLabel{Text: rule, SizeName: theme.SizeNameCaptionText},
+		err:  &jaLabel{Importance: widget.DangerImportance}}
 	f.err.Hide()
 	if rule == "" {
 		f.rule.Hide()
@@ -104,10 +104,10 @@ func (fm *form) errorText(name string) string {
 }
 
 // noPasteEntry refuses paste: screen 10 asks to type the confirmation e-mail again 「コピー・貼り付けはしないでください」.
-type noPasteEntry struct{ widget.Entry }
+type noPasteEntry struct{ fkeyEntry }
 
-func newNoPasteEntry() *noPasteEntry {
-	e := &noPasteEntry{}
+func newNoPasteEntry(u *UI) *noPasteEntry {
+	e := &noPasteEntry{fkeyEntry{u: u}}
 	e.ExtendBaseWidget(e)
 	return e
 }

@@ -37,7 +37,7 @@ func TestScreens_GoldenImages(t *testing.T) {
 		{"screen26_barcode", enrolledFake, lookupAs(mkpf.HandoffBarcode)},
 		{"screen26_wedge", enrolledFake, lookupAs(mkpf.HandoffWedge)},
 		{"screen26_label", enrolledFake, lookupAs(mkpf.HandoffLabel)},
-		{"settings", enrolledFake, func(h *harness) { h.key(fyne.KeyF12) }},
+		{"settings", enrolledFake, func(h *harness) { h.key(fyne.KeyF11) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, c.plat())

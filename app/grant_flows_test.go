@@ -14,6 +14,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/cardio/vcard"
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/platform"
+	"github.com/mykeyterm/mykeyterm/terminal"
 	"github.com/mykeyterm/mykeyterm/terminal/grant"
 )
 
@@ -38,7 +39,7 @@ type grantHarness struct {
 func newGrantHarness(t *testing.T, env *testenv.PlatformEnv, src *vcard.Source, phone bool) *grantHarness {
 	t.Helper()
 	client := env.Client(t)
-	svc := RealServices(src, client, PatronProfile())
+	svc := RealServices(src, client, terminal.DefaultPatronProfile())
 	svc.PlatformURL = env.URL
 	svc.Phone = phone
 	hand := &fakeHandoff{}

@@ -77,7 +77,7 @@ func (g *GrantService) Device() (*grant.Device, error) {
 }
 
 // ErrNotGrantTerminal is screen 71's or 77's answer for a terminal of another kind.
-var ErrNotGrantTerminal = &ClerkError{Msg: "この端末IDはポイント付与用ではありません。自治体から配布されたポイント付与用の端末IDとパスワードでログインしてください。"}
+var ErrNotGrantTerminal = &ClerkError{Message: "この端末IDはポイント付与用ではありません。自治体から配布されたポイント付与用の端末IDとパスワードでログインしてください。"}
 
 // Login is screens 71 and 77: the first time on this device it enrolls it at platformURL (like screen 9), then it
 // checks the password with the platform. office says which kind the screen is for.

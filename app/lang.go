@@ -4,7 +4,6 @@ import (
 	"embed"
 	"os"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 )
 
@@ -26,18 +25,10 @@ func SetLanguage(l string) error {
 		os.Setenv(k, loc)
 	}
 	english = l == "en"
-	textWrap = fyne.TextWrapBreak
-	if english {
-		textWrap = fyne.TextWrapWord
-	}
 	return lang.AddTranslationsFS(translations, "translations")
 }
 
 var english bool
-
-// textWrap is how long texts wrap: Japanese has no spaces between words, so it breaks between any two characters;
-// English wraps at word boundaries.
-var textWrap = fyne.TextWrapBreak
 
 // tr is the UI text for key: the Japanese wording (ja) unless English was chosen, then Fyne's lang translation from
 // translations/en.json (falling back to ja). Japanese never goes through the lookup, so a Japanese terminal logs no

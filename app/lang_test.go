@@ -5,9 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 )
 
 // Every text of these screens has its English translation (Japanese is the default written in the code).
@@ -38,7 +41,7 @@ func TestTranslations_EveryKeyHasEnglish(t *testing.T) {
 }
 
 func TestSetLanguage_EnglishThroughFyneLang(t *testing.T) {
-	t.Cleanup(func() { english, textWrap = false, fyne.TextWrapBreak })
+	t.Cleanup(func() { english = false })
 	if got := tr("screen22.title", "メニュー"); got != "メニュー" {
 		t.Fatalf("default %q", got)
 	}
@@ -53,5 +56,66 @@ func TestSetLanguage_EnglishThroughFyneLang(t *testing.T) {
 	}
 	if got := tr("screen22.title", "メニュー"); got != "メニュー" {
 		t.Errorf("back to Japanese %q", got)
+	}
+}
+
+// Fyne's own dialogs (screen 87's save dialog, confirmations) speak Japanese: translations/ja.json translates every
+// string Fyne 2.7.1's dialogs and text fields ask lang for (the favourites' folder names Home, Documents … are not
+// translatable in Fyne 2.7.1).
+func TestTranslations_FyneDialogsInJapanese(t *testing.T) {
+	raw, err := os.ReadFile("translations/ja.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ja map[string]any
+	if err := json.Unmarshal(raw, &ja); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"(Parent)", "Advanced", "Cancel", "Confirm", "Copy", "Create Folder", "Cut", "Enter filename",
+		"Error", "File", "Folder", "New Folder", "No", "OK", "Open", "Paste", "Redo", "Save", "Select all",
+		"Show Hidden Files", "Undo", "Yes", "file.name", "file.parent"} {
+		v, ok := ja[k]
+		if !ok {
+			t.Errorf("ja.json has no %q", k)
+			continue
+		}
+		if s, ok := v.(string); ok && s == k && k != "OK" {
+			t.Errorf("ja.json leaves %q in English", k)
+		}
+	}
+}
+
+// Screen 87's save dialog, opened as the app opens it, shows Fyne's buttons in Japanese.
+func TestScreen87_SaveDialogInJapanese(t *testing.T) {
+	if err := SetLanguage("ja"); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, enrolledFake())
+	var texts []string
+	h.locked(func() {
+		d := dialog.NewFileSave(func(fyne.URIWriteCloser, error) {}, h.w)
+		d.Show()
+		for _, o := range h.w.Canvas().Overlays().List() {
+			for _, x := range visibleObjects(o) {
+				switch w := x.(type) {
+				case *widget.Button:
+					texts = append(texts, w.Text)
+				case *widget.Entry:
+					texts = append(texts, w.PlaceHolder)
+				}
+			}
+		}
+		d.Hide()
+	})
+	got := strings.Join(texts, "|")
+	for _, want := range []string{"保存", "キャンセル", "ファイル名を入力"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("save dialog shows %q, want %q", got, want)
+		}
+	}
+	for _, en := range []string{"Save", "Cancel", "Create Folder", "Enter filename"} {
+		if strings.Contains(got, en) {
+			t.Errorf("save dialog shows %q in English: %q", en, got)
+		}
 	}
 }

@@ -11,14 +11,7 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +21,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platformclient"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // PointsService is what the points screens need from the platform (platformclient's points half) and the receipt and
@@ -55,12 +50,10 @@ type PointsService interface {
 
 // Errors the points screens raise themselves.
 var (
-	ErrPointsUnavailable = &ClerkError{Msg: "この端末ではポイント機能が設定されていません。端末の管理者に連絡してください。"}
-	ErrNoPrinter         = &ClerkError{Msg: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
-	ErrNoVoucherPrinter  = &ClerkError{Msg: "ポイント券を印字するプリンタが設定されていないため、発行していません（ポイントは減っていません）。「端末の設定」でプリンタを選んでから「発行」をクリックしてください。"}
+	ErrPointsUnavailable = &ClerkError{Message: "この端末ではポイント機能が設定されていません。端末の管理者に連絡してください。"}
+	ErrNoPrinter         = &ClerkError{Message: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
+	ErrNoVoucherPrinter  = terminal.ErrNoVoucherPrinter
 )
-
-func init() { SetPointsEntry(func(u *UI) Screen { return newScreen02(u) }) }
 
 // pointsTimeout bounds one platform call of the points screens (the client retries inside it).
 const pointsTimeout = 30 * time.Second
@@ -73,163 +66,52 @@ type pointsSession struct {
 	term mkpf.TerminalInfo
 }
 
-func (ps *pointsSession) toMenu() { ps.u.Show(newScreen28(ps)) }
-
 func (ps *pointsSession) printer() string { return ps.u.Svc.Settings.Load().Printer }
 
-// newIdemKey draws a fresh idempotency key for one confirmation screen.
-func newIdemKey() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic("crypto/rand: " + err.Error()) // the OS random source never fails on supported systems
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+// newIdemKey draws the idempotency key of one confirmation screen: every press of its button sends it. Going back
+// after a lost answer and confirming the identical request again is recognised by the client's journal
+// (platformclient), which sends the pending operation's key instead: one idempotency mechanism.
+func newIdemKey() string { return platformclient.NewIdempotencyKey() }
 
 // yen formats points with thousands separators: 10,000.
-func yen(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func yen(n int64) string { return terminal.Grouped(n) }
 
 // pts is "1,000ポイント".
 func pts(n int64) string { return yen(n) + tr("points.unit", "ポイント") }
 
-// halfWidth makes a full-width digit or letter (typed with an IME left on) half-width; other runes pass unchanged.
-func halfWidth(r rune) rune {
-	if r >= '０' && r <= '９' || r >= 'Ａ' && r <= 'Ｚ' || r >= 'ａ' && r <= 'ｚ' {
-		return r - 0xFEE0 // full-width ASCII → half-width
-	}
-	return r
-}
-
-// parsePoints reads a typed number of points: half- or full-width digits, commas allowed; 1 to max.
-func parsePoints(s string, max int64) (int64, string) {
-	var b strings.Builder
-	for _, r := range strings.TrimSpace(s) {
-		switch r = halfWidth(r); {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == ',' || r == '，':
-		default:
-			return 0, tr("points.points.invalid", "ポイント数は半角数字で入力してください（例: 500）。")
-		}
-	}
-	if b.Len() == 0 {
-		return 0, tr("points.points.empty", "ポイント数を入力してください。")
-	}
-	if b.Len() > 12 {
-		return 0, fmt.Sprintf(tr("points.points.over", "残高（%s）を超えています。残高以下のポイント数を入力してください。"), pts(max))
-	}
-	n, _ := strconv.ParseInt(b.String(), 10, 64)
-	if n <= 0 {
-		return 0, tr("points.points.zero", "1以上のポイント数を入力してください。")
-	}
-	if n > max {
-		return 0, fmt.Sprintf(tr("points.points.over", "残高（%s）を超えています。残高以下のポイント数を入力してください。"), pts(max))
-	}
-	return n, ""
-}
-
-// ptJST is Japan time: dates on screens, vouchers and the aggregation are Japanese calendar days.
-var ptJST = time.FixedZone("JST", 9*60*60)
-
-// ptNow is the clock of the points screens (tests fix it).
-var ptNow = time.Now
-
-func ptToday() time.Time {
-	t := ptNow().In(ptJST)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, ptJST)
-}
-
-// parseDay reads YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD (half- or full-width digits).
-func parseDay(s string) (time.Time, bool) {
-	var b strings.Builder
-	for _, r := range strings.TrimSpace(s) {
-		switch r = halfWidth(r); {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '-' || r == '/' || r == '－' || r == '／':
-			b.WriteRune('-')
-		default:
-			return time.Time{}, false
-		}
-	}
-	t := b.String()
-	if len(t) == 8 && !strings.Contains(t, "-") {
-		t = t[:4] + "-" + t[4:6] + "-" + t[6:]
-	}
-	d, err := time.ParseInLocation("2006-1-2", t, ptJST)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return d, true
-}
+// ptToday is today in Japan (the terminal layer's clock; tests fix terminal.Now).
+func ptToday() time.Time { return terminal.Today() }
 
 func dayJA(s string) string {
-	d, err := time.ParseInLocation("2006-01-02", s, ptJST)
+	d, err := time.ParseInLocation("2006-01-02", s, terminal.JST)
 	if err != nil {
 		return s
 	}
-	return d.Format("2006年1月2日")
+	return dayText(d)
 }
 
 func timeJA(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(ptJST).Format("2006年1月2日 15:04")
+	return t.In(terminal.JST).Format(dayLayout + " 15:04")
 }
 
-// isTransport reports whether err never reached the platform's API (network down, timeout): the request may or may not
-// have been applied, so the clerk retries with the same key.
-func isTransport(err error) bool {
-	var apiErr *mkpf.APIError
-	var ce *ClerkError
-	var ve *mkpf.VoucherError
-	return err != nil && !errors.As(err, &apiErr) && !errors.As(err, &ce) && !errors.As(err, &ve)
-}
-
-// apiCode is the platform's error code in err, or "".
-func apiCode(err error) string {
-	var apiErr *mkpf.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.Code
-	}
-	return ""
-}
+// isTransport and apiCode are the terminal layer's error classification.
+var (
+	isTransport = terminal.IsTransport
+	apiCode     = terminal.APICode
+)
 
 // retryNote is added to a transport error on a confirmation screen: pressing again is safe.
 func retryNote() string {
 	return tr("points.retry", "（同じ画面のままもう一度押しても、二重に処理されることはありません。）")
 }
 
-// clerkErr gives a voucher-format error its own clerk message (mkpf.VoucherError carries it).
-func clerkErr(err error) error {
-	var ve *mkpf.VoucherError
-	if errors.As(err, &ve) {
-		return &ClerkError{Msg: ve.Message, Err: err}
-	}
-	return err
-}
-
 // showRetryError shows err; after a transport failure it adds that pressing the same button again is safe.
 func (ps *pointsSession) showRetryError(err error) {
-	err = clerkErr(err)
 	if isTransport(err) {
-		ps.u.ShowError(&ClerkError{Msg: ps.u.Svc.Message(err) + "\n" + retryNote(), Err: err})
+		ps.u.ShowError(&ClerkError{Message: ps.u.Svc.Message(err) + "\n" + retryNote(), Err: err})
 		return
 	}
 	ps.u.ShowError(err)
@@ -238,15 +120,15 @@ func (ps *pointsSession) showRetryError(err error) {
 // balancePicker is the balances after [カード読取] (screens 29, 32, 37): one option per usable balance.
 type balancePicker struct {
 	radio    *widget.RadioGroup
-	empty    *widget.Label
-	expiring *widget.Label // 「うち N ポイントは …まで」 of the programs with an expiry rule
+	empty    *jaLabel
+	expiring *jaLabel // 「うち N ポイントは …まで」 of the programs with an expiry rule
 	balances []mkpf.Balance
 	options  []string
 }
 
 func newBalancePicker() *balancePicker {
-	bp := &balancePicker{radio: &widget.RadioGroup{}, empty: &widget.Label{Wrapping: fyne.TextWrapWord},
-		expiring: &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}}
+	bp := &balancePicker{radio: &widget.RadioGroup{}, empty: &jaLabel{},
+		expiring: &jaLabel{Importance: widget.WarningImportance}}
 	bp.expiring.Hide()
 	bp.empty.SetText(tr("points.balances.none", "マイナンバーカードを読み取ると、この端末で使えるポイント残高が表示されます。"))
 	bp.radio.Hide()
@@ -269,8 +151,8 @@ func balanceLabel(b mkpf.Balance) string {
 	}
 	s := tag + string(name) + "　" + pts(b.Points)
 	if b.ValidTo != "" {
-		if d, err := time.ParseInLocation("2006-01-02", b.ValidTo, ptJST); err == nil {
-			s += fmt.Sprintf(tr("points.validto", "（%sまで）"), d.Format("2006/1/2"))
+		if d, err := time.ParseInLocation("2006-01-02", b.ValidTo, terminal.JST); err == nil {
+			s += fmt.Sprintf(tr("points.validto", "（%sまで）"), dayText(d))
 		}
 	}
 	return s
@@ -279,10 +161,7 @@ func balanceLabel(b mkpf.Balance) string {
 // set shows balances; the first (or the only) spendable one is preselected.
 func (bp *balancePicker) set(bs []mkpf.Balance) {
 	bp.balances, bp.options = nil, nil
-	for _, b := range bs {
-		if b.Kind == mkpf.PointReserved {
-			continue // 留保ポイント is never spendable at a shop
-		}
+	for _, b := range terminal.Spendable(bs) { // 留保ポイント is never spendable at a shop
 		bp.balances = append(bp.balances, b)
 		bp.options = append(bp.options, balanceLabel(b))
 	}
@@ -382,7 +261,7 @@ func menuBackButton(ps *pointsSession) *widget.Button {
 }
 
 // ptLead is a wrapped instruction line.
-func ptLead(s string) *widget.Label { return &widget.Label{Text: s, Wrapping: fyne.TextWrapWord} }
+func ptLead(s string) *jaLabel { return &jaLabel{Text: s} }
 
 // readAuthCert reads the patron's My Number Card (the user-authentication certificate; no PIN, My Number never read).
 func (ps *pointsSession) readAuthCert(ctx context.Context) ([]byte, error) {
@@ -420,35 +299,6 @@ func (ps *pointsSession) platformResult(err error) {
 func ptRelayout(o fyne.CanvasObject) {
 	if c := fyne.CurrentApp().Driver().CanvasForObject(o); c != nil && c.Content() != nil {
 		c.Content().Refresh()
-	}
-}
-
-// opKeys keeps one idempotency key per distinct request of an input screen (29, 32, 37). The confirmation screen takes
-// its key from here, so going back after a lost answer ([戻る]) and confirming the identical request again reuses the
-// key: the platform answers with the first result instead of applying it twice. A key is forgotten once its request
-// got a definitive answer.
-type opKeys map[string]string
-
-func opSig(req any) string {
-	raw, _ := json.Marshal(req)
-	h := sha256.Sum256(raw)
-	return hex.EncodeToString(h[:])
-}
-
-func (k opKeys) key(req any) string {
-	sig := opSig(req)
-	if key, ok := k[sig]; ok {
-		return key
-	}
-	key := newIdemKey()
-	k[sig] = key
-	return key
-}
-
-// settle forgets req's key after the platform answered (applied or refused).
-func (k opKeys) settle(req any, err error) {
-	if !isTransport(err) {
-		delete(k, opSig(req))
 	}
 }
 

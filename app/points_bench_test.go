@@ -56,7 +56,7 @@ func BenchmarkPointUse_ThroughScreen30(b *testing.B) {
 	w.Resize(fyne.NewSize(1100, 900))
 	u := New(w, RealServices(vcard.NewSource(), client, nil), nil)
 	b.Cleanup(u.Close)
-	ps := &pointsSession{u: u, svc: client, menu: mkpf.PointsMenu{Use: true}}
+	ps := &pointsSession{u: u, svc: u.Svc.Points, menu: mkpf.PointsMenu{Use: true}}
 	s29 := newScreen29(ps)
 	s29.authCert = cert
 	bal := mkpf.Balance{ProgramID: prog, Kind: mkpf.PointMunicipal, Points: 1 << 40}

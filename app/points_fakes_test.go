@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -25,7 +27,8 @@ type fakePoints struct {
 	key      ed25519.PrivateKey
 	bal      map[string]map[string]int64 // patron → program → points
 	idem     map[string]any
-	applied  map[string]int // operation → times points actually moved
+	pending  map[string]string // op + request → key of an identical operation whose answer was lost (the journal)
+	applied  map[string]int    // operation → times points actually moved
 	vouch    map[string]*mkpf.Voucher
 	moves    []mkpf.AggregateRow
 	printed  []string
@@ -45,6 +48,7 @@ func newFakePoints(kind mkpf.TerminalKind) *fakePoints {
 	return &fakePoints{kind: kind, takes: kind == mkpf.KindServiceID, key: key,
 		bal:     map[string]map[string]int64{"yamada": {"kawasaki": 10000, "event1": 2000, "reserved": 700}},
 		idem:    map[string]any{},
+		pending: map[string]string{},
 		applied: map[string]int{},
 		vouch:   map[string]*mkpf.Voucher{},
 	}
@@ -192,7 +196,29 @@ func (f *fakePoints) txn() string {
 
 var fakeNow = time.Date(2026, 11, 23, 10, 30, 0, 0, time.FixedZone("JST", 9*3600))
 
+// journal is the client's journal rule (platformclient, tested there against the real platform): an identical
+// operation whose answer was lost goes again with the lost operation's key, whatever key the screen drew.
+func (f *fakePoints) journal(op string, req any, key string) (string, func(error)) {
+	raw, _ := json.Marshal(req)
+	sig := op + "/" + string(raw)
+	f.mu.Lock()
+	if k, ok := f.pending[sig]; ok {
+		key = k
+	}
+	f.mu.Unlock()
+	return key, func(err error) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if errors.Is(err, errFakeDown) {
+			f.pending[sig] = key
+		} else {
+			delete(f.pending, sig)
+		}
+	}
+}
+
 func (f *fakePoints) Use(_ context.Context, req mkpf.UseRequest, key string) (*mkpf.UseResult, error) {
+	key, end := f.journal("use", req, key)
 	r, err := f.apply(key, f.menu().Use, func() (any, error) {
 		p, err := f.deduct(req.PatronRef, req.ProgramID, req.Points, "use")
 		if err != nil {
@@ -203,6 +229,7 @@ func (f *fakePoints) Use(_ context.Context, req mkpf.UseRequest, key string) (*m
 		return &mkpf.UseResult{TxnID: t, ProgramID: req.ProgramID, ProgramName: fakePrograms[req.ProgramID].ProgramName, Points: req.Points,
 			BalanceAfter: f.bal[p][req.ProgramID], At: fakeNow, TerminalID: f.terminalID(), Location: "川崎市市民ミュージアム"}, nil
 	})
+	end(err)
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +237,7 @@ func (f *fakePoints) Use(_ context.Context, req mkpf.UseRequest, key string) (*m
 }
 
 func (f *fakePoints) IssueVoucher(_ context.Context, req mkpf.VoucherIssueRequest, key string) (*mkpf.Voucher, error) {
+	key, end := f.journal("issue", req, key)
 	r, err := f.apply(key, f.menu().Issue, func() (any, error) {
 		if _, err := f.deduct(req.PatronRef, req.ProgramID, req.Points, "issue"); err != nil {
 			return nil, err
@@ -227,6 +255,7 @@ func (f *fakePoints) IssueVoucher(_ context.Context, req mkpf.VoucherIssueReques
 		c := *v
 		return &c, nil
 	})
+	end(err)
 	if err != nil {
 		return nil, err
 	}
@@ -332,6 +361,7 @@ type fakeMerge struct {
 }
 
 func (f *fakePoints) Merge(_ context.Context, req mkpf.MergeRequest, key string) (*mkpf.MergeResult, string, error) {
+	key, end := f.journal("merge", req, key)
 	r, err := f.apply(key, f.menu().Merge, func() (any, error) {
 		prog := req.ProgramID
 		if prog == "" {
@@ -347,6 +377,7 @@ func (f *fakePoints) Merge(_ context.Context, req mkpf.MergeRequest, key string)
 		return &fakeMerge{res: &mkpf.MergeResult{Txn: t, ID: "520625", IDKind: "shop_point_id", ProgramID: prog, Points: req.Points,
 			BalanceAfter: f.bal[p][prog], FileName: name, At: fakeNow}, path: "/var/lib/mykeyterm/merge/" + name}, nil
 	})
+	end(err)
 	if err != nil {
 		return nil, "", err
 	}

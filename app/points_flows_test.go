@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // The points screens' flows over the in-process fake (points_fakes_test.go). Each test names the documents' screens.
@@ -29,9 +30,9 @@ func newPointsHarness(t *testing.T, kind mkpf.TerminalKind) *ptHarness {
 	plat.term.Kind, plat.term.TakesPoints, plat.term.TerminalID = kind, fp.takes, fp.terminalID()
 	h := newHarness(t, plat)
 	h.u.Svc.Points = fp
-	old := ptNow
-	ptNow = func() time.Time { return fakeNow }
-	t.Cleanup(func() { ptNow = old })
+	old := terminal.Now
+	terminal.Now = func() time.Time { return fakeNow }
+	t.Cleanup(func() { terminal.Now = old })
 	return &ptHarness{harness: h, pts: fp}
 }
 
@@ -203,7 +204,7 @@ func TestScreen29To31_UsesPointsShowsExactlyWhatHappensAndPrintsReceipt(t *testi
 	if !strings.Contains(s31.sum.text(), "利用後の残高: 9,500ポイント") {
 		t.Errorf("screen 31: %s", s31.sum.text())
 	}
-	h.key(fyne.KeyF6)
+	h.key(fyne.KeyF9)
 	if got := h.pts.printedText(); got != "receipt use T000001 500 on cups:PDF" {
 		t.Errorf("printed %q", got)
 	}
@@ -276,7 +277,7 @@ func TestScreen30_InsufficientBalanceAtThePlatformIsRefusedAndNothingMoves(t *te
 	if h.pts.balance("yamada", "event1") != 1500 || h.pts.applied["use"] != 0 {
 		t.Error("points moved on a refused use")
 	}
-	h.key(fyne.KeyF9)
+	h.key(fyne.KeyEscape)
 	screenAs[*screen29](t, h.u)
 }
 
@@ -351,13 +352,10 @@ func TestScreen30_BackAfterALostAnswerAndConfirmingAgainAppliesOnce(t *testing.T
 	s30 := h.confirmUse("kawasaki", "500")
 	h.pts.lose = 1
 	h.tap(s30.use)
-	h.key(fyne.KeyF9) // [戻る] to screen 29
+	h.key(fyne.KeyEscape) // [戻る] to screen 29
 	s29 := screenAs[*screen29](t, h.u)
-	h.tap(s29.confirm) // the same request again
-	again := screenAs[*screen30](t, h.u)
-	if again.key != s30.key {
-		t.Error("confirming the identical request after a lost answer draws a new key")
-	}
+	h.tap(s29.confirm)                   // the same request again
+	again := screenAs[*screen30](t, h.u) // a new screen draws a new key; the client's journal sends the lost one's
 	h.tap(again.use)
 	screenAs[*screen31](t, h.u)
 	if b := h.pts.balance("yamada", "kawasaki"); b != 9500 || h.pts.applied["use"] != 1 {
@@ -420,15 +418,15 @@ func (h *ptHarness) confirmIssue(expires, n string) *screen33 {
 func TestScreen32To34_IssuesPrintsAndReissuesTheSameVoucher(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindVoucher)
 	s32 := h.toIssue()
-	if s32.expires.Text != "2026-12-23" {
+	if s32.expires.Text != "2026年12月23日" {
 		t.Errorf("expiry prefilled %q, want today + 30 days", s32.expires.Text)
 	}
 	h.readBalances(s32.read, s32.bal)
 	s32.points.SetText("1000")
 	for _, c := range []struct{ in, want string }{
-		{"2026-12-24", "30日以内（2026-12-23まで）"},
+		{"2026-12-24", "30日以内（2026年12月23日まで）"},
 		{"2026-11-22", "過去の日付"},
-		{"12/24", "2026-12-31"},
+		{"12/24", "2026年12月31日"},
 	} {
 		s32.expires.SetText(c.in)
 		h.tap(s32.confirm)
@@ -454,7 +452,7 @@ func TestScreen32To34_IssuesPrintsAndReissuesTheSameVoucher(t *testing.T) {
 	if !strings.Contains(s34.sum.text(), "発券番号: 9876-5432") || !strings.Contains(s34.sum.text(), "発行場所: 川崎商工会議所") {
 		t.Errorf("screen 34: %s", s34.sum.text())
 	}
-	h.key(fyne.KeyF7)
+	h.key(fyne.KeyF9)
 	h.tap(s34.reissue)
 	if got := h.pts.printedText(); strings.Count(got, "voucher 98765432 1000 on cups:PDF 再発行") != 2 {
 		t.Errorf("reissues printed %q, want the same voucher twice marked 再発行", got)
@@ -467,7 +465,7 @@ func TestScreen32To34_IssuesPrintsAndReissuesTheSameVoucher(t *testing.T) {
 func TestScreen33_PrinterFailureKeepsTheVoucherAndOffersReissue(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindVoucher)
 	s33 := h.confirmIssue("", "1000")
-	h.pts.printErr = &ClerkError{Msg: "プリンタの用紙がありません。"}
+	h.pts.printErr = &ClerkError{Message: "プリンタの用紙がありません。"}
 	h.tap(s33.issue)
 	s34 := screenAs[*screen34](t, h.u)
 	h.wantError("ポイント券は発行されましたが、印字できませんでした。プリンタの用紙がありません。")
@@ -744,7 +742,7 @@ func TestScreen87_AggregatesThePeriodAndDownloadsTheCSV(t *testing.T) {
 	h.key(fyne.KeyF10)
 	h.key(fyne.KeyF6)
 	s := screenAs[*screen87](t, h.u)
-	if s.from.Text != "2026-11-01" || s.to.Text != "2026-11-23" {
+	if s.from.Text != "2026年11月1日" || s.to.Text != "2026年11月23日" {
 		t.Errorf("period prefilled %s ～ %s, want this month", s.from.Text, s.to.Text)
 	}
 	if !s.download.Disabled() {

@@ -25,16 +25,15 @@ type ptInput struct {
 	points  *fkeyEntry
 	confirm *widget.Button
 	back    *widget.Button
-	keys    opKeys
 	onRead  func() // the screen's [カード読取]
 	onOK    func() // the screen's [確認]
 }
 
 // newPtInput builds the shared buttons and the points field (Enter in it confirms).
-func newPtInput(ps *pointsSession, readLabel, pointsPlaceholder string, onRead, onConfirm func()) ptInput {
-	in := ptInput{ps: ps, bal: newBalancePicker(), keys: opKeys{}, onRead: onRead, onOK: onConfirm}
+func newPtInput(ps *pointsSession, readLabel string, onRead, onConfirm func()) ptInput {
+	in := ptInput{ps: ps, bal: newBalancePicker(), onRead: onRead, onOK: onConfirm}
 	in.read = &widget.Button{Text: readLabel + " (F2)", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: onRead}
-	in.points = fkeys(ps.u, &widget.Entry{PlaceHolder: pointsPlaceholder, OnSubmitted: func(string) { onConfirm() }})
+	in.points = fkeys(ps.u, &widget.Entry{OnSubmitted: func(string) { onConfirm() }})
 	in.confirm = &widget.Button{Text: tr("points.confirm", "確認") + " (F5)", Importance: widget.HighImportance, OnTapped: onConfirm}
 	in.back = menuBackButton(ps)
 	return in
@@ -53,7 +52,7 @@ func (in *ptInput) content(step1, step2 string) fyne.CanvasObject {
 
 // Keys are F2 [カード読取], F5 [確認] and F10 [ポイントメニューへ].
 func (in *ptInput) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF2: in.onRead, fyne.KeyF5: in.onOK, fyne.KeyF10: in.ps.toMenu}
+	return map[fyne.KeyName]func(){fyne.KeyF2: in.onRead, fyne.KeyF5: in.onOK, fyne.KeyF10: in.ps.toMenu, fyne.KeyEscape: in.ps.toMenu}
 }
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once (screen 37
@@ -106,12 +105,11 @@ func (in *ptInput) chosen(read bool, field int, readFirst, choose string) *mkpf.
 	return b
 }
 
-// ptConfirm is what the confirmation screens 30, 33 and 38 share: the summary, [戻る] (F9) to the input screen, and
+// ptConfirm is what the confirmation screens 30, 33 and 38 share: the summary, [戻る] (Esc) to the input screen, and
 // the press of the action button (F5), which sends the same request with the same idempotency key every time.
 type ptConfirm struct {
 	ps    *pointsSession
 	input Screen // where [戻る] returns
-	keys  opKeys // the input screen's keys: going back and confirming the same request again reuses key
 	key   string
 	sum   *ptSummary
 	act   *widget.Button // the screen's [利用], [発行] or [合算]
@@ -120,8 +118,8 @@ type ptConfirm struct {
 
 // init takes req's key from the input screen in and builds [戻る] and an empty summary; act is the screen's button.
 func (c *ptConfirm) init(in *ptInput, input Screen, req any, act *widget.Button) {
-	c.ps, c.input, c.keys, c.key, c.sum, c.act = in.ps, input, in.keys, in.keys.key(req), &ptSummary{}, act
-	c.back = &widget.Button{Text: tr("points.back", "戻る") + " (F9)", Icon: theme.NavigateBackIcon(), OnTapped: c.onBack}
+	c.ps, c.input, c.key, c.sum, c.act = in.ps, input, newIdemKey(), &ptSummary{}, act
+	c.back = &widget.Button{Text: tr("points.back", "戻る") + " (Esc)", Icon: theme.NavigateBackIcon(), OnTapped: c.onBack}
 }
 
 // content is the lead, the summary, then the action button and [戻る].
@@ -129,9 +127,9 @@ func (c *ptConfirm) content(lead string) fyne.CanvasObject {
 	return container.NewVBox(ptLead(lead), c.sum.object(), container.NewHBox(c.act, c.back))
 }
 
-// Keys are F5 the action and F9 [戻る].
+// Keys are F5 the action and Esc [戻る].
 func (c *ptConfirm) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF5: c.act.OnTapped, fyne.KeyF9: c.onBack}
+	return map[fyne.KeyName]func(){fyne.KeyF5: c.act.OnTapped, fyne.KeyEscape: c.onBack}
 }
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
@@ -156,7 +154,6 @@ func (c *ptConfirm) press(busy string, req any, work func(ctx context.Context) e
 	c.back.Disable()
 	started := c.ps.u.Run(busy, pointsTimeout, work, func(err error) {
 		c.ps.platformResult(err)
-		c.keys.settle(req, err)
 		if err != nil {
 			act.Enable()
 			c.back.Enable()
@@ -172,7 +169,7 @@ func (c *ptConfirm) press(busy string, req any, work func(ctx context.Context) e
 }
 
 // ptDone is what the done screens 31, 34, 36 and 39 share: the summary, [続けて…] (F1) to a fresh input screen,
-// [ポイントメニューへ] (F10) and, on screens 31 and 36, [レシート印字] (F6).
+// [ポイントメニューへ] (F10) and, on screens 31 and 36, [レシート印字] (F9).
 type ptDone struct {
 	ps      *pointsSession
 	sum     *ptSummary
@@ -182,16 +179,16 @@ type ptDone struct {
 	printed int            // copies printed from this screen (tests)
 }
 
-// newPtDone builds the two buttons; again makes the input screen [続けて…] opens.
-func newPtDone(ps *pointsSession, sum *ptSummary, nextLabel string, again func(*pointsSession) Screen) ptDone {
-	onNext := func() { ps.u.Show(again(ps)) }
+// newPtDone builds the two buttons; again opens the input screen of [続けて…] (nav.go).
+func newPtDone(ps *pointsSession, sum *ptSummary, nextLabel string, again func(*pointsSession)) ptDone {
+	onNext := func() { again(ps) }
 	return ptDone{ps: ps, sum: sum, back: menuBackButton(ps),
 		next: &widget.Button{Text: nextLabel + " (F1)", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: onNext}}
 }
 
-// addReceipt adds [レシート印字] (F6), which prints through print on the configured printer and counts the copy.
+// addReceipt adds [レシート印字] (F9), which prints through print on the configured printer and counts the copy.
 func (d *ptDone) addReceipt(print func(ctx context.Context, printer string) error) {
-	d.receipt = &widget.Button{Text: tr("points.receipt", "レシート印字") + " (F6)", Icon: theme.DocumentPrintIcon(), OnTapped: func() {
+	d.receipt = &widget.Button{Text: tr("points.receipt", "レシート印字") + " (F9)", Icon: theme.DocumentPrintIcon(), OnTapped: func() {
 		d.ps.printWith(tr("points.printing", "レシートを印字しています…"), print, func(err error) {
 			if err == nil {
 				d.printed++
@@ -204,7 +201,7 @@ func (d *ptDone) addReceipt(print func(ctx context.Context, printer string) erro
 // own buttons, [続けて…] and [ポイントメニューへ].
 func (d *ptDone) content(done, note string, buttons ...*widget.Button) fyne.CanvasObject {
 	objs := []fyne.CanvasObject{
-		&widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true}, Text: done},
+		&jaLabel{Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true}, Text: done},
 		d.sum.object(),
 	}
 	if note != "" {
@@ -222,9 +219,9 @@ func (d *ptDone) content(done, note string, buttons ...*widget.Button) fyne.Canv
 
 // Keys are F1 [続けて…], F10 [ポイントメニューへ] and F6 [レシート印字] (if added).
 func (d *ptDone) Keys() map[fyne.KeyName]func() {
-	keys := map[fyne.KeyName]func(){fyne.KeyF1: d.next.OnTapped, fyne.KeyF10: d.ps.toMenu}
+	keys := map[fyne.KeyName]func(){fyne.KeyF1: d.next.OnTapped, fyne.KeyF10: d.ps.toMenu, fyne.KeyEscape: d.ps.toMenu}
 	if d.receipt != nil {
-		keys[fyne.KeyF6] = d.receipt.OnTapped
+		keys[fyne.KeyF9] = d.receipt.OnTapped
 	}
 	return keys
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/platformclient"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // The points screens against the real parts: the reference platform with the demo world on a loopback port
@@ -165,7 +166,7 @@ func TestPointsOnRealPlatform_VoucherTerminalIssuesPrintsAndClearsFromTheScanned
 	r.insert("yamada")
 	r.readBalances(s32.read, s32.bal)
 	chooseKind(s32.bal, mkpf.PointMunicipal)
-	s32.expires.SetText(time.Now().In(ptJST).AddDate(0, 0, 10).Format("2006-01-02"))
+	s32.expires.SetText(time.Now().In(terminal.JST).AddDate(0, 0, 10).Format("2006-01-02"))
 	s32.points.SetText("1000")
 	r.tap(s32.confirm)
 	s33 := screenAs[*screen33](t, r.u)
@@ -273,7 +274,7 @@ func TestPointsOnRealPlatform_ShopTerminalMergesByMyNumberCardAndShopCard(t *tes
 	if after := r.municipal(); after != before-500 {
 		t.Errorf("balance %d → %d after merging 300 + 200 with double clicks, want -500", before, after)
 	}
-	files, _ := filepath.Glob(filepath.Join(r.client.MergeFolder(), "*"+mkpf.MergeFileExt))
+	files, _ := filepath.Glob(filepath.Join(r.client.MergeFolder(""), "*"+mkpf.MergeFileExt))
 	if len(files) != 2 {
 		t.Errorf("merge folder holds %d files, want 2: %v", len(files), files)
 	}

@@ -1,6 +1,5 @@
 package app
 
-import "github.com/mykeyterm/mykeyterm/platformclient"
-
-// The platform client is the points screens' service as is (services_real.go hands it over as Services.Points).
-var _ PointsService = (*platformclient.Client)(nil)
+// The platform client plus the terminal layer's receipts is the points screens' service (services_real.go hands it
+// over as Services.Points).
+var _ PointsService = (*pointsClient)(nil)

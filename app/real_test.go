@@ -10,6 +10,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/cardio/vcard"
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // The same screens over the real services: the reference platform on loopback (real HTTP, real certificate checks)
@@ -20,7 +21,7 @@ func realHarness(t *testing.T) (*harness, *vcard.Source, *testenv.PlatformEnv) {
 	env := testenv.Platform(t)
 	client := env.Client(t)
 	src := vcard.NewSource()
-	svc := RealServices(src, client, PatronProfile())
+	svc := RealServices(src, client, terminal.DefaultPatronProfile())
 	svc.PlatformURL = env.URL
 	hand := &fakeHandoff{}
 	svc.Handoff = hand

@@ -23,10 +23,10 @@ type screen02 struct {
 
 func newScreen02(u *UI) *screen02 {
 	s := &screen02{u: u}
-	s.id = fkeys(u, &widget.Entry{Text: u.Svc.Platform.Terminal().TerminalID, PlaceHolder: "00052589",
+	s.id = fkeys(u, &widget.Entry{Text: u.Svc.Platform.Terminal().TerminalID,
 		OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }})
 	s.password = fkeys(u, &widget.Entry{Password: true, OnSubmitted: func(string) { s.onLogin() }})
-	s.login = &widget.Button{Text: tr("screen02.login", "ログイン") + " (Enter)", Importance: widget.HighImportance, OnTapped: s.onLogin}
+	s.login = &widget.Button{Text: tr("screen02.login", "ログイン") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onLogin}
 	s.fm.add(newField("login_id", tr("screen02.id", "ログインID"), s.id,
 		tr("screen02.id.rule", "自治体から発行され、端末の登録に使った端末ID（半角数字8桁）です。")))
 	s.fm.add(newField("password", tr("screen02.password", "パスワード"), s.password,
@@ -44,6 +44,10 @@ func (s *screen02) Content() fyne.CanvasObject {
 		s.fm.object(),
 		container.NewHBox(s.login),
 	)
+}
+
+func (s *screen02) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onLogin}
 }
 
 func (s *screen02) Shown() {

@@ -16,18 +16,18 @@ import (
 type screen09 struct {
 	u        *UI
 	fm       form
-	url      *widget.Entry
-	id       *widget.Entry
-	password *widget.Entry
+	url      *fkeyEntry
+	id       *fkeyEntry
+	password *fkeyEntry
 	register *widget.Button
 }
 
 func newScreen09(u *UI) *screen09 {
 	s := &screen09{u: u}
-	s.url = &widget.Entry{Text: u.Svc.PlatformURL, PlaceHolder: "https://…"}
-	s.id = &widget.Entry{PlaceHolder: "00052489", OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }}
-	s.password = &widget.Entry{Password: true, OnSubmitted: func(string) { s.onRegister() }}
-	s.register = &widget.Button{Text: tr("screen09.register", "登録") + " (Enter)", Importance: widget.HighImportance, OnTapped: s.onRegister}
+	s.url = fkeys(u, &widget.Entry{Text: u.Svc.PlatformURL, PlaceHolder: "https://…"})
+	s.id = fkeys(u, &widget.Entry{OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }})
+	s.password = fkeys(u, &widget.Entry{Password: true, OnSubmitted: func(string) { s.onRegister() }})
+	s.register = &widget.Button{Text: tr("screen09.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
 	if !u.Svc.Demo {
 		s.fm.add(newField("platform_url", tr("screen09.url", "プラットフォームのURL"), s.url,
 			tr("screen09.url.rule", "自治体から案内されたマイキープラットフォームのURLです。")))
@@ -44,6 +44,10 @@ func (s *screen09) Title() string {
 }
 func (s *screen09) MenuButton() bool { return false }
 
+func (s *screen09) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onRegister}
+}
+
 func (s *screen09) Content() fyne.CanvasObject {
 	objs := []fyne.CanvasObject{
 		widget.NewLabel(tr("screen09.lead", "端末IDと端末パスワードを入力し、「登録」ボタンをクリックしてください。")),
@@ -51,7 +55,7 @@ func (s *screen09) Content() fyne.CanvasObject {
 		container.NewHBox(s.register),
 	}
 	if s.u.Svc.Demo {
-		objs = append(objs, &widget.Label{Importance: widget.WarningImportance, Wrapping: textWrap,
+		objs = append(objs, &jaLabel{Importance: widget.WarningImportance,
 			Text: tr("screen09.demo", "デモ: 端末ID 00052489 ／ 端末パスワード 8912k41a（川崎市立図書館のサービスID利用端末）")})
 	}
 	return container.NewVBox(objs...)
@@ -80,6 +84,6 @@ func (s *screen09) onRegister() {
 			s.fm.showError(s.u, err)
 			return
 		}
-		s.u.Show(newScreen10(s.u, false))
+		s.u.toContact(false)
 	})
 }

@@ -20,7 +20,7 @@ type screen10 struct {
 	fm      form
 	issuers []mkpf.Issuer
 
-	location, name, person, org, zip1, zip2, address, phone, email *widget.Entry
+	location, name, person, org, zip1, zip2, address, phone, email *fkeyEntry
 	emailConfirm                                                   *noPasteEntry
 	issuer                                                         *widget.Select
 	register                                                       *widget.Button
@@ -29,11 +29,11 @@ type screen10 struct {
 func newScreen10(u *UI, change bool) *screen10 {
 	s := &screen10{u: u, change: change}
 	required := tr("form.required", "（必須）")
-	entry := func() *widget.Entry { return &widget.Entry{} }
+	entry := func() *fkeyEntry { return fkeys(u, &widget.Entry{}) }
 	s.location, s.name, s.person, s.org, s.address, s.phone, s.email = entry(), entry(), entry(), entry(), entry(), entry(), entry()
-	s.zip1 = &widget.Entry{PlaceHolder: "210"}
-	s.zip2 = &widget.Entry{PlaceHolder: "0007"}
-	s.emailConfirm = newNoPasteEntry()
+	s.zip1 = fkeys(u, &widget.Entry{})
+	s.zip2 = fkeys(u, &widget.Entry{})
+	s.emailConfirm = newNoPasteEntry(u)
 	s.emailConfirm.OnSubmitted = func(string) { s.onRegister() }
 	s.issuer = &widget.Select{PlaceHolder: tr("screen10.issuer.placeholder", "（選択してください）")}
 	s.register = &widget.Button{Text: tr("screen10.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}

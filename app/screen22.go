@@ -24,10 +24,7 @@ func newScreen22(u *UI) *screen22 {
 	s.lookup = &widget.Button{Text: tr("screen22.lookup", "サービスIDの照会") + " (F2)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onLookup}
 	s.contact = &widget.Button{Text: tr("screen22.contact", "連絡先の変更") + " (F3)", Icon: theme.AccountIcon(), OnTapped: s.onContact}
 	s.points = &widget.Button{Text: tr("screen22.points", "自治体ポイント管理クラウドへ") + " (F4)", Icon: theme.NavigateNextIcon(), OnTapped: s.onPoints}
-	s.setup = &widget.Button{Text: tr("screen22.settings", "端末の設定") + " (F12)", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: s.onSettings}
-	if pointsEntry == nil {
-		s.points.Disable()
-	}
+	s.setup = &widget.Button{Text: tr("screen22.settings", "端末の設定") + " (F11)", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: s.onSettings}
 	// Seed 004 §I.3: service-ID terminals (ア) have 22-26 (and the points cloud when they also take points); the
 	// other kinds reach only the points cloud.
 	t := u.Svc.Platform.Terminal()
@@ -68,34 +65,33 @@ func (s *screen22) Content() fyne.CanvasObject {
 
 func (s *screen22) Keys() map[fyne.KeyName]func() {
 	return map[fyne.KeyName]func(){fyne.KeyF1: s.onRegister, fyne.KeyF2: s.onLookup, fyne.KeyF3: s.onContact,
-		fyne.KeyF4: s.onPoints, fyne.KeyF12: s.onSettings}
+		fyne.KeyF4: s.onPoints, fyne.KeyF11: s.onSettings}
 }
 
 func (s *screen22) onRegister() {
 	if s.register.Visible() {
-		s.u.Show(newScreen23(s.u))
+		s.u.toRegister()
 	}
 }
 
 func (s *screen22) onLookup() {
 	if s.lookup.Visible() {
-		s.u.Show(newScreen25(s.u))
+		s.u.toLookup()
 	}
 }
-func (s *screen22) onContact()  { s.u.Show(newScreen10(s.u, true)) }
-func (s *screen22) onSettings() { s.u.Show(newSettings(s.u)) }
+func (s *screen22) onContact()  { s.u.toContact(true) }
+func (s *screen22) onSettings() { s.u.toSettings() }
 
-// onPoints opens screen 2 of the points flow, registered by the points screens with SetPointsEntry.
+// onPoints opens screen 2 of the points flow.
 func (s *screen22) onPoints() {
 	switch s.u.Svc.Platform.Terminal().Kind {
 	case mkpf.KindGrantOffice:
-		s.u.Show(newScreen71(s.u))
-		return
+		s.u.toGrantOffice()
 	case mkpf.KindPointGrant:
-		s.u.Show(newScreen77(s.u))
-		return
-	}
-	if pointsEntry != nil && s.points.Visible() {
-		s.u.Show(pointsEntry(s.u))
+		s.u.toGrantApp()
+	default:
+		if s.points.Visible() {
+			s.u.toPoints()
+		}
 	}
 }

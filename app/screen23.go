@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen23 is 画面23 「サービスIDの登録」: the clerk types the patron's library card number (or reads it from the
@@ -21,7 +21,7 @@ import (
 type screen23 struct {
 	u        *UI
 	fm       form
-	number   *widget.Entry
+	number   *fkeyEntry
 	read     *widget.Button
 	notice   *widget.RadioGroup
 	register *widget.Button
@@ -34,14 +34,14 @@ var (
 
 func newScreen23(u *UI) *screen23 {
 	s := &screen23{u: u}
-	s.number = &widget.Entry{PlaceHolder: "180000000011", OnSubmitted: func(string) { s.onRegister() }}
+	s.number = fkeys(u, &widget.Entry{OnSubmitted: func(string) { s.onRegister() }})
 	s.read = &widget.Button{Text: tr("screen23.read", "読取") + " (F2)", OnTapped: s.onRead}
 	s.notice = &widget.RadioGroup{Options: []string{noticeYes, noticeNo}, Horizontal: true}
 	s.register = &widget.Button{Text: tr("screen23.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
 	required := tr("form.required", "（必須）")
 	s.fm.add(newField("card_number", tr("screen23.number", "利用カード番号(サービスID)")+required,
 		container.NewBorder(nil, nil, nil, s.read, s.number),
-		tr("screen23.number.rule", "利用者が持参した利用カードの番号を、半角英数字で入力してください。「読取」は、利用カードが読取れるICカードリーダーライターがある場合のみ使えます（利用カードをリーダーに置いてから押してください）。")))
+		tr("screen23.number.rule", "利用者が持参した利用カードの番号を、半角英数字で入力してください（例: 180000000011）。「読取」は、利用カードが読取れるICカードリーダーライターがある場合のみ使えます（利用カードをリーダーに置いてから押してください）。")))
 	s.fm.add(newField("address_notice", tr("screen23.notice", "現住所の変更通知")+required, s.notice,
 		tr("screen23.notice.rule", "「はい」の場合、現住所の変更を通知するために署名用電子証明書の発行番号を取得して利用します。登録の際、利用者に署名用電子証明書のパスワード（英数字6～16文字）を入力してもらいます。")))
 	return s
@@ -93,24 +93,12 @@ func (s *screen23) onRead() {
 	})
 }
 
-func validCardNumber(n string) bool {
-	if n == "" || len(n) > 32 {
-		return false
-	}
-	for _, c := range n {
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 func (s *screen23) onRegister() {
 	s.fm.clearErrors()
-	number := strings.TrimSpace(s.number.Text)
+	number, err := terminal.CheckServiceID(s.number.Text)
 	ok := true
-	if !validCardNumber(number) {
-		s.fm.fields[0].setError(tr("screen23.number.invalid", "利用カード番号を半角英数字で入力してください。"))
+	if err != nil {
+		s.fm.fields[0].setError(Message(err))
 		ok = false
 	}
 	if s.notice.Selected == "" {
@@ -122,25 +110,20 @@ func (s *screen23) onRegister() {
 	}
 	req := mkpf.RegisterRequest{CardNumber: number, AddressNotice: s.notice.Selected == noticeYes}
 	reader := s.u.Svc.Settings.Load().Reader
-	tries := -1
+	var r *terminal.Registration
 	s.u.Run(tr("screen23.busy.card", "マイナンバーカードを読み取っています…"), 15*time.Second, func(ctx context.Context) (err error) {
-		if req.AuthCert, err = s.u.Svc.Cards.ReadAuthCert(ctx, reader); err != nil {
-			return err
-		}
-		if req.AddressNotice {
-			tries, err = s.u.Svc.Cards.SignPINTries(ctx, reader)
-		}
+		r, err = terminal.BeginRegistration(ctx, s.u.Svc.Cards, reader, req) // the tries left are read first
 		return err
 	}, func(err error) {
 		if err != nil {
 			s.u.ShowError(err)
 			return
 		}
-		if req.AddressNotice {
-			s.askSignPIN(req, reader, tries)
+		if r.NeedsPIN() {
+			s.askSignPIN(r.Req, reader, r.Tries)
 			return
 		}
-		s.send(req)
+		s.send(r.Req)
 	})
 }
 
@@ -154,7 +137,7 @@ func (s *screen23) askSignPIN(req mkpf.RegisterRequest, reader string, tries int
 	pin := &widget.Entry{Password: true}
 	msg := fmt.Sprintf(tr("screen23.pin.lead", "住所変更通知のため、署名用電子証明書のパスワード（英数字6～16文字）を利用者に入力してもらってください。\n残り回数: %d回（%d回続けて間違えるとロックされます）"), tries, tries)
 	items := []*widget.FormItem{
-		{Widget: &widget.Label{Text: msg, Wrapping: textWrap}},
+		{Widget: &jaLabel{Text: msg}},
 		{Text: tr("screen23.pin", "署名用パスワード"), Widget: pin},
 	}
 	d := dialog.NewForm(tr("screen23.pin.title", "署名用電子証明書のパスワード"), tr("screen23.pin.ok", "OK"), tr("screen23.pin.cancel", "やめる"), items, func(ok bool) {
@@ -162,8 +145,8 @@ func (s *screen23) askSignPIN(req mkpf.RegisterRequest, reader string, tries int
 			return
 		}
 		p := pin.Text
-		if len(p) < 6 || len(p) > 16 {
-			s.u.ShowError(ErrSignPINFormat)
+		if err := (&terminal.Registration{Tries: tries}).CheckSignPIN(p); err != nil {
+			s.u.ShowError(err) // never sent: no try spent
 			return
 		}
 		s.u.Run(tr("screen23.busy.sign", "署名用電子証明書を読み取っています…"), 20*time.Second, func(ctx context.Context) (err error) {
@@ -207,6 +190,6 @@ func (s *screen23) send(req mkpf.RegisterRequest) {
 			s.fm.showError(s.u, err)
 			return
 		}
-		s.u.Show(newScreen24(s.u, res, req.AddressNotice))
+		s.u.toRegistered(res, req.AddressNotice)
 	})
 }

@@ -22,8 +22,8 @@ type screen24 struct {
 
 func newScreen24(u *UI, res *mkpf.RegisterResult, notice bool) *screen24 {
 	s := &screen24{u: u, res: res, notice: notice}
-	s.back = &widget.Button{Text: tr("screen24.back", "前の画面に戻る") + " (F1)", OnTapped: s.onBack}
-	s.menu = &widget.Button{Text: tr("screen24.menu", "メニューへ戻る") + " (Esc)", Importance: widget.HighImportance, OnTapped: s.u.ShowMenu}
+	s.back = &widget.Button{Text: tr("screen24.back", "前の画面に戻る") + " (Esc)", OnTapped: s.onBack}
+	s.menu = &widget.Button{Text: tr("screen24.menu", "メニューへ戻る") + " (F12)", Importance: widget.HighImportance, OnTapped: s.u.ShowMenu}
 	return s
 }
 
@@ -46,10 +46,10 @@ func (s *screen24) Content() fyne.CanvasObject {
 }
 
 func (s *screen24) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF1: s.onBack}
+	return map[fyne.KeyName]func(){fyne.KeyEscape: s.onBack, fyne.KeyF12: s.u.ShowMenu}
 }
 
-func (s *screen24) onBack() { s.u.Show(newScreen23(s.u).withNumber(s.res.CardNumber, s.notice)) }
+func (s *screen24) onBack() { s.u.toRegisterAgain(s.res.CardNumber, s.notice) }
 
 // resultRows are the ID付与事業者名 / マイキーID / 利用カード番号 rows of screens 24 and 26; the MyKey ID row only when
 // the platform sent one.

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen25 is 画面25 「サービスIDの照会」: it explains the four hand-off modes (set per ID issuer), the patron sets the
@@ -19,14 +20,14 @@ type screen25 struct {
 	modeTitles map[mkpf.HandoffMode]*widget.Label
 	lookup     *widget.Button
 	continuous *widget.Check
-	state      *widget.Label
+	state      *jaLabel
 }
 
 func newScreen25(u *UI) *screen25 {
 	s := &screen25{u: u, modeTitles: map[mkpf.HandoffMode]*widget.Label{}}
 	s.lookup = &widget.Button{Text: tr("screen25.lookup", "照会") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onLookup}
 	s.continuous = &widget.Check{Text: tr("screen25.continuous", "連続照会（カードを置くたびに自動で照会し、番号を引き渡します）") + " (F6)", OnChanged: s.onContinuous}
-	s.state = &widget.Label{Importance: widget.SuccessImportance}
+	s.state = &jaLabel{Importance: widget.SuccessImportance}
 	return s
 }
 
@@ -36,7 +37,7 @@ func (s *screen25) Content() fyne.CanvasObject {
 	mode := func(name, text string, m mkpf.HandoffMode) fyne.CanvasObject {
 		title := &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}}
 		s.modeTitles[m] = title
-		return container.NewVBox(title, &widget.Label{Text: "　" + text, Wrapping: textWrap})
+		return container.NewVBox(title, &jaLabel{Text: "　" + text})
 	}
 	if s.u.Continuous() {
 		s.continuous.Checked = true
@@ -49,7 +50,7 @@ func (s *screen25) Content() fyne.CanvasObject {
 		mode(tr("mode.wedge", "ID自動引渡し方式"), tr("screen25.wedge", "IDを自動で連携システムに引き渡すために、連携システムの利用カード番号の入力欄にカーソルをあててください。"), mkpf.HandoffWedge),
 		mode(tr("mode.label", "ラベル印刷方式"), tr("screen25.label", "利用カード番号をラベル印刷するために、バーコードが印刷できるプリンタを準備してください。"), mkpf.HandoffLabel),
 		widget.NewSeparator(),
-		&widget.Label{Text: tr("screen25.step2", "②マイナンバーカードをICカードリーダライタにセットし、「照会」ボタンをクリックして下さい。"), TextStyle: fyne.TextStyle{Bold: true}},
+		&jaLabel{Text: tr("screen25.step2", "②マイナンバーカードをICカードリーダライタにセットし、「照会」ボタンをクリックして下さい。"), TextStyle: fyne.TextStyle{Bold: true}},
 		container.NewHBox(s.lookup),
 		s.continuous,
 		s.state,
@@ -116,30 +117,24 @@ func lookupCard(u *UI, reader string, auto bool) {
 	if reader == "" {
 		reader = u.Svc.Settings.Load().Reader
 	}
-	var res *mkpf.LookupResult
-	var platErr, fromPlatform = error(nil), false
-	u.Run(tr("screen25.busy", "照会しています…"), 20*time.Second, func(ctx context.Context) error {
-		der, err := u.Svc.Cards.ReadAuthCert(ctx, reader)
-		if err != nil {
-			return err
-		}
-		fromPlatform = true
-		res, platErr = u.Svc.Platform.Lookup(ctx, der)
-		return platErr
+	var l *terminal.Lookup
+	u.Run(tr("screen25.busy", "照会しています…"), 20*time.Second, func(ctx context.Context) (err error) {
+		l, err = terminal.LookUp(ctx, u.Svc.Cards, u.Svc.Platform, reader)
+		return err
 	}, func(err error) {
-		if fromPlatform {
-			u.PlatformResult(platErr)
+		if l != nil && l.ReachedPlatform {
+			u.PlatformResult(err)
 		}
 		if err != nil {
 			if u.Continuous() {
 				if _, on25 := u.cur.(*screen25); !on25 {
-					u.Show(newScreen25(u))
+					u.toLookup()
 				}
 			}
 			u.ShowError(err)
 			return
 		}
-		u.Show(newScreen26(u, res, auto))
+		u.toLookupResult(l.LookupResult, auto)
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // barcodePxPerModule is the narrow-module width of the on-screen barcode: counter scanners read 2 px from a monitor;
@@ -27,7 +28,7 @@ type screen26 struct {
 	auto bool // the card was tapped in continuous lookup
 
 	again, menu, copyBtn, printBtn, retype *widget.Button
-	state                                  *widget.Label // what the hand-off did (wedge typed, label printed)
+	state                                  *jaLabel // what the hand-off did (wedge typed, label printed)
 	barcodeText                            string
 }
 
@@ -35,10 +36,10 @@ func newScreen26(u *UI, res *mkpf.LookupResult, auto bool) *screen26 {
 	s := &screen26{u: u, res: res, auto: auto}
 	s.again = &widget.Button{Text: tr("screen26.again", "サービスIDの照会へ戻る") + " (Esc)", Importance: widget.HighImportance, OnTapped: s.onAgain}
 	s.menu = &widget.Button{Text: tr("screen26.menu", "メニューに戻る") + " (F12)", OnTapped: s.u.ShowMenu}
-	s.copyBtn = &widget.Button{Text: tr("screen26.copy", "番号をコピー") + " (F3)", Icon: theme.ContentCopyIcon(), OnTapped: s.onCopy}
+	s.copyBtn = &widget.Button{Text: tr("screen26.copy", "番号をコピー") + " (F7)", Icon: theme.ContentCopyIcon(), OnTapped: s.onCopy}
 	s.printBtn = &widget.Button{Text: tr("screen26.print", "印刷") + " (F9)", Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: s.onPrint}
 	s.retype = &widget.Button{Text: tr("screen26.retype", "もう一度入力") + " (F8)", OnTapped: s.onType}
-	s.state = &widget.Label{Wrapping: textWrap}
+	s.state = &jaLabel{}
 	return s
 }
 
@@ -48,21 +49,18 @@ func (s *screen26) Title() string {
 func (s *screen26) keepsContinuous() {}
 
 func (s *screen26) mode() mkpf.HandoffMode {
-	if s.res.Handoff.Mode == "" {
-		return mkpf.HandoffNumber
-	}
-	return s.res.Handoff.Mode
+	return terminal.ModeOf(s.res)
 }
 
 func (s *screen26) Content() fyne.CanvasObject {
 	objs := []fyne.CanvasObject{resultRows(s.res.IssuerName, s.res.MyKeyID, s.res.CardNumber)}
 	// Reference 27: validity and address change, checked by the platform at every lookup.
-	if !s.res.CardValid || (s.res.CardStatus != "" && s.res.CardStatus != "valid") {
-		objs = append(objs, &widget.Label{Importance: widget.DangerImportance, Wrapping: textWrap,
+	if terminal.CardInvalid(s.res) {
+		objs = append(objs, &jaLabel{Importance: widget.DangerImportance,
 			Text: fmt.Sprintf(tr("screen26.invalid", "この利用カードは有効ではありません（%s）。図書館システムで利用者の状態を確認してください。"), cardStatusJA(s.res.CardStatus))})
 	}
 	if s.res.AddressChanged {
-		objs = append(objs, &widget.Label{Importance: widget.WarningImportance, Wrapping: textWrap,
+		objs = append(objs, &jaLabel{Importance: widget.WarningImportance,
 			Text: tr("screen26.address", "この利用者は住所が変更されています。利用者に新しい住所を確認してください。")})
 	}
 	objs = append(objs, widget.NewSeparator(), &widget.Label{Text: s.mode().LabelJA(), TextStyle: fyne.TextStyle{Bold: true}})
@@ -71,10 +69,10 @@ func (s *screen26) Content() fyne.CanvasObject {
 	}
 	switch s.mode() {
 	case mkpf.HandoffBarcode:
-		objs = append(objs, &widget.Label{Text: tr("screen26.barcode", "画面に表示されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。"), Wrapping: textWrap})
+		objs = append(objs, &jaLabel{Text: tr("screen26.barcode", "画面に表示されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。")})
 		img, text, err := s.u.Svc.Handoff.BarcodeImage(s.res.CardNumber, s.res.Handoff, barcodePxPerModule)
 		if err != nil {
-			objs = append(objs, &widget.Label{Text: s.u.Svc.Message(err), Importance: widget.DangerImportance, Wrapping: textWrap})
+			objs = append(objs, &jaLabel{Text: s.u.Svc.Message(err), Importance: widget.DangerImportance})
 		} else {
 			s.barcodeText = text
 			b := img.Bounds()
@@ -86,16 +84,16 @@ func (s *screen26) Content() fyne.CanvasObject {
 		}
 	case mkpf.HandoffWedge:
 		objs = append(objs,
-			&widget.Label{Text: tr("screen26.wedge", "下記の利用者カード番号 (サービスID) が、連携システムの画面の利用カード番号入力欄に表示されていることを確認してください。"), Wrapping: textWrap},
+			&jaLabel{Text: tr("screen26.wedge", "下記の利用者カード番号 (サービスID) が、連携システムの画面の利用カード番号入力欄に表示されていることを確認してください。")},
 			rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
 			s.state, container.NewHBox(s.retype))
 	case mkpf.HandoffLabel:
 		objs = append(objs,
-			&widget.Label{Text: tr("screen26.label", "次の「印刷」ボタンをクリックし、印刷されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。"), Wrapping: textWrap},
+			&jaLabel{Text: tr("screen26.label", "次の「印刷」ボタンをクリックし、印刷されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。")},
 			big(s.res.CardNumber), container.NewHBox(s.printBtn), s.state)
 	default:
 		objs = append(objs,
-			&widget.Label{Text: tr("screen26.number", "下記の利用カード番号 (サービスID) を連携システムに手入力してください。"), Wrapping: textWrap},
+			&jaLabel{Text: tr("screen26.number", "下記の利用カード番号 (サービスID) を連携システムに手入力してください。")},
 			rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
 			container.NewHBox(s.copyBtn))
 	}
@@ -108,7 +106,7 @@ func (s *screen26) Content() fyne.CanvasObject {
 }
 
 func (s *screen26) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF3: s.onCopy, fyne.KeyF9: s.onPrint, fyne.KeyF8: s.onType, fyne.KeyF12: s.u.ShowMenu,
+	return map[fyne.KeyName]func(){fyne.KeyF7: s.onCopy, fyne.KeyF9: s.onPrint, fyne.KeyF8: s.onType, fyne.KeyF12: s.u.ShowMenu,
 		fyne.KeyEscape: s.onAgain}
 }
 
@@ -125,11 +123,11 @@ func (s *screen26) Shown() {
 	}
 }
 
-func (s *screen26) onAgain() { s.u.Show(newScreen25(s.u)) }
+func (s *screen26) onAgain() { s.u.toLookup() }
 
 func (s *screen26) onCopy() {
 	fyne.CurrentApp().Clipboard().SetContent(s.res.CardNumber)
-	s.copyBtn.SetText(tr("screen26.copied", "コピーしました") + " (F3)")
+	s.copyBtn.SetText(tr("screen26.copied", "コピーしました") + " (F7)")
 }
 
 func (s *screen26) onType() {
@@ -182,14 +180,5 @@ func (s *screen26) onPrint() {
 	})
 }
 
-func cardStatusJA(st string) string {
-	switch st {
-	case "stopped":
-		return tr("cardstatus.stopped", "利用停止")
-	case "expired":
-		return tr("cardstatus.expired", "有効期限切れ")
-	case "", "valid":
-		return tr("cardstatus.invalid", "無効")
-	}
-	return st
-}
+// cardStatusJA is the terminal layer's name of a card status, translated.
+func cardStatusJA(st string) string { return tr(terminal.CardStatusKey(st), terminal.CardStatusJA(st)) }

@@ -1,7 +1,10 @@
 package app
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -12,7 +15,7 @@ import (
 type screen28 struct {
 	ps                            *pointsSession
 	use, issue, clear, merge, agg *widget.Button
-	none                          *widget.Label
+	none                          *jaLabel
 }
 
 func newScreen28(ps *pointsSession) *screen28 {
@@ -22,7 +25,7 @@ func newScreen28(ps *pointsSession) *screen28 {
 	s.clear = &widget.Button{Text: tr("screen28.clear", "ポイント券消込") + " (F3)", Icon: theme.DocumentIcon(), OnTapped: s.onClear}
 	s.merge = &widget.Button{Text: tr("screen28.merge", "商店街ポイント合算") + " (F4)", Icon: theme.ContentAddIcon(), OnTapped: s.onMerge}
 	s.agg = &widget.Button{Text: tr("screen28.aggregate", "自治体ポイント集計") + " (F6)", Icon: theme.ListIcon(), OnTapped: s.onAggregate}
-	s.none = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance,
+	s.none = &jaLabel{Importance: widget.WarningImportance,
 		Text: tr("screen28.none", "この端末の種類では、自治体ポイントの操作はできません。ポイントを扱う端末かどうか、自治体に確認してください。")}
 	return s
 }
@@ -47,7 +50,11 @@ func (s *screen28) visible() []*widget.Button {
 func (s *screen28) Content() fyne.CanvasObject {
 	box := container.NewVBox()
 	for _, b := range s.visible() {
-		box.Add(container.NewGridWrap(fyne.NewSize(480, 64), b))
+		// A fixed-size cell behind each button: the button fills 480×64 whatever the first layout pass gave the
+		// column (a GridWrap here rendered the buttons at zero size, only the right half of their text showing).
+		cell := canvas.NewRectangle(color.Transparent)
+		cell.SetMinSize(fyne.NewSize(480, 64))
+		box.Add(container.NewHBox(container.NewStack(cell, b)))
 	}
 	if len(box.Objects) == 0 {
 		box.Add(s.none)
@@ -76,11 +83,11 @@ func (s *screen28) Keys() map[fyne.KeyName]func() {
 	return keys
 }
 
-func (s *screen28) onUse()       { s.ps.u.Show(newScreen29(s.ps)) }
-func (s *screen28) onIssue()     { s.ps.u.Show(newScreen32(s.ps)) }
-func (s *screen28) onClear()     { s.ps.u.Show(newScreen35(s.ps)) }
-func (s *screen28) onMerge()     { s.ps.u.Show(newScreen37(s.ps)) }
-func (s *screen28) onAggregate() { s.ps.u.Show(newScreen87(s.ps)) }
+func (s *screen28) onUse()       { s.ps.toUse() }
+func (s *screen28) onIssue()     { s.ps.toIssue() }
+func (s *screen28) onClear()     { s.ps.toClear() }
+func (s *screen28) onMerge()     { s.ps.toMerge() }
+func (s *screen28) onAggregate() { s.ps.toAggregate() }
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
 func (s *screen28) Shown() { s.ps.u.Win.Canvas().Unfocus() }

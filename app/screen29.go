@@ -2,6 +2,8 @@ package app
 
 import (
 	"fyne.io/fyne/v2"
+
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen29 is 画面29 「ポイント利用」: [カード読取] shows the patron's balances usable at this terminal; the clerk chooses
@@ -13,7 +15,7 @@ type screen29 struct {
 
 func newScreen29(ps *pointsSession) *screen29 {
 	s := &screen29{}
-	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), "500", s.onRead, s.onConfirm)
+	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), s.onRead, s.onConfirm)
 	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),
 		tr("screen29.balances.rule", "利用するポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
 	s.fm.add(newField("points", tr("screen29.points", "利用ポイント数"), s.points,
@@ -38,10 +40,10 @@ func (s *screen29) onConfirm() {
 	if b == nil {
 		return
 	}
-	n, msg := parsePoints(s.points.Text, b.Points)
-	if msg != "" {
-		s.fm.fields[1].setError(msg)
+	n, err := terminal.ParsePoints(s.points.Text, b.Points)
+	if err != nil {
+		s.fm.fields[1].setError(Message(err))
 		return
 	}
-	s.ps.u.Show(newScreen30(s, *b, n))
+	toUseConfirm(s, *b, n)
 }

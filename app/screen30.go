@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen30 is 画面30, the confirmation of a point use: it shows exactly what [利用] will do (which point, how many,
@@ -28,7 +29,7 @@ func newScreen30(from *screen29, b mkpf.Balance, n int64) *screen30 {
 	s.sum.add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
 		add(tr("screen30.points", "利用ポイント数"), pts(n)+fmt.Sprintf(tr("points.yen", "（%s円分）"), yen(n))).
 		add(tr("points.before", "利用前の残高"), pts(b.Points)).
-		add(tr("points.after", "利用後の残高"), pts(b.Points-n))
+		add(tr("points.after", "利用後の残高"), pts(terminal.BalanceAfter(b, n)))
 	if note := expiringNote(b); note != "" {
 		s.sum.add(tr("points.expiring.label", "有効期限の近いポイント"), note)
 	}
@@ -46,7 +47,7 @@ func (s *screen30) Content() fyne.CanvasObject {
 func (s *screen30) onUse() {
 	var res *mkpf.UseResult
 	s.press(tr("screen30.busy", "ポイントを利用しています…"), s.req, func(ctx context.Context) (err error) {
-		res, err = s.ps.svc.Use(ctx, s.req, s.key)
+		res, err = terminal.UsePoints(ctx, s.ps.svc, s.req, s.key)
 		return err
-	}, func() { s.ps.u.Show(newScreen31(s.ps, res, s.bal)) })
+	}, func() { s.ps.toUseDone(res, s.bal) })
 }

@@ -24,7 +24,7 @@ func newScreen31(ps *pointsSession, res *mkpf.UseResult, b mkpf.Balance) *screen
 		add(tr("points.after", "利用後の残高"), pts(res.BalanceAfter)).
 		add(tr("points.txn", "取引番号"), res.TxnID).
 		add(tr("points.at", "日時"), timeJA(res.At)),
-		tr("screen31.next", "続けてポイント利用"), func(ps *pointsSession) Screen { return newScreen29(ps) })
+		tr("screen31.next", "続けてポイント利用"), (*pointsSession).toUse)
 	s.addReceipt(func(ctx context.Context, printer string) error { return s.ps.svc.PrintUseReceipt(ctx, printer, s.res) })
 	return s
 }

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen32 is 画面32 「ポイント券発行」: [カード読取] shows the balances; the clerk enters the voucher's expiry (a new date at
@@ -21,14 +22,14 @@ type screen32 struct {
 
 func newScreen32(ps *pointsSession) *screen32 {
 	s := &screen32{}
-	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), "1000", s.onRead, s.onConfirm)
-	s.expires = fkeys(ps.u, &widget.Entry{Text: ptToday().AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD",
+	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), s.onRead, s.onConfirm)
+	s.expires = fkeys(ps.u, &widget.Entry{Text: dayText(ptToday().AddDate(0, 0, mkpf.VoucherMaxDays)),
 		OnSubmitted: func(string) { s.ps.u.Win.Canvas().Focus(s.points) }})
 	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),
 		tr("screen32.balances.rule", "ポイント券に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
 	s.fm.add(newField("expires", tr("screen32.expires", "ポイント券の有効期限"), s.expires,
 		fmt.Sprintf(tr("screen32.expires.rule", "ポイント券を使える最後の日です（例: %s）。本日から%d日以内で、ポイント自体の有効期限とは関係なく新たに設定します。期限までに消込されなかったポイント券は失効します。"),
-			ptToday().AddDate(0, 0, 14).Format("2006-01-02"), mkpf.VoucherMaxDays)))
+			dayText(ptToday().AddDate(0, 0, 14)), mkpf.VoucherMaxDays)))
 	s.fm.add(newField("points", tr("screen32.points", "ポイント券のポイント数"), s.points,
 		tr("screen32.points.rule", "半角数字で入力してください。発行時に残高から差し引かれ、ポイント券は一部だけの利用はできません。")))
 	return s
@@ -44,21 +45,10 @@ func (s *screen32) Content() fyne.CanvasObject {
 
 func (s *screen32) onRead() { s.readCard(func(cert []byte) { s.authCert = cert }) }
 
-// checkExpiry returns the expiry as YYYY-MM-DD, or the message for the field.
+// checkExpiry returns the expiry as YYYY-MM-DD, or the message for the field (terminal.CheckVoucherExpiry).
 func checkExpiry(text string) (string, string) {
-	d, ok := parseDay(text)
-	if !ok {
-		return "", tr("screen32.expires.invalid", "有効期限を「2026-12-31」の形で入力してください。")
-	}
-	t := ptToday()
-	if d.Before(t) {
-		return "", tr("screen32.expires.past", "有効期限が過去の日付です。本日以降の日付を入力してください。")
-	}
-	if d.After(t.AddDate(0, 0, mkpf.VoucherMaxDays)) {
-		return "", fmt.Sprintf(tr("screen32.expires.far", "有効期限は本日から%d日以内（%sまで）にしてください。"),
-			mkpf.VoucherMaxDays, t.AddDate(0, 0, mkpf.VoucherMaxDays).Format("2006-01-02"))
-	}
-	return d.Format("2006-01-02"), ""
+	d, err := terminal.CheckVoucherExpiry(text)
+	return d, clerkText(err)
 }
 
 func (s *screen32) onConfirm() {
@@ -74,13 +64,13 @@ func (s *screen32) onConfirm() {
 		s.fm.fields[1].setError(msg)
 		ok = false
 	}
-	n, msg := parsePoints(s.points.Text, b.Points)
-	if msg != "" {
+	n, err := terminal.ParsePoints(s.points.Text, b.Points)
+	if msg := clerkText(err); msg != "" {
 		s.fm.fields[2].setError(msg)
 		ok = false
 	}
 	if !ok {
 		return
 	}
-	s.ps.u.Show(newScreen33(s, *b, n, exp))
+	toIssueConfirm(s, *b, n, exp)
 }

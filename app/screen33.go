@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen33 is 画面33, the confirmation of a voucher issue. [発行] deducts the points, then prints the voucher on the
@@ -28,7 +29,7 @@ func newScreen33(from *screen32, b mkpf.Balance, n int64, expires string) *scree
 		add(tr("screen33.points", "ポイント券のポイント数"), pts(n)).
 		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(expires)+tr("screen33.expires.until", "まで")).
 		add(tr("points.before", "利用前の残高"), pts(b.Points)).
-		add(tr("screen33.after", "発行後の残高"), pts(b.Points-n))
+		add(tr("screen33.after", "発行後の残高"), pts(terminal.BalanceAfter(b, n)))
 	return s
 }
 
@@ -43,7 +44,7 @@ func (s *screen33) Content() fyne.CanvasObject {
 // errVoucherNotPrinted is shown on screen 34 when the voucher was issued but could not be printed.
 func errVoucherNotPrinted(cause error, msg func(error) string) error {
 	text := tr("screen34.notprinted", "ポイント券は発行されましたが、印字できませんでした。") + msg(cause) + "\n" + tr("screen34.reprint", "「再発行」ボタンで同じポイント券を印字してください（ポイントが二重に差し引かれることはありません）。")
-	return &ClerkError{Msg: text, Err: cause}
+	return &ClerkError{Message: text, Err: cause}
 }
 
 func (s *screen33) onIssue() {
@@ -57,18 +58,12 @@ func (s *screen33) onIssue() {
 		s.ps.u.ShowError(ErrNoVoucherPrinter)
 		return
 	}
+	printIt := func(ctx context.Context, v *mkpf.Voucher) error { return s.ps.svc.PrintVoucher(ctx, printer, v) }
 	s.press(tr("screen33.busy", "ポイント券を発行しています…"), s.req, func(ctx context.Context) (err error) {
-		if v, err = s.ps.svc.IssueVoucher(ctx, s.req, s.key); err != nil {
-			return err
-		}
-		printErr = s.ps.svc.PrintVoucher(ctx, printer, v)
-		return nil
+		v, printErr, err = terminal.IssueVoucher(ctx, s.ps.svc, s.req, s.key, printIt)
+		return err
 	}, func() {
-		s34 := newScreen34(s.ps, v, s.bal)
-		if printErr == nil {
-			s34.printed++
-		}
-		s.ps.u.Show(s34)
+		s.ps.toIssued(v, s.bal, printErr == nil)
 		if printErr != nil {
 			s.ps.u.ShowError(errVoucherNotPrinted(printErr, s.ps.u.Svc.Message))
 		}

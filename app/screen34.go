@@ -28,8 +28,8 @@ func newScreen34(ps *pointsSession, v *mkpf.Voucher, b mkpf.Balance) *screen34 {
 		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(v.Expires)+tr("screen33.expires.until", "まで")).
 		add(tr("screen34.place", "発行場所"), v.IssuedPlace).
 		add(tr("screen34.at", "発行日時"), timeJA(v.IssuedAt)),
-		tr("screen34.next", "続けてポイント券発行"), func(ps *pointsSession) Screen { return newScreen32(ps) })
-	s.reissue = &widget.Button{Text: tr("screen34.reissue", "再発行") + " (F7)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReissue}
+		tr("screen34.next", "続けてポイント券発行"), (*pointsSession).toIssue)
+	s.reissue = &widget.Button{Text: tr("screen34.reissue", "再発行") + " (F9)", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReissue}
 	return s
 }
 
@@ -49,7 +49,7 @@ func (s *screen34) Content() fyne.CanvasObject {
 
 func (s *screen34) Keys() map[fyne.KeyName]func() {
 	keys := s.ptDone.Keys()
-	keys[fyne.KeyF7] = s.onReissue
+	keys[fyne.KeyF9] = s.onReissue
 	return keys
 }
 

@@ -21,7 +21,7 @@ type screen35 struct {
 	code  *fkeyEntry
 	read  *widget.Button
 	info  *fyne.Container
-	state *widget.Label
+	state *jaLabel
 	sum   *ptSummary
 	clear *widget.Button
 	back  *widget.Button
@@ -39,7 +39,7 @@ func newScreen35(ps *pointsSession) *screen35 {
 	s.clear = &widget.Button{Text: tr("screen35.clear", "消込処理") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onClear}
 	s.clear.Disable()
 	s.back = menuBackButton(ps)
-	s.state = &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
+	s.state = &jaLabel{TextStyle: fyne.TextStyle{Bold: true}}
 	s.state.Hide()
 	s.info = container.NewVBox()
 	s.fm.add(newField("code", tr("screen35.code", "QRコード／発券番号"), container.NewBorder(nil, nil, nil, s.read, s.code),
@@ -65,7 +65,7 @@ func (s *screen35) Content() fyne.CanvasObject {
 func (s *screen35) Shown() { s.ps.u.Win.Canvas().Focus(s.code) }
 
 func (s *screen35) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF2: s.onRead, fyne.KeyF5: s.onClear, fyne.KeyF10: s.ps.toMenu}
+	return map[fyne.KeyName]func(){fyne.KeyF2: s.onRead, fyne.KeyF5: s.onClear, fyne.KeyF10: s.ps.toMenu, fyne.KeyEscape: s.ps.toMenu}
 }
 
 func (s *screen35) refocus() {
@@ -83,7 +83,7 @@ func (s *screen35) onRead() {
 	}
 	in, err := mkpf.ParseVoucherInput(text)
 	if err != nil {
-		s.fm.fields[0].setError(s.ps.u.Svc.Message(clerkErr(err)))
+		s.fm.fields[0].setError(s.ps.u.Svc.Message(err))
 		s.showVoucher(nil, "")
 		s.refocus()
 		return
@@ -104,7 +104,7 @@ func (s *screen35) onRead() {
 		if err != nil {
 			// Shown at the field, not in a dialog: the field keeps the focus, so the next scan works at once.
 			s.showVoucher(nil, "")
-			s.fm.fields[0].setError(s.ps.u.Svc.Message(clerkErr(err)))
+			s.fm.fields[0].setError(s.ps.u.Svc.Message(err))
 			return
 		}
 		s.showVoucher(v, code)
@@ -185,7 +185,7 @@ func (s *screen35) onClear() {
 			s.ps.u.Win.Canvas().Focus(s.code)
 			return
 		}
-		s.ps.u.Show(newScreen36(s.ps, v))
+		s.ps.toCleared(v)
 	})
 	if !started {
 		s.read.Enable()

@@ -22,7 +22,7 @@ func newScreen36(ps *pointsSession, v *mkpf.Voucher) *screen36 {
 		sum.add(tr("screen36.at", "消込日時"), timeJA(*v.ClearedAt))
 	}
 	s := &screen36{v: v}
-	s.ptDone = newPtDone(ps, sum, tr("screen36.next", "続けて消込"), func(ps *pointsSession) Screen { return newScreen35(ps) })
+	s.ptDone = newPtDone(ps, sum, tr("screen36.next", "続けて消込"), (*pointsSession).toClear)
 	s.addReceipt(func(ctx context.Context, printer string) error { return s.ps.svc.PrintClearReceipt(ctx, printer, s.v) })
 	return s
 }

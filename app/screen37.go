@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -10,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen37 is 画面37 「商店街ポイント合算」: the patron is identified either by the My Number Card ([カード読取]; the
@@ -20,18 +20,18 @@ type screen37 struct {
 	ptInput
 	shopCard *fkeyEntry
 	readShop *widget.Button
-	who      *widget.Label
+	who      *jaLabel
 	ref      *mkpf.PatronRef
 	res      *mkpf.BalancesResult
 }
 
 func newScreen37(ps *pointsSession) *screen37 {
 	s := &screen37{}
-	s.ptInput = newPtInput(ps, tr("screen37.read", "カード読取（マイナンバーカード）"), "300", s.onRead, s.onConfirm)
+	s.ptInput = newPtInput(ps, tr("screen37.read", "カード読取（マイナンバーカード）"), s.onRead, s.onConfirm)
 	s.shopCard = fkeys(ps.u, &widget.Entry{PlaceHolder: tr("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
 		OnSubmitted: func(string) { s.onShopCard() }})
 	s.readShop = &widget.Button{Text: tr("screen37.shopcard.read", "番号で読取") + " (F3)", Icon: theme.SearchIcon(), OnTapped: s.onShopCard}
-	s.who = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.who = &jaLabel{}
 	s.fm.add(newField("shop_card", tr("screen37.shopcard.short", "商店街ポイントカード"), container.NewBorder(nil, nil, nil, s.readShop, s.shopCard),
 		tr("screen37.shopcard.rule", "商店街ポイントカードを使うときは、この欄をクリックしてからカードリーダーで読み取ってください（キーボードとして番号が入力されます）。手で入力したときは「番号で読取」をクリックしてください。")))
 	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), container.NewVBox(s.who, s.bal.object()),
@@ -62,26 +62,14 @@ func (s *screen37) onRead() { s.load(nil) }
 
 func (s *screen37) onShopCard() {
 	s.fm.clearErrors()
-	n := normalizeShopCard(s.shopCard.Text)
-	if !validCardNumber(n) {
+	n := terminal.NormalizeCardNumber(s.shopCard.Text)
+	if !terminal.ValidCardNumber(n) {
 		s.fm.fields[0].setError(tr("screen37.shopcard.invalid", "商店街ポイントカード番号を読み取れませんでした。もう一度カードを読み取るか、半角英数字で入力してください。"))
 		s.shopCard.SetText("")
 		s.ps.u.Win.Canvas().Focus(s.shopCard)
 		return
 	}
 	s.load(&n)
-}
-
-// normalizeShopCard keeps what a keyboard-interface reader typed: spaces dropped, full-width letters and digits made
-// half-width (an IME left on).
-func normalizeShopCard(t string) string {
-	var b strings.Builder
-	for _, r := range strings.TrimSpace(t) {
-		if r != ' ' && r != '　' {
-			b.WriteRune(halfWidth(r))
-		}
-	}
-	return b.String()
 }
 
 // load reads the My Number Card (shopCard nil) or uses the shop card number, then the balances.
@@ -162,10 +150,10 @@ func (s *screen37) onConfirm() {
 	if b == nil {
 		return
 	}
-	n, msg := parsePoints(s.points.Text, b.Points)
-	if msg != "" {
-		s.fm.fields[2].setError(msg)
+	n, err := terminal.ParsePoints(s.points.Text, b.Points)
+	if err != nil {
+		s.fm.fields[2].setError(Message(err))
 		return
 	}
-	s.ps.u.Show(newScreen38(s, *b, n))
+	toMergeConfirm(s, *b, n)
 }

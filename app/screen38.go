@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen38 is 画面38, the confirmation of a merge. [合算] moves the points out of the platform; the encrypted merge file
@@ -33,7 +34,7 @@ func newScreen38(from *screen37, b mkpf.Balance, n int64) *screen38 {
 	s.sum.add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
 		add(tr("screen37.points", "合算ポイント数"), pts(n)).
 		add(tr("screen38.before", "合算前の残高"), pts(b.Points)).
-		add(tr("screen38.after", "合算後の残高"), pts(b.Points-n))
+		add(tr("screen38.after", "合算後の残高"), pts(terminal.BalanceAfter(b, n)))
 	return s
 }
 
@@ -51,5 +52,5 @@ func (s *screen38) onMerge() {
 	s.press(tr("screen38.busy", "ポイントを合算しています…"), s.req, func(ctx context.Context) (err error) {
 		res, path, err = s.ps.svc.Merge(ctx, s.req, s.key)
 		return err
-	}, func() { s.ps.u.Show(newScreen39(s.ps, res, path, s.bal)) })
+	}, func() { s.ps.toMerged(res, path, s.bal) })
 }

@@ -33,7 +33,7 @@ func newScreen39(ps *pointsSession, res *mkpf.MergeResult, path string, b mkpf.B
 		add(tr("screen38.after", "合算後の残高"), pts(res.BalanceAfter)).
 		add(tr("screen39.file", "合算ポイントファイル"), path).
 		add(tr("points.at", "日時"), timeJA(res.At)),
-		tr("screen39.next", "続けて合算"), func(ps *pointsSession) Screen { return newScreen37(ps) })
+		tr("screen39.next", "続けて合算"), (*pointsSession).toMerge)
 	return s
 }
 

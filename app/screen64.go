@@ -21,7 +21,7 @@ type screen64 struct {
 	programs []mkpf.Program
 	program  *widget.Select
 	muni     *widget.Label
-	expiry   *widget.Label
+	expiry   *jaLabel
 	name     *fkeyEntry
 	dept     *fkeyEntry
 	points   *fkeyEntry
@@ -36,7 +36,7 @@ func newScreen64(gs *grantSession) *screen64 {
 	u := gs.u
 	s.program = widget.NewSelect(nil, func(string) { s.showProgram() })
 	s.muni = &widget.Label{}
-	s.expiry = &widget.Label{Wrapping: textWrap}
+	s.expiry = &jaLabel{}
 	s.name = fkeys(u, &widget.Entry{})
 	s.dept = fkeys(u, &widget.Entry{})
 	s.points = fkeys(u, &widget.Entry{})
@@ -142,7 +142,7 @@ func (s *screen64) onConfirm() {
 		}
 		return
 	}
-	s.gs.u.Show(newScreen65(s, p, req))
+	toProjectConfirm(s, p, req)
 }
 
 // screen65 is 画面65 ポイント付与事業登録 (確認): the entries as they will be registered; [登録] → 66.
@@ -167,7 +167,7 @@ func (s *screen65) Title() string {
 func (s *screen65) Content() fyne.CanvasObject {
 	var objs []fyne.CanvasObject
 	add := func(k, v string) {
-		objs = append(objs, &widget.Label{Text: k, TextStyle: fyne.TextStyle{Bold: true}}, &widget.Label{Text: v, Wrapping: textWrap})
+		objs = append(objs, &widget.Label{Text: k, TextStyle: fyne.TextStyle{Bold: true}}, &jaLabel{Text: v})
 	}
 	add(tr("screen64.municipality", "全国地方公共団体コード・自治体名"), s.from.muni.Text)
 	add(tr("screen64.program", "付与する自治体ポイント"), s.program.Name)
@@ -209,7 +209,7 @@ func (s *screen65) onRegister() {
 			gs.grantError(err)
 			return
 		}
-		gs.u.Show(&screen66{gs: gs, p: *p})
+		gs.toProjectDone(*p)
 	})
 }
 
@@ -218,6 +218,8 @@ type screen66 struct {
 	gs *grantSession
 	p  mkpf.GrantProject
 }
+
+func newScreen66(gs *grantSession, p mkpf.GrantProject) *screen66 { return &screen66{gs: gs, p: p} }
 
 func (s *screen66) Title() string {
 	return tr("screen66.title", "ポイント付与事業管理 完了")

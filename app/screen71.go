@@ -27,11 +27,9 @@ type grantSession struct {
 // grantError shows err in the error dialog in the grant package's words (roster lines, refusals, card errors).
 func (gs *grantSession) grantError(err error) {
 	if err != nil {
-		gs.u.ShowError(&ClerkError{Msg: grantMessage(err), Err: err})
+		gs.u.ShowError(&ClerkError{Message: grantMessage(err), Err: err})
 	}
 }
-
-func (gs *grantSession) toOffice() { gs.u.Show(newScreen73(gs)) }
 
 // grantLogin is screens 71 and 77: ログインID (the terminal ID) and パスワード. The first time on a device it also
 // enrolls the device (like screen 9).
@@ -124,12 +122,12 @@ func (s *grantLogin) onLogin() {
 		}
 		gs := &grantSession{u: s.u, svc: svc, term: res.Terminal}
 		if !s.office {
-			s.u.Show(newScreen78(gs))
+			gs.toGrantProjects()
 			return
 		}
 		// The first login goes through screen 72 (初期設定); later ones straight to the menu (seed 004 §V(5)).
 		if o, err := svc.Office(); err == nil && !o.FieldsSet() {
-			s.u.Show(newScreen72(gs))
+			gs.toOfficeSettings()
 			return
 		}
 		gs.toOffice()
@@ -188,12 +186,11 @@ type screen73 struct {
 
 func newScreen73(gs *grantSession) *screen73 {
 	s := &screen73{gs: gs}
-	u := gs.u
-	s.project = &widget.Button{Text: tr("screen73.project", "ポイント付与事業登録") + " (F1)", Icon: theme.ContentAddIcon(), OnTapped: func() { u.Show(newScreen64(gs)) }}
-	s.imp = &widget.Button{Text: tr("screen73.import", "付与事業対象者名簿取り込み入力") + " (F2)", Icon: theme.UploadIcon(), OnTapped: func() { u.Show(newScreen74(gs)) }}
-	s.one = &widget.Button{Text: tr("screen73.one", "付与事業対象者個別入力") + " (F3)", Icon: theme.AccountIcon(), OnTapped: func() { u.Show(newScreen75(gs)) }}
-	s.find = &widget.Button{Text: tr("screen73.search", "付与事業対象者検索") + " (F4)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: func() { u.Show(newScreen76(gs)) }}
-	s.settings = &widget.Button{Text: tr("screen73.settings", "初期設定") + " (F6)", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: func() { u.Show(newScreen72(gs)) }}
+	s.project = &widget.Button{Text: tr("screen73.project", "ポイント付与事業登録") + " (F1)", Icon: theme.ContentAddIcon(), OnTapped: gs.toProject}
+	s.imp = &widget.Button{Text: tr("screen73.import", "付与事業対象者名簿取り込み入力") + " (F2)", Icon: theme.UploadIcon(), OnTapped: gs.toImport}
+	s.one = &widget.Button{Text: tr("screen73.one", "付与事業対象者個別入力") + " (F3)", Icon: theme.AccountIcon(), OnTapped: gs.toAddOne}
+	s.find = &widget.Button{Text: tr("screen73.search", "付与事業対象者検索") + " (F4)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: gs.toSearch}
+	s.settings = &widget.Button{Text: tr("screen73.settings", "初期設定") + " (F6)", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: gs.toOfficeSettings}
 	return s
 }
 

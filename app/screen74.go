@@ -22,7 +22,7 @@ type projectPicker struct {
 	gs       *grantSession
 	projects []mkpf.GrantProject
 	sel      *widget.Select
-	info     *widget.Label
+	info     *jaLabel
 	loaded   bool
 	changed  func()
 	openOnly bool
@@ -32,7 +32,7 @@ func newProjectPicker(gs *grantSession, openOnly bool, changed func()) *projectP
 	p := &projectPicker{gs: gs, openOnly: openOnly, changed: changed}
 	p.sel = widget.NewSelect(nil, func(string) { p.showInfo() })
 	p.sel.PlaceHolder = tr("grant.project.choose", "ポイント付与事業を選んでください")
-	p.info = &widget.Label{Wrapping: textWrap}
+	p.info = &jaLabel{}
 	return p
 }
 
@@ -109,7 +109,7 @@ func (p *projectPicker) showInfo() {
 func (p *projectPicker) need() (mkpf.GrantProject, bool) {
 	x, ok := p.selected()
 	if !ok {
-		p.gs.u.ShowError(&ClerkError{Msg: tr("grant.project.need", "ポイント付与事業をプルダウンから選んでください。")})
+		p.gs.u.ShowError(&ClerkError{Message: tr("grant.project.need", "ポイント付与事業をプルダウンから選んでください。")})
 	}
 	return x, ok
 }
@@ -122,7 +122,7 @@ type screen74 struct {
 	pick     *projectPicker
 	fileName *widget.Label
 	data     []byte
-	result   *widget.Label
+	result   *jaLabel
 	download *widget.Button
 	choose   *widget.Button
 	reg      *widget.Button
@@ -132,7 +132,7 @@ func newScreen74(gs *grantSession) *screen74 {
 	s := &screen74{gs: gs}
 	s.pick = newProjectPicker(gs, true, nil)
 	s.fileName = &widget.Label{Text: tr("screen74.nofile", "ファイルが選択されていません。")}
-	s.result = &widget.Label{Wrapping: textWrap}
+	s.result = &jaLabel{}
 	s.download = &widget.Button{Text: tr("screen74.download", "取り込み入力用様式ダウンロード") + " (F2)", OnTapped: s.onDownload}
 	s.choose = &widget.Button{Text: tr("screen74.choose", "ファイル選択") + " (F3)", OnTapped: s.onChoose}
 	s.reg = &widget.Button{Text: tr("screen74.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
@@ -222,7 +222,7 @@ func (s *screen74) onRegister() {
 		return
 	}
 	if s.data == nil {
-		s.gs.u.ShowError(&ClerkError{Msg: tr("screen74.needfile", "取り込むファイルが選ばれていません。「ファイル選択」でファイルを選んでください。")})
+		s.gs.u.ShowError(&ClerkError{Message: tr("screen74.needfile", "取り込むファイルが選ばれていません。「ファイル選択」でファイルを選んでください。")})
 		return
 	}
 	data := s.data
@@ -257,7 +257,7 @@ type screen75 struct {
 	mykeyID *fkeyEntry
 	person  map[string]*fkeyEntry
 	reg     *widget.Button
-	result  *widget.Label
+	result  *jaLabel
 }
 
 func newScreen75(gs *grantSession) *screen75 {
@@ -284,7 +284,7 @@ func newScreen75(gs *grantSession) *screen75 {
 		s.fm.add(newField(f, f, e, rule))
 	}
 	s.reg = &widget.Button{Text: tr("screen75.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
-	s.result = &widget.Label{Wrapping: textWrap}
+	s.result = &jaLabel{}
 	return s
 }
 

@@ -27,7 +27,7 @@ type screen76 struct {
 	list     *fyne.Container
 	found    []grant.Participant
 	chosen   *grant.Participant
-	detail   *widget.Label
+	detail   *jaLabel
 	readCard *widget.Button
 	noCard   *widget.Button
 	count    *widget.Label
@@ -41,7 +41,7 @@ func newScreen76(gs *grantSession) *screen76 {
 	s.search = &widget.Button{Text: tr("screen76.search", "検索") + " (Enter)", Importance: widget.HighImportance, OnTapped: s.onSearch}
 	s.list = container.NewVBox()
 	s.count = &widget.Label{}
-	s.detail = &widget.Label{Wrapping: textWrap}
+	s.detail = &jaLabel{}
 	s.readCard = &widget.Button{Text: tr("screen76.read", "登録・読取") + " (F2)", Importance: widget.HighImportance, OnTapped: s.onReadCard}
 	s.noCard = &widget.Button{Text: tr("screen76.nocard", "カードなしで付与") + " (F8)", Importance: widget.WarningImportance, OnTapped: s.onNoCard}
 	s.readCard.Disable()

@@ -20,7 +20,7 @@ import (
 type screen78 struct {
 	gs     *grantSession
 	pick   *projectPicker
-	state  *widget.Label
+	state  *jaLabel
 	sync   *widget.Button
 	set    *widget.Button
 	synced bool
@@ -29,7 +29,7 @@ type screen78 struct {
 func newScreen78(gs *grantSession) *screen78 {
 	s := &screen78{gs: gs}
 	s.pick = newProjectPicker(gs, true, s.showState)
-	s.state = &widget.Label{Wrapping: textWrap}
+	s.state = &jaLabel{}
 	s.sync = &widget.Button{Text: grantKey(gs.u, tr("screen78.sync", "付与事業対象者名簿の同期（取得）"), "F2"), Icon: theme.DownloadIcon(), OnTapped: s.onSync}
 	s.set = &widget.Button{Text: grantKey(gs.u, tr("screen78.set", "設定"), "F5"), Importance: widget.HighImportance, OnTapped: s.onSet}
 	return s
@@ -106,7 +106,7 @@ func (s *screen78) showState() {
 	switch {
 	case s.synced:
 		s.state.SetText(fmt.Sprintf(tr("screen78.synced", "同期済み: %s　%d人（%s）　未送信の付与: %d件"),
-			p.Name, n, at.In(ptJST).Format("2006年1月2日 15:04"), d.Pending()))
+			p.Name, n, at.In(mkpf.JST).Format("2006年1月2日 15:04"), d.Pending()))
 	case ok:
 		s.state.SetText(fmt.Sprintf(tr("screen78.other", "この端末には「%s」の名簿があります（未送信の付与: %d件）。選んだ事業の名簿を同期してください。"), p.Name, d.Pending()))
 	default:
@@ -139,10 +139,10 @@ func (s *screen78) onSync() {
 func (s *screen78) onSet() {
 	s.showState()
 	if !s.synced {
-		s.gs.u.ShowError(&ClerkError{Msg: grant.ErrNotSynced.Error()})
+		s.gs.u.ShowError(&ClerkError{Message: grant.ErrNotSynced.Error()})
 		return
 	}
-	s.gs.u.Show(newScreen79(s.gs))
+	s.gs.toGrantTaps()
 }
 
 // screen79 is 画面79 ポイント付与: [カード読取・ポイント付与 開始] enters continuous reading; each card tapped is
@@ -151,34 +151,34 @@ func (s *screen78) onSet() {
 // lists those refused with the reason.
 type screen79 struct {
 	gs       *grantSession
-	project  *widget.Label
+	project  *jaLabel
 	answer   *canvas.Text
-	detail   *widget.Label
+	detail   *jaLabel
 	pending  *widget.Label
 	start    *widget.Button
 	stop     *widget.Button
 	upload   *widget.Button
 	progress *widget.ProgressBar
-	refused  *widget.Label
+	refused  *jaLabel
 	cancel   context.CancelFunc
 	taps     int
 }
 
 func newScreen79(gs *grantSession) *screen79 {
 	s := &screen79{gs: gs}
-	s.project = &widget.Label{Wrapping: textWrap, TextStyle: fyne.TextStyle{Bold: true}}
+	s.project = &jaLabel{TextStyle: fyne.TextStyle{Bold: true}}
 	s.answer = canvas.NewText(tr("screen79.ready", "待機していません"), theme.Color(theme.ColorNameForeground))
 	s.answer.TextSize = 40
 	s.answer.TextStyle = fyne.TextStyle{Bold: true}
 	s.answer.Alignment = fyne.TextAlignCenter
-	s.detail = &widget.Label{Wrapping: textWrap, Alignment: fyne.TextAlignCenter}
+	s.detail = &jaLabel{}
 	s.pending = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
 	s.start = &widget.Button{Text: grantKey(gs.u, tr("screen79.start", "カード読取・ポイント付与 開始"), "F2"), Importance: widget.HighImportance, Icon: theme.MediaPlayIcon(), OnTapped: s.onStart}
 	s.stop = &widget.Button{Text: grantKey(gs.u, tr("screen79.stop", "カード読取・ポイント付与 終了"), "F3"), Icon: theme.MediaStopIcon(), OnTapped: s.onStop}
 	s.upload = &widget.Button{Text: grantKey(gs.u, tr("screen79.upload", "自治体ポイント管理クラウドへ登録"), "F5"), Icon: theme.UploadIcon(), OnTapped: s.onUpload}
 	s.progress = widget.NewProgressBar()
 	s.progress.Hide()
-	s.refused = &widget.Label{Wrapping: textWrap, Importance: widget.DangerImportance}
+	s.refused = &jaLabel{Importance: widget.DangerImportance}
 	s.stop.Disable()
 	return s
 }
@@ -222,7 +222,7 @@ func (s *screen79) showPending(n int) {
 
 func (s *screen79) onBack() {
 	s.onStop()
-	s.gs.u.Show(newScreen78(s.gs))
+	s.gs.toGrantProjects()
 }
 
 func (s *screen79) onStart() {

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen87 is 画面87 「自治体ポイント集計」 for shops and museums: a period → the terminal's location, the number of
@@ -40,16 +41,16 @@ const aggregateDetailRows = 200
 func newScreen87(ps *pointsSession) *screen87 {
 	s := &screen87{ps: ps}
 	t := ptToday()
-	s.from = fkeys(ps.u, &widget.Entry{Text: t.AddDate(0, 0, 1-t.Day()).Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD"})
-	s.to = fkeys(ps.u, &widget.Entry{Text: t.Format("2006-01-02"), PlaceHolder: "YYYY-MM-DD", OnSubmitted: func(string) { s.onRun() }})
+	s.from = fkeys(ps.u, &widget.Entry{Text: dayText(t.AddDate(0, 0, 1-t.Day()))})
+	s.to = fkeys(ps.u, &widget.Entry{Text: dayText(t), OnSubmitted: func(string) { s.onRun() }})
 	s.run = &widget.Button{Text: tr("screen87.run", "集計") + " (F5)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.onRun}
-	s.download = &widget.Button{Text: tr("screen87.download", "明細ダウンロード") + " (F6)", Icon: theme.DownloadIcon(), OnTapped: s.onDownload}
+	s.download = &widget.Button{Text: tr("screen87.download", "明細ダウンロード") + " (F9)", Icon: theme.DownloadIcon(), OnTapped: s.onDownload}
 	s.download.Disable()
 	s.back = menuBackButton(ps)
 	s.result = container.NewVBox()
 	s.save = s.saveWithDialog
 	s.fm.add(newField("from", tr("screen87.from", "集計対象期間（開始日）"), s.from,
-		tr("screen87.from.rule", "YYYY-MM-DD の形で入力してください（例: 2026-11-01）。")))
+		tr("screen87.from.rule", "2026年11月1日 の形で入力してください（20261101 のように数字だけでも入力できます）。")))
 	s.fm.add(newField("to", tr("screen87.to", "集計対象期間（終了日）"), s.to,
 		tr("screen87.to.rule", "この日を含みます。開始日以降の日付を入力してください。")))
 	return s
@@ -67,27 +68,16 @@ func (s *screen87) Content() fyne.CanvasObject {
 }
 
 func (s *screen87) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF5: s.onRun, fyne.KeyF6: s.onDownload, fyne.KeyF10: s.ps.toMenu}
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onRun, fyne.KeyF9: s.onDownload, fyne.KeyF10: s.ps.toMenu, fyne.KeyEscape: s.ps.toMenu}
 }
 
 func (s *screen87) onRun() {
 	s.fm.clearErrors()
-	f, ok1 := parseDay(s.from.Text)
-	t, ok2 := parseDay(s.to.Text)
-	if !ok1 {
-		s.fm.fields[0].setError(tr("screen87.date.invalid", "日付を「2026-11-01」の形で入力してください。"))
-	}
-	if !ok2 {
-		s.fm.fields[1].setError(tr("screen87.date.invalid", "日付を「2026-11-01」の形で入力してください。"))
-	}
-	if !ok1 || !ok2 {
+	from, to, field, err := terminal.CheckPeriod(s.from.Text, s.to.Text)
+	if err != nil {
+		s.fm.fields[field].setError(Message(err))
 		return
 	}
-	if t.Before(f) {
-		s.fm.fields[1].setError(tr("screen87.to.before", "終了日は開始日以降の日付にしてください。"))
-		return
-	}
-	from, to := f.Format("2006-01-02"), t.Format("2006-01-02")
 	var agg *mkpf.Aggregate
 	s.run.Disable()
 	started := s.ps.u.Run(tr("screen87.busy", "集計しています…"), pointsTimeout, func(ctx context.Context) (err error) {
@@ -160,7 +150,7 @@ func (s *screen87) onDownload() {
 	}
 	s.save(s.csvName(), mkpf.AggregateCSV(s.agg), func(path string, err error) {
 		if err != nil {
-			s.ps.u.ShowError(&ClerkError{Msg: tr("screen87.save.failed", "明細を保存できませんでした。保存先を変えて、もう一度「明細ダウンロード」をクリックしてください。") + "\n" + err.Error(), Err: err})
+			s.ps.u.ShowError(&ClerkError{Message: tr("screen87.save.failed", "明細を保存できませんでした。保存先を変えて、もう一度「明細ダウンロード」をクリックしてください。") + "\n" + err.Error(), Err: err})
 			return
 		}
 		if path == "" {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -10,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // settingsScreen is 「端末の設定」 for the terminal administrator: reader, printer, label size, the keyboard wedge's
@@ -21,10 +22,10 @@ type settingsScreen struct {
 	printer   *widget.SelectEntry
 	labelSize *widget.Select
 	suffix    *widget.RadioGroup
-	delay     *widget.Entry
+	delay     *fkeyEntry
 	language  *widget.Select
 	receipt   *widget.Select
-	merge     *widget.Entry
+	merge     *fkeyEntry
 	save      *widget.Button
 }
 
@@ -41,10 +42,10 @@ func newSettings(u *UI) *settingsScreen {
 	s.printer = widget.NewSelectEntry(nil)
 	s.labelSize = &widget.Select{Options: u.Svc.Handoff.LabelSizes()}
 	s.suffix = &widget.RadioGroup{Options: []string{"Enter", "Tab", "なし"}, Horizontal: true}
-	s.delay = &widget.Entry{}
+	s.delay = fkeys(u, &widget.Entry{})
 	s.language = &widget.Select{Options: []string{"日本語", "English"}}
 	s.receipt = &widget.Select{Options: []string{"58mm", "80mm", "A6", "A4"}}
-	s.merge = &widget.Entry{PlaceHolder: "C:\\MergeFiles"}
+	s.merge = fkeys(u, &widget.Entry{PlaceHolder: "C:\\MergeFiles"})
 	s.save = &widget.Button{Text: tr("settings.save", "保存") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onSave}
 
 	if cur.Reader == "" {
@@ -59,7 +60,7 @@ func newSettings(u *UI) *settingsScreen {
 		cur.WedgeSuffix = SuffixEnter
 	}
 	s.suffix.SetSelected(suffixLabels[cur.WedgeSuffix])
-	s.delay.SetText(strconv.Itoa(int(cur.KeyDelay / time.Millisecond)))
+	s.delay.SetText(terminal.FormatKeyDelay(cur.KeyDelay))
 	if cur.ReceiptSize == "" {
 		cur.ReceiptSize = "80mm"
 	}
@@ -123,9 +124,9 @@ func (s *settingsScreen) Shown() {
 
 func (s *settingsScreen) onSave() {
 	s.fm.clearErrors()
-	ms, err := strconv.Atoi(s.delay.Text)
-	if err != nil || ms < 0 || ms > 200 {
-		s.fm.fields[4].setError(tr("settings.delay.invalid", "0～200の半角数字で入力してください。"))
+	delay, err := terminal.ParseKeyDelay(s.delay.Text)
+	if err != nil {
+		s.fm.fields[4].setError(Message(err))
 		return
 	}
 	set := s.u.Svc.Settings.Load()
@@ -138,7 +139,7 @@ func (s *settingsScreen) onSave() {
 	if k, ok := keyOf(suffixLabels, s.suffix.Selected); ok {
 		set.WedgeSuffix = k
 	}
-	set.KeyDelay = time.Duration(ms) * time.Millisecond
+	set.KeyDelay = delay
 	set.ReceiptSize = s.receipt.Selected
 	set.MergeFolder = strings.TrimSpace(s.merge.Text)
 	if k, ok := keyOf(languages, s.language.Selected); ok {

@@ -3,9 +3,9 @@
 // the status line, the progress indicator and the one error helper. Screens are small structs with named callbacks
 // over the narrow service interfaces of services.go; they hold no business logic.
 //
-// Other screens (points: 2, 28-39, 87) plug into the same navigation: build a Screen, call ui.Show(screen), report
-// failures with ui.ShowError(err), run waits with ui.Run, and register the menu's 「自治体ポイント管理クラウドへ」 entry
-// with SetPointsEntry.
+// Every transition between screens is one function of nav.go (the table there); the flows' rules live in package
+// terminal. A new screen: build a Screen, add its transition to nav.go, report failures with ui.ShowError(err), run
+// waits with ui.Run.
 package app
 
 import (
@@ -51,12 +51,6 @@ type (
 	// nor on the menu itself). Screens without it show the button.
 	menuHook interface{ MenuButton() bool }
 )
-
-var pointsEntry func(*UI) Screen
-
-// SetPointsEntry registers the first screen of the points flow (screen 2), opened by the menu's
-// 「自治体ポイント管理クラウドへ」. Call it from an init function in the points screens' file.
-func SetPointsEntry(f func(*UI) Screen) { pointsEntry = f }
 
 // UI is the window's navigation and the helpers every screen uses.
 type UI struct {
@@ -125,7 +119,7 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	u.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
 	u.terminal = &widget.Label{Alignment: fyne.TextAlignTrailing}
-	u.menuBtn = &widget.Button{Text: tr("nav.menu", "メニューへ") + " (Esc)", Icon: theme.HomeIcon(), OnTapped: u.ShowMenu}
+	u.menuBtn = &widget.Button{Text: tr("nav.menu", "メニューへ") + " (F12)", Icon: theme.HomeIcon(), OnTapped: u.ShowMenu}
 	u.body = container.NewStack()
 	u.progress = widget.NewProgressBarInfinite()
 	u.progress.Stop()
@@ -168,22 +162,6 @@ func (u *UI) Start() {
 	go u.pollStatus()
 }
 
-func (u *UI) showFirst() {
-	switch {
-	case u.Svc.Phone:
-		u.Show(newScreen77(u)) // the grant phone starts at its login, which enrolls the device the first time
-	case !u.Svc.Platform.Enrolled():
-		u.Show(newScreen09(u))
-	case !u.Svc.Platform.Terminal().ContactDone:
-		u.Show(newScreen10(u, false))
-	default:
-		u.ShowMenu()
-	}
-}
-
-// ShowMenu shows screen 22.
-func (u *UI) ShowMenu() { u.Show(newScreen22(u)) }
-
 // Show replaces the current screen.
 func (u *UI) Show(s Screen) {
 	if h, ok := u.cur.(hiddenHook); ok {
@@ -210,6 +188,9 @@ func (u *UI) Show(s Screen) {
 	} else {
 		u.menuBtn.Show()
 	}
+	if p, ok := u.side.(*demoPanel); ok {
+		p.setKind(u.Svc.Platform.Terminal().Kind)
+	}
 	u.body.Objects = []fyne.CanvasObject{s.Content()}
 	u.body.Refresh()
 	u.refreshStatus()
@@ -228,7 +209,8 @@ func (u *UI) onKey(ev *fyne.KeyEvent) {
 			return
 		}
 	}
-	if ev.Name == fyne.KeyEscape && u.menuBtn.Visible() {
+	// Esc (戻る) goes back to the menu where the screen has no other way back; F12 is the header's [メニューへ].
+	if (ev.Name == fyne.KeyEscape || ev.Name == fyne.KeyF12) && u.menuBtn.Visible() {
 		u.ShowMenu()
 	}
 }
@@ -241,7 +223,7 @@ func (u *UI) ShowError(err error) {
 	}
 	msg := u.Svc.Message(err)
 	d := dialog.NewCustom(tr("error.title", "エラー"), tr("error.close", "閉じる"),
-		&widget.Label{Text: msg, Wrapping: textWrap}, u.Win)
+		&jaLabel{Text: msg}, u.Win)
 	d.Resize(fyne.NewSize(560, 240))
 	d.Show()
 	u.errDialog = d
@@ -378,7 +360,7 @@ func (u *UI) isForeground() bool {
 	return u.foreground
 }
 
-func wrapLabel(t string) *widget.Label { return &widget.Label{Text: t, Wrapping: textWrap} }
+func wrapLabel(t string) *jaLabel { return &jaLabel{Text: t} }
 
 // waitBackground waits until the app's window no longer has the keyboard focus (the clerk clicked into the library
 // system), or ctx ends.

@@ -16,18 +16,7 @@ var (
 )
 
 // Error is a hand-off failure with the clerk-facing Japanese message and its cause.
-type Error struct {
-	Message string
-	Err     error
-}
-
-func (e *Error) Error() string {
-	if e.Err == nil {
-		return e.Message
-	}
-	return e.Message + ": " + e.Err.Error()
-}
-func (e *Error) Unwrap() error { return e.Err }
+type Error = mkpf.ClerkError
 
 func errf(cause error, format string, a ...any) error {
 	return &Error{Message: fmt.Sprintf(format, a...), Err: cause}

@@ -22,13 +22,7 @@ import (
 var ErrRepeated = errors.New("mergefile: transaction number already received")
 
 // Error carries the Japanese message for the shop clerk and the cause.
-type Error struct {
-	Message string
-	Err     error
-}
-
-func (e *Error) Error() string { return e.Message + " (" + e.Err.Error() + ")" }
-func (e *Error) Unwrap() error { return e.Err }
+type Error = mkpf.ClerkError
 
 var bSeen = []byte("seen") // 取引済番号 → seenRec
 

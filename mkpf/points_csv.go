@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-var jstZone = time.FixedZone("JST", 9*60*60)
+// JST is Japan time, the one time zone of the whole program: dates on screens, vouchers, receipts, the ledger and
+// the aggregation are Japanese calendar days.
+var JST = time.FixedZone("JST", 9*60*60)
 
 // MoveKindLabelJA names an aggregation row's kind as screen 87 and its CSV show it.
 func MoveKindLabelJA(kind string) string {
@@ -45,7 +47,7 @@ func AggregateCSV(agg *Aggregate) []byte {
 		if r.VoucherNo != "" {
 			vn = FormatVoucherNumber(r.VoucherNo)
 		}
-		w.Write(InertCSVRow([]string{r.At.In(jstZone).Format("2006/01/02 15:04:05"), r.TxnID, MoveKindLabelJA(r.Kind), r.ProgramName, fmt.Sprint(r.Points), vn}))
+		w.Write(InertCSVRow([]string{r.At.In(JST).Format("2006/01/02 15:04:05"), r.TxnID, MoveKindLabelJA(r.Kind), r.ProgramName, fmt.Sprint(r.Points), vn}))
 	}
 	w.Flush()
 	return b.Bytes()

@@ -61,8 +61,8 @@ const (
 	TotalExpired     = "points_expired"
 )
 
-// jst is the clock of dates on vouchers and programs: the documents are Japanese and so are their days.
-var jst = time.FixedZone("JST", 9*60*60)
+// jst is Japan time (mkpf.JST): the documents are Japanese and so are their days.
+var jst = mkpf.JST
 
 // pointMove is one ledger entry. Points is always positive; Delta is the change of the patron's balance.
 type pointMove struct {

@@ -198,7 +198,7 @@ func testAuthorisation_ByTerminalKindAndMunicipality(t *testing.T) {
 	exp := w.clk.Now().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, 7).Format("2006-01-02")
 	_, err := shop.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 100, Expires: exp}, "")
 	wantCode(t, err, mkpf.CodeForbidden)
-	_, _, err = shop.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 1}, "")
+	_, _, err = shop.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 1}, "", "")
 	wantCode(t, err, mkpf.CodeForbidden)
 	lib := w.terminal("00052489")
 	_, err = lib.Balances(ctx, yamada)
@@ -347,26 +347,26 @@ func testScreen37_39_MergeByMyNumberCardAndByShopCard(t *testing.T) {
 	if err != nil || res.ShopPointID != platform.DemoYamadaShopCard {
 		t.Fatalf("balances %+v %v", res, err)
 	}
-	d, path, err := shop.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 300}, "")
+	d, path, err := shop.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 300}, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	file, err := os.ReadFile(path)
-	if err != nil || !bytes.Equal(file, d.File) || filepath.Dir(path) != shop.MergeFolder() {
+	if err != nil || !bytes.Equal(file, d.File) || filepath.Dir(path) != shop.MergeFolder("") {
 		t.Fatalf("delivered %s: %v", path, err)
 	}
 	rec, err := mkpf.DecodeMergeFile(file, key, platform.DemoMergeSecret)
 	if err != nil || rec.ID != platform.DemoYamadaShopCard || rec.Points != 300 || rec.Txn != d.Txn {
 		t.Fatalf("record %+v %v", rec, err)
 	}
-	d2, _, err := shop.Merge(ctx, mkpf.MergeRequest{PatronRef: mkpf.PatronRef{ShopCard: platform.DemoYamadaShopCard}, Points: 200}, "")
+	d2, _, err := shop.Merge(ctx, mkpf.MergeRequest{PatronRef: mkpf.PatronRef{ShopCard: platform.DemoYamadaShopCard}, Points: 200}, "", "")
 	if err != nil || d2.Txn == d.Txn || d2.BalanceAfter != 10000-500 {
 		t.Fatalf("shop-card merge %+v %v", d2, err)
 	}
-	_, _, err = shop.Merge(ctx, mkpf.MergeRequest{PatronRef: mkpf.PatronRef{ShopCard: "999999"}, Points: 1}, "")
+	_, _, err = shop.Merge(ctx, mkpf.MergeRequest{PatronRef: mkpf.PatronRef{ShopCard: "999999"}, Points: 1}, "", "")
 	wantCode(t, err, mkpf.CodeNotFound)
 	suzuki := cardOf(t, "suzuki") // no service ID at ブレーメン商店街
-	_, _, err = shop.Merge(ctx, mkpf.MergeRequest{PatronRef: suzuki, Points: 1}, "")
+	_, _, err = shop.Merge(ctx, mkpf.MergeRequest{PatronRef: suzuki, Points: 1}, "", "")
 	wantCode(t, err, mkpf.CodeNoServiceID)
 	if a, _ := w.srv.AuditLedger(); !a.OK || a.Totals[platform.TotalMerged] != 500 {
 		t.Fatalf("audit %+v", a)
@@ -379,7 +379,7 @@ func testScreen37_39_MergeByMyNumberCardAndByShopCard(t *testing.T) {
 		ref mkpf.PatronRef
 		id  string
 	}{{yamada, platform.DemoYamadaMyKeyID}, {suzuki, platform.DemoSuzukiMyKeyID}} {
-		d3, path, err := shop.Merge(ctx, mkpf.MergeRequest{PatronRef: c.ref, Points: 1}, "")
+		d3, path, err := shop.Merge(ctx, mkpf.MergeRequest{PatronRef: c.ref, Points: 1}, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -535,8 +535,8 @@ func testIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal(t *testing
 	}
 	merger := w.terminal("00052490")
 	mk := platformclient.NewIdempotencyKey()
-	m1, _, err1 := merger.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 10}, mk)
-	m2, _, err2 := merger.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 10}, mk)
+	m1, _, err1 := merger.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 10}, mk, "")
+	m2, _, err2 := merger.Merge(ctx, mkpf.MergeRequest{PatronRef: yamada, Points: 10}, mk, "")
 	if err1 != nil || err2 != nil || m1.Txn != m2.Txn || !bytes.Equal(m1.File, m2.File) {
 		t.Fatalf("merge not idempotent: %v %v", err1, err2)
 	}
@@ -599,7 +599,7 @@ func testLedger_InvariantUnderConcurrentRandomUse(t *testing.T) {
 						return false
 					})
 				case 4:
-					_, _, err = merger.Merge(ctx, mkpf.MergeRequest{PatronRef: card, Points: pts}, "")
+					_, _, err = merger.Merge(ctx, mkpf.MergeRequest{PatronRef: card, Points: pts}, "", "")
 				}
 				if err == nil {
 					ok.Add(1)

@@ -112,7 +112,7 @@ func TestSecurity_ProofOfCardPresenceAboveTheFloorLimit(t *testing.T) {
 
 	// A shop card carries no proof: above the floor limit a merge by shop card is refused.
 	merge := env.Enrolled(t, "00052490")
-	if _, _, err := merge.Merge(ctx(t), mkpf.MergeRequest{PatronRef: mkpf.PatronRef{ShopCard: platform.DemoYamadaShopCard}, Points: 501}, ""); codeOf(err) != mkpf.CodeCardPresenceRequired {
+	if _, _, err := merge.Merge(ctx(t), mkpf.MergeRequest{PatronRef: mkpf.PatronRef{ShopCard: platform.DemoYamadaShopCard}, Points: 501}, "", ""); codeOf(err) != mkpf.CodeCardPresenceRequired {
 		t.Fatalf("merge by shop card above the floor limit: %v", err)
 	}
 }

@@ -118,22 +118,27 @@ func TestFingerprint_PerInstall(t *testing.T) {
 	}
 }
 
-func TestSettings_RoundTripAndPersist(t *testing.T) {
+func TestLocalSettings_RoundTripAndPersist(t *testing.T) {
+	type rec struct {
+		Reader string            `json:"reader"`
+		Delay  int               `json:"key_delay_ms"`
+		Extra  map[string]string `json:"extra"`
+	}
 	dir := t.TempDir()
 	c, _ := platformclient.Open(dir, platformclient.Options{})
-	if s, err := c.Settings(); err != nil || s.Reader != "" {
-		t.Fatalf("fresh settings: %+v %v", s, err)
+	var fresh rec
+	if err := c.LoadLocal(&fresh); err != nil || fresh.Reader != "" {
+		t.Fatalf("fresh settings: %+v %v", fresh, err)
 	}
-	want := platformclient.Settings{Reader: "Virtual PCD 00 00", Printer: "ipp://localhost:631/printers/label", LabelSize: "62x29",
-		WedgeSuffix: "enter", KeyDelayMS: 20, Language: "ja", Extra: map[string]string{"k": "v"}}
-	if err := c.SaveSettings(want); err != nil {
+	want := rec{Reader: "Virtual PCD 00 00", Delay: 20, Extra: map[string]string{"k": "v"}}
+	if err := c.SaveLocal(want); err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
 	c, _ = platformclient.Open(dir, platformclient.Options{})
 	defer c.Close()
-	got, err := c.Settings()
-	if err != nil || got.Reader != want.Reader || got.KeyDelayMS != 20 || got.Extra["k"] != "v" || got.WedgeSuffix != "enter" {
+	var got rec
+	if err := c.LoadLocal(&got); err != nil || got.Reader != want.Reader || got.Delay != 20 || got.Extra["k"] != "v" {
 		t.Fatalf("%+v %v", got, err)
 	}
 }

@@ -385,18 +385,19 @@ func (c *Client) ClearVoucher(ctx context.Context, code, opKey string) (*mkpf.Vo
 	return journaledAs[mkpf.Voucher](ctx, c, "voucher_clear", "/v1/points/vouchers/clear", mkpf.VoucherCodeRequest{Code: code}, opKey)
 }
 
-// MergeFolder is where merge files are delivered: Settings.MergeFolder, or "merge" in the data directory.
-func (c *Client) MergeFolder() string {
-	if s, err := c.Settings(); err == nil && s.MergeFolder != "" {
-		return s.MergeFolder
+// MergeFolder is where merge files are delivered: folder when set (the terminal's setting), else "merge" in the data
+// directory.
+func (c *Client) MergeFolder(folder string) string {
+	if folder != "" {
+		return folder
 	}
 	return filepath.Join(c.dir, "merge")
 }
 
 // Merge is screen 38 [合算]: the points leave the platform, and the encrypted file for the shop system is written
 // atomically (temporary file, fsync, rename) into the merge folder. A retry after a lost answer gets the same file.
-// path is the delivered file.
-func (c *Client) Merge(ctx context.Context, req mkpf.MergeRequest, opKey string) (res *mkpf.MergeResult, path string, err error) {
+// path is the delivered file; folder is the merge folder (MergeFolder).
+func (c *Client) Merge(ctx context.Context, req mkpf.MergeRequest, opKey, folder string) (res *mkpf.MergeResult, path string, err error) {
 	res = new(mkpf.MergeResult)
 	if err := c.journaled(ctx, "merge", "/v1/points/merge", req, res, opKey); err != nil {
 		return nil, "", err
@@ -405,9 +406,9 @@ func (c *Client) Merge(ctx context.Context, req mkpf.MergeRequest, opKey string)
 		return nil, "", &Error{Op: "merge", Message: "プラットフォームから届いた合算ポイントファイルの名前が正しくないため、保存しませんでした。自治体の担当者に連絡してください。",
 			Err: fmt.Errorf("%w: merge file name %q", ErrProtocol, res.FileName)}
 	}
-	path, err = deliverFile(c.MergeFolder(), res.FileName, res.File)
+	path, err = deliverFile(c.MergeFolder(folder), res.FileName, res.File)
 	if err != nil {
-		return nil, "", &Error{Op: "merge", Message: "合算ポイントファイルを合算フォルダに保存できません（" + c.MergeFolder() + "）。フォルダの設定と書き込み権限を確認し、もう一度「合算」を押してください（ポイントは二重に減りません）。", Err: err}
+		return nil, "", &Error{Op: "merge", Message: "合算ポイントファイルを合算フォルダに保存できません（" + c.MergeFolder(folder) + "）。フォルダの設定と書き込み権限を確認し、もう一度「合算」を押してください（ポイントは二重に減りません）。", Err: err}
 	}
 	return res, path, nil
 }

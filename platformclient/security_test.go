@@ -75,12 +75,12 @@ func TestSecurity_MergeFileNameFromTheServerIsChecked(t *testing.T) {
 		if _, err := c.Enroll(ctx, rogueServer(t, name), "00052490", "0t10d630"); err != nil {
 			t.Fatal(err)
 		}
-		_, path, err := c.Merge(ctx, mkpf.MergeRequest{Points: 1}, "")
+		_, path, err := c.Merge(ctx, mkpf.MergeRequest{Points: 1}, "", "")
 		cancel()
 		if err == nil {
 			t.Errorf("file name %q accepted (written to %s)", name, path)
 		}
-		entries, _ := os.ReadDir(c.MergeFolder())
+		entries, _ := os.ReadDir(c.MergeFolder(""))
 		if len(entries) != 0 {
 			t.Errorf("file name %q: the merge folder holds %d entries", name, len(entries))
 		}
@@ -91,7 +91,7 @@ func TestSecurity_MergeFileNameFromTheServerIsChecked(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c.Enroll(ctx, rogueServer(t, "merge-20260101000000-000001.mkpm"), "00052490", "0t10d630")
-	if _, path, err := c.Merge(ctx, mkpf.MergeRequest{Points: 1}, ""); err != nil {
+	if _, path, err := c.Merge(ctx, mkpf.MergeRequest{Points: 1}, "", ""); err != nil {
 		t.Fatalf("a well-formed name: %v", err)
 	} else if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"image"
 	"runtime"
 	"strings"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
 // Document is one page to print. Back ends that speak PDF (IPP, save as PDF) use PDF; raster back ends (ESC/POS,
@@ -36,18 +38,7 @@ var (
 )
 
 // Error is a printing failure with the clerk-facing Japanese message and its cause.
-type Error struct {
-	Message string // Japanese, shown as is
-	Err     error
-}
-
-func (e *Error) Error() string {
-	if e.Err == nil {
-		return e.Message
-	}
-	return e.Message + ": " + e.Err.Error()
-}
-func (e *Error) Unwrap() error { return e.Err }
+type Error = mkpf.ClerkError
 
 func errf(cause error, format string, a ...any) error {
 	return &Error{Message: fmt.Sprintf(format, a...), Err: cause}

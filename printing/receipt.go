@@ -25,7 +25,8 @@ type ReceiptRow struct {
 	Big          bool
 }
 
-var jst = time.FixedZone("JST", 9*60*60)
+// jst is Japan time (mkpf.JST): the documents are Japanese and so are their days.
+var jst = mkpf.JST
 
 // Points formats a point count as receipts show it: 1,000 ポイント.
 func Points(n int64) string { return commas(n) + " ポイント" }

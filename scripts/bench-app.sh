@@ -10,7 +10,7 @@ STARTS=${STARTS:-5}
 TAPS=${TAPS:-50}
 
 echo "== app: BenchmarkGUIColdStart (${STARTS} starts each; baseline: bare Fyne window with the same font)"
-OUT=$(go test -run '^$' -bench 'BenchmarkGUIColdStart' -benchtime "${STARTS}x" . 2>/dev/null | grep -E '^Benchmark')
+OUT=$(go test -tags demo -run '^$' -bench 'BenchmarkGUIColdStart' -benchtime "${STARTS}x" . 2>/dev/null | grep -E '^Benchmark')
 echo "$OUT"
 metric() { echo "$OUT" | grep -F "$1" | awk -v m="$2" '{for(i=1;i<=NF;i++) if($(i)==m) print $(i-1)}' | head -1; }
 BS=$(metric bare-fyne ms/start); AS=$(metric mykeyterm- ms/start)

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/mykeyterm/mykeyterm/cardio"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // Screens 23-26 as commands. The certificate comes from the card on the reader (cardio) or from --cert FILE.
@@ -63,14 +63,29 @@ func runLookup(g *globals, args []string) int {
 		return 2
 	}
 	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
-		der, code := authCert(ctx, g, *certFile, *reader)
-		if der == nil {
-			return code
+		var l *terminal.Lookup
+		var err error
+		if *certFile != "" {
+			der, code := authCert(ctx, g, *certFile, "")
+			if der == nil {
+				return code
+			}
+			l, err = terminal.LookUpCert(ctx, c, der)
+		} else {
+			src, serr := cardSource()
+			if serr != nil {
+				return fail(g, terminal.Message(serr))
+			}
+			// The same card session and transaction as the GUI's screen 25 (terminal.Cards).
+			l, err = terminal.LookUp(ctx, &terminal.Cards{Src: src}, c, *reader)
 		}
-		res, err := c.Lookup(ctx, der)
 		if err != nil {
+			if !l.ReachedPlatform {
+				return fail(g, terminal.Message(err))
+			}
 			return platformFail(g, err)
 		}
+		res := l.LookupResult
 		if *asJSON {
 			return printJSON(g, lookupJSON{IssuerID: res.IssuerID, IssuerName: res.IssuerName, CardNumber: res.CardNumber,
 				HandoffMode: res.Handoff.Mode, Handoff: res.Handoff, CardValid: res.CardValid, CardStatus: res.CardStatus,
@@ -82,28 +97,18 @@ func runLookup(g *globals, args []string) int {
 		}
 		fmt.Fprintf(g.Stdout, "利用カード番号: %s\n", res.CardNumber)
 		fmt.Fprintf(g.Stdout, "引渡し方式: %s\n", res.Handoff.Mode.LabelJA())
-		if !res.CardValid {
-			fmt.Fprintf(g.Stdout, "注意: この利用カードは有効ではありません（%s）。\n", cardStatusJA(res.CardStatus))
+		if terminal.CardInvalid(res) {
+			fmt.Fprintf(g.Stdout, "注意: この利用カードは有効ではありません（%s）。\n", terminal.CardStatusJA(res.CardStatus))
 		}
 		if res.AddressChanged {
 			fmt.Fprintln(g.Stdout, "注意: 住所変更の通知があります。利用者の登録内容を確認してください。")
 		}
 		if hf.mode != "" {
-			settings, _ := c.Settings()
+			settings, _ := terminal.LoadSettings(c)
 			return lookupHandoff(g, settings, res, hf)
 		}
 		return 0
 	})
-}
-
-func cardStatusJA(s string) string {
-	switch s {
-	case "stopped":
-		return "利用停止"
-	case "expired":
-		return "有効期限切れ"
-	}
-	return s
 }
 
 func runRegister(g *globals, args []string) int {
@@ -169,44 +174,27 @@ func runRegister(g *globals, args []string) int {
 }
 
 // readCardCerts reads the auth certificate and, for the address notice, the signing certificate after the signing
-// PIN (shown tries left first; never retried automatically).
+// PIN, through the terminal layer's registration (terminal.Registration, as screen 23): the tries left are shown
+// first, a PIN outside 6-16 characters is never sent, a wrong PIN is never retried.
 func readCardCerts(ctx context.Context, g *globals, reader string, withSign bool, signPIN string) (auth, sign []byte, code int) {
-	if !withSign {
-		der, code := authCert(ctx, g, "", reader)
-		return der, nil, code
-	}
 	src, err := cardSource()
 	if err != nil {
-		return nil, nil, fail(g, cardio.Message(err))
+		return nil, nil, fail(g, terminal.Message(err))
 	}
-	if signPIN == "" {
+	cards := &terminal.Cards{Src: src}
+	if withSign && signPIN == "" {
 		return nil, nil, fail(g, "署名用パスワード（6～16文字）を環境変数 MYKEYTERM_SIGN_PIN で渡してください。")
 	}
-	if err := cardio.CheckPINFormat(cardio.PINSign, signPIN); err != nil {
-		return nil, nil, fail(g, cardio.Message(err))
-	}
-	card, err := src.Connect(ctx, reader)
+	r, err := terminal.BeginRegistration(ctx, cards, reader, mkpf.RegisterRequest{AddressNotice: withSign})
 	if err != nil {
-		return nil, nil, fail(g, cardio.Message(err))
+		return nil, nil, fail(g, terminal.Message(err))
 	}
-	defer card.Close()
-	j, err := cardio.OpenJPKI(ctx, card)
-	if err != nil {
-		return nil, nil, fail(g, cardio.Message(err))
+	if !withSign {
+		return r.Req.AuthCert, nil, 0
 	}
-	if auth, err = j.ReadAuthCert(ctx); err != nil {
-		return nil, nil, fail(g, cardio.Message(err))
+	fmt.Fprintf(g.Stderr, "署名用パスワードの残り回数: %d\n", r.Tries)
+	if err := r.Sign(ctx, cards, signPIN); err != nil {
+		return nil, nil, fail(g, terminal.Message(err))
 	}
-	left, err := j.PINTries(ctx, cardio.PINSign)
-	if err != nil {
-		return nil, nil, fail(g, cardio.Message(err))
-	}
-	fmt.Fprintf(g.Stderr, "署名用パスワードの残り回数: %d\n", left)
-	if err := j.VerifyPIN(ctx, cardio.PINSign, signPIN); err != nil {
-		return nil, nil, fail(g, cardio.Message(err))
-	}
-	if sign, err = j.ReadSignCert(ctx); err != nil {
-		return nil, nil, fail(g, cardio.Message(err))
-	}
-	return auth, sign, 0
+	return r.Req.AuthCert, r.Req.SignCert, 0
 }

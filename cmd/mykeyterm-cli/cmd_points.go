@@ -19,6 +19,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/platformclient"
 	"github.com/mykeyterm/mykeyterm/presence"
 	"github.com/mykeyterm/mykeyterm/printing"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 func init() {
@@ -104,7 +105,7 @@ func (pf printFlags) print(ctx context.Context, c *platformclient.Client, def pr
 		return nil
 	}
 	paper := def
-	if s, err := c.Settings(); err == nil && s.ReceiptSize != "" {
+	if s, err := terminal.LoadSettings(c); err == nil && s.ReceiptSize != "" {
 		paper = printing.PaperSizeByName(s.ReceiptSize, def)
 	}
 	if *pf.paper != "" {
@@ -209,13 +210,13 @@ func runPointsUse(g *globals, args []string) int {
 		return fail(g, "--program とポイント数（--points 1以上）を指定してください。")
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
-		res, err := c.Use(ctx, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		res, err := terminal.UsePoints(ctx, c, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
 		if presence.Needed(err) {
 			var code int
 			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
 				return code
 			}
-			res, err = c.Use(ctx, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+			res, err = terminal.UsePoints(ctx, c, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
 		}
 		if err != nil {
 			return clientFail(g, err)
@@ -237,7 +238,7 @@ func runPointsUse(g *globals, args []string) int {
 
 func runPointsAggregate(g *globals, args []string) int {
 	fs := newFlags("points aggregate", g)
-	today := time.Now().In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
+	today := terminal.Today().Format("2006-01-02")
 	from := fs.String("from", today[:8]+"01", "first day YYYY-MM-DD")
 	to := fs.String("to", today, "last day YYYY-MM-DD")
 	csvOut := fs.String("csv", "", "write the detail (明細) CSV here (UTF-8 with BOM, CRLF)")
@@ -287,25 +288,38 @@ func runVoucherIssue(g *globals, args []string) int {
 		return fail(g, "--program、--points（1以上）、--expires（YYYY-MM-DD）を指定してください。")
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
-		v, err := c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key)
+		// The GUI's screen 33 sequence (terminal.IssueVoucher); printing is optional here (--print), the JSON or
+		// the line below is the voucher otherwise.
+		printIt := func(ctx context.Context, v *mkpf.Voucher) error { return prt.printVoucher(ctx, c, v) }
+		v, printErr, err := terminal.IssueVoucher(ctx, c, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key, printIt)
 		if presence.Needed(err) {
 			var code int
 			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
 				return code
 			}
-			v, err = c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key)
+			v, printErr, err = terminal.IssueVoucher(ctx, c, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key, printIt)
 		}
 		if err != nil {
 			return clientFail(g, err)
 		}
-		return printVoucher(ctx, g, c, prt, v, *asJSON, "発行しました")
+		return voucherPrinted(g, v, printErr, *asJSON, "発行しました")
+	})
+}
+
+// printVoucher prints v when --print or --out was given (nothing otherwise).
+func (pf printFlags) printVoucher(ctx context.Context, c *platformclient.Client, v *mkpf.Voucher) error {
+	return pf.print(ctx, c, printing.PaperA6, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
+		return printing.VoucherDocument(terminal.VoucherPrint(v, c.Terminal()), p, pr)
 	})
 }
 
 func printVoucher(ctx context.Context, g *globals, c *platformclient.Client, prt printFlags, v *mkpf.Voucher, asJSON bool, verb string) int {
-	if err := prt.print(ctx, c, printing.PaperA6, func(p printing.PaperSize, pr printing.Printer) (printing.Document, error) {
-		return printing.VoucherDocument(c.VoucherPrint(v), p, pr)
-	}); err != nil {
+	return voucherPrinted(g, v, prt.printVoucher(ctx, c, v), asJSON, verb)
+}
+
+// voucherPrinted reports an issued (or reissued) voucher; a print failure keeps it and says how to reprint.
+func voucherPrinted(g *globals, v *mkpf.Voucher, err error, asJSON bool, verb string) int {
+	if err != nil {
 		fmt.Fprintf(g.Stderr, "ポイント券（発券番号 %s）は発行済みです。印刷できませんでした: %s\n「voucher reissue %s」で再発行してください。\n", v.Display, printingMessage(err), v.Number)
 		if asJSON {
 			printJSON(g, v)
@@ -396,13 +410,14 @@ func runMerge(g *globals, args []string) int {
 		return fail(g, "合算するポイント数（--points 1以上）を指定してください。")
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
-		res, path, err := c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+		set, _ := terminal.LoadSettings(c)
+		res, path, err := c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key, set.MergeFolder)
 		if presence.Needed(err) {
 			var code int
 			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
 				return code
 			}
-			res, path, err = c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
+			res, path, err = c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key, set.MergeFolder)
 		}
 		if err != nil {
 			return clientFail(g, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/cardio"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // How long one command may take: a card read, a platform call (screens 9-26), a point operation (screens 2, 28-39,
@@ -120,13 +121,13 @@ func readCertFile(path string) ([]byte, error) {
 func cardAuthCert(ctx context.Context, reader string) ([]byte, error) {
 	src, err := cardSource()
 	if err != nil {
-		return nil, errors.New(cardio.Message(err))
+		return nil, errors.New(terminal.Message(err))
 	}
-	cr, err := cardio.ReadAuthCert(ctx, src, reader)
-	if cr != nil && cr.DER != nil && (err == nil || errors.Is(err, cardio.ErrCertExpired)) {
-		return cr.DER, nil
+	der, err := (&terminal.Cards{Src: src}).ReadAuthCert(ctx, reader) // the GUI's card session (screens 25, 29)
+	if err != nil {
+		return nil, errors.New(terminal.Message(err))
 	}
-	return nil, errors.New(cardio.Message(err))
+	return der, nil
 }
 
 // platformFail prints the message of a failed platform call (screens 9-26) and, for field errors, each field's

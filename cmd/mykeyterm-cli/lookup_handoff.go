@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"image/png"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/handoff"
 	"github.com/mykeyterm/mykeyterm/mkpf"
-	"github.com/mykeyterm/mykeyterm/platformclient"
 	"github.com/mykeyterm/mykeyterm/printing"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // handoffFlags are lookup's hand-off options: the same code the GUI's screen 26 runs (package handoff).
@@ -27,40 +26,33 @@ type handoffFlags struct {
 
 const handoffUsage = "hand the number over: number|barcode|wedge|label (default: print the result only)"
 
-// lookupHandoff hands res's number over in f.mode, with the terminal's settings as defaults for the flags.
-func lookupHandoff(g *globals, s platformclient.Settings, res *mkpf.LookupResult, f handoffFlags) int {
-	mode := mkpf.HandoffMode(strings.ToLower(f.mode))
-	opt := handoff.Options{
-		Suffix:   handoff.Suffix(firstNonEmpty(f.suffix, s.WedgeSuffix)),
-		KeyDelay: f.keyDelay,
+// lookupHandoff hands res's number over in f.mode through the terminal layer's one dispatch (terminal.HandOff, the
+// same as the GUI's screen 26), with the terminal's settings as defaults for the flags.
+func lookupHandoff(g *globals, s terminal.Settings, res *mkpf.LookupResult, f handoffFlags) int {
+	mode, err := terminal.ParseMode(f.mode)
+	if err != nil {
+		return fail(g, terminal.Message(err))
+	}
+	opt := terminal.HandoffOptions{
+		Suffix:    handoff.Suffix(firstNonEmpty(f.suffix, s.WedgeSuffix)),
+		KeyDelay:  f.keyDelay,
+		LabelSize: firstNonEmpty(f.labelSize, s.LabelSize),
+		Printer:   firstNonEmpty(f.printer, s.Printer),
 	}
 	if opt.KeyDelay == 0 && s.KeyDelayMS > 0 {
 		opt.KeyDelay = time.Duration(s.KeyDelayMS) * time.Millisecond
 	}
-	switch mode {
-	case mkpf.HandoffNumber, mkpf.HandoffBarcode, mkpf.HandoffWedge:
-	case mkpf.HandoffLabel:
-		size, err := printing.ParseLabelSize(firstNonEmpty(f.labelSize, s.LabelSize))
-		if err != nil {
-			return fail(g, printingMessage(err))
-		}
-		opt.LabelSize = size
-		spec := firstNonEmpty(f.printer, s.Printer)
+	if mode == mkpf.HandoffLabel {
 		if f.out != "" {
-			spec = "pdf:" + f.out
+			opt.Printer = "pdf:" + f.out
 		}
-		if spec == "" {
+		if opt.Printer == "" {
 			return fail(g, "ラベルの印刷先がありません。--printer NAME か --out FILE.pdf を指定するか、設定でプリンタを選んでください。")
 		}
-		if opt.Printer, err = printing.Open(spec); err != nil {
-			return fail(g, printingMessage(err))
-		}
-	default:
-		return fail(g, fmt.Sprintf("引渡し方式「%s」は使えません。number, barcode, wedge, label のどれかを指定してください。", f.mode))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r, err := handoff.Deliver(ctx, res, mode, opt)
+	r, err := terminal.HandOff(ctx, res, mode, opt)
 	if err != nil {
 		return fail(g, printingMessage(err))
 	}
@@ -92,23 +84,26 @@ func lookupHandoff(g *globals, s platformclient.Settings, res *mkpf.LookupResult
 			fmt.Fprintf(g.Stdout, "ラベルを保存しました: %s（バーコード %s）\n", f.out, r.BarcodeText)
 			return 0
 		}
-		if err := printing.WaitJob(ctx, opt.Printer, r.JobID); err != nil {
+		p, err := printing.Open(opt.Printer)
+		if err != nil {
 			return fail(g, printingMessage(err))
 		}
-		fmt.Fprintf(g.Stdout, "ラベルを印刷しました（%s、ジョブ %s、バーコード %s）\n", opt.Printer.Name(), r.JobID, r.BarcodeText)
+		if err := printing.WaitJob(ctx, p, r.JobID); err != nil {
+			return fail(g, printingMessage(err))
+		}
+		fmt.Fprintf(g.Stdout, "ラベルを印刷しました（%s、ジョブ %s、バーコード %s）\n", p.Name(), r.JobID, r.BarcodeText)
 	}
 	return 0
 }
 
-// printingMessage is the clerk-facing text of a handoff or printing error.
+// printingMessage is the clerk-facing text of a handoff, printing or terminal-layer error (terminal.Message); other
+// errors (a file that cannot be written) say what they are.
 func printingMessage(err error) string {
 	var he *handoff.Error
-	if errors.As(err, &he) {
-		return he.Message
-	}
 	var pe *printing.Error
-	if errors.As(err, &pe) {
-		return pe.Message
+	var ce *terminal.ClerkError
+	if errors.As(err, &he) || errors.As(err, &pe) || errors.As(err, &ce) {
+		return terminal.Message(err)
 	}
 	return err.Error()
 }

@@ -1,0 +1,128 @@
+package app
+
+// Navigation in one place: every transition between the screens 2-39, 87 and the settings is one function below, and
+// the table beside each says where it comes from. Screens call these functions; no screen constructs another
+// (terminal/arch_test.go fails if a newScreenNN call appears outside this file).
+//
+//	from                       → to    function
+//	start (not enrolled)       → 9     showFirst
+//	start (no contact yet)     → 10    showFirst
+//	start, 10 [登録], settings → 22    ShowMenu (also the header's [メニューへ], 24, 26)
+//	9 [登録]                   → 10    toContact(false)
+//	22 [サービスIDの登録]      → 23    toRegister
+//	24 [戻る]                  → 23    toRegisterAgain (the number kept for correction)
+//	23 [登録] (platform done)  → 24    toRegistered
+//	22 [サービスIDの照会], 26  → 25    toLookup
+//	25 [照会], continuous      → 26    toLookupResult
+//	22 [連絡先の変更]          → 10    toContact(true)
+//	22 [端末の設定]            → 設定  toSettings
+//	22 [自治体ポイント…]       → 2     toPoints
+//	2 [ログイン], any 29-39/87 → 28    pointsSession.toMenu
+//	28, 31 [続けて…]           → 29    pointsSession.toUse
+//	29 [確認]                  → 30    toUseConfirm
+//	30 [利用]                  → 31    pointsSession.toUseDone
+//	28, 34 [続けて…]           → 32    pointsSession.toIssue
+//	32 [確認]                  → 33    toIssueConfirm
+//	33 [発行], 34 [再発行]     → 34    pointsSession.toIssued
+//	28, 36 [続けて…]           → 35    pointsSession.toClear
+//	35 [消込]                  → 36    pointsSession.toCleared
+//	28, 39 [続けて…]           → 37    pointsSession.toMerge
+//	37 [確認]                  → 38    toMergeConfirm
+//	38 [合算]                  → 39    pointsSession.toMerged
+//	28 [ポイント集計]          → 87    pointsSession.toAggregate
+//	30, 33, 38 [戻る]          → 29, 32, 37 (the same input screen, as it was)
+//
+// Grant terminals (seed 004 §V; grant screens in screen64.go … screen78.go):
+//
+//	start (phone layout)       → 77    showFirst
+//	22 [業務支援システムへ]    → 71    toGrantOffice (grant_office)
+//	22 [持ち歩き用…アプリへ]   → 77    toGrantApp (point_grant)
+//	71 [ログイン] (first time) → 72    grantSession.toOfficeSettings (also 73 [初期設定])
+//	71, 72, 64-66, 74-76       → 73    grantSession.toOffice
+//	73 [ポイント付与事業登録]  → 64    grantSession.toProject
+//	64 [確認]                  → 65    toProjectConfirm
+//	65 [戻る]                  → 64    (the same input screen, as it was)
+//	65 [登録]                  → 66    grantSession.toProjectDone
+//	73 [名簿取り込み入力]      → 74    grantSession.toImport
+//	73 [個別入力]              → 75    grantSession.toAddOne
+//	73 [対象者検索]            → 76    grantSession.toSearch
+//	77 [ログイン], 79 [戻る]   → 78    grantSession.toGrantProjects
+//	78 [設定]                  → 79    grantSession.toGrantTaps
+
+import "github.com/mykeyterm/mykeyterm/mkpf"
+
+// showFirst opens the first screen: 77 on the grant phone; else 9 until the terminal is enrolled, 10 until its contact is registered, else 22.
+func (u *UI) showFirst() {
+	switch {
+	case u.Svc.Phone:
+		u.Show(newScreen77(u)) // the grant phone starts at its login, which enrolls the device the first time
+	case !u.Svc.Platform.Enrolled():
+		u.Show(newScreen09(u))
+	case !u.Svc.Platform.Terminal().ContactDone:
+		u.Show(newScreen10(u, false))
+	default:
+		u.ShowMenu()
+	}
+}
+
+// ShowMenu shows screen 22.
+func (u *UI) ShowMenu() { u.Show(newScreen22(u)) }
+
+func (u *UI) toContact(change bool) { u.Show(newScreen10(u, change)) }
+func (u *UI) toRegister()           { u.Show(newScreen23(u)) }
+func (u *UI) toRegisterAgain(number string, notice bool) {
+	u.Show(newScreen23(u).withNumber(number, notice))
+}
+func (u *UI) toRegistered(res *mkpf.RegisterResult, notice bool) { u.Show(newScreen24(u, res, notice)) }
+func (u *UI) toLookup()                                          { u.Show(newScreen25(u)) }
+func (u *UI) toLookupResult(res *mkpf.LookupResult, auto bool)   { u.Show(newScreen26(u, res, auto)) }
+func (u *UI) toSettings()                                        { u.Show(newSettings(u)) }
+func (u *UI) toPoints()                                          { u.Show(newScreen02(u)) }
+
+func (ps *pointsSession) toMenu()      { ps.u.Show(newScreen28(ps)) }
+func (ps *pointsSession) toUse()       { ps.u.Show(newScreen29(ps)) }
+func (ps *pointsSession) toIssue()     { ps.u.Show(newScreen32(ps)) }
+func (ps *pointsSession) toClear()     { ps.u.Show(newScreen35(ps)) }
+func (ps *pointsSession) toMerge()     { ps.u.Show(newScreen37(ps)) }
+func (ps *pointsSession) toAggregate() { ps.u.Show(newScreen87(ps)) }
+
+func toUseConfirm(from *screen29, b mkpf.Balance, n int64) { from.ps.u.Show(newScreen30(from, b, n)) }
+func toIssueConfirm(from *screen32, b mkpf.Balance, n int64, expires string) {
+	from.ps.u.Show(newScreen33(from, b, n, expires))
+}
+func toMergeConfirm(from *screen37, b mkpf.Balance, n int64) { from.ps.u.Show(newScreen38(from, b, n)) }
+
+func (ps *pointsSession) toUseDone(res *mkpf.UseResult, b mkpf.Balance) {
+	ps.u.Show(newScreen31(ps, res, b))
+}
+
+// toIssued shows screen 34 for v; printed says the voucher came out of the printer already.
+func (ps *pointsSession) toIssued(v *mkpf.Voucher, b mkpf.Balance, printed bool) {
+	s34 := newScreen34(ps, v, b)
+	if printed {
+		s34.printed++
+	}
+	ps.u.Show(s34)
+}
+func (ps *pointsSession) toCleared(v *mkpf.Voucher) { ps.u.Show(newScreen36(ps, v)) }
+func (ps *pointsSession) toMerged(res *mkpf.MergeResult, path string, b mkpf.Balance) {
+	ps.u.Show(newScreen39(ps, res, path, b))
+}
+
+func (u *UI) toGrantOffice() { u.Show(newScreen71(u)) }
+func (u *UI) toGrantApp()    { u.Show(newScreen77(u)) }
+
+func (gs *grantSession) toOffice()         { gs.u.Show(newScreen73(gs)) }
+func (gs *grantSession) toOfficeSettings() { gs.u.Show(newScreen72(gs)) }
+func (gs *grantSession) toProject()        { gs.u.Show(newScreen64(gs)) }
+func (gs *grantSession) toImport()         { gs.u.Show(newScreen74(gs)) }
+func (gs *grantSession) toAddOne()         { gs.u.Show(newScreen75(gs)) }
+func (gs *grantSession) toSearch()         { gs.u.Show(newScreen76(gs)) }
+func (gs *grantSession) toGrantProjects()  { gs.u.Show(newScreen78(gs)) }
+func (gs *grantSession) toGrantTaps()      { gs.u.Show(newScreen79(gs)) }
+func (gs *grantSession) toProjectDone(p mkpf.GrantProject) {
+	gs.u.Show(newScreen66(gs, p))
+}
+func toProjectConfirm(from *screen64, p mkpf.Program, req mkpf.GrantProjectRequest) {
+	from.gs.u.Show(newScreen65(from, p, req))
+}
