@@ -234,7 +234,7 @@ func (s *screen66) Content() fyne.CanvasObject {
 }
 
 func (s *screen66) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyEscape: s.gs.toOffice, fyne.KeyReturn: s.gs.toOffice}
+	return map[fyne.KeyName]func(){fyne.KeyEscape: s.gs.toOffice}
 }
 
 func (s *screen66) Shown() { s.gs.u.Win.Canvas().Unfocus() }

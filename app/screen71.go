@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"image/color"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -46,7 +48,7 @@ func newGrantLogin(u *UI, office bool) *grantLogin {
 	s := &grantLogin{u: u, office: office}
 	s.id = fkeys(u, &widget.Entry{Text: u.Svc.Platform.Terminal().TerminalID, OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }})
 	s.password = fkeys(u, &widget.Entry{Password: true, OnSubmitted: func(string) { s.onLogin() }})
-	s.login = &widget.Button{Text: grantKey(u, tr("grant.login", "ログイン"), "Enter"), Importance: widget.HighImportance, OnTapped: s.onLogin}
+	s.login = &widget.Button{Text: grantKey(u, tr("grant.login", "ログイン"), "F5"), Importance: widget.HighImportance, OnTapped: s.onLogin}
 	idLabel := tr("screen71.id", "ログインID")
 	if !office {
 		idLabel = tr("screen77.id", "端末ID")
@@ -69,6 +71,10 @@ func (s *grantLogin) Title() string {
 
 // MenuButton: the phone has no screen 22 to go back to.
 func (s *grantLogin) MenuButton() bool { return s.office }
+
+func (s *grantLogin) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onLogin}
+}
 
 func (s *grantLogin) Content() fyne.CanvasObject {
 	lead := tr("screen71.lead", "予め配布されたログインIDとパスワードを入力し、「ログイン」ボタンをクリックしてください。")
@@ -201,7 +207,10 @@ func (s *screen73) Title() string {
 func (s *screen73) Content() fyne.CanvasObject {
 	box := container.NewVBox()
 	for _, b := range []*widget.Button{s.project, s.imp, s.one, s.find, s.settings} {
-		box.Add(container.NewGridWrap(fyne.NewSize(480, 56), b))
+		// A fixed-size cell behind each button, as on screen 28 (a GridWrap draws them at zero size at first).
+		cell := canvas.NewRectangle(color.Transparent)
+		cell.SetMinSize(fyne.NewSize(480, 56))
+		box.Add(container.NewHBox(container.NewStack(cell, b)))
 	}
 	return box
 }

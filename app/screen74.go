@@ -133,8 +133,8 @@ func newScreen74(gs *grantSession) *screen74 {
 	s.pick = newProjectPicker(gs, true, nil)
 	s.fileName = &widget.Label{Text: tr("screen74.nofile", "ファイルが選択されていません。")}
 	s.result = &jaLabel{}
-	s.download = &widget.Button{Text: tr("screen74.download", "取り込み入力用様式ダウンロード") + " (F2)", OnTapped: s.onDownload}
-	s.choose = &widget.Button{Text: tr("screen74.choose", "ファイル選択") + " (F3)", OnTapped: s.onChoose}
+	s.download = &widget.Button{Text: tr("screen74.download", "取り込み入力用様式ダウンロード") + " (F9)", OnTapped: s.onDownload}
+	s.choose = &widget.Button{Text: tr("screen74.choose", "ファイル選択") + " (F2)", OnTapped: s.onChoose}
 	s.reg = &widget.Button{Text: tr("screen74.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
 	return s
 }
@@ -155,7 +155,7 @@ func (s *screen74) Content() fyne.CanvasObject {
 }
 
 func (s *screen74) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF2: s.onDownload, fyne.KeyF3: s.onChoose, fyne.KeyF5: s.onRegister, fyne.KeyEscape: s.gs.toOffice}
+	return map[fyne.KeyName]func(){fyne.KeyF9: s.onDownload, fyne.KeyF2: s.onChoose, fyne.KeyF5: s.onRegister, fyne.KeyEscape: s.gs.toOffice}
 }
 
 func (s *screen74) Shown() { s.pick.load(nil) }

@@ -38,12 +38,12 @@ func newScreen76(gs *grantSession) *screen76 {
 	s.pick = newProjectPicker(gs, false, nil)
 	s.mykeyID = fkeys(gs.u, &widget.Entry{OnSubmitted: func(string) { s.onSearch() }})
 	s.name = fkeys(gs.u, &widget.Entry{OnSubmitted: func(string) { s.onSearch() }})
-	s.search = &widget.Button{Text: tr("screen76.search", "検索") + " (Enter)", Importance: widget.HighImportance, OnTapped: s.onSearch}
+	s.search = &widget.Button{Text: tr("screen76.search", "検索") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onSearch}
 	s.list = container.NewVBox()
 	s.count = &widget.Label{}
 	s.detail = &jaLabel{}
 	s.readCard = &widget.Button{Text: tr("screen76.read", "登録・読取") + " (F2)", Importance: widget.HighImportance, OnTapped: s.onReadCard}
-	s.noCard = &widget.Button{Text: tr("screen76.nocard", "カードなしで付与") + " (F8)", Importance: widget.WarningImportance, OnTapped: s.onNoCard}
+	s.noCard = &widget.Button{Text: tr("screen76.nocard", "カードなしで付与") + " (F3)", Importance: widget.WarningImportance, OnTapped: s.onNoCard}
 	s.readCard.Disable()
 	s.noCard.Disable()
 	return s
@@ -68,7 +68,7 @@ func (s *screen76) Content() fyne.CanvasObject {
 }
 
 func (s *screen76) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF2: s.onReadCard, fyne.KeyF8: s.onNoCard, fyne.KeyEscape: s.gs.toOffice}
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onSearch, fyne.KeyF2: s.onReadCard, fyne.KeyF3: s.onNoCard, fyne.KeyEscape: s.gs.toOffice}
 }
 
 func (s *screen76) Shown() { s.pick.load(nil) }

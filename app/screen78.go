@@ -30,7 +30,7 @@ func newScreen78(gs *grantSession) *screen78 {
 	s := &screen78{gs: gs}
 	s.pick = newProjectPicker(gs, true, s.showState)
 	s.state = &jaLabel{}
-	s.sync = &widget.Button{Text: grantKey(gs.u, tr("screen78.sync", "付与事業対象者名簿の同期（取得）"), "F2"), Icon: theme.DownloadIcon(), OnTapped: s.onSync}
+	s.sync = &widget.Button{Text: grantKey(gs.u, tr("screen78.sync", "付与事業対象者名簿の同期（取得）"), "F4"), Icon: theme.DownloadIcon(), OnTapped: s.onSync}
 	s.set = &widget.Button{Text: grantKey(gs.u, tr("screen78.set", "設定"), "F5"), Importance: widget.HighImportance, OnTapped: s.onSet}
 	return s
 }
@@ -50,7 +50,7 @@ func (s *screen78) Content() fyne.CanvasObject {
 }
 
 func (s *screen78) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF2: s.onSync, fyne.KeyF5: s.onSet}
+	return map[fyne.KeyName]func(){fyne.KeyF4: s.onSync, fyne.KeyF5: s.onSet}
 }
 
 // Shown lists the projects; without a network, the project synced before is offered on its own.
@@ -173,8 +173,8 @@ func newScreen79(gs *grantSession) *screen79 {
 	s.answer.Alignment = fyne.TextAlignCenter
 	s.detail = &jaLabel{}
 	s.pending = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
-	s.start = &widget.Button{Text: grantKey(gs.u, tr("screen79.start", "カード読取・ポイント付与 開始"), "F2"), Importance: widget.HighImportance, Icon: theme.MediaPlayIcon(), OnTapped: s.onStart}
-	s.stop = &widget.Button{Text: grantKey(gs.u, tr("screen79.stop", "カード読取・ポイント付与 終了"), "F3"), Icon: theme.MediaStopIcon(), OnTapped: s.onStop}
+	s.start = &widget.Button{Text: grantKey(gs.u, tr("screen79.start", "カード読取・ポイント付与 開始"), "F6"), Importance: widget.HighImportance, Icon: theme.MediaPlayIcon(), OnTapped: s.onStart}
+	s.stop = &widget.Button{Text: tr("screen79.stop", "カード読取・ポイント付与 終了"), Icon: theme.MediaStopIcon(), OnTapped: s.onStop}
 	s.upload = &widget.Button{Text: grantKey(gs.u, tr("screen79.upload", "自治体ポイント管理クラウドへ登録"), "F5"), Icon: theme.UploadIcon(), OnTapped: s.onUpload}
 	s.progress = widget.NewProgressBar()
 	s.progress.Hide()
@@ -200,7 +200,12 @@ func (s *screen79) Content() fyne.CanvasObject {
 }
 
 func (s *screen79) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF2: s.onStart, fyne.KeyF3: s.onStop, fyne.KeyF5: s.onUpload, fyne.KeyEscape: s.onBack}
+	// F6 turns continuous reading on and off; the button that F6 presses now carries the hint.
+	toggle := s.onStart
+	if s.cancel != nil {
+		toggle = s.onStop
+	}
+	return map[fyne.KeyName]func(){fyne.KeyF6: toggle, fyne.KeyF5: s.onUpload, fyne.KeyEscape: s.onBack}
 }
 
 func (s *screen79) Shown() {
@@ -234,6 +239,8 @@ func (s *screen79) onStart() {
 	s.start.Disable()
 	s.stop.Enable()
 	s.upload.Disable()
+	s.start.SetText(tr("screen79.start", "カード読取・ポイント付与 開始"))
+	s.stop.SetText(grantKey(s.gs.u, tr("screen79.stop", "カード読取・ポイント付与 終了"), "F6"))
 	s.setAnswer(tr("screen79.waiting", "カードをかざしてください"), theme.Color(theme.ColorNameForeground), "")
 	go func() {
 		err := s.gs.svc.Run(ctx, func(r grant.TapResult) { s.gs.u.do(func() { s.show(r) }) })
@@ -255,6 +262,8 @@ func (s *screen79) onStop() {
 	s.start.Enable()
 	s.stop.Disable()
 	s.upload.Enable()
+	s.start.SetText(grantKey(s.gs.u, tr("screen79.start", "カード読取・ポイント付与 開始"), "F6"))
+	s.stop.SetText(tr("screen79.stop", "カード読取・ポイント付与 終了"))
 	s.setAnswer(tr("screen79.ready", "待機していません"), theme.Color(theme.ColorNameForeground), "")
 }
 
