@@ -17,6 +17,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/app"
 	"github.com/mykeyterm/mykeyterm/assets"
 	"github.com/mykeyterm/mykeyterm/cardio"
+	"github.com/mykeyterm/mykeyterm/internal/single"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
 )
@@ -37,6 +38,7 @@ func main() {
 			"No display ($DISPLAY and $WAYLAND_DISPLAY are empty): run it on a desktop, or under Xvfb as above.")
 		return
 	}
+	defer single.Claim(*dataDir, app.AppName)() // a second start brings this window forward and exits
 	if err := run(*demo, *dataDir, *ready, *terminal, mkpf.HandoffMode(*mode)); err != nil {
 		fmt.Fprintln(os.Stderr, "mykeyterm:", app.Message(err))
 		os.Exit(1)
@@ -107,9 +109,6 @@ func run(demo bool, dataDir string, ready bool, terminal string, mode mkpf.Hando
 	return nil
 }
 
-func defaultDataDir() string {
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "mykeyterm")
-	}
-	return ".mykeyterm"
-}
+// defaultDataDir is the terminal's state folder: %ProgramData%\mykeyterm on Windows (per machine), the user's config
+// folder elsewhere (platformclient.DefaultDataDir).
+func defaultDataDir() string { return platformclient.DefaultDataDir() }
