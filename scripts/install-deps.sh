@@ -13,6 +13,9 @@ PACKAGES=(
   cups cups-client cups-filters printer-driver-cups-pdf printer-driver-ptouch ghostscript poppler-utils zbar-tools zint
   # GUI and keyboard wedge: a real X server, a Tk text field in another program, screenshots
   xvfb x11-utils x11-apps xdotool python3 python3-tk xauth
+  # Windows: the mingw cross compiler and resource compiler, the NSIS installer builder, Authenticode signing, and
+  # wine (64-bit) to run the installer and the app in the tests (docs/windows.md)
+  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis osslsigncode openssl wine64
   # misc
   ca-certificates procps psmisc iproute2 curl git make
 )
