@@ -112,6 +112,6 @@ Section "Uninstall"
   ClearErrors
   ${GetOptions} $0 "/PURGE" $1
   ${IfNot} ${Errors}
-    RMDir /r "$COMMONAPPDATA\mykeyterm"
+    RMDir /r "$APPDATA\mykeyterm" ; SetShellVarContext all: C:\ProgramData
   ${EndIf}
 SectionEnd

@@ -124,10 +124,10 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 		}
 
 		// A second start (the desktop icon clicked again) brings this window forward and ends at once.
-		ils := w.start(ilsExe, filepath.Join(w.logs, "ils-unused.txt"))
+		ils := w.start(t, ilsExe, filepath.Join(w.logs, "ils-unused.txt"))
 		other := waitWindow(t, "ILS card number", ils, 30*time.Second)
 		xdo(t, "windowfocus", "--sync", other)
-		second := w.start(`C:\Program Files\MyKeyTerm\mykeyterm.exe`, "--demo")
+		second := w.start(t, `C:\Program Files\MyKeyTerm\mykeyterm.exe`, "--demo")
 		if code := second.exited(60 * time.Second); code != 0 {
 			t.Fatalf("the second start: exit code %d, want 0 (it should hand over to the running one)\n%s", code, second.output())
 		}
@@ -143,7 +143,7 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 
 	t.Run("screen26_wedge_types_into_another_windows_program", func(t *testing.T) {
 		out := filepath.Join(w.logs, "ils.txt")
-		ils := w.start(ilsExe, out)
+		ils := w.start(t, ilsExe, out)
 		other := waitWindow(t, "ILS card number", ils, 30*time.Second)
 		a, _ := w.startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "wedge")
 		a.tapCard(0)
@@ -197,7 +197,15 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 		if out, err := w.cmd(3*time.Minute, wineBin, `C:\Program Files\MyKeyTerm\Uninstall.exe`, "/S"); err != nil {
 			t.Fatalf("Uninstall.exe /S: %v\n%s", err, out)
 		}
-		w.waitIdle()
+		// The uninstaller runs on from a copy in %TEMP% after Uninstall.exe returned: wait for its work to show.
+		for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			if _, err := os.Stat(w.drive("Program Files/MyKeyTerm")); err != nil {
+				break
+			}
+		}
+		if out, err := w.cmd(2*time.Minute, wineSrv, "-w"); err != nil {
+			t.Fatalf("wineserver -w after the uninstall: %v\n%s", err, out)
+		}
 		t.Logf("silent uninstall under wine: %v", time.Since(t0).Round(100*time.Millisecond))
 		ents, _ := os.ReadDir(w.drive("Program Files"))
 		for _, e := range ents {

@@ -56,7 +56,7 @@ func newWine(t *testing.T, display string) *wine {
 	gcc := testenv.Need(t, "x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64")
 	w := &wine{t: t, prefix: filepath.Join(t.TempDir(), "prefix"), logs: t.TempDir()}
 	w.env = append(os.Environ(), "WINEPREFIX="+w.prefix, "WINEARCH=win64", "WINEDEBUG=-all",
-		"WINEDLLOVERRIDES=mscoree,mshtml=", "DISPLAY="+display, "LANG=ja_JP.UTF-8", "MYKEYTERM_DEMO_READER=virtual")
+		"WINEDLLOVERRIDES=mscoree,mshtml=", "DISPLAY="+display, "LANG=C.UTF-8", "LC_ALL=", "MYKEYTERM_DEMO_READER=virtual") // wine names files in the Unix locale: UTF-8 (ja_JP.UTF-8 may not be generated)
 	t.Cleanup(func() { // stop this prefix's wineserver and every program in it (only this prefix's)
 		cmd := exec.Command(wineSrv, "-k")
 		cmd.Env = w.env
@@ -116,8 +116,9 @@ type program struct {
 	done chan error
 }
 
-func (w *wine) start(name string, args ...string) *program {
-	w.t.Helper()
+// start runs a Windows program; it is killed at the end of t (a subtest: its programs end with it) if still running.
+func (w *wine) start(t *testing.T, name string, args ...string) *program {
+	t.Helper()
 	f, err := os.CreateTemp(w.logs, "out-*.log")
 	if err != nil {
 		w.t.Fatal(err)
@@ -131,7 +132,7 @@ func (w *wine) start(name string, args ...string) *program {
 	f.Close()
 	p := &program{cmd: cmd, log: f.Name(), done: make(chan error, 1)}
 	go func() { p.done <- cmd.Wait() }()
-	w.t.Cleanup(func() {
+	t.Cleanup(func() {
 		select {
 		case <-p.done:
 		default:
@@ -206,7 +207,7 @@ type app struct {
 func (w *wine) startApp(t *testing.T, x *testenv.X, args ...string) (*app, time.Duration) {
 	t.Helper()
 	t0 := time.Now()
-	p := w.start(`C:\Program Files\MyKeyTerm\mykeyterm.exe`, args...)
+	p := w.start(t, `C:\Program Files\MyKeyTerm\mykeyterm.exe`, args...)
 	win := waitWindow(t, appName, p, 60*time.Second)
 	took := time.Since(t0)
 	a := &app{t: t, x: x, p: p, win: win}
