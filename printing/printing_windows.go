@@ -74,9 +74,6 @@ func openWindows(spec, name string) (Printer, error) {
 	if name == "" {
 		return nil, errf(ErrUnknownSpec, "Windows のプリンタ名が空です。設定画面でプリンタを選んでください")
 	}
-	// The spooler DLL is loaded before gdi32 is asked for a "WINSPOOL" device context: Windows loads it on demand,
-	// wine only knows its (CUPS) printers once winspool.drv has been loaded into the process.
-	_ = winspool.Load()
 	return &winPrinter{spec: spec, name: name}, nil
 }
 
