@@ -30,7 +30,6 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 	if st, _ := os.Stat(inst); st != nil {
 		t.Logf("installer size: %d bytes (%.1f MB)", st.Size(), float64(st.Size())/(1<<20))
 	}
-	cups := testenv.Cupsd(t) // before wine starts: wine lists the CUPS queues as Windows printers
 	x := testenv.Xvfb(t)
 	w := newWine(t, x.Display)
 
@@ -103,7 +102,7 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 	})
 
 	t.Run("screen26_library_flow_and_a_second_start", func(t *testing.T) {
-		a, took := w.startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "label", "--demo-printer", "windows:"+cups.PDFQueue)
+		a, took := w.startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "label")
 		t.Logf("installed exe start to window under wine: %v", took.Round(10*time.Millisecond))
 		menu := a.screenshot("windows_wine_screen22_menu")
 		if n := darkPixels(menu, geometry(t, a.win)); n < 2000 {

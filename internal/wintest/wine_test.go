@@ -238,13 +238,6 @@ func (a *app) key(keys ...string) {
 	}
 }
 
-func (a *app) typeText(s string) {
-	a.t.Helper()
-	xdo(a.t, "windowfocus", "--sync", a.win)
-	xdo(a.t, "type", "--delay", "60", s)
-	a.settle()
-}
-
 // click clicks at (x, y) inside the app's window.
 func (a *app) click(x, y int) {
 	a.t.Helper()
