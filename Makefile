@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED = 1
 
-.PHONY: deps build test run bench windows vet android
+.PHONY: deps build test test-windows run bench windows vet android
 
 deps:
 	./scripts/install-deps.sh
@@ -31,6 +31,14 @@ test: deps
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags demo ./mkpf/... ./cardio/... ./platform/... ./internal/demopki/... ./terminal/...
 	@echo "== Android (arm64) build of the non-Fyne packages"
 	GOOS=android GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./mkpf/... ./cardio/... ./handoff/... ./printing/... ./platformclient/... ./mergefile/... ./terminal/...
+	$(MAKE) test-windows
+
+# The Windows build under wine (docs/windows.md): the signed demo installer dist/test/MKSSetup-demo.exe (the same NSIS
+# script, the GUI built with -tags demo), installed silently into a fresh wine prefix and driven on Xvfb.
+test-windows: deps
+	OUT=dist/test TAGS=demo NAME=MKSSetup-demo.exe ./scripts/build-windows.sh
+	$(GO) vet -tags wine ./internal/wintest/
+	$(GO) test -tags wine -count=1 -timeout 20m -v ./internal/wintest/
 
 # The app in demo mode: embedded platform, virtual cards.
 run: deps
@@ -40,11 +48,10 @@ run: deps
 bench: deps
 	./scripts/bench.sh
 
-# The full GUI cross-built for Windows (needs mingw; installed on demand).
-windows:
-	EXTRA_PACKAGES="gcc-mingw-w64-x86-64" ./scripts/install-deps.sh
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags "-s -w -H windowsgui" -o dist/mykeyterm.exe .
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o dist/mykeyterm-cli.exe ./cmd/mykeyterm-cli
+# The Windows installer dist/MKSSetup.exe (release build, no demo mode): both .exe files with icon and version,
+# signed (SIGN_PFX/SIGN_PASS, else a throw-away test certificate), packed with NSIS. See docs/windows.md.
+windows: deps
+	./scripts/build-windows.sh
 
 # The mobile grant app's APK (needs the Android NDK and the fyne packager; without them it says what to install).
 android:

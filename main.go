@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 
 	"fyne.io/fyne/v2"
@@ -18,6 +17,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/app"
 	"github.com/mykeyterm/mykeyterm/assets"
 	"github.com/mykeyterm/mykeyterm/cardio"
+	"github.com/mykeyterm/mykeyterm/internal/single"
 	"github.com/mykeyterm/mykeyterm/platformclient"
 	"github.com/mykeyterm/mykeyterm/terminal"
 )
@@ -44,6 +44,7 @@ func main() {
 			"No display ($DISPLAY and $WAYLAND_DISPLAY are empty): run it on a desktop, or under Xvfb as above.")
 		return
 	}
+	defer single.Claim(*dataDir, app.AppName)() // a second start brings this window forward and exits
 	if err := run(*dataDir, demo); err != nil {
 		fmt.Fprintln(os.Stderr, "mykeyterm:", terminal.Message(err))
 		os.Exit(1)
@@ -102,9 +103,6 @@ func run(dataDir string, demo *demoOptions) error {
 	return nil
 }
 
-func defaultDataDir() string {
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "mykeyterm")
-	}
-	return ".mykeyterm"
-}
+// defaultDataDir is the terminal's state folder: %ProgramData%\mykeyterm on Windows (per machine), the user's config
+// folder elsewhere (platformclient.DefaultDataDir).
+func defaultDataDir() string { return platformclient.DefaultDataDir() }

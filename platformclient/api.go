@@ -186,6 +186,9 @@ func (c *Client) ensureToken(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := c.checkFingerprint(); err != nil {
+		return "", err
+	}
 	var ch mkpf.ChallengeResult
 	if err := c.call(ctx, "auth", http.MethodPost, "/v1/auth/challenge", false, true, mkpf.ChallengeRequest{TerminalID: tid}, &ch, ""); err != nil {
 		return "", err
@@ -271,6 +274,9 @@ func (c *Client) Enroll(ctx context.Context, platformURL, terminalID, password s
 	c.dropToken()
 	c.setPointsSession(res.PointsSession)
 	if err := c.saveTerminal(base, res.Terminal); err != nil {
+		return nil, err
+	}
+	if err := c.rememberFingerprint(); err != nil {
 		return nil, err
 	}
 	return &res.Terminal, nil

@@ -66,7 +66,7 @@ func Open(dataDir string, opts Options) (*Client, error) {
 	} else if opts.Retries < 0 {
 		opts.Retries = 0
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	if err := prepareDataDir(dataDir); err != nil {
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
 	}
 	statePath := filepath.Join(dataDir, StateFile)

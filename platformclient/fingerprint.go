@@ -8,7 +8,7 @@ import "crypto/sha256"
 func Fingerprint(installID []byte) [32]byte {
 	h := sha256.New()
 	h.Write([]byte("mykeyterm-fingerprint-v1"))
-	for _, v := range append(machineIdentifiers(), installID) {
+	for _, v := range append(machineIDs(), installID) {
 		var l [4]byte
 		l[0], l[1], l[2], l[3] = byte(len(v)>>24), byte(len(v)>>16), byte(len(v)>>8), byte(len(v))
 		h.Write(l[:])

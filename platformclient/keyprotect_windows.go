@@ -8,8 +8,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// On Windows the device key is encrypted with DPAPI (CryptProtectData, user scope) before it is written, so a copy of
-// the data directory on another machine or account is useless.
+// On Windows the device key is encrypted with DPAPI (CryptProtectData, machine scope: CRYPTPROTECT_LOCAL_MACHINE)
+// before it is written to the per-machine state folder, so every staff account of this PC that the folder's access list
+// lets read the file can use it, and a copy of the folder on another PC is useless. (Keys stored with the user scope by
+// earlier versions still decrypt: the blob records its scope.)
 
 var dpapiEntropy = []byte("mykeyterm device key v1")
 
@@ -30,7 +32,8 @@ func blobBytes(d *windows.DataBlob) []byte {
 func protectKey(plain []byte) ([]byte, error) {
 	var out windows.DataBlob
 	name, _ := windows.UTF16PtrFromString("mykeyterm device key")
-	if err := windows.CryptProtectData(blob(plain), name, blob(dpapiEntropy), 0, nil, windows.CRYPTPROTECT_UI_FORBIDDEN, &out); err != nil {
+	flags := uint32(windows.CRYPTPROTECT_UI_FORBIDDEN | windows.CRYPTPROTECT_LOCAL_MACHINE)
+	if err := windows.CryptProtectData(blob(plain), name, blob(dpapiEntropy), 0, nil, flags, &out); err != nil {
 		return nil, err
 	}
 	return blobBytes(&out), nil
@@ -44,4 +47,4 @@ func unprotectKey(stored []byte) ([]byte, error) {
 	return blobBytes(&out), nil
 }
 
-const keyProtection = "DPAPI (CryptProtectData)"
+const keyProtection = "DPAPI (CryptProtectData, machine scope)"

@@ -16,6 +16,9 @@ PACKAGES=(
   # store: a real PostgreSQL for the tests on the PostgreSQL store (started by the harness from /usr/lib/postgresql,
   # no system service)
   postgresql
+  # Windows: the mingw cross compiler and resource compiler, the NSIS installer builder, Authenticode signing, and
+  # wine (64-bit) to run the installer and the app in the tests (docs/windows.md)
+  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis osslsigncode openssl wine64
   # misc
   ca-certificates procps psmisc iproute2 curl git make
   # mail: an independent SMTP server on loopback for the e-mail notice tests (/usr/bin/python3 -m aiosmtpd)

@@ -11,6 +11,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/mykeyterm/mykeyterm/platformclient"
 )
 
 // globals are the flags that come before the subcommand.
@@ -72,10 +74,7 @@ func defaultDataDir() string {
 	if d := os.Getenv("MYKEYTERM_DATA_DIR"); d != "" {
 		return d
 	}
-	if d, err := os.UserConfigDir(); err == nil {
-		return d + string(os.PathSeparator) + "mykeyterm"
-	}
-	return ".mykeyterm"
+	return platformclient.DefaultDataDir() // the GUI's folder: %ProgramData%\mykeyterm on Windows
 }
 
 // fail prints the clerk-facing message (Japanese) on stderr and returns exit code 1.

@@ -1,0 +1,117 @@
+; The Windows installer MKSSetup.exe of マイキープラットフォーム等活用ソフト (seed 004 §I.4), built by
+; scripts/build-windows.sh (`make windows`) with Debian's makensis. Per-machine: Program Files, the desktop and
+; Start-menu shortcuts for all users, the uninstaller registered in 「プログラムと機能」. Silent: MKSSetup.exe /S [/D=dir],
+; Uninstall.exe /S [/PURGE] (see docs/windows.md).
+;
+; Defines given on makensis's command line: VERSION (1.2.3), VERSION4 (1.2.3.4), SRC (the folder with mykeyterm.exe,
+; mykeyterm-cli.exe and icon.ico), OUTFILE, and SIGNCMD (a command that signs the file "%1" in place).
+
+Unicode true
+Target amd64-unicode
+SetCompressor /SOLID lzma
+RequestExecutionLevel admin
+ManifestDPIAware true
+
+!include "MUI2.nsh"
+!include "FileFunc.nsh"
+!include "LogicLib.nsh"
+!include "x64.nsh"
+
+!define APPNAME "マイキープラットフォーム等活用ソフト"
+!define PUBLISHER "mykeyterm project"
+!define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\MyKeyTerm"
+!define EXE "mykeyterm.exe"
+
+Name "${APPNAME}"
+OutFile "${OUTFILE}"
+InstallDir "$PROGRAMFILES64\MyKeyTerm"
+BrandingText "${APPNAME} ${VERSION}"
+
+!ifdef SIGNCMD
+!finalize '${SIGNCMD} "%1"'
+!uninstfinalize '${SIGNCMD} "%1"'
+!endif
+
+!define MUI_ICON "${SRC}\icon.ico"
+!define MUI_UNICON "${SRC}\icon.ico"
+!define MUI_ABORTWARNING
+!define MUI_FINISHPAGE_RUN "$INSTDIR\${EXE}"
+
+!insertmacro MUI_PAGE_WELCOME
+!insertmacro MUI_PAGE_DIRECTORY
+!insertmacro MUI_PAGE_INSTFILES
+!insertmacro MUI_PAGE_FINISH
+!insertmacro MUI_UNPAGE_CONFIRM
+!insertmacro MUI_UNPAGE_INSTFILES
+!insertmacro MUI_LANGUAGE "Japanese"
+!insertmacro MUI_LANGUAGE "English"
+
+VIProductVersion "${VERSION4}"
+VIFileVersion "${VERSION4}"
+VIAddVersionKey /LANG=${LANG_JAPANESE} "ProductName" "${APPNAME}"
+VIAddVersionKey /LANG=${LANG_JAPANESE} "FileDescription" "${APPNAME} セットアップ"
+VIAddVersionKey /LANG=${LANG_JAPANESE} "CompanyName" "${PUBLISHER}"
+VIAddVersionKey /LANG=${LANG_JAPANESE} "FileVersion" "${VERSION}"
+VIAddVersionKey /LANG=${LANG_JAPANESE} "ProductVersion" "${VERSION}"
+VIAddVersionKey /LANG=${LANG_JAPANESE} "LegalCopyright" "${PUBLISHER}"
+
+Function .onInit
+  ${IfNot} ${RunningX64}
+    MessageBox MB_ICONSTOP "このソフトウェアは64ビット版のWindowsが必要です。 / This software needs 64-bit Windows." /SD IDOK
+    Abort
+  ${EndIf}
+  SetShellVarContext all
+  SetRegView 64
+FunctionEnd
+
+Function un.onInit
+  SetShellVarContext all
+  SetRegView 64
+FunctionEnd
+
+Section "Install"
+  SetOutPath "$INSTDIR"
+  File "${SRC}\${EXE}"
+  File "${SRC}\mykeyterm-cli.exe"
+  File "${SRC}\icon.ico"
+  WriteUninstaller "$INSTDIR\Uninstall.exe"
+
+  CreateShortcut "$DESKTOP\${APPNAME}.lnk" "$INSTDIR\${EXE}" "" "$INSTDIR\${EXE}" 0
+  CreateDirectory "$SMPROGRAMS\${APPNAME}"
+  CreateShortcut "$SMPROGRAMS\${APPNAME}\${APPNAME}.lnk" "$INSTDIR\${EXE}" "" "$INSTDIR\${EXE}" 0
+  CreateShortcut "$SMPROGRAMS\${APPNAME}\アンインストール.lnk" "$INSTDIR\Uninstall.exe"
+
+  WriteRegStr HKLM "${UNINSTKEY}" "DisplayName" "${APPNAME}"
+  WriteRegStr HKLM "${UNINSTKEY}" "DisplayVersion" "${VERSION}"
+  WriteRegStr HKLM "${UNINSTKEY}" "Publisher" "${PUBLISHER}"
+  WriteRegStr HKLM "${UNINSTKEY}" "DisplayIcon" "$INSTDIR\${EXE},0"
+  WriteRegStr HKLM "${UNINSTKEY}" "InstallLocation" "$INSTDIR"
+  WriteRegStr HKLM "${UNINSTKEY}" "UninstallString" '"$INSTDIR\Uninstall.exe"'
+  WriteRegStr HKLM "${UNINSTKEY}" "QuietUninstallString" '"$INSTDIR\Uninstall.exe" /S'
+  WriteRegDWORD HKLM "${UNINSTKEY}" "NoModify" 1
+  WriteRegDWORD HKLM "${UNINSTKEY}" "NoRepair" 1
+  ${GetSize} "$INSTDIR" "/S=0K" $0 $1 $2
+  IntFmt $0 "0x%08X" $0
+  WriteRegDWORD HKLM "${UNINSTKEY}" "EstimatedSize" "$0"
+SectionEnd
+
+; The terminal's state (%ProgramData%\mykeyterm: device key, settings, journal) stays unless /PURGE is given: it binds
+; this PC to its terminal ID on the platform, and a reinstall (an update) must find it again.
+Section "Uninstall"
+  Delete "$DESKTOP\${APPNAME}.lnk"
+  Delete "$SMPROGRAMS\${APPNAME}\${APPNAME}.lnk"
+  Delete "$SMPROGRAMS\${APPNAME}\アンインストール.lnk"
+  RMDir "$SMPROGRAMS\${APPNAME}"
+  Delete "$INSTDIR\${EXE}"
+  Delete "$INSTDIR\mykeyterm-cli.exe"
+  Delete "$INSTDIR\icon.ico"
+  Delete "$INSTDIR\Uninstall.exe"
+  RMDir "$INSTDIR"
+  DeleteRegKey HKLM "${UNINSTKEY}"
+  ${GetParameters} $0
+  ClearErrors
+  ${GetOptions} $0 "/PURGE" $1
+  ${IfNot} ${Errors}
+    RMDir /r "$APPDATA\mykeyterm" ; SetShellVarContext all: C:\ProgramData
+  ${EndIf}
+SectionEnd

@@ -1,0 +1,455 @@
+//go:build wine
+
+package wintest
+
+import (
+	"bytes"
+	"debug/pe"
+	"fmt"
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
+)
+
+const (
+	appName   = "マイキープラットフォーム等活用ソフト"
+	installer = "dist/test/MKSSetup-demo.exe"
+	testCert  = "dist/test/test-cert/cert.pem"
+	wineBin   = "/usr/lib/wine/wine64"
+	wineSrv   = "/usr/lib/wine/wineserver"
+	uninstKey = `Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\MyKeyTerm`
+)
+
+// repo is the repository's root (this package is internal/wintest).
+func repo(t *testing.T) string {
+	t.Helper()
+	d, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// wine is one test prefix with its own wineserver, on the test's Xvfb.
+type wine struct {
+	t      *testing.T
+	prefix string
+	env    []string
+	logs   string
+}
+
+func newWine(t *testing.T, display string) *wine {
+	t.Helper()
+	for _, p := range []string{wineBin, wineSrv} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s is missing: install wine with `apt-get install -y --no-install-recommends wine64` (or run scripts/install-deps.sh)", p)
+		}
+	}
+	gcc := testenv.Need(t, "x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64")
+	w := &wine{t: t, prefix: filepath.Join(t.TempDir(), "prefix"), logs: t.TempDir()}
+	w.env = append(os.Environ(), "WINEPREFIX="+w.prefix, "WINEARCH=win64", "WINEDEBUG=-all",
+		"WINEDLLOVERRIDES=mscoree,mshtml=", "DISPLAY="+display, "LANG=C.UTF-8", "LC_ALL=", "MYKEYTERM_DEMO_READER=virtual") // wine names files in the Unix locale: UTF-8 (ja_JP.UTF-8 may not be generated)
+	t.Cleanup(func() { // stop this prefix's wineserver and every program in it (only this prefix's)
+		cmd := exec.Command(wineSrv, "-k")
+		cmd.Env = w.env
+		_ = cmd.Run()
+	})
+	start := time.Now()
+	if out, err := w.cmd(3*time.Minute, wineBin, "wineboot", "-i"); err != nil {
+		t.Fatalf("wineboot: %v\n%s", err, out)
+	}
+	w.waitIdle()
+	t.Logf("wine prefix made in %v", time.Since(start).Round(100*time.Millisecond))
+	// TEST ONLY: wine 8.0 lacks bcryptprimitives.dll, which every Go >= 1.22 Windows program needs (never shipped).
+	dll := filepath.Join(w.prefix, "drive_c/windows/system32/bcryptprimitives.dll")
+	if out, err := exec.Command(gcc, "-shared", "-O2", "-o", dll, filepath.Join(repo(t), "internal/wintest/testdata/bcryptprimitives.c")).CombinedOutput(); err != nil {
+		t.Fatalf("build the test-only bcryptprimitives.dll: %v\n%s", err, out)
+	}
+	return w
+}
+
+// cmd runs a program with the prefix's environment and waits for it (at most d: a safety net).
+func (w *wine) cmd(d time.Duration, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = w.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return out.String(), err
+	case <-time.After(d):
+		_ = cmd.Process.Kill()
+		<-done
+		return out.String(), fmt.Errorf("%s did not finish within %v", name, d)
+	}
+}
+
+// waitIdle waits until every program of the prefix has ended (wineserver -w).
+func (w *wine) waitIdle() {
+	w.t.Helper()
+	if out, err := w.cmd(3*time.Minute, wineSrv, "-w"); err != nil {
+		w.t.Fatalf("wineserver -w: %v\n%s", err, out)
+	}
+}
+
+// drive is the Unix path of a path on the prefix's C: drive ("Program Files/MyKeyTerm").
+func (w *wine) drive(p string) string { return filepath.Join(w.prefix, "drive_c", p) }
+
+// program is a Windows program started under wine, its output kept in a file (wine's console output can arrive after
+// the process ended).
+type program struct {
+	cmd  *exec.Cmd
+	log  string
+	done chan error
+}
+
+// start runs a Windows program; it is killed at the end of t (a subtest: its programs end with it) if still running.
+func (w *wine) start(t *testing.T, name string, args ...string) *program {
+	t.Helper()
+	f, err := os.CreateTemp(w.logs, "out-*.log")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	cmd := exec.Command(wineBin, append([]string{name}, args...)...)
+	cmd.Env = w.env
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	f.Close()
+	p := &program{cmd: cmd, log: f.Name(), done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+func (p *program) output() string { b, _ := os.ReadFile(p.log); return string(b) }
+
+// exited waits up to d for the program to end and returns its exit code (-1: still running).
+func (p *program) exited(d time.Duration) int {
+	select {
+	case err := <-p.done:
+		p.done <- err
+		if err == nil {
+			return 0
+		}
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		return -2
+	case <-time.After(d):
+		return -1
+	}
+}
+
+func xdo(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(testenv.Need(t, "xdotool", "xdotool"), args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("xdotool %v: %v %s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// windows are the visible X windows titled exactly title (wine also makes hidden helper windows).
+func windows(title string) []string {
+	out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+title+"$").Output()
+	return strings.Fields(string(out))
+}
+
+// waitWindow waits for the visible window titled title; the app's log is shown when it does not come.
+func waitWindow(t *testing.T, title string, p *program, d time.Duration) string {
+	t.Helper()
+	for deadline := time.Now().Add(d); ; time.Sleep(100 * time.Millisecond) {
+		if ids := windows(title); len(ids) > 0 {
+			return ids[len(ids)-1]
+		}
+		if strings.Contains(p.output(), "PlatformError") {
+			t.Fatalf("the program could not open its window (no GLX on the X server?):\n%s", p.output())
+		}
+		if code := p.exited(0); code != -1 {
+			t.Fatalf("the program ended (exit code %d) before its window %q appeared:\n%s", code, title, p.output())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no window %q within %v:\n%s", title, d, p.output())
+		}
+	}
+}
+
+// app is the installed mykeyterm.exe running in demo mode.
+type app struct {
+	t   *testing.T
+	x   *testenv.X
+	p   *program
+	win string
+}
+
+func (w *wine) startApp(t *testing.T, x *testenv.X, args ...string) (*app, time.Duration) {
+	t.Helper()
+	t0 := time.Now()
+	p := w.start(t, `C:\Program Files\MyKeyTerm\mykeyterm.exe`, args...)
+	win := waitWindow(t, appName, p, 60*time.Second)
+	took := time.Since(t0)
+	a := &app{t: t, x: x, p: p, win: win}
+	a.settle()
+	return a, took
+}
+
+// settle waits until two screenshots a moment apart are the same (the screen has finished drawing).
+func (a *app) settle() {
+	prev := a.x.Screenshot(a.t)
+	for i := 0; i < 20; i++ {
+		time.Sleep(400 * time.Millisecond)
+		cur := a.x.Screenshot(a.t)
+		if bytes.Equal(prev.Pix, cur.Pix) {
+			return
+		}
+		prev = cur
+	}
+}
+
+func (a *app) key(keys ...string) {
+	a.t.Helper()
+	for _, k := range keys {
+		xdo(a.t, "windowfocus", "--sync", a.win)
+		xdo(a.t, "key", "--delay", "50", k)
+		time.Sleep(300 * time.Millisecond)
+		a.settle()
+	}
+}
+
+// click clicks at (x, y) inside the app's window.
+func (a *app) click(x, y int) {
+	a.t.Helper()
+	xdo(a.t, "mousemove", "--window", a.win, strconv.Itoa(x), strconv.Itoa(y))
+	xdo(a.t, "click", "1")
+	time.Sleep(300 * time.Millisecond)
+	a.settle()
+}
+
+// tapCard taps a virtual card of the demo panel (the button whose label starts with the profile's name).
+func (a *app) tapCard(row int) {
+	a.t.Helper()
+	x, y := panelButton(a.t, a, row)
+	a.click(x, y)
+}
+
+func (a *app) screenshot(name string) *image.RGBA {
+	a.t.Helper()
+	img := a.x.Screenshot(a.t)
+	dir := os.Getenv("MYKEYTERM_SCREENS_DIR") // set it to docs/screens to refresh the kept screenshots
+	if dir == "" {
+		dir = a.t.TempDir()
+	}
+	testenv.SavePNG(a.t, img, filepath.Join(dir, name+".png"))
+	return img
+}
+
+// close presses Alt+F4 and requires exit code 0.
+func (a *app) close() {
+	a.t.Helper()
+	xdo(a.t, "windowfocus", "--sync", a.win)
+	xdo(a.t, "key", "alt+F4")
+	if code := a.p.exited(30 * time.Second); code != 0 {
+		a.t.Fatalf("Alt+F4: exit code %d, want 0\n%s", code, a.p.output())
+	}
+}
+
+// geometry is the window's position and size on the screen.
+func geometry(t *testing.T, win string) image.Rectangle {
+	t.Helper()
+	var x, y, w, h int
+	for _, l := range strings.Split(xdo(t, "getwindowgeometry", "--shell", win), "\n") {
+		k, v, _ := strings.Cut(l, "=")
+		n, _ := strconv.Atoi(v)
+		switch k {
+		case "X":
+			x = n
+		case "Y":
+			y = n
+		case "WIDTH":
+			w = n
+		case "HEIGHT":
+			h = n
+		}
+	}
+	return image.Rect(x, y, x+w, y+h)
+}
+
+// panelButton finds the row-th button (0: the first card) of the demo panel at the window's right: the panel's
+// buttons are the light-grey bands (white gaps between them) down the middle of its 300-pixel column.
+func panelButton(t *testing.T, a *app, row int) (int, int) {
+	t.Helper()
+	img := a.x.Screenshot(t)
+	g := geometry(t, a.win)
+	col := g.Max.X - 150 // the middle of the panel
+	var bands [][2]int
+	in := false
+	for y := g.Min.Y; y < g.Max.Y; y++ {
+		r, gg, b, _ := img.At(col, y).RGBA()
+		btn := r>>8 < 0xfc || gg>>8 < 0xfc || b>>8 < 0xfc // a button face (light grey) or its label, not the white panel
+		if btn && !in {
+			bands = append(bands, [2]int{y, y})
+		}
+		if btn {
+			bands[len(bands)-1][1] = y
+		}
+		in = btn
+	}
+	var buttons [][2]int
+	for _, bd := range bands {
+		if bd[1]-bd[0] >= 30 { // a button is about 45 px tall; a text line about 20
+
+			buttons = append(buttons, bd)
+		}
+	}
+	if row >= len(buttons) {
+		testenv.SavePNG(t, img, filepath.Join(t.TempDir(), "panel.png"))
+		t.Fatalf("the demo panel shows %d buttons at x=%d, want more than %d", len(buttons), col, row)
+	}
+	return col - g.Min.X, (buttons[row][0]+buttons[row][1])/2 - g.Min.Y
+}
+
+func darkPixels(img image.Image, r image.Rectangle) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if cr, g, b, _ := img.At(x, y).RGBA(); (cr+g+b)/3 < 0x6000 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// regValues reads a key's values from the prefix's system.reg (HKLM), decoding wine's \xNNNN escapes.
+func regValues(t *testing.T, w *wine, key string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(w.prefix, "system.reg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	var out map[string]string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "[") {
+			if out != nil {
+				break
+			}
+			if strings.HasPrefix(strings.ToLower(l), "["+strings.ToLower(key)+"]") {
+				out = map[string]string{}
+			}
+			continue
+		}
+		if out == nil || !strings.HasPrefix(l, `"`) {
+			continue
+		}
+		k, v, ok := strings.Cut(l[1:], `"=`)
+		if !ok {
+			continue
+		}
+		if strings.HasPrefix(v, `"`) {
+			v = unescapeReg(strings.TrimSuffix(v[1:], `"`))
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func unescapeReg(s string) string {
+	var u []uint16
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == 'x':
+			j := i + 2
+			for j < len(s) && j < i+6 && strings.ContainsRune("0123456789abcdefABCDEF", rune(s[j])) {
+				j++
+			}
+			n, _ := strconv.ParseUint(s[i+2:j], 16, 16)
+			u = append(u, uint16(n))
+			i = j - 1
+		case s[i] == '\\' && i+1 < len(s):
+			u = append(u, uint16(s[i+1]))
+			i++
+		default:
+			u = append(u, uint16(s[i]))
+		}
+	}
+	return string(utf16.Decode(u))
+}
+
+func utf16le(s string) []byte {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return b
+}
+
+// verify runs osslsigncode verify against the test certificate: the chain and the digest must check out.
+func verify(t *testing.T, file, caFile string) {
+	t.Helper()
+	bin := testenv.Need(t, "osslsigncode", "osslsigncode")
+	out, err := exec.Command(bin, "verify", "-CAfile", caFile, "-in", file).CombinedOutput()
+	s := string(out)
+	if err != nil || !strings.Contains(s, "Signature verification: ok") {
+		t.Fatalf("osslsigncode verify %s: %v\n%s", file, err, s)
+	}
+	var cur, calc string
+	for _, l := range strings.Split(s, "\n") {
+		if v, ok := strings.CutPrefix(l, "Current message digest    :"); ok {
+			cur = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(l, "Calculated message digest :"); ok {
+			calc = strings.TrimSpace(v)
+		}
+	}
+	if cur == "" || cur != calc {
+		t.Fatalf("%s: message digest %q, calculated %q\n%s", file, cur, calc, s)
+	}
+}
+
+// resources checks that an .exe carries the app's version resource (the product name in UTF-16) and the icon (PNG
+// images in its resource section).
+func resources(t *testing.T, file string) {
+	t.Helper()
+	f, err := pe.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := f.Section(".rsrc")
+	if s == nil {
+		t.Fatalf("%s has no resource section (no icon, no version)", file)
+	}
+	data, err := s.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, utf16le(appName)) || !bytes.Contains(data, utf16le("FileVersion")) {
+		t.Errorf("%s: no version resource naming %s", file, appName)
+	}
+	if bytes.Count(data, []byte("\x89PNG")) < 6 {
+		t.Errorf("%s: the icon's images are missing from the resources", file)
+	}
+}
