@@ -59,12 +59,12 @@ func TestRealWindow_Screen79ContinuousTapsThroughPCSCD(t *testing.T) {
 	a := startApp(t, x, "--demo", "--demo-ready", "--demo-terminal", "00053062")
 	a.key("F4") // menu 22 → screen 77 (the terminal ID is prefilled)
 	ptType(a, "8g8k6k2", 30*time.Millisecond)
-	a.key("Return") // → 78, the demo's one open project is chosen
+	a.key("F5") // ログイン → 78, the demo's one open project is chosen
 	time.Sleep(time.Second)
-	a.key("F2") // 付与事業対象者名簿の同期（取得）
+	a.key("F4") // 付与事業対象者名簿の同期（取得）
 	time.Sleep(time.Second)
 	a.screenshot("screen78_real")
-	a.key("F5", "F2") // 設定 → 79, カード読取・ポイント付与 開始
+	a.key("F5", "F6") // 設定 → 79, カード読取・ポイント付与 開始
 
 	remove := pc.InsertVirtual(t, "yamada", 0) // on the demo project's roster
 	waitAnswerColour(t, a, "screen79_real_granted", granted)
@@ -76,6 +76,6 @@ func TestRealWindow_Screen79ContinuousTapsThroughPCSCD(t *testing.T) {
 	waitAnswerColour(t, a, "screen79_real_notonroster", refused)
 	remove()
 
-	a.key("F3", "F5") // 終了, 自治体ポイント管理クラウドへ登録: the one grant is accepted
+	a.key("F6", "F5") // 終了, 自治体ポイント管理クラウドへ登録: the one grant is accepted
 	waitAnswerColour(t, a, "screen79_real_uploaded", granted)
 }
