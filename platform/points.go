@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
-	"strings"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
