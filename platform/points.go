@@ -26,6 +26,7 @@ type pointsState struct {
 	lookups *Throttle
 	commit  *committer    // group commit of state-changing point calls (points_commit.go)
 	aggSem  chan struct{} // screen-87 aggregations running at once (aggregationSlots)
+	till    tillGate      // till requests in flight, which aggregations let go first (points_tillfirst.go)
 }
 
 // aggregationSlots bounds the screen-87 aggregations a server runs at once to half its CPUs (at least one): at
@@ -101,7 +102,7 @@ func allowedOp(c *Caller, op pointsOp) bool {
 var errPtForbidden = Errf(http.StatusForbidden, mkpf.CodeForbidden, "この端末の種類ではこのポイント操作はできません。")
 
 func (s *Server) pointsAuthed(op pointsOp, h http.HandlerFunc) http.Handler {
-	return s.Authed(func(w http.ResponseWriter, r *http.Request) {
+	authed := s.Authed(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := CallerFrom(r.Context())
 		if !allowedOp(c, op) {
 			s.WriteError(w, r, errPtForbidden)
@@ -113,6 +114,10 @@ func (s *Server) pointsAuthed(op pointsOp, h http.HandlerFunc) http.Handler {
 		}
 		h(w, r)
 	})
+	if op == opAggregate || op == opGrant {
+		return authed
+	}
+	return s.tillRequest(authed) // a patron at a till: aggregations let it go first (points_tillfirst.go)
 }
 
 // pointRoutes mounts the points API (one line in routes.go).
@@ -780,10 +785,18 @@ func (s *Server) aggregationSlot(h http.HandlerFunc) http.HandlerFunc {
 		sem := s.pts().aggSem
 		select {
 		case sem <- struct{}{}:
-			defer func() { <-sem }()
 		case <-r.Context().Done():
 			return // the terminal gave up waiting: nobody reads an answer
 		}
+		till := &s.pts().till // payments first (points_tillfirst.go)
+		till.waitIdle(r.Context(), aggregationYield)
+		defer func() {
+			if till.busy(aggregationYield) {
+				time.AfterFunc(aggregationPace, func() { <-sem })
+			} else {
+				<-sem
+			}
+		}()
 		h(w, r)
 	}
 }
