@@ -27,8 +27,9 @@ import (
 // bPtTermLast maps a terminal ID to the sequence of its latest movement (8 bytes, big endian).
 var bPtTermLast = []byte("pt_term_last")
 
-// aggCacheMax bounds a server's cached answers; when full the cache starts over.
-const aggCacheMax = 4096
+// aggCacheRows bounds the rows a server's cached answers hold together (some 60 MB with their JSON); when a new
+// answer would pass it the cache starts over. An answer with more rows than that is not cached.
+const aggCacheRows = 200000
 
 type aggEntry struct {
 	marker []byte            // bPtTermLast's value when read (nil: no movement recorded)
@@ -41,8 +42,9 @@ type aggEntry struct {
 }
 
 type aggCache struct {
-	mu sync.Mutex
-	m  map[string]*aggEntry
+	mu   sync.Mutex
+	m    map[string]*aggEntry
+	rows int // rows held by the answers in m
 }
 
 var aggCaches sync.Map // *Server → *aggCache
@@ -95,12 +97,16 @@ func (s *Server) aggregateEntry(terminalID, from, to string) (*aggEntry, error) 
 	if err != nil {
 		return nil, err
 	}
-	if e != old {
+	if n := len(e.agg.Rows); e != old && n <= aggCacheRows {
 		c.mu.Lock()
-		if len(c.m) >= aggCacheMax {
-			c.m = map[string]*aggEntry{}
+		if prev := c.m[key]; prev != nil {
+			c.rows -= len(prev.agg.Rows)
+		}
+		if c.rows+n > aggCacheRows {
+			c.m, c.rows = map[string]*aggEntry{}, 0
 		}
 		c.m[key] = e
+		c.rows += n
 		c.mu.Unlock()
 	}
 	return e, nil
