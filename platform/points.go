@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ type pointsState struct {
 	lookups *Throttle
 	commit  *committer    // group commit of state-changing point calls (points_commit.go)
 	aggSem  chan struct{} // screen-87 aggregations running at once (aggregationSlots)
+	till    tillGate      // till requests in flight, which aggregations let go first (points_tillfirst.go)
 }
 
 // aggregationSlots bounds the screen-87 aggregations a server runs at once to half its CPUs (at least one): at
@@ -100,7 +102,7 @@ func allowedOp(c *Caller, op pointsOp) bool {
 var errPtForbidden = Errf(http.StatusForbidden, mkpf.CodeForbidden, "この端末の種類ではこのポイント操作はできません。")
 
 func (s *Server) pointsAuthed(op pointsOp, h http.HandlerFunc) http.Handler {
-	return s.Authed(func(w http.ResponseWriter, r *http.Request) {
+	authed := s.Authed(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := CallerFrom(r.Context())
 		if !allowedOp(c, op) {
 			s.WriteError(w, r, errPtForbidden)
@@ -112,6 +114,10 @@ func (s *Server) pointsAuthed(op pointsOp, h http.HandlerFunc) http.Handler {
 		}
 		h(w, r)
 	})
+	if op == opAggregate || op == opGrant {
+		return authed
+	}
+	return s.tillRequest(authed) // a patron at a till: aggregations let it go first (points_tillfirst.go)
 }
 
 // pointRoutes mounts the points API (one line in routes.go).
@@ -713,52 +719,53 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 // Aggregate is screen 87 for a terminal: its own transactions (point use, voucher issue and clearing, merge) between
 // from and to (JST days, inclusive). It is one read transaction over the terminal's index range: it never blocks
 // (and is never blocked by) point movements.
+//
+// An unchanged answer is not recomputed: points_aggcache.go serves it again when the store says the terminal has no
+// movement since (checked in the same read transaction).
 func (s *Server) Aggregate(terminalID, from, to string) (*mkpf.Aggregate, error) {
-	f, err1 := time.ParseInLocation("2006-01-02", from, jst)
-	t, err2 := time.ParseInLocation("2006-01-02", to, jst)
-	if err1 != nil || err2 != nil || t.Before(f) {
-		return nil, Errf(http.StatusBadRequest, mkpf.CodeValidation, "集計対象期間を正しく入力してください（開始日 ≦ 終了日、YYYY-MM-DD）。")
-	}
 	// A read only: lapses are the maintenance sweep's (points_sweep.go) and never rows of a terminal's aggregate.
-	agg := &mkpf.Aggregate{From: from, To: to, TerminalID: terminalID, Rows: []mkpf.AggregateRow{}}
-	lo := terminalID + "/" + f.UTC().Format("2006-01-02T15:04:05.000Z")
-	hi := terminalID + "/" + t.AddDate(0, 0, 1).UTC().Format("2006-01-02T15:04:05.000Z")
-	names := map[string]string{} // program ID → name, read once per aggregation
-	err := s.db.View(func(tx kv.Tx) error {
-		agg.Location = s.terminalPlace(tx, terminalID)
-		moves := tx.Bucket(bPtMoves)
-		cur := tx.Bucket(bPtByTerm).Cursor()
-		for k, _ := cur.Seek([]byte(lo)); k != nil && string(k) < hi; k, _ = cur.Next() {
-			seqHex := string(k[strings.LastIndexByte(string(k), '/')+1:])
-			var seq uint64
-			if _, err := fmt.Sscanf(seqHex, "%x", &seq); err != nil {
-				return err
-			}
-			var key [8]byte
-			binary.BigEndian.PutUint64(key[:], seq)
-			var m pointMove
-			if err := json.Unmarshal(moves.Get(key[:]), &m); err != nil {
-				return err
-			}
-			if m.Kind == MoveGrant {
-				continue
-			}
-			row := mkpf.AggregateRow{At: m.At, TxnID: m.txnID(), Kind: m.Kind, ProgramID: m.ProgramID, Points: m.Points, VoucherNo: m.VoucherNo}
-			name, ok := names[m.ProgramID]
-			if !ok {
-				if p, _ := getProgram(tx, m.ProgramID); p != nil {
-					name = p.Name
-				}
-				names[m.ProgramID] = name
-			}
-			row.ProgramName = name
-			agg.Rows = append(agg.Rows, row)
-			agg.Count++
-			agg.Total += m.Points
+	e, err := s.aggregateEntry(terminalID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	agg := *e.agg
+	agg.Rows = slices.Clone(e.agg.Rows) // the caller's own copy: the cached answer stays as it was
+	return &agg, nil
+}
+
+// aggregateRows reads terminalID's rows between lo and hi (index keys) into agg in tx, naming each program once.
+func aggregateRows(tx kv.Tx, agg *mkpf.Aggregate, terminalID, lo, hi string, names map[string]string) error {
+	moves := tx.Bucket(bPtMoves)
+	cur := tx.Bucket(bPtByTerm).Cursor()
+	for k, _ := cur.Seek([]byte(lo)); k != nil && string(k) < hi; k, _ = cur.Next() {
+		seqHex := string(k[strings.LastIndexByte(string(k), '/')+1:])
+		var seq uint64
+		if _, err := fmt.Sscanf(seqHex, "%x", &seq); err != nil {
+			return err
 		}
-		return nil
-	})
-	return agg, err
+		var key [8]byte
+		binary.BigEndian.PutUint64(key[:], seq)
+		var m pointMove
+		if err := json.Unmarshal(moves.Get(key[:]), &m); err != nil {
+			return err
+		}
+		if m.Kind == MoveGrant {
+			continue
+		}
+		row := mkpf.AggregateRow{At: m.At, TxnID: m.txnID(), Kind: m.Kind, ProgramID: m.ProgramID, Points: m.Points, VoucherNo: m.VoucherNo}
+		name, ok := names[m.ProgramID]
+		if !ok {
+			if p, _ := getProgram(tx, m.ProgramID); p != nil {
+				name = p.Name
+			}
+			names[m.ProgramID] = name
+		}
+		row.ProgramName = name
+		agg.Rows = append(agg.Rows, row)
+		agg.Count++
+		agg.Total += m.Points
+	}
+	return nil
 }
 
 // callerAggregate is the caller's Aggregate over the query's from and to; on failure it has answered with the error.
@@ -778,18 +785,33 @@ func (s *Server) aggregationSlot(h http.HandlerFunc) http.HandlerFunc {
 		sem := s.pts().aggSem
 		select {
 		case sem <- struct{}{}:
-			defer func() { <-sem }()
 		case <-r.Context().Done():
 			return // the terminal gave up waiting: nobody reads an answer
 		}
+		till := &s.pts().till // payments first (points_tillfirst.go)
+		till.waitIdle(r.Context(), aggregationYield)
+		defer func() {
+			if till.busy(aggregationYield) {
+				time.AfterFunc(aggregationPace, func() { <-sem })
+			} else {
+				<-sem
+			}
+		}()
 		h(w, r)
 	}
 }
 
 func (s *Server) handleAggregate(w http.ResponseWriter, r *http.Request) {
-	if agg, ok := s.callerAggregate(w, r); ok {
-		WriteJSON(w, http.StatusOK, agg)
+	c, _ := CallerFrom(r.Context())
+	body, err := s.aggregateJSON(c.TerminalID, r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
 	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
 }
 
 func (s *Server) handleAggregateCSV(w http.ResponseWriter, r *http.Request) {

@@ -113,7 +113,7 @@ func benchUseDuringAggregation(b *testing.B, kind string) {
 			b.Fatal(err)
 		}
 		idle = append(idle, d)
-		agg, err := startAggregators(shopDir, 4)
+		agg, err := startAggregators(shopDir, 4, "00052490", "0t10d630")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -194,20 +194,29 @@ func init() {
 	if spec == "" {
 		return
 	}
-	dir, nStr, _ := strings.Cut(spec, "|")
-	n, _ := strconv.Atoi(nStr)
-	os.Exit(runAggregators(dir, n))
+	parts := strings.SplitN(spec, "|", 4)
+	if len(parts) != 4 {
+		fmt.Fprintln(os.Stderr, aggregatorEnv+": want dir|n|login ID|password")
+		os.Exit(2)
+	}
+	n, _ := strconv.Atoi(parts[1])
+	os.Exit(runAggregators(parts[0], n, parts[2], parts[3]))
 }
 
 // runAggregators aggregates today's transactions from n goroutines in a loop until SIGTERM, then prints how many
-// aggregations it made.
-func runAggregators(dir string, n int) int {
+// aggregations it made. The points session lives in the process that logged in (screen 2), so this process logs in
+// first, like a terminal started anew.
+func runAggregators(dir string, n int, loginID, password string) int {
 	c, err := platformclient.Open(dir, platformclient.Options{Timeout: time.Minute})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer c.Close()
+	if _, err := c.Login(context.Background(), loginID, password); err != nil {
+		fmt.Fprintln(os.Stderr, "screen 2 login:", err)
+		return 1
+	}
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	today := time.Now().In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
@@ -244,9 +253,9 @@ type aggregators struct {
 	out *bufio.Scanner
 }
 
-func startAggregators(dir string, n int) (*aggregators, error) {
+func startAggregators(dir string, n int, loginID, password string) (*aggregators, error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%d", aggregatorEnv, dir, n))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%d|%s|%s", aggregatorEnv, dir, n, loginID, password))
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

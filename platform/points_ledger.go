@@ -36,7 +36,7 @@ var (
 	bPtKeys     = []byte("pt_keys")        // "voucher_current" → key ID; the seeds are secrets "voucher/<key ID>" (voucherkeys.go)
 	bPtMergeSeq = []byte("pt_merge_seq")   // the merge sequence lives in this bucket's NextSequence
 	bPtLots     = []byte("pt_lots")        // MyKey ID/program/last valid day/sequence hex → int64 left (expiring programs)
-	ptBuckets   = [][]byte{bPtPrograms, bPtBalances, bPtMoves, bPtByTerm, bPtVouchers, bPtTotals, bPtMerge, bPtKeys, bPtMergeSeq, bPtLots}
+	ptBuckets   = [][]byte{bPtPrograms, bPtBalances, bPtMoves, bPtByTerm, bPtVouchers, bPtTotals, bPtMerge, bPtKeys, bPtMergeSeq, bPtLots, bPtTermLast}
 )
 
 // Movement kinds of the ledger.
@@ -186,7 +186,10 @@ func appendMove(tx kv.Tx, m *pointMove) error {
 	}
 	if m.TerminalID != "" {
 		ik := fmt.Sprintf("%s/%s/%016x", m.TerminalID, m.At.UTC().Format("2006-01-02T15:04:05.000Z"), seq)
-		return tx.Bucket(bPtByTerm).Put([]byte(ik), nil)
+		if err := tx.Bucket(bPtByTerm).Put([]byte(ik), nil); err != nil {
+			return err
+		}
+		return markTerminalMove(tx, m.TerminalID, seq) // points_aggcache.go
 	}
 	return nil
 }
@@ -203,8 +206,7 @@ func changeBalance(tx kv.Tx, mykeyID, programID string, delta int64) (int64, err
 }
 
 func getProgram(tx kv.Tx, id string) (*mkpf.Program, error) {
-	var p mkpf.Program
-	ok, err := getJSON(tx.Bucket(bPtPrograms), id, &p)
+	p, ok, err := programCache.get(tx.Bucket(bPtPrograms), id, nil) // recordcache.go
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -128,8 +128,7 @@ func putJSON(b kv.Bucket, key string, v any) error {
 }
 
 func getTerminal(tx kv.Tx, id string) (*terminalRec, error) {
-	var t terminalRec
-	ok, err := getJSON(tx.Bucket(bTerminals), id, &t)
+	t, ok, err := terminalCache.get(tx.Bucket(bTerminals), id, cloneTerminal) // recordcache.go
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -137,8 +136,7 @@ func getTerminal(tx kv.Tx, id string) (*terminalRec, error) {
 }
 
 func getIssuer(tx kv.Tx, id string) (*mkpf.Issuer, error) {
-	var is mkpf.Issuer
-	ok, err := getJSON(tx.Bucket(bIssuers), id, &is)
+	is, ok, err := issuerCache.get(tx.Bucket(bIssuers), id, nil) // recordcache.go
 	if err != nil || !ok {
 		return nil, err
 	}
