@@ -37,6 +37,7 @@ type world struct {
 func main() {
 	dataDir := flag.String("data-dir", defaultDataDir(), "the terminal's data directory")
 	demo := demoFlags()
+	phone := flag.Bool("phone", phoneLayout, "the grant phone's layout (portrait, screens 77-79): the default on Android")
 	flag.Parse()
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Println("mykeyterm: 画面（ディスプレイ）がありません。デスクトップで起動するか、仮想画面で実行してください:\n" +
@@ -45,22 +46,22 @@ func main() {
 		return
 	}
 	defer single.Claim(*dataDir, app.AppName)() // a second start brings this window forward and exits
-	if err := run(*dataDir, demo); err != nil {
+	if err := run(*dataDir, demo, *phone); err != nil {
 		fmt.Fprintln(os.Stderr, "mykeyterm:", terminal.Message(err))
 		os.Exit(1)
 	}
 }
 
-// releaseWorld is the counter's own reader and data directory.
+// releaseWorld is the terminal's own reader (PC/SC; NFC on Android: cardsource_*.go) and data directory.
 func releaseWorld(dataDir string) (*world, error) {
-	p, err := cardio.NewPCSC()
+	src, stop, err := cardSource()
 	if err != nil {
 		return nil, err
 	}
-	return &world{src: p, dataDir: dataDir, close: func() {}}, nil
+	return &world{src: src, dataDir: dataDir, close: stop}, nil
 }
 
-func run(dataDir string, demo *demoOptions) error {
+func run(dataDir string, demo *demoOptions, phone bool) error {
 	ctx := context.Background()
 	wd, err := openDemoWorld(ctx, dataDir, demo)
 	if err != nil {
@@ -78,6 +79,7 @@ func run(dataDir string, demo *demoOptions) error {
 	}
 	defer client.Close()
 	svc := app.RealServices(wd.src, client, terminal.DefaultPatronProfile())
+	svc.Phone = phone
 	if wd.ready != nil {
 		if err := wd.ready(ctx, client, svc); err != nil {
 			return err
@@ -89,7 +91,11 @@ func run(dataDir string, demo *demoOptions) error {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
 	a.Settings().SetTheme(app.NewTheme(1.25))
 	w := a.NewWindow(app.AppName)
-	w.Resize(app.WindowSize)
+	if phone {
+		w.Resize(app.PhoneSize)
+	} else {
+		w.Resize(app.WindowSize)
+	}
 	var side fyne.CanvasObject
 	if wd.side != nil {
 		side = wd.side()

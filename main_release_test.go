@@ -15,7 +15,7 @@ import (
 func TestReleaseBuild_DemoFlagSaysToUseTheDemoBuild(t *testing.T) {
 	on := true
 	dir := t.TempDir()
-	err := run(dir, &demoOptions{on: &on})
+	err := run(dir, &demoOptions{on: &on}, false)
 	if !errors.Is(err, ErrNoDemo) || !strings.Contains(terminal.Message(err), "make run") {
 		t.Fatalf("run --demo in the release build: %v", err)
 	}

@@ -22,9 +22,6 @@ import (
 // grant rules) and the in-process virtual card read through cardio. The office and the phone are two terminals with
 // their own data directories, as in a municipality.
 
-// phoneSize is the phone layout's window (portrait); the desktop screens use the app's WindowSize.
-var phoneSize = fyne.NewSize(390, 844)
-
 type grantHarness struct {
 	*harness
 	src *vcard.Source
@@ -48,7 +45,7 @@ func newGrantHarness(t *testing.T, env *testenv.PlatformEnv, src *vcard.Source, 
 	w := test.NewTempWindow(t, nil)
 	size := WindowSize
 	if svc.Phone {
-		size = phoneSize
+		size = PhoneSize
 	}
 	w.Resize(size)
 	h := &harness{t: t, w: w, hand: hand, set: &memSettings{}}
