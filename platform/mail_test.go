@@ -239,3 +239,22 @@ func TestMail_ConfigRefusesAnUnsafeServer(t *testing.T) {
 		t.Error("notices for an unknown MyKey ID accepted")
 	}
 }
+
+// TestMail_LapseNoticeWithoutAnyCall: a running server applies the expiry rules by itself (its maintenance, once a
+// JST day), so a holder who never spends again still gets the lapse notice.
+func TestMail_LapseNoticeWithoutAnyCall(t *testing.T) {
+	defer func(d time.Duration) { platform.MaintenanceEvery = d }(platform.MaintenanceEvery)
+	platform.MaintenanceEvery = 20 * time.Millisecond
+	w := newPointsWorld(t)
+	smtp := testenv.SMTP(t)
+	startMailer(t, w.srv, smtp)
+	if err := w.srv.SetNotices(platform.DemoSuzukiMyKeyID, "suzuki@example.jp", []string{platform.NoticeLapse}); err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Add(25 * 31 * 24 * time.Hour) // past the demo grants' 24 months: a new day for the maintenance
+	ms := smtp.WaitMessages(t, 1, mailWait)
+	if m := ms[0]; m.To != "suzuki@example.jp" || !strings.Contains(m.Subject, "ポイント失効のお知らせ") || !strings.Contains(m.Body, "3,000ポイント") {
+		t.Fatalf("lapse notice: %+v", m)
+	}
+	auditOK(t, w.srv)
+}

@@ -32,7 +32,8 @@ var (
 // terminal clock a day off. After it the answer (which can hold card numbers and MyKey IDs) is deleted.
 var IdempotencyKeep = 48 * time.Hour
 
-// MaintenanceEvery is how often a server lapses expired vouchers and prunes idempotency records.
+// MaintenanceEvery is how often a server lapses expired vouchers and prunes idempotency records (and, once a day,
+// applies the programs' expiry rules to every holder's points).
 var MaintenanceEvery = time.Minute
 
 // sweepBatch bounds the work of one maintenance transaction so payments queued behind it wait little.
@@ -83,6 +84,7 @@ func (s *Server) initMaintenance() error {
 func (s *Server) maintenanceLoop(every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	expiryDay := "" // the JST day of the last sweep over every lot
 	for {
 		select {
 		case <-s.stop:
@@ -91,15 +93,24 @@ func (s *Server) maintenanceLoop(every time.Duration) {
 		}
 		n, err1 := s.LapseExpiredVouchers()
 		m, err2 := s.PruneIdempotency()
+		// Points reach their program's expiry rule by the day (JST): once a day (and at the first tick) every lot is
+		// checked, so lapses happen, and their e-mail notices go out, even for holders who never spend again.
+		var expired int64
+		var err3 error
+		if day := s.now().In(mkpf.JST).Format("2006-01-02"); day != expiryDay {
+			if expired, err3 = s.ExpirePoints(); err3 == nil {
+				expiryDay = day
+			}
+		}
 		select {
 		case <-s.stop:
 			return // the store may be closing under us: errors now say nothing
 		default:
 		}
-		if err1 != nil || err2 != nil {
-			s.log.Error("maintenance failed", "lapse_err", err1, "prune_err", err2)
-		} else if n > 0 || m > 0 {
-			s.log.Info("maintenance", "vouchers_lapsed", n, "idempotency_pruned", m)
+		if err1 != nil || err2 != nil || err3 != nil {
+			s.log.Error("maintenance failed", "lapse_err", err1, "prune_err", err2, "expiry_err", err3)
+		} else if n > 0 || m > 0 || expired > 0 {
+			s.log.Info("maintenance", "vouchers_lapsed", n, "idempotency_pruned", m, "points_expired", expired)
 		}
 	}
 }
