@@ -131,7 +131,8 @@ func Template(project mkpf.GrantProject) []byte {
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true
 	w.Write(Columns)
-	w.Write([]string{project.Name, strconv.FormatInt(project.PointsPerPerson, 10), "", "山田太郎", "1940年1月1日", "東京都千代田区A町1-1", "男性", "03-1234-5678", "taro@example.jp", ""})
+	// Cells are made inert for spreadsheets (a project named 「=…」 must not become a formula in Excel).
+	w.Write(mkpf.InertCSVRow([]string{project.Name, strconv.FormatInt(project.PointsPerPerson, 10), "", "山田太郎", "1940年1月1日", "東京都千代田区A町1-1", "男性", "03-1234-5678", "taro@example.jp", ""}))
 	w.Flush()
 	return b.Bytes()
 }
@@ -256,7 +257,7 @@ func parseRow(rec []string, line int, project mkpf.GrantProject, required []stri
 		f[i] = strings.TrimSpace(rec[i])
 	}
 	row := RosterRow{Line: line, ProjectName: f[0], MyKeyID: strings.ToUpper(halfWidth(f[2]))}
-	if row.ProjectName != project.Name {
+	if row.ProjectName != project.Name && row.ProjectName != mkpf.InertCSVCell(project.Name) {
 		errs = append(errs, RowError{Line: line, Field: Columns[0], Message: fmt.Sprintf("選択したポイント付与事業「%s」と違います", project.Name)})
 	}
 	if p := halfWidth(f[1]); p != "" {

@@ -147,3 +147,17 @@ func FuzzParseRoster(f *testing.F) {
 }
 
 func sjisF(s string) []byte { b, _ := japanese.ShiftJIS.NewEncoder().Bytes([]byte(s)); return b }
+
+// The template is a CSV the project writes: a project name that a spreadsheet would run as a formula is made inert,
+// and the file filled in from that template still imports.
+func TestTemplate_FormulaLikeProjectNameIsInertAndStillImports(t *testing.T) {
+	p := mkpf.GrantProject{ID: "GP000009", Name: "=HYPERLINK(\"http://x\")", PointsPerPerson: 100}
+	tpl := string(Template(p))
+	if !strings.Contains(tpl, "'=HYPERLINK") {
+		t.Fatalf("template cell not inert:\n%s", tpl)
+	}
+	rows, err := ParseRoster([]byte(tpl), p, DefaultFields)
+	if err != nil || len(rows) != 1 || rows[0].ProjectName != "'"+p.Name {
+		t.Fatalf("the template's own example row: %v %+v", err, rows)
+	}
+}
