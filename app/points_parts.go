@@ -114,6 +114,8 @@ type ptConfirm struct {
 	sum   *ptSummary
 	act   *widget.Button // the screen's [利用], [発行] or [合算]
 	back  *widget.Button
+	// onPresence opens the user-authentication PIN dialog with the tries left (presence.go; set by spend)
+	onPresence func(tries int)
 }
 
 // init takes req's key from the input screen in and builds [戻る] and an empty summary; act is the screen's button.
@@ -157,7 +159,9 @@ func (c *ptConfirm) press(busy string, req any, work func(ctx context.Context) e
 		if err != nil {
 			act.Enable()
 			c.back.Enable()
-			c.ps.showRetryError(err)
+			if !c.presenceAsked(err) {
+				c.ps.showRetryError(err)
+			}
 			return
 		}
 		done()
