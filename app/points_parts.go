@@ -116,6 +116,7 @@ type ptConfirm struct {
 	back  *widget.Button
 	// onPresence opens the user-authentication PIN dialog with the tries left (presence.go; set by spend)
 	onPresence func(tries int)
+	asking     bool // the PIN dialog is open: the button and [戻る] wait for its answer
 }
 
 // init takes req's key from the input screen in and builds [戻る] and an empty summary; act is the screen's button.
@@ -138,7 +139,7 @@ func (c *ptConfirm) Keys() map[fyne.KeyName]func() {
 func (c *ptConfirm) Shown() { c.ps.u.Win.Canvas().Unfocus() }
 
 func (c *ptConfirm) onBack() {
-	if !c.ps.u.Busy() {
+	if !c.ps.u.Busy() && !c.asking {
 		c.ps.u.Show(c.input)
 	}
 }

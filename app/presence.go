@@ -32,6 +32,9 @@ var _ presenceCards = (*CardService)(nil)
 // screen's idempotency key. Above the floor limit the PIN dialog comes up; the proof is kept in *ref, so a press
 // after a lost answer sends the identical request again.
 func (c *ptConfirm) spend(busy string, ref *mkpf.PatronRef, send func(ctx context.Context, ref mkpf.PatronRef) error, done func()) {
+	if c.asking {
+		return // the PIN dialog is open: its [OK] or [やめる] decides
+	}
 	reader := c.ps.u.Svc.Settings.Load().Reader
 	pc, _ := c.ps.u.Svc.Cards.(presenceCards)
 	c.onPresence = func(tries int) { c.askAuthPIN(tries, busy, reader, pc, ref, send, done) }
@@ -58,6 +61,7 @@ func (c *ptConfirm) askAuthPIN(tries int, busy, reader string, pc presenceCards,
 	}
 	d := dialog.NewForm(tr("points.presence.title", "利用者証明用電子証明書の暗証番号"), tr("screen23.pin.ok", "OK"), tr("screen23.pin.cancel", "やめる"), items, func(ok bool) {
 		u.pinDialog, u.pinEntry = nil, nil
+		c.asking = false
 		if !ok || pc == nil || ch == nil {
 			return // nothing was sent: the clerk presses the button again or goes back
 		}
@@ -72,6 +76,7 @@ func (c *ptConfirm) askAuthPIN(tries int, busy, reader string, pc presenceCards,
 		}, done)
 	}, u.Win)
 	d.Resize(fyne.NewSize(680, 320))
+	c.asking = true
 	d.Show()
 	u.Win.Canvas().Focus(pin)
 	u.pinDialog = d

@@ -122,9 +122,16 @@ func TestScreen30_ProofOfCardPresenceAboveTheFloorLimitOnRealPlatform(t *testing
 		t.Errorf("a malformed PIN spent a try: %d left", n)
 	}
 
-	// Cancel sends nothing.
+	// Cancel sends nothing; while the dialog is open, F5 and Esc wait for it.
 	r.key(fyne.KeyF5)
 	r.wantPINDialog("2回")
+	d := r.u.pinDialog
+	r.key(fyne.KeyF5)
+	r.key(fyne.KeyEscape)
+	screenAs[*screen30](t, r.u)
+	if r.u.pinDialog != d {
+		t.Error("F5 with the PIN dialog open opened another")
+	}
 	r.locked(func() { r.u.pinDialog.Dismiss() })
 	r.u.Wait()
 	screenAs[*screen30](t, r.u)
