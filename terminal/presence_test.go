@@ -133,3 +133,61 @@ func TestPresence_BlockedPINSaysSoBeforeAnyPIN(t *testing.T) {
 		t.Errorf("blocked PIN: %v", err)
 	}
 }
+
+// BenchmarkPresence_UseAtAndAboveTheFloorLimit measures the counter's extra work above the floor limit: a point use
+// with the tap only (at the limit) against the whole proof sequence (send → tries → challenge → VERIFY + signature on
+// the card → send again), on the loopback platform and the in-process virtual card. A real card adds its own
+// signing time (seconds on some cards); compare the two sub-benchmarks of one run, not absolute figures.
+func BenchmarkPresence_UseAtAndAboveTheFloorLimit(b *testing.B) {
+	env := testenv.Platform(b)
+	if err := env.Server.SetFloorLimit(platform.DemoProgramMunicipal, 1); err != nil {
+		b.Fatal(err)
+	}
+	c := env.Enrolled(b, "00052589")
+	src := vcard.NewSource()
+	if _, err := src.Insert("yamada"); err != nil {
+		b.Fatal(err)
+	}
+	cards := &terminal.Cards{Src: src}
+	y, _ := demopki.Get("yamada")
+	tap := mkpf.PatronRef{AuthCert: y.AuthCertDER}
+	ctx := context.Background()
+	use := func(points int64, prove bool) {
+		req := mkpf.UseRequest{PatronRef: tap, ProgramID: platform.DemoProgramMunicipal, Points: points}
+		key := platformclient.NewIdempotencyKey()
+		_, err := terminal.UsePoints(ctx, c, req, key)
+		if prove {
+			var pr *terminal.PresenceRequired
+			if err = cards.AskPresence(ctx, "", tap, err); !errors.As(err, &pr) {
+				b.Fatalf("not asked: %v", err)
+			}
+			if req.PatronRef, err = cards.ProvePresence(ctx, "", c, tap, "1234"); err != nil {
+				b.Fatal(err)
+			}
+			_, err = terminal.UsePoints(ctx, c, req, key)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	// enough balance for any b.N (granted outside the timer), so a fast machine never runs out
+	fund := func(b *testing.B, points int64) {
+		b.StopTimer()
+		if err := env.Server.GrantPoints(platform.DemoYamadaMyKeyID, platform.DemoProgramMunicipal, points*int64(b.N), "bench"); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.Run("tap_at_limit", func(b *testing.B) {
+		fund(b, 1)
+		for i := 0; i < b.N; i++ {
+			use(1, false)
+		}
+	})
+	b.Run("proof_above_limit", func(b *testing.B) {
+		fund(b, 2)
+		for i := 0; i < b.N; i++ {
+			use(2, true)
+		}
+	})
+}
