@@ -114,6 +114,9 @@ type ptConfirm struct {
 	sum   *ptSummary
 	act   *widget.Button // the screen's [利用], [発行] or [合算]
 	back  *widget.Button
+	// onPresence opens the user-authentication PIN dialog with the tries left (presence.go; set by spend)
+	onPresence func(tries int)
+	asking     bool // the PIN dialog is open: the button and [戻る] wait for its answer
 }
 
 // init takes req's key from the input screen in and builds [戻る] and an empty summary; act is the screen's button.
@@ -136,7 +139,7 @@ func (c *ptConfirm) Keys() map[fyne.KeyName]func() {
 func (c *ptConfirm) Shown() { c.ps.u.Win.Canvas().Unfocus() }
 
 func (c *ptConfirm) onBack() {
-	if !c.ps.u.Busy() {
+	if !c.ps.u.Busy() && !c.asking {
 		c.ps.u.Show(c.input)
 	}
 }
@@ -157,7 +160,9 @@ func (c *ptConfirm) press(busy string, req any, work func(ctx context.Context) e
 		if err != nil {
 			act.Enable()
 			c.back.Enable()
-			c.ps.showRetryError(err)
+			if !c.presenceAsked(err) {
+				c.ps.showRetryError(err)
+			}
 			return
 		}
 		done()

@@ -13,7 +13,9 @@ import (
 )
 
 // screen10 is 画面10 「連絡先の登録」 (first start, after screen 9) and, with change set, 「連絡先の変更」 from the menu.
-// The platform validates the fields; its field errors are shown at their fields.
+// The platform validates the fields; its field errors are shown at their fields. The ID issuer (ID付与事業者) of a
+// service-ID terminal is fixed by the municipality (the roster or `mkpf-server admin terminal set-issuer`; the
+// platform refuses any other, docs/security.md), so the screen shows it as text, never as a choice.
 type screen10 struct {
 	u       *UI
 	change  bool
@@ -22,7 +24,7 @@ type screen10 struct {
 
 	location, name, person, org, zip1, zip2, address, phone, email *fkeyEntry
 	emailConfirm                                                   *noPasteEntry
-	issuer                                                         *widget.Select
+	issuer                                                         *jaLabel // the fixed ID issuer's name
 	register                                                       *widget.Button
 }
 
@@ -35,7 +37,7 @@ func newScreen10(u *UI, change bool) *screen10 {
 	s.zip2 = fkeys(u, &widget.Entry{})
 	s.emailConfirm = newNoPasteEntry(u)
 	s.emailConfirm.OnSubmitted = func(string) { s.onRegister() }
-	s.issuer = &widget.Select{PlaceHolder: tr("screen10.issuer.placeholder", "（選択してください）")}
+	s.issuer = &jaLabel{}
 	s.register = &widget.Button{Text: tr("screen10.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
 
 	s.fm.add(newField("location", tr("screen10.location", "設置場所")+required, s.location,
@@ -44,7 +46,8 @@ func newScreen10(u *UI, change bool) *screen10 {
 		tr("screen10.name.rule", "様式Ⅰに記入した端末名です（例: 中央図書館 貸出カウンター1）。")))
 	if u.Svc.Platform.Terminal().Kind == mkpf.KindServiceID {
 		s.fm.add(newField("issuer_id", tr("screen10.issuer", "ID付与事業者名"), s.issuer,
-			tr("screen10.issuer.rule", "プルダウンから選択してください。")))
+			tr("screen10.issuer.fixed", "ID付与事業者は自治体が設定します。この端末からは変更できません。")))
+		s.showIssuer(u.Svc.Platform.Terminal().IssuerID)
 	}
 	s.fm.add(newField("person", tr("screen10.person", "担当者名")+required, s.person, ""))
 	s.fm.add(newField("organization", tr("screen10.org", "所属組織")+required, s.org,
@@ -113,14 +116,28 @@ func (s *screen10) Shown() {
 
 func (s *screen10) setIssuers(is []mkpf.Issuer) {
 	s.issuers = is
-	opts := make([]string, len(is))
-	for i, x := range is {
-		opts[i] = x.Name
+	s.showIssuer(s.u.Svc.Platform.Terminal().IssuerID)
+}
+
+// showIssuer shows the ID issuer the municipality set for this terminal (id; "" = none set yet), by the name in the
+// platform's issuer table or the terminal's own record.
+func (s *screen10) showIssuer(id string) {
+	t := s.u.Svc.Platform.Terminal()
+	name := ""
+	for _, x := range s.issuers {
+		if x.ID == id {
+			name = x.Name
+		}
 	}
-	s.issuer.SetOptions(opts)
-	if t := s.u.Svc.Platform.Terminal(); t.IssuerName != "" && s.issuer.Selected == "" {
-		s.issuer.SetSelected(t.IssuerName)
+	switch {
+	case id == "":
+		name = tr("screen10.issuer.none", "（未設定）自治体の担当者にID付与事業者の設定を依頼してください。")
+	case name == "" && id == t.IssuerID && t.IssuerName != "":
+		name = t.IssuerName
+	case name == "":
+		name = id
 	}
+	s.issuer.SetText(name)
 }
 
 func (s *screen10) fill(c *mkpf.Contact) {
@@ -135,10 +152,8 @@ func (s *screen10) fill(c *mkpf.Contact) {
 	s.address.SetText(c.Address)
 	s.phone.SetText(c.Phone)
 	s.email.SetText(c.Email)
-	for _, x := range s.issuers {
-		if x.ID == c.IssuerID {
-			s.issuer.SetSelected(x.Name)
-		}
+	if c.IssuerID != "" {
+		s.showIssuer(c.IssuerID) // the platform's record, newer than the one kept at enrollment
 	}
 }
 
@@ -148,11 +163,7 @@ func (s *screen10) contact() mkpf.Contact {
 	if s.zip1.Text != "" || s.zip2.Text != "" {
 		c.PostalCode = s.zip1.Text + "-" + s.zip2.Text
 	}
-	for _, x := range s.issuers {
-		if x.Name == s.issuer.Selected {
-			c.IssuerID = x.ID
-		}
-	}
+	// IssuerID stays empty: the platform keeps the issuer the municipality set.
 	return c
 }
 

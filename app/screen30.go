@@ -46,8 +46,10 @@ func (s *screen30) Content() fyne.CanvasObject {
 
 func (s *screen30) onUse() {
 	var res *mkpf.UseResult
-	s.press(tr("screen30.busy", "ポイントを利用しています…"), s.req, func(ctx context.Context) (err error) {
-		res, err = terminal.UsePoints(ctx, s.ps.svc, s.req, s.key)
+	s.spend(tr("screen30.busy", "ポイントを利用しています…"), &s.req.PatronRef, func(ctx context.Context, ref mkpf.PatronRef) (err error) {
+		req := s.req
+		req.PatronRef = ref
+		res, err = terminal.UsePoints(ctx, s.ps.svc, req, s.key)
 		return err
 	}, func() { s.ps.toUseDone(res, s.bal) })
 }

@@ -59,8 +59,10 @@ func (s *screen33) onIssue() {
 		return
 	}
 	printIt := func(ctx context.Context, v *mkpf.Voucher) error { return s.ps.svc.PrintVoucher(ctx, printer, v) }
-	s.press(tr("screen33.busy", "ポイント券を発行しています…"), s.req, func(ctx context.Context) (err error) {
-		v, printErr, err = terminal.IssueVoucher(ctx, s.ps.svc, s.req, s.key, printIt)
+	s.spend(tr("screen33.busy", "ポイント券を発行しています…"), &s.req.PatronRef, func(ctx context.Context, ref mkpf.PatronRef) (err error) {
+		req := s.req
+		req.PatronRef = ref
+		v, printErr, err = terminal.IssueVoucher(ctx, s.ps.svc, req, s.key, printIt)
 		return err
 	}, func() {
 		s.ps.toIssued(v, s.bal, printErr == nil)

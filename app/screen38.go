@@ -49,8 +49,10 @@ func (s *screen38) Content() fyne.CanvasObject {
 func (s *screen38) onMerge() {
 	var res *mkpf.MergeResult
 	var path string
-	s.press(tr("screen38.busy", "ポイントを合算しています…"), s.req, func(ctx context.Context) (err error) {
-		res, path, err = s.ps.svc.Merge(ctx, s.req, s.key)
+	s.spend(tr("screen38.busy", "ポイントを合算しています…"), &s.req.PatronRef, func(ctx context.Context, ref mkpf.PatronRef) (err error) {
+		req := s.req
+		req.PatronRef = ref
+		res, path, err = s.ps.svc.Merge(ctx, req, s.key)
 		return err
 	}, func() { s.ps.toMerged(res, path, s.bal) })
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/mykeyterm/mykeyterm/cardio"
 	"github.com/mykeyterm/mykeyterm/mkpf"
-	"github.com/mykeyterm/mykeyterm/platformclient"
 )
 
 // Needed reports whether a platform answer asks for the proof (the amount is above the program's floor limit).
@@ -22,10 +21,16 @@ func Needed(err error) bool {
 // Tries is the user-authentication PIN's tries left, to show before the patron types it (as on screen 23).
 func Tries(ctx context.Context, j *cardio.JPKI) (int, error) { return j.PINTries(ctx, cardio.PINAuth) }
 
+// Challenger is the platform's side of the proof: a one-use challenge for this terminal (platformclient.Client).
+type Challenger interface {
+	CardChallenge(ctx context.Context) (*mkpf.CardChallengeResult, error)
+	Terminal() mkpf.TerminalInfo
+}
+
 // Prove gets a one-use challenge from the platform, verifies pin once on the card and has the card sign the
 // challenge for this terminal; it returns ref with the proof attached, ready to send again. The card must be the
 // one whose certificate ref names (the platform checks the signature with that certificate's key).
-func Prove(ctx context.Context, c *platformclient.Client, j *cardio.JPKI, ref mkpf.PatronRef, pin string) (mkpf.PatronRef, error) {
+func Prove(ctx context.Context, c Challenger, j *cardio.JPKI, ref mkpf.PatronRef, pin string) (mkpf.PatronRef, error) {
 	ch, err := c.CardChallenge(ctx)
 	if err != nil {
 		return ref, err

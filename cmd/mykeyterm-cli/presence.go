@@ -6,13 +6,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/mykeyterm/mykeyterm/cardio"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
-	"github.com/mykeyterm/mykeyterm/presence"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // authPINEnv is the environment variable holding the patron's 4-digit user-authentication PIN.
@@ -32,26 +33,16 @@ func (p patronFlags) prove(ctx context.Context, g *globals, c *platformclient.Cl
 	if err != nil {
 		return ref, fail(g, cardio.Message(err))
 	}
-	card, err := src.Connect(ctx, *p.reader)
-	if err != nil {
-		return ref, fail(g, cardio.Message(err))
+	// The terminal layer's two steps, as on screens 30, 33 and 38: the tries left first, then one PIN, never retried.
+	cards := &terminal.Cards{Src: src}
+	var asked *terminal.PresenceRequired
+	if err := cards.AskPresence(ctx, *p.reader, ref, cause); !errors.As(err, &asked) {
+		return ref, fail(g, terminal.Message(err))
 	}
-	defer card.Close()
-	j, err := cardio.OpenJPKI(ctx, card)
+	fmt.Fprintf(g.Stderr, "利用者証明用暗証番号の残り回数: %d\n", asked.Tries)
+	proved, err := cards.ProvePresence(ctx, *p.reader, c, ref, pin)
 	if err != nil {
-		return ref, fail(g, cardio.Message(err))
-	}
-	left, err := presence.Tries(ctx, j)
-	if err != nil {
-		return ref, fail(g, cardio.Message(err))
-	}
-	fmt.Fprintf(g.Stderr, "利用者証明用暗証番号の残り回数: %d\n", left)
-	proved, err := presence.Prove(ctx, c, j, ref, pin)
-	if err != nil {
-		if _, ok := err.(*mkpf.APIError); ok {
-			return ref, clientFail(g, err)
-		}
-		return ref, fail(g, cardio.Message(err))
+		return ref, fail(g, terminal.Message(err)) // a wrong PIN says how many tries are left; nothing is retried
 	}
 	return proved, 0
 }
