@@ -3,6 +3,8 @@
 package wintest
 
 import (
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/printing"
 )
 
 // winPrinter is the demo app's printer setting for the harness's cups-pdf queue as Windows programs under wine see
@@ -69,3 +73,73 @@ func pdfInfo(t *testing.T, p string) string {
 	}
 	return string(out)
 }
+
+// spooledImage extracts the one bitmap of a PDF printed through wine's PostScript driver (pdfimages, poppler-utils):
+// the GDI bitmap the app drew, as the printer received it.
+func spooledImage(t *testing.T, pdf string) *image.Gray {
+	t.Helper()
+	base := filepath.Join(t.TempDir(), "img")
+	if out, err := exec.Command(testenv.Need(t, "pdfimages", "poppler-utils"), "-png", pdf, base).CombinedOutput(); err != nil {
+		t.Fatalf("pdfimages %s: %v\n%s", pdf, err, out)
+	}
+	files, _ := filepath.Glob(base + "-*.png")
+	if len(files) != 1 {
+		t.Fatalf("%s holds %d images, want the one bitmap the app printed: %q", pdf, len(files), files)
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decode %s: %v", files[0], err)
+	}
+	g := image.NewGray(img.Bounds())
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+			g.Set(x, y, img.At(x, y))
+		}
+	}
+	return g
+}
+
+// checkUseReceipt checks that the printed bitmap is the receipt of screen 31 (80 mm roll) saying 利用ポイント
+// points and 利用後残高 after: the receipt is rendered here twice, with those amounts and with each one changed,
+// and where the two renderings differ (the amounts' pixels) the printed bitmap must match the first. The other rows
+// (transaction number, time) are not compared.
+func checkUseReceipt(t *testing.T, got *image.Gray, points, after int64) {
+	t.Helper()
+	w := got.Bounds().Dx()
+	dpi := int(float64(w)*25.4/printing.Paper80mm.WidthMM + 0.5)
+	render := func(p, a int64) *image.Gray {
+		img, err := printing.RenderReceiptImage(printing.UseReceipt(mkpf.UseResult{Points: p, BalanceAfter: a,
+			TxnID: "T", ProgramName: "P", TerminalID: "00052589"}), printing.Paper80mm, dpi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img.(*image.Gray)
+	}
+	want := render(points, after)
+	if want.Bounds().Size() != got.Bounds().Size() {
+		t.Fatalf("the printed bitmap is %v, the 80 mm use receipt at %d dpi is %v: not the receipt of screen 31",
+			got.Bounds().Size(), dpi, want.Bounds().Size())
+	}
+	for _, other := range []*image.Gray{render(points+1, after), render(points, after+1)} {
+		var differ, match int
+		for i := range want.Pix {
+			if dark(want.Pix[i]) != dark(other.Pix[i]) {
+				differ++
+				if dark(got.Pix[i]) == dark(want.Pix[i]) {
+					match++
+				}
+			}
+		}
+		if differ == 0 || match < differ*95/100 {
+			t.Fatalf("the printed receipt does not show %d points used and %d left: %d of the %d pixels where the amounts "+
+				"differ match", points, after, match, differ)
+		}
+	}
+}
+
+func dark(v uint8) bool { return v < 0x80 }
