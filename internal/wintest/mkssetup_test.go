@@ -163,9 +163,9 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 			t.Fatalf("the ILS field received %q before the clerk clicked into it", b)
 		}
 		t0 := time.Now()
-		xdo(t, "windowfocus", "--sync", ilsWin) // what the window manager does on the click (there is none here)
 		xdo(t, "mousemove", "--window", ilsWin, "200", "80")
 		xdo(t, "click", "1")
+		xdo(t, "windowfocus", "--sync", ilsWin) // what a window manager does on that click (there is none here)
 		var b []byte
 		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 			if b, _ = os.ReadFile(got); strings.Contains(string(b), "\n") {
