@@ -104,7 +104,10 @@ func run(dataDir string, demo *demoOptions, phone bool) error {
 	a.Lifecycle().SetOnEnteredForeground(func() { ui.SetForeground(true) })
 	a.Lifecycle().SetOnExitedForeground(func() { ui.SetForeground(false) })
 	ui.Start()
+	stopFg := make(chan struct{})
+	go watchForeground(ui, stopFg)
 	w.ShowAndRun()
+	close(stopFg)
 	ui.Close()
 	return nil
 }

@@ -87,7 +87,7 @@ func (p *winPrinter) DPI() int {
 	if err != nil {
 		return 300
 	}
-	ic, _, _ := procCreateICW.Call(uintptr(unsafe.Pointer(driver)), uintptr(unsafe.Pointer(dev)), 0, 0)
+	ic, _ := createDC(procCreateICW, driver, dev)
 	if ic == 0 {
 		return 300
 	}
@@ -107,7 +107,7 @@ func (p *winPrinter) Print(_ context.Context, doc Document) (string, error) {
 	if err != nil {
 		return "", errf(err, "プリンタ名「%s」が正しくありません", p.name)
 	}
-	hdc, _, e := procCreateDCW.Call(uintptr(unsafe.Pointer(driver)), uintptr(unsafe.Pointer(dev)), 0, 0)
+	hdc, e := createDC(procCreateDCW, driver, dev)
 	if hdc == 0 {
 		return "", errf(e, "プリンタ「%s」が見つかりません。設定画面でプリンタを選び直してください", p.name)
 	}
@@ -162,6 +162,21 @@ func (p *winPrinter) Print(_ context.Context, doc Document) (string, error) {
 		return "", errf(e, "プリンタ「%s」で印刷を終えられませんでした", p.name)
 	}
 	return strconv.Itoa(int(int32(job))), nil
+}
+
+// createDC makes a device (or information) context for the printer. When the spooler does not know the printer yet,
+// it enumerates the printers once and tries again: enumerating makes the spooler take in printers it has not
+// registered yet (wine adds the CUPS queues to its registry, with their PostScript driver, only then; measured).
+func createDC(proc *windows.LazyProc, driver, dev *uint16) (uintptr, error) {
+	dc, _, e := proc.Call(uintptr(unsafe.Pointer(driver)), uintptr(unsafe.Pointer(dev)), 0, 0)
+	if dc != 0 {
+		return dc, nil
+	}
+	if _, err := listPrinters(context.Background()); err != nil {
+		return 0, e
+	}
+	dc, _, e = proc.Call(uintptr(unsafe.Pointer(driver)), uintptr(unsafe.Pointer(dev)), 0, 0)
+	return dc, e
 }
 
 func listPrinters(context.Context) ([]string, error) {

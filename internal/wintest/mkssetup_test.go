@@ -17,8 +17,9 @@ import (
 )
 
 // The counter PC's whole life under wine, in one prefix: MKSSetup.exe /S, the installed program in demo mode (the
-// library flow with the virtual-card panel up to screen 26, a second start), then the silent uninstall. The keyboard
-// wedge, the label and the receipt printed through wine are not driven here yet (docs/windows.md says why).
+// library flow with the virtual-card panel up to screen 26 with its label printed through the Windows spooler, wine's
+// printing, CUPS and cups-pdf; the keyboard wedge typing into another Windows program; a point use of 500 with its
+// receipt printed the same way; a second start), then the silent uninstall.
 func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *testing.T) {
 	root := repo(t)
 	inst := filepath.Join(root, installer)
@@ -31,6 +32,7 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 		t.Logf("installer size: %d bytes (%.1f MB)", st.Size(), float64(st.Size())/(1<<20))
 	}
 	x := testenv.Xvfb(t)
+	testenv.Cupsd(t) // before the prefix's programs print: wine's spooler finds the CUPS queues through cupsd
 	w := newWine(t, x.Display)
 
 	// The ILS stand-in for the keyboard wedge: a Win32 edit control in another program.
@@ -101,8 +103,8 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 		}
 	})
 
-	t.Run("screen26_library_flow_and_a_second_start", func(t *testing.T) {
-		a, took := w.startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "label")
+	t.Run("screen26_label_through_the_windows_spooler_and_a_second_start", func(t *testing.T) {
+		a, took := w.startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "label", "--demo-printer", winPrinter)
 		t.Logf("installed exe start to window under wine: %v", took.Round(10*time.Millisecond))
 		menu := a.screenshot("windows_wine_screen22_menu")
 		if n := darkPixels(menu, geometry(t, a.win)); n < 2000 {
@@ -114,6 +116,19 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 		s26 := a.screenshot("windows_wine_screen26_label")
 		if d := changedPixels(menu, s26, image.Rect(0, 60, 860, 560)); d < 5000 {
 			t.Fatalf("the screen did not change after reading the card (%d pixels differ): screen 26 not reached", d)
+		}
+
+		// [印刷] (F9): the label goes GDI → wine's winspool and PostScript driver → CUPS → cups-pdf.
+		since := time.Now().Add(-time.Second)
+		a.key("F9")
+		pdf := spooledPDF(t, "label", since, 2*time.Minute)
+		t.Logf("label printed through wine's spooler in %v", time.Since(since).Round(100*time.Millisecond))
+		if info := pdfInfo(t, pdf); !strings.Contains(info, "Wine PostScript Driver") {
+			t.Errorf("the label PDF did not come from wine's PostScript driver (the Windows spooler path):\n%s", info)
+		}
+		syms := testenv.Zbarimg(t, testenv.Rasterize(t, pdf, 300))
+		if !strings.Contains(strings.Join(syms, " "), "180000000011") {
+			t.Fatalf("zbarimg found %q on the label printed through the Windows spooler, want the card number 180000000011", syms)
 		}
 
 		// A second start (the desktop icon clicked again) brings this window forward and ends at once.
@@ -130,6 +145,69 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 		// Which window then has the X focus is not asserted here: wine without a window manager does not move the X
 		// focus on SetForegroundWindow (the Linux real-window test asserts the focus for the Linux build).
 		_ = ils.cmd.Process.Kill()
+		a.close()
+	})
+
+	// ID自動引渡し方式 (keyboard wedge): screen 26 waits while the app has the focus; the clerk clicks into the library
+	// system's field and the number and Enter arrive there (SendInput) and are read back from the other program.
+	t.Run("screen26_keyboard_wedge_into_another_windows_program", func(t *testing.T) {
+		got := filepath.Join(w.logs, "ils-wedge.txt")
+		ils := w.start(t, ilsExe, got)
+		ilsWin := waitWindow(t, "ILS card number", ils, 30*time.Second)
+		a, _ := w.startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "wedge")
+		a.tapCard(0) // 山田
+		a.key("F2")
+		a.key("F5") // screen 26: the app has the focus, so the number waits for the click into the ILS
+		a.screenshot("windows_wine_screen26_wedge")
+		if b, _ := os.ReadFile(got); len(b) > 0 {
+			t.Fatalf("the ILS field received %q before the clerk clicked into it", b)
+		}
+		t0 := time.Now()
+		xdo(t, "mousemove", "--window", ilsWin, "200", "80")
+		xdo(t, "click", "1")
+		xdo(t, "windowfocus", "--sync", ilsWin) // what a window manager does on that click (there is none here)
+		var b []byte
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if b, _ = os.ReadFile(got); strings.Contains(string(b), "\n") {
+				break
+			}
+		}
+		if string(b) != "180000000011\r\n" {
+			a.screenshot("windows_wine_screen26_wedge_failed")
+			t.Fatalf("the ILS's edit control holds %q, want the card number and Enter (\"180000000011\\r\\n\"); the app's log:\n%s", b, a.p.output())
+		}
+		t.Logf("wedge: number and Enter in the other program %v after the click", time.Since(t0).Round(10*time.Millisecond))
+		_ = ils.cmd.Process.Kill()
+		a.close()
+	})
+
+	// Screens 28-31: the point-use terminal logs in, uses 500 points of yamada's card and prints the receipt through
+	// the Windows spooler.
+	t.Run("screens29_to_31_use_500_points_and_print_the_receipt", func(t *testing.T) {
+		a, _ := w.startApp(t, x, "--demo", "--demo-ready", "--demo-terminal", "00052589", "--demo-printer", winPrinter)
+		a.key("F4") // menu 22 → screen 2 (the login ID is the terminal ID, prefilled)
+		a.typeText("15ad3z09a")
+		a.key("Return")
+		time.Sleep(time.Second)
+		a.settle()
+		a.tapCard(0)      // 山田 on the reader
+		a.key("F1", "F2") // ポイント利用, カード読取
+		time.Sleep(2 * time.Second)
+		a.settle()
+		a.typeText("500") // the points field has the focus after the card was read
+		a.key("F5")       // 確認
+		a.key("F5")       // 利用
+		time.Sleep(time.Second)
+		a.settle()
+		a.screenshot("windows_wine_screen31_pointuse")
+		since := time.Now().Add(-time.Second)
+		a.key("F9") // レシート印字
+		pdf := spooledPDF(t, "", since, 2*time.Minute)
+		info := pdfInfo(t, pdf)
+		if !strings.Contains(info, "Wine PostScript Driver") {
+			t.Errorf("the receipt PDF did not come from wine's PostScript driver (the Windows spooler path):\n%s", info)
+		}
+		checkUseReceipt(t, spooledImage(t, pdf), 500, 9500)
 		a.close()
 	})
 

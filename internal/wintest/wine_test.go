@@ -68,6 +68,13 @@ func newWine(t *testing.T, display string) *wine {
 	}
 	w.waitIdle()
 	t.Logf("wine prefix made in %v", time.Since(start).Round(100*time.Millisecond))
+	// There is no window manager on the test's Xvfb to send WM_TAKE_FOCUS, so wine is told to take an X focus change
+	// (xdotool windowfocus, what a click does under a window manager) as the window's activation: then the Windows
+	// programs see the foreground move as on a Windows desktop.
+	if out, err := w.cmd(time.Minute, wineBin, "reg", "add", `HKCU\Software\Wine\X11 Driver`, "/v", "UseTakeFocus", "/t", "REG_SZ", "/d", "N", "/f"); err != nil {
+		t.Fatalf("wine reg add UseTakeFocus: %v\n%s", err, out)
+	}
+	w.waitIdle()
 	// TEST ONLY: wine 8.0 lacks bcryptprimitives.dll, which every Go >= 1.22 Windows program needs (never shipped).
 	dll := filepath.Join(w.prefix, "drive_c/windows/system32/bcryptprimitives.dll")
 	if out, err := exec.Command(gcc, "-shared", "-O2", "-o", dll, filepath.Join(repo(t), "internal/wintest/testdata/bcryptprimitives.c")).CombinedOutput(); err != nil {
@@ -236,6 +243,15 @@ func (a *app) key(keys ...string) {
 		time.Sleep(300 * time.Millisecond)
 		a.settle()
 	}
+}
+
+// typeText types text into the app's focused field as a keyboard does.
+func (a *app) typeText(text string) {
+	a.t.Helper()
+	xdo(a.t, "windowfocus", "--sync", a.win)
+	xdo(a.t, "type", "--delay", "60", text)
+	time.Sleep(300 * time.Millisecond)
+	a.settle()
 }
 
 // click clicks at (x, y) inside the app's window.
