@@ -117,7 +117,7 @@ func (c *Client) roundTrip(ctx context.Context, method, u, tok string, body []by
 	}
 	req, err := http.NewRequestWithContext(actx, method, u, rd)
 	if err != nil {
-		return 0, nil, &Error{Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
+		return 0, nil, &Error{Op: "request", Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -141,14 +141,14 @@ func (c *Client) roundTrip(ctx context.Context, method, u, tok string, body []by
 	resp, err := hc.Do(req)
 	if err != nil {
 		if actx.Err() != nil && ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded) {
-			return 0, nil, &Error{Message: MsgTimeout, Err: fmt.Errorf("%w: %v", ErrTimeout, err)}
+			return 0, nil, &Error{Op: "request", Message: MsgTimeout, Err: fmt.Errorf("%w: %v", ErrTimeout, err)}
 		}
-		return 0, nil, &Error{Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
+		return 0, nil, &Error{Op: "request", Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return 0, nil, &Error{Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
+		return 0, nil, &Error{Op: "request", Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
 	}
 	return resp.StatusCode, raw, nil
 }

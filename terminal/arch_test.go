@@ -211,3 +211,44 @@ func TestOneJapanTimeZone(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// One clerk-error type: mkpf.ClerkError. No other non-test file declares a struct type named Error or ClerkError
+// (cardio.Error, platformclient.Error, handoff.Error, printing.Error, mergefile.Error and terminal.ClerkError are
+// aliases of it).
+func TestOneClerkErrorType(t *testing.T) {
+	fset := token.NewFileSet()
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "dist") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, decl := range f.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				ts := sp.(*ast.TypeSpec)
+				if _, isStruct := ts.Type.(*ast.StructType); !isStruct || ts.Assign.IsValid() {
+					continue
+				}
+				if (ts.Name.Name == "Error" || ts.Name.Name == "ClerkError") && filepath.ToSlash(path) != "../mkpf/clerk.go" {
+					t.Errorf("%s declares its own clerk-error type %s: use mkpf.ClerkError (type Error = mkpf.ClerkError)", path, ts.Name.Name)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
