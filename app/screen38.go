@@ -50,7 +50,7 @@ func (s *screen38) onMerge() {
 	var res *mkpf.MergeResult
 	var path string
 	s.press(tr("screen38.busy", "ポイントを合算しています…"), s.req, func(ctx context.Context) (err error) {
-		res, path, err = s.ps.svc.Merge(ctx, s.req, s.key)
+		res, path, err = terminal.MergePoints(ctx, s.ps.svc, s.req, s.key)
 		return err
 	}, func() { s.ps.toMerged(res, path, s.bal) })
 }
