@@ -252,3 +252,45 @@ func TestOneClerkErrorType(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The point screens render; the state-changing point calls and the voucher-code check go through the terminal
+// layer's flows (UsePoints, IssueVoucher, ReissueVoucher, ReadVoucher, ClearVoucher, MergePoints), the same functions
+// the CLI calls. No screen calls the points service's Use, IssueVoucher, ReissueVoucher, ShowVoucher, ClearVoucher or
+// Merge itself, nor parses a voucher code.
+func TestApp_PointScreensCallTheTerminalFlows(t *testing.T) {
+	files, err := filepath.Glob("../app/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no app sources: %v", err)
+	}
+	flows := map[string]string{"Use": "UsePoints", "IssueVoucher": "IssueVoucher", "ReissueVoucher": "ReissueVoucher",
+		"ShowVoucher": "ReadVoucher", "ClearVoucher": "ClearVoucher", "Merge": "MergePoints"}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if recv, ok := sel.X.(*ast.SelectorExpr); ok && recv.Sel.Name == "svc" {
+				if flow, bad := flows[sel.Sel.Name]; bad {
+					t.Errorf("%s calls the points service's %s itself: call terminal.%s", fset.Position(call.Pos()), sel.Sel.Name, flow)
+				}
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "mkpf" && sel.Sel.Name == "ParseVoucherInput" {
+				t.Errorf("%s parses a voucher code: terminal.VoucherCode does", fset.Position(call.Pos()))
+			}
+			return true
+		})
+	}
+}
