@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen34 is 画面34, voucher issued: the voucher came out of the printer; the clerk stamps its 発行認印欄.
@@ -62,13 +63,14 @@ func (s *screen34) onReissue() {
 	if s.reissue.Disabled() {
 		return
 	}
-	var v *mkpf.Voucher
+	printIt := func(ctx context.Context, v *mkpf.Voucher) error { return s.ps.svc.PrintVoucher(ctx, printer, v) }
 	s.reissue.Disable()
-	started := s.ps.u.Run(tr("screen34.busy", "ポイント券を再発行しています…"), pointsTimeout, func(ctx context.Context) (err error) {
-		if v, err = s.ps.svc.ReissueVoucher(ctx, s.v.Number, newIdemKey()); err != nil {
+	started := s.ps.u.Run(tr("screen34.busy", "ポイント券を再発行しています…"), pointsTimeout, func(ctx context.Context) error {
+		_, printErr, err := terminal.ReissueVoucher(ctx, s.ps.svc, s.v.Number, newIdemKey(), printIt)
+		if err != nil {
 			return err
 		}
-		return s.ps.svc.PrintVoucher(ctx, printer, v)
+		return printErr
 	}, func(err error) {
 		s.reissue.Enable()
 		s.ps.platformResult(err)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -10,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // screen35 is 画面35 「ポイント券消込」: a QR reader working as a keyboard types the voucher's QR text and Enter into the
@@ -75,27 +75,21 @@ func (s *screen35) refocus() {
 
 func (s *screen35) onRead() {
 	s.fm.clearErrors()
-	text := strings.TrimSpace(s.code.Text)
-	if text == "" {
-		s.fm.fields[0].setError(tr("screen35.code.empty", "QRコードを読み取るか、発券番号を入力してください。"))
-		s.refocus()
-		return
-	}
-	in, err := mkpf.ParseVoucherInput(text)
-	if err != nil {
+	text := s.code.Text
+	if _, err := terminal.VoucherCode(text); err != nil {
+		// Checked before anything is sent: an empty field or a malformed code is shown at the field at once.
 		s.fm.fields[0].setError(s.ps.u.Svc.Message(err))
-		s.showVoucher(nil, "")
+		if err != terminal.ErrNoVoucherCode {
+			s.showVoucher(nil, "")
+		}
 		s.refocus()
 		return
-	}
-	code := in.Number
-	if in.QR != nil {
-		code = in.Text
 	}
 	var v *mkpf.Voucher
+	var code string
 	s.read.Disable()
 	started := s.ps.u.Run(tr("screen35.busy.read", "ポイント券の情報を確認しています…"), pointsTimeout, func(ctx context.Context) (err error) {
-		v, err = s.ps.svc.ShowVoucher(ctx, code)
+		v, code, err = terminal.ReadVoucher(ctx, s.ps.svc, text)
 		return err
 	}, func(err error) {
 		s.read.Enable()
@@ -127,20 +121,20 @@ func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
 		return
 	}
 	s.sum = voucherSummary(v)
-	switch v.State {
-	case mkpf.VoucherOutstanding:
+	switch {
+	case terminal.Clearable(v):
 		s.key = newIdemKey()
 		s.state.Importance = widget.HighImportance
 		s.state.SetText(tr("screen35.state.ok", "未消込のポイント券です。内容を確認し、「消込処理」ボタンをクリックしてください。"))
 		s.clear.Enable()
-	case mkpf.VoucherCleared:
+	case v.State == mkpf.VoucherCleared:
 		s.state.Importance = widget.DangerImportance
 		msg := tr("screen35.state.cleared", "このポイント券は消込済みです。二重に消込することはできません。")
 		if v.ClearedAt != nil {
 			msg += "（" + timeJA(*v.ClearedAt) + "　端末ID " + v.ClearedBy + "）"
 		}
 		s.state.SetText(msg)
-	case mkpf.VoucherLapsed:
+	case v.State == mkpf.VoucherLapsed:
 		s.state.Importance = widget.DangerImportance
 		s.state.SetText(tr("screen35.state.lapsed", "このポイント券は有効期限を過ぎたため失効しています。消込（精算）はできません。"))
 	default:
@@ -172,13 +166,13 @@ func (s *screen35) onClear() {
 	s.clear.Disable()
 	s.read.Disable()
 	started := s.ps.u.Run(tr("screen35.busy.clear", "ポイント券を消込しています…"), pointsTimeout, func(ctx context.Context) (err error) {
-		v, err = s.ps.svc.ClearVoucher(ctx, code, key)
+		v, _, err = terminal.ClearVoucher(ctx, s.ps.svc, code, key, nil) // the receipt is screen 36's [レシート印字]
 		return err
 	}, func(err error) {
 		s.read.Enable()
 		s.ps.platformResult(err)
 		if err != nil {
-			if s.v == v0 && (isTransport(err) || apiCode(err) == mkpf.CodeThrottled) {
+			if s.v == v0 && terminal.SafeToPressAgain(err) {
 				s.clear.Enable() // same voucher, same key: pressing again is safe
 			}
 			s.ps.showRetryError(err)

@@ -52,7 +52,7 @@ func (s *screen38) onMerge() {
 	s.spend(tr("screen38.busy", "ポイントを合算しています…"), &s.req.PatronRef, func(ctx context.Context, ref mkpf.PatronRef) (err error) {
 		req := s.req
 		req.PatronRef = ref
-		res, path, err = s.ps.svc.Merge(ctx, req, s.key)
+		res, path, err = terminal.MergePoints(ctx, s.ps.svc, req, s.key)
 		return err
 	}, func() { s.ps.toMerged(res, path, s.bal) })
 }

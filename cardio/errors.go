@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
 // Sentinel error kinds. Functions return them wrapped in *Error (test with errors.Is).
@@ -41,28 +43,10 @@ var messages = map[error]string{
 
 const genericMessage = "カードの読み取りに失敗しました。カードを置き直して、もう一度お試しください。"
 
-// Error is the error type of this package: Kind is one of the sentinels, Message the Japanese text for the clerk
-// (what happened and what to do), Err the cause (a PC/SC error, a status word, ...), which may be nil.
-type Error struct {
-	Kind    error
-	Message string
-	Err     error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Kind.Error() + ": " + e.Err.Error()
-	}
-	return e.Kind.Error()
-}
-
-// Unwrap gives both the kind and the cause to errors.Is and errors.As.
-func (e *Error) Unwrap() []error {
-	if e.Err == nil {
-		return []error{e.Kind}
-	}
-	return []error{e.Kind, e.Err}
-}
+// Error is the program's one clerk-error type (mkpf.ClerkError): Kind is one of the sentinels above, Message the
+// Japanese text for the clerk (what happened and what to do), Err the cause (a PC/SC error, a status word, ...), which
+// may be nil. errors.Is finds both the kind and the cause.
+type Error = mkpf.ClerkError
 
 func newError(kind, cause error) *Error {
 	return &Error{Kind: kind, Message: messages[kind], Err: cause}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/platformclient"
@@ -16,7 +17,7 @@ func (w *pointsWorld) grantTerminal(id string) *platformclient.Client {
 	w.t.Helper()
 	switch id {
 	case platform.DemoGrantForeignOffice, platform.DemoGrantForeignPhone:
-		c, err := platformclient.Open(w.t.TempDir(), platformclient.Options{Timeout: 10 * time.Second})
+		c, err := testenv.OpenClient(w.t.TempDir(), platformclient.Options{Timeout: 10 * time.Second})
 		if err != nil {
 			w.t.Fatal(err)
 		}
@@ -337,7 +338,7 @@ func TestGrants_FreeAmountGrantRouteIsRefused(t *testing.T) {
 	for _, id := range []string{"00053062", platform.DemoGrantOffice} {
 		c := w.grantTerminal(id)
 		var out map[string]any
-		err := c.Do(ctx, http.MethodPost, "/v1/points/grants", mkpf.GrantRequest{MyKeyID: platform.DemoYamadaMyKeyID,
+		err := testenv.RawCall(ctx, c, http.MethodPost, "/v1/points/grants", mkpf.GrantRequest{MyKeyID: platform.DemoYamadaMyKeyID,
 			ProgramID: platform.DemoProgramMunicipal, Points: 1 << 40}, &out, platformclient.NewIdempotencyKey())
 		wantCode(t, err, mkpf.CodeForbidden)
 	}
@@ -439,7 +440,7 @@ func TestAuthorisationMatrix_GrantRoutes(t *testing.T) {
 			if rt.path == "/v1/grants/projects/"+platform.DemoGrantProject+"/close" && allowed {
 				continue // closing would spoil the other rows; the close route's kind check is covered by the other rows' pattern
 			}
-			err := c.Do(ctx, rt.method, rt.path, in, nil, platformclient.NewIdempotencyKey())
+			err := testenv.RawCall(ctx, c, rt.method, rt.path, in, nil, platformclient.NewIdempotencyKey())
 			code := platformclient.Code(err)
 			if allowed && code == mkpf.CodeForbidden {
 				t.Errorf("%s (%s) %s %s: refused", dt.ID, dt.Kind, rt.method, rt.path)
@@ -453,7 +454,7 @@ func TestAuthorisationMatrix_GrantRoutes(t *testing.T) {
 		t.Fatalf("the demo roster lacks a grant kind: %v", kinds)
 	}
 	// The close route: a point-grant terminal is refused, the office is not.
-	err := clients["00053062"].Do(ctx, "POST", "/v1/grants/projects/"+platform.DemoGrantProject+"/close", nil, nil, "")
+	err := testenv.RawCall(ctx, clients["00053062"], "POST", "/v1/grants/projects/"+platform.DemoGrantProject+"/close", nil, nil, "")
 	wantCode(t, err, mkpf.CodeForbidden)
 	if _, err := clients[platform.DemoGrantOffice].CloseGrantProject(ctx, platform.DemoGrantProject); err != nil {
 		t.Fatal(err)

@@ -69,7 +69,7 @@ func benchUseDuringAggregation(b *testing.B, kind string) {
 	ctx := context.Background()
 	payer := benchClient(b, hs, "00052589", "15ad3z09a")
 	shopDir := b.TempDir()
-	shop, err := platformclient.Open(shopDir, platformclient.Options{Timeout: time.Minute})
+	shop, err := testenv.OpenClient(shopDir, platformclient.Options{Timeout: time.Minute})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func benchUseDuringAggregation(b *testing.B, kind string) {
 	yamada := cardOf(b, "yamada")
 	use := func(c *platformclient.Client) error {
 		var res mkpf.UseResult
-		return c.Do(ctx, http.MethodPost, "/v1/points/use", mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 1},
+		return testenv.RawCall(ctx, c, http.MethodPost, "/v1/points/use", mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 1},
 			&res, platformclient.NewIdempotencyKey())
 	}
 	for i := 0; i < 200; i++ { // the aggregating shop's day
@@ -172,7 +172,7 @@ func httpServer(b *testing.B, srv *platform.Server) string {
 }
 
 func benchClient(b *testing.B, url, id, pw string) *platformclient.Client {
-	c, err := platformclient.Open(b.TempDir(), platformclient.Options{Timeout: time.Minute})
+	c, err := testenv.OpenClient(b.TempDir(), platformclient.Options{Timeout: time.Minute})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func init() {
 // aggregations it made. The points session lives in the process that logged in (screen 2), so this process logs in
 // first, like a terminal started anew.
 func runAggregators(dir string, n int, loginID, password string) int {
-	c, err := platformclient.Open(dir, platformclient.Options{Timeout: time.Minute})
+	c, err := testenv.OpenClient(dir, platformclient.Options{Timeout: time.Minute})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

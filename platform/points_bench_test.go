@@ -47,7 +47,7 @@ func benchPlatform(b *testing.B, par int, store string) {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
-	c, err := platformclient.Open(b.TempDir(), platformclient.Options{Timeout: 30 * time.Second})
+	c, err := testenv.OpenClient(b.TempDir(), platformclient.Options{Timeout: 30 * time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func benchPlatform(b *testing.B, par int, store string) {
 	// Straight through Do with a fresh key: the server's durable transaction, not the terminal's own journal.
 	runConc(b, par, "tx/s", func() error {
 		var res mkpf.UseResult
-		return c.Do(ctx, http.MethodPost, "/v1/points/use", req, &res, platformclient.NewIdempotencyKey())
+		return testenv.RawCall(ctx, c, http.MethodPost, "/v1/points/use", req, &res, platformclient.NewIdempotencyKey())
 	})
 	if a, err := srv.AuditLedger(); err != nil || !a.OK {
 		b.Fatalf("ledger %+v %v", a, err)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/platformclient"
@@ -38,7 +39,7 @@ func testScreen31_35_BatchRollbackCountsCountersAndThrottleOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var out map[string]any
-			err := shop.Do(ctx, http.MethodPost, path, in, &out, platformclient.NewIdempotencyKey())
+			err := testenv.RawCall(ctx, shop, http.MethodPost, path, in, &out, platformclient.NewIdempotencyKey())
 			mu.Lock()
 			errs[name] = err
 			mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/platformclient"
@@ -134,7 +135,7 @@ func testIdempotency_AnswersKeptLongerThanClientsRetryThenPruned(t *testing.T) {
 	req := mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 10}
 	key := platformclient.NewIdempotencyKey()
 	var first, again mkpf.UseResult
-	if err := shop.Do(ctx, http.MethodPost, "/v1/points/use", req, &first, key); err != nil {
+	if err := testenv.RawCall(ctx, shop, http.MethodPost, "/v1/points/use", req, &first, key); err != nil {
 		t.Fatal(err)
 	}
 	n0, _ := platform.BucketLen(w.srv, "idempotency")
@@ -142,7 +143,7 @@ func testIdempotency_AnswersKeptLongerThanClientsRetryThenPruned(t *testing.T) {
 	if n, err := w.srv.PruneIdempotency(); err != nil || n != 0 {
 		t.Fatalf("pruned %d, %v before the keep period ended", n, err)
 	}
-	if err := shop.Do(ctx, http.MethodPost, "/v1/points/use", req, &again, key); err != nil || again.TxnID != first.TxnID {
+	if err := testenv.RawCall(ctx, shop, http.MethodPost, "/v1/points/use", req, &again, key); err != nil || again.TxnID != first.TxnID {
 		t.Fatalf("retry within the keep period: %+v %v, want the stored answer %s", again, err, first.TxnID)
 	}
 	w.clk.Add(2 * time.Hour)

@@ -60,7 +60,7 @@ func (w *pointsWorld) terminal(id string) *platformclient.Client {
 	} else if id == platform.DemoForeignPointUse {
 		pw = platform.DemoForeignPointPass
 	}
-	c, err := platformclient.Open(w.t.TempDir(), platformclient.Options{Timeout: 5 * time.Second})
+	c, err := testenv.OpenClient(w.t.TempDir(), platformclient.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func testAuthorisation_ByTerminalKindAndMunicipality(t *testing.T) {
 	lib := w.terminal("00052489")
 	_, err = lib.Balances(ctx, yamada)
 	wantCode(t, err, mkpf.CodeForbidden)
-	err = shop.Do(ctx, http.MethodPost, "/v1/points/grants", mkpf.GrantRequest{MyKeyID: platform.DemoYamadaMyKeyID, ProgramID: platform.DemoProgramMunicipal, Points: 1}, nil, "")
+	err = testenv.RawCall(ctx, shop, http.MethodPost, "/v1/points/grants", mkpf.GrantRequest{MyKeyID: platform.DemoYamadaMyKeyID, ProgramID: platform.DemoProgramMunicipal, Points: 1}, nil, "")
 	wantCode(t, err, mkpf.CodeForbidden)
 
 	foreign := w.terminal(platform.DemoForeignPointUse)
@@ -462,7 +462,7 @@ func testIdempotency_RetryAfterLostAnswerAppliesOnceThroughTheJournal(t *testing
 	proxy := &lossyProxy{target: w.url}
 	ps := httptest.NewServer(proxy)
 	t.Cleanup(ps.Close)
-	shop, err := platformclient.Open(t.TempDir(), platformclient.Options{Timeout: 5 * time.Second, Retries: 1})
+	shop, err := testenv.OpenClient(t.TempDir(), platformclient.Options{Timeout: 5 * time.Second, Retries: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -355,10 +355,10 @@ func testIdempotency_SameKeyAppliesOnce(t *testing.T) {
 	suzuki := profile(t, "suzuki")
 	req := mkpf.RegisterRequest{AuthCert: suzuki.AuthCertDER, CardNumber: "7001"}
 	var a, b mkpf.RegisterResult
-	if err := c.Do(ctx(t), "POST", "/v1/service-ids", req, &a, "key-1"); err != nil {
+	if err := testenv.RawCall(ctx(t), c, "POST", "/v1/service-ids", req, &a, "key-1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Do(ctx(t), "POST", "/v1/service-ids", req, &b, "key-1"); err != nil {
+	if err := testenv.RawCall(ctx(t), c, "POST", "/v1/service-ids", req, &b, "key-1"); err != nil {
 		t.Fatal(err)
 	}
 	if a != b || b.Unchanged {
@@ -369,17 +369,17 @@ func testIdempotency_SameKeyAppliesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	var r2 mkpf.RegisterResult
-	if err := c.Do(ctx(t), "POST", "/v1/service-ids", req, &r2, "key-1"); err != nil || r2 != a {
+	if err := testenv.RawCall(ctx(t), c, "POST", "/v1/service-ids", req, &r2, "key-1"); err != nil || r2 != a {
 		t.Fatalf("retry after revocation: %+v %v", r2, err)
 	}
 	req.CardNumber = "7002"
-	err := c.Do(ctx(t), "POST", "/v1/service-ids", req, &b, "key-1")
+	err := testenv.RawCall(ctx(t), c, "POST", "/v1/service-ids", req, &b, "key-1")
 	if codeOf(err) != mkpf.CodeIdemMismatch {
 		t.Fatalf("same key, other request: %v", err)
 	}
 	// Keys are per terminal: another terminal's same key is its own (and suzuki's card is revoked now).
 	other := env.Enrolled(t, "00052490")
-	err = other.Do(ctx(t), "POST", "/v1/service-ids", mkpf.RegisterRequest{AuthCert: suzuki.AuthCertDER, CardNumber: "8001"}, &b, "key-1")
+	err = testenv.RawCall(ctx(t), other, "POST", "/v1/service-ids", mkpf.RegisterRequest{AuthCert: suzuki.AuthCertDER, CardNumber: "8001"}, &b, "key-1")
 	if codeOf(err) != mkpf.CodeCertRevoked {
 		t.Fatalf("other terminal: %+v %v", b, err)
 	}
@@ -414,7 +414,7 @@ func testAuthorisationMatrix_EveryEndpointEveryKind(t *testing.T) {
 			if ep.path == "/v1/issuers" {
 				target = &outList
 			}
-			err := c.Do(ctx(t), ep.method, ep.path, in, target, "")
+			err := testenv.RawCall(ctx(t), c, ep.method, ep.path, in, target, "")
 			allowed := !ep.serviceOnly || dt.Kind == mkpf.KindServiceID
 			code := codeOf(err)
 			switch {

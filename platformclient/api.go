@@ -117,7 +117,7 @@ func (c *Client) roundTrip(ctx context.Context, method, u, tok string, body []by
 	}
 	req, err := http.NewRequestWithContext(actx, method, u, rd)
 	if err != nil {
-		return 0, nil, &Error{Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
+		return 0, nil, &Error{Op: "request", Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -141,14 +141,14 @@ func (c *Client) roundTrip(ctx context.Context, method, u, tok string, body []by
 	resp, err := hc.Do(req)
 	if err != nil {
 		if actx.Err() != nil && ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded) {
-			return 0, nil, &Error{Message: MsgTimeout, Err: fmt.Errorf("%w: %v", ErrTimeout, err)}
+			return 0, nil, &Error{Op: "request", Message: MsgTimeout, Err: fmt.Errorf("%w: %v", ErrTimeout, err)}
 		}
-		return 0, nil, &Error{Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
+		return 0, nil, &Error{Op: "request", Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return 0, nil, &Error{Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
+		return 0, nil, &Error{Op: "request", Message: MsgUnavailable, Err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
 	}
 	return resp.StatusCode, raw, nil
 }
@@ -338,11 +338,11 @@ func (c *Client) RegisterServiceID(ctx context.Context, req mkpf.RegisterRequest
 	return &res, nil
 }
 
-// Do is the raw authenticated call under the client's methods (the points half included): path under the platform
+// do is the raw authenticated call under the client's methods (the points half included): path under the platform
 // URL (e.g. "/v1/points/use"), in and out JSON (either may be nil). With idemKey it sends the Idempotency-Key header
-// and may retry; without one only GET is retried. The terminal's flows use the typed methods; Do stays exported for
-// the server's own tests and benchmarks (raw calls with a chosen key, past the journal).
-func (c *Client) Do(ctx context.Context, method, path string, in, out any, idemKey string) error {
+// and may retry; without one only GET is retried. It is not part of the API: the platform's own tests make raw calls
+// with internal/testenv.RawCall.
+func (c *Client) do(ctx context.Context, method, path string, in, out any, idemKey string) error {
 	return c.call(ctx, strings.TrimPrefix(path, "/v1/"), method, path, true, method == http.MethodGet || idemKey != "", in, out, idemKey)
 }
 

@@ -260,7 +260,7 @@ func TestRetry_OnlySafeCallsAreRetried(t *testing.T) {
 	failNext["/v1/service-ids"] = 1
 	hits["/v1/service-ids"] = 0
 	mu.Unlock()
-	err := c.Do(ctx(t), "POST", "/v1/service-ids", mkpf.RegisterRequest{AuthCert: yamada(t), CardNumber: "1"}, nil, "")
+	err := c.RawDo(ctx(t), "POST", "/v1/service-ids", mkpf.RegisterRequest{AuthCert: yamada(t), CardNumber: "1"}, nil, "")
 	mu.Lock()
 	n := hits["/v1/service-ids"]
 	mu.Unlock()

@@ -18,16 +18,11 @@ var (
 	ErrDeviceKey   = errors.New("platformclient: device key unusable")
 )
 
-// Error is a client-side failure (transport, local state) with the Japanese message for the clerk and the cause.
-// Errors the platform returned are *mkpf.APIError instead (they carry the platform's message and code).
-type Error struct {
-	Op      string // e.g. "lookup"
-	Message string // Japanese, shown as is
-	Err     error  // the cause; errors.Is works through it (ErrUnavailable, ErrTimeout, …)
-}
-
-func (e *Error) Error() string { return "platformclient: " + e.Op + ": " + e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
+// Error is a client-side failure (transport, local state): the program's one clerk-error type (mkpf.ClerkError) with
+// Op the call that failed ("lookup", "open", …), the Japanese message for the clerk and the cause (errors.Is works
+// through it: ErrUnavailable, ErrTimeout, …). Errors the platform returned are *mkpf.APIError instead (they carry the
+// platform's message and code).
+type Error = mkpf.ClerkError
 
 // Japanese messages of client-side failures.
 const (

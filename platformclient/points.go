@@ -211,7 +211,7 @@ func (c *Client) journaled(ctx context.Context, op, path string, req, out any, o
 	if err != nil {
 		return err
 	}
-	err = c.Do(ctx, http.MethodPost, path, req, out, key)
+	err = c.do(ctx, http.MethodPost, path, req, out, key)
 	c.journalEnd(key, out, err)
 	return err
 }
@@ -225,10 +225,10 @@ func journaledAs[T any](ctx context.Context, c *Client, op, path string, req any
 	return res, nil
 }
 
-// doAs is Client.Do for a call whose answer is a T.
+// doAs is Client.do for a call whose answer is a T.
 func doAs[T any](ctx context.Context, c *Client, method, path string, in any, idemKey string) (*T, error) {
 	res := new(T)
-	if err := c.Do(ctx, method, path, in, res, idemKey); err != nil {
+	if err := c.do(ctx, method, path, in, res, idemKey); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -283,7 +283,7 @@ func (c *Client) ReissueVoucher(ctx context.Context, code, opKey string) (*mkpf.
 // VoucherKeys returns the platform's voucher-signing keys, cached in the state file for offline checks.
 func (c *Client) VoucherKeys(ctx context.Context) ([]ed25519.PublicKey, error) {
 	var vk mkpf.VoucherKeys
-	err := c.Do(ctx, http.MethodGet, "/v1/points/voucher-keys", nil, &vk, "")
+	err := c.do(ctx, http.MethodGet, "/v1/points/voucher-keys", nil, &vk, "")
 	if err == nil {
 		raw, _ := json.Marshal(vk)
 		_ = c.db.Update(func(tx *bbolt.Tx) error {

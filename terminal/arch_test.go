@@ -211,3 +211,86 @@ func TestOneJapanTimeZone(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// One clerk-error type: mkpf.ClerkError. No other non-test file declares a struct type named Error or ClerkError
+// (cardio.Error, platformclient.Error, handoff.Error, printing.Error, mergefile.Error and terminal.ClerkError are
+// aliases of it).
+func TestOneClerkErrorType(t *testing.T) {
+	fset := token.NewFileSet()
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "dist") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, decl := range f.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				ts := sp.(*ast.TypeSpec)
+				if _, isStruct := ts.Type.(*ast.StructType); !isStruct || ts.Assign.IsValid() {
+					continue
+				}
+				if (ts.Name.Name == "Error" || ts.Name.Name == "ClerkError") && filepath.ToSlash(path) != "../mkpf/clerk.go" {
+					t.Errorf("%s declares its own clerk-error type %s: use mkpf.ClerkError (type Error = mkpf.ClerkError)", path, ts.Name.Name)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The point screens render; the state-changing point calls and the voucher-code check go through the terminal
+// layer's flows (UsePoints, IssueVoucher, ReissueVoucher, ReadVoucher, ClearVoucher, MergePoints), the same functions
+// the CLI calls. No screen calls the points service's Use, IssueVoucher, ReissueVoucher, ShowVoucher, ClearVoucher or
+// Merge itself, nor parses a voucher code.
+func TestApp_PointScreensCallTheTerminalFlows(t *testing.T) {
+	files, err := filepath.Glob("../app/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no app sources: %v", err)
+	}
+	flows := map[string]string{"Use": "UsePoints", "IssueVoucher": "IssueVoucher", "ReissueVoucher": "ReissueVoucher",
+		"ShowVoucher": "ReadVoucher", "ClearVoucher": "ClearVoucher", "Merge": "MergePoints"}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if recv, ok := sel.X.(*ast.SelectorExpr); ok && recv.Sel.Name == "svc" {
+				if flow, bad := flows[sel.Sel.Name]; bad {
+					t.Errorf("%s calls the points service's %s itself: call terminal.%s", fset.Position(call.Pos()), sel.Sel.Name, flow)
+				}
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "mkpf" && sel.Sel.Name == "ParseVoucherInput" {
+				t.Errorf("%s parses a voucher code: terminal.VoucherCode does", fset.Position(call.Pos()))
+			}
+			return true
+		})
+	}
+}

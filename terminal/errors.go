@@ -6,10 +6,8 @@ import (
 	"fmt"
 
 	"github.com/mykeyterm/mykeyterm/cardio"
-	"github.com/mykeyterm/mykeyterm/handoff"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platformclient"
-	"github.com/mykeyterm/mykeyterm/printing"
 )
 
 // ClerkError is the program's one clerk-error type (mkpf.ClerkError): Message is already the Japanese message for the
@@ -42,37 +40,29 @@ var (
 	ErrNoPrinter      = &ClerkError{Message: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
 )
 
-// Message is the Japanese clerk message for an error of any flow or package below it.
+// Message is the Japanese clerk message for an error of any flow or package below it. Every package's clerk error is
+// the one type ClerkError (a card failure carries its Kind, a platform call its Op); the other types are the
+// platform's answers (mkpf.APIError, mkpf.VoucherError), a wrong PIN and a typing mistake.
 func Message(err error) string {
 	if err == nil {
 		return ""
 	}
 	var ce *ClerkError
-	if errors.As(err, &ce) {
-		return ce.Message
-	}
 	var ie *InputError
-	if errors.As(err, &ie) {
-		return ie.Error()
-	}
 	var apiErr *mkpf.APIError
-	var pcErr *platformclient.Error
-	var hErr *handoff.Error
-	var prErr *printing.Error
-	var cErr *cardio.Error
 	var wErr *cardio.WrongPINError
 	var vErr *mkpf.VoucherError
 	switch {
+	case errors.As(err, &wErr):
+		return wErr.Message()
+	case errors.As(err, &ce) && ce.Message != "":
+		return ce.Message
+	case errors.As(err, &ie):
+		return ie.Error()
 	case errors.As(err, &vErr):
 		return vErr.Message
-	case errors.As(err, &apiErr), errors.As(err, &pcErr):
+	case errors.As(err, &apiErr):
 		return platformclient.Message(err)
-	case errors.As(err, &wErr), errors.As(err, &cErr):
-		return cardio.Message(err)
-	case errors.As(err, &hErr):
-		return hErr.Message
-	case errors.As(err, &prErr):
-		return prErr.Message
 	case errors.Is(err, context.DeadlineExceeded):
 		return "時間内に終わりませんでした。もう一度操作してください。"
 	}
@@ -84,10 +74,9 @@ func Message(err error) string {
 // the same idempotency key, so nothing is applied twice).
 func IsTransport(err error) bool {
 	var apiErr *mkpf.APIError
-	var ce *ClerkError
 	var ie *InputError
 	var ve *mkpf.VoucherError
-	return err != nil && !errors.As(err, &apiErr) && !errors.As(err, &ce) && !errors.As(err, &ie) && !errors.As(err, &ve)
+	return err != nil && !errors.As(err, &apiErr) && !mkpf.Decided(err) && !errors.As(err, &ie) && !errors.As(err, &ve)
 }
 
 // APICode is the platform's error code in err, or "".

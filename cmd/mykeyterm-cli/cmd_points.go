@@ -313,10 +313,6 @@ func (pf printFlags) printVoucher(ctx context.Context, c *platformclient.Client,
 	})
 }
 
-func printVoucher(ctx context.Context, g *globals, c *platformclient.Client, prt printFlags, v *mkpf.Voucher, asJSON bool, verb string) int {
-	return voucherPrinted(g, v, prt.printVoucher(ctx, c, v), asJSON, verb)
-}
-
 // voucherPrinted reports an issued (or reissued) voucher; a print failure keeps it and says how to reprint.
 func voucherPrinted(g *globals, v *mkpf.Voucher, err error, asJSON bool, verb string) int {
 	if err != nil {
@@ -338,11 +334,12 @@ func runVoucherReissue(g *globals, args []string) int {
 		return code
 	}
 	return withPoints(g, func(ctx context.Context, c *platformclient.Client) int {
-		v, err := c.ReissueVoucher(ctx, number, "")
+		printIt := func(ctx context.Context, v *mkpf.Voucher) error { return prt.printVoucher(ctx, c, v) }
+		v, printErr, err := terminal.ReissueVoucher(ctx, c, number, "", printIt)
 		if err != nil {
 			return clientFail(g, err)
 		}
-		return printVoucher(ctx, g, c, prt, v, *asJSON, "再発行しました")
+		return voucherPrinted(g, v, printErr, *asJSON, "再発行しました")
 	})
 }
 
@@ -354,7 +351,7 @@ func runVoucherShow(g *globals, args []string) int {
 		return code
 	}
 	return withPoints(g, func(ctx context.Context, c *platformclient.Client) int {
-		v, err := c.ShowVoucher(ctx, qrOrNumber)
+		v, _, err := terminal.ReadVoucher(ctx, c, qrOrNumber)
 		if err != nil {
 			return clientFail(g, err)
 		}
@@ -372,11 +369,18 @@ func runVoucherClear(g *globals, args []string) int {
 		return code
 	}
 	return withPoints(g, func(ctx context.Context, c *platformclient.Client) int {
-		v, err := c.ClearVoucher(ctx, qrOrNumber, *key)
+		code, err := terminal.VoucherCode(qrOrNumber)
 		if err != nil {
 			return clientFail(g, err)
 		}
-		if err := prt.printReceipt(ctx, c, printing.ClearReceipt(*v, c.Terminal().Location)); err != nil {
+		printIt := func(ctx context.Context, v *mkpf.Voucher) error {
+			return prt.printReceipt(ctx, c, printing.ClearReceipt(*v, c.Terminal().Location))
+		}
+		v, printErr, err := terminal.ClearVoucher(ctx, c, code, *key, printIt)
+		if err != nil {
+			return clientFail(g, err)
+		}
+		if err := printErr; err != nil {
 			fmt.Fprintln(g.Stderr, "消込は完了しています。レシートを印字できませんでした: "+printingMessage(err))
 			return 3
 		}
@@ -411,13 +415,14 @@ func runMerge(g *globals, args []string) int {
 	}
 	return pf.with(g, func(ctx context.Context, c *platformclient.Client, ref mkpf.PatronRef) int {
 		set, _ := terminal.LoadSettings(c)
-		res, path, err := c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key, set.MergeFolder)
+		into := terminal.IntoFolder{C: c, Folder: set.MergeFolder}
+		res, path, err := terminal.MergePoints(ctx, into, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
 		if presence.Needed(err) {
 			var code int
 			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
 				return code
 			}
-			res, path, err = c.Merge(ctx, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key, set.MergeFolder)
+			res, path, err = terminal.MergePoints(ctx, into, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
 		}
 		if err != nil {
 			return clientFail(g, err)

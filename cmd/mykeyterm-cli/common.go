@@ -149,6 +149,10 @@ func clientFail(g *globals, err error) int {
 	if errors.As(err, &ve) {
 		return fail(g, ve.Message)
 	}
+	var ie *terminal.InputError
+	if errors.As(err, &ie) {
+		return fail(g, ie.Error())
+	}
 	return fail(g, platformclient.Message(err))
 }
 

@@ -2,7 +2,6 @@ package testenv
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -55,7 +54,7 @@ func PlatformWith(t testing.TB, opts platform.Options) *PlatformEnv {
 // Client opens a platformclient in a fresh temporary data directory, not enrolled.
 func (p *PlatformEnv) Client(t testing.TB) *platformclient.Client {
 	t.Helper()
-	c, err := platformclient.Open(t.TempDir(), platformclient.Options{HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, Timeout: 10 * time.Second})
+	c, err := OpenClient(t.TempDir(), platformclient.Options{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatalf("testenv: platform client: %v", err)
 	}

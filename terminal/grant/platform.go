@@ -56,18 +56,20 @@ func Message(err error) string {
 	}
 	var ie *ImportError
 	var re *RefusedError
-	var ce *cardio.Error
+	var ce *mkpf.ClerkError
+	var wp *cardio.WrongPINError
 	switch {
 	case errors.As(err, &ie):
 		return ie.Error()
 	case errors.As(err, &re):
 		return re.Message
-	case errors.As(err, &ce):
-		return cardio.Message(err)
+	case errors.As(err, &wp):
+		return wp.Message()
+	case errors.As(err, &ce) && ce.Message != "":
+		return ce.Message
 	}
 	var ae *mkpf.APIError
-	var pe *platformclient.Error
-	if errors.As(err, &ae) || errors.As(err, &pe) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+	if errors.As(err, &ae) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return platformclient.Message(err)
 	}
 	return err.Error()
