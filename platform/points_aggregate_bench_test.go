@@ -76,6 +76,9 @@ func benchUseDuringAggregation(b *testing.B, kind string) {
 	if _, err := shop.Enroll(ctx, hs, "00052490", "0t10d630"); err != nil {
 		b.Fatal(err)
 	}
+	if _, err := shop.Login(ctx, "00052490", "0t10d630"); err != nil {
+		b.Fatal(err)
+	}
 	yamada := cardOf(b, "yamada")
 	use := func(c *platformclient.Client) error {
 		var res mkpf.UseResult
@@ -178,6 +181,9 @@ func benchClient(b *testing.B, url, id, pw string) *platformclient.Client {
 	}
 	b.Cleanup(func() { c.Close() })
 	if _, err := c.Enroll(context.Background(), url, id, pw); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Login(context.Background(), id, pw); err != nil { // screen 2: the points calls need its session
 		b.Fatal(err)
 	}
 	return c

@@ -56,8 +56,11 @@ func benchPlatform(b *testing.B, par int, store string) {
 	if _, err := c.Enroll(ctx, hs.URL, "00052589", "15ad3z09a"); err != nil {
 		b.Fatal(err)
 	}
+	if _, err := c.Login(ctx, "00052589", "15ad3z09a"); err != nil { // screen 2: the points calls need its session
+		b.Fatal(err)
+	}
 	req := mkpf.UseRequest{PatronRef: cardOf(b, "yamada"), ProgramID: platform.DemoProgramMunicipal, Points: 1}
-	// Straight through Do with a fresh key: the server's durable transaction, not the terminal's own journal.
+	// Straight through a raw call (testenv.RawCall) with a fresh key: the server's durable transaction, not the terminal's own journal.
 	runConc(b, par, "tx/s", func() error {
 		var res mkpf.UseResult
 		return testenv.RawCall(ctx, c, http.MethodPost, "/v1/points/use", req, &res, platformclient.NewIdempotencyKey())
