@@ -38,16 +38,27 @@ func (a *authSeen) RoundTrip(r *http.Request) (*http.Response, error) {
 		a.mu.Unlock()
 	}
 	resp, err := a.base.RoundTrip(r)
-	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasSuffix(r.URL.Path, "/v1/points/login") {
+	login, enroll := strings.HasSuffix(r.URL.Path, "/v1/points/login"), strings.HasSuffix(r.URL.Path, "/v1/enroll")
+	if err != nil || resp.StatusCode != http.StatusOK || !login && !enroll {
 		return resp, err
 	}
+	// The points session comes from the screen-2 login or from the enrollment itself (which opens one too).
 	raw, rerr := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(raw))
 	var lr mkpf.PointsLoginResult
-	if rerr == nil && json.Unmarshal(raw, &lr) == nil && lr.Session != "" {
+	var er mkpf.EnrollResult
+	session := ""
+	switch {
+	case rerr != nil:
+	case login && json.Unmarshal(raw, &lr) == nil:
+		session = lr.Session
+	case enroll && json.Unmarshal(raw, &er) == nil:
+		session = er.PointsSession
+	}
+	if session != "" {
 		a.mu.Lock()
-		a.session = lr.Session
+		a.session = session
 		a.mu.Unlock()
 	}
 	return resp, nil
