@@ -112,12 +112,13 @@ func inkBox(g *image.Gray) image.Rectangle {
 // points used and after left: the receipt is rendered here with those amounts and with each one changed, the
 // rendering is laid over the page by the two's ink boxes (the receipt's rules span its width), and where the
 // renderings differ (the amounts' pixels) the page must match the one with the right amounts. The other rows
-// (transaction number, time) are not compared.
+// (transaction number, time, place: only that there is one) are not compared.
 func checkUseReceipt(t *testing.T, got *image.Gray, dpi int, points, after int64) {
 	t.Helper()
 	render := func(p, a int64) *image.Gray {
 		img, err := printing.RenderReceiptImage(printing.UseReceipt(mkpf.UseResult{Points: p, BalanceAfter: a,
-			TxnID: "T0000000005", ProgramName: "川崎市 自治体ポイント", TerminalID: "00052589"}), printing.Paper80mm, dpi)
+			TxnID: "T0000000005", ProgramName: "川崎市 自治体ポイント", TerminalID: "00052589",
+			Location: "川崎市"}), printing.Paper80mm, dpi)
 		if err != nil {
 			t.Fatal(err)
 		}
