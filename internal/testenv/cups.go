@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -39,9 +38,6 @@ func Cupsd(t testing.TB) *CUPSEnv {
 	if !cupsUp() {
 		cmd := exec.Command(cupsd, "-f")
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil // never hold go test's pipes open
-		// Its own process group: a signal to the test's group (measured: starting a wine GUI program under the test
-		// ended cupsd at once) must not stop the spooler the test prints through.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start cupsd: %v", err)
 		}
