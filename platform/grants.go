@@ -398,11 +398,11 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 		}
 		ids := append([]string(nil), req.MyKeyIDs...)
 		if cc != nil {
-			pr, err := resolvePatron(tx, cc)
+			id, err := resolvePatron(tx, cc)
 			if err != nil {
 				return err
 			}
-			ids, out.MyKeyID = []string{pr.MyKeyID}, pr.MyKeyID
+			ids, out.MyKeyID = []string{id}, id
 		}
 		if out.Added, out.Already, err = addMembers(tx, p, ids); err != nil {
 			return err

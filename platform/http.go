@@ -195,13 +195,16 @@ func readBody(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte,
 	if max <= 0 {
 		max = MaxBody
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	raw, err := readLimited(w, r, max)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, errTooLarge
 		}
 		return nil, errBadJSON
+	}
+	if decodeCanonical(raw, v) { // requestfast.go
+		return raw, nil
 	}
 	if err := checkStrictJSON(raw, v); err != nil {
 		return nil, errBadJSON

@@ -48,47 +48,47 @@ func ValidateCardNumber(n string) *mkpf.APIError {
 // resolvePatron maps a checked certificate to its MyKey ID. A serial the platform does not know is followed through
 // the renewal feed (new → old serial, possibly several renewals); when that reaches a known serial, the patron is
 // re-linked to the new certificate (seed 004 §9: updated at first use). Needs a write transaction only then.
-func resolvePatron(tx kv.Tx, cc *checkedCert) (*patronRec, error) {
+// A known serial costs two key reads and no decoding (every lookup and point movement comes through here).
+func resolvePatron(tx kv.Tx, cc *checkedCert) (myKeyID string, err error) {
 	serials := tx.Bucket(bSerials)
 	if id := serials.Get([]byte(cc.Serial)); id != nil {
-		var p patronRec
-		if ok, err := getJSON(tx.Bucket(bPatrons), string(id), &p); err != nil || !ok {
-			return nil, errors.Join(err, errUnknownCert)
+		if tx.Bucket(bPatrons).Get(id) == nil {
+			return "", errUnknownCert
 		}
-		return &p, nil
+		return string(id), nil
 	}
 	ren := tx.Bucket(bRenewals)
 	cur := cc.Serial
 	for i := 0; i < 16; i++ {
 		old := ren.Get([]byte(cur))
 		if old == nil {
-			return nil, errUnknownCert
+			return "", errUnknownCert
 		}
 		if id := serials.Get(old); id != nil {
 			var p patronRec
 			if ok, err := getJSON(tx.Bucket(bPatrons), string(id), &p); err != nil || !ok {
-				return nil, errors.Join(err, errUnknownCert)
+				return "", errors.Join(err, errUnknownCert)
 			}
 			if !tx.Writable() {
-				return nil, errNeedsWrite
+				return "", errNeedsWrite
 			}
 			// The old serial keeps pointing at the patron: the old card's certificate is J-LIS's to revoke (the
 			// revocation list), and a card still in a wallet must not turn into "unknown" before that.
 			if err := serials.Put([]byte(cc.Serial), []byte(p.MyKeyID)); err != nil {
-				return nil, err
+				return "", err
 			}
 			p.AuthSerial, p.NotAfter = cc.Serial, cc.NotAfter
 			if err := putJSON(tx.Bucket(bPatrons), p.MyKeyID, &p); err != nil {
-				return nil, err
+				return "", err
 			}
 			if err := renewSignSerials(tx, p.MyKeyID); err != nil {
-				return nil, err
+				return "", err
 			}
-			return &p, nil
+			return p.MyKeyID, nil
 		}
 		cur = string(old)
 	}
-	return nil, errUnknownCert
+	return "", errUnknownCert
 }
 
 // renewSignSerials moves the registered signing-certificate serials of a patron's service IDs to their renewed
@@ -141,7 +141,7 @@ func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) 
 		if certRevoked(tx, cc) {
 			return errCertRevoked
 		}
-		p, err := resolvePatron(tx, cc)
+		myKeyID, err := resolvePatron(tx, cc)
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) 
 			return errNoIssuer
 		}
 		var sr serviceRec
-		if ok, err := getJSON(tx.Bucket(bServiceIDs), p.MyKeyID+"/"+c.IssuerID, &sr); err != nil {
+		if ok, err := getJSON(tx.Bucket(bServiceIDs), myKeyID+"/"+c.IssuerID, &sr); err != nil {
 			return err
 		} else if !ok {
 			return errNoServiceID
@@ -173,7 +173,7 @@ func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) 
 			AddressChanged: sr.AddressNotice && sr.SignSerial != "" && addressChanged(tx, sr.SignSerial),
 		}
 		if is.ShowMyKeyID {
-			res.MyKeyID = p.MyKeyID
+			res.MyKeyID = myKeyID
 		}
 		return nil
 	}
@@ -270,7 +270,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 }
 
 func register(tx kv.Tx, c *Caller, cc, sc *checkedCert, req mkpf.RegisterRequest, s *Server) (*mkpf.RegisterResult, error) {
-	p, err := resolvePatron(tx, cc)
+	myKeyID, err := resolvePatron(tx, cc)
 	if err != nil {
 		return nil, err
 	}
@@ -284,14 +284,14 @@ func register(tx kv.Tx, c *Caller, cc, sc *checkedCert, req mkpf.RegisterRequest
 	cards := tx.Bucket(bCardNumbers)
 	svc := tx.Bucket(bServiceIDs)
 	numKey := is.ID + "/" + req.CardNumber
-	if owner := cards.Get([]byte(numKey)); owner != nil && string(owner) != p.MyKeyID {
+	if owner := cards.Get([]byte(numKey)); owner != nil && string(owner) != myKeyID {
 		return nil, errNumberTaken
 	}
 	res := &mkpf.RegisterResult{IssuerID: is.ID, IssuerName: is.Name, CardNumber: req.CardNumber}
 	if is.ShowMyKeyID {
-		res.MyKeyID = p.MyKeyID
+		res.MyKeyID = myKeyID
 	}
-	svcKey := p.MyKeyID + "/" + is.ID
+	svcKey := myKeyID + "/" + is.ID
 	var prev serviceRec
 	had, err := getJSON(svc, svcKey, &prev)
 	if err != nil {
@@ -320,7 +320,7 @@ func register(tx kv.Tx, c *Caller, cc, sc *checkedCert, req mkpf.RegisterRequest
 	if err := putJSON(svc, svcKey, rec); err != nil {
 		return nil, err
 	}
-	if err := cards.Put([]byte(numKey), []byte(p.MyKeyID)); err != nil {
+	if err := cards.Put([]byte(numKey), []byte(myKeyID)); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -270,14 +270,14 @@ func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patr
 	if certRevoked(tx, cc) {
 		return nil, errCertRevoked
 	}
-	p, err := resolvePatron(tx, cc)
+	myKeyID, err := resolvePatron(tx, cc)
 	if err != nil {
 		return nil, err
 	}
-	pt := &patron{MyKeyID: p.MyKeyID}
+	pt := &patron{MyKeyID: myKeyID}
 	if c.IssuerID != "" {
 		var sr serviceRec
-		if ok, _ := getJSON(tx.Bucket(bServiceIDs), p.MyKeyID+"/"+c.IssuerID, &sr); ok {
+		if ok, _ := getJSON(tx.Bucket(bServiceIDs), myKeyID+"/"+c.IssuerID, &sr); ok {
 			pt.ShopPointID = sr.CardNumber
 		}
 	}

@@ -461,6 +461,8 @@ func TestSecurity_StrictJSONRefusesDuplicateAndCaseFoldedKeys(t *testing.T) {
 		"duplicate key":     `{"auth_cert":` + string(cert) + `,"program_id":"` + platform.DemoProgramMunicipal + `","points":1,"points":999}`,
 		"case-folded key":   `{"auth_cert":` + string(cert) + `,"program_id":"` + platform.DemoProgramMunicipal + `","POINTS":999}`,
 		"case-folded twice": `{"auth_cert":` + string(cert) + `,"program_id":"` + platform.DemoProgramMunicipal + `","points":1,"Points":999}`,
+		// encoding/json matches names with Unicode folding: "ſ" (U+017F) is "s", so "ſhop_card" would set ShopCard.
+		"unicode-folded key": `{"auth_cert":` + string(cert) + `,"ſhop_card":"0000000000000000","program_id":"` + platform.DemoProgramMunicipal + `","points":999}`,
 	} {
 		if st, raw := d.do(t, "POST", "/v1/points/use", tok, body, nil); st != 400 || errCode(raw) != mkpf.CodeBadRequest {
 			t.Errorf("%s: want 400 bad_request, got %d %s", name, st, raw)

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"reflect"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 var (
 	errDupKey      = errors.New("duplicate key")
 	errCaseFolded  = errors.New("key differs from a field name only in case")
+	errBadString   = errors.New("unterminated string")
 	fieldNameCache sync.Map // reflect.Type → map[string]bool (exact JSON names of every struct reachable from it)
 )
 
@@ -62,67 +62,145 @@ func jsonNames(t reflect.Type) map[string]bool {
 	return names
 }
 
-// checkStrictJSON walks raw and refuses a key that appears twice in one object (also when the two differ only in
-// case) and a key that is not a field name of v's types but equals one when case is ignored.
+// strictNames is what checkStrictJSON needs of a request type: its exact JSON names (as a set and as a list).
+type strictNames struct {
+	exact map[string]bool
+	list  [][]byte
+}
+
+var strictNameCache sync.Map // reflect.Type → *strictNames
+
+func strictNamesOf(t reflect.Type) *strictNames {
+	if v, ok := strictNameCache.Load(t); ok {
+		return v.(*strictNames)
+	}
+	sn := &strictNames{exact: jsonNames(t)}
+	for n := range sn.exact {
+		sn.list = append(sn.list, []byte(n))
+	}
+	strictNameCache.Store(t, sn)
+	return sn
+}
+
+// foldedLike reports whether key is not one of the names but equals one when case is ignored the way encoding/json
+// matches field names (bytes.EqualFold: Unicode simple folding, so "ſtatus" matches "status" and the Kelvin sign
+// matches "k").
+func (sn *strictNames) foldedLike(key []byte) bool {
+	if sn.exact[string(key)] {
+		return false
+	}
+	for _, n := range sn.list {
+		if bytes.EqualFold(key, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// strictLinearKeys is how many keys of one object are compared pairwise before the check switches to a map.
+const strictLinearKeys = 16
+
+// checkStrictJSON scans raw once and refuses a key that appears twice in one object (also when the two differ only
+// in case) and a key that is not a field name of v's types but equals one when case is ignored. It reads the bytes
+// directly (no tokens, no allocation for keys without escapes): in an object, the string after '{' or ',' is a key,
+// every other string is a value. It does not judge syntax: the decoder that runs after it refuses malformed JSON;
+// on such input it may answer either way but never panics.
 func checkStrictJSON(raw []byte, v any) error {
-	names := jsonNames(reflect.TypeOf(v))
-	folded := map[string]bool{}
-	for n := range names {
-		folded[strings.ToLower(n)] = true
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
+	sn := strictNamesOf(reflect.TypeOf(v))
 	type frame struct {
-		object bool
-		keys   map[string]bool // case-folded keys seen in this object
-		wantK  bool            // the next token of this object is a key
+		object   bool
+		wantKey  bool
+		keyStart int             // this object's keys are keys[keyStart:] while it has few
+		folded   map[string]bool // case-folded keys, once the object has more than strictLinearKeys
 	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if top != nil && top.object && top.wantK {
-			if d, ok := tok.(json.Delim); ok && d == '}' {
-				stack = stack[:len(stack)-1]
-				if len(stack) > 0 && stack[len(stack)-1].object {
-					stack[len(stack)-1].wantK = true
-				}
-				continue
-			}
-			k, _ := tok.(string)
-			lk := strings.ToLower(k)
-			if top.keys[lk] {
-				return errDupKey
-			}
-			top.keys[lk] = true
-			if !names[k] && folded[lk] {
-				return errCaseFolded
-			}
-			top.wantK = false
-			continue
-		}
-		switch d, _ := tok.(json.Delim); d {
+	var (
+		stackBuf [8]frame
+		stack    = stackBuf[:0]
+		keysBuf  [32][]byte
+		keys     = keysBuf[:0]
+	)
+	for i, n := 0, len(raw); i < n; {
+		switch c := raw[i]; c {
 		case '{':
-			stack = append(stack, &frame{object: true, keys: map[string]bool{}, wantK: true})
-			continue
+			stack = append(stack, frame{object: true, wantKey: true, keyStart: len(keys)})
+			i++
 		case '[':
-			stack = append(stack, &frame{})
-			continue
-		case ']':
-			stack = stack[:len(stack)-1]
-		}
-		// A value ended (scalar, or a closed array): the enclosing object wants a key next.
-		if len(stack) > 0 && stack[len(stack)-1].object {
-			stack[len(stack)-1].wantK = true
+			stack = append(stack, frame{keyStart: len(keys)})
+			i++
+		case '}', ']':
+			if len(stack) > 0 {
+				keys = keys[:stack[len(stack)-1].keyStart]
+				stack = stack[:len(stack)-1]
+			}
+			i++
+		case ',':
+			if len(stack) > 0 && stack[len(stack)-1].object {
+				stack[len(stack)-1].wantKey = true
+			}
+			i++
+		case '"':
+			j, escaped := i+1, false
+			for { // find the closing quote: the first '"' not escaped by a backslash
+				q := bytes.IndexByte(raw[j:], '"')
+				if q < 0 {
+					return errBadString
+				}
+				if bs := bytes.IndexByte(raw[j:j+q], '\\'); bs >= 0 {
+					escaped = true
+					if j += bs + 2; j >= n { // the backslash and the byte it escapes
+						return errBadString
+					}
+					continue
+				}
+				j += q
+				break
+			}
+			if len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].wantKey {
+				top := &stack[len(stack)-1]
+				top.wantKey = false
+				key := raw[i+1 : j]
+				if escaped {
+					var s string
+					if err := json.Unmarshal(raw[i:j+1], &s); err != nil {
+						return err
+					}
+					key = []byte(s)
+				}
+				if sn.foldedLike(key) {
+					return errCaseFolded
+				}
+				if top.folded == nil {
+					for _, k := range keys[top.keyStart:] {
+						if bytes.EqualFold(k, key) {
+							return errDupKey
+						}
+					}
+					keys = append(keys, key)
+					if len(keys)-top.keyStart > strictLinearKeys {
+						top.folded = map[string]bool{}
+						for _, k := range keys[top.keyStart:] {
+							top.folded[foldKey(k)] = true
+						}
+						keys = keys[:top.keyStart]
+					}
+				} else {
+					fk := foldKey(key)
+					if top.folded[fk] {
+						return errDupKey
+					}
+					top.folded[fk] = true
+				}
+			}
+			i = j + 1
+		default:
+			i++
 		}
 	}
+	return nil
+}
+
+// foldKey maps keys that bytes.EqualFold calls equal to one string (upper then lower case: "ſ" → "S" → "s",
+// the Kelvin sign → "k").
+func foldKey(k []byte) string {
+	return strings.ToLower(strings.ToUpper(string(k)))
 }

@@ -15,7 +15,8 @@ func FuzzStrictJSON(f *testing.F) {
 	for _, s := range []string{
 		`{"points":1,"points":999}`, `{"POINTS":1}`, `{"points":1,"Points":2}`, `{"auth_cert":"AA==","points":5}`,
 		`{"patron":{"a":1,"a":2}}`, `[{"points":1},{"points":1}]`, `{"program_id":"x","Program_Id":"y"}`, `{}`, `{"a":{}}`,
-		`{"points":1}{"points":2}`, `{"points":`, `"x"`, `{"\u0070oints":1,"points":2}`,
+		`{"points":1}{"points":2}`, `{"points":`, `"x"`, `{"\u0070oints":1,"points":2}`, `{"\u017fession":"a"}`,
+		`{"a":"\\"}`, `{"a":"\\\"","points":1,"points":2}`, `{"a":"x\\`,
 	} {
 		f.Add(s)
 	}
@@ -57,18 +58,18 @@ func hasDuplicateKey(body string) bool {
 		}
 		switch d {
 		case '{':
-			seen := map[string]bool{}
+			var seen []string
 			dup := false
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
 					return false, false
 				}
-				k := strings.ToLower(kt.(string))
-				if seen[k] {
-					dup = true
+				k := kt.(string)
+				for _, o := range seen { // equal when case is ignored the way encoding/json matches names
+					dup = dup || strings.EqualFold(o, k)
 				}
-				seen[k] = true
+				seen = append(seen, k)
 				d2, ok := walk()
 				if !ok {
 					return false, false

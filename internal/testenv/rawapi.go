@@ -75,7 +75,9 @@ var rawClients sync.Map // *platformclient.Client → *authSeen
 // OpenClient is platformclient.Open with a transport that lets RawCall reuse the client's credentials (opts.HTTPClient
 // is replaced; its timeouts are opts.Timeout as usual).
 func OpenClient(dataDir string, opts platformclient.Options) (*platformclient.Client, error) {
-	seen := &authSeen{base: http.DefaultTransport.(*http.Transport).Clone()}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 16 // as platformclient's own transport (httpClient): no new connection per call under load
+	seen := &authSeen{base: tr}
 	opts.HTTPClient = &http.Client{Transport: seen}
 	c, err := platformclient.Open(dataDir, opts)
 	if err == nil {
