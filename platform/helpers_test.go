@@ -3,6 +3,8 @@ package platform_test
 import (
 	"context"
 	"errors"
+	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/mykeyterm/mykeyterm/internal/demopki"
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/platformclient"
 )
 
@@ -82,6 +85,16 @@ func fieldsOf(ae *mkpf.APIError) map[string]string {
 
 // runConc runs op b.N times from par goroutines and reports the rate as the metric unit (e.g. "tx/s"); the first
 // error fails the benchmark.
+// serverGC runs the rest of b (the platform and its baseline alike) at the garbage-collector target mkpf-server
+// serves with (platform.TuneServerGC), unless $GOGC is set.
+func serverGC(b *testing.B) {
+	if os.Getenv("GOGC") != "" {
+		return
+	}
+	old := debug.SetGCPercent(platform.ServerGCPercent)
+	b.Cleanup(func() { debug.SetGCPercent(old) })
+}
+
 func runConc(b *testing.B, par int, unit string, op func() error) {
 	var left atomic.Int64
 	left.Store(int64(b.N))

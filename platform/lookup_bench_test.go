@@ -20,6 +20,7 @@ import (
 // loopback answering the same request with a fixed LookupResult, called with the same JSON encoding on the client side.
 // scripts/bench.sh prints platform/bare as a ratio, on bbolt (platform) and on PostgreSQL (platform_postgres).
 func BenchmarkLookup(b *testing.B) {
+	serverGC(b)
 	for _, par := range []int{1, 8} {
 		b.Run(fmt.Sprintf("platform/conc=%d", par), func(b *testing.B) {
 			env := testenv.Platform(b)

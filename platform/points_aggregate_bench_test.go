@@ -31,6 +31,7 @@ import (
 // three times; the metrics are the medians of the three p99s and their ratio (scripts/bench-points.sh prints it).
 // Run with -benchtime 1x: the phases have a fixed size, not b.N.
 func BenchmarkPointUseDuringAggregation(b *testing.B) {
+	serverGC(b)
 	for _, kind := range testenv.StoreKinds {
 		b.Run("store="+kind, func(b *testing.B) { benchUseDuringAggregation(b, kind) })
 	}

@@ -26,6 +26,7 @@ import (
 // PostgreSQL's pgbench running the same debit with synchronous_commit=on. platform_postgres is the same server on the
 // PostgreSQL store (testenv's server, synchronous_commit=on).
 func BenchmarkPointUse(b *testing.B) {
+	serverGC(b)
 	for _, par := range []int{1, 8} {
 		b.Run(fmt.Sprintf("platform/conc=%d", par), func(b *testing.B) { benchPlatform(b, par, filepath.Join(b.TempDir(), "platform.db")) })
 		b.Run(fmt.Sprintf("platform_postgres/conc=%d", par), func(b *testing.B) { benchPlatform(b, par, testenv.PostgresURL(b)) })

@@ -102,6 +102,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		h = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(h)
+	if gc := platform.TuneServerGC(); gc != "" { // gctune.go: a small live heap, collected less often
+		log.Info("garbage collector target", "GOGC", gc)
+	}
 	if dir := filepath.Dir(*dbPath); dir != "" && !kv.IsURL(*dbPath) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			fmt.Fprintf(stderr, "mkpf-server: cannot create the database directory: %v\n", err)

@@ -153,3 +153,12 @@ func RawCall(ctx context.Context, c *platformclient.Client, method, path string,
 		return nil
 	}
 }
+
+// SeenAuth is the Authorization header value and points session of c's last authenticated call (c from OpenClient),
+// for tests and benchmarks that call the platform's handler directly.
+func SeenAuth(c *platformclient.Client) (authorization, session string) {
+	if v, ok := rawClients.Load(c); ok {
+		return v.(*authSeen).seen()
+	}
+	return "", ""
+}
