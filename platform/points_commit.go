@@ -88,17 +88,27 @@ func (c *committer) DoAfter(fn func(tx kv.Tx) error, after *afterCommit) error {
 	r := &commitReq{fn: fn, after: after, done: make(chan error, 1)}
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
-	if !c.running {
-		c.running = true
-		go c.loop()
-	}
+	lead := !c.running
+	c.running = true
 	c.mu.Unlock()
+	if lead {
+		c.loop(r)
+	}
 	return <-r.done
 }
 
-func (c *committer) loop() {
+// loop commits queued batches until the queue is empty. The request that found no committer running leads it in
+// its own goroutine (own; a lone request is committed with no hand-over between goroutines) until its own answer is
+// in; then, if requests are still queued, a new goroutine carries on (own nil) so the leader's caller is not kept
+// waiting for other requests' commits.
+func (c *committer) loop(own *commitReq) {
 	for {
 		c.mu.Lock()
+		if own != nil && len(own.done) > 0 && len(c.queue) > 0 {
+			c.mu.Unlock()
+			go c.loop(nil)
+			return
+		}
 		n := min(len(c.queue), maxGroup)
 		batch := c.queue[:n:n]
 		c.queue = c.queue[n:]

@@ -43,10 +43,10 @@ func canonicalBytesObject(raw []byte, prefix string) ([]byte, bool) {
 		return nil, false
 	}
 	enc := rest[:len(rest)-2]
-	for _, c := range enc {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
-			return nil, false
-		}
+	// base64.StdEncoding.Decode refuses every byte outside its alphabet (so '"' and '\\' too) except CR and LF,
+	// which it skips: a JSON string cannot hold those raw, so they mean another form.
+	if bytes.IndexByte(enc, '\r') >= 0 || bytes.IndexByte(enc, '\n') >= 0 {
+		return nil, false
 	}
 	out := make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
 	n, err := base64.StdEncoding.Decode(out, enc)
