@@ -20,14 +20,12 @@ import (
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
-// NewIdempotencyKey returns a fresh key for one state-changing operation; reuse it for that operation's retries only.
-// It is the time in milliseconds (12 hex digits, so keys sort by time) and 96 random bits: the server files the
-// records of one terminal's keys next to each other in time order, so a commit adds to the page the previous one
-// wrote instead of a random page of the idempotency records (fewer pages written and flushed per point use).
+// NewIdempotencyKey returns a fresh random key for one state-changing operation; reuse it for that operation's
+// retries only.
 func NewIdempotencyKey() string {
-	b := make([]byte, 12)
+	b := make([]byte, 16)
 	rand.Read(b)
-	return fmt.Sprintf("%012x", time.Now().UnixMilli()) + base64.RawURLEncoding.EncodeToString(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 const maxResponse = 4 << 20
