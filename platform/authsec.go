@@ -273,7 +273,7 @@ func (s *Server) sweepThrottles() {
 		var stale [][]byte
 		b.ForEach(func(k, v []byte) error {
 			var rec throttleRec
-			if json.Unmarshal(v, &rec) != nil || now.Sub(rec.Start) >= s.opts.LoginWindow {
+			if json.Unmarshal(v, &rec) != nil || now.Sub(rec.Start) >= max(s.opts.LoginWindow, VoucherLookupWindow) {
 				stale = append(stale, append([]byte(nil), k...))
 			}
 			return nil

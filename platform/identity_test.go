@@ -159,33 +159,6 @@ func TestThrottle_CheckPasswordForTheScreen2Login(t *testing.T) {
 	}
 }
 
-func TestThrottle_Type(t *testing.T) {
-	clk := newClock()
-	th := platform.NewThrottle(2, time.Minute, clk.Now)
-	for i, want := range []bool{true, true, false} {
-		if ok, _ := th.Allow("k"); ok != want {
-			t.Fatalf("step %d: allow=%v", i, ok)
-		}
-		th.Fail("k")
-	}
-	if ok, wait := th.Allow("k"); ok || wait <= 0 || wait > time.Minute {
-		t.Fatalf("blocked key: ok=%v wait=%v", ok, wait)
-	}
-	if ok, _ := th.Allow("other"); !ok {
-		t.Fatal("keys are independent")
-	}
-	clk.Add(time.Minute)
-	if ok, _ := th.Allow("k"); !ok {
-		t.Fatal("window passed")
-	}
-	th.Fail("k")
-	th.Fail("k")
-	th.Reset("k")
-	if ok, _ := th.Allow("k"); !ok {
-		t.Fatal("reset")
-	}
-}
-
 func TestAuth_TokenExpiresAndIsRenewedTransparently(t *testing.T) {
 	clk := newClock()
 	env := testenv.PlatformWith(t, platform.Options{Now: clk.Now, TokenTTL: time.Minute})

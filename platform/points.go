@@ -21,12 +21,11 @@ import (
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
-// pointsState is the in-memory part of the points half of a Server: the voucher-lookup throttle.
+// pointsState is the in-memory part of the points half of a Server.
 type pointsState struct {
-	lookups *Throttle
-	commit  *committer    // group commit of state-changing point calls (points_commit.go)
-	aggSem  chan struct{} // screen-87 aggregations running at once (aggregationSlots)
-	till    tillGate      // till requests in flight, which aggregations let go first (points_tillfirst.go)
+	commit *committer    // group commit of state-changing point calls (points_commit.go)
+	aggSem chan struct{} // screen-87 aggregations running at once (aggregationSlots)
+	till   tillGate      // till requests in flight, which aggregations let go first (points_tillfirst.go)
 }
 
 // aggregationSlots bounds the screen-87 aggregations a server runs at once to half its CPUs (at least one): at
@@ -128,7 +127,7 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	if err := s.initPointSecrets(); err != nil {
 		s.log.Error("points secrets", "err", err)
 	}
-	pointsStates.Store(s, &pointsState{lookups: NewThrottle(VoucherLookupLimit, VoucherLookupWindow, s.now), commit: &committer{db: s.db, log: s.log},
+	pointsStates.Store(s, &pointsState{commit: &committer{db: s.db, log: s.log},
 		aggSem: make(chan struct{}, aggregationSlots())})
 	if err := s.initMaintenance(); err != nil {
 		s.log.Error("points maintenance indexes", "err", err)
@@ -489,8 +488,21 @@ func (s *Server) voucherFromCode(tx kv.Tx, c *Caller, code string) (*voucherRec,
 	return v, nil
 }
 
+// The voucher-number guessing throttle counts a terminal's failed lookups (unknown number, forged QR) in the store
+// (bThrottles, key "voucher/<terminal ID>"), so every server process sharing the store counts the same failures: N
+// processes behind a load balancer do not allow N times the guesses. A lookup reads the count (no write when the
+// number is known); a failure adds one in a write of its own.
+
+func voucherThrottleKey(c *Caller) string { return "voucher/" + c.TerminalID }
+
 func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Caller) bool {
-	if ok, _ := s.pts().lookups.Allow(c.TerminalID); !ok {
+	now := s.now()
+	var rec throttleRec
+	s.db.View(func(tx kv.Tx) error {
+		_, err := getJSON(tx.Bucket(bThrottles), voucherThrottleKey(c), &rec)
+		return err
+	})
+	if rec.N >= VoucherLookupLimit && now.Sub(rec.Start) < VoucherLookupWindow && !now.Before(rec.Start) {
 		s.Count(c.TerminalID, "points.voucher_lookup.throttled")
 		s.WriteError(w, r, Errf(http.StatusTooManyRequests, mkpf.CodeThrottled, "存在しない発券番号の照会が続いたため、しばらく照会できません。15分ほど待ってから操作してください。"))
 		return true
@@ -498,10 +510,24 @@ func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Cal
 	return false
 }
 
+// voucherFail counts a failed voucher lookup of c's terminal (other errors are not guesses).
 func (s *Server) voucherFail(c *Caller, err error) {
-	if err == errVoucherUnknown || err == errVoucherForged {
-		s.pts().lookups.Fail(c.TerminalID)
+	if err != errVoucherUnknown && err != errVoucherForged {
+		return
 	}
+	now := s.now()
+	s.db.Update(func(tx kv.Tx) error {
+		b := tx.Bucket(bThrottles)
+		var rec throttleRec
+		if _, err := getJSON(b, voucherThrottleKey(c), &rec); err != nil {
+			return err
+		}
+		if now.Sub(rec.Start) >= VoucherLookupWindow || now.Before(rec.Start) {
+			rec = throttleRec{Start: now}
+		}
+		rec.N++
+		return putJSON(b, voucherThrottleKey(c), rec)
+	})
 }
 
 // lapseByCode marks the named voucher 失効 if it is outstanding and past its expiry (its own transaction, so the
@@ -572,10 +598,12 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.lapseByCode(c, req.Code)
+	var failed error // the refusal of the run whose answer the terminal got (afterCommit)
+	defer func() { s.voucherFail(c, failed) }()
 	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
-			after.Do(func() { s.voucherFail(c, err) })
+			after.Do(func() { failed = err }) // counted below, outside the committer
 			return 0, nil, err
 		}
 		switch v.State {

@@ -240,3 +240,34 @@ func TestTwoProcesses_SeedDemoTogetherSeedsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoProcesses_VoucherGuessingCountsAcrossProcesses: screen 35's guessing throttle counts a terminal's failed
+// voucher lookups in the store, so guesses spread over two server processes are refused after VoucherLookupLimit in
+// all, not that many on each.
+func TestTwoProcesses_VoucherGuessingCountsAcrossProcesses(t *testing.T) {
+	db := testenv.PostgresURL(t)
+	addrA, addrB := freeAddr(t), freeAddr(t)
+	startServer(t, addrA, db)
+	startServer(t, addrB, db)
+	A, B := "http://"+addrA, "http://"+addrB
+	p := newSwitchProxy(t, A)
+	shop := enrollAt(t, p.URL, "00052589")[0]
+	ctx := context.Background()
+	for i := 0; i < platform.VoucherLookupLimit; i++ {
+		if i%2 == 0 {
+			p.to(t, A)
+		} else {
+			p.to(t, B)
+		}
+		if _, err := shop.ShowVoucher(ctx, fmt.Sprintf("%08d", 10000000+i)); platformclient.Code(err) != mkpf.CodeVoucherUnknown {
+			t.Fatalf("guess %d: %v, want %s", i+1, err, mkpf.CodeVoucherUnknown)
+		}
+	}
+	for _, backend := range []string{A, B} {
+		p.to(t, backend)
+		if _, err := shop.ShowVoucher(ctx, "19999999"); platformclient.Code(err) != mkpf.CodeThrottled {
+			t.Fatalf("guess %d through %s: %v, want %s (the failures of both processes count together)",
+				platform.VoucherLookupLimit+1, backend, err, mkpf.CodeThrottled)
+		}
+	}
+}
