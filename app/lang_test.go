@@ -38,6 +38,25 @@ func TestTranslations_EveryKeyHasEnglish(t *testing.T) {
 	if n < 100 {
 		t.Fatalf("found only %d tr() calls", n)
 	}
+	// The clerk messages of the terminal layer's input checks (terminal.InputError keys) are translated too.
+	ie := regexp.MustCompile(`InputError\{Key: "([^"]+)"`)
+	terminalFiles, _ := filepath.Glob("../terminal/*.go")
+	keys := 0
+	for _, f := range terminalFiles {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, _ := os.ReadFile(f)
+		for _, m := range ie.FindAllSubmatch(src, -1) {
+			keys++
+			if en[string(m[1])] == "" {
+				t.Errorf("%s: input-error key %q has no English in translations/en.json", f, m[1])
+			}
+		}
+	}
+	if keys < 10 {
+		t.Fatalf("found only %d terminal.InputError keys", keys)
+	}
 }
 
 func TestSetLanguage_EnglishThroughFyneLang(t *testing.T) {
