@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"image/color"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -36,26 +35,20 @@ func (gs *grantSession) grantError(err error) {
 // grantLogin is screens 71 and 77: ログインID (the terminal ID) and パスワード. The first time on a device it also
 // enrolls the device (like screen 9).
 type grantLogin struct {
-	u        *UI
-	office   bool
-	fm       form
-	id       *fkeyEntry
-	password *fkeyEntry
-	login    *widget.Button
+	loginForm // loginform.go
+	office    bool
 }
 
 func newGrantLogin(u *UI, office bool) *grantLogin {
-	s := &grantLogin{u: u, office: office}
-	s.id = fkeys(u, &widget.Entry{Text: u.Svc.Platform.Terminal().TerminalID, OnSubmitted: func(string) { s.u.Win.Canvas().Focus(s.password) }})
-	s.password = fkeys(u, &widget.Entry{Password: true, OnSubmitted: func(string) { s.onLogin() }})
-	s.login = &widget.Button{Text: grantKey(u, tr("grant.login", "ログイン"), "F5"), Importance: widget.HighImportance, OnTapped: s.onLogin}
+	s := &grantLogin{office: office}
 	idLabel := tr("screen71.id", "ログインID")
 	if !office {
 		idLabel = tr("screen77.id", "端末ID")
 	}
-	s.fm.add(newField("login_id", idLabel, s.id, tr("grant.id.rule", "自治体から配布された端末ID（半角数字8桁）です。")))
-	s.fm.add(newField("password", tr("grant.password", "パスワード"), s.password,
-		tr("grant.password.rule", "配布されたパスワードを、大文字・小文字を区別して入力してください。")))
+	s.loginForm = newLoginForm(u, grantKey(u, tr("grant.login", "ログイン"), "F5"),
+		idLabel, tr("grant.id.rule", "自治体から配布された端末ID（半角数字8桁）です。"),
+		tr("grant.password", "パスワード"), tr("grant.password.rule", "配布されたパスワードを、大文字・小文字を区別して入力してください。"),
+		func() { s.onLogin() })
 	return s
 }
 
@@ -73,7 +66,7 @@ func (s *grantLogin) Title() string {
 func (s *grantLogin) MenuButton() bool { return s.office }
 
 func (s *grantLogin) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF5: s.onLogin}
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.login.OnTapped} // the button's own function (the key table test compares them)
 }
 
 func (s *grantLogin) Content() fyne.CanvasObject {
@@ -84,14 +77,6 @@ func (s *grantLogin) Content() fyne.CanvasObject {
 	return container.NewVBox(ptLead(lead), s.fm.object(), container.NewHBox(s.login))
 }
 
-func (s *grantLogin) Shown() {
-	if s.id.Text == "" {
-		s.u.Win.Canvas().Focus(s.id)
-	} else {
-		s.u.Win.Canvas().Focus(s.password)
-	}
-}
-
 func (s *grantLogin) onLogin() {
 	s.fm.clearErrors()
 	svc := s.u.Svc.Grant
@@ -99,33 +84,19 @@ func (s *grantLogin) onLogin() {
 		s.u.ShowError(ErrPointsUnavailable)
 		return
 	}
-	id := strings.TrimSpace(s.id.Text)
-	if mkpf.ValidateTerminalID(id) != nil {
-		s.fm.fields[0].setError(tr("grant.id.invalid", "端末IDは半角数字8桁で入力してください。"))
+	id, pw, ok := s.checked(tr("grant.id.invalid", "端末IDは半角数字8桁で入力してください。"),
+		tr("grant.password.empty", "パスワードを入力してください。"))
+	if !ok {
 		return
 	}
-	if s.password.Text == "" {
-		s.fm.fields[1].setError(tr("grant.password.empty", "パスワードを入力してください。"))
-		return
-	}
-	pw := s.password.Text
 	if !s.u.Svc.Platform.Enrolled() {
 		s.u.Svc.Platform = s.u.Svc.Grant.Client // the first login enrolls this device
 	}
 	var res *mkpf.PointsLoginResult
-	s.login.Disable()
-	s.u.Run(tr("grant.login.busy", "ログインしています…"), grantTimeout, func(ctx context.Context) (err error) {
+	s.send(tr("grant.login.busy", "ログインしています…"), grantTimeout, func(ctx context.Context) (err error) {
 		res, err = svc.Login(ctx, s.u.Svc.PlatformURL, id, pw, s.office)
 		return err
-	}, func(err error) {
-		s.login.Enable()
-		s.u.PlatformResult(err)
-		if err != nil {
-			s.password.SetText("")
-			s.fm.showError(s.u, err)
-			s.u.Win.Canvas().Focus(s.password)
-			return
-		}
+	}, func() {
 		gs := &grantSession{u: s.u, svc: svc, term: res.Terminal}
 		if !s.office {
 			gs.toGrantProjects()
