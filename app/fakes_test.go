@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
 // In-process fakes for the fast Fyne `test` flows. The real parts (pcscd, the platform on loopback, XTEST, CUPS) are
@@ -22,6 +23,9 @@ type fakeErr struct{ msg string }
 func (e *fakeErr) Error() string { return e.msg }
 
 var (
+	// errFakePresence is the fake platform asking for proof of card presence (above its floor limit), as the platform
+	// answers it.
+	errFakePresence = &mkpf.APIError{Status: 403, Code: mkpf.CodeCardPresenceRequired, Message: "このポイント数はマイナンバーカードによるご本人の確認が必要です。"}
 	errFakeNoReader = &fakeErr{"カードリーダーが見つかりません。カードリーダーがパソコンに接続されているか確認してください。"}
 	errFakeNoCard   = &fakeErr{"カードが置かれていません。マイナンバーカードをカードリーダーに置いてから、もう一度操作してください。"}
 	errFakeUnknown  = &fakeErr{"マイナンバーカードではないカードです。マイナンバーカードを置いてください。"}
@@ -62,6 +66,23 @@ type fakeCards struct {
 func newFakeCards() *fakeCards { return &fakeCards{signTries: 5, events: make(chan CardEvent)} }
 
 func (f *fakeCards) put(card string) { f.mu.Lock(); f.card = card; f.mu.Unlock() }
+
+// AskPresence turns the fake platform's request for proof into the card's tries left (3), like terminal.Cards.
+func (f *fakeCards) AskPresence(_ context.Context, _ string, _ mkpf.PatronRef, err error) error {
+	if errors.Is(err, errFakePresence) {
+		return &terminal.PresenceRequired{Tries: 3, Cause: err}
+	}
+	return err
+}
+
+// ProvePresence accepts the PIN 1234 and marks the reference as proved.
+func (f *fakeCards) ProvePresence(_ context.Context, _ string, _ terminal.PresenceChallenger, ref mkpf.PatronRef, pin string) (mkpf.PatronRef, error) {
+	if pin != "1234" {
+		return ref, terminal.ErrAuthPINFormat
+	}
+	ref.Presence = &mkpf.CardPresence{}
+	return ref, nil
+}
 
 func (f *fakeCards) present() (string, error) {
 	f.mu.Lock()

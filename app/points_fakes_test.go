@@ -35,6 +35,7 @@ type fakePoints struct {
 	printErr error
 	seq      int
 	mergeDir string
+	floor    int64 // above it a use needs proof of card presence (0: never)
 }
 
 var fakePrograms = map[string]mkpf.Balance{
@@ -218,6 +219,9 @@ func (f *fakePoints) journal(op string, req any, key string) (string, func(error
 }
 
 func (f *fakePoints) Use(_ context.Context, req mkpf.UseRequest, key string) (*mkpf.UseResult, error) {
+	if f.floor > 0 && req.Points > f.floor && req.Presence == nil {
+		return nil, errFakePresence
+	}
 	key, end := f.journal("use", req, key)
 	r, err := f.apply(key, f.menu().Use, func() (any, error) {
 		p, err := f.deduct(req.PatronRef, req.ProgramID, req.Points, "use")

@@ -44,6 +44,10 @@ func TestPointsScreens_GoldenImages(t *testing.T) {
 			h.pts.lose = 1
 			h.tap(s.use)
 		}},
+		{"screen30_pin", mkpf.KindPointUse, func(h *ptHarness) { // above the floor limit: the PIN dialog, tries left first
+			h.pts.floor = 400
+			h.tap(use(h).use)
+		}},
 		{"screen31", mkpf.KindPointUse, func(h *ptHarness) { h.tap(use(h).use) }},
 		{"screen32", mkpf.KindVoucher, func(h *ptHarness) {
 			s := h.toIssue()

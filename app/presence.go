@@ -54,7 +54,7 @@ func (c *ptConfirm) askAuthPIN(tries int, busy, reader string, pc presenceCards,
 	u := c.ps.u
 	ch, _ := c.ps.svc.(terminal.PresenceChallenger)
 	pin := &widget.Entry{Password: true}
-	msg := fmt.Sprintf(tr("points.presence.lead", "このポイント数は、マイナンバーカードでご本人の確認が必要です。利用者証明用電子証明書の暗証番号（数字4桁）を利用者に入力してもらってください。\n残り回数: %d回（%d回続けて間違えるとロックされます）"), tries, tries)
+	msg := fmt.Sprintf(tr("points.presence.lead", "このポイント数は、マイナンバーカードで\nご本人の確認が必要です。\n利用者証明用電子証明書の暗証番号（数字4桁）を\n利用者に入力してもらってください。\n残り回数: %d回（%d回続けて間違えるとロックされます）"), tries, tries)
 	items := []*widget.FormItem{
 		{Widget: &jaLabel{Text: msg}},
 		{Text: tr("points.presence.pin", "利用者証明用暗証番号"), Widget: pin},
@@ -75,7 +75,7 @@ func (c *ptConfirm) askAuthPIN(tries int, busy, reader string, pc presenceCards,
 			return send(ctx, proved)
 		}, done)
 	}, u.Win)
-	d.Resize(fyne.NewSize(680, 320))
+	d.Resize(fyne.NewSize(800, 340)) // wide enough for the lead's lines as written
 	c.asking = true
 	d.Show()
 	u.Win.Canvas().Focus(pin)
