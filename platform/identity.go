@@ -152,7 +152,7 @@ func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) 
 		if is == nil {
 			return errNoIssuer
 		}
-		var sr serviceRec
+		var sr serviceView
 		if ok, err := getJSON(tx.Bucket(bServiceIDs), myKeyID+"/"+c.IssuerID, &sr); err != nil {
 			return err
 		} else if !ok {

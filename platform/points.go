@@ -275,7 +275,7 @@ func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patr
 	}
 	pt := &patron{MyKeyID: myKeyID}
 	if c.IssuerID != "" {
-		var sr serviceRec
+		var sr serviceView
 		if ok, _ := getJSON(tx.Bucket(bServiceIDs), myKeyID+"/"+c.IssuerID, &sr); ok {
 			pt.ShopPointID = sr.CardNumber
 		}
