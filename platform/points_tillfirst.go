@@ -14,14 +14,14 @@ import (
 // payments never pause), and the payments' latency stays what it is without them; an aggregation answers at most
 // aggregationYield later than it would have. While tills are busy (a till request in flight or ended within
 // aggregationYield), each slot also stays taken for aggregationPace after its answer is sent, so a server answers at
-// most aggregationSlots/aggregationPace aggregations a second then (20 a second on 2 cores: a town's closing-time
+// most aggregationSlots/aggregationPace aggregations a second then (10 a second on 2 cores: a town's closing-time
 // reports in a minute or two), and the terminals' aggregation loops cannot crowd the payments out of the CPU.
 
 const (
 	// aggregationYield bounds how long an aggregation waits for the tills to pause.
 	aggregationYield = 250 * time.Millisecond
 	// aggregationPace is how long an aggregation slot rests after an answer while tills are busy.
-	aggregationPace = 50 * time.Millisecond
+	aggregationPace = 100 * time.Millisecond
 )
 
 // tillGate counts the till requests in flight and tells waiters when there are none.

@@ -81,7 +81,7 @@ echo "  ratio platform (PostgreSQL) / pgbench: $(ratio "$Q1" "$G1") (1 client)  
 echo "  ratio platform (bbolt) / HTTP+fsync:   $(ratio "$P1" "$B1") (1 client)   $(ratio "$P8" "$B8") (8 clients)"
 
 echo
-echo "== points: point-use p99 while 4 terminals aggregate (screen 87) vs idle, p99 over 5 alternating rounds of each phase"
+echo "== points: point-use p99 while 4 terminals aggregate (screen 87) vs idle, p99 over 20 alternating rounds of each phase"
 AGGOUT=$(go test -run '^$' -bench 'BenchmarkPointUseDuringAggregation/store=bbolt' -benchtime 1x -timeout 60m ./platform/ 2>&1 | grep -E '^Benchmark|rounds|seeded' || true)
 AGGOUT_PG=$(AGG_VOUCHERS=$AGG_VOUCHERS_POSTGRES go test -run '^$' -bench 'BenchmarkPointUseDuringAggregation/store=postgres' -benchtime 1x -timeout 60m ./platform/ 2>&1 | grep -E '^Benchmark|rounds|seeded' || true)
 echo "$AGGOUT"; echo "$AGGOUT_PG"
