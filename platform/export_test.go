@@ -104,3 +104,13 @@ func (s *Server) SecretsForTest() (map[string][]byte, error) {
 	})
 	return out, err
 }
+
+// GrantSyncEntries counts the stored roster-sync entries (hash → MyKey ID) and syncs.
+func GrantSyncEntries(s *Server) (entries, syncs int) {
+	s.db.View(func(tx kv.Tx) error {
+		tx.Bucket(bGrSyncMap).ForEach(func(_, _ []byte) error { entries++; return nil })
+		tx.Bucket(bGrSyncs).ForEach(func(_, _ []byte) error { syncs++; return nil })
+		return nil
+	})
+	return entries, syncs
+}

@@ -10,6 +10,7 @@ package platform
 // notice of the holder (mail.go), so the ledger invariant and "once" hold together after every commit.
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -728,4 +729,59 @@ func (s *Server) handleGrantWithoutCard(w http.ResponseWriter, r *http.Request) 
 		s.kickMailer()
 	}
 	WriteJSON(w, http.StatusOK, res)
+}
+
+// GrantSyncKeep is how long a roster sync (its key and its hash → MyKey ID entries) is kept for uploads. Each sync
+// stores an entry per participant's card, so a phone syncing a 10,000-person roster every event day would otherwise
+// add megabytes a day for ever. A tap recorded with a sync older than this is refused as sync_unknown (「名簿を同期し
+// 直してから…」): grant staff upload after each event, well within it.
+const GrantSyncKeep = 90 * 24 * time.Hour
+
+// PruneGrantSyncs deletes the syncs older than GrantSyncKeep with their entries (the daily maintenance runs it) and
+// returns how many syncs it deleted. Each transaction deletes at most sweepBatch×8 entries.
+func (s *Server) PruneGrantSyncs() (int, error) {
+	cut := s.now().Add(-GrantSyncKeep)
+	var old []string
+	if err := s.db.View(func(tx kv.Tx) error {
+		return tx.Bucket(bGrSyncs).ForEach(func(k, v []byte) error {
+			var rec grantSyncRec
+			if json.Unmarshal(v, &rec) == nil && rec.At.Before(cut) {
+				old = append(old, string(k))
+			}
+			return nil
+		})
+	}); err != nil {
+		return 0, err
+	}
+	for _, id := range old {
+		for more := true; more; {
+			err := s.commit().Do(func(tx kv.Tx) error {
+				more = false
+				sm := tx.Bucket(bGrSyncMap)
+				prefix := []byte(id + "/")
+				var keys [][]byte
+				c := sm.Cursor()
+				for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+					if len(keys) == sweepBatch*8 {
+						more = true
+						break
+					}
+					keys = append(keys, append([]byte(nil), k...))
+				}
+				for _, k := range keys {
+					if err := sm.Delete(k); err != nil {
+						return err
+					}
+				}
+				if more {
+					return nil
+				}
+				return tx.Bucket(bGrSyncs).Delete([]byte(id)) // last, so a half-pruned sync is found again
+			})
+			if err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(old), nil
 }

@@ -512,3 +512,48 @@ func TestGrants_ConcurrentUploadsGrantEachParticipantOnce(t *testing.T) {
 		t.Fatalf("granted total %d", a.Totals[platform.TotalGranted])
 	}
 }
+
+// Roster syncs are kept GrantSyncKeep and then pruned with their entries by the daily maintenance: a phone syncing
+// for every event does not grow the store for ever. A tap recorded with a pruned sync is refused as sync_unknown with
+// the message to sync again; a newer sync's taps still upload.
+func TestGrants_OldRosterSyncsArePruned(t *testing.T) { eachStore(t, testOldRosterSyncsArePruned) }
+
+func testOldRosterSyncsArePruned(t *testing.T) {
+	w := newPointsWorld(t)
+	ctx := context.Background()
+	phone := w.grantTerminal("00053062")
+	old, err := phone.SyncGrantRoster(ctx, platform.DemoGrantProject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Add(platform.GrantSyncKeep - time.Hour)
+	recent, err := phone.SyncGrantRoster(ctx, platform.DemoGrantProject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, syncs := platform.GrantSyncEntries(w.srv)
+	if syncs != 2 || entries != len(old.Entries)+len(recent.Entries) || entries == 0 {
+		t.Fatalf("before pruning: %d syncs, %d entries (syncs had %d and %d)", syncs, entries, len(old.Entries), len(recent.Entries))
+	}
+	if n, err := w.srv.PruneGrantSyncs(); err != nil || n != 0 {
+		t.Fatalf("prune within the keep: %d %v", n, err)
+	}
+	w.clk.Add(2 * time.Hour) // the first sync is now older than GrantSyncKeep, the second is not
+	if n, err := w.srv.PruneGrantSyncs(); err != nil || n != 1 {
+		t.Fatalf("prune: %d %v, want 1", n, err)
+	}
+	if entries, syncs := platform.GrantSyncEntries(w.srv); syncs != 1 || entries != len(recent.Entries) {
+		t.Fatalf("after pruning: %d syncs, %d entries, want 1 and %d", syncs, entries, len(recent.Entries))
+	}
+	yamada := profile(t, "yamada")
+	gOld, gRecent := tap(old, yamada.Serial), tap(recent, yamada.Serial)
+	res, err := phone.UploadGrants(ctx, []mkpf.GrantUploadItem{gOld, gRecent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := codes(res)
+	if got[gOld.GrantID] != mkpf.CodeSyncUnknown || got[gRecent.GrantID] == mkpf.CodeSyncUnknown {
+		t.Fatalf("upload after pruning: %v (want the old sync's tap %s, the recent one matched)", got, mkpf.CodeSyncUnknown)
+	}
+	auditOK(t, w.srv)
+}

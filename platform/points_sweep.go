@@ -96,21 +96,23 @@ func (s *Server) maintenanceLoop(every time.Duration) {
 		// Points reach their program's expiry rule by the day (JST): once a day (and at the first tick) every lot is
 		// checked, so lapses happen, and their e-mail notices go out, even for holders who never spend again.
 		var expired int64
-		var err3 error
+		var syncs int
+		var err3, err4 error
 		if day := s.now().In(mkpf.JST).Format("2006-01-02"); day != expiryDay {
 			if expired, err3 = s.ExpirePoints(); err3 == nil {
 				expiryDay = day
 			}
+			syncs, err4 = s.PruneGrantSyncs() // grants.go: roster syncs older than GrantSyncKeep
 		}
 		select {
 		case <-s.stop:
 			return // the store may be closing under us: errors now say nothing
 		default:
 		}
-		if err1 != nil || err2 != nil || err3 != nil {
-			s.log.Error("maintenance failed", "lapse_err", err1, "prune_err", err2, "expiry_err", err3)
-		} else if n > 0 || m > 0 || expired > 0 {
-			s.log.Info("maintenance", "vouchers_lapsed", n, "idempotency_pruned", m, "points_expired", expired)
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+			s.log.Error("maintenance failed", "lapse_err", err1, "prune_err", err2, "expiry_err", err3, "sync_prune_err", err4)
+		} else if n > 0 || m > 0 || expired > 0 || syncs > 0 {
+			s.log.Info("maintenance", "vouchers_lapsed", n, "idempotency_pruned", m, "points_expired", expired, "grant_syncs_pruned", syncs)
 		}
 	}
 }
