@@ -195,6 +195,15 @@ type throttleRec struct {
 	N     int       `json:"n"`
 }
 
+// current is r within its window of length win at now, or a fresh window starting now when r's has passed (or starts
+// in the future: the clock stepped back).
+func (r throttleRec) current(now time.Time, win time.Duration) throttleRec {
+	if now.Sub(r.Start) >= win || now.Before(r.Start) {
+		return throttleRec{Start: now}
+	}
+	return r
+}
+
 // throttleKey is one counter of a login attempt and its limit.
 type throttleKey struct {
 	key    string
@@ -218,9 +227,7 @@ func (s *Server) reserveAttempt(keys ...throttleKey) error {
 			if win == 0 {
 				win = s.opts.LoginWindow
 			}
-			if now.Sub(recs[i].Start) >= win || now.Before(recs[i].Start) {
-				recs[i] = throttleRec{Start: now}
-			}
+			recs[i] = recs[i].current(now, win)
 			if recs[i].N >= k.limit {
 				return errThrottled
 			}

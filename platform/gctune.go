@@ -3,6 +3,7 @@ package platform
 import (
 	"os"
 	"runtime/debug"
+	"strconv"
 )
 
 // ServerGCPercent is the garbage collector's target that `mkpf-server serve` runs with unless $GOGC is set.
@@ -22,5 +23,5 @@ func TuneServerGC() string {
 		return ""
 	}
 	debug.SetGCPercent(ServerGCPercent)
-	return "400"
+	return strconv.Itoa(ServerGCPercent)
 }

@@ -502,7 +502,7 @@ func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Cal
 		_, err := getJSON(tx.Bucket(bThrottles), voucherThrottleKey(c), &rec)
 		return err
 	})
-	if rec.N >= VoucherLookupLimit && now.Sub(rec.Start) < VoucherLookupWindow && !now.Before(rec.Start) {
+	if rec.current(now, VoucherLookupWindow).N >= VoucherLookupLimit {
 		s.Count(c.TerminalID, "points.voucher_lookup.throttled")
 		s.WriteError(w, r, Errf(http.StatusTooManyRequests, mkpf.CodeThrottled, "存在しない発券番号の照会が続いたため、しばらく照会できません。15分ほど待ってから操作してください。"))
 		return true
@@ -522,9 +522,7 @@ func (s *Server) voucherFail(c *Caller, err error) {
 		if _, err := getJSON(b, voucherThrottleKey(c), &rec); err != nil {
 			return err
 		}
-		if now.Sub(rec.Start) >= VoucherLookupWindow || now.Before(rec.Start) {
-			rec = throttleRec{Start: now}
-		}
+		rec = rec.current(now, VoucherLookupWindow)
 		rec.N++
 		return putJSON(b, voucherThrottleKey(c), rec)
 	})

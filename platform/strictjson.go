@@ -14,17 +14,13 @@ import (
 )
 
 var (
-	errDupKey      = errors.New("duplicate key")
-	errCaseFolded  = errors.New("key differs from a field name only in case")
-	errBadString   = errors.New("unterminated string")
-	fieldNameCache sync.Map // reflect.Type → map[string]bool (exact JSON names of every struct reachable from it)
+	errDupKey     = errors.New("duplicate key")
+	errCaseFolded = errors.New("key differs from a field name only in case")
+	errBadString  = errors.New("unterminated string")
 )
 
-// jsonNames returns the exact JSON field names of every struct type reachable from t.
+// jsonNames returns the exact JSON field names of every struct type reachable from t (strictNamesOf caches them).
 func jsonNames(t reflect.Type) map[string]bool {
-	if v, ok := fieldNameCache.Load(t); ok {
-		return v.(map[string]bool)
-	}
 	names := map[string]bool{}
 	seen := map[reflect.Type]bool{}
 	var walk func(t reflect.Type)
@@ -58,7 +54,6 @@ func jsonNames(t reflect.Type) map[string]bool {
 		}
 	}
 	walk(t)
-	fieldNameCache.Store(t, names)
 	return names
 }
 
