@@ -42,7 +42,7 @@ var (
 func waitAnswerColour(t *testing.T, a *appUnderTest, name string, c color.NRGBA) {
 	t.Helper()
 	var img image.Image
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+	for deadline := time.Now().Add(probeWait); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
 		img = a.x.Screenshot(t)
 		if answerPixels(img, c) > 200 {
 			a.screenshot(name)
@@ -59,10 +59,10 @@ func TestRealWindow_Screen79ContinuousTapsThroughPCSCD(t *testing.T) {
 	a := startApp(t, x, "--demo", "--demo-ready", "--demo-terminal", "00053062")
 	a.key("F4") // menu 22 → screen 77 (the terminal ID is prefilled)
 	ptType(a, "8g8k6k2", 30*time.Millisecond)
+	since := a.mark()
 	a.key("F5") // ログイン → 78, the demo's one open project is chosen
-	time.Sleep(time.Second)
+	a.waitScreen(since, "screen78")
 	a.key("F4") // 付与事業対象者名簿の同期（取得）
-	time.Sleep(time.Second)
 	a.screenshot("screen78_real")
 	a.key("F5", "F6") // 設定 → 79, カード読取・ポイント付与 開始
 

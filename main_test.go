@@ -31,6 +31,7 @@ func TestMain(m *testing.M) {
 	switch os.Getenv("MYKEYTERM_TEST_APP") { // the child: be mykeyterm (Fyne needs the main thread: TestMain has it)
 	case "1":
 		os.Args = append([]string{"mykeyterm"}, strings.Fields(os.Getenv("MYKEYTERM_TEST_ARGS"))...)
+		probeTo(os.Getenv("MYKEYTERM_TEST_EVENTS"))
 		main()
 		os.Exit(0)
 	case "bare": // the cold-start baseline: a bare Fyne window with the same embedded font
@@ -46,9 +47,10 @@ func TestMain(m *testing.M) {
 }
 
 type appUnderTest struct {
-	t   *testing.T
-	x   *testenv.X
-	out *bytes.Buffer
+	t      *testing.T
+	x      *testenv.X
+	out    *bytes.Buffer
+	events string // the app's probe lines (app.Probe), one an event
 }
 
 func startApp(t *testing.T, x *testenv.X, args ...string) *appUnderTest {
@@ -59,9 +61,10 @@ func startApp(t *testing.T, x *testenv.X, args ...string) *appUnderTest {
 func startAppEnv(t *testing.T, x *testenv.X, env []string, args ...string) *appUnderTest {
 	t.Helper()
 	out := &bytes.Buffer{}
+	events := filepath.Join(t.TempDir(), "events")
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "MYKEYTERM_TEST_APP=1", "MYKEYTERM_TEST_ARGS="+strings.Join(args, " "),
-		"DISPLAY="+x.Display, "LANG=ja_JP.UTF-8", "HOME="+t.TempDir())
+		"DISPLAY="+x.Display, "LANG=ja_JP.UTF-8", "HOME="+t.TempDir(), "MYKEYTERM_TEST_EVENTS="+events)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -74,8 +77,8 @@ func startAppEnv(t *testing.T, x *testenv.X, env []string, args ...string) *appU
 			t.Logf("app output:\n%s", out)
 		}
 	})
-	a := &appUnderTest{t: t, x: x, out: out}
-	deadline := time.Now().Add(30 * time.Second)
+	a := &appUnderTest{t: t, x: x, out: out, events: events}
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if a.window() != "" {
 			break
@@ -85,7 +88,8 @@ func startAppEnv(t *testing.T, x *testenv.X, env []string, args ...string) *appU
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(1500 * time.Millisecond) // first frame
+	a.waitEvent(0, func(ev string) bool { return strings.HasPrefix(ev, "show ") }) // the first screen is on
+	a.waitIdle()
 	return a
 }
 
@@ -111,15 +115,19 @@ func (a *appUnderTest) focus() {
 	}
 }
 
-// key presses keys in the app's window (XTEST through xdotool, as a clerk would).
+// key presses keys in the app's window (XTEST through xdotool, as a clerk would), each when the app has handled the
+// one before: the key reached the screen (its "key" probe line) and the work it started is done ("idle"). X delivers
+// the keys in order, so text typed before a key has reached its field by then.
 func (a *appUnderTest) key(keys ...string) {
 	a.t.Helper()
 	a.focus()
 	for _, k := range keys {
+		since := a.mark()
 		if out, err := exec.Command(testenv.Need(a.t, "xdotool", "xdotool"), "key", "--delay", "50", k).CombinedOutput(); err != nil {
 			a.t.Fatalf("xdotool key %s: %v %s", k, err, out)
 		}
-		time.Sleep(1200 * time.Millisecond)
+		a.waitEvent(since, func(ev string) bool { return ev == "key "+k })
+		a.waitIdle()
 	}
 }
 
@@ -200,7 +208,7 @@ func TestRealWindow_Screen26BarcodeCutOutDecodesToTheCardNumber(t *testing.T) {
 	a.key("F5")
 	var got []string
 	var img image.Image
-	for i, deadline := 0, time.Now().Add(30*time.Second); time.Now().Before(deadline); i++ {
+	for i, deadline := 0, time.Now().Add(probeWait); time.Now().Before(deadline); i++ {
 		time.Sleep(500 * time.Millisecond)
 		if i > 0 && i%8 == 0 { // a slow machine may have missed a key: F2 then F5 is harmless on 22, 25 and 26
 			a.key("F2", "F5")
@@ -229,7 +237,7 @@ func TestRealWindow_WedgeTypesTheNumberIntoAnotherProgramsField(t *testing.T) {
 	a.screenshot("screen25_continuous")
 	x.Focus(t, ils.Title) // the clerk clicks into the library system's field and stays there
 	pc.InsertVirtual(t, "yamada", 0)
-	line, ok := ils.Next(15 * time.Second)
+	line, ok := ils.Next(probeWait)
 	if !ok || line != "GOT:180000000011" {
 		t.Fatalf("the library system's field got %q (ok=%v), want GOT:180000000011", line, ok)
 	}
@@ -330,7 +338,7 @@ func TestRealWindow_FirstStartEnrollsThroughScreen9(t *testing.T) {
 	// Screen 10's issuer pull-down lists the platform's issuers; the demo library is preselected. Its screenshot shows
 	// the terminal ID in the header, which only an enrolled terminal has.
 	var dark int
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+	for deadline := time.Now().Add(probeWait); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
 		if dark = darkPixels(a.x.Screenshot(t), image.Rect(700, 0, 880, 50)); dark >= 50 {
 			break
 		}
@@ -338,7 +346,8 @@ func TestRealWindow_FirstStartEnrollsThroughScreen9(t *testing.T) {
 	if dark < 50 {
 		t.Errorf("no 端末ID in the header after enrolling (%d dark pixels); app output:\n%s", dark, a.out)
 	}
-	time.Sleep(time.Second) // the issuer pull-down is filled
+	a.waitScreen(0, "screen10")
+	a.waitIdle() // the issuer pull-down is filled
 	a.screenshot("screen10_register_contact")
 }
 

@@ -33,7 +33,7 @@ func ptType(a *appUnderTest, text string, perKey time.Duration) {
 func waitPDF(t *testing.T, path string, since time.Time) string {
 	t.Helper()
 	bin := testenv.Need(t, "pdftotext", "poppler-utils")
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+	for deadline := time.Now().Add(probeWait); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
 		st, err := os.Stat(path)
 		if err != nil || st.ModTime().Before(since) || st.Size() == 0 {
 			continue
@@ -56,8 +56,9 @@ func startPointsApp(t *testing.T, terminalID, password string) (*appUnderTest, s
 	a := startApp(t, x, "--demo", "--demo-ready", "--demo-terminal", terminalID, "--demo-printer", "pdf:"+pdf)
 	a.key("F4") // menu 22 → screen 2 (the login ID is the terminal ID, prefilled)
 	ptType(a, password, 30*time.Millisecond)
+	since := a.mark()
 	a.key("Return")
-	time.Sleep(time.Second)
+	a.waitScreen(since, "screen28")
 	return a, pdf
 }
 
@@ -65,13 +66,11 @@ func TestRealWindow_Screens29To31UseFiveHundredPointsAndPrintTheReceipt(t *testi
 	a, pdf := startPointsApp(t, "00052589", "15ad3z09a")
 	a.screenshot("screen28_real_pointuse")
 	a.key("F1", "F2") // ポイント利用, カード読取
-	time.Sleep(2 * time.Second)
 	ptType(a, "500", 30*time.Millisecond) // the points field has the focus after the card was read
 	a.screenshot("screen29_real_balances")
 	a.key("F5") // 確認, pressed in the field
 	a.screenshot("screen30_real")
 	a.key("F5") // 利用
-	time.Sleep(time.Second)
 	a.screenshot("screen31_real")
 	since := time.Now()
 	a.key("F9") // レシート印字
@@ -85,7 +84,6 @@ func TestRealWindow_Screens32To36IssueAVoucherAndClearItFromTheQRReadersKeystrok
 	zbar := testenv.Need(t, "zbarimg", "zbar-tools")
 	a, pdf := startPointsApp(t, "00053059", "mnv88833")
 	a.key("F2", "F2") // ポイント券発行, カード読取
-	time.Sleep(2 * time.Second)
 	ptType(a, "1000", 30*time.Millisecond)
 	a.key("F5") // 確認
 	since := time.Now()
@@ -102,10 +100,8 @@ func TestRealWindow_Screens32To36IssueAVoucherAndClearItFromTheQRReadersKeystrok
 	// A keyboard-wedge QR reader types fast; with Caps Lock on the letters arrive in lower case.
 	ptType(a, strings.ToLower(qr), 2*time.Millisecond)
 	a.key("Return")
-	time.Sleep(time.Second)
 	a.screenshot("screen35_real_voucher")
 	a.key("F5") // 消込処理
-	time.Sleep(time.Second)
 	a.screenshot("screen36_real")
 	since = time.Now()
 	a.key("F9") // レシート印字

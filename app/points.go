@@ -325,4 +325,5 @@ func (f *fkeyEntry) TypedKey(ev *fyne.KeyEvent) {
 		return
 	}
 	f.Entry.TypedKey(ev)
+	probe("key " + string(ev.Name))
 }

@@ -197,12 +197,14 @@ func (u *UI) Show(s Screen) {
 	if h, ok := s.(shownHook); ok {
 		h.Shown()
 	}
+	probe("show " + screenName(s))
 }
 
 // Current is the screen on the window.
 func (u *UI) Current() Screen { return u.cur }
 
 func (u *UI) onKey(ev *fyne.KeyEvent) {
+	defer probe("key " + string(ev.Name))
 	if k, ok := u.cur.(keyHook); ok {
 		if f := k.Keys()[ev.Name]; f != nil {
 			f()
@@ -241,6 +243,7 @@ func (u *UI) Run(busyText string, timeout time.Duration, work func(ctx context.C
 		return false
 	}
 	u.setBusy(true, busyText)
+	probe("busy")
 	ctx, cancel := context.WithTimeout(u.ctx, timeout)
 	u.wg.Add(1)
 	go func() {
@@ -250,6 +253,9 @@ func (u *UI) Run(busyText string, timeout time.Duration, work func(ctx context.C
 		u.do(func() {
 			u.setBusy(false, "")
 			done(err)
+			if !u.busy { // done may have started the next step (a new screen's Shown, say)
+				probe("idle")
+			}
 		})
 	}()
 	return true
