@@ -65,7 +65,7 @@ func startPointsApp(t *testing.T, terminalID, password string) (*appUnderTest, s
 func TestRealWindow_Screens29To31UseFiveHundredPointsAndPrintTheReceipt(t *testing.T) {
 	a, pdf := startPointsApp(t, "00052589", "15ad3z09a")
 	a.screenshot("screen28_real_pointuse")
-	a.key("F1", "F2") // ポイント利用, カード読取
+	a.key("F1", "F2")                     // ポイント利用, カード読取
 	ptType(a, "500", 30*time.Millisecond) // the points field has the focus after the card was read
 	a.screenshot("screen29_real_balances")
 	a.key("F5") // 確認, pressed in the field
