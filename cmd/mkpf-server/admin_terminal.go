@@ -90,6 +90,11 @@ func init() {
 			if err := s.SetFloorLimit(str(fs, "program"), n); err != nil {
 				return err
 			}
+			given := false // the day totals change only when given (a new floor alone keeps them)
+			fs.Visit(func(f *flag.Flag) { given = given || f.Name == "card-day" || f.Name == "terminal-day" })
+			if !given {
+				return nil
+			}
 			return s.SetFloorDayLimits(str(fs, "program"), card, term)
 		},
 	}
