@@ -220,7 +220,7 @@ func (s *Server) resealSecrets() (sealed bool, err error) {
 
 // compactAfterSealing rewrites the bbolt file after the one-time sealing (a new file, fsync, rename), so the pages
 // that held the plain secrets are not in it any more, and reopens it. PostgreSQL keeps old row versions until its
-// vacuum: docs/security.md says to VACUUM FULL the secrets table after the sealing.
+// vacuum: docs/security.md says to VACUUM FULL its kv table after the sealing.
 func (s *Server) compactAfterSealing(dbPath string) error {
 	if err := s.db.Close(); err != nil {
 		return err
