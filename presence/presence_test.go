@@ -35,7 +35,9 @@ func TestScreen33_VoucherAboveTheFloorLimitNeedsThePatronsPIN(t *testing.T) {
 	if !presence.Needed(err) {
 		t.Fatalf("above the floor limit with the tap only: %v", err)
 	}
-	pcsc := testenv.PCSCD(t)
+	pcsc := testenv.PCSCD(t) // may wait for another test's vpcd: the card's deadline starts after it
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	pcsc.InsertVirtual(t, "yamada", 0)
 	src, _ := cardio.NewPCSC()
 	card, err := src.Connect(ctx, pcsc.Reader(0))
