@@ -220,8 +220,9 @@ type MailConfig struct {
 	RetryMin time.Duration // backoff after a failed delivery: RetryMin, doubling up to RetryMax; default 5 s
 	RetryMax time.Duration // default 10 minutes
 	Poll     time.Duration // how often the outbox is looked at without a new notice; default 1 minute
-	// MaxAttempts is how many failed deliveries a notice gets before it is dead-lettered (default 50: about a week
-	// at the default backoff). A permanent refusal (an SMTP 5xx reply, an invalid address) dead-letters it at once.
+	// MaxAttempts is how many failed deliveries a notice gets before it is dead-lettered (default 450: about three
+	// days at the default backoff, an SMTP server down over a weekend included). A permanent refusal (an SMTP 5xx
+	// reply, an invalid address) dead-letters it at once.
 	MaxAttempts int
 }
 
@@ -308,7 +309,7 @@ func (s *Server) StartMailer(cfg MailConfig) (*Mailer, error) {
 		cfg.Poll = time.Minute
 	}
 	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 50
+		cfg.MaxAttempts = 450
 	}
 	if err := s.indexOutbox(); err != nil {
 		return nil, fmt.Errorf("mail outbox: %w", err)
