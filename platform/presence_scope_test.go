@@ -216,3 +216,35 @@ func TestSecurity_FloorLimitIsCumulativePerCardAndTerminal(t *testing.T) {
 		t.Fatalf("suzuki's 1,000 at another terminal: %v", err)
 	}
 }
+
+// H3: the day totals are per Japan-time day: the next day the card moves up to the floor again without proof.
+func TestSecurity_FloorDayTotalsStartAgainTheNextJapanDay(t *testing.T) {
+	clk := newClock()
+	env := testenv.PlatformWith(t, platform.Options{Now: clk.Now})
+	if err := env.Server.SetFloorLimit(platform.DemoProgramMunicipal, 1000); err != nil {
+		t.Fatal(err)
+	}
+	shop := env.Enrolled(t, "00052589")
+	tap := mkpf.PatronRef{AuthCert: profile(t, "yamada").AuthCertDER}
+	use := func(points int64) error {
+		_, err := shop.Use(ctx(t), mkpf.UseRequest{PatronRef: tap, ProgramID: platform.DemoProgramMunicipal, Points: points}, platformclient.NewIdempotencyKey())
+		return err
+	}
+	if err := use(600); err != nil {
+		t.Fatal(err)
+	}
+	if err := use(400); err != nil {
+		t.Fatalf("up to the floor in two uses: %v", err)
+	}
+	if err := use(1); codeOf(err) != mkpf.CodeCardPresenceRequired {
+		t.Fatalf("past the day's floor: %v", err)
+	}
+	clk.Add(24 * time.Hour) // the next Japan-time day (the points session of 12 hours ends: log in again)
+	dt, _ := platform.DemoTerminalByID("00052589")
+	if _, err := shop.Login(ctx(t), dt.ID, dt.Password); err != nil {
+		t.Fatal(err)
+	}
+	if err := use(1000); err != nil {
+		t.Fatalf("the next day: %v", err)
+	}
+}
