@@ -25,7 +25,7 @@ func adminSocket(dbPath string) string { return dbPath + ".admin.sock" }
 // serveAdminSocket answers "backup\n" on the admin socket with the store's copy. It returns a stop function.
 func serveAdminSocket(srv *platform.Server, dbPath string, log *slog.Logger) (func(), error) {
 	path := adminSocket(dbPath)
-	os.Remove(path) // a socket left by a killed server
+	os.Remove(path)              // a socket left by a killed server
 	ln, err := listenAdmin(path) // owner only from its creation (perm_unix.go)
 	if err != nil {
 		return nil, err
