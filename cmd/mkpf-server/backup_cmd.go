@@ -25,8 +25,9 @@ func adminSocket(dbPath string) string { return dbPath + ".admin.sock" }
 // serveAdminSocket answers "backup\n" on the admin socket with the store's copy. It returns a stop function.
 func serveAdminSocket(srv *platform.Server, dbPath string, log *slog.Logger) (func(), error) {
 	path := adminSocket(dbPath)
-	os.Remove(path)              // a socket left by a killed server
-	ln, err := listenAdmin(path) // owner only from its creation (perm_unix.go)
+	os.Remove(path) // a socket left by a killed server
+	// owner only from its creation (perm_unix.go)
+	ln, err := listenAdmin(path)
 	if err != nil {
 		return nil, err
 	}
