@@ -2,7 +2,8 @@ package main
 
 // `mkpf-server backup --db FILE --out FILE`: a consistent copy of the store while the server runs. The running
 // server listens on an admin socket beside its database (FILE.admin.sock, created owner-only under a 0077 umask, in
-// the 0700 database directory that serve checks at start); backup asks it for the copy. When no server runs, backup opens the file itself.
+// the 0700 database directory that serve checks at start); backup asks it for the copy. When no server runs, backup
+// opens the file itself.
 
 import (
 	"bufio"
