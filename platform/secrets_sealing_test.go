@@ -60,9 +60,11 @@ func TestSecurity_SealingReplacesTheAuthKeyAndLeavesNoPlaintext(t *testing.T) {
 		t.Fatalf("plain auth key: %x", oldAuth)
 	}
 	plainSrv.Close()
-	if file, _ := os.ReadFile(path); !bytes.Contains(file, oldAuth) {
+	plainFile, _ := os.ReadFile(path)
+	if !bytes.Contains(plainFile, oldAuth) {
 		t.Fatal("the plain store should hold its auth key in clear (the test would prove nothing)")
 	}
+	start := time.Now()
 
 	// First start with the operator key: the one-time sealing.
 	key := bytes.Repeat([]byte{0x42}, 32)
@@ -71,6 +73,7 @@ func TestSecurity_SealingReplacesTheAuthKeyAndLeavesNoPlaintext(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sealed.Close()
+	sealTime := time.Since(start)
 	sw.set(sealed.Handler())
 	now, _ := sealed.SecretsForTest()
 	if bytes.Equal(now["auth_hmac_key"], oldAuth) {
@@ -81,6 +84,8 @@ func TestSecurity_SealingReplacesTheAuthKeyAndLeavesNoPlaintext(t *testing.T) {
 		t.Fatal(err)
 	}
 	file, _ := os.ReadFile(path)
+	t.Logf("FIGURE sealing the demo store: %v (open, seal, compact, reopen); file %d → %d bytes; backup %d bytes",
+		sealTime, len(plainFile), len(file), backup.Len())
 	for name, v := range old {
 		if name == "auth_hmac_key" || len(v) >= 16 && bytes.HasPrefix([]byte(name), []byte("voucher/")) {
 			if bytes.Contains(backup.Bytes(), v) {
