@@ -76,7 +76,7 @@ func (f *fakeCards) AskPresence(_ context.Context, _ string, _ mkpf.PatronRef, e
 }
 
 // ProvePresence accepts the PIN 1234 and marks the reference as proved.
-func (f *fakeCards) ProvePresence(_ context.Context, _ string, _ terminal.PresenceChallenger, ref mkpf.PatronRef, pin string) (mkpf.PatronRef, error) {
+func (f *fakeCards) ProvePresence(_ context.Context, _ string, _ terminal.PresenceChallenger, ref mkpf.PatronRef, _ mkpf.PresenceScope, pin string) (mkpf.PatronRef, error) {
 	if pin != "1234" {
 		return ref, terminal.ErrAuthPINFormat
 	}

@@ -46,7 +46,7 @@ func (s *screen30) Content() fyne.CanvasObject {
 
 func (s *screen30) onUse() {
 	var res *mkpf.UseResult
-	s.spend(tr("screen30.busy", "ポイントを利用しています…"), &s.req.PatronRef, func(ctx context.Context, ref mkpf.PatronRef) (err error) {
+	s.spend(tr("screen30.busy", "ポイントを利用しています…"), mkpf.UseScope(s.req), s.bal.ProgramName, &s.req.PatronRef, func(ctx context.Context, ref mkpf.PatronRef) (err error) {
 		req := s.req
 		req.PatronRef = ref
 		res, err = terminal.UsePoints(ctx, s.ps.svc, req, s.key)

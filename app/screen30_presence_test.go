@@ -46,11 +46,17 @@ func (r *realPoints) authTries() int {
 	return n
 }
 
-// wantPINDialog checks the dialog is up and shows tries left first.
-func (r *realPoints) wantPINDialog(tries string) {
+// wantPINDialog checks the dialog is up and shows tries left first, after what the PIN confirms (want: the
+// operation and the amount, issue 17 H2).
+func (r *realPoints) wantPINDialog(tries string, want ...string) {
 	r.t.Helper()
 	if r.u.pinDialog == nil {
 		r.t.Fatalf("no PIN dialog above the floor limit; error %q", r.u.LastError())
+	}
+	for _, w := range want {
+		if i, j := strings.Index(r.u.pinLead, w), strings.Index(r.u.pinLead, "残り回数"); i < 0 || i > j {
+			r.t.Errorf("PIN dialog lead %q, want %q before the tries", r.u.pinLead, w)
+		}
 	}
 	if !strings.Contains(r.u.pinLead, "利用者証明用電子証明書の暗証番号") || !strings.Contains(r.u.pinLead, "残り回数: "+tries) {
 		r.t.Errorf("PIN dialog lead %q, want the tries left %s first", r.u.pinLead, tries)
@@ -94,7 +100,7 @@ func TestScreen30_ProofOfCardPresenceAboveTheFloorLimitOnRealPlatform(t *testing
 	s30 = confirm("600")
 	r.key(fyne.KeyF5)
 	screenAs[*screen30](t, r.u)
-	r.wantPINDialog("3回")
+	r.wantPINDialog("3回", "確認する操作: ポイント利用", "ポイント数: 600ポイント")
 	if r.municipal() != before {
 		t.Fatal("points moved before the PIN")
 	}
@@ -174,7 +180,7 @@ func TestScreen33_VoucherAboveTheFloorLimitAsksThePINOnRealPlatform(t *testing.T
 	r.tap(s32.confirm)
 	s33 := screenAs[*screen33](t, r.u)
 	r.key(fyne.KeyF5)
-	r.wantPINDialog("3回")
+	r.wantPINDialog("3回", "確認する操作: ポイント券発行", "ポイント数: 1,000ポイント", "ポイント券の有効期限: "+s33.req.Expires)
 	r.authPIN("0000")
 	screenAs[*screen33](t, r.u)
 	r.wantError("あと2回")
@@ -227,7 +233,7 @@ func TestScreen38_MergeAboveTheFloorLimitByCardAndShopCardOnRealPlatform(t *test
 	r.tap(s37.confirm)
 	screenAs[*screen38](t, r.u)
 	r.key(fyne.KeyF5)
-	r.wantPINDialog("3回")
+	r.wantPINDialog("3回", "確認する操作: 商店街ポイントへの合算", "ポイント数: 600ポイント")
 	r.authPIN("1234")
 	s39 := screenAs[*screen39](t, r.u)
 	if after := r.municipal(); after != before-600 || s39.path == "" {

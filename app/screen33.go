@@ -59,7 +59,7 @@ func (s *screen33) onIssue() {
 		return
 	}
 	printIt := func(ctx context.Context, v *mkpf.Voucher) error { return s.ps.svc.PrintVoucher(ctx, printer, v) }
-	s.spend(tr("screen33.busy", "ポイント券を発行しています…"), &s.req.PatronRef, func(ctx context.Context, ref mkpf.PatronRef) (err error) {
+	s.spend(tr("screen33.busy", "ポイント券を発行しています…"), mkpf.VoucherScope(s.req), s.bal.ProgramName, &s.req.PatronRef, func(ctx context.Context, ref mkpf.PatronRef) (err error) {
 		req := s.req
 		req.PatronRef = ref
 		v, printErr, err = terminal.IssueVoucher(ctx, s.ps.svc, req, s.key, printIt)

@@ -49,7 +49,7 @@ func (s *screen38) Content() fyne.CanvasObject {
 func (s *screen38) onMerge() {
 	var res *mkpf.MergeResult
 	var path string
-	s.spend(tr("screen38.busy", "ポイントを合算しています…"), &s.req.PatronRef, func(ctx context.Context, ref mkpf.PatronRef) (err error) {
+	s.spend(tr("screen38.busy", "ポイントを合算しています…"), mkpf.MergeScope(s.req), s.bal.ProgramName, &s.req.PatronRef, func(ctx context.Context, ref mkpf.PatronRef) (err error) {
 		req := s.req
 		req.PatronRef = ref
 		res, path, err = terminal.MergePoints(ctx, s.ps.svc, req, s.key)

@@ -41,6 +41,11 @@ type Program struct {
 	// FloorLimit is the municipality's limit above which point use, voucher issue and merge need proof of card
 	// presence (PIN + card signature, like a contactless payment's floor limit); 0: the tap is always enough.
 	FloorLimit int64 `json:"floor_limit,omitempty"`
+	// FloorDayLimit is what one card may move without proof per Japan-time day in this program (0: FloorLimit);
+	// FloorTerminalDayLimit is the same for one terminal (0: 100 × FloorLimit). Past either, proof is asked at any
+	// amount (docs/security.md).
+	FloorDayLimit         int64 `json:"floor_day_limit,omitempty"`
+	FloorTerminalDayLimit int64 `json:"floor_terminal_day_limit,omitempty"`
 }
 
 // PatronRef says whose points: the whole user-authentication certificate (DER) read from the My Number Card, or the

@@ -13,6 +13,7 @@ package platform
 //     semaphore, so neither concurrency nor volume can grow memory (argon2id takes Argon2Memory per running hash).
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -280,7 +281,11 @@ func (s *Server) sweepThrottles() {
 		var stale [][]byte
 		b.ForEach(func(k, v []byte) error {
 			var rec throttleRec
-			if json.Unmarshal(v, &rec) != nil || now.Sub(rec.Start) >= max(s.opts.LoginWindow, VoucherLookupWindow) {
+			keep := max(s.opts.LoginWindow, VoucherLookupWindow)
+			if bytes.HasPrefix(k, []byte(floorKeyPrefix)) {
+				keep = 24 * time.Hour // a Japan-time day's totals without proof (presence.go)
+			}
+			if json.Unmarshal(v, &rec) != nil || now.Sub(rec.Start) >= keep {
 				stale = append(stale, append([]byte(nil), k...))
 			}
 			return nil

@@ -32,7 +32,9 @@ import (
 var (
 	bNotices    = []byte("mk_notices")  // MyKey ID → noticePrefs
 	bOutbox     = []byte("mail_outbox") // sequence (8 bytes, big endian) → outboxRec
-	mailBuckets = [][]byte{bNotices, bOutbox}
+	bMailDue    = []byte("mail_due")    // next try (unix ns, 8 bytes BE; 0: now) + sequence → 1: the outbox by next try
+	bMailDead   = []byte("mail_dead")   // sequence → outboxRec: refused for good, or out of attempts (not retried)
+	mailBuckets = [][]byte{bNotices, bOutbox, bMailDue, bMailDead}
 )
 
 // Notice kinds a holder may choose.
@@ -55,6 +57,17 @@ type outboxRec struct {
 	Attempts int       `json:"attempts,omitempty"`
 	NextTry  time.Time `json:"next_try,omitzero"`
 	LastErr  string    `json:"last_error,omitempty"`
+	DeadAt   time.Time `json:"dead_at,omitzero"` // in bMailDead: when it was given up
+}
+
+// dueKey is a notice's key in bMailDue: its next try (zero: at once) and its outbox sequence.
+func dueKey(next time.Time, seq []byte) []byte {
+	k := make([]byte, 16)
+	if !next.IsZero() {
+		binary.BigEndian.PutUint64(k[:8], uint64(next.UnixNano()))
+	}
+	copy(k[8:], seq)
+	return k
 }
 
 // SetNotices sets a MyKey ID's e-mail address and notice choices (kinds: NoticeGrant, NoticeLapse). An empty email
@@ -128,7 +141,10 @@ func queueNotice(tx kv.Tx, now time.Time, myKeyID, kind, subject, body string) e
 	if err != nil {
 		return err
 	}
-	return b.Put(k[:], raw)
+	if err := b.Put(k[:], raw); err != nil {
+		return err
+	}
+	return tx.Bucket(bMailDue).Put(dueKey(time.Time{}, k[:]), []byte{1})
 }
 
 const mailFooter = "\n\nこのメールはマイキープラットフォームから送信専用のアドレスでお送りしています。返信はできません。\n" +
@@ -204,6 +220,10 @@ type MailConfig struct {
 	RetryMin time.Duration // backoff after a failed delivery: RetryMin, doubling up to RetryMax; default 5 s
 	RetryMax time.Duration // default 10 minutes
 	Poll     time.Duration // how often the outbox is looked at without a new notice; default 1 minute
+	// MaxAttempts is how many failed deliveries a notice gets before it is dead-lettered (default 450: about three
+	// days at the default backoff, an SMTP server down over a weekend included). A permanent refusal (an SMTP 5xx
+	// reply, an invalid address) dead-letters it at once.
+	MaxAttempts int
 }
 
 // isLoopbackHost reports whether host (a name or an address) is this machine only.
@@ -233,6 +253,8 @@ type Mailer struct {
 // MailStats are the sender's counts since it started (for tests and diagnostics).
 type MailStats struct {
 	Sent, Failed int
+	Dead         int // notices given up (bMailDead)
+	Read         int // outbox records decoded by the sender (the due ones only: the outbox is read by next try)
 }
 
 // mailers maps a *Server to its running Mailer (kickMailer wakes it after a commit that queued notices).
@@ -285,6 +307,12 @@ func (s *Server) StartMailer(cfg MailConfig) (*Mailer, error) {
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Minute
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 450
+	}
+	if err := s.indexOutbox(); err != nil {
+		return nil, fmt.Errorf("mail outbox: %w", err)
 	}
 	m := &Mailer{s: s, cfg: cfg, client: client, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if _, loaded := mailers.LoadOrStore(s, m); loaded {
@@ -359,7 +387,48 @@ func (m *Mailer) loop() {
 
 type dueNotice struct {
 	key [8]byte
+	due []byte // its key in bMailDue
 	rec outboxRec
+}
+
+// indexOutbox builds the outbox's index by next try when it does not cover the outbox (a store from before it).
+func (s *Server) indexOutbox() error {
+	return s.db.Update(func(tx kv.Tx) error {
+		out, due := tx.Bucket(bOutbox), tx.Bucket(bMailDue)
+		if out.Stats().KeyN == due.Stats().KeyN {
+			return nil
+		}
+		var old [][]byte
+		due.ForEach(func(k, _ []byte) error { old = append(old, append([]byte(nil), k...)); return nil })
+		for _, k := range old {
+			if err := due.Delete(k); err != nil {
+				return err
+			}
+		}
+		return out.ForEach(func(k, v []byte) error {
+			var r outboxRec
+			if json.Unmarshal(v, &r) != nil {
+				r = outboxRec{}
+			}
+			return due.Put(dueKey(r.NextTry, k), []byte{1})
+		})
+	})
+}
+
+// DeadNotices is the number of notices given up (refused for good or out of attempts); they stay for the operator.
+func (s *Server) DeadNotices() (int, error) {
+	n := 0
+	err := s.db.View(func(tx kv.Tx) error {
+		n = tx.Bucket(bMailDead).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// permanentRefusal reports whether msg's delivery was refused for good (an SMTP 5xx reply).
+func permanentRefusal(msg *gomail.Msg) bool {
+	var se *gomail.SendError
+	return msg != nil && errors.As(msg.SendError(), &se) && se.ErrorCode() >= 500 && se.ErrorCode() < 600
 }
 
 // mailBatch bounds the notices sent over one SMTP connection.
@@ -376,29 +445,44 @@ func (m *Mailer) deliver() time.Duration {
 		now := time.Now()
 		var due []dueNotice
 		next := now.Add(m.cfg.Poll)
+		read := 0
+		// The outbox by next try (bMailDue): the due notices come first, the first one not due says when to look
+		// again; notices waiting for a retry are not read.
 		err := m.s.db.View(func(tx kv.Tx) error {
-			return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
-				var r outboxRec
-				if err := json.Unmarshal(v, &r); err != nil {
+			out := tx.Bucket(bOutbox)
+			c := tx.Bucket(bMailDue).Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				if len(k) != 16 {
+					continue
+				}
+				if at := int64(binary.BigEndian.Uint64(k[:8])); at > now.UnixNano() {
+					if t := time.Unix(0, at); t.Before(next) {
+						next = t
+					}
+					break
+				}
+				if len(due) == mailBatch {
+					next = now
+					break
+				}
+				v := out.Get(k[8:])
+				if v == nil {
+					continue
+				}
+				var d dueNotice
+				if err := json.Unmarshal(v, &d.rec); err != nil {
 					return err
 				}
-				if r.NextTry.After(now) {
-					if r.NextTry.Before(next) {
-						next = r.NextTry
-					}
-					return nil
-				}
-				if len(due) < mailBatch {
-					var d dueNotice
-					copy(d.key[:], k)
-					d.rec = r
-					due = append(due, d)
-				} else {
-					next = now
-				}
-				return nil
-			})
+				read++
+				copy(d.key[:], k[8:])
+				d.due = append([]byte(nil), k...)
+				due = append(due, d)
+			}
+			return nil
 		})
+		m.mu.Lock()
+		m.stats.Read += read
+		m.mu.Unlock()
 		if err != nil {
 			m.s.log.Error("mail outbox", "err", err)
 			return m.cfg.Poll
@@ -458,11 +542,16 @@ func (m *Mailer) send(due []dueNotice) bool {
 		delivered[i] = !connFailed && msg != nil && !msg.HasSendError()
 	}
 	all := true
+	dead := 0
 	now := time.Now()
 	err := m.s.db.Update(func(tx kv.Tx) error {
-		b := tx.Bucket(bOutbox)
+		b, dueB := tx.Bucket(bOutbox), tx.Bucket(bMailDue)
+		dead = 0
 		for i, d := range due {
 			msg := msgs[i]
+			if err := dueB.Delete(d.due); err != nil {
+				return err
+			}
 			if delivered[i] {
 				if err := b.Delete(d.key[:]); err != nil {
 					return err
@@ -487,11 +576,30 @@ func (m *Mailer) send(due []dueNotice) bool {
 				back = m.cfg.RetryMax
 			}
 			r.NextTry = now.Add(back)
+			if msg == nil || (!connFailed && permanentRefusal(msg)) || r.Attempts >= m.cfg.MaxAttempts {
+				// Given up: out of the outbox into the dead letters (kept for the operator, never retried).
+				r.DeadAt, r.NextTry = now.UTC(), time.Time{}
+				raw, err := json.Marshal(r)
+				if err != nil {
+					return err
+				}
+				if err := tx.Bucket(bMailDead).Put(d.key[:], raw); err != nil {
+					return err
+				}
+				if err := b.Delete(d.key[:]); err != nil {
+					return err
+				}
+				dead++
+				continue
+			}
 			raw, err := json.Marshal(r)
 			if err != nil {
 				return err
 			}
 			if err := b.Put(d.key[:], raw); err != nil {
+				return err
+			}
+			if err := dueB.Put(dueKey(r.NextTry, d.key[:]), []byte{1}); err != nil {
 				return err
 			}
 		}
@@ -509,7 +617,11 @@ func (m *Mailer) send(due []dueNotice) bool {
 			m.stats.Failed++
 		}
 	}
+	m.stats.Dead += dead
 	m.mu.Unlock()
+	if dead > 0 {
+		m.s.log.Warn("mail notices given up (refused for good by the SMTP server, or out of attempts); kept as dead letters", "notices", dead)
+	}
 	if !all {
 		// The SMTP server's reply may echo the address: log the reply codes only (the dial error names the server).
 		if dialErr != nil {

@@ -350,12 +350,19 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.UseRequest
 	raw, cc, ok := s.readPatronRequest(w, r, &req, &req.PatronRef, false)
-	if !ok || !s.checkPresence(w, r, c, raw, req.PatronRef, req.ProgramID, req.Points) {
+	if !ok {
+		return
+	}
+	gate, ok := s.checkPresence(w, r, c, raw, req.PatronRef, mkpf.UseScope(req))
+	if !ok {
 		return
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		p, err := resolveRef(tx, c, req.PatronRef, cc)
 		if err != nil {
+			return 0, nil, err
+		}
+		if err := gate.count(tx, req.Points); err != nil {
 			return 0, nil, err
 		}
 		now := s.now()
@@ -387,7 +394,11 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.VoucherIssueRequest
 	raw, cc, ok := s.readPatronRequest(w, r, &req, &req.PatronRef, false)
-	if !ok || !s.checkPresence(w, r, c, raw, req.PatronRef, req.ProgramID, req.Points) {
+	if !ok {
+		return
+	}
+	gate, ok := s.checkPresence(w, r, c, raw, req.PatronRef, mkpf.VoucherScope(req))
+	if !ok {
 		return
 	}
 	now := s.now()
@@ -401,6 +412,9 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		p, err := resolveRef(tx, c, req.PatronRef, cc)
 		if err != nil {
+			return 0, nil, err
+		}
+		if err := gate.count(tx, req.Points); err != nil {
 			return 0, nil, err
 		}
 		m, _, _, err := spend(tx, now, c, p.MyKeyID, req.ProgramID, req.Points, MoveVoucherIssue)
@@ -692,7 +706,11 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cc, ok := s.checkedRef(w, r, req.PatronRef, true)
-	if !ok || !s.checkPresence(w, r, c, raw, req.PatronRef, req.ProgramID, req.Points) {
+	if !ok {
+		return
+	}
+	gate, ok := s.checkPresence(w, r, c, raw, req.PatronRef, mkpf.MergeScope(req))
+	if !ok {
 		return
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
@@ -717,6 +735,9 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 			if prog, err = municipalProgram(tx, c.Municipality); err != nil {
 				return 0, nil, err
 			}
+		}
+		if err := gate.count(tx, req.Points); err != nil {
+			return 0, nil, err
 		}
 		now := s.now()
 		m, _, bal, err := spend(tx, now, c, p.MyKeyID, prog, req.Points, MoveMerge)

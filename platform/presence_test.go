@@ -58,11 +58,12 @@ func TestSecurity_ProofOfCardPresenceAboveTheFloorLimit(t *testing.T) {
 	if n, err := card.PINTries(cctx, cardio.PINAuth); err != nil || n != 3 {
 		t.Fatalf("tries before: %d %v", n, err)
 	}
-	ch, err := shop.CardChallenge(ctx(t))
+	scope1000 := mkpf.UseScope(mkpf.UseRequest{PatronRef: tap, ProgramID: platform.DemoProgramMunicipal, Points: 1000})
+	ch, err := shop.CardChallenge(ctx(t), scope1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := mkpf.PresenceSignedBytes("00052589", ch.Challenge)
+	msg := mkpf.PresenceSignedBytes(ch.Scope, ch.Challenge)
 	var wrong *cardio.WrongPINError
 	if _, err := cardio.ProvePresence(cctx, card, "0000", msg); !errors.As(err, &wrong) || wrong.Left != 2 {
 		t.Fatalf("wrong PIN: %v", err)
@@ -73,11 +74,11 @@ func TestSecurity_ProofOfCardPresenceAboveTheFloorLimit(t *testing.T) {
 
 	// The patron's PIN and the card's signature: measured as the extra time at the counter.
 	start := time.Now()
-	ch, err = shop.CardChallenge(ctx(t))
+	ch, err = shop.CardChallenge(ctx(t), scope1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg = mkpf.PresenceSignedBytes("00052589", ch.Challenge)
+	msg = mkpf.PresenceSignedBytes(ch.Scope, ch.Challenge)
 	sig, err := cardio.ProvePresence(cctx, card, y.AuthPIN, msg)
 	if err != nil {
 		t.Fatal(err)
@@ -97,8 +98,8 @@ func TestSecurity_ProofOfCardPresenceAboveTheFloorLimit(t *testing.T) {
 		t.Fatalf("replayed proof: %v", err)
 	}
 	// Another card's signature does not prove yamada's card.
-	ch, _ = shop.CardChallenge(ctx(t))
-	other, err := cardio.ProvePresence(cctx, open(1), "1234", mkpf.PresenceSignedBytes("00052589", ch.Challenge))
+	ch, _ = shop.CardChallenge(ctx(t), scope1000)
+	other, err := cardio.ProvePresence(cctx, open(1), "1234", mkpf.PresenceSignedBytes(ch.Scope, ch.Challenge))
 	if err != nil {
 		t.Fatal(err)
 	}

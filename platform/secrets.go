@@ -4,17 +4,21 @@ package platform
 // bSecrets, sealed with AES-256-GCM under the operator key (Options.SecretKey: from a file or the
 // MKPF_SECRET_KEY environment variable, never from the store). A copy of the database without the operator key
 // does not reveal them. Without an operator key (demo, tests) they are stored plain and marked so; adding a key
-// later re-seals them at Open.
+// later seals them at Open once (resealSecrets: the auth key and the current voucher key are replaced, the file is
+// compacted so its freed pages no longer hold the plain values), and from then on a plain value is refused.
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
@@ -89,8 +93,17 @@ func (s *Server) sealSecret(name string, v []byte) ([]byte, error) {
 	return g.Seal(out, nonce, v, []byte(name)), nil
 }
 
-// openSecret is the value of a stored secret.
+// openSecret is the value of a stored secret. With an operator key set, a plain value is refused (ErrPlainSecret):
+// only the one-time sealing reads them (openSecretAny).
 func (s *Server) openSecret(name string, raw []byte) ([]byte, error) {
+	if len(s.opts.SecretKey) != 0 && bytes.HasPrefix(raw, plainPrefix) {
+		return nil, fmt.Errorf("%w: %s", ErrPlainSecret, name)
+	}
+	return s.openSecretAny(name, raw)
+}
+
+// openSecretAny is openSecret accepting a plain value whatever the key.
+func (s *Server) openSecretAny(name string, raw []byte) ([]byte, error) {
 	switch {
 	case len(raw) >= len(plainPrefix) && string(raw[:len(plainPrefix)]) == string(plainPrefix):
 		return append([]byte(nil), raw[len(plainPrefix):]...), nil
@@ -130,16 +143,37 @@ func (s *Server) putSecret(tx kv.Tx, name string, v []byte) error {
 	return tx.Bucket(bSecrets).Put([]byte(name), raw)
 }
 
-// resealSecrets checks that every secret opens with the configured key and re-seals plain ones when a key is set.
-func (s *Server) resealSecrets() error {
-	return s.db.Update(func(tx kv.Tx) error {
+// sealingMark is the secret whose presence says this store's secrets were sealed by the one-time migration below
+// (it is itself sealed, so it also proves the key opens the store).
+const sealingMark = "sealing"
+
+// ErrPlainSecret is returned at Open when an operator key is set and a secret is stored in clear outside the one-time
+// sealing: somebody wrote it into the database (a planted key would otherwise be used and kept).
+var ErrPlainSecret = errors.New("platform: a secret of this database is stored in clear although its secrets are sealed")
+
+// resealSecrets checks that every secret opens with the configured key. The first start with an operator key seals
+// the store (sealed reports it, for the compaction that follows): every secret is sealed, the auth key is replaced
+// (bearer tokens and points sessions signed with the plain key end: terminals fetch a new token with their device
+// key, clerks log in again on screen 2) and a new voucher key becomes current (vouchers signed before still verify);
+// merge keys are sealed as they are and must be re-issued by the operator (docs/security.md). Once sealed, a plain
+// value is refused.
+func (s *Server) resealSecrets() (sealed bool, err error) {
+	err = s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bSecrets)
 		type kv struct{ k, v []byte }
 		var all []kv
+		var plain []string
+		marked := false
 		if err := b.ForEach(func(k, raw []byte) error {
-			v, err := s.openSecret(string(k), raw)
+			v, err := s.openSecretAny(string(k), raw)
 			if err != nil {
 				return err
+			}
+			if bytes.HasPrefix(raw, plainPrefix) {
+				plain = append(plain, string(k))
+			}
+			if string(k) == sealingMark {
+				marked = true
 			}
 			all = append(all, kv{append([]byte(nil), k...), v})
 			return nil
@@ -149,11 +183,57 @@ func (s *Server) resealSecrets() error {
 		if len(s.opts.SecretKey) == 0 {
 			return nil
 		}
+		if marked {
+			if len(plain) > 0 {
+				return fmt.Errorf("%w: %s. Restore the database from a backup taken after the sealing, or stop the server and remove that value with a trusted copy", ErrPlainSecret, strings.Join(plain, ", "))
+			}
+			return nil
+		}
+		// The one-time sealing (a store that ran without a key, or sealed by an older version whose freed pages may
+		// still hold the plain values; a new store has nothing to replace yet).
+		hasAuth, hasVoucher := false, false
 		for _, e := range all {
+			switch {
+			case string(e.k) == authKeyName:
+				hasAuth = true
+				e.v = randomBytes(32)
+			case strings.HasPrefix(string(e.k), "voucher/"):
+				hasVoucher = true
+			}
 			if err := s.putSecret(tx, string(e.k), e.v); err != nil {
 				return err
 			}
 		}
-		return nil
+		if hasVoucher {
+			if _, err := tx.CreateBucketIfNotExists(bPtKeys); err != nil {
+				return err
+			}
+			if err := s.addVoucherKey(tx, randomBytes(ed25519.SeedSize)); err != nil {
+				return err
+			}
+		}
+		sealed = hasAuth || hasVoucher || len(all) > 0
+		return s.putSecret(tx, sealingMark, []byte(s.now().UTC().Format(time.RFC3339)))
 	})
+	return sealed, err
+}
+
+// compactAfterSealing rewrites the bbolt file after the one-time sealing (a new file, fsync, rename), so the pages
+// that held the plain secrets are not in it any more, and reopens it. PostgreSQL keeps old row versions until its
+// vacuum: docs/security.md says to VACUUM FULL its kv table after the sealing.
+func (s *Server) compactAfterSealing(dbPath string) error {
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	cerr := kv.CompactBoltFile(dbPath)
+	db, err := openStore(dbPath)
+	if err != nil {
+		return err
+	}
+	s.db = db
+	if cerr != nil {
+		return fmt.Errorf("compacting after sealing the secrets: %v", cerr)
+	}
+	s.log.Info("secrets sealed: auth key and voucher key replaced, store compacted", "store", dbPath)
+	return nil
 }

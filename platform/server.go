@@ -138,12 +138,15 @@ func Open(dbPath string, opts Options) (*Server, error) {
 		db.Close()
 		return nil, fmt.Errorf("%w %s: the operator key must be 32 bytes", ErrDatabase, dbPath)
 	}
-	err = s.resealSecrets()
+	sealed, err := s.resealSecrets()
+	if err == nil && sealed && kv.BoltOf(db) != nil {
+		err = s.compactAfterSealing(dbPath) // secrets.go
+	}
 	if err == nil {
 		err = s.loadAuthKey()
 	}
 	if err != nil {
-		db.Close()
+		s.db.Close()
 		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, dbPath, err)
 	}
 	s.mux = s.routes()

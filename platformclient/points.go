@@ -244,10 +244,10 @@ func (c *Client) Login(ctx context.Context, loginID, password string) (*mkpf.Poi
 	return res, err
 }
 
-// CardChallenge asks for a one-use challenge for the patron's card to sign (proof of card presence above a
-// program's floor limit; mkpf.PresenceSignedBytes says what the card signs).
-func (c *Client) CardChallenge(ctx context.Context) (*mkpf.CardChallengeResult, error) {
-	return doAs[mkpf.CardChallengeResult](ctx, c, http.MethodPost, "/v1/points/card-challenge", struct{}{}, "")
+// CardChallenge asks for a one-use challenge for the patron's card to sign for one operation (proof of card
+// presence above a program's floor limit; mkpf.PresenceSignedBytes says what the card signs).
+func (c *Client) CardChallenge(ctx context.Context, scope mkpf.PresenceScope) (*mkpf.CardChallengeResult, error) {
+	return doAs[mkpf.CardChallengeResult](ctx, c, http.MethodPost, "/v1/points/card-challenge", scope, "")
 }
 
 // Logout ends the points session of this process (the screen-2 login must be done again).

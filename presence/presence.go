@@ -21,21 +21,30 @@ func Needed(err error) bool {
 // Tries is the user-authentication PIN's tries left, to show before the patron types it (as on screen 23).
 func Tries(ctx context.Context, j *cardio.JPKI) (int, error) { return j.PINTries(ctx, cardio.PINAuth) }
 
-// Challenger is the platform's side of the proof: a one-use challenge for this terminal (platformclient.Client).
+// Challenger is the platform's side of the proof: a one-use challenge for this terminal and one operation
+// (platformclient.Client).
 type Challenger interface {
-	CardChallenge(ctx context.Context) (*mkpf.CardChallengeResult, error)
+	CardChallenge(ctx context.Context, scope mkpf.PresenceScope) (*mkpf.CardChallengeResult, error)
 	Terminal() mkpf.TerminalInfo
 }
 
-// Prove gets a one-use challenge from the platform, verifies pin once on the card and has the card sign the
-// challenge for this terminal; it returns ref with the proof attached, ready to send again. The card must be the
-// one whose certificate ref names (the platform checks the signature with that certificate's key).
-func Prove(ctx context.Context, c Challenger, j *cardio.JPKI, ref mkpf.PatronRef, pin string) (mkpf.PatronRef, error) {
-	ch, err := c.CardChallenge(ctx)
+// ErrScopeMismatch: the platform returned a challenge for another operation than the one asked (never signed).
+var ErrScopeMismatch = errors.New("presence: the platform's challenge is for another operation")
+
+// Prove gets a one-use challenge from the platform for the operation scope (mkpf.UseScope, VoucherScope or
+// MergeScope of the request about to be sent again), verifies pin once on the card and has the card sign the
+// challenge with the scope; it returns ref with the proof attached, ready to send again with exactly that request.
+// The card must be the one whose certificate ref names (the platform checks the signature with that key).
+func Prove(ctx context.Context, c Challenger, j *cardio.JPKI, ref mkpf.PatronRef, scope mkpf.PresenceScope, pin string) (mkpf.PatronRef, error) {
+	scope.Card = mkpf.CardDigest(ref.AuthCert)
+	ch, err := c.CardChallenge(ctx, scope)
 	if err != nil {
 		return ref, err
 	}
-	sig, err := cardio.ProvePresence(ctx, j, pin, mkpf.PresenceSignedBytes(c.Terminal().TerminalID, ch.Challenge))
+	if !scope.SameRequest(ch.Scope) || ch.Scope.TerminalID != c.Terminal().TerminalID {
+		return ref, ErrScopeMismatch
+	}
+	sig, err := cardio.ProvePresence(ctx, j, pin, mkpf.PresenceSignedBytes(ch.Scope, ch.Challenge))
 	if err != nil {
 		return ref, err
 	}

@@ -30,11 +30,14 @@ func TestScreen33_VoucherAboveTheFloorLimitNeedsThePatronsPIN(t *testing.T) {
 	issue := func(ref mkpf.PatronRef) (*mkpf.Voucher, error) {
 		return c.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: platform.DemoProgramMunicipal, Points: 300, Expires: expires}, "")
 	}
+	scope := mkpf.VoucherScope(mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: platform.DemoProgramMunicipal, Points: 300, Expires: expires})
 	_, err := issue(ref)
 	if !presence.Needed(err) {
 		t.Fatalf("above the floor limit with the tap only: %v", err)
 	}
-	pcsc := testenv.PCSCD(t)
+	pcsc := testenv.PCSCD(t) // may wait for another test's vpcd: the card's deadline starts after it
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	pcsc.InsertVirtual(t, "yamada", 0)
 	src, _ := cardio.NewPCSC()
 	card, err := src.Connect(ctx, pcsc.Reader(0))
@@ -50,13 +53,13 @@ func TestScreen33_VoucherAboveTheFloorLimitNeedsThePatronsPIN(t *testing.T) {
 		t.Fatalf("tries shown first: %d %v", n, err)
 	}
 	var wrong *cardio.WrongPINError
-	if _, err := presence.Prove(ctx, c, j, ref, "9999"); !errors.As(err, &wrong) || wrong.Left != 2 {
+	if _, err := presence.Prove(ctx, c, j, ref, scope, "9999"); !errors.As(err, &wrong) || wrong.Left != 2 {
 		t.Fatalf("wrong PIN: %v", err)
 	}
 	if n, _ := presence.Tries(ctx, j); n != 2 {
 		t.Fatalf("one wrong PIN spends one try, left %d", n)
 	}
-	proved, err := presence.Prove(ctx, c, j, ref, y.AuthPIN)
+	proved, err := presence.Prove(ctx, c, j, ref, scope, y.AuthPIN)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ func (e *PresenceRequired) Unwrap() error { return e.Cause }
 // Errors of the proof of card presence.
 var (
 	ErrAuthPINBlocked = &ClerkError{Message: "このポイント数はマイナンバーカードの暗証番号による確認が必要ですが、利用者証明用電子証明書の暗証番号がロックされています。ポイント数を減らすか、利用者に市区町村の窓口でロック解除（初期化）の手続きをするよう案内してください（ポイントは動いていません）。"}
+	ErrPresenceScope  = &ClerkError{Message: "プラットフォームから届いた確認の内容が、この操作と一致しません。カードには署名させていません（ポイントは動いていません）。もう一度操作し、続く場合はシステム管理者に連絡してください。"}
 	ErrAuthPINFormat  = &ClerkError{Message: "利用者証明用電子証明書の暗証番号は数字4桁です。利用者にもう一度入力してもらってください（この入力ではカードに送っていないので、残り回数は減っていません。ポイントは動いていません）。"}
 )
 
@@ -72,18 +73,22 @@ func (c *Cards) AuthPINTries(ctx context.Context, reader string) (n int, err err
 
 // ProvePresence is step 2: pin's form is checked first (ErrAuthPINFormat, nothing sent to the card), then inside one
 // card transaction the PIN is verified once (a wrong one comes back as *cardio.WrongPINError with the tries left,
-// never retried) and the card signs the platform's one-use challenge for this terminal. It returns ref with the proof
-// attached, to send again with the same idempotency key.
-func (c *Cards) ProvePresence(ctx context.Context, reader string, p PresenceChallenger, ref mkpf.PatronRef, pin string) (mkpf.PatronRef, error) {
+// never retried) and the card signs the platform's one-use challenge for this terminal and the operation scope (the
+// amount and operation the screen showed in the PIN dialog). It returns ref with the proof attached, to send again
+// with the same idempotency key and the same request.
+func (c *Cards) ProvePresence(ctx context.Context, reader string, p PresenceChallenger, ref mkpf.PatronRef, scope mkpf.PresenceScope, pin string) (mkpf.PatronRef, error) {
 	pin = HalfWidth(pin)
 	if cardio.CheckPINFormat(cardio.PINAuth, pin) != nil {
 		return ref, ErrAuthPINFormat
 	}
 	out := ref
 	err := c.withJPKI(ctx, reader, func(j *cardio.JPKI) (err error) {
-		out, err = presence.Prove(ctx, p, j, ref, pin)
+		out, err = presence.Prove(ctx, p, j, ref, scope, pin)
 		return err
 	})
+	if errors.Is(err, presence.ErrScopeMismatch) {
+		return ref, ErrPresenceScope
+	}
 	if err != nil {
 		return ref, cardFailure(err)
 	}

@@ -83,10 +83,10 @@ func TestPresence_TriesFirstOnePINNeverRetriedThenTheSameKeyAppliesOnce(t *testi
 	}
 
 	// A malformed PIN is never sent; a wrong one spends one try, is not retried, and says how many are left.
-	if _, err := cards.ProvePresence(ctx, "", c, tap, "12a4"); err != terminal.ErrAuthPINFormat || tries() != 3 {
+	if _, err := cards.ProvePresence(ctx, "", c, tap, mkpf.UseScope(req), "12a4"); err != terminal.ErrAuthPINFormat || tries() != 3 {
 		t.Errorf("malformed PIN: %v, tries %d", err, tries())
 	}
-	_, err = cards.ProvePresence(ctx, "", c, tap, "9999")
+	_, err = cards.ProvePresence(ctx, "", c, tap, mkpf.UseScope(req), "9999")
 	var wrong *cardio.WrongPINError
 	if !errors.As(err, &wrong) || wrong.Left != 2 || !strings.Contains(terminal.Message(err), "あと2回") || terminal.IsTransport(err) {
 		t.Errorf("wrong PIN: %v (message %q)", err, terminal.Message(err))
@@ -96,7 +96,7 @@ func TestPresence_TriesFirstOnePINNeverRetriedThenTheSameKeyAppliesOnce(t *testi
 	}
 
 	// The right PIN (typed full-width: an IME left on) proves presence; the same key applies once, even twice sent.
-	proved, err := cards.ProvePresence(ctx, "", c, tap, "１２３４")
+	proved, err := cards.ProvePresence(ctx, "", c, tap, mkpf.UseScope(req), "１２３４")
 	if err != nil || proved.Presence == nil {
 		t.Fatalf("right PIN: %v", err)
 	}
@@ -143,6 +143,10 @@ func BenchmarkPresence_UseAtAndAboveTheFloorLimit(b *testing.B) {
 	if err := env.Server.SetFloorLimit(platform.DemoProgramMunicipal, 1); err != nil {
 		b.Fatal(err)
 	}
+	// uses at the limit stay without proof however many the benchmark runs (no day totals reached)
+	if err := env.Server.SetFloorDayLimits(platform.DemoProgramMunicipal, 1<<50, 1<<50); err != nil {
+		b.Fatal(err)
+	}
 	c := env.Enrolled(b, "00052589")
 	src := vcard.NewSource()
 	if _, err := src.Insert("yamada"); err != nil {
@@ -161,7 +165,7 @@ func BenchmarkPresence_UseAtAndAboveTheFloorLimit(b *testing.B) {
 			if err = cards.AskPresence(ctx, "", tap, err); !errors.As(err, &pr) {
 				b.Fatalf("not asked: %v", err)
 			}
-			if req.PatronRef, err = cards.ProvePresence(ctx, "", c, tap, "1234"); err != nil {
+			if req.PatronRef, err = cards.ProvePresence(ctx, "", c, tap, mkpf.UseScope(req), "1234"); err != nil {
 				b.Fatal(err)
 			}
 			_, err = terminal.UsePoints(ctx, c, req, key)

@@ -69,17 +69,33 @@ func init() {
 		},
 	}
 	adminCmds["program floor-limit"] = adminCmd{
-		summary: "set a program's floor limit: above it, use/voucher/merge need the patron's PIN and card signature (--program --points; 0 = never)",
+		summary: "set a program's floor limit: above it, or past a card's or terminal's day total without proof, use/voucher/merge need the patron's PIN and card signature (--program --points [--card-day --terminal-day]; 0 = never)",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("program", "", "program ID")
 			fs.Int64("points", 0, "floor limit in points (0: the tap is always enough)")
+			fs.Int64("card-day", 0, "points one card may move without proof per Japan-time day (0: the floor limit)")
+			fs.Int64("terminal-day", 0, "points one terminal may move without proof per Japan-time day (0: 100 × the floor limit)")
 		},
 		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
-			var n int64
+			var n, card, term int64
 			if _, err := fmt.Sscan(str(fs, "points"), &n); err != nil {
 				return err
 			}
-			return s.SetFloorLimit(str(fs, "program"), n)
+			if _, err := fmt.Sscan(str(fs, "card-day"), &card); err != nil {
+				return err
+			}
+			if _, err := fmt.Sscan(str(fs, "terminal-day"), &term); err != nil {
+				return err
+			}
+			if err := s.SetFloorLimit(str(fs, "program"), n); err != nil {
+				return err
+			}
+			given := false // the day totals change only when given (a new floor alone keeps them)
+			fs.Visit(func(f *flag.Flag) { given = given || f.Name == "card-day" || f.Name == "terminal-day" })
+			if !given {
+				return nil
+			}
+			return s.SetFloorDayLimits(str(fs, "program"), card, term)
 		},
 	}
 	adminCmds["terminal set-issuer"] = adminCmd{

@@ -1,8 +1,9 @@
 package main
 
 // `mkpf-server backup --db FILE --out FILE`: a consistent copy of the store while the server runs. The running
-// server listens on an admin socket beside its database (FILE.admin.sock, mode 0600 in the 0700 database
-// directory); backup asks it for the copy. When no server runs, backup opens the file itself.
+// server listens on an admin socket beside its database (FILE.admin.sock, created owner-only under a 0077 umask, in
+// the 0700 database directory that serve checks at start); backup asks it for the copy. When no server runs, backup
+// opens the file itself.
 
 import (
 	"bufio"
@@ -26,11 +27,11 @@ func adminSocket(dbPath string) string { return dbPath + ".admin.sock" }
 func serveAdminSocket(srv *platform.Server, dbPath string, log *slog.Logger) (func(), error) {
 	path := adminSocket(dbPath)
 	os.Remove(path) // a socket left by a killed server
-	ln, err := net.Listen("unix", path)
+	// owner only from its creation (perm_unix.go)
+	ln, err := listenAdmin(path)
 	if err != nil {
 		return nil, err
 	}
-	os.Chmod(path, 0o600)
 	go func() {
 		for {
 			conn, err := ln.Accept()

@@ -110,6 +110,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "mkpf-server: cannot create the database directory: %v\n", err)
 			return 1
 		}
+		if !*demo { // perm_unix.go (the demo's made-up data: not checked)
+			if err := checkDBDir(dir, log); err != nil {
+				fmt.Fprintf(stderr, "mkpf-server: %v\n", err)
+				return 1
+			}
+		}
 	}
 	if *certFile == "" && !loopbackAddr(*addr) {
 		log.Warn("serving plain HTTP on a non-loopback address (--insecure-http): terminal passwords, tokens and card data cross the network in clear", "addr", *addr)

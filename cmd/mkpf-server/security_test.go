@@ -141,7 +141,8 @@ func TestAdmin_TerminalResetDisableEnableSetPasswordSetIssuer(t *testing.T) {
 	os.WriteFile(pwFile, []byte("chosen-pass-1\n"), 0o600)
 	mustAdmin(t, "terminal", "set-password", "--db", db, "--id", "00052489", "--password-file", pwFile)
 	mustAdmin(t, "terminal", "set-issuer", "--db", db, "--id", "00052489", "--issuer", platform.DemoShoppingStreet)
-	mustAdmin(t, "program", "floor-limit", "--db", db, "--program", platform.DemoProgramMunicipal, "--points", "3000")
+	mustAdmin(t, "program", "floor-limit", "--db", db, "--program", platform.DemoProgramMunicipal, "--points", "3000", "--card-day", "5000", "--terminal-day", "90000")
+	mustAdmin(t, "program", "floor-limit", "--db", db, "--program", platform.DemoProgramMunicipal, "--points", "3000") // keeps the day totals
 	if out := mustAdmin(t, "voucher-key", "rotate", "--db", db); !strings.Contains(out, "is current") {
 		t.Fatalf("voucher-key rotate: %s", out)
 	}
@@ -162,7 +163,7 @@ func TestAdmin_TerminalResetDisableEnableSetPasswordSetIssuer(t *testing.T) {
 	}
 	progs, _ := s.Programs()
 	for _, p := range progs {
-		if p.ID == platform.DemoProgramMunicipal && p.FloorLimit != 3000 {
+		if p.ID == platform.DemoProgramMunicipal && (p.FloorLimit != 3000 || p.FloorDayLimit != 5000 || p.FloorTerminalDayLimit != 90000) {
 			t.Fatalf("floor limit: %+v", p)
 		}
 	}

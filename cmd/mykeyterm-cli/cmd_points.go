@@ -213,7 +213,7 @@ func runPointsUse(g *globals, args []string) int {
 		res, err := terminal.UsePoints(ctx, c, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
 		if presence.Needed(err) {
 			var code int
-			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
+			if ref, code = pf.prove(ctx, g, c, ref, mkpf.UseScope(mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}), err); code != 0 {
 				return code
 			}
 			res, err = terminal.UsePoints(ctx, c, mkpf.UseRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
@@ -294,7 +294,7 @@ func runVoucherIssue(g *globals, args []string) int {
 		v, printErr, err := terminal.IssueVoucher(ctx, c, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key, printIt)
 		if presence.Needed(err) {
 			var code int
-			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
+			if ref, code = pf.prove(ctx, g, c, ref, mkpf.VoucherScope(mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}), err); code != 0 {
 				return code
 			}
 			v, printErr, err = terminal.IssueVoucher(ctx, c, mkpf.VoucherIssueRequest{PatronRef: ref, ProgramID: *prog, Points: *n, Expires: *exp}, *key, printIt)
@@ -419,7 +419,7 @@ func runMerge(g *globals, args []string) int {
 		res, path, err := terminal.MergePoints(ctx, into, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)
 		if presence.Needed(err) {
 			var code int
-			if ref, code = pf.prove(ctx, g, c, ref, err); code != 0 {
+			if ref, code = pf.prove(ctx, g, c, ref, mkpf.MergeScope(mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}), err); code != 0 {
 				return code
 			}
 			res, path, err = terminal.MergePoints(ctx, into, mkpf.MergeRequest{PatronRef: ref, ProgramID: *prog, Points: *n}, *key)

@@ -20,7 +20,8 @@ import (
 const authPINEnv = "MYKEYTERM_AUTH_PIN"
 
 // prove attaches the proof of card presence to ref (a non-zero code is the command's exit code, its message printed).
-func (p patronFlags) prove(ctx context.Context, g *globals, c *platformclient.Client, ref mkpf.PatronRef, cause error) (mkpf.PatronRef, int) {
+// scope is the operation (mkpf.UseScope etc. of the request to send again): it is printed before the card is asked.
+func (p patronFlags) prove(ctx context.Context, g *globals, c *platformclient.Client, ref mkpf.PatronRef, scope mkpf.PresenceScope, cause error) (mkpf.PatronRef, int) {
 	if *p.cert != "" || len(ref.AuthCert) == 0 {
 		return ref, clientFail(g, cause) // a certificate file or a shop card cannot prove presence
 	}
@@ -39,8 +40,9 @@ func (p patronFlags) prove(ctx context.Context, g *globals, c *platformclient.Cl
 	if err := cards.AskPresence(ctx, *p.reader, ref, cause); !errors.As(err, &asked) {
 		return ref, fail(g, terminal.Message(err))
 	}
+	fmt.Fprintf(g.Stderr, "暗証番号で確認する操作: %s %dポイント\n", scope.OperationJA(), scope.Points)
 	fmt.Fprintf(g.Stderr, "利用者証明用暗証番号の残り回数: %d\n", asked.Tries)
-	proved, err := cards.ProvePresence(ctx, *p.reader, c, ref, pin)
+	proved, err := cards.ProvePresence(ctx, *p.reader, c, ref, scope, pin)
 	if err != nil {
 		return ref, fail(g, terminal.Message(err)) // a wrong PIN says how many tries are left; nothing is retried
 	}

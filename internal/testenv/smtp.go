@@ -27,6 +27,31 @@ type SMTPEnv struct {
 	log  string
 	cmd  *exec.Cmd
 	done chan struct{}
+	// RefuseRcpt, when set before Start, makes the server refuse every recipient address that starts with it with a
+	// permanent 550 (a mailbox that does not exist); the others are delivered as usual.
+	RefuseRcpt string
+}
+
+// refusingHandler is aiosmtpd's Mailbox handler refusing the recipients given in $MKT_REFUSE_RCPT with 550.
+const refusingHandler = `import os
+from aiosmtpd.handlers import Mailbox
+
+class Refusing(Mailbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith(os.environ["MKT_REFUSE_RCPT"]):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+`
+
+// SMTPRefusing is SMTP with a server that refuses the recipients starting with refuse permanently (550).
+func SMTPRefusing(t testing.TB, refuse string) *SMTPEnv {
+	t.Helper()
+	e := smtpEnv(t)
+	e.RefuseRcpt = refuse
+	e.Start(t)
+	t.Cleanup(func() { e.Stop(t) })
+	return e
 }
 
 // MailMessage is one message the SMTP server received, decoded.
@@ -44,6 +69,15 @@ const aiosmtpdPython = "/usr/bin/python3"
 // SMTP starts aiosmtpd on a free loopback port and stops it at t's cleanup.
 func SMTP(t testing.TB) *SMTPEnv {
 	t.Helper()
+	e := smtpEnv(t)
+	e.Start(t)
+	t.Cleanup(func() { e.Stop(t) })
+	return e
+}
+
+// smtpEnv checks aiosmtpd is installed and picks a free loopback address (not started).
+func smtpEnv(t testing.TB) *SMTPEnv {
+	t.Helper()
 	if _, err := os.Stat(aiosmtpdPython); err != nil {
 		t.Fatalf("%s is missing: install it with `apt-get install -y python3 python3-aiosmtpd` (or run scripts/install-deps.sh)", aiosmtpdPython)
 	}
@@ -57,10 +91,7 @@ func SMTP(t testing.TB) *SMTPEnv {
 	addr := ln.Addr().String()
 	ln.Close()
 	dir := t.TempDir()
-	e := &SMTPEnv{Addr: addr, Dir: filepath.Join(dir, "maildir"), log: filepath.Join(dir, "aiosmtpd.log")}
-	e.Start(t)
-	t.Cleanup(func() { e.Stop(t) })
-	return e
+	return &SMTPEnv{Addr: addr, Dir: filepath.Join(dir, "maildir"), log: filepath.Join(dir, "aiosmtpd.log")}
 }
 
 // Start starts the server (again) on the same address; it returns once the server greets.
@@ -75,6 +106,14 @@ func (e *SMTPEnv) Start(t testing.TB) {
 	}
 	defer lf.Close()
 	cmd := exec.Command(aiosmtpdPython, "-m", "aiosmtpd", "-n", "-l", e.Addr, "-c", "aiosmtpd.handlers.Mailbox", e.Dir)
+	if e.RefuseRcpt != "" {
+		mod := filepath.Dir(e.log)
+		if err := os.WriteFile(filepath.Join(mod, "mkt_refusing.py"), []byte(refusingHandler), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd = exec.Command(aiosmtpdPython, "-m", "aiosmtpd", "-n", "-l", e.Addr, "-c", "mkt_refusing.Refusing", e.Dir)
+		cmd.Env = append(os.Environ(), "PYTHONPATH="+mod, "MKT_REFUSE_RCPT="+e.RefuseRcpt)
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, lf, lf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start aiosmtpd: %v", err)

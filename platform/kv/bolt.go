@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -39,20 +41,74 @@ func BoltOf(db DB) *bbolt.DB {
 	return nil
 }
 
-// BoltBackup writes a consistent copy of a bbolt store to w while it serves (bbolt's hot backup, a read
-// transaction). It returns the bytes written.
+// BoltBackup writes a consistent, compacted copy of a bbolt store to w while it serves: the live records are copied
+// (one read transaction: writers are not blocked) into a new file beside the store (0600, removed after), which is
+// then written to w. Freed pages of the store, which may still hold overwritten values (a secret before it was
+// sealed), are not in the copy. It returns the bytes written.
 func BoltBackup(db DB, w io.Writer) (int64, error) {
 	b := BoltOf(db)
 	if b == nil {
 		return 0, errors.New("kv: hot backup is for bbolt files; back PostgreSQL up with pg_dump")
 	}
-	var n int64
-	err := b.View(func(tx *bbolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
+	tmp, err := os.CreateTemp(filepath.Dir(b.Path()), ".backup-*.db")
+	if err != nil {
+		return 0, err
+	}
+	name := tmp.Name()
+	tmp.Close()
+	defer os.Remove(name)
+	if err := compactInto(b, name); err != nil {
+		return 0, err
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return io.Copy(w, f)
+}
+
+// compactInto copies src's live records into a new bbolt file at path (replacing any file there), synced to disk.
+func compactInto(src *bbolt.DB, path string) error {
+	os.Remove(path)
+	dst, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
 		return err
-	})
-	return n, err
+	}
+	if err := bbolt.Compact(dst, src, 64<<20); err != nil {
+		dst.Close()
+		return err
+	}
+	if err := dst.Sync(); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
+// CompactBoltFile rewrites the closed bbolt file at path with its live records only (a new file, fsync, rename over
+// the old one, fsync of the directory), so the pages it had freed, and what they held, are gone from the disk's file.
+func CompactBoltFile(path string) error {
+	src, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	tmp := path + ".compact"
+	err = compactInto(src, tmp)
+	src.Close()
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }
 
 type boltDB struct{ db *bbolt.DB }
