@@ -551,7 +551,7 @@ func (s *Server) grantOnce(tx kv.Tx, now time.Time, p *grantProjectRec, myKeyID 
 	if err := putJSON(tx.Bucket(bGrProjects), p.ID, p); err != nil {
 		return nil, "", err
 	}
-	if err := s.queueGrantNotice(tx, now, myKeyID, p, prog); err != nil {
+	if err := s.queueGrantNotice(tx, now, d.TappedAt, myKeyID, p, prog); err != nil {
 		return nil, "", err
 	}
 	return &mkpf.GrantAccepted{GrantID: d.GrantID, TxnID: d.TxnID, Points: p.PointsPerPerson}, "", nil
@@ -615,7 +615,7 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*m
 		case myKeyID == "":
 			out.Refused = refusal(gid, mkpf.CodeNotOnRoster)
 		default:
-			acc, code, err := s.grantOnce(tx, now, p, myKeyID, grantDoneRec{GrantID: gid, TerminalID: c.TerminalID, TappedAt: it.At.UTC(), SyncID: it.SyncID})
+			acc, code, err := s.grantOnce(tx, now, p, myKeyID, grantDoneRec{GrantID: gid, TerminalID: c.TerminalID, TappedAt: tapTime(it.At, sy.At, now), SyncID: it.SyncID})
 			if err != nil {
 				return nil, false, err
 			}
