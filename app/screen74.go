@@ -105,6 +105,21 @@ func (p *projectPicker) showInfo() {
 	}
 }
 
+// reload asks the platform for the projects again and keeps the chosen one, so its line (名簿 N人) shows what was
+// just registered (screen 74 after 「N人を名簿に登録しました」).
+func (p *projectPicker) reload() {
+	keep, ok := p.selected()
+	p.loaded = false
+	p.load(func() {
+		for i, x := range p.projects {
+			if ok && x.ID == keep.ID {
+				p.sel.SetSelectedIndex(i)
+			}
+		}
+		p.showInfo()
+	})
+}
+
 // need returns the chosen project, or shows what to do and reports false.
 func (p *projectPicker) need() (mkpf.GrantProject, bool) {
 	x, ok := p.selected()
@@ -245,6 +260,7 @@ func (s *screen74) onRegister() {
 		s.result.Importance = widget.SuccessImportance
 		s.result.SetText(fmt.Sprintf(tr("screen74.done", "%d人を名簿に登録しました（マイキーIDあり %d人、登録済み %d人）。マイキーIDのない対象者は「付与事業対象者検索」でカードを読み取って登録してください。"),
 			res.Added, res.WithMyKeyID, res.Already))
+		s.pick.reload() // the project's line counts them now
 	})
 }
 
@@ -255,7 +271,8 @@ type screen75 struct {
 	pick    *projectPicker
 	fm      form
 	mykeyID *fkeyEntry
-	person  map[string]*fkeyEntry
+	person  map[string]*fkeyEntry // the typed items (all but 性別)
+	sex     *widget.RadioGroup    // 性別: one of grant.Sexes, or none (tap the chosen one again to clear it)
 	reg     *widget.Button
 	result  *jaLabel
 }
@@ -272,12 +289,18 @@ func newScreen75(gs *grantSession) *screen75 {
 		}
 	}
 	for _, f := range grant.IdentifyingFields {
-		e := fkeys(gs.u, &widget.Entry{})
-		s.person[f] = e
 		rule := ""
 		if required[f] {
 			rule = tr("screen75.required", "必須（初期設定で選んだ対象者確認項目）")
 		}
+		if f == grant.FieldSex {
+			s.sex = widget.NewRadioGroup(grant.Sexes, nil)
+			s.sex.Horizontal = true
+			s.fm.add(newField(f, f, s.sex, rule))
+			continue
+		}
+		e := fkeys(gs.u, &widget.Entry{})
+		s.person[f] = e
 		if f == grant.FieldBirth {
 			rule = strings.TrimPrefix(rule+"　"+tr("screen75.birth.rule", "1940年1月1日 のように入力してください。"), "　")
 		}
@@ -308,7 +331,7 @@ func (s *screen75) Shown() { s.pick.load(nil) }
 
 func (s *screen75) typed() grant.Person {
 	v := func(f string) string { return s.person[f].Text }
-	return grant.Person{Name: v(grant.FieldName), Birth: v(grant.FieldBirth), Address: v(grant.FieldAddress), Sex: v(grant.FieldSex),
+	return grant.Person{Name: v(grant.FieldName), Birth: v(grant.FieldBirth), Address: v(grant.FieldAddress), Sex: s.sex.Selected,
 		Phone: v(grant.FieldPhone), Email: v(grant.FieldEmail), Note: v(grant.FieldNote)}
 }
 
@@ -336,6 +359,7 @@ func (s *screen75) onRegister() {
 		for _, e := range s.person {
 			e.SetText("")
 		}
+		s.sex.SetSelected("")
 		s.mykeyID.SetText("")
 		s.result.Importance = widget.SuccessImportance
 		s.result.SetText(fmt.Sprintf(tr("screen75.done", "%s さんを「%s」の名簿に登録しました。"), x.Person.Name, x.ProjectName))
