@@ -26,6 +26,9 @@ type projectPicker struct {
 	loaded   bool
 	changed  func()
 	openOnly bool
+	// office: the line counts the office roster's people of the project (with or without a MyKey ID yet; screens
+	// 74-76), not only those whose MyKey ID is on the platform's roster.
+	office bool
 }
 
 func newProjectPicker(gs *grantSession, openOnly bool, changed func()) *projectPicker {
@@ -97,8 +100,14 @@ func (p *projectPicker) showInfo() {
 	if x.Closed {
 		state = "（終了）"
 	}
-	p.info.SetText(fmt.Sprintf("1人当たりの付与ポイント数: %s　名簿: %d人　付与済み: %s／予算 %s%s",
-		pts(x.PointsPerPerson), x.Participants, pts(x.Granted), pts(x.Budget), state))
+	roster := fmt.Sprintf("%d人", x.Participants)
+	if p.office {
+		if o, err := p.gs.svc.Office(); err == nil {
+			roster = fmt.Sprintf("%d人（マイキーID登録済み %d人）", len(o.Search(grant.Query{ProjectID: x.ID})), x.Participants)
+		}
+	}
+	p.info.SetText(fmt.Sprintf("1人当たりの付与ポイント数: %s　名簿: %s　付与済み: %s／予算 %s%s",
+		pts(x.PointsPerPerson), roster, pts(x.Granted), pts(x.Budget), state))
 	grantRelayout(p.gs.u)
 	if p.changed != nil {
 		p.changed()
@@ -146,6 +155,7 @@ type screen74 struct {
 func newScreen74(gs *grantSession) *screen74 {
 	s := &screen74{gs: gs}
 	s.pick = newProjectPicker(gs, true, nil)
+	s.pick.office = true
 	s.fileName = &widget.Label{Text: tr("screen74.nofile", "ファイルが選択されていません。")}
 	s.result = &jaLabel{}
 	s.download = &widget.Button{Text: tr("screen74.download", "取り込み入力用様式ダウンロード") + " (F9)", OnTapped: s.onDownload}
@@ -280,6 +290,7 @@ type screen75 struct {
 func newScreen75(gs *grantSession) *screen75 {
 	s := &screen75{gs: gs, person: map[string]*fkeyEntry{}}
 	s.pick = newProjectPicker(gs, true, nil)
+	s.pick.office = true
 	s.mykeyID = fkeys(gs.u, &widget.Entry{})
 	s.fm.add(newField("mykey_id", tr("screen75.mykeyid", "マイキーID"), s.mykeyID, tr("screen75.mykeyid.rule", "分からないときは空けておき、「付与事業対象者検索」でカードを読み取ってください。")))
 	required := map[string]bool{}
@@ -363,6 +374,7 @@ func (s *screen75) onRegister() {
 		s.mykeyID.SetText("")
 		s.result.Importance = widget.SuccessImportance
 		s.result.SetText(fmt.Sprintf(tr("screen75.done", "%s さんを「%s」の名簿に登録しました。"), x.Person.Name, x.ProjectName))
+		s.pick.reload()
 	})
 }
 
