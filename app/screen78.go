@@ -167,8 +167,7 @@ type screen79 struct {
 func newScreen79(gs *grantSession) *screen79 {
 	s := &screen79{gs: gs}
 	s.project = &jaLabel{TextStyle: fyne.TextStyle{Bold: true}}
-	s.answer = canvas.NewText(tr("screen79.ready", "開始を押すとカードを読み取ります"), theme.Color(theme.ColorNameForeground))
-	s.answer.TextSize = 40
+	s.answer = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	s.answer.TextStyle = fyne.TextStyle{Bold: true}
 	s.answer.Alignment = fyne.TextAlignCenter
 	s.detail = &jaLabel{}
@@ -180,6 +179,7 @@ func newScreen79(gs *grantSession) *screen79 {
 	s.progress.Hide()
 	s.refused = &jaLabel{Importance: widget.DangerImportance}
 	s.stop.Disable()
+	s.idle()
 	return s
 }
 
@@ -216,6 +216,7 @@ func (s *screen79) Shown() {
 		}
 		s.showPending(d.Pending())
 	}
+	grantRelayout(s.gs.u) // the project line may take two lines on a phone
 }
 
 // Hidden ends continuous reading when the clerk leaves the screen.
@@ -264,8 +265,18 @@ func (s *screen79) onStop() {
 	s.upload.Enable()
 	s.start.SetText(grantKey(s.gs.u, tr("screen79.start", "カード読取・ポイント付与 開始"), "F6"))
 	s.stop.SetText(tr("screen79.stop", "カード読取・ポイント付与 終了"))
-	s.setAnswer(tr("screen79.ready", "開始を押すとカードを読み取ります"), theme.Color(theme.ColorNameForeground), "")
+	s.idle()
 }
+
+// idle says how to begin: a line smaller than the answers, so it fits a phone's width.
+func (s *screen79) idle() {
+	s.setAnswer(tr("screen79.ready", "開始を押すとカードを読み取ります"), theme.Color(theme.ColorNameForeground), "")
+	s.answer.TextSize = answerSize / 2
+	s.answer.Refresh()
+}
+
+// answerSize is the answers' type size (付与済みです etc., read at arm's length).
+const answerSize = 40
 
 // Answer colours: green granted, red refused or a card error, orange already granted.
 var (
@@ -296,7 +307,7 @@ func (s *screen79) show(r grant.TapResult) {
 }
 
 func (s *screen79) setAnswer(text string, col color.Color, detail string) {
-	s.answer.Text, s.answer.Color = text, col
+	s.answer.Text, s.answer.Color, s.answer.TextSize = text, col, answerSize
 	s.answer.Refresh()
 	s.detail.SetText(detail)
 	grantRelayout(s.gs.u) // the detail may take more or fewer lines than before
