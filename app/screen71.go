@@ -60,6 +60,9 @@ func (s *grantLogin) Title() string {
 	if s.office {
 		return tr("screen71.title", "業務支援システム ログイン")
 	}
+	if s.u.Svc.Phone {
+		return tr("grant.login", "ログイン") // the header above says 持ち歩き用ポイント付与アプリ
+	}
 	return tr("screen77.title", "持ち歩き用ポイント付与アプリ ログイン")
 }
 
