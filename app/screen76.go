@@ -75,7 +75,7 @@ func (s *screen76) Title() string { return tr("screen76.title", "付与事業対
 func (s *screen76) Content() fyne.CanvasObject {
 	b := func(t string) *widget.Label { return &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}} }
 	return container.NewVBox(
-		ptLead(tr("screen76.lead", "ポイント付与事業を選び、「検索」ボタンをクリックしてください。対象者が多いときはマイキーIDや名前で絞り込めます。対象者を選び、マイナンバーカードをカードリーダーに置いて「登録・読取」ボタンをクリックすると、名簿にマイキーIDを登録します。")),
+		ptLead(tr("screen76.lead", "ポイント付与事業を選び、「検索」ボタンをクリックしてください。対象者が多いときはマイキーIDや本人確認情報で絞り込めます。対象者を選び、マイナンバーカードをカードリーダーに置いて「登録・読取」ボタンをクリックすると、名簿にマイキーIDを登録します。")),
 		rows(s.searchRows(b)...),
 		container.NewHBox(s.search, &widget.Button{Text: tr("grant.back", "戻る") + " (Esc)", OnTapped: s.gs.toOffice}),
 		s.count,
@@ -163,7 +163,7 @@ func (s *screen76) onSearch() {
 	case n == 0:
 		s.count.SetText(tr("screen76.none", "該当する対象者はいません。条件を変えて検索してください。"))
 	case n > maxListed:
-		s.count.SetText(fmt.Sprintf(tr("screen76.many", "%d人が該当します。先頭の%d人を表示しています。マイキーIDや名前で絞り込んでください。"), n, maxListed))
+		s.count.SetText(fmt.Sprintf(tr("screen76.many", "%d人が該当します。先頭の%d人を表示しています。マイキーIDや本人確認情報で絞り込んでください。"), n, maxListed))
 	default:
 		s.count.SetText(fmt.Sprintf(tr("screen76.count", "%d人が該当します。対象者を選んでください。"), n))
 	}

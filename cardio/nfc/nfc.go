@@ -131,6 +131,13 @@ func (s *Source) notify(e cardio.Event) {
 	}
 }
 
+// Watching reports whether a watch runs (screen 79 between [開始] and [終了]): only then is a tap a card.
+func (s *Source) Watching() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.watchers) > 0
+}
+
 // Readers is the phone's one reader (or the check's error: NFC off or missing).
 func (s *Source) Readers(ctx context.Context) ([]string, error) {
 	if err := s.checkReader(); err != nil {
