@@ -13,7 +13,7 @@ import (
 
 // Screen 79 in the real window (Xvfb, XTEST keys through xdotool, the demo platform embedded, the virtual cards
 // through the real pcscd): continuous taps on a point-grant terminal (a Windows tablet with a PC/SC reader), each
-// answered in big type in its colour (green 付与しました, orange 付与済みです, red 名簿にありません), and the upload.
+// answered in big type in its colour (green 受け付けました（未送信）, orange 付与済みです, red 名簿にありません), and the upload.
 
 // answerPixels counts the screenshot's pixels of exactly c (the answer's colour in screen79's colGranted etc.).
 func answerPixels(img image.Image, c color.NRGBA) int {

@@ -92,6 +92,7 @@ func run(dataDir string, demo *demoOptions, phone bool) error {
 	a.Settings().SetTheme(app.NewTheme(1.25))
 	w := a.NewWindow(app.AppName)
 	if phone {
+		w.SetTitle(app.GrantAppName)
 		w.Resize(app.PhoneSize)
 	} else {
 		w.Resize(app.WindowSize)

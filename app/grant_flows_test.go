@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/cardio/vcard"
+	"github.com/mykeyterm/mykeyterm/internal/demopki"
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/terminal"
@@ -180,6 +181,10 @@ func grantFlow(t *testing.T, each func(u *UI, w fyne.Window)) {
 	if got := s74.result.Text; !strings.Contains(got, "2人を名簿に登録しました") {
 		t.Fatalf("screen 74 result: %q", got)
 	}
+	office.u.Wait()
+	if got := s74.pick.info.Text; !strings.Contains(got, "名簿: 2人（マイキーID登録済み 0人）") {
+		t.Fatalf("screen 74's project line after the import: %q, want 名簿: 2人", got)
+	}
 	office.golden("screen74")
 	office.key(fyne.KeyEscape)
 
@@ -194,9 +199,13 @@ func grantFlow(t *testing.T, each func(u *UI, w fyne.Window)) {
 	if got := s75.fm.errorText(grant.FieldBirth); got == "" {
 		t.Fatalf("screen 75: the birth date chosen on 72 is required; no error shown")
 	}
+	if len(s75.sex.Options) != len(grant.Sexes) || s75.person[grant.FieldSex] != nil {
+		t.Fatalf("screen 75: 性別 is not a choice of %v", grant.Sexes)
+	}
 	office.locked(func() {
 		s75.person[grant.FieldBirth].SetText("1960年4月1日")
 		s75.person[grant.FieldPhone].SetText("044-111-2222")
+		s75.sex.SetSelected("男性")
 		s75.mykeyID.SetText(platform.DemoSuzukiMyKeyID)
 	})
 	office.tap(s75.reg)
@@ -227,8 +236,38 @@ func grantFlow(t *testing.T, each func(u *UI, w fyne.Window)) {
 	if got := s76.detail.Text; !strings.Contains(got, platform.DemoYamadaMyKeyID) {
 		t.Fatalf("screen 76 after [登録・読取]: %q (error %q)", got, office.u.LastError())
 	}
+	if got := s76.detail.Text; !s76.noCard.Disabled() || strings.Contains(got, "カードなしで付与") {
+		t.Fatalf("screen 76 offers 「カードなしで付与」 right after the card was read: %q", got)
+	}
 	office.golden("screen76")
 	src.Remove()
+	// Narrowed by an item chosen on 72 (電話番号), the declared MyKey ID of a participant without one (§V(5)).
+	office.locked(func() { s76.name.SetText(""); s76.items[grant.FieldPhone].SetText("044-000-0000") })
+	office.tap(s76.search)
+	if len(s76.found) != 1 || s76.found[0].Person.Name != "川崎花子" {
+		t.Fatalf("screen 76 narrowed by 電話番号: %+v", s76.found)
+	}
+	office.locked(func() { test.Tap(s76.list.Objects[0].(*widget.Button)) })
+	office.locked(func() { s76.declared.SetText("abc") })
+	office.tap(s76.register)
+	if got := office.u.LastError(); !strings.Contains(got, "マイキーIDは英大文字と数字の8文字") {
+		t.Fatalf("screen 76 malformed declared ID: %q", got)
+	}
+	// 花子 has a MyKey ID (made at the counter earlier, I.6) and states it.
+	locked, err := demopki.Get("locked")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const hanakoID = "HNK00001"
+	if _, err := env.Server.CreateMyKeyID(locked.AuthCertDER, hanakoID); err != nil {
+		t.Fatal(err)
+	}
+	office.locked(func() { office.u.errDialog.Hide(); s76.declared.SetText(hanakoID) })
+	office.tap(s76.register)
+	if got := s76.detail.Text; !strings.Contains(got, "マイキーID "+hanakoID+" を名簿に登録しました") || !s76.register.Disabled() {
+		t.Fatalf("screen 76 declared ID: %q (error %q)", got, office.u.LastError())
+	}
+	office.locked(func() { s76.items[grant.FieldPhone].SetText("") })
 	office.locked(func() { s76.name.SetText("鈴木") })
 	office.tap(s76.search)
 	office.locked(func() { test.Tap(s76.list.Objects[0].(*widget.Button)) })
@@ -238,7 +277,7 @@ func grantFlow(t *testing.T, each func(u *UI, w fyne.Window)) {
 		test.Tap(findButton(t, office.w.Canvas().Overlays().Top(), "はい"))
 	})
 	office.u.Wait()
-	if got := s76.detail.Text; !strings.Contains(got, "300ポイント を付与しました（カードなし") {
+	if got := s76.detail.Text; !strings.Contains(got, "300ポイントを付与しました（カードなし") {
 		t.Fatalf("screen 76 forgotten-card grant: %q (error %q)", got, office.u.LastError())
 	}
 	if !s76.noCard.Disabled() {
@@ -248,6 +287,23 @@ func grantFlow(t *testing.T, each func(u *UI, w fyne.Window)) {
 	// The phone: 77 enrolls the device and logs in, 78 syncs, 79 grants offline.
 	phone := newGrantHarness(t, env, src, true, each)
 	phone.golden("screen77_phone")
+	if each == nil {
+		s77 := screenAs[*grantLogin](t, phone.u)
+		if s77.fm.fields[1].label != "端末パスワード" {
+			t.Fatalf("screen 77 asks for %q, the documents' 端末パスワード", s77.fm.fields[1].label)
+		}
+		named := false
+		phone.locked(func() {
+			for _, o := range visibleObjects(phone.w.Content()) {
+				if l, ok := o.(*widget.Label); ok && l.Text == GrantAppName {
+					named = true
+				}
+			}
+		})
+		if !named {
+			t.Fatalf("the phone app does not show its name %s", GrantAppName)
+		}
+	}
 	phone.login("00053062", "8g8k6k2")
 	s78 := screenAs[*screen78](t, phone.u)
 	phone.locked(func() { s78.pick.sel.SetSelected("健康ポイント教室") })
@@ -263,6 +319,12 @@ func grantFlow(t *testing.T, each func(u *UI, w fyne.Window)) {
 	}
 	phone.tap(s78.set)
 	s79 := screenAs[*screen79](t, phone.u)
+	if got := s79.answer.Text; got != "開始を押すとカードを読み取ります" {
+		t.Fatalf("screen 79 idle: %q", got)
+	}
+	if got := s79.project.Text; !strings.Contains(got, "名簿 3人") { // yamada, suzuki, 花子 (declared): yamada's renewed card's two entries are one person
+		t.Fatalf("screen 79's project line: %q", got)
+	}
 	phone.golden("screen79_phone")
 
 	env.StopHTTP(t) // the field: no network from here to the upload
@@ -270,8 +332,11 @@ func grantFlow(t *testing.T, each func(u *UI, w fyne.Window)) {
 	if _, err := src.Insert("yamada"); err != nil {
 		t.Fatal(err)
 	}
-	if got := waitAnswer(t, phone, s79, 1); got != grant.MsgGranted {
+	if got := waitAnswer(t, phone, s79, 1); got != "受け付けました（未送信）" {
 		t.Fatalf("yamada's tap: %q", got)
+	}
+	if got := s79.detail.Text; !strings.Contains(got, "300ポイントの付与を受け付けました") {
+		t.Fatalf("yamada's tap, detail: %q", got)
 	}
 	phone.golden("screen79_granted_phone")
 	src.Remove()

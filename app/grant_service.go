@@ -138,6 +138,24 @@ func (g *GrantService) RegisterCard(ctx context.Context, participantID string) (
 	return o.RegisterCard(ctx, g.platform(), g.Src, "", participantID)
 }
 
+// RegisterMyKeyID is screen 76's registration of a MyKey ID the participant declares (§V(5)).
+func (g *GrantService) RegisterMyKeyID(ctx context.Context, participantID, mykeyID string) (*grant.Participant, error) {
+	o, err := g.Office()
+	if err != nil {
+		return nil, err
+	}
+	return o.RegisterMyKeyID(ctx, g.platform(), participantID, mykeyID)
+}
+
+// RefusedTaps are the stored grants the upload rep refused, with their tap times (screen 79's list).
+func (g *GrantService) RefusedTaps(rep *grant.UploadReport) []grant.StoredGrant {
+	d, err := g.Device()
+	if err != nil {
+		return nil
+	}
+	return d.RefusedTaps(rep)
+}
+
 // GrantWithoutCard is screen 76's grant for a participant who forgot the card (§V(7)).
 func (g *GrantService) GrantWithoutCard(ctx context.Context, participantID string) (*mkpf.GrantAccepted, error) {
 	o, err := g.Office()

@@ -48,7 +48,7 @@ func newScreen64(gs *grantSession) *screen64 {
 	s.fm.add(newField("expiry", tr("screen64.expiry", "ポイント有効期限"), s.expiry, ""))
 	s.fm.add(newField("name", tr("screen64.name", "ポイント付与事業名"), s.name, tr("screen64.name.rule", "事業が分かる名前を100文字までで入力してください（例: 認知症サポーター養成講座）。")))
 	s.fm.add(newField("department", tr("screen64.department", "担当部署"), s.dept, ""))
-	s.fm.add(newField("points_per_person", tr("screen64.points", "付与ポイント数（1人当たり）"), s.points, tr("screen64.points.rule", "半角数字で入力してください。")))
+	s.fm.add(newField("points_per_person", tr("screen64.points", "付与ポイント数（1人当たり）"), s.points, tr("screen64.points.rule", grant.CountHint)))
 	s.fm.add(newField("budget", tr("screen64.budget", "予算（付与ポイントの総数）"), s.budget, tr("screen64.budget.rule", "この事業で付与できるポイントの合計です。超える付与はできません。")))
 	s.fm.add(newField("note", tr("screen64.note", "備考"), s.note, ""))
 	return s

@@ -41,13 +41,14 @@ type grantLogin struct {
 
 func newGrantLogin(u *UI, office bool) *grantLogin {
 	s := &grantLogin{office: office}
-	idLabel := tr("screen71.id", "ログインID")
+	idLabel, pwLabel := tr("screen71.id", "ログインID"), tr("grant.password", "パスワード")
 	if !office {
-		idLabel = tr("screen77.id", "端末ID")
+		// 77: 「端末 ID と端末パスワード」 (seed 004 §V(6)).
+		idLabel, pwLabel = tr("screen77.id", "端末ID"), tr("screen77.password", "端末パスワード")
 	}
 	s.loginForm = newLoginForm(u, grantKey(u, tr("grant.login", "ログイン"), "F5"),
 		idLabel, tr("grant.id.rule", "自治体から配布された端末ID（半角数字8桁）です。"),
-		tr("grant.password", "パスワード"), tr("grant.password.rule", "配布されたパスワードを、大文字・小文字を区別して入力してください。"),
+		pwLabel, tr("grant.password.rule", "配布されたパスワードを、大文字・小文字を区別して入力してください。"),
 		func() { s.onLogin() })
 	return s
 }
@@ -58,6 +59,9 @@ func newScreen77(u *UI) *grantLogin { return newGrantLogin(u, false) }
 func (s *grantLogin) Title() string {
 	if s.office {
 		return tr("screen71.title", "業務支援システム ログイン")
+	}
+	if s.u.Svc.Phone {
+		return tr("grant.login", "ログイン") // the header above says 持ち歩き用ポイント付与アプリ
 	}
 	return tr("screen77.title", "持ち歩き用ポイント付与アプリ ログイン")
 }

@@ -26,6 +26,9 @@ type projectPicker struct {
 	loaded   bool
 	changed  func()
 	openOnly bool
+	// office: the line counts the office roster's people of the project (with or without a MyKey ID yet; screens
+	// 74-76), not only those whose MyKey ID is on the platform's roster.
+	office bool
 }
 
 func newProjectPicker(gs *grantSession, openOnly bool, changed func()) *projectPicker {
@@ -97,12 +100,33 @@ func (p *projectPicker) showInfo() {
 	if x.Closed {
 		state = "（終了）"
 	}
-	p.info.SetText(fmt.Sprintf("1人当たりの付与ポイント数: %s　名簿: %d人　付与済み: %s／予算 %s%s",
-		pts(x.PointsPerPerson), x.Participants, pts(x.Granted), pts(x.Budget), state))
+	roster := fmt.Sprintf("%d人", x.Participants)
+	if p.office {
+		if o, err := p.gs.svc.Office(); err == nil {
+			roster = fmt.Sprintf("%d人（マイキーID登録済み %d人）", len(o.Search(grant.Query{ProjectID: x.ID})), x.Participants)
+		}
+	}
+	p.info.SetText(fmt.Sprintf("1人当たりの付与ポイント数: %s　名簿: %s　付与済み: %s／予算 %s%s",
+		pts(x.PointsPerPerson), roster, pts(x.Granted), pts(x.Budget), state))
 	grantRelayout(p.gs.u)
 	if p.changed != nil {
 		p.changed()
 	}
+}
+
+// reload asks the platform for the projects again and keeps the chosen one, so its line (名簿 N人) shows what was
+// just registered (screen 74 after 「N人を名簿に登録しました」).
+func (p *projectPicker) reload() {
+	keep, ok := p.selected()
+	p.loaded = false
+	p.load(func() {
+		for i, x := range p.projects {
+			if ok && x.ID == keep.ID {
+				p.sel.SetSelectedIndex(i)
+			}
+		}
+		p.showInfo()
+	})
 }
 
 // need returns the chosen project, or shows what to do and reports false.
@@ -131,6 +155,7 @@ type screen74 struct {
 func newScreen74(gs *grantSession) *screen74 {
 	s := &screen74{gs: gs}
 	s.pick = newProjectPicker(gs, true, nil)
+	s.pick.office = true
 	s.fileName = &widget.Label{Text: tr("screen74.nofile", "ファイルが選択されていません。")}
 	s.result = &jaLabel{}
 	s.download = &widget.Button{Text: tr("screen74.download", "取り込み入力用様式ダウンロード") + " (F9)", OnTapped: s.onDownload}
@@ -245,6 +270,7 @@ func (s *screen74) onRegister() {
 		s.result.Importance = widget.SuccessImportance
 		s.result.SetText(fmt.Sprintf(tr("screen74.done", "%d人を名簿に登録しました（マイキーIDあり %d人、登録済み %d人）。マイキーIDのない対象者は「付与事業対象者検索」でカードを読み取って登録してください。"),
 			res.Added, res.WithMyKeyID, res.Already))
+		s.pick.reload() // the project's line counts them now
 	})
 }
 
@@ -255,7 +281,8 @@ type screen75 struct {
 	pick    *projectPicker
 	fm      form
 	mykeyID *fkeyEntry
-	person  map[string]*fkeyEntry
+	person  map[string]*fkeyEntry // the typed items (all but 性別)
+	sex     *widget.RadioGroup    // 性別: one of grant.Sexes, or none (tap the chosen one again to clear it)
 	reg     *widget.Button
 	result  *jaLabel
 }
@@ -263,6 +290,7 @@ type screen75 struct {
 func newScreen75(gs *grantSession) *screen75 {
 	s := &screen75{gs: gs, person: map[string]*fkeyEntry{}}
 	s.pick = newProjectPicker(gs, true, nil)
+	s.pick.office = true
 	s.mykeyID = fkeys(gs.u, &widget.Entry{})
 	s.fm.add(newField("mykey_id", tr("screen75.mykeyid", "マイキーID"), s.mykeyID, tr("screen75.mykeyid.rule", "分からないときは空けておき、「付与事業対象者検索」でカードを読み取ってください。")))
 	required := map[string]bool{}
@@ -272,12 +300,18 @@ func newScreen75(gs *grantSession) *screen75 {
 		}
 	}
 	for _, f := range grant.IdentifyingFields {
-		e := fkeys(gs.u, &widget.Entry{})
-		s.person[f] = e
 		rule := ""
 		if required[f] {
 			rule = tr("screen75.required", "必須（初期設定で選んだ対象者確認項目）")
 		}
+		if f == grant.FieldSex {
+			s.sex = widget.NewRadioGroup(grant.Sexes, nil)
+			s.sex.Horizontal = true
+			s.fm.add(newField(f, f, s.sex, rule))
+			continue
+		}
+		e := fkeys(gs.u, &widget.Entry{})
+		s.person[f] = e
 		if f == grant.FieldBirth {
 			rule = strings.TrimPrefix(rule+"　"+tr("screen75.birth.rule", "1940年1月1日 のように入力してください。"), "　")
 		}
@@ -308,7 +342,7 @@ func (s *screen75) Shown() { s.pick.load(nil) }
 
 func (s *screen75) typed() grant.Person {
 	v := func(f string) string { return s.person[f].Text }
-	return grant.Person{Name: v(grant.FieldName), Birth: v(grant.FieldBirth), Address: v(grant.FieldAddress), Sex: v(grant.FieldSex),
+	return grant.Person{Name: v(grant.FieldName), Birth: v(grant.FieldBirth), Address: v(grant.FieldAddress), Sex: s.sex.Selected,
 		Phone: v(grant.FieldPhone), Email: v(grant.FieldEmail), Note: v(grant.FieldNote)}
 }
 
@@ -336,9 +370,11 @@ func (s *screen75) onRegister() {
 		for _, e := range s.person {
 			e.SetText("")
 		}
+		s.sex.SetSelected("")
 		s.mykeyID.SetText("")
 		s.result.Importance = widget.SuccessImportance
 		s.result.SetText(fmt.Sprintf(tr("screen75.done", "%s さんを「%s」の名簿に登録しました。"), x.Person.Name, x.ProjectName))
+		s.pick.reload()
 	})
 }
 

@@ -22,7 +22,12 @@ type screen76 struct {
 	gs       *grantSession
 	pick     *projectPicker
 	mykeyID  *fkeyEntry
-	name     *fkeyEntry
+	name     *fkeyEntry            // 名前, always an item (items[grant.FieldName])
+	items    map[string]*fkeyEntry // the identifying items chosen on 72, to narrow the search
+	fields   []string              // those items, in their order
+	declared *fkeyEntry            // a MyKey ID the participant declares at the counter (§V(5))
+	register *widget.Button        // registers it
+	justRead string                // the participant whose card was just read here: no 「カードなしで付与」 for them
 	search   *widget.Button
 	list     *fyne.Container
 	found    []grant.Participant
@@ -36,8 +41,24 @@ type screen76 struct {
 func newScreen76(gs *grantSession) *screen76 {
 	s := &screen76{gs: gs}
 	s.pick = newProjectPicker(gs, false, nil)
+	s.pick.office = true
 	s.mykeyID = fkeys(gs.u, &widget.Entry{OnSubmitted: func(string) { s.onSearch() }})
-	s.name = fkeys(gs.u, &widget.Entry{OnSubmitted: func(string) { s.onSearch() }})
+	s.items = map[string]*fkeyEntry{}
+	s.fields = grant.DefaultFields
+	if o, err := gs.svc.Office(); err == nil {
+		s.fields = o.Fields()
+	}
+	if len(s.fields) == 0 || s.fields[0] != grant.FieldName {
+		s.fields = append([]string{grant.FieldName}, s.fields...)
+	}
+	for _, f := range s.fields {
+		s.items[f] = fkeys(gs.u, &widget.Entry{OnSubmitted: func(string) { s.onSearch() }})
+	}
+	s.name = s.items[grant.FieldName]
+	s.declared = fkeys(gs.u, &widget.Entry{OnSubmitted: func(string) { s.onDeclared() }})
+	s.declared.SetPlaceHolder(tr("screen76.declared.hint", "本人が申告したマイキーID（英大文字と数字の8文字）"))
+	s.register = &widget.Button{Text: tr("screen76.declared.register", "申告されたマイキーIDを登録"), OnTapped: s.onDeclared}
+	s.register.Disable()
 	s.search = &widget.Button{Text: tr("screen76.search", "検索") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onSearch}
 	s.list = container.NewVBox()
 	s.count = &widget.Label{}
@@ -54,17 +75,66 @@ func (s *screen76) Title() string { return tr("screen76.title", "付与事業対
 func (s *screen76) Content() fyne.CanvasObject {
 	b := func(t string) *widget.Label { return &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}} }
 	return container.NewVBox(
-		ptLead(tr("screen76.lead", "ポイント付与事業を選び、「検索」ボタンをクリックしてください。対象者が多いときはマイキーIDや名前で絞り込めます。対象者を選び、マイナンバーカードをカードリーダーに置いて「登録・読取」ボタンをクリックすると、名簿にマイキーIDを登録します。")),
-		rows(b(tr("grant.project", "ポイント付与事業")), s.pick.object(),
-			b(tr("screen75.mykeyid", "マイキーID")), s.mykeyID,
-			b(grant.FieldName), s.name),
+		ptLead(tr("screen76.lead", "ポイント付与事業を選び、「検索」ボタンをクリックしてください。対象者が多いときはマイキーIDや本人確認情報で絞り込めます。対象者を選び、マイナンバーカードをカードリーダーに置いて「登録・読取」ボタンをクリックすると、名簿にマイキーIDを登録します。")),
+		rows(s.searchRows(b)...),
 		container.NewHBox(s.search, &widget.Button{Text: tr("grant.back", "戻る") + " (Esc)", OnTapped: s.gs.toOffice}),
 		s.count,
 		s.list,
 		widget.NewSeparator(),
 		s.detail,
-		container.NewHBox(s.readCard, s.noCard),
+		container.NewBorder(nil, nil, container.NewHBox(s.readCard, s.noCard), s.register, s.declared),
 	)
+}
+
+// searchRows are the search conditions: the project, the MyKey ID and the identifying items chosen on 72 (§V(5)
+// 「マイキーID や本人確認情報を検索条件に追加し、絞り込むことが可能」).
+func (s *screen76) searchRows(b func(string) *widget.Label) []fyne.CanvasObject {
+	out := []fyne.CanvasObject{b(tr("grant.project", "ポイント付与事業")), s.pick.object(),
+		b(tr("screen75.mykeyid", "マイキーID")), s.mykeyID}
+	for _, f := range s.fields {
+		out = append(out, b(f), s.items[f])
+	}
+	return out
+}
+
+// query is the search as typed.
+func (s *screen76) query(projectID string) grant.Query {
+	var p grant.Person
+	v := func(f string) string {
+		if e := s.items[f]; e != nil {
+			return e.Text
+		}
+		return ""
+	}
+	p.Name, p.Birth, p.Address, p.Sex = v(grant.FieldName), v(grant.FieldBirth), v(grant.FieldAddress), v(grant.FieldSex)
+	p.Phone, p.Email, p.Note = v(grant.FieldPhone), v(grant.FieldEmail), v(grant.FieldNote)
+	return grant.Query{ProjectID: projectID, MyKeyID: strings.TrimSpace(s.mykeyID.Text), Person: p}
+}
+
+// onDeclared registers the MyKey ID the participant declared for the chosen entry, after the clerk checked the
+// declaration (§V(5) 「窓口を訪れた本人からの申告内容を確認し、自治体職員がマイキーID を登録する」).
+func (s *screen76) onDeclared() {
+	if s.chosen == nil || s.register.Disabled() {
+		return
+	}
+	id, declared := s.chosen.ID, s.declared.Text
+	var x *grant.Participant
+	s.register.Disable()
+	s.gs.u.Run(tr("screen76.declared.busy", "マイキーIDを登録しています…"), grantTimeout, func(ctx context.Context) (err error) {
+		x, err = s.gs.svc.RegisterMyKeyID(ctx, id, declared)
+		return err
+	}, func(err error) {
+		s.gs.u.PlatformResult(err)
+		if err != nil {
+			s.register.Enable()
+			s.gs.grantError(err)
+			return
+		}
+		s.declared.SetText("")
+		s.choose(x)
+		s.setDetail(fmt.Sprintf(tr("screen76.registered", "マイキーID %s を名簿に登録しました。"), x.MyKeyID) + "\n" + s.detail.Text)
+		s.refreshList(*x)
+	})
 }
 
 func (s *screen76) Keys() map[fyne.KeyName]func() {
@@ -86,14 +156,14 @@ func (s *screen76) onSearch() {
 		s.gs.grantError(err)
 		return
 	}
-	s.found = o.Search(grant.Query{ProjectID: p.ID, MyKeyID: strings.TrimSpace(s.mykeyID.Text), Person: grant.Person{Name: s.name.Text}})
+	s.found = o.Search(s.query(p.ID))
 	s.list.RemoveAll()
 	s.choose(nil)
 	switch n := len(s.found); {
 	case n == 0:
 		s.count.SetText(tr("screen76.none", "該当する対象者はいません。条件を変えて検索してください。"))
 	case n > maxListed:
-		s.count.SetText(fmt.Sprintf(tr("screen76.many", "%d人が該当します。先頭の%d人を表示しています。マイキーIDや名前で絞り込んでください。"), n, maxListed))
+		s.count.SetText(fmt.Sprintf(tr("screen76.many", "%d人が該当します。先頭の%d人を表示しています。マイキーIDや本人確認情報で絞り込んでください。"), n, maxListed))
 	default:
 		s.count.SetText(fmt.Sprintf(tr("screen76.count", "%d人が該当します。対象者を選んでください。"), n))
 	}
@@ -136,15 +206,23 @@ func (s *screen76) choose(x *grant.Participant) {
 		s.setDetail("")
 		s.readCard.Disable()
 		s.noCard.Disable()
+		s.register.Disable()
 		return
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, tr("screen76.chosen", "選んだ対象者: %s"), s.line(*x))
-	if x.MyKeyID == "" {
-		b.WriteString("\n" + tr("screen76.putcard", "対象者のマイナンバーカードをカードリーダーに置き、「登録・読取」ボタンをクリックしてください。"))
+	s.register.Disable()
+	switch {
+	case x.MyKeyID == "":
+		b.WriteString("\n" + tr("screen76.putcard", "対象者のマイナンバーカードをカードリーダーに置き、「登録・読取」ボタンをクリックしてください。カードがなくマイキーIDを申告された場合は、申告内容を確認してから下の欄に入力し、「申告されたマイキーIDを登録」をクリックしてください。"))
 		s.readCard.Enable()
 		s.noCard.Disable()
-	} else {
+		s.register.Enable()
+	case x.ID == s.justRead:
+		// The card was just read here: the participant has it, so no grant without the card is offered.
+		s.readCard.Disable()
+		s.noCard.Disable()
+	default:
 		b.WriteString("\n" + tr("screen76.forgot", "カードを忘れた方は、本人確認情報と申告内容を照合したうえで「カードなしで付与」をクリックしてください。"))
 		s.readCard.Disable()
 		if x.WithoutCardAt.IsZero() {
@@ -180,6 +258,7 @@ func (s *screen76) onReadCard() {
 			s.gs.grantError(err)
 			return
 		}
+		s.justRead = x.ID
 		s.choose(x)
 		s.setDetail(fmt.Sprintf(tr("screen76.registered", "マイキーID %s を名簿に登録しました。"), x.MyKeyID) + "\n" + s.detail.Text)
 		s.refreshList(*x)
@@ -235,7 +314,7 @@ func (s *screen76) grantNoCard(x grant.Participant) {
 		}
 		s.choose(&x)
 		s.refreshList(x)
-		s.setDetail(fmt.Sprintf(tr("screen76.granted", "%s を付与しました（カードなし、取引番号 %s）。"), pts(acc.Points), acc.TxnID) + "\n" + s.detail.Text)
+		s.setDetail(fmt.Sprintf(tr("screen76.granted", "%sを付与しました（カードなし、取引番号 %s）。"), pts(acc.Points), acc.TxnID) + "\n" + s.detail.Text)
 	})
 }
 

@@ -146,7 +146,7 @@ func (s *screen78) onSet() {
 }
 
 // screen79 is 画面79 ポイント付与: [カード読取・ポイント付与 開始] enters continuous reading; each card tapped is
-// answered at once in big type (付与しました, 名簿にありません, 付与済みです or the card's error) with the number of grants
+// answered at once in big type (受け付けました（未送信）, 名簿にありません, 付与済みです or the card's error) with the number of grants
 // stored and not yet sent; [終了] leaves it; [自治体ポイント管理クラウドへ登録] uploads the stored grants with progress and
 // lists those refused with the reason.
 type screen79 struct {
@@ -167,8 +167,7 @@ type screen79 struct {
 func newScreen79(gs *grantSession) *screen79 {
 	s := &screen79{gs: gs}
 	s.project = &jaLabel{TextStyle: fyne.TextStyle{Bold: true}}
-	s.answer = canvas.NewText(tr("screen79.ready", "待機していません"), theme.Color(theme.ColorNameForeground))
-	s.answer.TextSize = 40
+	s.answer = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	s.answer.TextStyle = fyne.TextStyle{Bold: true}
 	s.answer.Alignment = fyne.TextAlignCenter
 	s.detail = &jaLabel{}
@@ -180,6 +179,7 @@ func newScreen79(gs *grantSession) *screen79 {
 	s.progress.Hide()
 	s.refused = &jaLabel{Importance: widget.DangerImportance}
 	s.stop.Disable()
+	s.idle()
 	return s
 }
 
@@ -216,6 +216,7 @@ func (s *screen79) Shown() {
 		}
 		s.showPending(d.Pending())
 	}
+	grantRelayout(s.gs.u) // the project line may take two lines on a phone
 }
 
 // Hidden ends continuous reading when the clerk leaves the screen.
@@ -264,8 +265,18 @@ func (s *screen79) onStop() {
 	s.upload.Enable()
 	s.start.SetText(grantKey(s.gs.u, tr("screen79.start", "カード読取・ポイント付与 開始"), "F6"))
 	s.stop.SetText(tr("screen79.stop", "カード読取・ポイント付与 終了"))
-	s.setAnswer(tr("screen79.ready", "待機していません"), theme.Color(theme.ColorNameForeground), "")
+	s.idle()
 }
+
+// idle says how to begin: a line smaller than the answers, so it fits a phone's width.
+func (s *screen79) idle() {
+	s.setAnswer(tr("screen79.ready", "開始を押すとカードを読み取ります"), theme.Color(theme.ColorNameForeground), "")
+	s.answer.TextSize = answerSize / 2
+	s.answer.Refresh()
+}
+
+// answerSize is the answers' type size (付与済みです etc., read at arm's length).
+const answerSize = 40
 
 // Answer colours: green granted, red refused or a card error, orange already granted.
 var (
@@ -279,7 +290,8 @@ func (s *screen79) show(r grant.TapResult) {
 	col, detail := colRefused, ""
 	switch r.Result {
 	case grant.ResultGranted:
-		col, detail = colGranted, fmt.Sprintf(tr("screen79.granted.detail", "%s を付与しました。カードを外して、次の方のカードをかざしてください。"), pts(r.Points))
+		// Stored on the phone, not granted yet: the grant is made when the upload is accepted (§V(7)).
+		col, detail = colGranted, fmt.Sprintf(tr("screen79.accepted.detail", "%sの付与を受け付けました。「自治体ポイント管理クラウドへ登録」で送信すると付与されます。"), pts(r.Points))
 	case grant.ResultAlreadyGranted:
 		col, detail = colAlready, tr("screen79.already.detail", "この方には既に付与しています。")
 	case grant.ResultNotOnRoster:
@@ -295,9 +307,31 @@ func (s *screen79) show(r grant.TapResult) {
 }
 
 func (s *screen79) setAnswer(text string, col color.Color, detail string) {
-	s.answer.Text, s.answer.Color = text, col
+	s.answer.Text, s.answer.Color, s.answer.TextSize = text, col, answerSize
 	s.answer.Refresh()
 	s.detail.SetText(detail)
+	grantRelayout(s.gs.u) // the detail may take more or fewer lines than before
+}
+
+// refusedText lists the grants an upload refused by the time their card was tapped (the phone knows no names; the
+// staff match the time against their list of the day), with the platform's reason.
+func refusedText(rep *grant.UploadReport, taps []grant.StoredGrant) string {
+	if rep == nil || len(rep.Refused) == 0 {
+		return ""
+	}
+	at := map[string]grant.StoredGrant{}
+	for _, g := range taps {
+		at[g.GrantID] = g
+	}
+	text := fmt.Sprintf(tr("screen79.refused", "登録できなかった付与: %d件（かざした時刻の順）"), len(rep.Refused))
+	for _, r := range rep.Refused {
+		when := tr("screen79.refused.unknown", "時刻不明のタップ")
+		if g, ok := at[r.GrantID]; ok && !g.At.IsZero() {
+			when = fmt.Sprintf(tr("screen79.refused.at", "%sにかざしたカード"), g.At.In(mkpf.JST).Format("1月2日 15時04分05秒"))
+		}
+		text += "\n・" + when + "：" + r.Message
+	}
+	return text
 }
 
 // AnswerText is the big answer shown (tests read it).
@@ -333,12 +367,7 @@ func (s *screen79) onUpload() {
 		}
 		s.progress.SetValue(1)
 		s.setAnswer(fmt.Sprintf(tr("screen79.uploaded", "%d件を登録しました"), len(rep.Accepted)), colGranted, "")
-		if len(rep.Refused) > 0 {
-			text := fmt.Sprintf(tr("screen79.refused", "登録できなかった付与: %d件"), len(rep.Refused))
-			for _, r := range rep.Refused {
-				text += "\n" + r.GrantID[:8] + "…: " + r.Message
-			}
-			s.refused.SetText(text)
-		}
+		s.refused.SetText(refusedText(rep, s.gs.svc.RefusedTaps(rep)))
+		grantRelayout(s.gs.u)
 	})
 }

@@ -28,6 +28,9 @@ import (
 // AppName is the program's name as the documents write it (screen 8).
 const AppName = "マイキープラットフォーム等活用ソフト"
 
+// GrantAppName is the phone app's name as the documents write it (seed 004 §V(2)(ii), screens 77-79).
+const GrantAppName = "持ち歩き用ポイント付与アプリ"
+
 // Screen is one screen of the app. Title is shown in the header; Content is built once per Show.
 type Screen interface {
 	Title() string
@@ -127,6 +130,9 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 	u.busyText = &widget.Label{}
 	u.status = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 	appName := &widget.Label{Text: AppName}
+	if u.Svc.Phone {
+		appName.Text = GrantAppName
+	}
 	header := container.NewVBox(
 		container.NewBorder(nil, nil, u.menuBtn, u.terminal, appName),
 		u.title,

@@ -79,6 +79,8 @@ type GrantSync struct {
 	Key     []byte       `json:"key"`
 	Entries []SyncEntry  `json:"entries"`
 	At      Time         `json:"at"`
+	// People is how many participants the roster has (a renewed card gives a participant more than one entry).
+	People int `json:"people"`
 }
 
 // SyncEntry is one participant of a GrantSync.

@@ -473,6 +473,7 @@ func (s *Server) handleGrantSync(w http.ResponseWriter, r *http.Request) {
 		now := s.now().UTC()
 		sm := tx.Bucket(bGrSyncMap)
 		entries := []mkpf.SyncEntry{}
+		people := 0
 		prefix := p.ID + "/"
 		cur := tx.Bucket(bGrMembers).Cursor()
 		for k, _ := cur.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = cur.Next() {
@@ -482,6 +483,7 @@ func (s *Server) handleGrantSync(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			granted := tx.Bucket(bGrDone).Get(k) != nil
+			people++
 			for _, sn := range currentSerials(tx, newer, pr.AuthSerial) {
 				h := SyncHash(key, sn)
 				if err := sm.Put([]byte(syncID+"/"+h), []byte(id)); err != nil {
@@ -495,7 +497,7 @@ func (s *Server) handleGrantSync(w http.ResponseWriter, r *http.Request) {
 		if err := putJSON(tx.Bucket(bGrSyncs), syncID, grantSyncRec{ProjectID: p.ID, TerminalID: c.TerminalID, Key: key, At: now, Entries: len(entries)}); err != nil {
 			return err
 		}
-		out = mkpf.GrantSync{SyncID: syncID, Project: grantProjectView(tx, p), Key: key, Entries: entries, At: now}
+		out = mkpf.GrantSync{SyncID: syncID, Project: grantProjectView(tx, p), Key: key, Entries: entries, At: now, People: people}
 		return nil
 	})
 	s.Count(c.TerminalID, "grants.sync."+codeOrOK(err))
@@ -551,7 +553,7 @@ func (s *Server) grantOnce(tx kv.Tx, now time.Time, p *grantProjectRec, myKeyID 
 	if err := putJSON(tx.Bucket(bGrProjects), p.ID, p); err != nil {
 		return nil, "", err
 	}
-	if err := s.queueGrantNotice(tx, now, myKeyID, p, prog); err != nil {
+	if err := s.queueGrantNotice(tx, now, d.TappedAt, myKeyID, p, prog); err != nil {
 		return nil, "", err
 	}
 	return &mkpf.GrantAccepted{GrantID: d.GrantID, TxnID: d.TxnID, Points: p.PointsPerPerson}, "", nil
@@ -615,7 +617,7 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*m
 		case myKeyID == "":
 			out.Refused = refusal(gid, mkpf.CodeNotOnRoster)
 		default:
-			acc, code, err := s.grantOnce(tx, now, p, myKeyID, grantDoneRec{GrantID: gid, TerminalID: c.TerminalID, TappedAt: it.At.UTC(), SyncID: it.SyncID})
+			acc, code, err := s.grantOnce(tx, now, p, myKeyID, grantDoneRec{GrantID: gid, TerminalID: c.TerminalID, TappedAt: tapTime(it.At, sy.At, now), SyncID: it.SyncID})
 			if err != nil {
 				return nil, false, err
 			}

@@ -147,7 +147,14 @@ func queueNotice(tx kv.Tx, now time.Time, myKeyID, kind, subject, body string) e
 	return tx.Bucket(bMailDue).Put(dueKey(time.Time{}, k[:]), []byte{1})
 }
 
-const mailFooter = "\n\nこのメールはマイキープラットフォームから送信専用のアドレスでお送りしています。返信はできません。\n" +
+// mailOpening and mailSender name the sender as the documents do (seed 000/004 §I.6⑥: 「自治体ポイント管理クラウドからの
+// メール通知」).
+const (
+	mailSender  = "自治体ポイント管理クラウド"
+	mailOpening = mailSender + "からのお知らせです。"
+)
+
+const mailFooter = "\n\nこのメールは" + mailSender + "から送信専用のアドレスでお送りしています。返信はできません。\n" +
 	"お知らせの受け取りをやめるには、お住まいの自治体の窓口にお問い合わせください。\n"
 
 // expiryText says until when granted points of p can be used, for a grant on now.
@@ -170,13 +177,16 @@ func expiryText(p *mkpf.Program, now time.Time) string {
 	return "期限はありません"
 }
 
-func (s *Server) queueGrantNotice(tx kv.Tx, now time.Time, myKeyID string, gp *grantProjectRec, p *mkpf.Program) error {
+func (s *Server) queueGrantNotice(tx kv.Tx, now, tapped time.Time, myKeyID string, gp *grantProjectRec, p *mkpf.Program) error {
 	muni := municipalityName(tx, p.MunicipalityCode)
 	subject := "【" + muni + "】ポイント付与のお知らせ"
-	body := "マイキープラットフォームからのお知らせです。\n\n次のとおりポイントが付与されました。\n\n" +
+	if tapped.IsZero() {
+		tapped = now
+	}
+	body := mailOpening + "\n\n次のとおりポイントが付与されました。\n\n" +
 		"　ポイント付与事業：" + gp.Name + "\n" +
 		"　ポイント：" + p.Name + "　" + groupDigits(gp.PointsPerPerson) + "ポイント\n" +
-		"　付与日：" + now.In(jst).Format("2006年1月2日") + "\n" +
+		"　付与日：" + tapped.In(jst).Format("2006年1月2日") + "\n" + // the day of the tap (grants_tapdate.go)
 		"　有効期限：" + expiryText(p, now) + mailFooter
 	return queueNotice(tx, now, myKeyID, NoticeGrant, subject, body)
 }
@@ -187,7 +197,7 @@ func queueLapseNotice(tx kv.Tx, now time.Time, myKeyID, programID string, points
 		return err
 	}
 	subject := "【" + municipalityName(tx, p.MunicipalityCode) + "】ポイント失効のお知らせ"
-	body := "マイキープラットフォームからのお知らせです。\n\n有効期限を過ぎたため、次のポイントが失効しました。\n\n" +
+	body := mailOpening + "\n\n有効期限を過ぎたため、次のポイントが失効しました。\n\n" +
 		"　ポイント：" + p.Name + "　" + groupDigits(points) + "ポイント\n" +
 		"　失効日：" + now.In(jst).Format("2006年1月2日") + "\n"
 	switch {
@@ -501,7 +511,7 @@ func (m *Mailer) send(due []dueNotice) bool {
 	msgs := make([]*gomail.Msg, len(due))
 	for i, d := range due {
 		msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingB64))
-		if err := msg.From(m.cfg.From); err != nil {
+		if err := msg.FromFormat(mailSender, m.cfg.From); err != nil {
 			msgs[i] = nil
 			continue
 		}

@@ -15,7 +15,29 @@ NDK=${ANDROID_NDK_HOME:-${ANDROID_NDK_ROOT:-}}
 if [ -z "$NDK" ] && [ -n "${ANDROID_HOME:-}" ] && [ -d "$ANDROID_HOME/ndk" ]; then
 	NDK=$(ls -d "$ANDROID_HOME"/ndk/* 2>/dev/null | sort -V | tail -1)
 fi
+# The one Java class (NFC reader mode's callback, cardio/nfc/fyneglue/java) compiled to the dex the Go build embeds.
+READER_JAVA=cardio/nfc/fyneglue/java/jp/mykeyterm/nfc/Reader.java
+READER_DEX=cardio/nfc/fyneglue/nfcreader.dex
+build_reader_dex() {
+	local jar d8 tmp
+	jar=$(ls "${ANDROID_HOME:-/nonexistent}"/platforms/android-*/android.jar 2>/dev/null | sort -V | tail -1)
+	d8=$(ls "${ANDROID_HOME:-/nonexistent}"/build-tools/*/d8 2>/dev/null | sort -V | tail -1)
+	if [ -z "$jar" ] || [ -z "$d8" ] || ! command -v javac >/dev/null; then
+		echo "make android: need javac, \$ANDROID_HOME/platforms/android-NN/android.jar and build-tools' d8 for $READER_DEX" >&2
+		return 1
+	fi
+	tmp=$(mktemp -d)
+	javac --release 8 -classpath "$jar" -d "$tmp" "$READER_JAVA" &&
+		"$d8" --min-api 26 --lib "$jar" --output "$tmp" "$tmp"/jp/mykeyterm/nfc/Reader.class &&
+		cp "$tmp/classes.dex" "$READER_DEX"
+	local rc=$?
+	rm -rf "$tmp"
+	return $rc
+}
+
 if [ -n "$NDK" ] && [ -d "$NDK/toolchains/llvm" ] && command -v fyne >/dev/null; then
+	echo "== $READER_DEX from $READER_JAVA"
+	build_reader_dex || exit 1
 	echo "== fyne package -os android (NDK $NDK), app ID $APP_ID"
 	mkdir -p dist
 	ANDROID_NDK_HOME=$NDK fyne package -os android --app-id "$APP_ID" --icon assets/icon.png || exit 1
@@ -44,5 +66,14 @@ if [ -n "$J" ]; then
 	rm -rf "$STUB"
 else
 	echo "(no JDK headers: the JNI type-check of cardio/nfc was skipped; apt-get install openjdk-17-jdk-headless to run it)" >&2
+fi
+if command -v javac >/dev/null; then
+	echo "== $READER_JAVA compiled against stubs of android.nfc (javac only; the dex needs the SDK's android.jar and d8)"
+	STUB=$(mktemp -d)
+	mkdir -p "$STUB/src/android/nfc"
+	printf 'package android.nfc;\npublic final class Tag {}\n' >"$STUB/src/android/nfc/Tag.java"
+	printf 'package android.nfc;\npublic final class NfcAdapter { public interface ReaderCallback { void onTagDiscovered(Tag tag); } }\n' >"$STUB/src/android/nfc/NfcAdapter.java"
+	javac --release 8 -d "$STUB/out" "$STUB"/src/android/nfc/*.java "$READER_JAVA" && echo "Reader.java: compiles"
+	rm -rf "$STUB"
 fi
 exit 2

@@ -2,9 +2,13 @@
 
 package nfc
 
-// Android's IsoDep through JNI: the tag a tap delivered to the activity's intent (android.nfc.extra.TAG) is opened
-// with IsoDep.get + connect, and each APDU (already checked by cardio.Guard in card.Transmit) goes through
-// IsoDep.transceive. Every JNI call runs on a thread attached to the VM for the call only.
+// Android's NFC through JNI. The app takes taps itself while it is in front (NfcAdapter.enableReaderMode, NFC-A/B/F,
+// no NDEF check): no other app (a JPKI app, a wallet) gets the card and no activity is started per tap. Reader mode
+// needs a NfcAdapter.ReaderCallback object, which JNI alone cannot make: the one Java class
+// jp.mykeyterm.nfc.Reader (cardio/nfc/fyneglue/java, its onTagDiscovered declared native) is loaded from its dex
+// with InMemoryDexClassLoader (API 26) and its native method is registered here (mk_on_tag). A tag whose IsoDep is
+// connected goes to the Source as a card; another card (a transit card) as DiscoveredOther. Every JNI call runs on a
+// thread attached to the VM for the call only, inside a local frame (no local reference outlives its call).
 
 /*
 #cgo LDFLAGS: -landroid
@@ -12,6 +16,10 @@ package nfc
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+// The Go side of a tap (reader_android.go).
+extern void goNfcTag(jobject iso);
+extern void goNfcOther(void);
 
 static JNIEnv* mk_env(uintptr_t vm, int* attached) {
 	JavaVM* jvm = (JavaVM*)vm;
@@ -42,46 +50,105 @@ static int mk_failed(JNIEnv* env) {
 	return 0;
 }
 
-// mk_take_tag returns a global reference to the IsoDep of the tag in the activity's intent, connected, and replaces
-// the intent so the same tap is not taken twice; 0 when the intent holds no tag. *err is set on a JNI failure.
-static jobject mk_take_tag(uintptr_t vm, uintptr_t activity, int timeout_ms, int* err) {
-	int attached;
-	*err = 0;
-	JNIEnv* env = mk_env(vm, &attached);
-	if (env == NULL) { *err = 1; return 0; }
-	jobject out = 0;
-	jobject act = (jobject)activity;
-	jclass actCls = (*env)->GetObjectClass(env, act);
-	jmethodID getIntent = (*env)->GetMethodID(env, actCls, "getIntent", "()Landroid/content/Intent;");
-	jobject intent = (*env)->CallObjectMethod(env, act, getIntent);
-	if (mk_failed(env) || intent == NULL) goto done;
-	jclass intentCls = (*env)->FindClass(env, "android/content/Intent");
-	jmethodID getExtra = (*env)->GetMethodID(env, intentCls, "getParcelableExtra", "(Ljava/lang/String;)Landroid/os/Parcelable;");
-	jstring key = (*env)->NewStringUTF(env, "android.nfc.extra.TAG");
-	jobject tag = (*env)->CallObjectMethod(env, intent, getExtra, key);
-	(*env)->DeleteLocalRef(env, key);
-	if (mk_failed(env) || tag == NULL) goto done;
-	// The tap is taken: an empty intent replaces it.
-	jmethodID ctor = (*env)->GetMethodID(env, intentCls, "<init>", "()V");
-	jobject empty = (*env)->NewObject(env, intentCls, ctor);
-	jmethodID setIntent = (*env)->GetMethodID(env, actCls, "setIntent", "(Landroid/content/Intent;)V");
-	(*env)->CallVoidMethod(env, act, setIntent, empty);
-	if (mk_failed(env)) { *err = 1; goto done; }
+static int mk_timeout_ms = 2000;
+static jobject mk_callback = NULL; // global reference to the jp.mykeyterm.nfc.Reader instance
+
+// mk_on_tag is jp.mykeyterm.nfc.Reader.onTagDiscovered (a binder thread of the NFC service, already attached).
+static void JNICALL mk_on_tag(JNIEnv* env, jobject self, jobject tag) {
+	if ((*env)->PushLocalFrame(env, 16) != 0) { mk_failed(env); return; }
 	jclass isoCls = (*env)->FindClass(env, "android/nfc/tech/IsoDep");
-	if (mk_failed(env) || isoCls == NULL) { *err = 1; goto done; }
+	if (mk_failed(env) || isoCls == NULL) goto done;
 	jmethodID get = (*env)->GetStaticMethodID(env, isoCls, "get", "(Landroid/nfc/Tag;)Landroid/nfc/tech/IsoDep;");
 	jobject iso = (*env)->CallStaticObjectMethod(env, isoCls, get, tag);
-	if (mk_failed(env) || iso == NULL) { *err = 2; goto done; } // not an ISO 14443-4 tag
-	jmethodID setTimeout = (*env)->GetMethodID(env, isoCls, "setTimeout", "(I)V");
+	if (mk_failed(env) || iso == NULL) { goNfcOther(); goto done; } // not ISO 14443-4: a transit card, a FeliCa card
 	jmethodID connect = (*env)->GetMethodID(env, isoCls, "connect", "()V");
+	jmethodID setTimeout = (*env)->GetMethodID(env, isoCls, "setTimeout", "(I)V");
 	(*env)->CallVoidMethod(env, iso, connect);
-	if (mk_failed(env)) { *err = 3; goto done; }
-	(*env)->CallVoidMethod(env, iso, setTimeout, (jint)timeout_ms);
-	if (mk_failed(env)) { *err = 3; goto done; }
-	out = (*env)->NewGlobalRef(env, iso);
+	if (mk_failed(env)) goto done; // taken away at once: the next tap is awaited
+	(*env)->CallVoidMethod(env, iso, setTimeout, (jint)mk_timeout_ms);
+	if (mk_failed(env)) goto done;
+	jobject g = (*env)->NewGlobalRef(env, iso);
+	if (g != NULL) goNfcTag(g);
 done:
+	(*env)->PopLocalFrame(env, NULL);
+}
+
+// mk_nfc_state: 0 NFC on, 1 no NFC on this phone, 2 NFC switched off, -1 a JNI failure.
+static int mk_nfc_state(uintptr_t vm, uintptr_t activity) {
+	int attached, ret = -1;
+	JNIEnv* env = mk_env(vm, &attached);
+	if (env == NULL) return -1;
+	if ((*env)->PushLocalFrame(env, 8) != 0) { mk_failed(env); mk_detach(vm, attached); return -1; }
+	jclass adCls = (*env)->FindClass(env, "android/nfc/NfcAdapter");
+	if (mk_failed(env) || adCls == NULL) goto done;
+	jmethodID getDef = (*env)->GetStaticMethodID(env, adCls, "getDefaultAdapter", "(Landroid/content/Context;)Landroid/nfc/NfcAdapter;");
+	jobject ad = (*env)->CallStaticObjectMethod(env, adCls, getDef, (jobject)activity);
+	if (mk_failed(env)) goto done;
+	if (ad == NULL) { ret = 1; goto done; }
+	jmethodID isEnabled = (*env)->GetMethodID(env, adCls, "isEnabled", "()Z");
+	jboolean on = (*env)->CallBooleanMethod(env, ad, isEnabled);
+	if (mk_failed(env)) goto done;
+	ret = on ? 0 : 2;
+done:
+	(*env)->PopLocalFrame(env, NULL);
 	mk_detach(vm, attached);
-	return out;
+	return ret;
+}
+
+// mk_reader_mode loads jp.mykeyterm.nfc.Reader from dex (once), registers its native method and enables reader mode
+// for the activity with it. Returns 0, 1 without NFC, -1 on a JNI failure (class not loaded, method not found).
+static int mk_reader_mode(uintptr_t vm, uintptr_t activity, const void* dex, int n, int flags, int timeout_ms) {
+	int attached, ret = -1;
+	JNIEnv* env = mk_env(vm, &attached);
+	if (env == NULL) return -1;
+	if ((*env)->PushLocalFrame(env, 32) != 0) { mk_failed(env); mk_detach(vm, attached); return -1; }
+	mk_timeout_ms = timeout_ms;
+	jobject act = (jobject)activity;
+	if (mk_callback == NULL) {
+		jbyteArray arr = (*env)->NewByteArray(env, n);
+		if (arr == NULL) { mk_failed(env); goto done; }
+		(*env)->SetByteArrayRegion(env, arr, 0, n, (const jbyte*)dex);
+		jclass bbCls = (*env)->FindClass(env, "java/nio/ByteBuffer");
+		if (mk_failed(env) || bbCls == NULL) goto done;
+		jmethodID wrap = (*env)->GetStaticMethodID(env, bbCls, "wrap", "([B)Ljava/nio/ByteBuffer;");
+		jobject buf = (*env)->CallStaticObjectMethod(env, bbCls, wrap, arr);
+		if (mk_failed(env) || buf == NULL) goto done;
+		jclass actCls = (*env)->GetObjectClass(env, act);
+		jmethodID getCL = (*env)->GetMethodID(env, actCls, "getClassLoader", "()Ljava/lang/ClassLoader;");
+		jobject parent = (*env)->CallObjectMethod(env, act, getCL);
+		if (mk_failed(env)) goto done;
+		jclass imCls = (*env)->FindClass(env, "dalvik/system/InMemoryDexClassLoader");
+		if (mk_failed(env) || imCls == NULL) goto done;
+		jmethodID imNew = (*env)->GetMethodID(env, imCls, "<init>", "(Ljava/nio/ByteBuffer;Ljava/lang/ClassLoader;)V");
+		jobject loader = (*env)->NewObject(env, imCls, imNew, buf, parent);
+		if (mk_failed(env) || loader == NULL) goto done;
+		jclass clCls = (*env)->FindClass(env, "java/lang/ClassLoader");
+		jmethodID loadClass = (*env)->GetMethodID(env, clCls, "loadClass", "(Ljava/lang/String;)Ljava/lang/Class;");
+		jstring name = (*env)->NewStringUTF(env, "jp.mykeyterm.nfc.Reader");
+		jclass readerCls = (jclass)(*env)->CallObjectMethod(env, loader, loadClass, name);
+		if (mk_failed(env) || readerCls == NULL) goto done;
+		JNINativeMethod m = {"onTagDiscovered", "(Landroid/nfc/Tag;)V", (void*)mk_on_tag};
+		if ((*env)->RegisterNatives(env, readerCls, &m, 1) != 0) { mk_failed(env); goto done; }
+		jmethodID rNew = (*env)->GetMethodID(env, readerCls, "<init>", "()V");
+		jobject cb = (*env)->NewObject(env, readerCls, rNew);
+		if (mk_failed(env) || cb == NULL) goto done;
+		mk_callback = (*env)->NewGlobalRef(env, cb);
+		if (mk_callback == NULL) goto done;
+	}
+	jclass adCls = (*env)->FindClass(env, "android/nfc/NfcAdapter");
+	if (mk_failed(env) || adCls == NULL) goto done;
+	jmethodID getDef = (*env)->GetStaticMethodID(env, adCls, "getDefaultAdapter", "(Landroid/content/Context;)Landroid/nfc/NfcAdapter;");
+	jobject ad = (*env)->CallStaticObjectMethod(env, adCls, getDef, act);
+	if (mk_failed(env)) goto done;
+	if (ad == NULL) { ret = 1; goto done; }
+	jmethodID enable = (*env)->GetMethodID(env, adCls, "enableReaderMode", "(Landroid/app/Activity;Landroid/nfc/NfcAdapter$ReaderCallback;ILandroid/os/Bundle;)V");
+	(*env)->CallVoidMethod(env, ad, enable, act, mk_callback, (jint)flags, (jobject)NULL);
+	if (mk_failed(env)) goto done;
+	ret = 0;
+done:
+	(*env)->PopLocalFrame(env, NULL);
+	mk_detach(vm, attached);
+	return ret;
 }
 
 // mk_transceive sends cmd and copies the response into resp (cap bytes); returns its length, -1 when the tag is
@@ -91,12 +158,12 @@ static int mk_transceive(uintptr_t vm, jobject iso, const void* cmd, int n, void
 	JNIEnv* env = mk_env(vm, &attached);
 	if (env == NULL) return -2;
 	int ret = -2;
+	if ((*env)->PushLocalFrame(env, 8) != 0) { mk_failed(env); mk_detach(vm, attached); return -2; }
 	jclass isoCls = (*env)->GetObjectClass(env, iso);
 	jmethodID tr = (*env)->GetMethodID(env, isoCls, "transceive", "([B)[B");
 	jbyteArray in = (*env)->NewByteArray(env, n);
 	(*env)->SetByteArrayRegion(env, in, 0, n, (const jbyte*)cmd);
 	jbyteArray out = (jbyteArray)(*env)->CallObjectMethod(env, iso, tr, in);
-	(*env)->DeleteLocalRef(env, in);
 	if (mk_failed(env) || out == NULL) {
 		ret = -1;
 	} else {
@@ -105,8 +172,8 @@ static int mk_transceive(uintptr_t vm, jobject iso, const void* cmd, int n, void
 			(*env)->GetByteArrayRegion(env, out, 0, len, (jbyte*)resp);
 			ret = (int)len;
 		}
-		(*env)->DeleteLocalRef(env, out);
 	}
+	(*env)->PopLocalFrame(env, NULL);
 	mk_detach(vm, attached);
 	return ret;
 }
@@ -115,10 +182,15 @@ static void mk_close(uintptr_t vm, jobject iso) {
 	int attached;
 	JNIEnv* env = mk_env(vm, &attached);
 	if (env == NULL) return;
-	jclass isoCls = (*env)->GetObjectClass(env, iso);
-	jmethodID cl = (*env)->GetMethodID(env, isoCls, "close", "()V");
-	(*env)->CallVoidMethod(env, iso, cl);
-	mk_failed(env);
+	if ((*env)->PushLocalFrame(env, 4) == 0) {
+		jclass isoCls = (*env)->GetObjectClass(env, iso);
+		jmethodID cl = (*env)->GetMethodID(env, isoCls, "close", "()V");
+		(*env)->CallVoidMethod(env, iso, cl);
+		mk_failed(env);
+		(*env)->PopLocalFrame(env, NULL);
+	} else {
+		mk_failed(env);
+	}
 	(*env)->DeleteGlobalRef(env, iso);
 	mk_detach(vm, attached);
 }
@@ -128,7 +200,6 @@ import "C"
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 	"unsafe"
@@ -181,23 +252,43 @@ func (t *isoDep) Close() error {
 // TagTimeout is IsoDep's transceive timeout: the JPKI certificate read is a few READ BINARY of 256 bytes.
 var TagTimeout = 2 * time.Second
 
-// TakeIntentTag hands the tag of the activity's current intent (the app opened or resumed by a tap, through the
-// manifest's NFC intent filter) to src, if there is one. vm and activity are Fyne's driver.AndroidContext VM and
-// Ctx. It reports whether a tag was taken.
-func TakeIntentTag(src *Source, vm, activity uintptr) (bool, error) {
-	var cerr C.int
-	ref := C.mk_take_tag(C.uintptr_t(vm), C.uintptr_t(activity), C.int(TagTimeout.Milliseconds()), &cerr)
-	switch cerr {
+// Reader-mode flags (android.nfc.NfcAdapter): NFC-A and NFC-B (the My Number Card is type B; a bank card type A),
+// NFC-F so a transit card is answered too, and no NDEF check (it would talk to the card before the app does).
+const (
+	flagReaderNFCA          = 0x1
+	flagReaderNFCB          = 0x2
+	flagReaderNFCF          = 0x4
+	flagReaderSkipNDEFCheck = 0x80
+	readerFlags             = flagReaderNFCA | flagReaderNFCB | flagReaderNFCF | flagReaderSkipNDEFCheck
+)
+
+// EnableReaderMode makes the app take every tap while activity is in front (Android keeps the mode across pauses and
+// resumes of the activity): each IsoDep tag is handed to src as a card, any other card as DiscoveredOther. dex is
+// jp.mykeyterm.nfc.Reader compiled for Android (cardio/nfc/fyneglue). vm and activity are Fyne's
+// driver.AndroidContext VM and Ctx. Calling it again only enables the mode again.
+func EnableReaderMode(src *Source, vm, activity uintptr, dex []byte) error {
+	if len(dex) == 0 {
+		return errors.New("nfc: the reader class (dex) is missing from the build")
+	}
+	setReaderSource(src, vm)
+	switch C.mk_reader_mode(C.uintptr_t(vm), C.uintptr_t(activity), unsafe.Pointer(&dex[0]), C.int(len(dex)), C.int(readerFlags), C.int(TagTimeout.Milliseconds())) {
+	case 0:
+		return nil
 	case 1:
-		return false, errors.New("nfc: JNI call failed")
+		return ErrNoNFC
+	}
+	return errors.New("nfc: enabling reader mode failed")
+}
+
+// NFCState says whether the phone has NFC and it is switched on: nil, ErrNoNFC or ErrNFCOff.
+func NFCState(vm, activity uintptr) error {
+	switch C.mk_nfc_state(C.uintptr_t(vm), C.uintptr_t(activity)) {
+	case 0:
+		return nil
+	case 1:
+		return ErrNoNFC
 	case 2:
-		return false, fmt.Errorf("nfc: the tag is not an ISO 14443-4 (IsoDep) card")
-	case 3:
-		return false, ErrTagLost
+		return ErrNFCOff
 	}
-	if ref == 0 {
-		return false, nil
-	}
-	src.Discovered(&isoDep{vm: vm, ref: ref})
-	return true, nil
+	return errors.New("nfc: reading the NFC state failed")
 }

@@ -29,20 +29,63 @@ type Tag interface {
 // ErrTagLost is a tag taken away from the phone during a command.
 var ErrTagLost = errors.New("nfc: tag lost")
 
+// Messages of the phone's reader, in the clerk's words.
+const (
+	// MsgNFCOff: the phone's NFC is switched off (Settings), so no card can be read.
+	MsgNFCOff = "スマートフォンのNFCがオフになっています。設定でNFC（かざして読み取り）をオンにしてから、［カード読取・ポイント付与 開始］を押してください。"
+	// MsgNoNFC: the phone has no NFC reader.
+	MsgNoNFC = "このスマートフォンにはNFC（カードの読み取り機能）がありません。NFCのあるスマートフォンで使ってください。"
+	// MsgNotMyNumberCard: a card that is not an ISO 14443-4 card (a transit card such as Suica, a FeliCa card).
+	MsgNotMyNumberCard = "マイナンバーカードではないカードです（交通系ICカードなどは使えません）。マイナンバーカードをかざしてください。"
+)
+
+// NFC states a platform glue reports (Source.SetCheck).
+var (
+	ErrNFCOff = &cardio.Error{Kind: cardio.ErrNoReader, Message: MsgNFCOff}
+	ErrNoNFC  = &cardio.Error{Kind: cardio.ErrNoReader, Message: MsgNoNFC}
+)
+
 // Source is the phone's NFC reader as a cardio.Source. The zero value is not usable; use NewSource.
+//
+// Only taps made while something watches (screen 79 between [開始] and [終了]) are cards: a tag discovered with no
+// watcher, or one still held when a watch starts, is from before [開始] and is closed, never read as a new tap.
 type Source struct {
 	mu       sync.Mutex
 	tag      Tag
 	watchers map[chan cardio.Event]struct{}
+	check    func() error
 }
 
 // NewSource returns a Source with no tag.
 func NewSource() *Source { return &Source{watchers: map[chan cardio.Event]struct{}{}} }
 
+// SetCheck sets the platform glue's check of the reader (NFC present and switched on), run when a watch starts and
+// when the readers are listed; its error (ErrNFCOff, ErrNoNFC) is the answer.
+func (s *Source) SetCheck(check func() error) {
+	s.mu.Lock()
+	s.check = check
+	s.mu.Unlock()
+}
+
+func (s *Source) checkReader() error {
+	s.mu.Lock()
+	check := s.check
+	s.mu.Unlock()
+	if check == nil {
+		return nil
+	}
+	return check()
+}
+
 // Discovered is called by the platform glue when a tag is tapped: it becomes the card of ReaderName (a previous tag
-// is closed) and watchers see a card inserted.
+// is closed) and watchers see a card inserted. With no watcher the tag is closed and forgotten.
 func (s *Source) Discovered(t Tag) {
 	s.mu.Lock()
+	if len(s.watchers) == 0 {
+		s.mu.Unlock()
+		t.Close()
+		return
+	}
 	old := s.tag
 	s.tag = t
 	s.mu.Unlock()
@@ -52,6 +95,18 @@ func (s *Source) Discovered(t Tag) {
 	}
 	s.notify(cardio.Event{Reader: ReaderName, Present: true})
 }
+
+// DiscoveredOther is called by the platform glue for a tapped card that is not ISO 14443-4 (IsoDep): a transit or
+// FeliCa card. Watchers see a card whose reading answers MsgNotMyNumberCard.
+func (s *Source) DiscoveredOther() { s.Discovered(otherTag{}) }
+
+// otherTag is a tapped card that is not an IsoDep tag: nothing can be sent to it.
+type otherTag struct{}
+
+func (otherTag) Transceive(context.Context, []byte) ([]byte, error) { return nil, errNotIsoDep }
+func (otherTag) Close() error                                       { return nil }
+
+var errNotIsoDep = errors.New("nfc: not an ISO 14443-4 tag")
 
 // Lost is called when the tag is gone (taken away, or a command failed with the tag lost).
 func (s *Source) Lost() {
@@ -76,8 +131,20 @@ func (s *Source) notify(e cardio.Event) {
 	}
 }
 
-// Readers is the phone's one reader.
-func (s *Source) Readers(ctx context.Context) ([]string, error) { return []string{ReaderName}, nil }
+// Watching reports whether a watch runs (screen 79 between [開始] and [終了]): only then is a tap a card.
+func (s *Source) Watching() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.watchers) > 0
+}
+
+// Readers is the phone's one reader (or the check's error: NFC off or missing).
+func (s *Source) Readers(ctx context.Context) ([]string, error) {
+	if err := s.checkReader(); err != nil {
+		return nil, err
+	}
+	return []string{ReaderName}, nil
+}
 
 // Connect returns the tapped tag as a cardio.Card; ErrNoCard without one.
 func (s *Source) Connect(ctx context.Context, reader string) (cardio.Card, error) {
@@ -90,16 +157,30 @@ func (s *Source) Connect(ctx context.Context, reader string) (cardio.Card, error
 	if t == nil {
 		return nil, &cardio.Error{Kind: cardio.ErrNoCard, Message: cardio.Message(cardio.ErrNoCard)}
 	}
+	if _, ok := t.(otherTag); ok {
+		return nil, &cardio.Error{Kind: cardio.ErrUnknownCard, Message: MsgNotMyNumberCard, Err: errNotIsoDep}
+	}
 	return &card{src: s, tag: t}, nil
 }
 
-// Watch reports the current state first, then each tap and loss, until ctx ends.
+// Watch reports no card first, then each tap and loss, until ctx ends. A tag held when the first watch starts was
+// tapped before it (before [開始]) and is dropped: it is not answered as a tap. NFC switched off is its error.
 func (s *Source) Watch(ctx context.Context) (<-chan cardio.Event, error) {
+	if err := s.checkReader(); err != nil {
+		return nil, err
+	}
 	ch := make(chan cardio.Event, 16)
 	s.mu.Lock()
-	s.watchers[ch] = struct{}{}
+	var stale Tag
+	if len(s.watchers) == 0 {
+		stale, s.tag = s.tag, nil
+	}
 	present := s.tag != nil
+	s.watchers[ch] = struct{}{}
 	s.mu.Unlock()
+	if stale != nil {
+		stale.Close()
+	}
 	ch <- cardio.Event{Reader: ReaderName, Present: present}
 	go func() {
 		<-ctx.Done()

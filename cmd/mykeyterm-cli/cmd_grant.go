@@ -130,7 +130,7 @@ func runGrantTap(g *globals, args []string) int {
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	fmt.Fprintf(g.Stderr, "%s（%dポイント/人、名簿%d件）: カードをかざしてください。未送信 %d件\n", p.Name, p.PointsPerPerson, n, d.Pending())
+	fmt.Fprintf(g.Stderr, "%s（%dポイント/人、名簿%d人）: カードをかざしてください。未送信 %d件\n", p.Name, p.PointsPerPerson, n, d.Pending())
 	seen := 0
 	enc := json.NewEncoder(g.Stdout)
 	err = d.Run(ctx, src, func(r grant.TapResult) {

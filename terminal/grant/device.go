@@ -41,7 +41,7 @@ const (
 
 // The answers shown in big type on screen 79.
 const (
-	MsgGranted        = "付与しました"
+	MsgGranted        = "受け付けました（未送信）" // stored on the device; granted when the upload is accepted (§V(7))
 	MsgNotOnRoster    = "名簿にありません"
 	MsgAlreadyGranted = "付与済みです"
 )
@@ -184,15 +184,19 @@ func (d *Device) load() error {
 	})
 }
 
-// Project returns the project of the current sync (screen 79's title) and when it was synced; ok is false before the
-// first sync.
-func (d *Device) Project() (p mkpf.GrantProject, syncedAt time.Time, entries int, ok bool) {
+// Project returns the project of the current sync (screen 79's title), when it was synced and how many people its
+// roster has (not its entries: a renewed card gives a participant more than one); ok is false before the first sync.
+func (d *Device) Project() (p mkpf.GrantProject, syncedAt time.Time, people int, ok bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.cur == nil {
 		return p, syncedAt, 0, false
 	}
-	return d.cur.sync.Project, d.cur.sync.At, len(d.cur.sync.Entries), true
+	people = d.cur.sync.People
+	if people == 0 && len(d.cur.sync.Entries) > 0 {
+		people = d.cur.sync.Project.Participants // a sync stored before the platform counted people
+	}
+	return d.cur.sync.Project, d.cur.sync.At, people, true
 }
 
 // Sync fetches projectID's roster (screen 78) and makes it the current one. Refused while grants of that project

@@ -350,6 +350,35 @@ func (o *Office) RegisterCard(ctx context.Context, p Platform, src cardio.Source
 	return &x, nil
 }
 
+// RegisterMyKeyID is screen 76's other way (§V(5) 「窓口を訪れた本人からの申告内容を確認し、自治体職員がマイキーIDを登
+// 録する」): the MyKey ID the participant declares at the counter, checked by the clerk, is put on the platform's roster
+// and written to the participant's entry. A malformed ID gives an *ImportError naming マイキーID.
+func (o *Office) RegisterMyKeyID(ctx context.Context, p Platform, participantID, mykeyID string) (*Participant, error) {
+	x, err := o.Participant(participantID)
+	if err != nil {
+		return nil, err
+	}
+	if x.MyKeyID != "" {
+		return nil, ErrHasMyKeyID
+	}
+	mykeyID = strings.ToUpper(halfWidth(strings.TrimSpace(mykeyID)))
+	if mykeyID == "" || mkpf.ValidateMyKeyID(mykeyID) != nil {
+		return nil, &ImportError{Message: "入力内容に誤りがあります。次の項目を直してください。",
+			Rows: []RowError{{Field: "マイキーID", Message: "マイキーIDは英大文字と数字の8文字です（本人が申告したマイキーIDを入力してください）"}}}
+	}
+	if o.myKeyIDs(x.ProjectID)[mykeyID] {
+		return nil, ErrAlreadyOnList
+	}
+	if _, err := p.AddParticipants(ctx, x.ProjectID, mkpf.ParticipantsRequest{MyKeyIDs: []string{mykeyID}}); err != nil {
+		return nil, err
+	}
+	x.MyKeyID = mykeyID
+	if err := o.put(x); err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
 // GrantWithoutCard grants the project's points to a participant who forgot the card (§V(7)), after the clerk checked
 // the identifying items shown on screen 76. The GrantID is written to the roster before the call, so a retry after a
 // lost answer applies once. A refusal comes back as a *mkpf.APIError-like error with the platform's message.

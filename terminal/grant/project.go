@@ -13,6 +13,9 @@ type ProjectInput struct {
 	ProgramID, Name, Department, Points, Budget, Note string
 }
 
+// CountHint is screen 64's hint under its number fields: what parseCount accepts.
+const CountHint = "数字で入力してください（全角・半角どちらでも、カンマ区切りも使えます）。"
+
 // Limits of a grant project as typed on screen 64.
 const (
 	MaxPointsPerPerson = 1_000_000
@@ -52,7 +55,8 @@ func CheckProject(in ProjectInput) (mkpf.GrantProjectRequest, map[string]string)
 	return req, errs
 }
 
-// parseCount reads a positive number typed with half- or full-width digits and commas, at most max.
+// parseCount reads a positive number typed with half- or full-width digits and commas, at most max (screen 64's hint,
+// CountHint, says so).
 func parseCount(s string, max int64, label string) (int64, string) {
 	d := strings.NewReplacer(",", "", "，", "").Replace(halfWidth(strings.TrimSpace(s)))
 	if d == "" {
@@ -63,7 +67,7 @@ func parseCount(s string, max int64, label string) (int64, string) {
 	case err != nil && strings.Trim(d, "0123456789") == "":
 		return 0, label + "が大きすぎます。" + strconv.FormatInt(max, 10) + "以下で入力してください。"
 	case err != nil:
-		return 0, label + "は半角数字で入力してください。"
+		return 0, label + "は" + CountHint
 	case n <= 0:
 		return 0, label + "は1以上で入力してください。"
 	case n > max:

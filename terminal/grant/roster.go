@@ -118,13 +118,28 @@ func (e *ImportError) Error() string {
 const (
 	MsgHeader   = "様式の見出し行が違います。取り込み入力用様式をダウンロードし、1行目を変えずに入力してください。期待する見出し: "
 	MsgBadRows  = "名簿ファイルに誤りがあるため、1件も取り込んでいません。次の行を直して、もう一度取り込んでください。"
-	MsgEmpty    = "名簿ファイルに対象者の行がありません。取り込み入力用様式の2行目から入力してください。"
+	MsgEmpty    = "名簿ファイルに対象者の行がありません（記入例の行は取り込みません）。記入例の下の行から対象者を入力してください。"
 	MsgEncoding = "名簿ファイルの文字コードを読み取れません。Excelで「CSV (コンマ区切り)」または「CSV UTF-8」として保存し直してください。"
 	MsgCSV      = "名簿ファイルをCSVとして読み取れません。Excelで「CSV (コンマ区切り)」として保存し直してください。"
 )
 
+// The template's example line is marked as one: its 名前 begins with SampleMark and its 備考 says so. A line whose 名前
+// begins with the mark (also with half-width parentheses) is never imported, so an example left in the file does not
+// put 「山田太郎」 on the roster.
+const (
+	SampleMark = "（記入例）"
+	SampleNote = "この行は記入例です。取り込まれません（消しても構いません）。"
+)
+
+// isSample reports whether a line's 名前 marks it as the template's example.
+func isSample(name string) bool {
+	n := strings.TrimSpace(name)
+	return strings.HasPrefix(n, SampleMark) || strings.HasPrefix(n, "(記入例)")
+}
+
 // Template is the 取り込み入力用様式 ([取り込み入力用様式ダウンロード], screen 74): the header line and one example line
-// for project, as UTF-8 CSV with a BOM (Excel opens it with the right characters) and CRLF line ends.
+// (marked, never imported) for project, as UTF-8 CSV with a BOM (Excel opens it with the right characters) and CRLF
+// line ends.
 func Template(project mkpf.GrantProject) []byte {
 	var b bytes.Buffer
 	b.WriteString("\uFEFF")
@@ -132,7 +147,7 @@ func Template(project mkpf.GrantProject) []byte {
 	w.UseCRLF = true
 	w.Write(Columns)
 	// Cells are made inert for spreadsheets (a project named 「=…」 must not become a formula in Excel).
-	w.Write(mkpf.InertCSVRow([]string{project.Name, strconv.FormatInt(project.PointsPerPerson, 10), "", "山田太郎", "1940年1月1日", "東京都千代田区A町1-1", "男性", "03-1234-5678", "taro@example.jp", ""}))
+	w.Write(mkpf.InertCSVRow([]string{project.Name, strconv.FormatInt(project.PointsPerPerson, 10), "", SampleMark + "山田太郎", "1940年1月1日", "東京都千代田区A町1-1", "男性", "03-1234-5678", "taro@example.jp", SampleNote}))
 	w.Flush()
 	return b.Bytes()
 }
@@ -196,8 +211,8 @@ func ParseRoster(data []byte, project mkpf.GrantProject, required []string) ([]R
 			bad = append(bad, RowError{Line: line, Message: "CSVの形式が崩れています（引用符「\"」の対応を確かめてください）"})
 			continue
 		}
-		if allEmpty(rec) {
-			continue
+		if allEmpty(rec) || len(rec) > 3 && isSample(rec[3]) {
+			continue // an empty line, or the template's example
 		}
 		line, _ := r.FieldPos(0)
 		row, errs := parseRow(rec, line, project, required)

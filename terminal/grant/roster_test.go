@@ -50,14 +50,29 @@ func TestScreen74_RosterFileInUTF8ShiftJISAndWithBOMReadsTheSameRows(t *testing.
 	}
 }
 
-func TestScreen74_TemplateIsTheHeaderAndAnExampleThatImports(t *testing.T) {
+// The template's example line is marked as one and is not imported by accident: the template as downloaded imports
+// nothing (MsgEmpty), a real line below the example imports alone, and the example's values with the mark typed over
+// are a valid line.
+func TestScreen74_TemplatesExampleIsMarkedAndNeverImported(t *testing.T) {
 	tpl := Template(testProject)
-	if !strings.HasPrefix(string(tpl), "\uFEFF"+header) {
+	if !strings.HasPrefix(string(tpl), "\uFEFF"+header) || !strings.Contains(string(tpl), SampleMark+"山田太郎") || !strings.Contains(string(tpl), SampleNote) {
 		t.Fatalf("template %q", tpl)
 	}
-	rows, err := ParseRoster(tpl, testProject, nil)
-	if err != nil || len(rows) != 1 || rows[0].Name != "山田太郎" || rows[0].Birth != "1940-01-01" {
+	_, err := ParseRoster(tpl, testProject, nil)
+	var ie *ImportError
+	if !errors.As(err, &ie) || ie.Message != MsgEmpty {
+		t.Fatalf("the template as downloaded: %v", err)
+	}
+	filled := string(tpl) + "認知症サポーター養成講座,100,,佐藤花子,1952/3/4,,女性,,,\r\n" +
+		"認知症サポーター養成講座,100,,(記入例)鈴木,,,,,,\r\n" // half-width parentheses: still the example
+	rows, err := ParseRoster([]byte(filled), testProject, nil)
+	if err != nil || len(rows) != 1 || rows[0].Name != "佐藤花子" || rows[0].Line != 3 {
 		t.Fatalf("%v %+v", err, rows)
+	}
+	typedOver := strings.Replace(string(tpl), SampleMark, "", 1)
+	rows, err = ParseRoster([]byte(typedOver), testProject, nil)
+	if err != nil || len(rows) != 1 || rows[0].Name != "山田太郎" || rows[0].Birth != "1940-01-01" {
+		t.Fatalf("the example without its mark: %v %+v", err, rows)
 	}
 }
 
@@ -156,8 +171,8 @@ func TestTemplate_FormulaLikeProjectNameIsInertAndStillImports(t *testing.T) {
 	if !strings.Contains(tpl, "'=HYPERLINK") {
 		t.Fatalf("template cell not inert:\n%s", tpl)
 	}
-	rows, err := ParseRoster([]byte(tpl), p, DefaultFields)
+	rows, err := ParseRoster([]byte(strings.Replace(tpl, SampleMark, "", 1)), p, DefaultFields) // the example typed over
 	if err != nil || len(rows) != 1 || rows[0].ProjectName != "'"+p.Name {
-		t.Fatalf("the template's own example row: %v %+v", err, rows)
+		t.Fatalf("the template's example row, its mark typed over: %v %+v", err, rows)
 	}
 }

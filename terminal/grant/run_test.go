@@ -37,6 +37,12 @@ func TestScreen79_ContinuousTapsOnTheNFCSource(t *testing.T) {
 	answers := make(chan TapResult, 8)
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx, src, func(r TapResult) { answers <- r }) }()
+	// Taps before [開始] are not cards (cardio/nfc): tap once Run watches.
+	for deadline := time.Now().Add(30 * time.Second); !src.Watching(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("Run does not watch the NFC source")
+		}
+	}
 	next := func() TapResult {
 		select {
 		case r := <-answers:
