@@ -35,7 +35,10 @@ type GrantProject struct {
 	Granted          int64  `json:"granted"`               // points granted so far
 	Participants     int    `json:"participants"`          // roster size on the platform
 	Closed           bool   `json:"closed"`
-	CreatedAt        Time   `json:"created_at"`
+	// Pending: registered by a grant office and not yet approved by the platform's administrator (`mkpf-server admin
+	// grant-project approve`): its points per person and budget are a request; no sync and no grant until approved.
+	Pending   bool `json:"pending,omitempty"`
+	CreatedAt Time `json:"created_at"`
 }
 
 // GrantProjectList answers GET /v1/grants/projects; Programs are the municipal programs a new project may grant
@@ -136,4 +139,18 @@ const (
 	CodeProjectClosed   = "project_closed"
 	CodeBudgetExhausted = "budget_exhausted"
 	CodeSyncUnknown     = "sync_unknown"
+	CodeProjectPending  = "project_pending" // registered by the office, awaiting the administrator's approval
+	CodeGrantLimit      = "grant_limit"     // the MyKey ID reached the grants per period across projects
+	CodeUploadLimit     = "upload_limit"    // the phone reached its items per day
 )
+
+// GrantRefusalFinal says whether a refusal stays so: a grant refused for a closed or unapproved project or for a
+// limit of the period may be applied by a later upload (after the administrator reopens or approves the project, or
+// in the next period), so the phone sends it again with its next upload.
+func GrantRefusalFinal(code string) bool {
+	switch code {
+	case CodeProjectClosed, CodeProjectPending, CodeGrantLimit, CodeUploadLimit:
+		return false
+	}
+	return true
+}

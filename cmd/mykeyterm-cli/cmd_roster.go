@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -40,7 +41,7 @@ func withOffice(g *globals, needClient bool, fn func(ctx context.Context, o *gra
 	if !needClient {
 		return fn(context.Background(), o, nil)
 	}
-	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withGrantLogin(g, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
 		return fn(ctx, o, grant.FromClient(c))
 	})
 }
@@ -66,7 +67,7 @@ func runRosterTemplate(g *globals, args []string) int {
 	if *project == "" {
 		return write(mkpf.GrantProject{Name: "認知症サポーター養成講座", PointsPerPerson: 100})
 	}
-	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withGrantLogin(g, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
 		pr, err := grant.FindProject(ctx, grant.FromClient(c), *project)
 		if err != nil {
 			return grantFail(g, err)
@@ -86,7 +87,7 @@ func runRosterImport(g *globals, args []string) int {
 	if *project == "" {
 		return fail(g, "ポイント付与事業を --project で指定してください。")
 	}
-	data, err := os.ReadFile(file)
+	data, err := readRosterFile(file)
 	if err != nil {
 		return fail(g, fmt.Sprintf("名簿ファイル「%s」を読めません。ファイル名を確かめてください。", file))
 	}
@@ -265,4 +266,14 @@ func runRosterSettings(g *globals, args []string) int {
 		fmt.Fprintln(g.Stdout, strings.Join(o.Fields(), ","))
 		return 0
 	})
+}
+
+// readRosterFile reads at most one byte more than grant.MaxRosterBytes (a bigger file is refused by the import).
+func readRosterFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, grant.MaxRosterBytes+1))
 }

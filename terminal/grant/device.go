@@ -355,8 +355,17 @@ type UploadReport struct {
 // batch; progress (may be nil) is called with the grants answered so far and the total. A failed call stops the
 // upload with the error; what was answered is recorded, the rest stays pending, and uploading again sends it (a
 // GrantID the platform already applied is answered as accepted and applies nothing more).
+//
+// A grant refused for a reason that may change (a closed or unapproved project, a limit of the period:
+// mkpf.GrantRefusalFinal) is sent again with every upload, and applies once the administrator reopened or approved
+// the project or the period turned.
 func (d *Device) Upload(ctx context.Context, p Platform, progress func(done, total int)) (*UploadReport, error) {
 	pend := d.list(StatePending)
+	for _, g := range d.list(StateRefused) {
+		if !mkpf.GrantRefusalFinal(g.Code) {
+			pend = append(pend, g)
+		}
+	}
 	rep := &UploadReport{Accepted: []mkpf.GrantAccepted{}, Refused: []mkpf.GrantRefused{}}
 	total := len(pend)
 	if progress != nil {
