@@ -605,7 +605,7 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*m
 	syncs := map[string]*grantSyncRec{}
 	granted := false
 	quotaKey := "items/" + c.TerminalID + "/" + jstDay(now)
-	used := getCount(tx.Bucket(bGrCounts), quotaKey)
+	used, limit := getCount(tx.Bucket(bGrCounts), quotaKey), uploadItemsPerDay(tx)
 	usedBefore := used
 	for _, it := range items {
 		if !validGrantID(it.GrantID) {
@@ -625,7 +625,7 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*m
 			}
 			continue
 		}
-		if used >= GrantUploadItemsPerDay {
+		if used >= limit {
 			res.Refused = append(res.Refused, *refusal(gid, mkpf.CodeUploadLimit))
 			continue
 		}

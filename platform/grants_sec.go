@@ -29,7 +29,7 @@ import (
 
 var (
 	bGrCounts   = []byte("gr_counts")   // "cap/<MyKey ID>/<YYYY-MM>", "items/<terminal>/<YYYY-MM-DD>", "notice/<MyKey ID>/<YYYY-MM-DD>" → count
-	bGrSettings = []byte("gr_settings") // "cap_per_month" → the administrator's cap (decimal)
+	bGrSettings = []byte("gr_settings") // "cap_per_month", "items_per_day" → the administrator's limits (decimal)
 	bGrIDsSync  = []byte("gr_ids_sync") // sync ID + "/" + gr_ids key → nil: the upload records of a sync, pruned with it
 )
 
@@ -38,8 +38,9 @@ const (
 	// DefaultGrantCapPerMonth is how many grants one MyKey ID may receive per JST calendar month across all projects
 	// until the administrator sets another cap (`mkpf-server admin grant-cap --per-month N`).
 	DefaultGrantCapPerMonth = 10
-	// GrantUploadItemsPerDay is how many new upload items (not answered before) one phone may send per JST day; the
-	// rest is refused as upload_limit and sent again by the phone the next day.
+	// GrantUploadItemsPerDay is how many new upload items (not answered before) one phone may send per JST day until
+	// the administrator sets another limit (`admin grant-cap --items-per-day N`); the rest is refused as upload_limit
+	// and sent again by the phone the next day.
 	GrantUploadItemsPerDay = 30_000
 	// GrantNoticesPerDay is how many grant e-mails one holder receives per JST day (further grants apply silently).
 	GrantNoticesPerDay = 3
@@ -98,6 +99,14 @@ func grantCap(tx kv.Tx) int {
 		return n
 	}
 	return DefaultGrantCapPerMonth
+}
+
+// uploadItemsPerDay is the administrator's limit of a phone's new upload items per JST day.
+func uploadItemsPerDay(tx kv.Tx) int {
+	if n := getCount(tx.Bucket(bGrSettings), "items_per_day"); n > 0 {
+		return n
+	}
+	return GrantUploadItemsPerDay
 }
 
 // grantLimit counts one grant of myKeyID in this month, or answers CodeGrantLimit when the cap is reached (in the
@@ -327,8 +336,16 @@ func (s *Server) SetGrantCap(perMonth int) error {
 	return s.db.Update(func(tx kv.Tx) error { return putCount(tx.Bucket(bGrSettings), "cap_per_month", perMonth) })
 }
 
-// GrantCap is the grants per MyKey ID per JST month in force.
-func (s *Server) GrantCap() (n int, err error) {
-	err = s.db.View(func(tx kv.Tx) error { n = grantCap(tx); return nil })
-	return n, err
+// SetGrantUploadItemsPerDay sets a phone's new upload items per JST day (admin).
+func (s *Server) SetGrantUploadItemsPerDay(n int) error {
+	if n < 1 || n > 10_000_000 {
+		return fmt.Errorf("the limit must be 1-10000000 items per day, not %d", n)
+	}
+	return s.db.Update(func(tx kv.Tx) error { return putCount(tx.Bucket(bGrSettings), "items_per_day", n) })
+}
+
+// GrantCap is the grants per MyKey ID per JST month in force, and a phone's upload items per JST day.
+func (s *Server) GrantCap() (perMonth, itemsPerDay int, err error) {
+	err = s.db.View(func(tx kv.Tx) error { perMonth, itemsPerDay = grantCap(tx), uploadItemsPerDay(tx); return nil })
+	return perMonth, itemsPerDay, err
 }

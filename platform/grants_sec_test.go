@@ -161,7 +161,7 @@ func TestGrants_ClosedRefusalIsNotFinalAndAppliesAfterReopen(t *testing.T) {
 func TestGrants_CapOfGrantsPerMyKeyIDPerMonthAcrossProjects(t *testing.T) {
 	w := newPointsWorld(t)
 	c := context.Background()
-	if n, _ := w.srv.GrantCap(); n != platform.DefaultGrantCapPerMonth {
+	if n, _, _ := w.srv.GrantCap(); n != platform.DefaultGrantCapPerMonth {
 		t.Fatalf("default cap %d", n)
 	}
 	if err := w.srv.SetGrantCap(2); err != nil {

@@ -98,21 +98,29 @@ func init() {
 		},
 	}
 	adminCmds["grant-cap"] = adminCmd{
-		summary: "show or set the grants one MyKey ID may receive per JST month across all projects ([--per-month N])",
-		flags:   func(fs *flag.FlagSet) { fs.String("per-month", "", "the new cap (1-1000)") },
+		summary: "show or set the grants one MyKey ID may receive per JST month across all projects, and a grant phone's new upload items per JST day ([--per-month N] [--items-per-day N])",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("per-month", "", "grants per MyKey ID per JST month (1-1000)")
+			fs.String("items-per-day", "", "new upload items per grant phone per JST day")
+		},
 		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
-			if v := str(fs, "per-month"); v != "" {
-				n, err := strconv.Atoi(v)
-				if err != nil {
-					return errors.New("--per-month must be an integer")
-				}
-				if err := s.SetGrantCap(n); err != nil {
-					return err
+			for _, f := range []struct {
+				name string
+				set  func(int) error
+			}{{"per-month", s.SetGrantCap}, {"items-per-day", s.SetGrantUploadItemsPerDay}} {
+				if v := str(fs, f.name); v != "" {
+					n, err := strconv.Atoi(v)
+					if err != nil {
+						return fmt.Errorf("--%s must be an integer", f.name)
+					}
+					if err := f.set(n); err != nil {
+						return err
+					}
 				}
 			}
-			n, err := s.GrantCap()
+			perMonth, perDay, err := s.GrantCap()
 			if err == nil {
-				fmt.Fprintf(out, "%d grants per MyKey ID per month\n", n)
+				fmt.Fprintf(out, "%d grants per MyKey ID per month; %d upload items per grant phone per day\n", perMonth, perDay)
 			}
 			return err
 		},

@@ -70,6 +70,8 @@ func runGrantProjects(g *globals, args []string) int {
 			state := "実施中"
 			if p.Closed {
 				state = "終了"
+			} else if p.Pending {
+				state = "承認待ち"
 			}
 			fmt.Fprintf(g.Stdout, "%s\t%s\t%dポイント/人\t%s %s\t予算 %d（付与済み %d）\t対象者 %d人\t%s\n",
 				p.ID, p.Name, p.PointsPerPerson, p.MunicipalityName, p.ProgramName, p.Budget, p.Granted, p.Participants, state)
