@@ -2,10 +2,11 @@ package mkpf
 
 // Wire types of administrative point grants (いわゆる行政ポイント, seed 004 §V; screens 64-66, 71-79).
 //
-// Routes (docs/grants.md; the server enforces the kinds):
+// Routes (docs/grants.md; the server enforces the kinds, and every route needs the X-Points-Session of the
+// screen-71/77 login):
 //
 //	GET  /v1/grants/projects                          grant_office, point_grant: GrantProjectList (own municipality)
-//	POST /v1/grants/projects                          grant_office: GrantProjectRequest → GrantProject (64-66)
+//	POST /v1/grants/projects                          grant_office: GrantProjectRequest → GrantProject (64-66; pending until approved)
 //	POST /v1/grants/projects/{id}/close               grant_office: → GrantProject
 //	POST /v1/grants/projects/{id}/participants        grant_office: ParticipantsRequest → ParticipantsResult (74-76)
 //	POST /v1/grants/projects/{id}/sync                point_grant: → GrantSync (78)
