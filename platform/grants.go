@@ -693,8 +693,8 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*m
 }
 
 // handleGrantUpload is screen 79 [自治体ポイント管理クラウドへ登録]: the grants stored on the phone, applied in chunks
-// of grantUploadChunk items, one transaction each (a till's use in the same group commit waits for one chunk, not
-// for 20,000 items); each device GrantID once (a retry after a lost answer, or after a failed chunk, gets the same
+// of grantUploadChunk items, one transaction each, each after the tills' requests in flight (at most
+// grantChunkYield): a till's use waits for one chunk at most, not for 20,000 items; each device GrantID once (a retry after a lost answer, or after a failed chunk, gets the same
 // answers and applies nothing new).
 func (s *Server) handleGrantUpload(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
@@ -711,6 +711,7 @@ func (s *Server) handleGrantUpload(w http.ResponseWriter, r *http.Request) {
 	var err error
 	for start := 0; start < len(req.Grants) && err == nil; start += grantUploadChunk {
 		chunk := req.Grants[start:min(start+grantUploadChunk, len(req.Grants))]
+		s.pts().till.waitIdle(r.Context(), grantChunkYield) // a patron at a till first (points_tillfirst.go)
 		var (
 			part *mkpf.GrantUploadResult
 			g    bool

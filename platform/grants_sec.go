@@ -46,6 +46,8 @@ const (
 	GrantNoticesPerDay = 3
 	// grantUploadChunk is how many upload items one transaction applies: a till's use waits for one chunk at most.
 	grantUploadChunk = 250
+	// grantChunkYield bounds how long an upload chunk waits for the tills' requests in flight to end.
+	grantChunkYield = 50 * time.Millisecond
 	// maxListedErrors is how many bad MyKey IDs a participants answer lists (the count of the rest is given).
 	maxListedErrors = 100
 	// ParticipantUnknownLimit is how many MyKey IDs unknown to the platform one terminal may send to the participants
