@@ -83,6 +83,9 @@ type GrantSync struct {
 	Key     []byte       `json:"key"`
 	Entries []SyncEntry  `json:"entries"`
 	At      Time         `json:"at"`
+	// SealKey is the platform's grant seal key (X25519 public key): the phone seals the certificate read at each tap
+	// to it (SealTapCert), and the platform refuses a tap of this sync without one (no_card_proof).
+	SealKey []byte `json:"seal_key,omitempty"`
 }
 
 // SyncEntry is one participant of a GrantSync.
@@ -99,6 +102,9 @@ type GrantUploadItem struct {
 	SyncID    string `json:"sync_id"`
 	Hash      string `json:"hash"`
 	At        Time   `json:"at"` // when the card was tapped
+	// Card is the auth certificate read at the tap, sealed to the sync's SealKey (SealTapCert): the proof that a
+	// card was there, which a phone holding only the sync's hashes cannot make up.
+	Card []byte `json:"card,omitempty"`
 }
 
 // GrantUploadRequest is [自治体ポイント管理クラウドへ登録].
@@ -143,6 +149,7 @@ const (
 	CodeProjectPending  = "project_pending" // registered by the office, awaiting the administrator's approval
 	CodeGrantLimit      = "grant_limit"     // the MyKey ID reached the grants per period across projects
 	CodeUploadLimit     = "upload_limit"    // the phone reached its items per day
+	CodeNoCardProof     = "no_card_proof"   // no sealed certificate of the tapped card, or not the card of the hash
 )
 
 // GrantRefusalFinal says whether a refusal stays so: a grant refused for a closed or unapproved project or for a

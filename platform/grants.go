@@ -88,6 +88,7 @@ type grantSyncRec struct {
 	Key        []byte    `json:"key"`
 	At         time.Time `json:"at"`
 	Entries    int       `json:"entries"`
+	Sealed     bool      `json:"sealed,omitempty"` // its taps must carry the sealed certificate (grants_sec.go)
 }
 
 // Errors of grants. The messages are what the office clerk or the grant staff see.
@@ -476,7 +477,12 @@ func currentSerials(tx kv.Tx, newer map[string][]string, serial string) []string
 func (s *Server) handleGrantSync(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var out mkpf.GrantSync
-	err := s.commit().Do(func(tx kv.Tx) error {
+	seal, err := s.grantSealKey()
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	err = s.commit().Do(func(tx kv.Tx) error {
 		p, err := callerProject(tx, c, r.PathValue("id"))
 		if err != nil {
 			return err
@@ -518,10 +524,10 @@ func (s *Server) handleGrantSync(w http.ResponseWriter, r *http.Request) {
 		}
 		// Sorted by hash: the order says nothing about the roster's order.
 		sort.Slice(entries, func(i, j int) bool { return entries[i].Hash < entries[j].Hash })
-		if err := putJSON(tx.Bucket(bGrSyncs), syncID, grantSyncRec{ProjectID: p.ID, TerminalID: c.TerminalID, Key: key, At: now, Entries: len(entries)}); err != nil {
+		if err := putJSON(tx.Bucket(bGrSyncs), syncID, grantSyncRec{ProjectID: p.ID, TerminalID: c.TerminalID, Key: key, At: now, Entries: len(entries), Sealed: true}); err != nil {
 			return err
 		}
-		out = mkpf.GrantSync{SyncID: syncID, Project: grantProjectView(tx, p), Key: key, Entries: entries, At: now}
+		out = mkpf.GrantSync{SyncID: syncID, Project: grantProjectView(tx, p), Key: key, Entries: entries, At: now, SealKey: seal.PublicKey().Bytes()}
 		return nil
 	})
 	s.Count(c.TerminalID, "grants.sync."+codeOrOK(err))
@@ -597,7 +603,7 @@ func (s *Server) grantOnce(tx kv.Tx, now time.Time, p *grantProjectRec, myKeyID 
 // answered before gets the same answer. A new item counts against the phone's items of the JST day; its answer is
 // stored (compactly, under its sync: pruned with it) unless it may change (mkpf.GrantRefusalFinal) or names no
 // sync of this phone (recomputed alike: random items leave nothing in the store).
-func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*mkpf.GrantUploadResult, bool, error) {
+func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem, cards map[string]string) (*mkpf.GrantUploadResult, bool, error) {
 	res := &mkpf.GrantUploadResult{Accepted: []mkpf.GrantAccepted{}, Refused: []mkpf.GrantRefused{}}
 	now := s.now()
 	ids := tx.Bucket(bGrIDs)
@@ -662,6 +668,8 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*m
 			out.Refused, known = refusal(gid, mkpf.CodeSyncUnknown), false
 		case myKeyID == "":
 			out.Refused = refusal(gid, mkpf.CodeNotOnRoster)
+		case sy.Sealed && !tapProven(sy, cards, gid, it.Hash):
+			out.Refused = refusal(gid, mkpf.CodeNoCardProof)
 		default:
 			acc, code, err := s.grantOnce(tx, now, p, myKeyID, grantDoneRec{GrantID: gid, TerminalID: c.TerminalID, TappedAt: it.At.UTC(), SyncID: it.SyncID})
 			if err != nil {
@@ -706,9 +714,13 @@ func (s *Server) handleGrantUpload(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, Errf(http.StatusRequestEntityTooLarge, mkpf.CodeValidation, "一度に登録できる付与記録は20,000件までです。分けて登録してください。"))
 		return
 	}
+	cards, err := s.tapCards(req.Grants)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
 	res := &mkpf.GrantUploadResult{Accepted: []mkpf.GrantAccepted{}, Refused: []mkpf.GrantRefused{}}
 	granted := false
-	var err error
 	for start := 0; start < len(req.Grants) && err == nil; start += grantUploadChunk {
 		chunk := req.Grants[start:min(start+grantUploadChunk, len(req.Grants))]
 		s.pts().till.waitIdle(r.Context(), grantChunkYield) // a patron at a till first (points_tillfirst.go)
@@ -717,7 +729,7 @@ func (s *Server) handleGrantUpload(w http.ResponseWriter, r *http.Request) {
 			g    bool
 		)
 		err = s.commit().Do(func(tx kv.Tx) (err error) {
-			part, g, err = s.uploadTx(tx, c, chunk)
+			part, g, err = s.uploadTx(tx, c, chunk, cards)
 			return err
 		})
 		if err == nil {

@@ -14,6 +14,9 @@ package platform
 //     on the participants route are counted in the store.
 
 import (
+	"crypto/ecdh"
+	"crypto/hmac"
+	"crypto/rand"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -63,6 +66,7 @@ var (
 func init() {
 	grantRefusals[mkpf.CodeProjectPending] = "このポイント付与事業はプラットフォーム管理者の承認待ちのため、まだ付与できません。承認後にもう一度登録してください。"
 	grantRefusals[mkpf.CodeGrantLimit] = "この方は今月、ポイント付与の回数の上限に達しているため付与できません。来月以降にもう一度登録するか、担当部署に確認してください。"
+	grantRefusals[mkpf.CodeNoCardProof] = "カードをかざした記録（読み取った証明書）がないか、名簿の方のカードではないため登録できません。アプリを最新版に更新し、その方のカードをかざし直してください。"
 	grantRefusals[mkpf.CodeUploadLimit] = "この端末から本日登録できる付与記録の件数の上限に達しました。明日もう一度［自治体ポイント管理クラウドへ登録］してください。"
 	grBuckets = append(grBuckets, bGrCounts, bGrSettings, bGrIDsSync)
 }
@@ -350,4 +354,67 @@ func (s *Server) SetGrantUploadItemsPerDay(n int) error {
 func (s *Server) GrantCap() (perMonth, itemsPerDay int, err error) {
 	err = s.db.View(func(tx kv.Tx) error { perMonth, itemsPerDay = grantCap(tx), uploadItemsPerDay(tx); return nil })
 	return perMonth, itemsPerDay, err
+}
+
+// grantSealKey is the platform's grant seal key (X25519; issue 17 M1), made at the first sync. It is kept in the
+// store beside the data it protects: it hides the tapped cards' serials from whoever reads a phone, and the store
+// holds those serials anyway.
+func (s *Server) grantSealKey() (*ecdh.PrivateKey, error) {
+	var raw []byte
+	if err := s.db.View(func(tx kv.Tx) error {
+		raw = append([]byte(nil), tx.Bucket(bGrSettings).Get([]byte("seal_key"))...)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(raw) == 0 {
+		if err := s.db.Update(func(tx kv.Tx) error {
+			b := tx.Bucket(bGrSettings)
+			if raw = append([]byte(nil), b.Get([]byte("seal_key"))...); len(raw) > 0 {
+				return nil // another process made it meanwhile
+			}
+			k, err := ecdh.X25519().GenerateKey(rand.Reader)
+			if err != nil {
+				return err
+			}
+			raw = k.Bytes()
+			return b.Put([]byte("seal_key"), raw)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return ecdh.X25519().NewPrivateKey(raw)
+}
+
+// tapCards opens and checks the sealed certificates of an upload's items, outside any transaction (the chain check
+// is the costly part): GrantID → the serial of a certificate that chains to a JPKI auth root and is valid now. An
+// item without one, or whose certificate does not open or check, is missing.
+func (s *Server) tapCards(items []mkpf.GrantUploadItem) (map[string]string, error) {
+	out := map[string]string{}
+	var key *ecdh.PrivateKey
+	for _, it := range items {
+		if len(it.Card) == 0 {
+			continue
+		}
+		if key == nil {
+			var err error
+			if key, err = s.grantSealKey(); err != nil {
+				return nil, err
+			}
+		}
+		der, err := mkpf.OpenTapCert(key, it)
+		if err != nil {
+			continue
+		}
+		if cc, err := s.verifyAuthChainCached(der); err == nil {
+			out[strings.ToLower(it.GrantID)] = cc.Serial
+		}
+	}
+	return out, nil
+}
+
+// tapProven: the item's sealed certificate is of the card whose hash the item names.
+func tapProven(sy *grantSyncRec, cards map[string]string, gid, hash string) bool {
+	serial, ok := cards[gid]
+	return ok && hmac.Equal([]byte(SyncHash(sy.Key, serial)), []byte(strings.ToLower(hash)))
 }

@@ -1,10 +1,16 @@
 package platform_test
 
-// Issue 17's grant findings, each through real HTTP on loopback (H1, M2, M3, L2): every test here fails on b1bebf1.
+// Issue 17's grant findings, each through real HTTP on loopback (H1, M1, M2, M3, L2): every test here fails on b1bebf1.
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -356,4 +362,55 @@ func TestGrants_ParticipantsListAtMost100ErrorsAndUnknownIDsAreThrottled(t *test
 	if _, err := office.AddParticipants(c, platform.DemoGrantProject, mkpf.ParticipantsRequest{MyKeyIDs: []string{platform.DemoSuzukiMyKeyID}}); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
+}
+
+// M1: a phone holding a sync has every participant's hash, not their certificates: an upload item must carry the
+// certificate read at the tap, sealed to the platform, of the card whose hash it names, chaining to a JPKI root.
+func TestGrants_TapNeedsTheSealedCertificateOfThatCard(t *testing.T) {
+	w := newPointsWorld(t)
+	c := context.Background()
+	if _, _, err := w.srv.AddParticipants(platform.DemoGrantProject, []string{platform.DemoSuzukiMyKeyID}); err != nil {
+		t.Fatal(err)
+	}
+	phone := w.grantTerminal("00053062")
+	sync, err := phone.SyncGrantRoster(c, platform.DemoGrantProject)
+	if err != nil || len(sync.SealKey) != 32 {
+		t.Fatalf("sync: seal key %x, %v", sync.SealKey, err)
+	}
+	yamada, suzuki := profile(t, "yamada"), profile(t, "suzuki")
+	noCard := tap(sync, yamada.Serial)
+	noCard.Card = nil
+	otherCard := tap(sync, yamada.Serial) // suzuki's certificate under yamada's hash
+	otherCard.Card, _ = mkpf.SealTapCert(sync.SealKey, otherCard, suzuki.AuthCertDER)
+	moved := tap(sync, yamada.Serial) // a sealed certificate taken from another item
+	moved.Card = tap(sync, yamada.Serial).Card
+	// A certificate made up with yamada's serial, not issued under a JPKI root.
+	serial, _ := new(big.Int).SetString(yamada.Serial, 16)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: "forged"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	forgedDER, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := tap(sync, yamada.Serial)
+	forged.Card, _ = mkpf.SealTapCert(sync.SealKey, forged, forgedDER)
+	garbage := tap(sync, yamada.Serial)
+	garbage.Card = append([]byte{}, garbage.Card...)
+	garbage.Card[len(garbage.Card)-1] ^= 1
+	bad := []mkpf.GrantUploadItem{noCard, otherCard, moved, forged, garbage}
+	res, err := phone.UploadGrants(c, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range bad {
+		if got := codes(res)[it.GrantID]; got != mkpf.CodeNoCardProof {
+			t.Errorf("item %d: %s, want %s", i, got, mkpf.CodeNoCardProof)
+		}
+	}
+	good, goodSuzuki := tap(sync, yamada.Serial), tap(sync, suzuki.Serial)
+	res, err = phone.UploadGrants(c, []mkpf.GrantUploadItem{good, goodSuzuki})
+	if err != nil || codes(res)[good.GrantID] != "accepted" || codes(res)[goodSuzuki.GrantID] != "accepted" {
+		t.Fatalf("the cards' own certificates: %+v %v", res, err)
+	}
+	auditOK(t, w.srv)
 }

@@ -285,6 +285,12 @@ func (d *Device) answer(cr *cardio.CertRead, err error) TapResult {
 		GrantUploadItem: mkpf.GrantUploadItem{GrantID: newID(), ProjectID: s.Project.ID, SyncID: s.SyncID, Hash: h, At: d.Now().UTC()},
 		Points:          s.Project.PointsPerPerson, State: StatePending,
 	}
+	if len(s.SealKey) > 0 {
+		// The proof that this card was here: its certificate sealed to the platform (no serial in the clear).
+		if g.Card, err = mkpf.SealTapCert(s.SealKey, g.GrantUploadItem, cr.DER); err != nil {
+			return TapResult{Result: "store_error", Message: "付与データを作れませんでした。名簿を同期し直してから、もう一度カードをかざしてください（付与はしていません）。", Reader: cr.Reader, Pending: d.pendingLocked()}
+		}
+	}
 	err = d.db.Update(func(tx *bbolt.Tx) error {
 		gb := tx.Bucket(bGrants)
 		seq, err := gb.NextSequence()
