@@ -12,6 +12,7 @@ package mkpf
 //	POST /v1/grants/projects/{id}/sync                point_grant: → GrantSync (78)
 //	POST /v1/grants/upload                            point_grant: GrantUploadRequest → GrantUploadResult (79)
 //	POST /v1/grants/projects/{id}/grant-without-card  grant_office: WithoutCardRequest → GrantUploadResult (§V(7))
+//	GET  /v1/grants/projects/{id}/taps                grant_office: → GrantTapReport (taps per hour per phone)
 //
 // The platform holds a roster as project membership by MyKey ID only; the personal fields of the roster (名前, 生年月日,
 // 住所, 性別, 電話番号, メールアドレス, 備考) stay on the grant office PC. The points of a grant always come from the project

@@ -83,3 +83,17 @@ func OpenTapCert(priv *ecdh.PrivateKey, it GrantUploadItem) ([]byte, error) {
 	}
 	return der, nil
 }
+
+// GrantTapReport answers GET /v1/grants/projects/{id}/taps (grant office): the project's grants booked from phone
+// taps per phone and JST hour of the tap, so the office sees a phone whose taps no counter could have made.
+type GrantTapReport struct {
+	ProjectID string          `json:"project_id"`
+	Rows      []GrantTapCount `json:"rows"` // by hour, then terminal
+}
+
+// GrantTapCount is one phone's taps in one hour.
+type GrantTapCount struct {
+	TerminalID string `json:"terminal_id"`
+	Hour       string `json:"hour"` // JST, "2006-01-02 15:00"
+	Taps       int    `json:"taps"`
+}

@@ -139,6 +139,7 @@ func (s *Server) grantRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/grants/projects/{id}/sync", s.grantAuthed(s.handleGrantSync, phone))
 	mux.Handle("POST /v1/grants/upload", s.grantAuthed(s.handleGrantUpload, phone))
 	mux.Handle("POST /v1/grants/projects/{id}/grant-without-card", s.grantAuthed(s.handleGrantWithoutCard, office))
+	mux.Handle("GET /v1/grants/projects/{id}/taps", s.grantAuthed(s.handleGrantTaps, office)) // taps per hour per phone
 }
 
 // handleFreeGrantRefused answers the removed free-amount grant route (POST /v1/points/grants): points are granted

@@ -17,9 +17,11 @@ import (
 	"crypto/ecdh"
 	"crypto/hmac"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -417,4 +419,42 @@ func (s *Server) tapCards(items []mkpf.GrantUploadItem) (map[string]string, erro
 func tapProven(sy *grantSyncRec, cards map[string]string, gid, hash string) bool {
 	serial, ok := cards[gid]
 	return ok && hmac.Equal([]byte(SyncHash(sy.Key, serial)), []byte(strings.ToLower(hash)))
+}
+
+// handleGrantTaps is the office's report of taps per hour per phone (issue 17 M1): the project's grants booked from
+// phone taps, counted by the tapping terminal and the JST hour of the tap.
+func (s *Server) handleGrantTaps(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	out := mkpf.GrantTapReport{Rows: []mkpf.GrantTapCount{}}
+	err := s.db.View(func(tx kv.Tx) error {
+		p, err := callerProject(tx, c, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		out.ProjectID = p.ID
+		type key struct{ terminal, hour string }
+		n := map[key]int{}
+		prefix := p.ID + "/"
+		cur := tx.Bucket(bGrDone).Cursor()
+		for k, v := cur.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = cur.Next() {
+			var d grantDoneRec
+			if json.Unmarshal(v, &d) != nil || d.WithoutCard {
+				continue
+			}
+			n[key{d.TerminalID, d.TappedAt.In(jst).Format("2006-01-02 15:00")}]++
+		}
+		for k, taps := range n {
+			out.Rows = append(out.Rows, mkpf.GrantTapCount{TerminalID: k.terminal, Hour: k.hour, Taps: taps})
+		}
+		sort.Slice(out.Rows, func(i, j int) bool {
+			a, b := out.Rows[i], out.Rows[j]
+			return a.Hour < b.Hour || a.Hour == b.Hour && a.TerminalID < b.TerminalID
+		})
+		return nil
+	})
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, out)
 }

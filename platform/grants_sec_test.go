@@ -408,9 +408,22 @@ func TestGrants_TapNeedsTheSealedCertificateOfThatCard(t *testing.T) {
 		}
 	}
 	good, goodSuzuki := tap(sync, yamada.Serial), tap(sync, suzuki.Serial)
+	goodSuzuki.At = good.At // one hour of the report (the seal does not cover the time)
 	res, err = phone.UploadGrants(c, []mkpf.GrantUploadItem{good, goodSuzuki})
 	if err != nil || codes(res)[good.GrantID] != "accepted" || codes(res)[goodSuzuki.GrantID] != "accepted" {
 		t.Fatalf("the cards' own certificates: %+v %v", res, err)
 	}
+	// The office's report: taps per hour per phone (the refused items and grants without the card are not taps).
+	office := w.grantTerminal(platform.DemoGrantOffice)
+	if _, err := office.GrantWithoutCard(c, platform.DemoGrantProject, platformclient.NewGrantID(), platform.DemoSuzukiMyKeyID); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := office.GrantTaps(c, platform.DemoGrantProject)
+	hour := good.At.In(time.FixedZone("JST", 9*3600)).Format("2006-01-02 15:00")
+	if err != nil || len(rep.Rows) != 1 || rep.Rows[0] != (mkpf.GrantTapCount{TerminalID: "00053062", Hour: hour, Taps: 2}) {
+		t.Fatalf("taps report: %+v %v", rep, err)
+	}
+	_, err = phone.GrantTaps(c, platform.DemoGrantProject)
+	wantCode(t, err, mkpf.CodeForbidden)
 	auditOK(t, w.srv)
 }

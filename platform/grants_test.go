@@ -427,6 +427,7 @@ func TestAuthorisationMatrix_GrantRoutes(t *testing.T) {
 		{"POST", "/v1/grants/projects/" + platform.DemoGrantProject + "/grant-without-card", []mkpf.TerminalKind{mkpf.KindGrantOffice}},
 		{"POST", "/v1/grants/projects/" + platform.DemoGrantProject + "/sync", []mkpf.TerminalKind{mkpf.KindPointGrant}},
 		{"POST", "/v1/grants/upload", []mkpf.TerminalKind{mkpf.KindPointGrant}},
+		{"GET", "/v1/grants/projects/" + platform.DemoGrantProject + "/taps", []mkpf.TerminalKind{mkpf.KindGrantOffice}},
 		{"POST", "/v1/points/grants", nil},
 	}
 	kinds := map[mkpf.TerminalKind]bool{}

@@ -274,6 +274,12 @@ func TestSectionV_GrantFlowThroughPcscdAndHTTP(t *testing.T) {
 	if got := municipalPoints(t, shop, suzukiCert); got != suzukiBefore {
 		t.Fatalf("suzuki's points moved: %d → %d", suzukiBefore, got)
 	}
+	// The office's report: one tap of the phone (issue 17 M1).
+	var taps mkpf.GrantTapReport
+	json.Unmarshal([]byte(mustCLI(t, office, "roster", "taps", "--project", pr.ID, "--json")), &taps)
+	if len(taps.Rows) != 1 || taps.Rows[0].TerminalID != "00053062" || taps.Rows[0].Taps != 1 {
+		t.Fatalf("roster taps: %+v", taps)
+	}
 }
 
 func hasProject(ps []mkpf.GrantProject, id string) bool {

@@ -25,6 +25,7 @@ func init() {
 	register(command{name: "roster search", summary: "screen 76: search the office roster by project, MyKey ID or identifying items", run: runRosterSearch})
 	register(command{name: "roster register-card", summary: "screen 76 [登録・読取]: read the participant's card, put its MyKey ID on the roster (--id P)", run: runRosterRegisterCard})
 	register(command{name: "roster grant-without-card", summary: "§V(7): grant to a participant who forgot the card, after the identity check (--id P)", run: runRosterGrantWithoutCard})
+	register(command{name: "roster taps", summary: "the project's grants from phone taps per phone and JST hour (--project ID [--json])", run: runRosterTaps})
 	register(command{name: "roster settings", summary: "screen 72: the identifying items the roster uses (--fields 名前,生年月日,…)", run: runRosterSettings})
 }
 
@@ -276,4 +277,30 @@ func readRosterFile(name string) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, grant.MaxRosterBytes+1))
+}
+
+func runRosterTaps(g *globals, args []string) int {
+	fs := newFlags("roster taps", g)
+	project := fs.String("project", "", "the grant project ID")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *project == "" {
+		return fail(g, "ポイント付与事業を --project で指定してください。")
+	}
+	return withGrantLogin(g, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		rep, err := c.GrantTaps(ctx, *project)
+		if err != nil {
+			return grantFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, rep)
+		}
+		fmt.Fprintln(g.Stdout, "時間帯（日本時間）\t端末ID\tカード読取による付与")
+		for _, r := range rep.Rows {
+			fmt.Fprintf(g.Stdout, "%s台\t%s\t%d件\n", r.Hour, r.TerminalID, r.Taps)
+		}
+		return 0
+	})
 }
