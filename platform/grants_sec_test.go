@@ -165,6 +165,10 @@ func TestGrants_ClosedRefusalIsNotFinalAndAppliesAfterReopen(t *testing.T) {
 // H1: a MyKey ID receives at most the administrator's cap of grants per JST month across projects (counted in the
 // store); a grant over it is refused as grant_limit, not finally: the same grant applies next month.
 func TestGrants_CapOfGrantsPerMyKeyIDPerMonthAcrossProjects(t *testing.T) {
+	eachStore(t, testCapOfGrantsPerMyKeyIDPerMonthAcrossProjects)
+}
+
+func testCapOfGrantsPerMyKeyIDPerMonthAcrossProjects(t *testing.T) {
 	w := newPointsWorld(t)
 	c := context.Background()
 	if n, _, _ := w.srv.GrantCap(); n != platform.DefaultGrantCapPerMonth {
@@ -213,6 +217,10 @@ func TestGrants_CapOfGrantsPerMyKeyIDPerMonthAcrossProjects(t *testing.T) {
 // M2: upload answers are stored compactly (a code, no message), random items leave nothing, the records go with
 // their sync, and a phone's new items per JST day are capped (the rest refused as upload_limit, not finally).
 func TestGrants_UploadRecordsCompactPrunedAndCappedPerDay(t *testing.T) {
+	eachStore(t, testUploadRecordsCompactPrunedAndCappedPerDay)
+}
+
+func testUploadRecordsCompactPrunedAndCappedPerDay(t *testing.T) {
 	w := newPointsWorld(t)
 	c := context.Background()
 	phone := w.grantTerminal("00053062")
