@@ -136,8 +136,12 @@ func TestServe_DemoGrantNoticeThroughSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	y, _ := demopki.Get("yamada")
-	res, err := c.UploadGrants(ctx, []mkpf.GrantUploadItem{{GrantID: platformclient.NewGrantID(), ProjectID: sync.Project.ID, SyncID: sync.SyncID,
-		Hash: platform.SyncHash(sync.Key, y.Serial), At: time.Now()}})
+	item := mkpf.GrantUploadItem{GrantID: platformclient.NewGrantID(), ProjectID: sync.Project.ID, SyncID: sync.SyncID,
+		Hash: platform.SyncHash(sync.Key, y.Serial), At: time.Now()}
+	if item.Card, err = mkpf.SealTapCert(sync.SealKey, item, y.AuthCertDER); err != nil { // the card's certificate, as a phone's tap seals it
+		t.Fatal(err)
+	}
+	res, err := c.UploadGrants(ctx, []mkpf.GrantUploadItem{item})
 	if err != nil || len(res.Accepted) != 1 {
 		t.Fatalf("upload %+v %v", res, err)
 	}
