@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -433,7 +434,7 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	s.Count(c.TerminalID, "grants.participants."+codeOrOK(err))
-	if ue, ok := err.(*unknownIDsError); ok {
+	if ue := (*unknownIDsError)(nil); errors.As(err, &ue) {
 		s.countUnknownIDs(c, ue.unknown)
 		err = ue.APIError
 	}
