@@ -11,10 +11,12 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"math/big"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/platformclient"
@@ -434,4 +436,40 @@ func TestGrants_TapNeedsTheSealedCertificateOfThatCard(t *testing.T) {
 	_, err = phone.GrantTaps(c, platform.DemoGrantProject)
 	wantCode(t, err, mkpf.CodeForbidden)
 	auditOK(t, w.srv)
+}
+
+// M3, kept: even a project name stored before the checks, with CR/LF and header lines in it, gives no header or
+// recipient in the grant e-mail (the name is only in the body, which is encoded).
+func TestMail_ProjectNameCannotInjectHeaders(t *testing.T) {
+	w := newPointsWorld(t)
+	smtp := testenv.SMTP(t)
+	startMailer(t, w.srv, smtp)
+	if err := platform.PlantGrantProjectName(w.srv, platform.DemoGrantProject, "講座\r\nBcc: victim@example.jp\r\nSubject: 当選のお知らせ\r\n\r\nhttp://evil.example/"); err != nil {
+		t.Fatal(err)
+	}
+	office := w.grantTerminal(platform.DemoGrantOffice)
+	gid := platformclient.NewGrantID()
+	if res, err := office.GrantWithoutCard(context.Background(), platform.DemoGrantProject, gid, platform.DemoYamadaMyKeyID); err != nil || codes(res)[gid] != "accepted" {
+		t.Fatalf("grant: %+v %v", res, err)
+	}
+	ms := smtp.WaitMessages(t, 1, mailWait)
+	waitNoPending(t, w.srv)
+	ms = smtp.Messages(t)
+	if len(ms) != 1 || ms[0].To != platform.DemoYamadaEmail {
+		t.Fatalf("messages: %+v", ms)
+	}
+	raw, err := os.ReadFile(ms[0].File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n\n")
+	subjects := 0
+	for _, l := range strings.Split(head, "\n") {
+		if strings.HasPrefix(strings.ToLower(l), "subject:") {
+			subjects++
+		}
+	}
+	if subjects != 1 || strings.Contains(strings.ToLower(head), "bcc:") || strings.Contains(head, "victim") {
+		t.Fatalf("the project name reached the headers:\n%s", head)
+	}
 }
