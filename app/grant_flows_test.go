@@ -162,6 +162,10 @@ func grantFlow(t *testing.T, each func(u *UI, w fyne.Window)) {
 		t.Fatalf("screen 66 project %+v", s66.p)
 	}
 	office.golden("screen66")
+	// The office's project is a request: the platform's administrator approves it (mkpf-server admin grant-project approve).
+	if _, err := env.Server.ApproveGrantProject(s66.p.ID); err != nil {
+		t.Fatal(err)
+	}
 	office.key(fyne.KeyEscape)
 	screenAs[*screen73](t, office.u)
 	_ = s73

@@ -2,15 +2,17 @@ package mkpf
 
 // Wire types of administrative point grants (いわゆる行政ポイント, seed 004 §V; screens 64-66, 71-79).
 //
-// Routes (docs/grants.md; the server enforces the kinds):
+// Routes (docs/grants.md; the server enforces the kinds, and every route needs the X-Points-Session of the
+// screen-71/77 login):
 //
 //	GET  /v1/grants/projects                          grant_office, point_grant: GrantProjectList (own municipality)
-//	POST /v1/grants/projects                          grant_office: GrantProjectRequest → GrantProject (64-66)
+//	POST /v1/grants/projects                          grant_office: GrantProjectRequest → GrantProject (64-66; pending until approved)
 //	POST /v1/grants/projects/{id}/close               grant_office: → GrantProject
 //	POST /v1/grants/projects/{id}/participants        grant_office: ParticipantsRequest → ParticipantsResult (74-76)
 //	POST /v1/grants/projects/{id}/sync                point_grant: → GrantSync (78)
 //	POST /v1/grants/upload                            point_grant: GrantUploadRequest → GrantUploadResult (79)
 //	POST /v1/grants/projects/{id}/grant-without-card  grant_office: WithoutCardRequest → GrantUploadResult (§V(7))
+//	GET  /v1/grants/projects/{id}/taps                grant_office: → GrantTapReport (taps per hour per phone)
 //
 // The platform holds a roster as project membership by MyKey ID only; the personal fields of the roster (名前, 生年月日,
 // 住所, 性別, 電話番号, メールアドレス, 備考) stay on the grant office PC. The points of a grant always come from the project
@@ -35,7 +37,10 @@ type GrantProject struct {
 	Granted          int64  `json:"granted"`               // points granted so far
 	Participants     int    `json:"participants"`          // roster size on the platform
 	Closed           bool   `json:"closed"`
-	CreatedAt        Time   `json:"created_at"`
+	// Pending: registered by a grant office and not yet approved by the platform's administrator (`mkpf-server admin
+	// grant-project approve`): its points per person and budget are a request; no sync and no grant until approved.
+	Pending   bool `json:"pending,omitempty"`
+	CreatedAt Time `json:"created_at"`
 }
 
 // GrantProjectList answers GET /v1/grants/projects; Programs are the municipal programs a new project may grant
@@ -81,6 +86,9 @@ type GrantSync struct {
 	At      Time         `json:"at"`
 	// People is how many participants the roster has (a renewed card gives a participant more than one entry).
 	People int `json:"people"`
+	// SealKey is the platform's grant seal key (X25519 public key): the phone seals the certificate read at each tap
+	// to it (SealTapCert), and the platform refuses a tap of this sync without one (no_card_proof).
+	SealKey []byte `json:"seal_key,omitempty"`
 }
 
 // SyncEntry is one participant of a GrantSync.
@@ -97,6 +105,9 @@ type GrantUploadItem struct {
 	SyncID    string `json:"sync_id"`
 	Hash      string `json:"hash"`
 	At        Time   `json:"at"` // when the card was tapped
+	// Card is the auth certificate read at the tap, sealed to the sync's SealKey (SealTapCert): the proof that a
+	// card was there, which a phone holding only the sync's hashes cannot make up.
+	Card []byte `json:"card,omitempty"`
 }
 
 // GrantUploadRequest is [自治体ポイント管理クラウドへ登録].
@@ -138,4 +149,19 @@ const (
 	CodeProjectClosed   = "project_closed"
 	CodeBudgetExhausted = "budget_exhausted"
 	CodeSyncUnknown     = "sync_unknown"
+	CodeProjectPending  = "project_pending" // registered by the office, awaiting the administrator's approval
+	CodeGrantLimit      = "grant_limit"     // the MyKey ID reached the grants per period across projects
+	CodeUploadLimit     = "upload_limit"    // the phone reached its items per day
+	CodeNoCardProof     = "no_card_proof"   // no sealed certificate of the tapped card, or not the card of the hash
 )
+
+// GrantRefusalFinal says whether a refusal stays so: a grant refused for a closed or unapproved project or for a
+// limit of the period may be applied by a later upload (after the administrator reopens or approves the project, or
+// in the next period), so the phone sends it again with its next upload.
+func GrantRefusalFinal(code string) bool {
+	switch code {
+	case CodeProjectClosed, CodeProjectPending, CodeGrantLimit, CodeUploadLimit:
+		return false
+	}
+	return true
+}

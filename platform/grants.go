@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -61,6 +62,7 @@ type grantProjectRec struct {
 	ClosedAt         time.Time `json:"closed_at,omitzero"`
 	CreatedAt        time.Time `json:"created_at"`
 	CreatedBy        string    `json:"created_by,omitempty"` // terminal ID, "" for the admin command
+	ApprovedAt       time.Time `json:"approved_at,omitzero"` // an office's request approved by the administrator (grants_sec.go)
 }
 
 type grantDoneRec struct {
@@ -77,7 +79,8 @@ type grantDoneRec struct {
 // grantOutcome is the stored answer to one device GrantID: exactly one of the two.
 type grantOutcome struct {
 	Accepted *mkpf.GrantAccepted `json:"accepted,omitempty"`
-	Refused  *mkpf.GrantRefused  `json:"refused,omitempty"`
+	Refused  *mkpf.GrantRefused  `json:"refused,omitempty"` // records before issue 17 (whole refusal)
+	Code     string              `json:"code,omitempty"`    // a refusal: its code (the message is grantRefusals')
 }
 
 type grantSyncRec struct {
@@ -86,6 +89,7 @@ type grantSyncRec struct {
 	Key        []byte    `json:"key"`
 	At         time.Time `json:"at"`
 	Entries    int       `json:"entries"`
+	Sealed     bool      `json:"sealed,omitempty"` // its taps must carry the sealed certificate (grants_sec.go)
 }
 
 // Errors of grants. The messages are what the office clerk or the grant staff see.
@@ -128,13 +132,15 @@ func (s *Server) grantRoutes(mux *http.ServeMux) {
 		s.log.Error("grants schema", "err", err)
 	}
 	office, phone := mkpf.KindGrantOffice, mkpf.KindPointGrant
-	mux.Handle("GET /v1/grants/projects", s.Authed(s.handleGrantProjects, office, phone))
-	mux.Handle("POST /v1/grants/projects", s.Authed(s.handleGrantProjectCreate, office))
-	mux.Handle("POST /v1/grants/projects/{id}/close", s.Authed(s.handleGrantProjectClose, office))
-	mux.Handle("POST /v1/grants/projects/{id}/participants", s.Authed(s.handleParticipants, office))
-	mux.Handle("POST /v1/grants/projects/{id}/sync", s.Authed(s.handleGrantSync, phone))
-	mux.Handle("POST /v1/grants/upload", s.Authed(s.handleGrantUpload, phone))
-	mux.Handle("POST /v1/grants/projects/{id}/grant-without-card", s.Authed(s.handleGrantWithoutCard, office))
+	// Every grant route needs the points session of screens 71/77 (grantAuthed, grants_sec.go).
+	mux.Handle("GET /v1/grants/projects", s.grantAuthed(s.handleGrantProjects, office, phone))
+	mux.Handle("POST /v1/grants/projects", s.grantAuthed(s.handleGrantProjectCreate, office))
+	mux.Handle("POST /v1/grants/projects/{id}/close", s.grantAuthed(s.handleGrantProjectClose, office))
+	mux.Handle("POST /v1/grants/projects/{id}/participants", s.grantAuthed(s.handleParticipants, office))
+	mux.Handle("POST /v1/grants/projects/{id}/sync", s.grantAuthed(s.handleGrantSync, phone))
+	mux.Handle("POST /v1/grants/upload", s.grantAuthed(s.handleGrantUpload, phone))
+	mux.Handle("POST /v1/grants/projects/{id}/grant-without-card", s.grantAuthed(s.handleGrantWithoutCard, office))
+	mux.Handle("GET /v1/grants/projects/{id}/taps", s.grantAuthed(s.handleGrantTaps, office)) // taps per hour per phone
 }
 
 // handleFreeGrantRefused answers the removed free-amount grant route (POST /v1/points/grants): points are granted
@@ -167,7 +173,7 @@ func callerProject(tx kv.Tx, c *Caller, id string) (*grantProjectRec, error) {
 func grantProjectView(tx kv.Tx, p *grantProjectRec) mkpf.GrantProject {
 	v := mkpf.GrantProject{ID: p.ID, Name: p.Name, Department: p.Department, PointsPerPerson: p.PointsPerPerson, Note: p.Note,
 		ProgramID: p.ProgramID, MunicipalityCode: p.MunicipalityCode, MunicipalityName: municipalityName(tx, p.MunicipalityCode),
-		Budget: p.Budget, Granted: p.Granted, Participants: p.Participants, Closed: p.Closed, CreatedAt: p.CreatedAt}
+		Budget: p.Budget, Granted: p.Granted, Participants: p.Participants, Closed: p.Closed, Pending: !p.approved(), CreatedAt: p.CreatedAt}
 	if prog, _ := getProgram(tx, p.ProgramID); prog != nil {
 		v.ProgramName, v.ExpiryRule = prog.Name, prog.ExpiryRule
 	}
@@ -218,6 +224,7 @@ func validateProject(req *mkpf.GrantProjectRequest) *mkpf.APIError {
 	if req.Budget < req.PointsPerPerson || req.Budget > maxGrant {
 		fe = append(fe, mkpf.FieldError{Field: "budget", Message: "予算（付与できるポイントの総数）は付与ポイント数以上の整数で入力してください。"})
 	}
+	fe = append(fe, grantProjectTextErrors(req)...)
 	if strings.TrimSpace(req.ProgramID) == "" {
 		fe = append(fe, mkpf.FieldError{Field: "program_id", Message: "付与するポイント（自治体ポイント）を選んでください。"})
 	}
@@ -329,28 +336,38 @@ func closeProject(tx kv.Tx, now time.Time, p *grantProjectRec) error {
 }
 
 // addMembers puts MyKey IDs on a project's roster, all or nothing: every ID must name a MyKey ID of the platform.
+// At most maxListedErrors bad IDs are listed (the message counts them all); an error of unknown IDs is an
+// *unknownIDsError with their number (the route counts them against the terminal).
 func addMembers(tx kv.Tx, p *grantProjectRec, ids []string) (added, already int, err error) {
 	var fe []mkpf.FieldError
+	bad, unknown := 0, 0
 	seen := map[string]bool{}
 	patrons := tx.Bucket(bPatrons)
 	for i, id := range ids {
 		id = strings.ToUpper(strings.TrimSpace(id))
 		ids[i] = id
 		field := fmt.Sprintf("mykey_ids[%d]", i)
+		var msg string
 		if mkpf.ValidateMyKeyID(id) != nil {
-			fe = append(fe, mkpf.FieldError{Field: field, Message: fmt.Sprintf("%d件目のマイキーIDの形式が正しくありません（英大文字と数字の8文字）。", i+1)})
+			msg = fmt.Sprintf("%d件目のマイキーIDの形式が正しくありません（英大文字と数字の8文字）。", i+1)
 		} else if patrons.Get([]byte(id)) == nil {
-			fe = append(fe, mkpf.FieldError{Field: field, Message: fmt.Sprintf("%d件目のマイキーID %s はマイキープラットフォームに登録されていません。マイキーIDを確認してください。", i+1, id)})
+			msg = fmt.Sprintf("%d件目のマイキーID %s はマイキープラットフォームに登録されていません。マイキーIDを確認してください。", i+1, id)
+			unknown++
+		}
+		if msg != "" {
+			if bad++; len(fe) < maxListedErrors {
+				fe = append(fe, mkpf.FieldError{Field: field, Message: msg})
+			}
 		}
 	}
-	if len(fe) > 0 {
+	if bad > 0 {
 		msg := fe[0].Message
-		if len(fe) > 1 {
-			msg = fmt.Sprintf("%s（ほか%d件）名簿には何も登録していません。直してからもう一度取り込んでください。", msg, len(fe)-1)
+		if bad > 1 {
+			msg = fmt.Sprintf("%s（ほか%d件）名簿には何も登録していません。直してからもう一度取り込んでください。", msg, bad-1)
 		} else {
 			msg += "名簿には何も登録していません。"
 		}
-		return 0, 0, &mkpf.APIError{Status: http.StatusBadRequest, Code: mkpf.CodeValidation, Message: msg, Fields: fe}
+		return 0, 0, &unknownIDsError{APIError: &mkpf.APIError{Status: http.StatusBadRequest, Code: mkpf.CodeValidation, Message: msg, Fields: fe}, unknown: unknown}
 	}
 	m := tx.Bucket(bGrMembers)
 	for _, id := range ids {
@@ -378,6 +395,11 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 	}
 	if (len(req.AuthCert) > 0) == (len(req.MyKeyIDs) > 0) || len(req.MyKeyIDs) > maxParticipantsPerCall {
 		s.WriteError(w, r, Errf(http.StatusBadRequest, mkpf.CodeValidation, "マイキーIDの一覧（20,000件まで）か、読み取ったマイナンバーカードのどちらか一方を送ってください。"))
+		return
+	}
+	if len(req.MyKeyIDs) > 0 && s.participantsThrottled(c) {
+		s.Count(c.TerminalID, "grants.participants.throttled")
+		s.WriteError(w, r, errGrUnknownThrottled)
 		return
 	}
 	var cc *checkedCert
@@ -412,6 +434,10 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	s.Count(c.TerminalID, "grants.participants."+codeOrOK(err))
+	if ue := (*unknownIDsError)(nil); errors.As(err, &ue) {
+		s.countUnknownIDs(c, ue.unknown)
+		err = ue.APIError
+	}
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -453,13 +479,21 @@ func currentSerials(tx kv.Tx, newer map[string][]string, serial string) []string
 func (s *Server) handleGrantSync(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var out mkpf.GrantSync
-	err := s.commit().Do(func(tx kv.Tx) error {
+	seal, err := s.grantSealKey()
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	err = s.commit().Do(func(tx kv.Tx) error {
 		p, err := callerProject(tx, c, r.PathValue("id"))
 		if err != nil {
 			return err
 		}
 		if p.Closed {
 			return errGrClosed
+		}
+		if !p.approved() {
+			return errGrPending
 		}
 		newer := map[string][]string{}
 		if err := tx.Bucket(bRenewals).ForEach(func(n, o []byte) error {
@@ -494,10 +528,10 @@ func (s *Server) handleGrantSync(w http.ResponseWriter, r *http.Request) {
 		}
 		// Sorted by hash: the order says nothing about the roster's order.
 		sort.Slice(entries, func(i, j int) bool { return entries[i].Hash < entries[j].Hash })
-		if err := putJSON(tx.Bucket(bGrSyncs), syncID, grantSyncRec{ProjectID: p.ID, TerminalID: c.TerminalID, Key: key, At: now, Entries: len(entries)}); err != nil {
+		if err := putJSON(tx.Bucket(bGrSyncs), syncID, grantSyncRec{ProjectID: p.ID, TerminalID: c.TerminalID, Key: key, At: now, Entries: len(entries), Sealed: true}); err != nil {
 			return err
 		}
-		out = mkpf.GrantSync{SyncID: syncID, Project: grantProjectView(tx, p), Key: key, Entries: entries, At: now, People: people}
+		out = mkpf.GrantSync{SyncID: syncID, Project: grantProjectView(tx, p), Key: key, Entries: entries, At: now, People: people, SealKey: seal.PublicKey().Bytes()}
 		return nil
 	})
 	s.Count(c.TerminalID, "grants.sync."+codeOrOK(err))
@@ -523,12 +557,17 @@ func (s *Server) grantOnce(tx kv.Tx, now time.Time, p *grantProjectRec, myKeyID 
 	switch {
 	case p.Closed:
 		return nil, mkpf.CodeProjectClosed, nil
+	case !p.approved():
+		return nil, mkpf.CodeProjectPending, nil
 	case tx.Bucket(bGrMembers).Get([]byte(p.ID+"/"+myKeyID)) == nil:
 		return nil, mkpf.CodeNotOnRoster, nil
 	case tx.Bucket(bGrDone).Get([]byte(p.ID+"/"+myKeyID)) != nil:
 		return nil, mkpf.CodeAlreadyGranted, nil
 	case p.Granted+p.PointsPerPerson > p.Budget:
 		return nil, mkpf.CodeBudgetExhausted, nil
+	}
+	if code, err := grantLimit(tx, now, myKeyID); code != "" || err != nil {
+		return nil, code, err
 	}
 	prog, err := getProgram(tx, p.ProgramID)
 	if err != nil {
@@ -553,20 +592,31 @@ func (s *Server) grantOnce(tx kv.Tx, now time.Time, p *grantProjectRec, myKeyID 
 	if err := putJSON(tx.Bucket(bGrProjects), p.ID, p); err != nil {
 		return nil, "", err
 	}
+	if over, err := grantNoticeOver(tx, now, myKeyID); err != nil {
+		return nil, "", err
+	} else if over {
+		return &mkpf.GrantAccepted{GrantID: d.GrantID, TxnID: d.TxnID, Points: p.PointsPerPerson}, "", nil
+	}
 	if err := s.queueGrantNotice(tx, now, d.TappedAt, myKeyID, p, prog); err != nil {
 		return nil, "", err
 	}
 	return &mkpf.GrantAccepted{GrantID: d.GrantID, TxnID: d.TxnID, Points: p.PointsPerPerson}, "", nil
 }
 
-// uploadTx applies the items of one upload in tx and returns the answer (every item in exactly one list).
-func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*mkpf.GrantUploadResult, bool, error) {
+// uploadTx applies one chunk of an upload in tx and returns its answer (every item in exactly one list). An item
+// answered before gets the same answer. A new item counts against the phone's items of the JST day; its answer is
+// stored (compactly, under its sync: pruned with it) unless it may change (mkpf.GrantRefusalFinal) or names no
+// sync of this phone (recomputed alike: random items leave nothing in the store).
+func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem, cards map[string]string) (*mkpf.GrantUploadResult, bool, error) {
 	res := &mkpf.GrantUploadResult{Accepted: []mkpf.GrantAccepted{}, Refused: []mkpf.GrantRefused{}}
 	now := s.now()
 	ids := tx.Bucket(bGrIDs)
 	projects := map[string]*grantProjectRec{}
 	syncs := map[string]*grantSyncRec{}
 	granted := false
+	quotaKey := "items/" + c.TerminalID + "/" + jstDayKey(now)
+	used, limit := getCount(tx.Bucket(bGrCounts), quotaKey), uploadItemsPerDay(tx)
+	usedBefore := used
 	for _, it := range items {
 		if !validGrantID(it.GrantID) {
 			res.Refused = append(res.Refused, *refusal(it.GrantID, mkpf.CodeValidation))
@@ -578,13 +628,18 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*m
 		if ok, err := getJSON(ids, idKey, &prev); err != nil {
 			return nil, false, err
 		} else if ok {
-			if prev.Accepted != nil {
-				res.Accepted = append(res.Accepted, *prev.Accepted)
-			} else if prev.Refused != nil {
-				res.Refused = append(res.Refused, *prev.Refused)
+			if acc, ref := prev.answer(gid); acc != nil {
+				res.Accepted = append(res.Accepted, *acc)
+			} else if ref != nil {
+				res.Refused = append(res.Refused, *ref)
 			}
 			continue
 		}
+		if used >= limit {
+			res.Refused = append(res.Refused, *refusal(gid, mkpf.CodeUploadLimit))
+			continue
+		}
+		used++
 		out := grantOutcome{}
 		sy, ok := syncs[it.SyncID]
 		if !ok {
@@ -611,11 +666,14 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*m
 			}
 			projects[it.ProjectID] = p
 		}
+		known := true
 		switch {
 		case sy == nil || p == nil || sy.ProjectID != it.ProjectID || sy.TerminalID != c.TerminalID:
-			out.Refused = refusal(gid, mkpf.CodeSyncUnknown)
+			out.Refused, known = refusal(gid, mkpf.CodeSyncUnknown), false
 		case myKeyID == "":
 			out.Refused = refusal(gid, mkpf.CodeNotOnRoster)
+		case sy.Sealed && !tapProven(sy, cards, gid, it.Hash):
+			out.Refused = refusal(gid, mkpf.CodeNoCardProof)
 		default:
 			acc, code, err := s.grantOnce(tx, now, p, myKeyID, grantDoneRec{GrantID: gid, TerminalID: c.TerminalID, TappedAt: tapTime(it.At, sy.At, now), SyncID: it.SyncID})
 			if err != nil {
@@ -627,8 +685,10 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*m
 				out.Accepted, granted = acc, true
 			}
 		}
-		if err := putJSON(ids, idKey, out); err != nil {
-			return nil, false, err
+		if known && (out.Accepted != nil || mkpf.GrantRefusalFinal(out.Refused.Code)) {
+			if err := storeOutcome(tx, idKey, it.SyncID, out); err != nil {
+				return nil, false, err
+			}
 		}
 		if out.Accepted != nil {
 			res.Accepted = append(res.Accepted, *out.Accepted)
@@ -636,11 +696,18 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem) (*m
 			res.Refused = append(res.Refused, *out.Refused)
 		}
 	}
+	if used != usedBefore {
+		if err := putCount(tx.Bucket(bGrCounts), quotaKey, used); err != nil {
+			return nil, false, err
+		}
+	}
 	return res, granted, nil
 }
 
-// handleGrantUpload is screen 79 [自治体ポイント管理クラウドへ登録]: the grants stored on the phone, applied in one
-// transaction; each device GrantID once (a retry after a lost answer gets the same answer and applies nothing new).
+// handleGrantUpload is screen 79 [自治体ポイント管理クラウドへ登録]: the grants stored on the phone, applied in chunks
+// of grantUploadChunk items, one transaction each, each after the tills' requests in flight (at most
+// grantChunkYield): a till's use waits for one chunk at most, not for 20,000 items; each device GrantID once (a retry after a lost answer, or after a failed chunk, gets the same
+// answers and applies nothing new).
 func (s *Server) handleGrantUpload(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var req mkpf.GrantUploadRequest
@@ -651,21 +718,37 @@ func (s *Server) handleGrantUpload(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, Errf(http.StatusRequestEntityTooLarge, mkpf.CodeValidation, "一度に登録できる付与記録は20,000件までです。分けて登録してください。"))
 		return
 	}
-	var (
-		res     *mkpf.GrantUploadResult
-		granted bool
-	)
-	err := s.commit().Do(func(tx kv.Tx) (err error) {
-		res, granted, err = s.uploadTx(tx, c, req.Grants)
-		return err
-	})
-	s.Count(c.TerminalID, "grants.upload."+codeOrOK(err))
+	cards, err := s.tapCards(req.Grants)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
+	res := &mkpf.GrantUploadResult{Accepted: []mkpf.GrantAccepted{}, Refused: []mkpf.GrantRefused{}}
+	granted := false
+	for start := 0; start < len(req.Grants) && err == nil; start += grantUploadChunk {
+		chunk := req.Grants[start:min(start+grantUploadChunk, len(req.Grants))]
+		s.pts().till.waitIdle(r.Context(), grantChunkYield) // a patron at a till first (points_tillfirst.go)
+		var (
+			part *mkpf.GrantUploadResult
+			g    bool
+		)
+		err = s.commit().Do(func(tx kv.Tx) (err error) {
+			part, g, err = s.uploadTx(tx, c, chunk, cards)
+			return err
+		})
+		if err == nil {
+			res.Accepted = append(res.Accepted, part.Accepted...)
+			res.Refused = append(res.Refused, part.Refused...)
+			granted = granted || g
+		}
+	}
+	s.Count(c.TerminalID, "grants.upload."+codeOrOK(err))
 	if granted {
 		s.kickMailer()
+	}
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
 	}
 	WriteJSON(w, http.StatusOK, res)
 }
@@ -698,10 +781,10 @@ func (s *Server) handleGrantWithoutCard(w http.ResponseWriter, r *http.Request) 
 		if ok, err := getJSON(tx.Bucket(bGrIDs), idKey, &prev); err != nil {
 			return err
 		} else if ok {
-			if prev.Accepted != nil {
-				res.Accepted = append(res.Accepted, *prev.Accepted)
-			} else if prev.Refused != nil {
-				res.Refused = append(res.Refused, *prev.Refused)
+			if acc, ref := prev.answer(gid); acc != nil {
+				res.Accepted = append(res.Accepted, *acc)
+			} else if ref != nil {
+				res.Refused = append(res.Refused, *ref)
 			}
 			return nil
 		}
@@ -717,10 +800,13 @@ func (s *Server) handleGrantWithoutCard(w http.ResponseWriter, r *http.Request) 
 		if code != "" {
 			out.Refused = refusal(gid, code)
 			res.Refused = append(res.Refused, *out.Refused)
+			if !mkpf.GrantRefusalFinal(code) {
+				return nil // may apply after the administrator reopens or approves the project
+			}
 		} else {
 			res.Accepted, granted = append(res.Accepted, *acc), true
 		}
-		return putJSON(tx.Bucket(bGrIDs), idKey, out)
+		return storeOutcome(tx, idKey, "", out)
 	})
 	s.Count(c.TerminalID, "grants.without_card."+codeOrOK(err))
 	if err != nil {
@@ -756,6 +842,9 @@ func (s *Server) PruneGrantSyncs() (int, error) {
 		return 0, err
 	}
 	for _, id := range old {
+		if err := s.pruneSyncUploads(id); err != nil { // grants_sec.go: the upload records of the sync
+			return 0, err
+		}
 		for more := true; more; {
 			err := s.commit().Do(func(tx kv.Tx) error {
 				more = false
@@ -785,5 +874,5 @@ func (s *Server) PruneGrantSyncs() (int, error) {
 			}
 		}
 	}
-	return len(old), nil
+	return len(old), s.pruneGrantCounts()
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mykeyterm/mykeyterm/internal/demopki"
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
@@ -30,10 +31,17 @@ func (w *pointsWorld) grantTerminal(id string) *platformclient.Client {
 	return w.terminal(id)
 }
 
-// tap is what the grant phone stores for a card tapped after sync: the keyed hash of the card's auth serial.
+// tap is what the grant phone stores for a card tapped after sync: the keyed hash of the card's auth serial, and the
+// card's certificate (the demo profile of that serial) sealed to the platform.
 func tap(sync *mkpf.GrantSync, serial string) mkpf.GrantUploadItem {
-	return mkpf.GrantUploadItem{GrantID: platformclient.NewGrantID(), ProjectID: sync.Project.ID, SyncID: sync.SyncID,
+	it := mkpf.GrantUploadItem{GrantID: platformclient.NewGrantID(), ProjectID: sync.Project.ID, SyncID: sync.SyncID,
 		Hash: platform.SyncHash(sync.Key, serial), At: time.Now()}
+	for _, name := range demopki.Profiles() {
+		if p, err := demopki.Get(name); err == nil && p.Serial == serial && len(sync.SealKey) > 0 {
+			it.Card, _ = mkpf.SealTapCert(sync.SealKey, it, p.AuthCertDER)
+		}
+	}
+	return it
 }
 
 func codes(res *mkpf.GrantUploadResult) map[string]string {
@@ -419,6 +427,7 @@ func TestAuthorisationMatrix_GrantRoutes(t *testing.T) {
 		{"POST", "/v1/grants/projects/" + platform.DemoGrantProject + "/grant-without-card", []mkpf.TerminalKind{mkpf.KindGrantOffice}},
 		{"POST", "/v1/grants/projects/" + platform.DemoGrantProject + "/sync", []mkpf.TerminalKind{mkpf.KindPointGrant}},
 		{"POST", "/v1/grants/upload", []mkpf.TerminalKind{mkpf.KindPointGrant}},
+		{"GET", "/v1/grants/projects/" + platform.DemoGrantProject + "/taps", []mkpf.TerminalKind{mkpf.KindGrantOffice}},
 		{"POST", "/v1/points/grants", nil},
 	}
 	kinds := map[mkpf.TerminalKind]bool{}

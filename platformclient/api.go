@@ -129,7 +129,7 @@ func (c *Client) roundTrip(ctx context.Context, method, u, tok string, body []by
 	c.mu.Lock()
 	ps := c.pointsSession
 	c.mu.Unlock()
-	if ps != "" && tok != "" && strings.Contains(req.URL.Path, "/v1/points/") {
+	if ps != "" && tok != "" && (strings.Contains(req.URL.Path, "/v1/points/") || strings.Contains(req.URL.Path, "/v1/grants/")) {
 		req.Header.Set(mkpf.PointsSessionHeader, ps)
 	}
 	if idemKey != "" {

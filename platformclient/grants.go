@@ -67,3 +67,8 @@ func (c *Client) GrantWithoutCard(ctx context.Context, projectID, grantID, myKey
 	return doAs[mkpf.GrantUploadResult](ctx, c, http.MethodPost, "/v1/grants/projects/"+url.PathEscape(projectID)+"/grant-without-card",
 		mkpf.WithoutCardRequest{GrantID: grantID, MyKeyID: myKeyID}, NewIdempotencyKey())
 }
+
+// GrantTaps is the office's report of a project's taps per hour per phone (grant office).
+func (c *Client) GrantTaps(ctx context.Context, projectID string) (*mkpf.GrantTapReport, error) {
+	return doAs[mkpf.GrantTapReport](ctx, c, http.MethodGet, "/v1/grants/projects/"+url.PathEscape(projectID)+"/taps", nil, "")
+}

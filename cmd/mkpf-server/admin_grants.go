@@ -62,6 +62,8 @@ func init() {
 				state := "open"
 				if p.Closed {
 					state = "closed"
+				} else if p.Pending {
+					state = "pending-approval"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", p.ID, p.Name, p.MunicipalityCode, p.ProgramID, p.PointsPerPerson,
 					p.Budget, p.Granted, p.Participants, state)
@@ -74,6 +76,53 @@ func init() {
 		flags:   func(fs *flag.FlagSet) { fs.String("id", "", "project ID") },
 		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
 			return s.CloseGrantProject(str(fs, "id"))
+		},
+	}
+	adminCmds["grant-project approve"] = adminCmd{
+		summary: "approve a grant office's project request: its points per person and budget apply (--id; check them with list first)",
+		flags:   func(fs *flag.FlagSet) { fs.String("id", "", "project ID") },
+		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
+			p, err := s.ApproveGrantProject(str(fs, "id"))
+			if err == nil {
+				fmt.Fprintf(out, "%s approved: %d points per person, budget %d\n", p.ID, p.PointsPerPerson, p.Budget)
+			}
+			return err
+		},
+	}
+	adminCmds["grant-project reopen"] = adminCmd{
+		summary: "open a closed grant project again (--id); the phones' refused uploads for it apply when sent again",
+		flags:   func(fs *flag.FlagSet) { fs.String("id", "", "project ID") },
+		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
+			_, err := s.ReopenGrantProject(str(fs, "id"))
+			return err
+		},
+	}
+	adminCmds["grant-cap"] = adminCmd{
+		summary: "show or set the grants one MyKey ID may receive per JST month across all projects, and a grant phone's new upload items per JST day ([--per-month N] [--items-per-day N])",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("per-month", "", "grants per MyKey ID per JST month (1-1000)")
+			fs.String("items-per-day", "", "new upload items per grant phone per JST day")
+		},
+		run: func(s *platform.Server, fs *flag.FlagSet, _ []string, out io.Writer) error {
+			for _, f := range []struct {
+				name string
+				set  func(int) error
+			}{{"per-month", s.SetGrantCap}, {"items-per-day", s.SetGrantUploadItemsPerDay}} {
+				if v := str(fs, f.name); v != "" {
+					n, err := strconv.Atoi(v)
+					if err != nil {
+						return fmt.Errorf("--%s must be an integer", f.name)
+					}
+					if err := f.set(n); err != nil {
+						return err
+					}
+				}
+			}
+			perMonth, perDay, err := s.GrantCap()
+			if err == nil {
+				fmt.Fprintf(out, "%d grants per MyKey ID per month; %d upload items per grant phone per day\n", perMonth, perDay)
+			}
+			return err
 		},
 	}
 	adminCmds["grant-project participants"] = adminCmd{

@@ -53,6 +53,24 @@ func TestAdminGrants_ProjectAddListCloseAndMyKeyIDNotices(t *testing.T) {
 	if ps[0].ID != platform.DemoGrantProject || ps[0].Closed || ps[1].ID != id || !ps[1].Closed || ps[1].Participants != 2 || ps[1].PointsPerPerson != 300 {
 		t.Fatalf("list %+v", ps)
 	}
+	// Reopen (the phones' refused uploads then apply), approve, and the per-MyKey-ID cap.
+	mustAdmin(t, "grant-project", "reopen", "--db", db, "--id", id)
+	if out := mustAdmin(t, "grant-project", "list", "--db", db); !strings.Contains(out, "GP000002") || strings.Contains(out, "closed") {
+		t.Fatalf("after reopen: %s", out)
+	}
+	if out := mustAdmin(t, "grant-project", "approve", "--db", db, "--id", id); !strings.Contains(out, "300 points per person, budget 30000") {
+		t.Fatalf("approve: %s", out)
+	}
+	if out := mustAdmin(t, "grant-cap", "--db", db); !strings.Contains(out, "10 grants per MyKey ID per month") {
+		t.Fatalf("grant-cap: %s", out)
+	}
+	if out := mustAdmin(t, "grant-cap", "--db", db, "--per-month", "4", "--items-per-day", "5000"); !strings.Contains(out, "4 grants per MyKey ID per month; 5000 upload items") {
+		t.Fatalf("grant-cap set: %s", out)
+	}
+	if code, _, errs := runServer("admin", "grant-cap", "--db", db, "--per-month", "0"); code == 0 || errs == "" {
+		t.Fatalf("a cap of 0: %d %q", code, errs)
+	}
+	mustAdmin(t, "grant-project", "close", "--db", db, "--id", id)
 	if out := mustAdmin(t, "grant-project", "list", "--db", db, "--municipality", "141003"); strings.Contains(out, "GP0") {
 		t.Fatalf("横浜市's list: %s", out)
 	}
@@ -118,8 +136,12 @@ func TestServe_DemoGrantNoticeThroughSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	y, _ := demopki.Get("yamada")
-	res, err := c.UploadGrants(ctx, []mkpf.GrantUploadItem{{GrantID: platformclient.NewGrantID(), ProjectID: sync.Project.ID, SyncID: sync.SyncID,
-		Hash: platform.SyncHash(sync.Key, y.Serial), At: time.Now()}})
+	item := mkpf.GrantUploadItem{GrantID: platformclient.NewGrantID(), ProjectID: sync.Project.ID, SyncID: sync.SyncID,
+		Hash: platform.SyncHash(sync.Key, y.Serial), At: time.Now()}
+	if item.Card, err = mkpf.SealTapCert(sync.SealKey, item, y.AuthCertDER); err != nil { // the card's certificate, as a phone's tap seals it
+		t.Fatal(err)
+	}
+	res, err := c.UploadGrants(ctx, []mkpf.GrantUploadItem{item})
 	if err != nil || len(res.Accepted) != 1 {
 		t.Fatalf("upload %+v %v", res, err)
 	}

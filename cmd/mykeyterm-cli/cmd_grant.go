@@ -25,6 +25,22 @@ func init() {
 	register(command{name: "grant upload", summary: "screen 79: send the stored grants to the platform (自治体ポイント管理クラウドへ登録)", run: runGrantUpload})
 }
 
+// withGrantLogin is withClient for a grant command: like the app's screens 71 and 77 it logs in first (the login ID
+// is the enrolled terminal's ID, the password comes from terminalPassword); the platform refuses every grant route
+// without that session, so a copied data directory without the password does nothing.
+func withGrantLogin(g *globals, timeout time.Duration, fn func(ctx context.Context, c *platformclient.Client) int) int {
+	return withClient(g, true, timeout, func(ctx context.Context, c *platformclient.Client) int {
+		pw, err := terminalPassword(g)
+		if err != nil {
+			return fail(g, err.Error())
+		}
+		if _, err := c.Login(ctx, c.Terminal().TerminalID, pw); err != nil {
+			return clientFail(g, err)
+		}
+		return fn(ctx, c)
+	})
+}
+
 func openDevice(g *globals) (*grant.Device, int) {
 	if err := os.MkdirAll(g.DataDir, 0o700); err != nil {
 		return nil, fail(g, err.Error())
@@ -42,7 +58,7 @@ func runGrantProjects(g *globals, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withGrantLogin(g, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
 		list, err := c.GrantProjects(ctx)
 		if err != nil {
 			return grantFail(g, err)
@@ -54,6 +70,8 @@ func runGrantProjects(g *globals, args []string) int {
 			state := "実施中"
 			if p.Closed {
 				state = "終了"
+			} else if p.Pending {
+				state = "承認待ち"
 			}
 			fmt.Fprintf(g.Stdout, "%s\t%s\t%dポイント/人\t%s %s\t予算 %d（付与済み %d）\t対象者 %d人\t%s\n",
 				p.ID, p.Name, p.PointsPerPerson, p.MunicipalityName, p.ProgramName, p.Budget, p.Granted, p.Participants, state)
@@ -86,7 +104,7 @@ func runGrantSync(g *globals, args []string) int {
 		return code
 	}
 	defer d.Close()
-	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withGrantLogin(g, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
 		s, err := d.Sync(ctx, grant.FromClient(c), *project)
 		if err != nil {
 			return grantFail(g, err)
@@ -205,6 +223,14 @@ func runGrantUpload(g *globals, args []string) int {
 	}
 	defer d.Close()
 	return withClient(g, true, 10*time.Minute, func(ctx context.Context, c *platformclient.Client) int {
+		pw, err := terminalPassword(g)
+		if err != nil {
+			return fail(g, err.Error())
+		}
+		if _, err := c.Login(ctx, c.Terminal().TerminalID, pw); err != nil {
+			fmt.Fprintf(g.Stderr, "送信できなかった付与 %d件は端末に残っています。通信できる場所で、もう一度［自治体ポイント管理クラウドへ登録］してください。\n", d.Pending())
+			return clientFail(g, err)
+		}
 		rep, err := d.Upload(ctx, grant.FromClient(c), func(done, total int) {
 			if total > 0 {
 				fmt.Fprintf(g.Stderr, "送信中 %d/%d\n", done, total)

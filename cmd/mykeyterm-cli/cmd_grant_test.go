@@ -124,6 +124,13 @@ func TestSectionV_GrantFlowThroughPcscdAndHTTP(t *testing.T) {
 	}
 	office := oc.DataDir()
 	oc.Close()
+	// The office's project applies once the administrator approved it; the grant commands log in like screen 71.
+	if _, err := env.Server.ApproveGrantProject(pr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(passwordFileOf(office), []byte(platform.DemoGrantOfficePass+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	phone := enrolledDir(t, env, "00053062")
 	shop := enrolledDir(t, env, "00052589")
 	yamadaCert, suzukiCert := certFile(t, "yamada"), certFile(t, "suzuki")
@@ -250,6 +257,10 @@ func TestSectionV_GrantFlowThroughPcscdAndHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pc.Close()
+	dt, _ := platform.DemoTerminalByID("00053062")
+	if _, err := pc.Login(ctx, "00053062", dt.Password); err != nil {
+		t.Fatal(err)
+	}
 	if len(sent) != 1 {
 		t.Fatalf("accepted on the device: %+v", sent)
 	}
@@ -262,6 +273,12 @@ func TestSectionV_GrantFlowThroughPcscdAndHTTP(t *testing.T) {
 	}
 	if got := municipalPoints(t, shop, suzukiCert); got != suzukiBefore {
 		t.Fatalf("suzuki's points moved: %d → %d", suzukiBefore, got)
+	}
+	// The office's report: one tap of the phone (issue 17 M1).
+	var taps mkpf.GrantTapReport
+	json.Unmarshal([]byte(mustCLI(t, office, "roster", "taps", "--project", pr.ID, "--json")), &taps)
+	if len(taps.Rows) != 1 || taps.Rows[0].TerminalID != "00053062" || taps.Rows[0].Taps != 1 {
+		t.Fatalf("roster taps: %+v", taps)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -24,6 +25,7 @@ func init() {
 	register(command{name: "roster search", summary: "screen 76: search the office roster by project, MyKey ID or identifying items", run: runRosterSearch})
 	register(command{name: "roster register-card", summary: "screen 76 [登録・読取]: read the participant's card, put its MyKey ID on the roster (--id P)", run: runRosterRegisterCard})
 	register(command{name: "roster grant-without-card", summary: "§V(7): grant to a participant who forgot the card, after the identity check (--id P)", run: runRosterGrantWithoutCard})
+	register(command{name: "roster taps", summary: "the project's grants from phone taps per phone and JST hour (--project ID [--json])", run: runRosterTaps})
 	register(command{name: "roster settings", summary: "screen 72: the identifying items the roster uses (--fields 名前,生年月日,…)", run: runRosterSettings})
 }
 
@@ -40,7 +42,7 @@ func withOffice(g *globals, needClient bool, fn func(ctx context.Context, o *gra
 	if !needClient {
 		return fn(context.Background(), o, nil)
 	}
-	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withGrantLogin(g, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
 		return fn(ctx, o, grant.FromClient(c))
 	})
 }
@@ -66,7 +68,7 @@ func runRosterTemplate(g *globals, args []string) int {
 	if *project == "" {
 		return write(mkpf.GrantProject{Name: "認知症サポーター養成講座", PointsPerPerson: 100})
 	}
-	return withClient(g, true, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+	return withGrantLogin(g, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
 		pr, err := grant.FindProject(ctx, grant.FromClient(c), *project)
 		if err != nil {
 			return grantFail(g, err)
@@ -86,7 +88,7 @@ func runRosterImport(g *globals, args []string) int {
 	if *project == "" {
 		return fail(g, "ポイント付与事業を --project で指定してください。")
 	}
-	data, err := os.ReadFile(file)
+	data, err := readRosterFile(file)
 	if err != nil {
 		return fail(g, fmt.Sprintf("名簿ファイル「%s」を読めません。ファイル名を確かめてください。", file))
 	}
@@ -263,6 +265,42 @@ func runRosterSettings(g *globals, args []string) int {
 			}
 		}
 		fmt.Fprintln(g.Stdout, strings.Join(o.Fields(), ","))
+		return 0
+	})
+}
+
+// readRosterFile reads at most one byte more than grant.MaxRosterBytes (a bigger file is refused by the import).
+func readRosterFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, grant.MaxRosterBytes+1))
+}
+
+func runRosterTaps(g *globals, args []string) int {
+	fs := newFlags("roster taps", g)
+	project := fs.String("project", "", "the grant project ID")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *project == "" {
+		return fail(g, "ポイント付与事業を --project で指定してください。")
+	}
+	return withGrantLogin(g, platformTimeout, func(ctx context.Context, c *platformclient.Client) int {
+		rep, err := c.GrantTaps(ctx, *project)
+		if err != nil {
+			return grantFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, rep)
+		}
+		fmt.Fprintln(g.Stdout, "時間帯（日本時間）\t端末ID\tカード読取による付与")
+		for _, r := range rep.Rows {
+			fmt.Fprintf(g.Stdout, "%s台\t%s\t%d件\n", r.Hour, r.TerminalID, r.Taps)
+		}
 		return 0
 	})
 }

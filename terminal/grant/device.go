@@ -289,6 +289,12 @@ func (d *Device) answer(cr *cardio.CertRead, err error) TapResult {
 		GrantUploadItem: mkpf.GrantUploadItem{GrantID: newID(), ProjectID: s.Project.ID, SyncID: s.SyncID, Hash: h, At: d.Now().UTC()},
 		Points:          s.Project.PointsPerPerson, State: StatePending,
 	}
+	if len(s.SealKey) > 0 {
+		// The proof that this card was here: its certificate sealed to the platform (no serial in the clear).
+		if g.Card, err = mkpf.SealTapCert(s.SealKey, g.GrantUploadItem, cr.DER); err != nil {
+			return TapResult{Result: "store_error", Message: "付与データを作れませんでした。名簿を同期し直してから、もう一度カードをかざしてください（付与はしていません）。", Reader: cr.Reader, Pending: d.pendingLocked()}
+		}
+	}
 	err = d.db.Update(func(tx *bbolt.Tx) error {
 		gb := tx.Bucket(bGrants)
 		seq, err := gb.NextSequence()
@@ -359,8 +365,17 @@ type UploadReport struct {
 // batch; progress (may be nil) is called with the grants answered so far and the total. A failed call stops the
 // upload with the error; what was answered is recorded, the rest stays pending, and uploading again sends it (a
 // GrantID the platform already applied is answered as accepted and applies nothing more).
+//
+// A grant refused for a reason that may change (a closed or unapproved project, a limit of the period:
+// mkpf.GrantRefusalFinal) is sent again with every upload, and applies once the administrator reopened or approved
+// the project or the period turned.
 func (d *Device) Upload(ctx context.Context, p Platform, progress func(done, total int)) (*UploadReport, error) {
 	pend := d.list(StatePending)
+	for _, g := range d.list(StateRefused) {
+		if !mkpf.GrantRefusalFinal(g.Code) {
+			pend = append(pend, g)
+		}
+	}
 	rep := &UploadReport{Accepted: []mkpf.GrantAccepted{}, Refused: []mkpf.GrantRefused{}}
 	total := len(pend)
 	if progress != nil {

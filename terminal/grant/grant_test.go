@@ -177,6 +177,10 @@ func TestScreens74to79_OfficeRosterThenPhoneTapsOfflineAndUploadOnce(t *testing.
 	// A grant of another person's hash under a new GrantID is refused at the platform too.
 	dup := item
 	dup.GrantID = newID()
+	yp, _ := demopki.Get("yamada") // with the card's certificate sealed for the new GrantID (the seal binds the item)
+	if dup.Card, err = mkpf.SealTapCert(d.cur.sync.SealKey, dup, yp.AuthCertDER); err != nil {
+		t.Fatal(err)
+	}
 	if res, err := phone.UploadGrants(ctx, mkpf.GrantUploadRequest{Grants: []mkpf.GrantUploadItem{dup}}); err != nil || len(res.Refused) != 1 || res.Refused[0].Code != mkpf.CodeAlreadyGranted {
 		t.Fatalf("same person, new GrantID: %+v %v", res, err)
 	}

@@ -121,6 +121,13 @@ const (
 	MsgEmpty    = "名簿ファイルに対象者の行がありません（記入例の行は取り込みません）。記入例の下の行から対象者を入力してください。"
 	MsgEncoding = "名簿ファイルの文字コードを読み取れません。Excelで「CSV (コンマ区切り)」または「CSV UTF-8」として保存し直してください。"
 	MsgCSV      = "名簿ファイルをCSVとして読み取れません。Excelで「CSV (コンマ区切り)」として保存し直してください。"
+	MsgTooBig   = "名簿ファイルが大きすぎます（20MBまで）。ファイルを分けて取り込んでください。"
+)
+
+// Limits of one roster file: its size, and the bad rows an *ImportError lists (the message counts the rest).
+const (
+	MaxRosterBytes     = 20 << 20
+	MaxListedRowErrors = 1000
 )
 
 // The template's example line is marked as one: its 名前 begins with SampleMark and its 備考 says so. A line whose 名前
@@ -162,14 +169,36 @@ func decodeText(data []byte) (string, error) {
 		}
 		return string(data), nil
 	}
+	out, _, err := transform.Bytes(japanese.ShiftJIS.NewDecoder(), data)
+	sjisOK := err == nil && utf8.Valid(out) && !bytes.ContainsRune(out, utf8.RuneError)
 	if utf8.Valid(data) {
+		// Bytes valid as both: the decoding whose text is Japanese or ASCII (half-width katakana ﾅｶ, C5 B6 in
+		// Shift_JIS, is Ŷ in UTF-8); UTF-8 when both are.
+		if sjisOK && foreignRunes(string(out)) < foreignRunes(string(data)) {
+			return string(out), nil
+		}
 		return string(data), nil
 	}
-	out, _, err := transform.Bytes(japanese.ShiftJIS.NewDecoder(), data)
-	if err != nil || !utf8.Valid(out) || bytes.ContainsRune(out, utf8.RuneError) {
+	if !sjisOK {
 		return "", errors.New(MsgEncoding)
 	}
 	return string(out), nil
+}
+
+// foreignRunes counts the characters of s that are neither ASCII nor Japanese (kana, kanji, CJK and full-width or
+// half-width forms).
+func foreignRunes(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r < 0x80, r == 0xfeff, r >= 0x3000 && r <= 0x30ff, r >= 0x3400 && r <= 0x9fff, r >= 0xf900 && r <= 0xfaff,
+			r >= 0xff00 && r <= 0xffef, r >= 0x2010 && r <= 0x2027, r >= 0x2030 && r <= 0x203b, r >= 0x2100 && r <= 0x22ff,
+			r >= 0x2460 && r <= 0x26ff, r == 0xa7 || r == 0xa8 || r == 0xb0 || r == 0xb1 || r == 0xb4 || r == 0xb6 || r == 0xd7 || r == 0xf7:
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // ParseRoster reads a roster file for project: the header must be Columns; every row must name the project and its
@@ -177,6 +206,9 @@ func decodeText(data []byte) (string, error) {
 // be filled (screen 72's choice; 名前 always). All or nothing: any bad row gives an *ImportError listing every bad
 // row by line number.
 func ParseRoster(data []byte, project mkpf.GrantProject, required []string) ([]RosterRow, error) {
+	if len(data) > MaxRosterBytes {
+		return nil, &ImportError{Message: MsgTooBig}
+	}
 	text, err := decodeText(data)
 	if err != nil {
 		return nil, &ImportError{Message: err.Error()}
@@ -225,6 +257,9 @@ func ParseRoster(data []byte, project mkpf.GrantProject, required []string) ([]R
 		}
 		bad = append(bad, errs...)
 		rows = append(rows, row)
+	}
+	if len(bad) > MaxListedRowErrors {
+		return nil, &ImportError{Message: MsgBadRows + fmt.Sprintf("（誤りは%d件あります。最初の%d件を示します）", len(bad), MaxListedRowErrors), Rows: bad[:MaxListedRowErrors]}
 	}
 	if len(bad) > 0 {
 		return nil, &ImportError{Message: MsgBadRows, Rows: bad}
