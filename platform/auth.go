@@ -137,14 +137,18 @@ func (s *Server) checkPassword(r *http.Request, terminalID, password string, key
 	}
 	ok, err := s.verifyPasswordBounded(r.Context(), stored, password)
 	if err != nil {
-		s.refundAttempt(keys...)
+		if rerr := s.refundAttempt(keys...); rerr != nil {
+			s.log.Error("login throttle refund", "terminal", terminalID, "err", rerr) // the attempt stays counted
+		}
 		return nil, err
 	}
 	if !ok || t == nil || t.Disabled {
 		s.log.Info("login refused", "terminal", terminalID, "addr", sourceAddr(r))
 		return nil, errBadCredentials
 	}
-	s.refundAttempt(keys...)
+	if err := s.refundAttempt(keys...); err != nil {
+		s.log.Error("login throttle refund", "terminal", terminalID, "err", err) // the attempt stays counted
+	}
 	return callerOf(t), nil
 }
 

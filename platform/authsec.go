@@ -132,12 +132,14 @@ func (s *Server) useChallenge(nonce []byte, exp time.Time) bool {
 			return nil
 		}
 		var stale [][]byte
-		b.ForEach(func(k, v []byte) error {
+		if err := b.ForEach(func(k, v []byte) error {
 			if len(v) != 8 || int64(binary.BigEndian.Uint64(v)) < now {
 				stale = append(stale, append([]byte(nil), k...))
 			}
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		for _, k := range stale {
 			if err := b.Delete(k); err != nil {
 				return err
@@ -242,13 +244,16 @@ func (s *Server) reserveAttempt(keys ...throttleKey) error {
 	})
 }
 
-// refundAttempt gives back the attempt counted by reserveAttempt when the password was right.
-func (s *Server) refundAttempt(keys ...throttleKey) {
-	s.db.Update(func(tx kv.Tx) error {
+// refundAttempt gives back the attempt counted by reserveAttempt when the password was right. When the store
+// fails, the attempt stays counted (the throttle errs on the closed side).
+func (s *Server) refundAttempt(keys ...throttleKey) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		for _, k := range keys {
 			var rec throttleRec
-			if ok, err := getJSON(b, k.key, &rec); err != nil || !ok {
+			if ok, err := getJSON(b, k.key, &rec); err != nil {
+				return err
+			} else if !ok {
 				continue
 			}
 			if rec.N > 0 {
@@ -263,10 +268,12 @@ func (s *Server) refundAttempt(keys ...throttleKey) {
 }
 
 // resetThrottle forgets a key's attempts (admin reset or new password).
-func (s *Server) resetThrottle(keys ...string) {
-	s.db.Update(func(tx kv.Tx) error {
+func (s *Server) resetThrottle(keys ...string) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		for _, k := range keys {
-			tx.Bucket(bThrottles).Delete([]byte(k))
+			if err := tx.Bucket(bThrottles).Delete([]byte(k)); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -275,21 +282,28 @@ func (s *Server) resetThrottle(keys ...string) {
 // sweepThrottles drops expired throttle records (run by the flush loop).
 func (s *Server) sweepThrottles() {
 	now := s.now()
-	s.db.Update(func(tx kv.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		var stale [][]byte
-		b.ForEach(func(k, v []byte) error {
+		if err := b.ForEach(func(k, v []byte) error {
 			var rec throttleRec
 			if json.Unmarshal(v, &rec) != nil || now.Sub(rec.Start) >= max(s.opts.LoginWindow, VoucherLookupWindow) {
 				stale = append(stale, append([]byte(nil), k...))
 			}
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		for _, k := range stale {
-			b.Delete(k)
+			if err := b.Delete(k); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+	if err != nil {
+		s.log.Error("throttle sweep", "err", err) // the records stay; the next sweep tries again
+	}
 }
 
 // hashSlot waits for one of the Argon2Concurrency slots of the password hash (memory is bounded by slots ×

@@ -91,11 +91,13 @@ func (s *Server) SeedDemo() error {
 
 func (s *Server) seedDemo() error {
 	var seeded, empty bool
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		seeded = tx.Bucket(bMeta).Get([]byte("demo_seeded")) != nil
 		empty = tx.Bucket(bTerminals).Stats().KeyN == 0 && tx.Bucket(bIssuers).Stats().KeyN == 0
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	if !seeded && !empty {
 		return ErrNotDemoDatabase
 	}

@@ -498,10 +498,13 @@ func voucherThrottleKey(c *Caller) string { return "voucher/" + c.TerminalID }
 func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Caller) bool {
 	now := s.now()
 	var rec throttleRec
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		_, err := getJSON(tx.Bucket(bThrottles), voucherThrottleKey(c), &rec)
 		return err
-	})
+	}); err != nil {
+		s.WriteError(w, r, err) // the count is unknown: no lookup (fail closed)
+		return true
+	}
 	if rec.current(now, VoucherLookupWindow).N >= VoucherLookupLimit {
 		s.Count(c.TerminalID, "points.voucher_lookup.throttled")
 		s.WriteError(w, r, Errf(http.StatusTooManyRequests, mkpf.CodeThrottled, "存在しない発券番号の照会が続いたため、しばらく照会できません。15分ほど待ってから操作してください。"))
@@ -510,13 +513,14 @@ func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Cal
 	return false
 }
 
-// voucherFail counts a failed voucher lookup of c's terminal (other errors are not guesses).
-func (s *Server) voucherFail(c *Caller, err error) {
+// voucherFail counts a failed voucher lookup of c's terminal (other errors are not guesses). An error means the
+// guess was not counted.
+func (s *Server) voucherFail(c *Caller, err error) error {
 	if err != errVoucherUnknown && err != errVoucherForged {
-		return
+		return nil
 	}
 	now := s.now()
-	s.db.Update(func(tx kv.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		var rec throttleRec
 		if _, err := getJSON(b, voucherThrottleKey(c), &rec); err != nil {
@@ -537,22 +541,23 @@ func (s *Server) lapseByCode(c *Caller, code string) {
 	}
 	// A read first: most lookups find nothing to lapse and need no write transaction (and no fsync).
 	due := false
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		v, err := getVoucher(tx, in.Number)
 		due = err == nil && v != nil && v.State == mkpf.VoucherOutstanding && voucherExpired(v, s.now())
 		return nil
-	})
-	if !due {
-		return
+	}); err != nil || !due {
+		return // a store error: the request's own transaction meets it and answers
 	}
-	_ = s.commit().Do(func(tx kv.Tx) error {
+	if err := s.commit().Do(func(tx kv.Tx) error {
 		v, err := getVoucher(tx, in.Number)
 		if err != nil || v == nil {
 			return err
 		}
 		_, err = lapseIfExpired(tx, v, s.now())
 		return err
-	})
+	}); err != nil {
+		s.log.Error("voucher lapse", "terminal", c.TerminalID, "err", err) // the request's own check refuses it
+	}
 }
 
 // handleVoucherLookup is screen 35 [ポイント券情報読取].
@@ -575,7 +580,9 @@ func (s *Server) handleVoucherLookup(w http.ResponseWriter, r *http.Request) {
 		out = s.voucherView(tx, v)
 		return nil
 	})
-	s.voucherFail(c, err)
+	if ferr := s.voucherFail(c, err); ferr != nil {
+		err = ferr // an uncounted guess gets no answer (fail closed)
+	}
 	s.Count(c.TerminalID, "points.voucher_lookup."+codeOrOK(err))
 	if err != nil {
 		s.WriteError(w, r, err)
@@ -597,7 +604,11 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 	}
 	s.lapseByCode(c, req.Code)
 	var failed error // the refusal of the run whose answer the terminal got (afterCommit)
-	defer func() { s.voucherFail(c, failed) }()
+	defer func() {
+		if err := s.voucherFail(c, failed); err != nil { // the refusal is answered; the count is lost
+			s.log.Error("voucher throttle count", "terminal", c.TerminalID, "err", err)
+		}
+	}()
 	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {

@@ -61,15 +61,22 @@ func (s *Server) SetFloorLimit(programID string, limit int64) error {
 // When it returns false it has answered the request (an error, or the stored answer of a retry).
 func (s *Server) checkPresence(w http.ResponseWriter, r *http.Request, c *Caller, raw []byte, ref mkpf.PatronRef, programID string, points int64) bool {
 	var limit int64
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
+		var err error
 		if programID == "" {
-			programID, _ = municipalProgram(tx, c.Municipality)
+			if programID, err = municipalProgram(tx, c.Municipality); err != nil {
+				return err
+			}
 		}
-		if p, _ := getProgram(tx, programID); p != nil {
+		p, err := getProgram(tx, programID)
+		if p != nil {
 			limit = p.FloorLimit
 		}
-		return nil
-	})
+		return err
+	}); err != nil {
+		s.WriteError(w, r, err) // the limit is unknown: refused (fail closed)
+		return false
+	}
 	if limit == 0 || points <= limit {
 		return true
 	}

@@ -121,7 +121,7 @@ func Open(dbPath string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	if err := initSchema(db); err != nil {
-		db.Close()
+		_ = db.Close() // the error that stopped the opening is the one to report
 		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, RedactStore(dbPath), err)
 	}
 	s := &Server{
@@ -135,7 +135,7 @@ func Open(dbPath string, opts Options) (*Server, error) {
 		done:     make(chan struct{}),
 	}
 	if len(opts.SecretKey) != 0 && len(opts.SecretKey) != 32 {
-		db.Close()
+		_ = db.Close() // the error that stopped the opening is the one to report
 		return nil, fmt.Errorf("%w %s: the operator key must be 32 bytes", ErrDatabase, dbPath)
 	}
 	err = s.resealSecrets()
@@ -143,7 +143,7 @@ func Open(dbPath string, opts Options) (*Server, error) {
 		err = s.loadAuthKey()
 	}
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the error that stopped the opening is the one to report
 		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, dbPath, err)
 	}
 	s.mux = s.routes()
