@@ -302,7 +302,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errBadSignature)
 		return
 	}
-	if !s.useChallenge(nonce, chExp) {
+	if !s.useChallengeCtx(r.Context(), nonce, chExp) {
 		s.WriteError(w, r, errBadSignature)
 		return
 	}
@@ -317,7 +317,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 
 // readTerminal reads a terminal's record (nil when the ID is unknown) in a read transaction of its own.
 func (s *Server) readTerminal(id string) (t *terminalRec, err error) {
-	err = s.db.View(func(tx kv.Tx) error {
+	return s.readTerminalCtx(context.Background(), id)
+}
+
+// readTerminalCtx is readTerminal for a request (its transaction ends with ctx).
+func (s *Server) readTerminalCtx(ctx context.Context, id string) (t *terminalRec, err error) {
+	err = s.db.ViewContext(ctx, func(tx kv.Tx) error {
 		t, err = getTerminal(tx, id)
 		return err
 	})
@@ -327,7 +332,12 @@ func (s *Server) readTerminal(id string) (t *terminalRec, err error) {
 // enrolledTerminal is readTerminal for a terminal that must be enrolled (have a device key): errNotEnrolled when it
 // is unknown or not enrolled.
 func (s *Server) enrolledTerminal(id string) (*terminalRec, error) {
-	t, err := s.readTerminal(id)
+	return s.enrolledTerminalCtx(context.Background(), id)
+}
+
+// enrolledTerminalCtx is enrolledTerminal for a request.
+func (s *Server) enrolledTerminalCtx(ctx context.Context, id string) (*terminalRec, error) {
+	t, err := s.readTerminalCtx(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +363,7 @@ func (s *Server) Authed(h http.HandlerFunc, kinds ...mkpf.TerminalKind) http.Han
 			s.WriteError(w, r, errUnauth)
 			return
 		}
-		t, err := s.enrolledTerminal(id)
+		t, err := s.enrolledTerminalCtx(r.Context(), id)
 		if err != nil {
 			s.WriteError(w, r, err)
 			return

@@ -124,9 +124,14 @@ func (s *Server) checkChallenge(terminalID string, c []byte) ([]byte, time.Time,
 
 // useChallenge records a challenge's nonce as used (refusing a second use) and drops expired records.
 func (s *Server) useChallenge(nonce []byte, exp time.Time) bool {
+	return s.useChallengeCtx(context.Background(), nonce, exp)
+}
+
+// useChallengeCtx is useChallenge for a request (its transaction ends with ctx).
+func (s *Server) useChallengeCtx(ctx context.Context, nonce []byte, exp time.Time) bool {
 	fresh := false
 	now := s.now().Unix()
-	err := s.db.Update(func(tx kv.Tx) error {
+	err := s.db.UpdateContext(ctx, func(tx kv.Tx) error {
 		b := tx.Bucket(bUsedChallenges)
 		if b.Get(nonce) != nil {
 			return nil

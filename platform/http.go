@@ -82,7 +82,7 @@ type idemRec struct {
 // again). reqBody is the canonical request (e.g. the raw JSON body). Without a key header fn simply runs once.
 func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
 	fn func(tx kv.Tx) (status int, body any, err error)) {
-	s.idempotent(s.db.Update, w, r, c, reqBody, fn)
+	s.idempotent(func(f func(kv.Tx) error) error { return s.db.UpdateContext(r.Context(), f) }, w, r, c, reqBody, fn)
 }
 
 // idempotent is Idempotent with the write transaction run by update: one bbolt transaction of its own

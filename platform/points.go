@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
@@ -33,13 +32,7 @@ type pointsState struct {
 // their turn (each is a short read); they never hold anything a payment needs.
 func aggregationSlots() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
-// pointsStates maps a *Server to its points state, so the points half needs no field in the identity half's struct.
-var pointsStates sync.Map
-
-func (s *Server) pts() *pointsState {
-	v, _ := pointsStates.Load(s)
-	return v.(*pointsState)
-}
+func (s *Server) pts() *pointsState { return s.points }
 
 // VoucherLookupLimit is how many failed voucher lookups (unknown number, forged QR) a terminal may make per
 // VoucherLookupWindow before further lookups are refused: numbers must not be guessable by trying.
@@ -127,8 +120,8 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	if err := s.initPointSecrets(); err != nil {
 		s.log.Error("points secrets", "err", err)
 	}
-	pointsStates.Store(s, &pointsState{commit: &committer{db: s.db, log: s.log},
-		aggSem: make(chan struct{}, aggregationSlots())})
+	s.points = &pointsState{commit: &committer{db: s.db, log: s.log},
+		aggSem: make(chan struct{}, aggregationSlots())}
 	if err := s.initMaintenance(); err != nil {
 		s.log.Error("points maintenance indexes", "err", err)
 	}
@@ -283,11 +276,12 @@ func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patr
 	return pt, nil
 }
 
-// viewOrUpdate runs fn in a read transaction, or in a write transaction when a renewed certificate must be linked.
-func (s *Server) viewOrUpdate(fn func(tx kv.Tx) error) error {
-	err := s.db.View(fn)
+// viewOrUpdate runs fn in a read transaction, or in a write transaction when a renewed certificate must be linked;
+// both end with the request r.
+func (s *Server) viewOrUpdate(r *http.Request, fn func(tx kv.Tx) error) error {
+	err := s.db.ViewContext(r.Context(), fn)
 	if err == errNeedsWrite {
-		err = s.db.Update(fn)
+		err = s.db.UpdateContext(r.Context(), fn)
 	}
 	return err
 }
@@ -301,7 +295,7 @@ func (s *Server) handleBalances(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res mkpf.BalancesResult
-	err := s.viewOrUpdate(func(tx kv.Tx) error {
+	err := s.viewOrUpdate(r, func(tx kv.Tx) error {
 		p, err := resolveRef(tx, c, ref, cc)
 		if err != nil {
 			return err

@@ -106,6 +106,13 @@ type Server struct {
 	closeOnce sync.Once
 	stop      chan struct{}
 	done      chan struct{}
+
+	// State of the points and mail halves, made by them: the points state (pointRoutes, during Open), the
+	// screen-87 answer cache, the certificate-chain cache, the running Mailer.
+	points *pointsState
+	aggs   atomic.Pointer[aggCache]
+	certs  atomic.Pointer[certCache]
+	mailer atomic.Pointer[Mailer]
 }
 
 // ErrDatabase is wrapped by Open when the database file cannot be used.
@@ -136,7 +143,7 @@ func Open(dbPath string, opts Options) (*Server, error) {
 	}
 	if len(opts.SecretKey) != 0 && len(opts.SecretKey) != 32 {
 		_ = db.Close() // the error that stopped the opening is the one to report
-		return nil, fmt.Errorf("%w %s: the operator key must be 32 bytes", ErrDatabase, dbPath)
+		return nil, fmt.Errorf("%w %s: the operator key must be 32 bytes", ErrDatabase, RedactStore(dbPath))
 	}
 	err = s.resealSecrets()
 	if err == nil {
@@ -144,7 +151,7 @@ func Open(dbPath string, opts Options) (*Server, error) {
 	}
 	if err != nil {
 		_ = db.Close() // the error that stopped the opening is the one to report
-		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, dbPath, err)
+		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, RedactStore(dbPath), err)
 	}
 	s.mux = s.routes()
 	go s.flushLoop()

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -63,6 +64,25 @@ func (d *boltDB) Update(fn func(Tx) error) error {
 
 func (d *boltDB) View(fn func(Tx) error) error {
 	return d.db.View(func(tx *bbolt.Tx) error { return fn(boltTx{tx}) })
+}
+
+func (d *boltDB) UpdateContext(ctx context.Context, fn func(Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return d.db.Update(func(tx *bbolt.Tx) error {
+		if err := fn(boltTx{tx}); err != nil {
+			return err
+		}
+		return ctx.Err() // the client is gone: nothing is committed for it
+	})
+}
+
+func (d *boltDB) ViewContext(ctx context.Context, fn func(Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return d.View(fn)
 }
 
 func (d *boltDB) Batch(fn func(Tx) error) error {
