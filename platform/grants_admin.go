@@ -26,8 +26,6 @@ const (
 	DemoGrantForeignPass   = "yk9g3r5t"
 )
 
-func init() { RegisterDemoSeeder((*Server).seedDemoGrants) }
-
 func (s *Server) seedDemoGrants() error {
 	var done bool
 	if err := s.db.View(func(tx kv.Tx) error {

@@ -20,7 +20,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/platformclient"
 )
 
-// buildServer builds cmd/mkpf-server once per test binary.
+// mkpfServer builds cmd/mkpf-server once per test binary: its demo build, as the tests serve with --demo.
 var (
 	serverOnce sync.Once
 	serverBin  string
@@ -35,7 +35,7 @@ func mkpfServer(t *testing.T) string {
 			return
 		}
 		serverBin = filepath.Join(dir, "mkpf-server")
-		out, err := exec.Command("go", "build", "-o", serverBin, "github.com/mykeyterm/mykeyterm/cmd/mkpf-server").CombinedOutput()
+		out, err := exec.Command("go", "build", "-tags", "demo", "-o", serverBin, "github.com/mykeyterm/mykeyterm/cmd/mkpf-server").CombinedOutput()
 		if err != nil {
 			serverErr = fmt.Errorf("go build mkpf-server: %v\n%s", err, out)
 		}

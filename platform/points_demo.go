@@ -23,8 +23,6 @@ const (
 	DemoForeignPointPass = "yk2p8x4q"
 )
 
-func init() { RegisterDemoSeeder((*Server).seedDemoPoints) }
-
 func (s *Server) seedDemoPoints() error {
 	var done bool
 	if err := s.db.View(func(tx kv.Tx) error {

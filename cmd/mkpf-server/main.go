@@ -85,6 +85,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mkpf-server: "+msg)
 		return 2
 	}
+	if *demo && !platform.DemoWorldLinked {
+		fmt.Fprintln(stderr, "mkpf-server: "+platform.ErrNoDemoWorld.Error())
+		return 2
+	}
 	if msg := checkBackupFlags(*dbPath, *backupDir, *backupEvery, *backupKeep); msg != "" {
 		fmt.Fprintln(stderr, "mkpf-server: "+msg)
 		return 2
