@@ -47,7 +47,11 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *mkpf.APIError
 	if !errors.As(err, &ae) {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		if r.Context().Err() != nil { // the client hung up: its transaction was ended for it (kv UpdateContext)
+			s.log.Info("request ended by the client", "method", r.Method, "path", r.URL.Path)
+		} else {
+			s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
 		ae = errInternal
 	}
 	status := ae.Status
