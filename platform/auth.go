@@ -127,7 +127,7 @@ func (s *Server) checkPassword(r *http.Request, terminalID, password string, key
 	if err := s.reserveAttempt(keys...); err != nil {
 		return nil, err
 	}
-	t, err := s.readTerminal(terminalID)
+	t, err := s.readTerminalCtx(r.Context(), terminalID)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		session    string
 		sessionExp time.Time
 	)
-	err := s.db.Update(func(tx kv.Tx) error {
+	err := s.db.UpdateContext(r.Context(), func(tx kv.Tx) error {
 		t, err := getTerminal(tx, req.TerminalID)
 		if err != nil {
 			return err
@@ -286,7 +286,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errBadSignature)
 		return
 	}
-	t, err := s.readTerminal(req.TerminalID)
+	t, err := s.readTerminalCtx(r.Context(), req.TerminalID)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return

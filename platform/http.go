@@ -168,7 +168,7 @@ func (s *Server) Replay(w http.ResponseWriter, r *http.Request, c *Caller, reqBo
 	}
 	var prev idemRec
 	var found bool
-	err = s.db.View(func(tx kv.Tx) (err error) {
+	err = s.db.ViewContext(r.Context(), func(tx kv.Tx) (err error) {
 		found, err = getJSON(tx.Bucket(bIdempotency), c.TerminalID+"/"+key, &prev)
 		return err
 	})
