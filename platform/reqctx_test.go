@@ -81,14 +81,7 @@ func TestRequestContext_ClientThatHangsUpLeavesNoOpenTransaction(t *testing.T) {
 			deadline := time.Now().Add(45 * time.Second)
 			for serverTxns(t, admin, db, lockerPID, "") > 0 {
 				if time.Now().After(deadline) {
-					rows, _ := admin.Query(context.Background(), `SELECT pid, state, coalesce(wait_event_type,''), left(query, 200) FROM pg_stat_activity WHERE datname = $1`, db)
-					for rows.Next() {
-						var pid int32
-						var st, we, q string
-						rows.Scan(&pid, &st, &we, &q)
-						t.Logf("%d %s %s %s", pid, st, we, q)
-					}
-					rows.Close()
+					logSessions(t, admin, db)
 					t.Fatalf("a transaction of the server's is still open in PostgreSQL 45 s after its client hung up")
 				}
 				time.Sleep(20 * time.Millisecond)
@@ -150,6 +143,26 @@ func serverTxns(t *testing.T, admin *pgx.Conn, db string, lockerPID uint32, extr
 		t.Fatal(err)
 	}
 	return n
+}
+
+// logSessions logs the sessions of database db (what a failure left open).
+func logSessions(t *testing.T, admin *pgx.Conn, db string) {
+	rows, err := admin.Query(context.Background(), `SELECT pid, coalesce(state, ''), coalesce(wait_event_type, ''),
+		left(query, 200) FROM pg_stat_activity WHERE datname = $1`, db)
+	if err != nil {
+		t.Logf("pg_stat_activity: %v", err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int32
+		var st, we, q string
+		if err := rows.Scan(&pid, &st, &we, &q); err != nil {
+			t.Logf("pg_stat_activity: %v", err)
+			return
+		}
+		t.Logf("session %d: %s %s %s", pid, st, we, q)
+	}
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
