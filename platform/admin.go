@@ -246,10 +246,10 @@ func WriteRosterCSV(w io.Writer, municipalityName string, rows []TerminalSpec) e
 }
 
 // MunicipalityName returns the registered name of a code ("" when unknown).
-func (s *Server) MunicipalityName(code string) string {
+func (s *Server) MunicipalityName(code string) (string, error) {
 	var n string
-	s.db.View(func(tx kv.Tx) error { n = municipalityName(tx, code); return nil })
-	return n
+	err := s.db.View(func(tx kv.Tx) error { n = municipalityName(tx, code); return nil })
+	return n, err
 }
 
 // TerminalRow is the municipality's view of a terminal (screen 11).

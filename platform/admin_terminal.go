@@ -45,7 +45,9 @@ func (s *Server) ResetTerminal(id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.resetThrottle("enroll/id:"+id, "login/id:"+id)
+	if err := s.resetThrottle("enroll/id:"+id, "login/id:"+id); err != nil {
+		return "", fmt.Errorf("the terminal was reset but its login throttle was not cleared (reset it again): %w", err)
+	}
 	return pw, nil
 }
 
@@ -61,7 +63,7 @@ func (s *Server) SetTerminalPassword(id, password string) error {
 		return nil
 	})
 	if err == nil {
-		s.resetThrottle("enroll/id:"+id, "login/id:"+id)
+		err = s.resetThrottle("enroll/id:"+id, "login/id:"+id)
 	}
 	return err
 }

@@ -127,7 +127,7 @@ func (s *Server) checkPassword(r *http.Request, terminalID, password string, key
 	if err := s.reserveAttempt(keys...); err != nil {
 		return nil, err
 	}
-	t, err := s.readTerminal(terminalID)
+	t, err := s.readTerminalCtx(r.Context(), terminalID)
 	if err != nil {
 		return nil, err
 	}
@@ -137,14 +137,18 @@ func (s *Server) checkPassword(r *http.Request, terminalID, password string, key
 	}
 	ok, err := s.verifyPasswordBounded(r.Context(), stored, password)
 	if err != nil {
-		s.refundAttempt(keys...)
+		if rerr := s.refundAttempt(keys...); rerr != nil {
+			s.log.Error("login throttle refund", "terminal", terminalID, "err", rerr) // the attempt stays counted
+		}
 		return nil, err
 	}
 	if !ok || t == nil || t.Disabled {
 		s.log.Info("login refused", "terminal", terminalID, "addr", sourceAddr(r))
 		return nil, errBadCredentials
 	}
-	s.refundAttempt(keys...)
+	if err := s.refundAttempt(keys...); err != nil {
+		s.log.Error("login throttle refund", "terminal", terminalID, "err", err) // the attempt stays counted
+	}
 	return callerOf(t), nil
 }
 
@@ -216,7 +220,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		session    string
 		sessionExp time.Time
 	)
-	err := s.db.Update(func(tx kv.Tx) error {
+	err := s.db.UpdateContext(r.Context(), func(tx kv.Tx) error {
 		t, err := getTerminal(tx, req.TerminalID)
 		if err != nil {
 			return err
@@ -282,7 +286,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errBadSignature)
 		return
 	}
-	t, err := s.readTerminal(req.TerminalID)
+	t, err := s.readTerminalCtx(r.Context(), req.TerminalID)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -298,7 +302,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errBadSignature)
 		return
 	}
-	if !s.useChallenge(nonce, chExp) {
+	if !s.useChallengeCtx(r.Context(), nonce, chExp) {
 		s.WriteError(w, r, errBadSignature)
 		return
 	}
@@ -313,7 +317,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 
 // readTerminal reads a terminal's record (nil when the ID is unknown) in a read transaction of its own.
 func (s *Server) readTerminal(id string) (t *terminalRec, err error) {
-	err = s.db.View(func(tx kv.Tx) error {
+	return s.readTerminalCtx(context.Background(), id)
+}
+
+// readTerminalCtx is readTerminal for a request (its transaction ends with ctx).
+func (s *Server) readTerminalCtx(ctx context.Context, id string) (t *terminalRec, err error) {
+	err = s.db.ViewContext(ctx, func(tx kv.Tx) error {
 		t, err = getTerminal(tx, id)
 		return err
 	})
@@ -323,7 +332,12 @@ func (s *Server) readTerminal(id string) (t *terminalRec, err error) {
 // enrolledTerminal is readTerminal for a terminal that must be enrolled (have a device key): errNotEnrolled when it
 // is unknown or not enrolled.
 func (s *Server) enrolledTerminal(id string) (*terminalRec, error) {
-	t, err := s.readTerminal(id)
+	return s.enrolledTerminalCtx(context.Background(), id)
+}
+
+// enrolledTerminalCtx is enrolledTerminal for a request.
+func (s *Server) enrolledTerminalCtx(ctx context.Context, id string) (*terminalRec, error) {
+	t, err := s.readTerminalCtx(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +363,7 @@ func (s *Server) Authed(h http.HandlerFunc, kinds ...mkpf.TerminalKind) http.Han
 			s.WriteError(w, r, errUnauth)
 			return
 		}
-		t, err := s.enrolledTerminal(id)
+		t, err := s.enrolledTerminalCtx(r.Context(), id)
 		if err != nil {
 			s.WriteError(w, r, err)
 			return

@@ -125,20 +125,27 @@ func (s *Server) checkChallenge(terminalID string, c []byte) ([]byte, time.Time,
 
 // useChallenge records a challenge's nonce as used (refusing a second use) and drops expired records.
 func (s *Server) useChallenge(nonce []byte, exp time.Time) bool {
+	return s.useChallengeCtx(context.Background(), nonce, exp)
+}
+
+// useChallengeCtx is useChallenge for a request (its transaction ends with ctx).
+func (s *Server) useChallengeCtx(ctx context.Context, nonce []byte, exp time.Time) bool {
 	fresh := false
 	now := s.now().Unix()
-	err := s.db.Update(func(tx kv.Tx) error {
+	err := s.db.UpdateContext(ctx, func(tx kv.Tx) error {
 		b := tx.Bucket(bUsedChallenges)
 		if b.Get(nonce) != nil {
 			return nil
 		}
 		var stale [][]byte
-		b.ForEach(func(k, v []byte) error {
+		if err := b.ForEach(func(k, v []byte) error {
 			if len(v) != 8 || int64(binary.BigEndian.Uint64(v)) < now {
 				stale = append(stale, append([]byte(nil), k...))
 			}
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		for _, k := range stale {
 			if err := b.Delete(k); err != nil {
 				return err
@@ -243,13 +250,16 @@ func (s *Server) reserveAttempt(keys ...throttleKey) error {
 	})
 }
 
-// refundAttempt gives back the attempt counted by reserveAttempt when the password was right.
-func (s *Server) refundAttempt(keys ...throttleKey) {
-	s.db.Update(func(tx kv.Tx) error {
+// refundAttempt gives back the attempt counted by reserveAttempt when the password was right. When the store
+// fails, the attempt stays counted (the throttle errs on the closed side).
+func (s *Server) refundAttempt(keys ...throttleKey) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		for _, k := range keys {
 			var rec throttleRec
-			if ok, err := getJSON(b, k.key, &rec); err != nil || !ok {
+			if ok, err := getJSON(b, k.key, &rec); err != nil {
+				return err
+			} else if !ok {
 				continue
 			}
 			if rec.N > 0 {
@@ -264,10 +274,12 @@ func (s *Server) refundAttempt(keys ...throttleKey) {
 }
 
 // resetThrottle forgets a key's attempts (admin reset or new password).
-func (s *Server) resetThrottle(keys ...string) {
-	s.db.Update(func(tx kv.Tx) error {
+func (s *Server) resetThrottle(keys ...string) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		for _, k := range keys {
-			tx.Bucket(bThrottles).Delete([]byte(k))
+			if err := tx.Bucket(bThrottles).Delete([]byte(k)); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -276,10 +288,10 @@ func (s *Server) resetThrottle(keys ...string) {
 // sweepThrottles drops expired throttle records (run by the flush loop).
 func (s *Server) sweepThrottles() {
 	now := s.now()
-	s.db.Update(func(tx kv.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		var stale [][]byte
-		b.ForEach(func(k, v []byte) error {
+		if err := b.ForEach(func(k, v []byte) error {
 			var rec throttleRec
 			keep := max(s.opts.LoginWindow, VoucherLookupWindow)
 			if bytes.HasPrefix(k, []byte(floorKeyPrefix)) {
@@ -289,12 +301,19 @@ func (s *Server) sweepThrottles() {
 				stale = append(stale, append([]byte(nil), k...))
 			}
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		for _, k := range stale {
-			b.Delete(k)
+			if err := b.Delete(k); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+	if err != nil {
+		s.log.Error("throttle sweep", "err", err) // the records stay; the next sweep tries again
+	}
 }
 
 // hashSlot waits for one of the Argon2Concurrency slots of the password hash (memory is bounded by slots ×

@@ -114,7 +114,7 @@ func issuersOf(tx kv.Tx, municipality string) ([]mkpf.Issuer, error) {
 func (s *Server) handleIssuers(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var out []mkpf.Issuer
-	if err := s.db.View(func(tx kv.Tx) (err error) {
+	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) (err error) {
 		out, err = issuersOf(tx, c.Municipality)
 		return err
 	}); err != nil {
@@ -130,7 +130,7 @@ func (s *Server) handleIssuers(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleTerminal(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var info mkpf.TerminalInfo
-	err := s.db.View(func(tx kv.Tx) error {
+	err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
 		t, err := getTerminal(tx, c.TerminalID)
 		if err != nil || t == nil {
 			return errNotEnrolled
@@ -159,7 +159,7 @@ var errNoContact = Errf(http.StatusNotFound, mkpf.CodeNotFound, "連絡先はま
 func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	var ct *mkpf.Contact
-	if err := s.db.View(func(tx kv.Tx) error {
+	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
 		t, err := getTerminal(tx, c.TerminalID)
 		if err != nil || t == nil {
 			return errNotEnrolled

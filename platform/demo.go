@@ -6,12 +6,13 @@ import (
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 
-	"github.com/mykeyterm/mykeyterm/internal/demopki"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
 // The demo world (`mkpf-server serve --demo`, the GUI's demo mode, testenv.Platform): the documents' example
-// municipality, issuers, 様式II roster and patrons, matching the virtual card's profiles (internal/demopki).
+// municipality, issuers, 様式II roster and patrons, matching the virtual card's profiles (internal/demopki). Its
+// seeding, with the demo PKI's keys, is linked only with -tags demo (demo_world.go); a release build answers
+// SeedDemo with ErrNoDemoWorld and links neither internal/demopki nor the seeders (cmd/mkpf-server/arch_test.go).
 const (
 	DemoMunicipality     = "141305" // 川崎市
 	DemoMunicipalityName = "川崎市"
@@ -85,17 +86,22 @@ var ErrNotDemoDatabase = errors.New("platform: the database holds data that is n
 // SeedDemo fills the demo world into an empty database. It is idempotent: on a database that has it already it changes nothing (an
 // issuer's hand-off mode switched by the demo stays switched).
 func (s *Server) SeedDemo() error {
+	if !DemoWorldLinked { // a release build (demo_release.go): the rest is not even linked
+		return ErrNoDemoWorld
+	}
 	// Server processes sharing one PostgreSQL may start together: one seeds, the others then find it seeded.
 	return kv.Exclusive(s.db, "seed-demo", s.seedDemo)
 }
 
 func (s *Server) seedDemo() error {
 	var seeded, empty bool
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		seeded = tx.Bucket(bMeta).Get([]byte("demo_seeded")) != nil
 		empty = tx.Bucket(bTerminals).Stats().KeyN == 0 && tx.Bucket(bIssuers).Stats().KeyN == 0
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	if !seeded && !empty {
 		return ErrNotDemoDatabase
 	}
@@ -112,92 +118,6 @@ func (s *Server) seedDemo() error {
 	return nil
 }
 
-func (s *Server) seedIdentityDemo() error {
-	if err := s.AddRoot("auth", demopki.AuthCADER()); err != nil {
-		return err
-	}
-	if err := s.AddRoot("sign", demopki.SignCADER()); err != nil {
-		return err
-	}
-	if err := s.AddMunicipality(DemoMunicipality, DemoMunicipalityName); err != nil {
-		return err
-	}
-	if err := s.AddMunicipality(DemoForeign, DemoForeignName); err != nil {
-		return err
-	}
-	for _, is := range []mkpf.Issuer{
-		{ID: DemoLibrary, Name: "川崎市立図書館", MunicipalityCode: DemoMunicipality, Handoff: DemoLibraryHandoff},
-		{ID: DemoShoppingStreet, Name: "ブレーメン商店街", MunicipalityCode: DemoMunicipality, Handoff: DemoShopHandoff, ShowMyKeyID: true},
-		{ID: DemoForeignLibrary, Name: "横浜市立図書館", MunicipalityCode: DemoForeign, Handoff: DemoLibraryHandoff},
-	} {
-		if err := s.PutIssuer(is); err != nil {
-			return err
-		}
-	}
-	for _, t := range DemoTerminals {
-		err := s.AddTerminal(TerminalSpec{ID: t.ID, Password: t.Password, Kind: t.Kind, TakesPoints: t.TakesPoints,
-			Municipality: t.Municipality, IssuerID: t.IssuerID, Location: t.Location})
-		if err != nil && !errors.Is(err, ErrTerminalExists) {
-			return err
-		}
-	}
-	for _, p := range []struct{ profile, id string }{
-		{"yamada", DemoYamadaMyKeyID}, {"suzuki", DemoSuzukiMyKeyID}, {"revoked", DemoRevokedMyKeyID},
-	} {
-		pr, err := demopki.Get(p.profile)
-		if err != nil {
-			return err
-		}
-		if _, err := s.CreateMyKeyID(pr.AuthCertDER, p.id); err != nil {
-			return fmt.Errorf("MyKey ID of %s: %w", p.profile, err)
-		}
-	}
-	yamada, err := demopki.Get("yamada")
-	if err != nil {
-		return err
-	}
-	renewed, err := demopki.Get("renewed")
-	if err != nil {
-		return err
-	}
-	revoked, err := demopki.Get("revoked")
-	if err != nil {
-		return err
-	}
-	err = s.db.Update(func(tx kv.Tx) error {
-		now := s.now().UTC()
-		for _, sv := range []struct {
-			issuer, number string
-			notice         bool
-		}{{DemoLibrary, DemoYamadaLibCard, true}, {DemoShoppingStreet, DemoYamadaShopCard, false}} {
-			rec := serviceRec{IssuerID: sv.issuer, CardNumber: sv.number, AddressNotice: sv.notice, RegisteredAt: now}
-			if sv.notice {
-				rec.SignSerial = yamada.SignSerial
-			}
-			if err := putJSON(tx.Bucket(bServiceIDs), DemoYamadaMyKeyID+"/"+sv.issuer, rec); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bCardNumbers).Put([]byte(sv.issuer+"/"+sv.number), []byte(DemoYamadaMyKeyID)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := s.FeedRenewal(yamada.Serial, renewed.Serial, false); err != nil {
-		return err
-	}
-	if err := s.FeedRenewal(yamada.SignSerial, renewed.SignSerial, true); err != nil {
-		return err
-	}
-	if err := s.Revoke(revoked.Serial, "demo: card reported lost"); err != nil {
-		return err
-	}
-	return s.db.Update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put([]byte("demo_seeded"), []byte("1")) })
-}
-
 // SetHandoffMode switches an issuer's hand-off mode keeping its other settings (the GUI demo shows all four modes).
 func (s *Server) SetHandoffMode(issuerID string, mode mkpf.HandoffMode) error {
 	is, err := s.Issuer(issuerID)
@@ -211,3 +131,6 @@ func (s *Server) SetHandoffMode(issuerID string, mode mkpf.HandoffMode) error {
 	h.Mode = mode
 	return s.SetHandoff(issuerID, h, nil)
 }
+
+// ErrNoDemoWorld is SeedDemo's answer in a release build, which does not link the demo world.
+var ErrNoDemoWorld = errors.New("platform: this is a release build without the demo world; build with -tags demo (e.g. go build -tags demo ./cmd/mkpf-server) to use --demo")

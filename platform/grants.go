@@ -397,10 +397,17 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, Errf(http.StatusBadRequest, mkpf.CodeValidation, "マイキーIDの一覧（20,000件まで）か、読み取ったマイナンバーカードのどちらか一方を送ってください。"))
 		return
 	}
-	if len(req.MyKeyIDs) > 0 && s.participantsThrottled(c) {
-		s.Count(c.TerminalID, "grants.participants.throttled")
-		s.WriteError(w, r, errGrUnknownThrottled)
-		return
+	if len(req.MyKeyIDs) > 0 {
+		throttled, err := s.participantsThrottled(c)
+		if err != nil { // the count is unknown: refused (fail closed)
+			s.WriteError(w, r, err)
+			return
+		}
+		if throttled {
+			s.Count(c.TerminalID, "grants.participants.throttled")
+			s.WriteError(w, r, errGrUnknownThrottled)
+			return
+		}
 	}
 	var cc *checkedCert
 	if len(req.AuthCert) > 0 {
@@ -435,8 +442,10 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 	})
 	s.Count(c.TerminalID, "grants.participants."+codeOrOK(err))
 	if ue := (*unknownIDsError)(nil); errors.As(err, &ue) {
-		s.countUnknownIDs(c, ue.unknown)
 		err = ue.APIError
+		if cerr := s.countUnknownIDs(c, ue.unknown); cerr != nil {
+			err = cerr // the guesses could not be counted: an internal error, not the list
+		}
 	}
 	if err != nil {
 		s.WriteError(w, r, err)

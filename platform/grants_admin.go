@@ -26,14 +26,14 @@ const (
 	DemoGrantForeignPass   = "yk9g3r5t"
 )
 
-func init() { RegisterDemoSeeder((*Server).seedDemoGrants) }
-
 func (s *Server) seedDemoGrants() error {
 	var done bool
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		done = tx.Bucket(bGrProjects).Get([]byte(DemoGrantProject)) != nil
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	if done {
 		return nil
 	}

@@ -166,23 +166,25 @@ func hasURL(s string) bool {
 }
 
 // participantsThrottled: the terminal sent ParticipantUnknownLimit unknown MyKey IDs in the current window.
-func (s *Server) participantsThrottled(c *Caller) bool {
+func (s *Server) participantsThrottled(c *Caller) (bool, error) {
 	var rec throttleRec
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		_, err := getJSON(tx.Bucket(bThrottles), "participants/"+c.TerminalID, &rec)
 		return err
-	})
-	return rec.current(s.now(), VoucherLookupWindow).N >= ParticipantUnknownLimit
+	}); err != nil {
+		return false, err
+	}
+	return rec.current(s.now(), VoucherLookupWindow).N >= ParticipantUnknownLimit, nil
 }
 
 // countUnknownIDs adds n unknown MyKey IDs to the terminal's count (its own transaction: the refused request
 // rolled back).
-func (s *Server) countUnknownIDs(c *Caller, n int) {
+func (s *Server) countUnknownIDs(c *Caller, n int) error {
 	if n == 0 {
-		return
+		return nil
 	}
 	now := s.now()
-	s.db.Update(func(tx kv.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		var rec throttleRec
 		if _, err := getJSON(b, "participants/"+c.TerminalID, &rec); err != nil {

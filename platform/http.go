@@ -47,7 +47,11 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *mkpf.APIError
 	if !errors.As(err, &ae) {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		if r.Context().Err() != nil { // the client hung up: its transaction was ended for it (kv UpdateContext)
+			s.log.Info("request ended by the client", "method", r.Method, "path", r.URL.Path)
+		} else {
+			s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
 		ae = errInternal
 	}
 	status := ae.Status
@@ -82,7 +86,7 @@ type idemRec struct {
 // again). reqBody is the canonical request (e.g. the raw JSON body). Without a key header fn simply runs once.
 func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
 	fn func(tx kv.Tx) (status int, body any, err error)) {
-	s.idempotent(s.db.Update, w, r, c, reqBody, fn)
+	s.idempotent(func(f func(kv.Tx) error) error { return s.db.UpdateContext(r.Context(), f) }, w, r, c, reqBody, fn)
 }
 
 // idempotent is Idempotent with the write transaction run by update: one bbolt transaction of its own
@@ -164,7 +168,7 @@ func (s *Server) Replay(w http.ResponseWriter, r *http.Request, c *Caller, reqBo
 	}
 	var prev idemRec
 	var found bool
-	err = s.db.View(func(tx kv.Tx) (err error) {
+	err = s.db.ViewContext(r.Context(), func(tx kv.Tx) (err error) {
 		found, err = getJSON(tx.Bucket(bIdempotency), c.TerminalID+"/"+key, &prev)
 		return err
 	})

@@ -95,10 +95,12 @@ func resolvePatron(tx kv.Tx, cc *checkedCert) (myKeyID string, err error) {
 // serials (seed 004 §9: with the address notice, the signing certificate is updated together).
 func renewSignSerials(tx kv.Tx, myKeyID string) error {
 	newer := map[string]string{} // old → new
-	tx.Bucket(bSignRenewals).ForEach(func(k, v []byte) error {
+	if err := tx.Bucket(bSignRenewals).ForEach(func(k, v []byte) error {
 		newer[string(v)] = string(k)
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	svc := tx.Bucket(bServiceIDs)
 	prefix := myKeyID + "/"
 	type upd struct {
@@ -160,7 +162,9 @@ func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) 
 		}
 		status := CardValid
 		var v validityRec
-		if ok, _ := getJSON(tx.Bucket(bCardValidity), c.IssuerID+"/"+sr.CardNumber, &v); ok && v.Status != "" {
+		if ok, err := getJSON(tx.Bucket(bCardValidity), c.IssuerID+"/"+sr.CardNumber, &v); err != nil {
+			return err // an unreadable validity record never reads as valid
+		} else if ok && v.Status != "" {
 			status = v.Status
 		}
 		res = &mkpf.LookupResult{

@@ -267,9 +267,6 @@ type MailStats struct {
 	Read         int // outbox records decoded by the sender (the due ones only: the outbox is read by next try)
 }
 
-// mailers maps a *Server to its running Mailer (kickMailer wakes it after a commit that queued notices).
-var mailers sync.Map
-
 // StartMailer checks cfg and starts delivering the outbox. A server not on loopback must offer STARTTLS and take
 // the user and password; without them StartMailer refuses. Stop the Mailer before closing the Server.
 func (s *Server) StartMailer(cfg MailConfig) (*Mailer, error) {
@@ -325,7 +322,7 @@ func (s *Server) StartMailer(cfg MailConfig) (*Mailer, error) {
 		return nil, fmt.Errorf("mail outbox: %w", err)
 	}
 	m := &Mailer{s: s, cfg: cfg, client: client, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	if _, loaded := mailers.LoadOrStore(s, m); loaded {
+	if !s.mailer.CompareAndSwap(nil, m) { // Server.mailer: kickMailer wakes it after a commit that queued notices
 		return nil, errors.New("a mailer is already running for this server")
 	}
 	go m.loop()
@@ -334,8 +331,8 @@ func (s *Server) StartMailer(cfg MailConfig) (*Mailer, error) {
 
 // kickMailer wakes the sender after a commit that queued notices (no-op without a mailer).
 func (s *Server) kickMailer() {
-	if v, ok := mailers.Load(s); ok {
-		v.(*Mailer).Kick()
+	if m := s.mailer.Load(); m != nil {
+		m.Kick()
 	}
 }
 
@@ -352,7 +349,7 @@ func (m *Mailer) Stop() {
 	m.once.Do(func() {
 		close(m.stop)
 		<-m.done
-		mailers.Delete(m.s)
+		m.s.mailer.CompareAndSwap(m, nil)
 	})
 }
 
@@ -409,7 +406,9 @@ func (s *Server) indexOutbox() error {
 			return nil
 		}
 		var old [][]byte
-		due.ForEach(func(k, _ []byte) error { old = append(old, append([]byte(nil), k...)); return nil })
+		if err := due.ForEach(func(k, _ []byte) error { old = append(old, append([]byte(nil), k...)); return nil }); err != nil {
+			return err
+		}
 		for _, k := range old {
 			if err := due.Delete(k); err != nil {
 				return err

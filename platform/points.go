@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
@@ -33,13 +32,7 @@ type pointsState struct {
 // their turn (each is a short read); they never hold anything a payment needs.
 func aggregationSlots() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
-// pointsStates maps a *Server to its points state, so the points half needs no field in the identity half's struct.
-var pointsStates sync.Map
-
-func (s *Server) pts() *pointsState {
-	v, _ := pointsStates.Load(s)
-	return v.(*pointsState)
-}
+func (s *Server) pts() *pointsState { return s.points }
 
 // VoucherLookupLimit is how many failed voucher lookups (unknown number, forged QR) a terminal may make per
 // VoucherLookupWindow before further lookups are refused: numbers must not be guessable by trying.
@@ -127,8 +120,8 @@ func (s *Server) pointRoutes(mux *http.ServeMux) {
 	if err := s.initPointSecrets(); err != nil {
 		s.log.Error("points secrets", "err", err)
 	}
-	pointsStates.Store(s, &pointsState{commit: &committer{db: s.db, log: s.log},
-		aggSem: make(chan struct{}, aggregationSlots())})
+	s.points = &pointsState{commit: &committer{db: s.db, log: s.log},
+		aggSem: make(chan struct{}, aggregationSlots())}
 	if err := s.initMaintenance(); err != nil {
 		s.log.Error("points maintenance indexes", "err", err)
 	}
@@ -283,11 +276,12 @@ func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patr
 	return pt, nil
 }
 
-// viewOrUpdate runs fn in a read transaction, or in a write transaction when a renewed certificate must be linked.
-func (s *Server) viewOrUpdate(fn func(tx kv.Tx) error) error {
-	err := s.db.View(fn)
+// viewOrUpdate runs fn in a read transaction, or in a write transaction when a renewed certificate must be linked;
+// both end with the request r.
+func (s *Server) viewOrUpdate(r *http.Request, fn func(tx kv.Tx) error) error {
+	err := s.db.ViewContext(r.Context(), fn)
 	if err == errNeedsWrite {
-		err = s.db.Update(fn)
+		err = s.db.UpdateContext(r.Context(), fn)
 	}
 	return err
 }
@@ -301,7 +295,7 @@ func (s *Server) handleBalances(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res mkpf.BalancesResult
-	err := s.viewOrUpdate(func(tx kv.Tx) error {
+	err := s.viewOrUpdate(r, func(tx kv.Tx) error {
 		p, err := resolveRef(tx, c, ref, cc)
 		if err != nil {
 			return err
@@ -512,10 +506,13 @@ func voucherThrottleKey(c *Caller) string { return "voucher/" + c.TerminalID }
 func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Caller) bool {
 	now := s.now()
 	var rec throttleRec
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		_, err := getJSON(tx.Bucket(bThrottles), voucherThrottleKey(c), &rec)
 		return err
-	})
+	}); err != nil {
+		s.WriteError(w, r, err) // the count is unknown: no lookup (fail closed)
+		return true
+	}
 	if rec.current(now, VoucherLookupWindow).N >= VoucherLookupLimit {
 		s.Count(c.TerminalID, "points.voucher_lookup.throttled")
 		s.WriteError(w, r, Errf(http.StatusTooManyRequests, mkpf.CodeThrottled, "存在しない発券番号の照会が続いたため、しばらく照会できません。15分ほど待ってから操作してください。"))
@@ -524,13 +521,14 @@ func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Cal
 	return false
 }
 
-// voucherFail counts a failed voucher lookup of c's terminal (other errors are not guesses).
-func (s *Server) voucherFail(c *Caller, err error) {
+// voucherFail counts a failed voucher lookup of c's terminal (other errors are not guesses). An error means the
+// guess was not counted.
+func (s *Server) voucherFail(c *Caller, err error) error {
 	if err != errVoucherUnknown && err != errVoucherForged {
-		return
+		return nil
 	}
 	now := s.now()
-	s.db.Update(func(tx kv.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		var rec throttleRec
 		if _, err := getJSON(b, voucherThrottleKey(c), &rec); err != nil {
@@ -551,22 +549,23 @@ func (s *Server) lapseByCode(c *Caller, code string) {
 	}
 	// A read first: most lookups find nothing to lapse and need no write transaction (and no fsync).
 	due := false
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		v, err := getVoucher(tx, in.Number)
 		due = err == nil && v != nil && v.State == mkpf.VoucherOutstanding && voucherExpired(v, s.now())
 		return nil
-	})
-	if !due {
-		return
+	}); err != nil || !due {
+		return // a store error: the request's own transaction meets it and answers
 	}
-	_ = s.commit().Do(func(tx kv.Tx) error {
+	if err := s.commit().Do(func(tx kv.Tx) error {
 		v, err := getVoucher(tx, in.Number)
 		if err != nil || v == nil {
 			return err
 		}
 		_, err = lapseIfExpired(tx, v, s.now())
 		return err
-	})
+	}); err != nil {
+		s.log.Error("voucher lapse", "terminal", c.TerminalID, "err", err) // the request's own check refuses it
+	}
 }
 
 // handleVoucherLookup is screen 35 [ポイント券情報読取].
@@ -589,7 +588,9 @@ func (s *Server) handleVoucherLookup(w http.ResponseWriter, r *http.Request) {
 		out = s.voucherView(tx, v)
 		return nil
 	})
-	s.voucherFail(c, err)
+	if ferr := s.voucherFail(c, err); ferr != nil {
+		err = ferr // an uncounted guess gets no answer (fail closed)
+	}
 	s.Count(c.TerminalID, "points.voucher_lookup."+codeOrOK(err))
 	if err != nil {
 		s.WriteError(w, r, err)
@@ -611,7 +612,11 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 	}
 	s.lapseByCode(c, req.Code)
 	var failed error // the refusal of the run whose answer the terminal got (afterCommit)
-	defer func() { s.voucherFail(c, failed) }()
+	defer func() {
+		if err := s.voucherFail(c, failed); err != nil { // the refusal is answered; the count is lost
+			s.log.Error("voucher throttle count", "terminal", c.TerminalID, "err", err)
+		}
+	}()
 	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {

@@ -47,14 +47,12 @@ type aggCache struct {
 	rows int // rows held by the answers in m
 }
 
-var aggCaches sync.Map // *Server → *aggCache
-
 func (s *Server) aggCache() *aggCache {
-	if v, ok := aggCaches.Load(s); ok {
-		return v.(*aggCache)
+	if c := s.aggs.Load(); c != nil {
+		return c
 	}
-	v, _ := aggCaches.LoadOrStore(s, &aggCache{m: map[string]*aggEntry{}})
-	return v.(*aggCache)
+	s.aggs.CompareAndSwap(nil, &aggCache{m: map[string]*aggEntry{}})
+	return s.aggs.Load()
 }
 
 // markTerminalMove records seq as the terminal's latest movement (appendMove, in the movement's transaction).

@@ -31,14 +31,12 @@ type certCache struct {
 	m  map[[32]byte]certCacheEntry
 }
 
-var certCaches sync.Map // *Server → *certCache
-
 func (s *Server) certCache() *certCache {
-	if v, ok := certCaches.Load(s); ok { // the common case allocates nothing
-		return v.(*certCache)
+	if c := s.certs.Load(); c != nil { // the common case allocates nothing
+		return c
 	}
-	v, _ := certCaches.LoadOrStore(s, &certCache{m: map[[32]byte]certCacheEntry{}})
-	return v.(*certCache)
+	s.certs.CompareAndSwap(nil, &certCache{m: map[[32]byte]certCacheEntry{}})
+	return s.certs.Load()
 }
 
 // verifyAuthChainCached is verifyCert(der, false) with the chain and validity check cached. On a cache hit the

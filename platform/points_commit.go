@@ -14,6 +14,7 @@ package platform
 // only (the rest of its batch runs again without it), never the server.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -59,6 +60,7 @@ func (a *afterCommit) run() {
 }
 
 type commitReq struct {
+	ctx      context.Context // the request's: once it ends, fn no longer runs and a lone transaction is cancelled
 	fn       func(tx kv.Tx) error
 	after    *afterCommit // may be nil
 	done     chan error
@@ -85,7 +87,14 @@ func (c *committer) Do(fn func(tx kv.Tx) error) error { return c.DoAfter(fn, nil
 // DoAfter is Do with the request's side effects: fn schedules them on after (which the committer resets before each
 // run of fn), and they run once, after the run whose outcome Do returns, when that run committed or fn refused.
 func (c *committer) DoAfter(fn func(tx kv.Tx) error, after *afterCommit) error {
-	r := &commitReq{fn: fn, after: after, done: make(chan error, 1)}
+	return c.DoCtx(context.Background(), fn, after)
+}
+
+// DoCtx is DoAfter for a request: when ctx ends (the client hung up) before fn's turn, fn does not run and ctx's
+// error is the answer; a request that runs alone is cancelled in the database with it (kv.DB.UpdateContext). A
+// batch shared with other requests is not cancelled by one of them.
+func (c *committer) DoCtx(ctx context.Context, fn func(tx kv.Tx) error, after *afterCommit) error {
+	r := &commitReq{ctx: ctx, fn: fn, after: after, done: make(chan error, 1)}
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
 	lead := !c.running
@@ -137,6 +146,10 @@ func (c *committer) call(r *commitReq, tx kv.Tx) (err error) {
 			}
 		}
 	}()
+	if err := r.ctx.Err(); err != nil {
+		r.fnErr = err
+		return err
+	}
 	r.fnErr = r.fn(tx)
 	return r.fnErr
 }
@@ -158,7 +171,7 @@ func finish(r *commitReq, err error) {
 // alone runs r in a transaction of its own; its outcome is final.
 func (c *committer) alone(r *commitReq) {
 	c.commits.Add(1)
-	err := c.db.Update(func(tx kv.Tx) error { return c.call(r, tx) })
+	err := c.db.UpdateContext(r.ctx, func(tx kv.Tx) error { return c.call(r, tx) })
 	finish(r, err)
 }
 
@@ -218,6 +231,6 @@ func (s *Server) commit() *committer { return s.pts().commit }
 func (s *Server) idempotentPoints(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
 	fn func(tx kv.Tx, after *afterCommit) (status int, body any, err error)) {
 	after := &afterCommit{}
-	s.idempotent(func(f func(kv.Tx) error) error { return s.commit().DoAfter(f, after) }, w, r, c, reqBody,
+	s.idempotent(func(f func(kv.Tx) error) error { return s.commit().DoCtx(r.Context(), f, after) }, w, r, c, reqBody,
 		func(tx kv.Tx) (int, any, error) { return fn(tx, after) })
 }

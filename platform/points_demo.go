@@ -23,14 +23,14 @@ const (
 	DemoForeignPointPass = "yk2p8x4q"
 )
 
-func init() { RegisterDemoSeeder((*Server).seedDemoPoints) }
-
 func (s *Server) seedDemoPoints() error {
 	var done bool
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		done = tx.Bucket(bPtKeys).Get([]byte("demo_seeded")) != nil
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	if done {
 		return nil
 	}

@@ -177,11 +177,17 @@ func (s *Server) checkPresence(w http.ResponseWriter, r *http.Request, c *Caller
 	programID := scope.ProgramID
 	g := &presenceGate{now: s.now(), shopCard: ref.ShopCard != ""}
 	need := false
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
+		var err error
 		if programID == "" {
-			programID, _ = municipalProgram(tx, c.Municipality)
+			if programID, err = municipalProgram(tx, c.Municipality); err != nil {
+				return err
+			}
 		}
-		p, _ := getProgram(tx, programID)
+		p, err := getProgram(tx, programID)
+		if err != nil {
+			return err
+		}
 		if p == nil || p.FloorLimit == 0 {
 			return nil
 		}
@@ -203,9 +209,15 @@ func (s *Server) checkPresence(w http.ResponseWriter, r *http.Request, c *Caller
 			return nil
 		}
 		ct, tt, err := g.totals(tx)
-		need = err != nil || g.over(ct, tt, scope.Points)
+		if err != nil {
+			return err
+		}
+		need = g.over(ct, tt, scope.Points)
 		return nil
-	})
+	}); err != nil {
+		s.WriteError(w, r, err) // the limit or the day totals are unknown: refused (fail closed)
+		return nil, false
+	}
 	if !need {
 		return g, true
 	}

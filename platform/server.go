@@ -106,6 +106,13 @@ type Server struct {
 	closeOnce sync.Once
 	stop      chan struct{}
 	done      chan struct{}
+
+	// State of the points and mail halves, made by them: the points state (pointRoutes, during Open), the
+	// screen-87 answer cache, the certificate-chain cache, the running Mailer.
+	points *pointsState
+	aggs   atomic.Pointer[aggCache]
+	certs  atomic.Pointer[certCache]
+	mailer atomic.Pointer[Mailer]
 }
 
 // ErrDatabase is wrapped by Open when the database file cannot be used.
@@ -121,7 +128,7 @@ func Open(dbPath string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	if err := initSchema(db); err != nil {
-		db.Close()
+		_ = db.Close() // the error that stopped the opening is the one to report
 		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, RedactStore(dbPath), err)
 	}
 	s := &Server{
@@ -135,8 +142,8 @@ func Open(dbPath string, opts Options) (*Server, error) {
 		done:     make(chan struct{}),
 	}
 	if len(opts.SecretKey) != 0 && len(opts.SecretKey) != 32 {
-		db.Close()
-		return nil, fmt.Errorf("%w %s: the operator key must be 32 bytes", ErrDatabase, dbPath)
+		_ = db.Close() // the error that stopped the opening is the one to report
+		return nil, fmt.Errorf("%w %s: the operator key must be 32 bytes", ErrDatabase, RedactStore(dbPath))
 	}
 	sealed, err := s.resealSecrets()
 	if err == nil && sealed && kv.BoltOf(db) != nil {
@@ -146,8 +153,8 @@ func Open(dbPath string, opts Options) (*Server, error) {
 		err = s.loadAuthKey()
 	}
 	if err != nil {
-		s.db.Close()
-		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, dbPath, err)
+		_ = s.db.Close() // the error that stopped the opening is the one to report
+		return nil, fmt.Errorf("%w %s: %v", ErrDatabase, RedactStore(dbPath), err)
 	}
 	s.mux = s.routes()
 	go s.flushLoop()

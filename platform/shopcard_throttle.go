@@ -16,16 +16,20 @@ var errShopCardThrottled = Errf(http.StatusTooManyRequests, mkpf.CodeThrottled, 
 // known card gives its count back. The final lookup inside the transaction stays (resolveRef).
 func (s *Server) checkShopCard(c *Caller, card string) error {
 	key := throttleKey{key: "shopcard/" + c.TerminalID, limit: VoucherLookupLimit, window: VoucherLookupWindow}
-	if err := s.reserveAttempt(key); err != nil {
+	if err := s.reserveAttempt(key); err == errThrottled {
 		return errShopCardThrottled
+	} else if err != nil {
+		return err // not counted: refused (fail closed)
 	}
 	known := false
-	s.db.View(func(tx kv.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		known = c.IssuerID != "" && tx.Bucket(bCardNumbers).Get([]byte(c.IssuerID+"/"+card)) != nil
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	if known {
-		s.refundAttempt(key)
+		return s.refundAttempt(key)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
@@ -25,7 +26,7 @@ func openStore(dbPath string) (kv.DB, error) {
 		return db, nil
 	}
 	if fi, err := os.Stat(dbPath); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("%w %s: it is a directory", ErrDatabase, dbPath)
+		return nil, fmt.Errorf("%w %s: it is a directory", ErrDatabase, RedactStore(dbPath))
 	}
 	db, err := kv.OpenBolt(dbPath, 2*time.Second)
 	if err != nil {
@@ -40,7 +41,8 @@ func openStore(dbPath string) (kv.DB, error) {
 	return db, nil
 }
 
-// RedactStore is dbPath fit for a log line or a message: a PostgreSQL URL without its password.
+// RedactStore is dbPath fit for a log line or a message: a PostgreSQL URL without its password (in the user
+// part or as a password= parameter).
 func RedactStore(dbPath string) string {
 	if !kv.IsURL(dbPath) {
 		return dbPath
@@ -48,6 +50,15 @@ func RedactStore(dbPath string) string {
 	u, err := url.Parse(dbPath)
 	if err != nil {
 		return "postgres://…"
+	}
+	if u.RawQuery != "" {
+		params := strings.Split(u.RawQuery, "&")
+		for i, p := range params {
+			if strings.HasPrefix(p, "password=") {
+				params[i] = "password=xxxxx"
+			}
+		}
+		u.RawQuery = strings.Join(params, "&")
 	}
 	return u.Redacted()
 }

@@ -25,6 +25,10 @@ func TestRedactStore(t *testing.T) {
 	if strings.Contains(got, "s3cret") || !strings.Contains(got, "db.example.lg.jp") {
 		t.Fatalf("redacted: %s", got)
 	}
+	got = platform.RedactStore("postgres://mkpf@/mkpf?host=/run/postgresql&password=s3cret&sslmode=disable")
+	if strings.Contains(got, "s3cret") || !strings.Contains(got, "/run/postgresql") {
+		t.Fatalf("redacted (password parameter): %s", got)
+	}
 	if got := platform.RedactStore("/var/lib/mkpf/p.db"); got != "/var/lib/mkpf/p.db" {
 		t.Fatalf("a file: %s", got)
 	}

@@ -33,7 +33,9 @@ func (s *Server) initPointSecrets() error {
 		}
 		merge := tx.Bucket(bPtMerge)
 		var ids []string
-		merge.ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
+		if err := merge.ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil }); err != nil {
+			return err
+		}
 		for _, id := range ids {
 			if err := s.putSecret(tx, "merge/"+id, append([]byte(nil), merge.Get([]byte(id))...)); err != nil {
 				return err
@@ -79,12 +81,14 @@ func (s *Server) voucherPublicKeys(tx kv.Tx) ([]ed25519.PublicKey, error) {
 	}
 	out := []ed25519.PublicKey{cur.Public().(ed25519.PublicKey)}
 	var names []string
-	tx.Bucket(bSecrets).ForEach(func(k, _ []byte) error {
+	if err := tx.Bucket(bSecrets).ForEach(func(k, _ []byte) error {
 		if strings.HasPrefix(string(k), "voucher/") {
 			names = append(names, string(k))
 		}
 		return nil
-	})
+	}); err != nil {
+		return nil, err
+	}
 	sort.Strings(names)
 	for _, n := range names {
 		seed, err := s.getSecret(tx, n)

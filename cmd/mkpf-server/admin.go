@@ -226,7 +226,11 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return platform.WriteRosterCSV(out, s.MunicipalityName(muni), rows)
+			name, err := s.MunicipalityName(muni)
+			if err != nil {
+				return err
+			}
+			return platform.WriteRosterCSV(out, name, rows)
 		},
 	}
 	adminCmds["terminal add"] = adminCmd{

@@ -85,6 +85,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mkpf-server: "+msg)
 		return 2
 	}
+	if *demo && !platform.DemoWorldLinked {
+		fmt.Fprintln(stderr, "mkpf-server: "+platform.ErrNoDemoWorld.Error())
+		return 2
+	}
 	if msg := checkBackupFlags(*dbPath, *backupDir, *backupEvery, *backupKeep); msg != "" {
 		fmt.Fprintln(stderr, "mkpf-server: "+msg)
 		return 2
@@ -151,11 +155,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer stopMail() // before srv.Close (deferred earlier, so it runs later)
-	stopAdmin, err := serveAdminSocket(srv, *dbPath, log)
-	if err != nil {
-		log.Warn("no admin socket: backup needs the server stopped", "err", err)
-	} else {
-		defer stopAdmin()
+	// The admin socket (hot backup) belongs to a bbolt file; on PostgreSQL, pg_dump and the admin commands run
+	// beside the servers, and a URL is no path to put a socket at.
+	if !kv.IsURL(*dbPath) {
+		stopAdmin, err := serveAdminSocket(srv, *dbPath, log)
+		if err != nil {
+			log.Warn("no admin socket: backup needs the server stopped", "err", err)
+		} else {
+			defer stopAdmin()
+		}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -22,7 +22,9 @@ func (p *PlatformEnv) StartHTTP(t testing.TB) {
 	addr := strings.TrimPrefix(p.URL, "http://")
 	var l net.Listener
 	var err error
-	for i := 0; i < 50; i++ { // the port may still be in use by the closed server for a moment
+	// The port may still be in use by the closed server for a moment: until it is free (the deadline is a safety
+	// net only).
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		if l, err = net.Listen("tcp", addr); err == nil {
 			break
 		}

@@ -168,6 +168,26 @@ func startPG() (*PGCluster, error) {
 func (c *PGCluster) Start() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// A start that finds the previous server's processes or shared memory still there (a crash's children exiting
+	// late) waits until they are gone and starts again; any other failure is reported.
+	deadline := time.Now().Add(5 * time.Minute) // a safety net only
+	for {
+		err := c.start()
+		if err == nil || !errors.Is(err, errPGStillInUse) || time.Now().After(deadline) {
+			return err
+		}
+		c.waitGone()
+	}
+}
+
+// errPGStillInUse: PostgreSQL refused to start because processes of the previous server were still alive.
+var errPGStillInUse = errors.New("the previous server's processes are still alive")
+
+func (c *PGCluster) start() error {
+	logOff := int64(0)
+	if fi, err := os.Stat(filepath.Join(c.Dir, "log")); err == nil {
+		logOff = fi.Size()
+	}
 	logf, err := os.OpenFile(filepath.Join(c.Dir, "log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -207,7 +227,15 @@ func (c *PGCluster) Start() error {
 		}
 		select {
 		case <-exit:
+			c.cmd = nil
 			log, _ := os.ReadFile(filepath.Join(c.Dir, "log"))
+			if int64(len(log)) >= logOff {
+				log = log[logOff:]
+			}
+			if strings.Contains(string(log), "pre-existing shared memory block") ||
+				strings.Contains(string(log), "is another postmaster") {
+				return fmt.Errorf("%w: %s", errPGStillInUse, tail(string(log), 500))
+			}
 			return fmt.Errorf("postgres exited at start: %s", tail(string(log), 2000))
 		default:
 		}
@@ -218,20 +246,81 @@ func (c *PGCluster) Start() error {
 	}
 }
 
-// Kill sends SIGKILL to the server and its backends (a crash) and waits until they are gone.
+// Kill sends SIGKILL to the server and its backends (a crash) and waits until every one of them has exited, so
+// that Start finds the shared memory free. A postmaster's children each call setsid(), so they are in process
+// groups of their own: the group kill reaches the postmaster only. Kill stops the postmaster first (it forks no
+// more), kills the children it has, then the postmaster, and waits until no process has the data directory as its
+// working directory (every PostgreSQL process has), whatever the machine's load.
 func (c *PGCluster) Kill() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cmd == nil {
 		return
 	}
-	syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
-	<-c.exit
-	// Backends notice the postmaster's death themselves; the group kill took them too. Wait for the group to empty.
-	for i := 0; i < 200 && syscall.Kill(-c.cmd.Process.Pid, 0) == nil; i++ {
-		time.Sleep(25 * time.Millisecond)
+	pm := c.cmd.Process.Pid
+	syscall.Kill(pm, syscall.SIGSTOP)
+	for _, pid := range pgProcs(pm, "") {
+		syscall.Kill(pid, syscall.SIGKILL)
 	}
+	syscall.Kill(-pm, syscall.SIGKILL)
+	<-c.exit
 	c.cmd = nil
+	c.waitGone()
+}
+
+// waitGone waits until no process runs in the data directory any more (children of a killed postmaster notice
+// its death on their own, late on a loaded machine); it kills the ones it finds.
+func (c *PGCluster) waitGone() {
+	data := filepath.Join(c.Dir, "data")
+	if d, err := filepath.EvalSymlinks(data); err == nil {
+		data = d // /proc/PID/cwd names the resolved path
+	}
+	for {
+		left := pgProcs(0, data)
+		if len(left) == 0 {
+			return
+		}
+		for _, pid := range left {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition: the loop ends when the processes are gone
+	}
+}
+
+// pgProcs lists the live processes whose parent is ppid (ppid > 0) or whose working directory is dir (dir != "").
+// Zombies are left out: they hold no shared memory any more.
+func pgProcs(ppid int, dir string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+		i := strings.LastIndexByte(string(st), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(st[i+1:]))
+		if len(f) < 2 || f[0] == "Z" || f[0] == "X" {
+			continue
+		}
+		if ppid > 0 {
+			if p, _ := strconv.Atoi(f[1]); p == ppid {
+				pids = append(pids, pid)
+			}
+			continue
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && cwd == dir {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // Stop shuts the server down (fast shutdown) and removes its directory.

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -55,8 +56,8 @@ func BoltBackup(db DB, w io.Writer) (int64, error) {
 		return 0, err
 	}
 	name := tmp.Name()
-	tmp.Close()
-	defer os.Remove(name)
+	_ = tmp.Close()
+	defer func() { _ = os.Remove(name) }()
 	if err := compactInto(b, name); err != nil {
 		return 0, err
 	}
@@ -64,23 +65,23 @@ func BoltBackup(db DB, w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	return io.Copy(w, f)
 }
 
 // compactInto copies src's live records into a new bbolt file at path (replacing any file there), synced to disk.
 func compactInto(src *bbolt.DB, path string) error {
-	os.Remove(path)
+	_ = os.Remove(path) // a file left by an earlier attempt, if any
 	dst, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return err
 	}
 	if err := bbolt.Compact(dst, src, 64<<20); err != nil {
-		dst.Close()
+		_ = dst.Close()
 		return err
 	}
 	if err := dst.Sync(); err != nil {
-		dst.Close()
+		_ = dst.Close()
 		return err
 	}
 	return dst.Close()
@@ -95,20 +96,21 @@ func CompactBoltFile(path string) error {
 	}
 	tmp := path + ".compact"
 	err = compactInto(src, tmp)
-	src.Close()
+	_ = src.Close() // read-only
 	if err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp)
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp)
 		return err
 	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
 	}
-	return nil
+	defer func() { _ = d.Close() }()
+	return d.Sync() // the rename is durable
 }
 
 type boltDB struct{ db *bbolt.DB }
@@ -119,6 +121,25 @@ func (d *boltDB) Update(fn func(Tx) error) error {
 
 func (d *boltDB) View(fn func(Tx) error) error {
 	return d.db.View(func(tx *bbolt.Tx) error { return fn(boltTx{tx}) })
+}
+
+func (d *boltDB) UpdateContext(ctx context.Context, fn func(Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return d.db.Update(func(tx *bbolt.Tx) error {
+		if err := fn(boltTx{tx}); err != nil {
+			return err
+		}
+		return ctx.Err() // the client is gone: nothing is committed for it
+	})
+}
+
+func (d *boltDB) ViewContext(ctx context.Context, fn func(Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return d.View(fn)
 }
 
 func (d *boltDB) Batch(fn func(Tx) error) error {

@@ -9,6 +9,7 @@
 package kv
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -24,6 +25,12 @@ type DB interface {
 	// Batch is Update that may share one commit with concurrent Batch calls (bbolt's Batch); fn may run more than
 	// once, so it must only touch the transaction.
 	Batch(fn func(Tx) error) error
+	// UpdateContext is Update for a request: when ctx ends first (the client hung up) the transaction is rolled back
+	// and ctx's error returned. On PostgreSQL a statement waiting then is cancelled on the server, so no transaction
+	// stays open for a client that is gone; bbolt checks ctx before it starts and before it commits.
+	UpdateContext(ctx context.Context, fn func(Tx) error) error
+	// ViewContext is View bound to ctx as UpdateContext is.
+	ViewContext(ctx context.Context, fn func(Tx) error) error
 	// Close releases the store.
 	Close() error
 	// Kind is "bbolt" or "postgres".

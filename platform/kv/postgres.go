@@ -212,22 +212,28 @@ func (d *pgDB) Close() error {
 	return nil
 }
 
-func (d *pgDB) Update(fn func(Tx) error) error {
-	return d.run(pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, true, fn)
+func (d *pgDB) Update(fn func(Tx) error) error { return d.UpdateContext(context.Background(), fn) }
+
+func (d *pgDB) UpdateContext(ctx context.Context, fn func(Tx) error) error {
+	return d.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, true, fn)
 }
 
 // Batch runs fn in its own transaction: PostgreSQL's group commit of concurrent sessions does the sharing.
 func (d *pgDB) Batch(fn func(Tx) error) error { return d.Update(fn) }
 
-func (d *pgDB) View(fn func(Tx) error) error {
-	return d.run(pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
+func (d *pgDB) View(fn func(Tx) error) error { return d.ViewContext(context.Background(), fn) }
+
+func (d *pgDB) ViewContext(ctx context.Context, fn func(Tx) error) error {
+	return d.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
 }
 
 // run is one transaction. A write transaction takes the writer lock first, then reads at READ COMMITTED: with every
 // writer serialised behind the lock, each statement sees all that committed before it, which is bbolt's view of its
 // one writer. A read transaction is a REPEATABLE READ READ ONLY snapshot, which PostgreSQL never blocks on writers.
-func (d *pgDB) run(opts pgx.TxOptions, write bool, fn func(Tx) error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), txTimeout)
+func (d *pgDB) run(parent context.Context, opts pgx.TxOptions, write bool, fn func(Tx) error) error {
+	// A context that ends (the client hung up, or txTimeout) makes pgx close the connection; PostgreSQL then ends
+	// the backend and its transaction, lock waits included (TestRequestContext_ClientThatHangsUpLeavesNoOpenTransaction).
+	ctx, cancel := context.WithTimeout(parent, txTimeout)
 	defer cancel()
 	ptx, err := d.pool.BeginTx(ctx, opts)
 	if err != nil {
