@@ -45,6 +45,9 @@ type noticePrefs struct {
 	Email string `json:"email"`
 	Grant bool   `json:"grant,omitempty"`
 	Lapse bool   `json:"lapse,omitempty"`
+	// Password and MyKeyID are the patron desk's choices (mykeyid.go).
+	Password bool `json:"password,omitempty"`
+	MyKeyID  bool `json:"mykeyid,omitempty"`
 }
 
 type outboxRec struct {
@@ -97,12 +100,16 @@ func parseNotices(email string, kinds []string) (noticePrefs, error) {
 			p.Grant = true
 		case NoticeLapse:
 			p.Lapse = true
+		case NoticePassword:
+			p.Password = true
+		case NoticeMyKeyID:
+			p.MyKeyID = true
 		case "":
 		default:
-			return p, fmt.Errorf("notice %q: want grant or lapse", k)
+			return p, fmt.Errorf("notice %q: want grant, lapse, password or mykeyid", k)
 		}
 	}
-	if (p.Grant || p.Lapse) && p.Email == "" {
+	if (p.Grant || p.Lapse || p.Password || p.MyKeyID) && p.Email == "" {
 		return p, errors.New("notices need an e-mail address (--email)")
 	}
 	return p, nil
@@ -114,7 +121,8 @@ func queueNotice(tx kv.Tx, now time.Time, myKeyID, kind, subject, body string) e
 	if ok, err := getJSON(tx.Bucket(bNotices), myKeyID, &p); err != nil || !ok || p.Email == "" {
 		return err
 	}
-	if (kind == NoticeGrant && !p.Grant) || (kind == NoticeLapse && !p.Lapse) {
+	if (kind == NoticeGrant && !p.Grant) || (kind == NoticeLapse && !p.Lapse) ||
+		(kind == NoticePassword && !p.Password) || (kind == NoticeMyKeyID && !p.MyKeyID) {
 		return nil
 	}
 	b := tx.Bucket(bOutbox)

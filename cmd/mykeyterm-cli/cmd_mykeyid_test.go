@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platform"
+)
+
+// writeSecret writes a one-line secret file (mode 0600) and returns its path.
+func writeSecret(t *testing.T, s string) string {
+	p := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(p, []byte(s+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Issue 19's path through pcscd with the demo card that has no MyKey ID (tanaka): at the patron desk a wrong PIN
+// shows the tries left and registers nothing; a taken candidate costs no PIN try; the right PIN makes the MyKey ID
+// (the "registered" notice goes to the outbox); a second one for the same person is refused; then a library terminal
+// registers a library card for it (screens 23-24) and looks it up (25-26).
+func TestScreen14to17_TanakaMakesAMyKeyIDAtThePatronDeskAndTheLibraryFindsIt(t *testing.T) {
+	pc := testenv.PCSCD(t)
+	defer pc.InsertVirtual(t, "tanaka", 0)()
+	env := testenv.Platform(t)
+	desk := enrolledDir(t, env, platform.DemoPatronDesk)
+	lib := enrolledDir(t, env, "00052489")
+	reader := pc.Reader(0)
+	pw := writeSecret(t, "tanaka2026")
+	create := []string{"mykeyid", "create", "--reader", reader, "--mypage-password-file", pw, "--email", "tanaka@example.jp",
+		"--notify", "mykeyid,password", "--base-municipality", platform.DemoMunicipality, "--json"}
+	countIDs := func() int {
+		st, err := env.Server.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.MyKeyIDs
+	}
+	before := countIDs()
+
+	// Before: the library does not know the patron.
+	if _, e, code := cli(t, lib, "lookup", "--reader", reader); code == 0 || !strings.Contains(e, "マイキーIDが設定されていません") {
+		t.Fatalf("lookup before: exit %d %s", code, e)
+	}
+	// A wrong PIN: the tries are shown first, one is spent, nothing is registered.
+	t.Setenv(authPINEnv, "9999")
+	if _, e, code := cli(t, desk, append(create, "--id", "TANAKA01")...); code == 0 || !strings.Contains(e, "残り回数: 3") || !strings.Contains(e, "2回") {
+		t.Fatalf("wrong PIN: exit %d %s", code, e)
+	}
+	if countIDs() != before {
+		t.Fatal("a wrong PIN registered a MyKey ID")
+	}
+	t.Setenv(authPINEnv, "1234")
+	// A taken candidate: refused before the card is asked (the tries stay at 2).
+	if _, e, code := cli(t, desk, append(create, "--id", platform.DemoYamadaMyKeyID)...); code == 0 || !strings.Contains(e, "既に他の人に使用") || strings.Contains(e, "残り回数") {
+		t.Fatalf("taken candidate: exit %d %s", code, e)
+	}
+	// A PIN that is not 4 digits is never sent.
+	t.Setenv(authPINEnv, "12a")
+	if _, e, code := cli(t, desk, append(create, "--id", "TANAKA01")...); code == 0 || !strings.Contains(e, "残り回数: 2") || !strings.Contains(e, "数字4桁") {
+		t.Fatalf("PIN form: exit %d %s", code, e)
+	}
+	t.Setenv(authPINEnv, "1234")
+	o, e, code := cli(t, desk, append(create, "--id", "TANAKA01")...)
+	if code != 0 || !strings.Contains(e, "残り回数: 2") {
+		t.Fatalf("create: exit %d\n%s%s", code, o, e)
+	}
+	var res mkpf.MyKeyCreateResult
+	if err := json.Unmarshal([]byte(o), &res); err != nil || res.MyKeyID != "TANAKA01" {
+		t.Fatalf("create answer: %s %v", o, err)
+	}
+	if n, _ := env.Server.PendingNotices(); n != 1 {
+		t.Fatalf("the registered notice in the outbox: %d", n)
+	}
+	// One MyKey ID per person: the same card again is refused, and says so.
+	if _, e, code := cli(t, desk, append(create, "--auto")...); code == 0 || !strings.Contains(e, "既にマイキーIDが登録されています") {
+		t.Fatalf("second MyKey ID: exit %d %s", code, e)
+	}
+	if countIDs() != before+1 {
+		t.Fatalf("MyKey IDs: %d, want %d", countIDs(), before+1)
+	}
+	// The library registers a card for the new MyKey ID and finds it.
+	mustCLI(t, lib, "service-id", "register", "--reader", reader, "--card-number", "180000000099")
+	o = mustCLI(t, lib, "lookup", "--reader", reader, "--json")
+	var l struct {
+		CardNumber string `json:"card_number"`
+	}
+	if json.Unmarshal([]byte(o), &l); l.CardNumber != "180000000099" {
+		t.Fatalf("lookup after: %s", o)
+	}
+}
+
+// The patron desk's commands belong to the patron desk: a library terminal is refused by the platform.
+func TestScreen16_OnlyThePatronDeskMakesMyKeyIDs(t *testing.T) {
+	env := testenv.Platform(t)
+	lib := enrolledDir(t, env, "00052489")
+	pw := writeSecret(t, "tanaka2026")
+	if _, e, code := cli(t, lib, "mykeyid", "create", "--auto", "--mypage-password-file", pw); code == 0 || !strings.Contains(e, "この端末の種類") {
+		t.Fatalf("library terminal: exit %d %s", code, e)
+	}
+	desk := enrolledDir(t, env, platform.DemoPatronDesk)
+	bad := writeSecret(t, "short")
+	if _, e, code := cli(t, desk, "mykeyid", "create", "--auto", "--mypage-password-file", bad); code == 0 || !strings.Contains(e, "6～16ケタ") {
+		t.Fatalf("short password: exit %d %s", code, e)
+	}
+	if _, e, code := cli(t, desk, "mykeyid", "create", "--id", "tanaka01", "--mypage-password-file", pw); code == 0 || !strings.Contains(e, "半角大文字英数字") {
+		t.Fatalf("lower-case candidate: exit %d %s", code, e)
+	}
+}

@@ -1,0 +1,90 @@
+package mkpf
+
+import "time"
+
+// The patron desk (利用者窓口, seed 004 §I.6, seed 000 画面14-21, 58-63; docs/patron-desk.md): a patron makes and
+// looks after their own MyKey ID with their own card and PIN at a counter prepared for it.
+
+// KindPatronDesk is the patron desk terminal (利用者窓口端末): screens 14-21 and 58-63.
+const KindPatronDesk TerminalKind = "patron_desk"
+
+// Operations a card signature on the patron desk is good for. Each has its own challenge slot on the platform and its
+// own context in the signed bytes, so a signature made for one cannot be used for another (nor for a point
+// operation's proof of presence).
+const (
+	MyKeyOpCreate = "create" // screens 14-17: make a MyKey ID
+	MyKeyOpLogin  = "login"  // screen 18: log in to 利用者マイページ by card
+	MyKeyOpChange = "change" // screen 62: change the MyKey ID
+	MyKeyOpRevoke = "revoke" // screen 63: revoke the MyKey ID
+)
+
+// MyKeySignedBytes is what the card signs on the patron desk: a context string, the operation, the terminal ID and
+// the platform's one-use challenge.
+func MyKeySignedBytes(op, terminalID string, challenge []byte) []byte {
+	b := []byte("mkpf-mykey-desk-v1\x00" + op + "\x00" + terminalID + "\x00")
+	return append(b, challenge...)
+}
+
+// MyKeyChallengeRequest asks for a one-use challenge for one operation (POST /v1/mykey/challenge).
+type MyKeyChallengeRequest struct {
+	Op string `json:"op"`
+}
+
+// CardSignature is the patron's card answering a challenge: the user-authentication certificate (DER), the challenge
+// and the card's signature over MyKeySignedBytes.
+type CardSignature struct {
+	AuthCert  []byte `json:"auth_cert"`
+	Challenge []byte `json:"challenge"`
+	Signature []byte `json:"signature"`
+}
+
+// MyKeyCandidateRequest is screen 16's [自動生成] (Auto) or [重複チェック] (ID) (POST /v1/mykey/candidate).
+type MyKeyCandidateRequest struct {
+	ID   string `json:"id,omitempty"`
+	Auto bool   `json:"auto,omitempty"`
+}
+
+// MyKeyCandidateResult says whether the candidate is free (a generated one always is when it is answered).
+type MyKeyCandidateResult struct {
+	ID   string `json:"id"`
+	Free bool   `json:"free"`
+}
+
+// Notice kinds a MyKey ID holder may choose (screen 16's four check boxes).
+const (
+	NoticeKindGrant    = "grant"    // 各自治体ポイントが付与された場合
+	NoticeKindLapse    = "lapse"    // 各自治体ポイントが失効した場合
+	NoticeKindPassword = "password" // パスワードを変更した場合
+	NoticeKindMyKeyID  = "mykeyid"  // マイキーIDを登録、変更、失効した場合
+)
+
+// MyKeyCreateRequest is screen 16 [登録] (POST /v1/mykey/create).
+type MyKeyCreateRequest struct {
+	Card             CardSignature `json:"card"`
+	MyKeyID          string        `json:"mykey_id"`
+	Password         string        `json:"password"`
+	Email            string        `json:"email,omitempty"`
+	Notices          []string      `json:"notices,omitempty"`
+	BaseMunicipality string        `json:"base_municipality,omitempty"`
+}
+
+// MyKeyCreateResult is screen 17.
+type MyKeyCreateResult struct {
+	MyKeyID   string    `json:"mykey_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// PointMunicipality is one row of screen 16's 基本自治体ポイント口座 pull-down: a municipality that runs 自治体ポイント.
+type PointMunicipality struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// Codes of the patron desk.
+const (
+	CodeMyKeyIDTaken  = "mykey_id_taken" // the candidate is someone else's MyKey ID
+	CodeHasMyKeyID    = "has_mykey_id"   // this person has a MyKey ID already
+	CodeCardSignature = "card_signature" // the card's signature over the challenge is missing or wrong
+	CodeMyPageLogin   = "mypage_login"   // MyKey ID or password wrong (one answer for both)
+	CodeMyPageSession = "mypage_session" // no or ended 利用者マイページ session
+)

@@ -1,0 +1,35 @@
+package platformclient
+
+// The patron desk (利用者窓口, screens 14-21 and 58-63; docs/patron-desk.md).
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// MyKeyChallenge asks for a one-use challenge for the patron's card to sign for op (mkpf.MyKeyOpCreate, …;
+// mkpf.MyKeySignedBytes says what the card signs).
+func (c *Client) MyKeyChallenge(ctx context.Context, op string) (*mkpf.CardChallengeResult, error) {
+	return doAs[mkpf.CardChallengeResult](ctx, c, http.MethodPost, "/v1/mykey/challenge", mkpf.MyKeyChallengeRequest{Op: op}, "")
+}
+
+// PointMunicipalities lists the municipalities that run 自治体ポイント (screen 16's 基本自治体ポイント口座).
+func (c *Client) PointMunicipalities(ctx context.Context) ([]mkpf.PointMunicipality, error) {
+	var out []mkpf.PointMunicipality
+	if err := c.do(ctx, http.MethodGet, "/v1/mykey/municipalities", nil, &out, ""); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// MyKeyCandidate is screen 16's [自動生成] (auto) or [重複チェック] (id).
+func (c *Client) MyKeyCandidate(ctx context.Context, id string, auto bool) (*mkpf.MyKeyCandidateResult, error) {
+	return doAs[mkpf.MyKeyCandidateResult](ctx, c, http.MethodPost, "/v1/mykey/candidate", mkpf.MyKeyCandidateRequest{ID: id, Auto: auto}, "")
+}
+
+// CreateMyKeyID is screen 16 [登録] → 17, with one idempotency key for this call and its retries.
+func (c *Client) CreateMyKeyID(ctx context.Context, req mkpf.MyKeyCreateRequest) (*mkpf.MyKeyCreateResult, error) {
+	return doAs[mkpf.MyKeyCreateResult](ctx, c, http.MethodPost, "/v1/mykey/create", req, NewIdempotencyKey())
+}
