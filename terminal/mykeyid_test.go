@@ -78,9 +78,11 @@ func TestScreen16_FormRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, edit := range map[string]func(f *terminal.MyPageForm){
-		"short":        func(f *terminal.MyPageForm) { f.Password, f.PasswordConfirm = "abc12", "abc12" },
-		"17":           func(f *terminal.MyPageForm) { f.Password, f.PasswordConfirm = "abcdefghij1234567", "abcdefghij1234567" },
-		"full-width":   func(f *terminal.MyPageForm) { f.Password, f.PasswordConfirm = "ａｂｃ１２３", "ａｂｃ１２３" },
+		"short": func(f *terminal.MyPageForm) { f.Password, f.PasswordConfirm = "abc12", "abc12" },
+		"17":    func(f *terminal.MyPageForm) { f.Password, f.PasswordConfirm = "abcdefghij1234567", "abcdefghij1234567" },
+		"full-width": func(f *terminal.MyPageForm) {
+			f.Password, f.PasswordConfirm = "ａｂｃ１２３", "ａｂｃ１２３"
+		},
 		"mismatch":     func(f *terminal.MyPageForm) { f.PasswordConfirm = "abc124" },
 		"mail differs": func(f *terminal.MyPageForm) { f.EmailConfirm = "b@example.jp" },
 		"no mail":      func(f *terminal.MyPageForm) { f.Email, f.EmailConfirm = "", "" },
