@@ -86,6 +86,12 @@ func screenNumber(s Screen) string {
 		return "78"
 	case *screen79:
 		return "79"
+	case *screen14:
+		return "14"
+	case *screen16:
+		return "16"
+	case *screen17:
+		return "17"
 	default:
 		_ = s
 		return ""
@@ -304,6 +310,10 @@ func TestKeyTable_EveryScreensShortcutsAndLabelsMatchTheTable(t *testing.T) {
 	}
 	// The grant screens (64-66, 71-79) on the real loopback platform, each checked where the grant flow shows it.
 	t.Run("grant", func(t *testing.T) { grantFlow(t, func(u *UI, w fyne.Window) { check(t, u, w) }) })
+	// The patron desk (14-17) on the real loopback platform with the virtual card.
+	t.Run("desk", func(t *testing.T) {
+		deskFlow(t, func(_ string, h *harness) { h.u.Wait(); h.locked(func() { check(t, h.u, h.w) }) })
+	})
 	// Every use the table names appears as a label somewhere (a table row nobody can see is a key nobody finds).
 	var missing []string
 	for _, row := range keyTable {
@@ -314,7 +324,7 @@ func TestKeyTable_EveryScreensShortcutsAndLabelsMatchTheTable(t *testing.T) {
 		}
 	}
 	for _, n := range []string{"2", "9", "10", "22", "23", "24", "25", "26", "settings", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38", "39", "87",
-		"64", "65", "66", "71", "72", "73", "74", "75", "76", "77", "78", "79"} {
+		"64", "65", "66", "71", "72", "73", "74", "75", "76", "77", "78", "79", "14", "16", "17"} {
 		if !seen[n] {
 			missing = append(missing, "screen "+n+" not walked")
 		}

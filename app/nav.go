@@ -48,6 +48,13 @@ package app
 //	73 [対象者検索]            → 76    grantSession.toSearch
 //	77 [ログイン], 79 [戻る]   → 78    grantSession.toGrantProjects
 //	78 [設定]                  → 79    grantSession.toGrantTaps
+//
+// The patron desk (利用者窓口, patron_desk; patron_desk.go, screen14.go … screen17.go):
+//
+//	22 [マイキーIDの作成・登録] → 14   toMyKeyCreate
+//	14 [パスワード入力] → 15 (dialog) → 16  deskSession.toForm
+//	16 (card signature too old) → 14   deskSession.toCard
+//	16 [登録]                  → 17    deskSession.toCreated
 
 import "github.com/mykeyterm/mykeyterm/mkpf"
 
@@ -126,3 +133,13 @@ func (gs *grantSession) toProjectDone(p mkpf.GrantProject) {
 func toProjectConfirm(from *screen64, p mkpf.Program, req mkpf.GrantProjectRequest) {
 	from.gs.u.Show(newScreen65(from, p, req))
 }
+
+// toMyKeyCreate starts a new patron at the desk (nothing of the previous one is kept).
+func (u *UI) toMyKeyCreate() {
+	if ds := newDeskSession(u); ds != nil {
+		ds.toCard()
+	}
+}
+func (ds *deskSession) toCard()                               { ds.card = mkpf.CardSignature{}; ds.u.Show(newScreen14(ds)) }
+func (ds *deskSession) toForm()                               { ds.u.Show(newScreen16(ds)) }
+func (ds *deskSession) toCreated(res *mkpf.MyKeyCreateResult) { ds.u.Show(newScreen17(ds, res)) }

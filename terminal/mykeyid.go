@@ -98,14 +98,15 @@ var (
 	ErrCandidateNone   = &InputError{Key: "screen16.candidate.none", Format: "マイキーID候補を「自動生成」するか、入力して「重複チェック」を押してください。"}
 )
 
-// CandidateTakenError is a typed candidate someone else uses; Left is how many more duplicates switch to 自動生成.
-type CandidateTakenError struct{ Left int }
+// candidateTaken is a typed candidate someone else uses; left is how many more duplicates switch to 自動生成.
+func candidateTaken(left int) *InputError {
+	return &InputError{Key: "screen16.candidate.taken", Format: "このマイキーID候補は既に他の人に使用されています。別のマイキーID候補を入力してください（あと%d回重複すると自動生成になります）。", Args: []any{left}}
+}
 
-func (e *CandidateTakenError) Error() string { return e.Input().Error() }
-
-// Input is the message as a translatable input error.
-func (e *CandidateTakenError) Input() *InputError {
-	return &InputError{Key: "screen16.candidate.taken", Format: "このマイキーID候補は既に他の人に使用されています。別のマイキーID候補を入力してください（あと%d回重複すると自動生成になります）。", Args: []any{e.Left}}
+// IsCandidateTaken reports whether err is a typed candidate found taken.
+func IsCandidateTaken(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie) && ie.Key == "screen16.candidate.taken"
 }
 
 // Fixed reports whether the candidate can no longer change (the third 自動生成).
@@ -132,7 +133,7 @@ func (c *Candidates) Auto(ctx context.Context, p MyKeyDesk) (string, error) {
 // not changed: the patron sees what is registered).
 func NormalizeCandidate(s string) string { return strings.TrimSpace(HalfWidth(s)) }
 
-// Check is [重複チェック] of a typed candidate. A taken one returns *CandidateTakenError; the third switches to
+// Check is [重複チェック] of a typed candidate. A taken one returns an input error (IsCandidateTaken); the third switches to
 // 自動生成 (Switched, the generated ID in ID, nil error).
 func (c *Candidates) Check(ctx context.Context, p MyKeyDesk, typed string) error {
 	if c.Fixed() {
@@ -153,7 +154,7 @@ func (c *Candidates) Check(ctx context.Context, p MyKeyDesk, typed string) error
 	c.Dups++
 	c.ID, c.checked = typed, false
 	if c.Dups < MaxCandidateTries {
-		return &CandidateTakenError{Left: MaxCandidateTries - c.Dups}
+		return candidateTaken(MaxCandidateTries - c.Dups)
 	}
 	c.Switched = true
 	_, err = c.Auto(ctx, p)

@@ -49,8 +49,7 @@ func TestScreen16_CandidateRules(t *testing.T) {
 		t.Fatalf("lower case: %v", err)
 	}
 	for i, id := range []string{platform.DemoYamadaMyKeyID, platform.DemoSuzukiMyKeyID} {
-		var taken *terminal.CandidateTakenError
-		if err := typed.Check(ctx, desk, id); !errors.As(err, &taken) || taken.Left != 2-i || typed.Ready() {
+		if err := typed.Check(ctx, desk, id); !terminal.IsCandidateTaken(err) || typed.Dups != i+1 || typed.Ready() {
 			t.Fatalf("duplicate %d: %v ready %v", i+1, err, typed.Ready())
 		}
 	}

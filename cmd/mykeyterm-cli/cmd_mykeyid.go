@@ -62,11 +62,7 @@ func deskCard(ctx context.Context, g *globals, c *platformclient.Client, reader,
 // deskFail prints a failure of the patron desk: a typing mistake's or the platform's message with its fields.
 func deskFail(g *globals, err error) int {
 	var ie *terminal.InputError
-	var te *terminal.CandidateTakenError
-	switch {
-	case errors.As(err, &te):
-		return fail(g, te.Error())
-	case errors.As(err, &ie):
+	if errors.As(err, &ie) {
 		return fail(g, ie.Error())
 	}
 	var ae *mkpf.APIError
