@@ -92,6 +92,12 @@ func screenNumber(s Screen) string {
 		return "16"
 	case *screen17:
 		return "17"
+	case *screen18:
+		return "18"
+	case *screen19:
+		return "19"
+	case *screen58:
+		return "58"
 	default:
 		_ = s
 		return ""
@@ -324,7 +330,7 @@ func TestKeyTable_EveryScreensShortcutsAndLabelsMatchTheTable(t *testing.T) {
 		}
 	}
 	for _, n := range []string{"2", "9", "10", "22", "23", "24", "25", "26", "settings", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38", "39", "87",
-		"64", "65", "66", "71", "72", "73", "74", "75", "76", "77", "78", "79", "14", "16", "17"} {
+		"64", "65", "66", "71", "72", "73", "74", "75", "76", "77", "78", "79", "14", "16", "17", "18", "19", "58"} {
 		if !seen[n] {
 			missing = append(missing, "screen "+n+" not walked")
 		}

@@ -55,6 +55,10 @@ package app
 //	14 [パスワード入力] → 15 (dialog) → 16  deskSession.toForm
 //	16 (card signature too old) → 14   deskSession.toCard
 //	16 [登録]                  → 17    deskSession.toCreated
+//	22 [利用者マイページ], 17 [利用者マイページへ] → 18   toMyPage, deskSession.toLogin
+//	18 [ログイン] (ID or card) → 19    myPageSession.toPage (also 58 [利用者マイページへ])
+//	19 [サービスIDの登録状況照会] → 58 myPageSession.toServiceIDs
+//	19, 58 [ログアウト], idle, card removed → 18  myPageSession.end → deskSession.toLogin
 
 import "github.com/mykeyterm/mykeyterm/mkpf"
 
@@ -143,3 +147,15 @@ func (u *UI) toMyKeyCreate() {
 func (ds *deskSession) toCard()                               { ds.card = mkpf.CardSignature{}; ds.u.Show(newScreen14(ds)) }
 func (ds *deskSession) toForm()                               { ds.u.Show(newScreen16(ds)) }
 func (ds *deskSession) toCreated(res *mkpf.MyKeyCreateResult) { ds.u.Show(newScreen17(ds, res)) }
+
+// toMyPage starts a new patron at 利用者マイページ's login (18).
+func (u *UI) toMyPage() {
+	if ds := newDeskSession(u); ds != nil {
+		ds.toLogin("")
+	}
+}
+func (ds *deskSession) toLogin(note string) { ds.u.Show(newScreen18(ds, note)) }
+func (ms *myPageSession) toPage()           { ms.ds.u.Show(newScreen19(ms)) }
+func (ms *myPageSession) toServiceIDs(p *mkpf.MyPage) {
+	ms.ds.u.Show(newScreen58(ms, p))
+}

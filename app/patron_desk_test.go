@@ -3,6 +3,7 @@ package app
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -42,6 +43,7 @@ func newDeskHarness(t *testing.T, env *testenv.PlatformEnv, src *vcard.Source) *
 func deskFlow(t *testing.T, each func(name string, h *harness)) (*testenv.PlatformEnv, string) {
 	env := testenv.Platform(t)
 	src := vcard.NewSource()
+	t.Cleanup(src.Remove)
 	if _, err := src.Insert("tanaka"); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +110,71 @@ func deskFlow(t *testing.T, each func(name string, h *harness)) (*testenv.Platfo
 		t.Fatalf("registered %q", s17.res.MyKeyID)
 	}
 	each("screen17", h)
+
+	// 17 [利用者マイページへ] → 18: a wrong password is refused; the right one opens 19; 58 shows the service IDs.
+	h.key(fyne.KeyF5)
+	s18 := screenAs[*screen18](t, h.u)
+	each("screen18", h)
+	h.locked(func() { s18.id.SetText("TANAKA01"); s18.password.SetText("wrong2026") })
+	h.key(fyne.KeyF5)
+	if !strings.Contains(h.u.LastError(), "正しくありません") {
+		t.Fatalf("wrong password: %q", h.u.LastError())
+	}
+	h.locked(func() { h.u.errDialog.Hide(); s18.password.SetText("tanaka2026") })
+	h.key(fyne.KeyF5)
+	s19 := screenAs[*screen19](t, h.u)
+	h.u.Wait()
+	if s19.page == nil || s19.page.MyKeyID != "TANAKA01" || len(s19.page.Balances) != 1 || !s19.page.Balances[0].Base {
+		t.Fatalf("screen 19: %+v", s19.page)
+	}
+	each("screen19", h)
+	h.key(fyne.KeyF1)
+	screenAs[*screen58](t, h.u)
+	each("screen58", h)
+	h.key(fyne.KeyEscape)
+	screenAs[*screen19](t, h.u)
+	h.key(fyne.KeyF12) // ログアウト
+	s18 = screenAs[*screen18](t, h.u)
+	if s18.id.Text != "" || !strings.Contains(s18.note.Text, "ログアウトしました") {
+		t.Fatalf("after ログアウト: id %q note %q", s18.id.Text, s18.note.Text)
+	}
+	// By card (tries first, the PIN once); the card taken out ends the session.
+	h.key(fyne.KeyF2)
+	if h.u.pinDialog == nil || !strings.Contains(h.u.pinLead, "残り回数: 3回") {
+		t.Fatalf("card login lead %q", h.u.pinLead)
+	}
+	h.locked(func() { test.Type(h.u.pinEntry, "1234") })
+	h.locked(func() { h.u.pinDialog.Submit() })
+	h.u.Wait()
+	s19 = screenAs[*screen19](t, h.u)
+	h.u.Wait()
+	if s19.page == nil || s19.page.MyKeyID != "TANAKA01" || !s19.ms.login.ByCard {
+		t.Fatalf("by card: %+v", s19.page)
+	}
+	src.Remove()
+	waitScreen18(t, h, "取り出されたため")
 	return env, s17.res.MyKeyID
+}
+
+// waitScreen18 waits (generously; never a timing assertion) until the session has ended onto screen 18 saying why.
+func waitScreen18(t *testing.T, h *harness, why string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var note string
+		h.locked(func() {
+			if s, ok := h.u.Current().(*screen18); ok {
+				note = s.note.Text
+			}
+		})
+		if strings.Contains(note, why) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("screen 18 with %q never came (now %T, note %q)", why, h.u.Current(), note)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Issue 19 "Done when", first half: a patron with no MyKey ID makes one at the desk entirely through the app, and a
@@ -141,4 +207,50 @@ func TestScreen16_English(t *testing.T) {
 	h.u.Wait()
 	screenAs[*screen16](t, h.u)
 	assertSettlesTo(t, "screen16_en.png", h.w.Canvas().Capture)
+}
+
+// 利用者マイページ ends by itself when the patron walks away: after MyPageIdle without a move, screen 18 comes back
+// empty and the session no longer works on the platform.
+func TestScreen19_IdleTimeoutClearsThePage(t *testing.T) {
+	env := testenv.Platform(t)
+	h := newDeskHarness(t, env, vcard.NewSource())
+	h.key(fyne.KeyF2)
+	s18 := screenAs[*screen18](t, h.u)
+	if err := env.Server.SetMyPagePassword(platform.DemoYamadaMyKeyID, "yamada2026"); err != nil {
+		t.Fatal(err)
+	}
+	h.locked(func() { s18.id.SetText(platform.DemoYamadaMyKeyID); s18.password.SetText("yamada2026") })
+	h.key(fyne.KeyF5)
+	s19 := screenAs[*screen19](t, h.u)
+	h.u.Wait()
+	if s19.page == nil || len(s19.page.ServiceIDs) != 2 {
+		t.Fatalf("screen 19: %+v", s19.page)
+	}
+	assertSettlesTo(t, "screen19_yamada.png", h.w.Canvas().Capture)
+	h.key(fyne.KeyF1) // 58: the documents' example, 川崎市立図書館 180000000011 and ブレーメン商店街 520625
+	screenAs[*screen58](t, h.u)
+	assertSettlesTo(t, "screen58_yamada.png", h.w.Canvas().Capture)
+	h.key(fyne.KeyEscape)
+	s19 = screenAs[*screen19](t, h.u)
+	h.u.Wait()
+	session := s19.ms.login.Session
+	s19.ms.idle.Reset(time.Millisecond) // the idle time has passed
+	waitScreen18(t, h, "一定時間操作がなかった")
+	h.locked(func() {
+		if s := screenAs[*screen18](t, h.u); s.id.Text != "" || s.password.Text != "" {
+			t.Errorf("the previous patron's login is still on screen 18")
+		}
+	})
+	desk := s19.ms.desk
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err := desk.MyPage(t.Context(), session)
+		if terminal.APICode(err) == mkpf.CodeMyPageSession {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the session still works after the idle logout: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -49,6 +49,9 @@ func newScreen22(u *UI) *screen22 {
 		s.register.SetText(tr("screen22.mykeycreate", "マイキーIDの作成・登録") + " (F1)")
 		s.register.Importance = widget.HighImportance
 		s.register.Show()
+		s.lookup.SetText(tr("screen22.mypage", "利用者マイページ") + " (F2)")
+		s.lookup.Importance = widget.MediumImportance
+		s.lookup.Show()
 		s.points.Hide()
 	}
 	return s
@@ -84,6 +87,10 @@ func (s *screen22) onRegister() {
 }
 
 func (s *screen22) onLookup() {
+	if s.u.Svc.Platform.Terminal().Kind == mkpf.KindPatronDesk {
+		s.u.toMyPage()
+		return
+	}
 	if s.lookup.Visible() {
 		s.u.toLookup()
 	}

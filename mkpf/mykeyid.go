@@ -88,3 +88,52 @@ const (
 	CodeMyPageLogin   = "mypage_login"   // MyKey ID or password wrong (one answer for both)
 	CodeMyPageSession = "mypage_session" // no or ended 利用者マイページ session
 )
+
+// MyPageLoginRequest is screen 18: the MyKey ID and password, or the card's signature for MyKeyOpLogin
+// (POST /v1/mykey/login).
+type MyPageLoginRequest struct {
+	MyKeyID  string         `json:"mykey_id,omitempty"`
+	Password string         `json:"password,omitempty"`
+	Card     *CardSignature `json:"card,omitempty"`
+}
+
+// MyPageLoginResult opens a 利用者マイページ session on this desk. ByCard says the session ends when the card is
+// removed.
+type MyPageLoginResult struct {
+	Session   string    `json:"session"`
+	ExpiresAt time.Time `json:"expires_at"`
+	MyKeyID   string    `json:"mykey_id"`
+	ByCard    bool      `json:"by_card,omitempty"`
+}
+
+// MyPageRequest carries the session of a 利用者マイページ call (POST /v1/mykey/page, /v1/mykey/logout).
+type MyPageRequest struct {
+	Session string `json:"session"`
+}
+
+// MyPageBalance is one balance of screen 19.
+type MyPageBalance struct {
+	Kind      PointKind `json:"kind"`
+	ProgramID string    `json:"program_id"`
+	Name      string    `json:"name"`
+	Points    int64     `json:"points"`
+	Base      bool      `json:"base,omitempty"` // the 基本自治体ポイント口座
+}
+
+// MyPageServiceID is one row of screen 58: ID付与事業者名 and 利用カード番号.
+type MyPageServiceID struct {
+	IssuerName string `json:"issuer_name"`
+	CardNumber string `json:"card_number"`
+}
+
+// MyPage is screens 19 and 58: 留保ポイント first, then 自治体ポイント (the base municipality's first, then by balance),
+// then 特定支援イベントポイント by balance; the service IDs by issuer.
+type MyPage struct {
+	MyKeyID              string            `json:"mykey_id"`
+	BaseMunicipality     string            `json:"base_municipality,omitempty"`
+	BaseMunicipalityName string            `json:"base_municipality_name,omitempty"`
+	Email                string            `json:"email,omitempty"`
+	Notices              []string          `json:"notices,omitempty"`
+	Balances             []MyPageBalance   `json:"balances"`
+	ServiceIDs           []MyPageServiceID `json:"service_ids"`
+}

@@ -42,6 +42,7 @@ type myPageRec struct {
 	PasswordHash     string    `json:"password_hash"`
 	BaseMunicipality string    `json:"base_municipality,omitempty"`
 	UpdatedAt        time.Time `json:"updated_at"`
+	SessionGen       uint64    `json:"session_gen,omitempty"` // bumped by logout and changes: ends every session
 }
 
 type retiredRec struct {

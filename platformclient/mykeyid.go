@@ -33,3 +33,18 @@ func (c *Client) MyKeyCandidate(ctx context.Context, id string, auto bool) (*mkp
 func (c *Client) CreateMyKeyID(ctx context.Context, req mkpf.MyKeyCreateRequest) (*mkpf.MyKeyCreateResult, error) {
 	return doAs[mkpf.MyKeyCreateResult](ctx, c, http.MethodPost, "/v1/mykey/create", req, NewIdempotencyKey())
 }
+
+// MyPageLogin is screen 18: the MyKey ID and password, or the card's signature for mkpf.MyKeyOpLogin.
+func (c *Client) MyPageLogin(ctx context.Context, req mkpf.MyPageLoginRequest) (*mkpf.MyPageLoginResult, error) {
+	return doAs[mkpf.MyPageLoginResult](ctx, c, http.MethodPost, "/v1/mykey/login", req, "")
+}
+
+// MyPage is screens 19 and 58 for a session.
+func (c *Client) MyPage(ctx context.Context, session string) (*mkpf.MyPage, error) {
+	return doAs[mkpf.MyPage](ctx, c, http.MethodPost, "/v1/mykey/page", mkpf.MyPageRequest{Session: session}, "")
+}
+
+// MyPageLogout is [ログアウト]: the platform ends every session of the patron.
+func (c *Client) MyPageLogout(ctx context.Context, session string) error {
+	return c.do(ctx, http.MethodPost, "/v1/mykey/logout", mkpf.MyPageRequest{Session: session}, nil, "")
+}

@@ -94,6 +94,22 @@ func TestScreen14to17_TanakaMakesAMyKeyIDAtThePatronDeskAndTheLibraryFindsIt(t *
 	if json.Unmarshal([]byte(o), &l); l.CardNumber != "180000000099" {
 		t.Fatalf("lookup after: %s", o)
 	}
+	// 利用者マイページ: by password (a wrong one refused), and by card; 58 shows the library card.
+	if _, e, code := cli(t, desk, "mykeyid", "login", "--mykey-id", "TANAKA01", "--mypage-password-file", writeSecret(t, "wrong2026")); code == 0 || !strings.Contains(e, "正しくありません") {
+		t.Fatalf("wrong password: exit %d %s", code, e)
+	}
+	if o := mustCLI(t, desk, "mykeyid", "login", "--mykey-id", "tanaka01", "--mypage-password-file", pw); !strings.Contains(o, "TANAKA01") {
+		t.Fatalf("login by password: %s", o)
+	}
+	o = mustCLI(t, desk, "mykeyid", "show", "--card", "--reader", reader, "--json")
+	var page mkpf.MyPage
+	if err := json.Unmarshal([]byte(o), &page); err != nil || page.MyKeyID != "TANAKA01" || len(page.ServiceIDs) != 1 ||
+		page.ServiceIDs[0] != (mkpf.MyPageServiceID{IssuerName: "川崎市立図書館", CardNumber: "180000000099"}) {
+		t.Fatalf("show by card: %s %v", o, err)
+	}
+	if len(page.Balances) != 1 || !page.Balances[0].Base || page.Balances[0].ProgramID != platform.DemoProgramMunicipal {
+		t.Fatalf("the base municipal account shown even at 0: %+v", page.Balances)
+	}
 }
 
 // The patron desk's commands belong to the patron desk: a library terminal is refused by the platform.
