@@ -93,17 +93,8 @@ func (s *screen19) show(p *mkpf.MyPage) {
 	}
 }
 
-func kindLabel(k mkpf.PointKind) string {
-	switch k {
-	case mkpf.PointReserved:
-		return tr("screen19.kind.reserved", "留保ポイント")
-	case mkpf.PointMunicipal:
-		return tr("screen19.kind.municipal", "自治体ポイント")
-	case mkpf.PointEvent:
-		return tr("screen19.kind.event", "特定支援イベントポイント")
-	}
-	return string(k)
-}
+// kindLabel names a point kind as the documents do (mkpf.PointKind.LabelJA), translated (screen19.kind.<kind>).
+func kindLabel(k mkpf.PointKind) string { return tr("screen19.kind."+string(k), k.LabelJA()) }
 
 func (s *screen19) onServices() {
 	if s.page != nil && s.ms.touch() {
