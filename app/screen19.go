@@ -94,7 +94,11 @@ func (s *screen19) show(p *mkpf.MyPage) {
 }
 
 // kindLabel names a point kind as the documents do (mkpf.PointKind.LabelJA), translated (screen19.kind.<kind>).
-func kindLabel(k mkpf.PointKind) string { return tr("screen19.kind."+string(k), k.LabelJA()) }
+// The keys are screen19.kind.reserved, .municipal and .event (translations/en.json).
+func kindLabel(k mkpf.PointKind) string {
+	key := "screen19.kind." + string(k)
+	return tr(key, k.LabelJA())
+}
 
 func (s *screen19) onServices() {
 	if s.page != nil && s.ms.touch() {

@@ -137,3 +137,23 @@ type MyPage struct {
 	Balances             []MyPageBalance   `json:"balances"`
 	ServiceIDs           []MyPageServiceID `json:"service_ids"`
 }
+
+// MyPageUpdateRequest is screens 59-61 [変更]: the settings as they are to be (the e-mail "" removes it and every
+// notice); NewPassword only when the password changes (POST /v1/mykey/update).
+type MyPageUpdateRequest struct {
+	Session          string   `json:"session"`
+	Email            string   `json:"email,omitempty"`
+	Notices          []string `json:"notices,omitempty"`
+	BaseMunicipality string   `json:"base_municipality,omitempty"`
+	NewPassword      string   `json:"new_password,omitempty"`
+}
+
+// MyKeyRevokeRequest is screen 63 [失効]: the session and the card's signature for MyKeyOpRevoke (the patron
+// themself, now). POST /v1/mykey/revoke.
+type MyKeyRevokeRequest struct {
+	Session string        `json:"session"`
+	Card    CardSignature `json:"card"`
+}
+
+// CodeNotYourCard: the card that signed is not the logged-in MyKey ID's.
+const CodeNotYourCard = "not_your_card"

@@ -140,7 +140,7 @@ func queueNotice(tx kv.Tx, now time.Time, myKeyID, kind, subject, body string) e
 }
 
 const mailFooter = "\n\nこのメールはマイキープラットフォームから送信専用のアドレスでお送りしています。返信はできません。\n" +
-	"お知らせの受け取りをやめるには、お住まいの自治体の窓口にお問い合わせください。\n"
+	"お知らせの受け取りの変更・停止は、利用者マイページの「利用者情報の変更」でできます（利用者窓口でもご利用いただけます）。\n"
 
 // expiryText says until when granted points of p can be used, for a grant on now.
 func expiryText(p *mkpf.Program, now time.Time) string {

@@ -41,6 +41,7 @@ func (s *Server) myPageRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/mykey/login", s.Authed(s.handleMyPageLogin, desk))
 	mux.Handle("POST /v1/mykey/page", s.Authed(s.handleMyPage, desk))
 	mux.Handle("POST /v1/mykey/logout", s.Authed(s.handleMyPageLogout, desk))
+	s.myPageChangeRoutes(mux) // 59-61, 63 (mypage_change.go)
 }
 
 func sessionGen(tx kv.Tx, myKeyID string) uint64 {

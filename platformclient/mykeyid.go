@@ -48,3 +48,13 @@ func (c *Client) MyPage(ctx context.Context, session string) (*mkpf.MyPage, erro
 func (c *Client) MyPageLogout(ctx context.Context, session string) error {
 	return c.do(ctx, http.MethodPost, "/v1/mykey/logout", mkpf.MyPageRequest{Session: session}, nil, "")
 }
+
+// UpdateMyPage is screens 59-61 [変更]; it answers the page as it is after the change.
+func (c *Client) UpdateMyPage(ctx context.Context, req mkpf.MyPageUpdateRequest) (*mkpf.MyPage, error) {
+	return doAs[mkpf.MyPage](ctx, c, http.MethodPost, "/v1/mykey/update", req, "")
+}
+
+// RevokeMyKeyID is screen 63 [失効]: irreversible.
+func (c *Client) RevokeMyKeyID(ctx context.Context, req mkpf.MyKeyRevokeRequest) error {
+	return c.do(ctx, http.MethodPost, "/v1/mykey/revoke", req, nil, "")
+}

@@ -34,3 +34,35 @@ func MyPageLoginPassword(ctx context.Context, p MyPageDesk, id, pw string) (*mkp
 func MyPageLoginCard(ctx context.Context, p MyPageDesk, card mkpf.CardSignature) (*mkpf.MyPageLoginResult, error) {
 	return p.MyPageLogin(ctx, mkpf.MyPageLoginRequest{Card: &card})
 }
+
+// MyPageChanger is the platform's side of screens 59-61 and 63 (platformclient.Client).
+type MyPageChanger interface {
+	UpdateMyPage(ctx context.Context, req mkpf.MyPageUpdateRequest) (*mkpf.MyPage, error)
+	RevokeMyKeyID(ctx context.Context, req mkpf.MyKeyRevokeRequest) error
+}
+
+// UpdateMyPage is screens 59-61 [変更]: the form's rules first (a new password 6-16 letters/digits typed twice the
+// same, the e-mail twice, notices only with an address), then the platform. An empty Password keeps the password.
+func UpdateMyPage(ctx context.Context, p MyPageChanger, session string, f MyPageForm) (*mkpf.MyPage, error) {
+	check := f
+	if f.Password == "" && f.PasswordConfirm == "" {
+		check.Password, check.PasswordConfirm = "unchanged1", "unchanged1"
+	}
+	if err := CheckMyPageForm(check); err != nil {
+		return nil, err
+	}
+	return p.UpdateMyPage(ctx, mkpf.MyPageUpdateRequest{Session: session, Email: strings.TrimSpace(f.Email),
+		Notices: f.Notices, BaseMunicipality: f.BaseMunicipality, NewPassword: f.Password})
+}
+
+// ErrRevokeNotConfirmed is screen 63 without the patron's confirmation: nothing is sent.
+var ErrRevokeNotConfirmed = &InputError{Key: "screen63.confirm", Format: "マイキーIDを失効すると元に戻せません。失効する場合は、確認してから「失効」を押してください。"}
+
+// RevokeMyKeyID is screen 63 [失効]: only after the patron confirmed (irreversible), with their card's signature for
+// "revoke" (SignMyKey).
+func RevokeMyKeyID(ctx context.Context, p MyPageChanger, session string, card mkpf.CardSignature, confirmed bool) error {
+	if !confirmed {
+		return ErrRevokeNotConfirmed
+	}
+	return p.RevokeMyKeyID(ctx, mkpf.MyKeyRevokeRequest{Session: session, Card: card})
+}

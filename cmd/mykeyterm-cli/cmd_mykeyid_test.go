@@ -110,6 +110,23 @@ func TestScreen14to17_TanakaMakesAMyKeyIDAtThePatronDeskAndTheLibraryFindsIt(t *
 	if len(page.Balances) != 1 || !page.Balances[0].Base || page.Balances[0].ProgramID != platform.DemoProgramMunicipal {
 		t.Fatalf("the base municipal account shown even at 0: %+v", page.Balances)
 	}
+	// 59-61: a new password (the old one stops working); 63: revoked with the card, confirmed; the library then no
+	// longer knows the card.
+	pw2 := writeSecret(t, "tanaka2027")
+	mustCLI(t, desk, "mykeyid", "update", "--mykey-id", "TANAKA01", "--mypage-password-file", pw, "--new-password-file", pw2,
+		"--email", "tanaka@example.jp", "--notify", "password,mykeyid", "--base-municipality", platform.DemoMunicipality)
+	if _, _, code := cli(t, desk, "mykeyid", "login", "--mykey-id", "TANAKA01", "--mypage-password-file", pw); code == 0 {
+		t.Fatal("the old password still logs in")
+	}
+	if _, e, code := cli(t, desk, "mykeyid", "revoke", "--mykey-id", "TANAKA01", "--mypage-password-file", pw2, "--reader", reader); code == 0 || !strings.Contains(e, "元に戻せません") {
+		t.Fatalf("revoke without --yes: exit %d %s", code, e)
+	}
+	if o := mustCLI(t, desk, "mykeyid", "revoke", "--mykey-id", "TANAKA01", "--mypage-password-file", pw2, "--reader", reader, "--yes"); !strings.Contains(o, "失効しました") {
+		t.Fatalf("revoke: %s", o)
+	}
+	if _, e, code := cli(t, lib, "lookup", "--reader", reader); code == 0 || !strings.Contains(e, "マイキーIDが設定されていません") {
+		t.Fatalf("lookup after 失効: exit %d %s", code, e)
+	}
 }
 
 // The patron desk's commands belong to the patron desk: a library terminal is refused by the platform.

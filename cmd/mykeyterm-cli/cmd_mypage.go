@@ -124,3 +124,59 @@ func runMyPageShow(g *globals, args []string) int {
 		return 0
 	})
 }
+
+func init() {
+	register(command{name: "mykeyid update", summary: "screens 59-61: change e-mail, notices, base municipality, password (same login flags; --new-password-file F)", run: runMyPageUpdate})
+	register(command{name: "mykeyid revoke", summary: "screen 63: revoke the MyKey ID for good (--card login, --yes)", run: runMyKeyRevoke})
+}
+
+func runMyPageUpdate(g *globals, args []string) int {
+	fs := newFlags("mykeyid update", g)
+	lf := addLoginFlags(fs)
+	newPw := fs.String("new-password-file", "", "file holding the new 利用者マイページ password (first line); omit to keep it")
+	email := fs.String("email", "", "e-mail address for notices (empty: none)")
+	notify := fs.String("notify", "", "notices wanted, comma-separated: grant,lapse,password,mykeyid")
+	base := fs.String("base-municipality", "", "基本自治体ポイント口座 (empty: none)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseArgs(fs, args); err != nil {
+		return 2
+	}
+	form, err := myPageFlags{pwFile: newPw, email: email, notify: notify, base: base}.form(false)
+	if err != nil {
+		return fail(g, err.Error())
+	}
+	return lf.with(g, func(ctx context.Context, c *platformclient.Client, s *mkpf.MyPageLoginResult) int {
+		p, err := terminal.UpdateMyPage(ctx, c, s.Session, form)
+		if err != nil {
+			return deskFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, p)
+		}
+		fmt.Fprintln(g.Stdout, "利用者情報を変更しました。")
+		return 0
+	})
+}
+
+func runMyKeyRevoke(g *globals, args []string) int {
+	fs := newFlags("mykeyid revoke", g)
+	lf := addLoginFlags(fs)
+	yes := fs.Bool("yes", false, "the patron confirmed: the MyKey ID is revoked for good")
+	if _, err := parseArgs(fs, args); err != nil {
+		return 2
+	}
+	if !*yes {
+		return deskFail(g, terminal.ErrRevokeNotConfirmed)
+	}
+	return lf.with(g, func(ctx context.Context, c *platformclient.Client, s *mkpf.MyPageLoginResult) int {
+		card, code := deskCard(ctx, g, c, *lf.reader, mkpf.MyKeyOpRevoke)
+		if code != 0 {
+			return code
+		}
+		if err := terminal.RevokeMyKeyID(ctx, c, s.Session, card, true); err != nil {
+			return deskFail(g, err)
+		}
+		fmt.Fprintln(g.Stdout, "マイキーIDを失効しました。失効したマイキーIDは元に戻せません。")
+		return 0
+	})
+}

@@ -1,0 +1,114 @@
+package platform_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platform"
+)
+
+// Screens 59-61 through real HTTP and the real SMTP server (aiosmtpd): the password changes (the old one stops
+// working), the "password changed" notice arrives once, says nothing personal, and its footer points to
+// 利用者マイページ; the e-mail, notices and base municipality change with the same rules as screen 16.
+func TestScreen59to61_PasswordChangedNoticeThroughSMTP(t *testing.T) {
+	env := testenv.Platform(t)
+	smtp := testenv.SMTP(t)
+	startMailer(t, env.Server, smtp)
+	desk := env.Enrolled(t, platform.DemoPatronDesk)
+	cs := signAs(t, profile(t, "tanaka"), platform.DemoPatronDesk, mkpf.MyKeyOpCreate, deskChallenge(t, desk, mkpf.MyKeyOpCreate))
+	if _, err := desk.CreateMyKeyID(ctx(t), mkpf.MyKeyCreateRequest{Card: cs, MyKeyID: "TANAKA01", Password: "tanaka2026",
+		Email: "tanaka@example.jp", Notices: []string{mkpf.NoticeKindPassword}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{MyKeyID: "TANAKA01", Password: "tanaka2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upd := mkpf.MyPageUpdateRequest{Session: res.Session, Email: "tanaka@example.jp", Notices: []string{mkpf.NoticeKindPassword, mkpf.NoticeKindMyKeyID},
+		BaseMunicipality: platform.DemoForeign, NewPassword: "short"}
+	if _, err := desk.UpdateMyPage(ctx(t), upd); fieldsOf(apiErr(t, err))["password"] == "" {
+		t.Fatalf("short password: %v", err)
+	}
+	upd.NewPassword = "tanaka2027"
+	p, err := desk.UpdateMyPage(ctx(t), upd)
+	if err != nil || p.BaseMunicipality != platform.DemoForeign || len(p.Notices) != 2 {
+		t.Fatalf("update: %+v %v", p, err)
+	}
+	ms := smtp.WaitMessages(t, 1, mailWait)
+	m := ms[0]
+	if m.To != "tanaka@example.jp" || !strings.Contains(m.Subject, "パスワード変更のお知らせ") || !strings.Contains(m.Body, "利用者マイページ") {
+		t.Fatalf("notice: %+v", m)
+	}
+	if strings.Contains(m.Body, "TANAKA01") || strings.Contains(m.Body, "tanaka2027") {
+		t.Fatalf("the notice carries the MyKey ID or the password:\n%s", m.Body)
+	}
+	if _, err := desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{MyKeyID: "TANAKA01", Password: "tanaka2026"}); codeOf(err) != mkpf.CodeMyPageLogin {
+		t.Fatalf("the old password: %v", err)
+	}
+	if _, err := desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{MyKeyID: "TANAKA01", Password: "tanaka2027"}); err != nil {
+		t.Fatalf("the new password: %v", err)
+	}
+	// Without a new password nothing is sent; removing the address removes every notice.
+	upd.NewPassword, upd.Email, upd.Notices = "", "", nil
+	if p, err := desk.UpdateMyPage(ctx(t), upd); err != nil || p.Email != "" || len(p.Notices) != 0 {
+		t.Fatalf("no address: %+v %v", p, err)
+	}
+	waitNoPending(t, env.Server)
+	if got := smtp.Messages(t); len(got) != 1 {
+		t.Fatalf("%d messages, want the one password notice", len(got))
+	}
+}
+
+// Screen 63 through real HTTP: only the logged-in patron's own card revokes; afterwards the ID is gone for good (never
+// given again), the library no longer finds the card, the session is dead, and the certificate can make a new one.
+func TestScreen63_RevokeForGood(t *testing.T) {
+	env := testenv.Platform(t)
+	desk := env.Enrolled(t, platform.DemoPatronDesk)
+	lib := env.Enrolled(t, "00052489")
+	makeTanaka(t, desk, "")
+	tanaka := profile(t, "tanaka")
+	if _, err := lib.RegisterServiceID(ctx(t), mkpf.RegisterRequest{AuthCert: tanaka.AuthCertDER, CardNumber: "180000000099"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{MyKeyID: "TANAKA01", Password: "tanaka2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := signAs(t, profile(t, "yamada"), platform.DemoPatronDesk, mkpf.MyKeyOpRevoke, deskChallenge(t, desk, mkpf.MyKeyOpRevoke))
+	if err := desk.RevokeMyKeyID(ctx(t), mkpf.MyKeyRevokeRequest{Session: res.Session, Card: other}); codeOf(err) != mkpf.CodeNotYourCard {
+		t.Fatalf("someone else's card: %v", err)
+	}
+	login := signAs(t, tanaka, platform.DemoPatronDesk, mkpf.MyKeyOpLogin, deskChallenge(t, desk, mkpf.MyKeyOpRevoke))
+	if err := desk.RevokeMyKeyID(ctx(t), mkpf.MyKeyRevokeRequest{Session: res.Session, Card: login}); codeOf(err) != mkpf.CodeCardSignature {
+		t.Fatalf("signed for login: %v", err)
+	}
+	own := signAs(t, tanaka, platform.DemoPatronDesk, mkpf.MyKeyOpRevoke, deskChallenge(t, desk, mkpf.MyKeyOpRevoke))
+	if err := desk.RevokeMyKeyID(ctx(t), mkpf.MyKeyRevokeRequest{Session: res.Session, Card: own}); err != nil {
+		t.Fatalf("own card: %v", err)
+	}
+	if _, err := desk.MyPage(ctx(t), res.Session); codeOf(err) != mkpf.CodeMyPageSession {
+		t.Fatalf("the session after 失効: %v", err)
+	}
+	if _, err := lib.Lookup(ctx(t), tanaka.AuthCertDER); codeOf(err) != mkpf.CodeUnknownCert {
+		t.Fatalf("the library after 失効: %v", err)
+	}
+	if _, err := desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{MyKeyID: "TANAKA01", Password: "tanaka2026"}); codeOf(err) != mkpf.CodeMyPageLogin {
+		t.Fatalf("password login after 失効: %v", err)
+	}
+	if r, err := desk.MyKeyCandidate(ctx(t), "TANAKA01", false); err != nil || r.Free {
+		t.Fatalf("a revoked ID is never free again: %+v %v", r, err)
+	}
+	cs := signAs(t, tanaka, platform.DemoPatronDesk, mkpf.MyKeyOpCreate, deskChallenge(t, desk, mkpf.MyKeyOpCreate))
+	if _, err := desk.CreateMyKeyID(ctx(t), mkpf.MyKeyCreateRequest{Card: cs, MyKeyID: "TANAKA01", Password: "tanaka2026"}); codeOf(err) != mkpf.CodeMyKeyIDTaken {
+		t.Fatalf("the revoked ID again: %v", err)
+	}
+	cs = signAs(t, tanaka, platform.DemoPatronDesk, mkpf.MyKeyOpCreate, deskChallenge(t, desk, mkpf.MyKeyOpCreate))
+	if _, err := desk.CreateMyKeyID(ctx(t), mkpf.MyKeyCreateRequest{Card: cs, MyKeyID: "TANAKA02", Password: "tanaka2026"}); err != nil {
+		t.Fatalf("the certificate makes a new one: %v", err)
+	}
+	if _, err := lib.RegisterServiceID(ctx(t), mkpf.RegisterRequest{AuthCert: tanaka.AuthCertDER, CardNumber: "180000000099"}); err != nil {
+		t.Fatalf("the old card number is free again for the new ID: %v", err)
+	}
+}
