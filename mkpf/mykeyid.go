@@ -157,3 +157,11 @@ type MyKeyRevokeRequest struct {
 
 // CodeNotYourCard: the card that signed is not the logged-in MyKey ID's.
 const CodeNotYourCard = "not_your_card"
+
+// MyKeyChangeRequest is screen 62 [変更]: the session, the card's signature for MyKeyOpChange and the new MyKey ID
+// (from the same candidate rules as screen 16). POST /v1/mykey/change.
+type MyKeyChangeRequest struct {
+	Session string        `json:"session"`
+	Card    CardSignature `json:"card"`
+	NewID   string        `json:"new_id"`
+}

@@ -112,3 +112,65 @@ func TestScreen63_RevokeForGood(t *testing.T) {
 		t.Fatalf("the old card number is free again for the new ID: %v", err)
 	}
 }
+
+// Screen 62 through real HTTP: yamada changes the MyKey ID with the own card; the service IDs (the library's lookup,
+// the shop's MyKey ID display), the balances and the ledger follow; the old ID is retired and its session dead;
+// someone else's card or a taken ID changes nothing.
+func TestScreen62_MyKeyIDChangeCarriesServiceIDsAndBalances(t *testing.T) {
+	env := testenv.Platform(t)
+	desk := env.Enrolled(t, platform.DemoPatronDesk)
+	lib := env.Enrolled(t, "00052489")
+	y := profile(t, "yamada")
+	login := signAs(t, y, platform.DemoPatronDesk, mkpf.MyKeyOpLogin, deskChallenge(t, desk, mkpf.MyKeyOpLogin))
+	res, err := desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{Card: &login})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := desk.MyPage(ctx(t), res.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := func(p string, id string) error {
+		cs := signAs(t, profile(t, p), platform.DemoPatronDesk, mkpf.MyKeyOpChange, deskChallenge(t, desk, mkpf.MyKeyOpChange))
+		_, err := desk.ChangeMyKeyID(ctx(t), mkpf.MyKeyChangeRequest{Session: res.Session, Card: cs, NewID: id})
+		return err
+	}
+	if err := change("suzuki", "YAMADA26"); codeOf(err) != mkpf.CodeNotYourCard {
+		t.Fatalf("someone else's card: %v", err)
+	}
+	if err := change("yamada", platform.DemoSuzukiMyKeyID); codeOf(err) != mkpf.CodeMyKeyIDTaken {
+		t.Fatalf("a taken ID: %v", err)
+	}
+	if err := change("yamada", "YAMADA26"); err != nil {
+		t.Fatalf("change: %v", err)
+	}
+	if _, err := desk.MyPage(ctx(t), res.Session); codeOf(err) != mkpf.CodeMyPageSession {
+		t.Fatalf("the old session after the change: %v", err)
+	}
+	login = signAs(t, y, platform.DemoPatronDesk, mkpf.MyKeyOpLogin, deskChallenge(t, desk, mkpf.MyKeyOpLogin))
+	res, err = desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{Card: &login})
+	if err != nil || res.MyKeyID != "YAMADA26" {
+		t.Fatalf("login after: %+v %v", res, err)
+	}
+	after, err := desk.MyPage(ctx(t), res.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Balances) != len(before.Balances) || len(after.ServiceIDs) != 2 {
+		t.Fatalf("before %+v\nafter %+v", before, after)
+	}
+	for i := range before.Balances {
+		if before.Balances[i] != after.Balances[i] {
+			t.Fatalf("balance %d: %+v → %+v", i, before.Balances[i], after.Balances[i])
+		}
+	}
+	if l, err := lib.Lookup(ctx(t), y.AuthCertDER); err != nil || l.CardNumber != platform.DemoYamadaLibCard {
+		t.Fatalf("the library's lookup after the change: %+v %v", l, err)
+	}
+	if a, err := env.Server.AuditLedger(); err != nil || !a.OK {
+		t.Fatalf("ledger after the change: %+v %v", a, err)
+	}
+	if r, err := desk.MyKeyCandidate(ctx(t), platform.DemoYamadaMyKeyID, false); err != nil || r.Free {
+		t.Fatalf("the old ID is never given again: %+v %v", r, err)
+	}
+}

@@ -58,3 +58,8 @@ func (c *Client) UpdateMyPage(ctx context.Context, req mkpf.MyPageUpdateRequest)
 func (c *Client) RevokeMyKeyID(ctx context.Context, req mkpf.MyKeyRevokeRequest) error {
 	return c.do(ctx, http.MethodPost, "/v1/mykey/revoke", req, nil, "")
 }
+
+// ChangeMyKeyID is screen 62 [変更]: the patron's service IDs and balances follow the new ID.
+func (c *Client) ChangeMyKeyID(ctx context.Context, req mkpf.MyKeyChangeRequest) (*mkpf.MyKeyCreateResult, error) {
+	return doAs[mkpf.MyKeyCreateResult](ctx, c, http.MethodPost, "/v1/mykey/change", req, "")
+}

@@ -39,6 +39,16 @@ func MyPageLoginCard(ctx context.Context, p MyPageDesk, card mkpf.CardSignature)
 type MyPageChanger interface {
 	UpdateMyPage(ctx context.Context, req mkpf.MyPageUpdateRequest) (*mkpf.MyPage, error)
 	RevokeMyKeyID(ctx context.Context, req mkpf.MyKeyRevokeRequest) error
+	ChangeMyKeyID(ctx context.Context, req mkpf.MyKeyChangeRequest) (*mkpf.MyKeyCreateResult, error)
+}
+
+// ChangeMyKeyID is screen 62 [変更]: the new ID from the same candidate rules as screen 16 (cand ready), with the
+// card's signature for "change" (SignMyKey). The session ends: the patron logs in with the new ID.
+func ChangeMyKeyID(ctx context.Context, p MyPageChanger, session string, card mkpf.CardSignature, cand *Candidates) (*mkpf.MyKeyCreateResult, error) {
+	if !cand.Ready() {
+		return nil, ErrCandidateNone
+	}
+	return p.ChangeMyKeyID(ctx, mkpf.MyKeyChangeRequest{Session: session, Card: card, NewID: cand.ID})
 }
 
 // UpdateMyPage is screens 59-61 [変更]: the form's rules first (a new password 6-16 letters/digits typed twice the

@@ -118,10 +118,18 @@ func TestScreen14to17_TanakaMakesAMyKeyIDAtThePatronDeskAndTheLibraryFindsIt(t *
 	if _, _, code := cli(t, desk, "mykeyid", "login", "--mykey-id", "TANAKA01", "--mypage-password-file", pw); code == 0 {
 		t.Fatal("the old password still logs in")
 	}
-	if _, e, code := cli(t, desk, "mykeyid", "revoke", "--mykey-id", "TANAKA01", "--mypage-password-file", pw2, "--reader", reader); code == 0 || !strings.Contains(e, "元に戻せません") {
+	// 62: the MyKey ID changes (the card signs); the library finds the same card number for the new ID.
+	o = mustCLI(t, desk, "mykeyid", "change", "--mykey-id", "TANAKA01", "--mypage-password-file", pw2, "--reader", reader, "--id", "TANAKA09", "--json")
+	if !strings.Contains(o, "TANAKA09") {
+		t.Fatalf("change: %s", o)
+	}
+	if o := mustCLI(t, lib, "lookup", "--reader", reader, "--json"); !strings.Contains(o, "180000000099") {
+		t.Fatalf("lookup after the change: %s", o)
+	}
+	if _, e, code := cli(t, desk, "mykeyid", "revoke", "--mykey-id", "TANAKA09", "--mypage-password-file", pw2, "--reader", reader); code == 0 || !strings.Contains(e, "元に戻せません") {
 		t.Fatalf("revoke without --yes: exit %d %s", code, e)
 	}
-	if o := mustCLI(t, desk, "mykeyid", "revoke", "--mykey-id", "TANAKA01", "--mypage-password-file", pw2, "--reader", reader, "--yes"); !strings.Contains(o, "失効しました") {
+	if o := mustCLI(t, desk, "mykeyid", "revoke", "--mykey-id", "TANAKA09", "--mypage-password-file", pw2, "--reader", reader, "--yes"); !strings.Contains(o, "失効しました") {
 		t.Fatalf("revoke: %s", o)
 	}
 	if _, e, code := cli(t, lib, "lookup", "--reader", reader); code == 0 || !strings.Contains(e, "マイキーIDが設定されていません") {

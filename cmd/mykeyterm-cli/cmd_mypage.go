@@ -127,6 +127,7 @@ func runMyPageShow(g *globals, args []string) int {
 
 func init() {
 	register(command{name: "mykeyid update", summary: "screens 59-61: change e-mail, notices, base municipality, password (same login flags; --new-password-file F)", run: runMyPageUpdate})
+	register(command{name: "mykeyid change", summary: "screen 62: change the MyKey ID ([--id C | --auto]; same login flags; the card signs)", run: runMyKeyChange})
 	register(command{name: "mykeyid revoke", summary: "screen 63: revoke the MyKey ID for good (--card login, --yes)", run: runMyKeyRevoke})
 }
 
@@ -177,6 +178,36 @@ func runMyKeyRevoke(g *globals, args []string) int {
 			return deskFail(g, err)
 		}
 		fmt.Fprintln(g.Stdout, "マイキーIDを失効しました。失効したマイキーIDは元に戻せません。")
+		return 0
+	})
+}
+
+func runMyKeyChange(g *globals, args []string) int {
+	fs := newFlags("mykeyid change", g)
+	lf := addLoginFlags(fs)
+	id := fs.String("id", "", "the new MyKey ID candidate (checked for duplicates)")
+	auto := fs.Bool("auto", false, "generate the new MyKey ID (the default without --id)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseArgs(fs, args); err != nil {
+		return 2
+	}
+	return lf.with(g, func(ctx context.Context, c *platformclient.Client, s *mkpf.MyPageLoginResult) int {
+		cand, err := candidate(ctx, c, *id, *auto)
+		if err != nil {
+			return deskFail(g, err)
+		}
+		card, code := deskCard(ctx, g, c, *lf.reader, mkpf.MyKeyOpChange)
+		if code != 0 {
+			return code
+		}
+		res, err := terminal.ChangeMyKeyID(ctx, c, s.Session, card, cand)
+		if err != nil {
+			return deskFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, res)
+		}
+		fmt.Fprintf(g.Stdout, "マイキーIDを変更しました。新しいマイキーID: %s\n", res.MyKeyID)
 		return 0
 	})
 }
