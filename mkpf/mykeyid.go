@@ -165,3 +165,25 @@ type MyKeyChangeRequest struct {
 	Card    CardSignature `json:"card"`
 	NewID   string        `json:"new_id"`
 }
+
+// CouponRequest is screen 20 (look the code up) and 21 [利用] (use it): POST /v1/mykey/coupon/lookup and …/use.
+type CouponRequest struct {
+	Session string `json:"session"`
+	Code    string `json:"code"`
+}
+
+// CouponResult is screen 21: the partner company, the points, and after use the 留保ポイント balance.
+type CouponResult struct {
+	Partner      string `json:"partner"`
+	Points       int64  `json:"points"`
+	ProgramName  string `json:"program_name,omitempty"`
+	Used         bool   `json:"used,omitempty"`
+	BalanceAfter int64  `json:"balance_after,omitempty"`
+}
+
+// Codes of coupon codes.
+const (
+	CodeCouponUnknown = "coupon_unknown"
+	CodeCouponUsed    = "coupon_used"
+	CodeNoBase        = "no_base_municipality"
+)

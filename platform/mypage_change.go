@@ -20,6 +20,7 @@ func (s *Server) myPageChangeRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/mykey/update", s.Authed(s.handleMyPageUpdate, desk))
 	mux.Handle("POST /v1/mykey/revoke", s.Authed(s.handleMyKeyRevoke, desk))
 	mux.Handle("POST /v1/mykey/change", s.Authed(s.handleMyKeyChange, desk)) // 62 (mypage_idchange.go)
+	s.couponRoutes(mux)                                                      // 20-21 (coupons.go)
 }
 
 // handleMyPageUpdate is screens 59-61 [変更]: the e-mail, notices, base municipality and, when given, the password.

@@ -174,3 +174,51 @@ func TestScreen62_MyKeyIDChangeCarriesServiceIDsAndBalances(t *testing.T) {
 		t.Fatalf("the old ID is never given again: %+v %v", r, err)
 	}
 }
+
+// Screens 20-21 through real HTTP: a code is worth its points, is credited to 留保ポイント of the base municipality once
+// (the second use refused, the ledger stays OK), a code needs the base account, unknown codes count against the desk.
+func TestScreen20to21_CouponCreditedOnceAndGuessesThrottled(t *testing.T) {
+	env := testenv.Platform(t)
+	desk := env.Enrolled(t, platform.DemoPatronDesk)
+	makeTanaka(t, desk, "")
+	codes, err := env.Server.IssueCoupons("みらい航空", 500, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{MyKeyID: "TANAKA01", Password: "tanaka2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.Coupon(ctx(t), res.Session, codes[0], true); codeOf(err) != mkpf.CodeNoBase {
+		t.Fatalf("without a base account: %v", err)
+	}
+	if _, err := desk.UpdateMyPage(ctx(t), mkpf.MyPageUpdateRequest{Session: res.Session, BaseMunicipality: platform.DemoMunicipality}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := desk.Coupon(ctx(t), res.Session, strings.ToLower(codes[0]), false)
+	if err != nil || c.Partner != "みらい航空" || c.Points != 500 || c.Used {
+		t.Fatalf("screen 21: %+v %v", c, err)
+	}
+	c, err = desk.Coupon(ctx(t), res.Session, codes[0], true)
+	if err != nil || !c.Used || c.BalanceAfter != 500 {
+		t.Fatalf("use: %+v %v", c, err)
+	}
+	if _, err := desk.Coupon(ctx(t), res.Session, codes[0], true); codeOf(err) != mkpf.CodeCouponUsed {
+		t.Fatalf("the second use: %v", err)
+	}
+	p, _ := desk.MyPage(ctx(t), res.Session)
+	if len(p.Balances) == 0 || p.Balances[0].ProgramID != platform.DemoProgramReserved || p.Balances[0].Points != 500 {
+		t.Fatalf("留保ポイント: %+v", p.Balances)
+	}
+	if a, err := env.Server.AuditLedger(); err != nil || !a.OK {
+		t.Fatalf("ledger: %+v %v", a, err)
+	}
+	for i := 0; i < platform.VoucherLookupLimit; i++ {
+		if _, err := desk.Coupon(ctx(t), res.Session, "AAAA-BBBB-CCCC-DDDD", false); codeOf(err) != mkpf.CodeCouponUnknown {
+			t.Fatalf("guess %d: %v", i+1, err)
+		}
+	}
+	if _, err := desk.Coupon(ctx(t), res.Session, codes[1], false); codeOf(err) != mkpf.CodeThrottled {
+		t.Fatalf("after %d guesses even a good code waits: %v", platform.VoucherLookupLimit, err)
+	}
+}

@@ -63,3 +63,12 @@ func (c *Client) RevokeMyKeyID(ctx context.Context, req mkpf.MyKeyRevokeRequest)
 func (c *Client) ChangeMyKeyID(ctx context.Context, req mkpf.MyKeyChangeRequest) (*mkpf.MyKeyCreateResult, error) {
 	return doAs[mkpf.MyKeyCreateResult](ctx, c, http.MethodPost, "/v1/mykey/change", req, "")
 }
+
+// Coupon is screen 20 → 21 (use false: what the code is worth) or 21 [利用] (use true: credited once).
+func (c *Client) Coupon(ctx context.Context, session, code string, use bool) (*mkpf.CouponResult, error) {
+	path := "/v1/mykey/coupon/lookup"
+	if use {
+		path = "/v1/mykey/coupon/use"
+	}
+	return doAs[mkpf.CouponResult](ctx, c, http.MethodPost, path, mkpf.CouponRequest{Session: session, Code: code}, "")
+}

@@ -76,3 +76,30 @@ func RevokeMyKeyID(ctx context.Context, p MyPageChanger, session string, card mk
 	}
 	return p.RevokeMyKeyID(ctx, mkpf.MyKeyRevokeRequest{Session: session, Card: card})
 }
+
+// Couponer is the platform's side of screens 20-21 (platformclient.Client).
+type Couponer interface {
+	Coupon(ctx context.Context, session, code string, use bool) (*mkpf.CouponResult, error)
+}
+
+// ErrCouponEmpty is screen 20 with no code: nothing is sent (nothing counted against the desk).
+var ErrCouponEmpty = &InputError{Key: "screen20.empty", Format: "クーポンコードを入力してください。"}
+
+// CouponCode is a typed code as sent: half-width, upper case.
+func CouponCode(s string) string { return strings.ToUpper(strings.TrimSpace(HalfWidth(s))) }
+
+// LookUpCoupon is screen 20 [確認] → 21: what the code is worth.
+func LookUpCoupon(ctx context.Context, p Couponer, session, code string) (*mkpf.CouponResult, error) {
+	if code = CouponCode(code); code == "" {
+		return nil, ErrCouponEmpty
+	}
+	return p.Coupon(ctx, session, code, false)
+}
+
+// UseCoupon is screen 21 [利用]: the points to 留保ポイント, once.
+func UseCoupon(ctx context.Context, p Couponer, session, code string) (*mkpf.CouponResult, error) {
+	if code = CouponCode(code); code == "" {
+		return nil, ErrCouponEmpty
+	}
+	return p.Coupon(ctx, session, code, true)
+}

@@ -118,6 +118,19 @@ func TestScreen14to17_TanakaMakesAMyKeyIDAtThePatronDeskAndTheLibraryFindsIt(t *
 	if _, _, code := cli(t, desk, "mykeyid", "login", "--mykey-id", "TANAKA01", "--mypage-password-file", pw); code == 0 {
 		t.Fatal("the old password still logs in")
 	}
+	// 20-21: a partner's coupon code is credited to 留保ポイント once.
+	codes, err := env.Server.IssueCoupons("みらい航空", 500, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o = mustCLI(t, desk, "coupon", "use", codes[0], "--mykey-id", "TANAKA01", "--mypage-password-file", pw2, "--json")
+	var cr mkpf.CouponResult
+	if json.Unmarshal([]byte(o), &cr); !cr.Used || cr.BalanceAfter != 500 {
+		t.Fatalf("coupon: %s", o)
+	}
+	if _, e, code := cli(t, desk, "coupon", "use", codes[0], "--mykey-id", "TANAKA01", "--mypage-password-file", pw2); code == 0 || !strings.Contains(e, "既に利用") {
+		t.Fatalf("the coupon again: exit %d %s", code, e)
+	}
 	// 62: the MyKey ID changes (the card signs); the library finds the same card number for the new ID.
 	o = mustCLI(t, desk, "mykeyid", "change", "--mykey-id", "TANAKA01", "--mypage-password-file", pw2, "--reader", reader, "--id", "TANAKA09", "--json")
 	if !strings.Contains(o, "TANAKA09") {

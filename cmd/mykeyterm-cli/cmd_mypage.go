@@ -211,3 +211,28 @@ func runMyKeyChange(g *globals, args []string) int {
 		return 0
 	})
 }
+
+func init() {
+	register(command{name: "coupon use", summary: "screens 20-21: credit a coupon code's points to 留保ポイント once (CODE; same login flags as mykeyid show)", run: runCouponUse})
+}
+
+func runCouponUse(g *globals, args []string) int {
+	fs := newFlags("coupon use", g)
+	lf := addLoginFlags(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	code, rc := parseOneArg(g, fs, args, "クーポンコードを1つ指定してください（mykeyterm-cli coupon use CODE）。")
+	if rc != 0 {
+		return rc
+	}
+	return lf.with(g, func(ctx context.Context, c *platformclient.Client, s *mkpf.MyPageLoginResult) int {
+		res, err := terminal.UseCoupon(ctx, c, s.Session, code)
+		if err != nil {
+			return deskFail(g, err)
+		}
+		if *asJSON {
+			return printJSON(g, res)
+		}
+		fmt.Fprintf(g.Stdout, "%s のクーポンコードで %s を留保ポイントに移行しました（残高 %s）。\n", res.Partner, printing.Points(res.Points), printing.Points(res.BalanceAfter))
+		return 0
+	})
+}
