@@ -59,8 +59,18 @@ package app
 //	18 [ログイン] (ID or card) → 19    myPageSession.toPage (also 58 [利用者マイページへ])
 //	19 [サービスIDの登録状況照会] → 58 myPageSession.toServiceIDs
 //	19, 58 [ログアウト], idle, card removed → 18  myPageSession.end → deskSession.toLogin
+//	19 [クーポンコード利用]     → 20    myPageSession.toCoupon
+//	20 [確認]                  → 21    myPageSession.toCouponConfirm
+//	19 [利用者情報の変更]      → 59    myPageSession.toUpdate
+//	59 [確認]                  → 60    toUpdateConfirm (60 [戻る] → 59 as it was)
+//	60 [変更]                  → 61    myPageSession.toUpdated
+//	19 [マイキーIDの失効]      → 63    myPageSession.toRevoke (63 [失効] → 18)
+//	20, 21, 59, 61, 63 [利用者マイページへ] → 19
 
-import "github.com/mykeyterm/mykeyterm/mkpf"
+import (
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
+)
 
 // showFirst opens the first screen: 77 on the grant phone; else 9 until the terminal is enrolled, 10 until its contact is registered, else 22.
 func (u *UI) showFirst() {
@@ -159,3 +169,15 @@ func (ms *myPageSession) toPage()           { ms.ds.u.Show(newScreen19(ms)) }
 func (ms *myPageSession) toServiceIDs(p *mkpf.MyPage) {
 	ms.ds.u.Show(newScreen58(ms, p))
 }
+func (ms *myPageSession) toCoupon() { ms.ds.u.Show(newScreen20(ms)) }
+func (ms *myPageSession) toCouponConfirm(code string, res *mkpf.CouponResult) {
+	ms.ds.u.Show(newScreen21(ms, code, res))
+}
+func (ms *myPageSession) toUpdate(p *mkpf.MyPage, munis []mkpf.PointMunicipality) {
+	ms.ds.u.Show(newScreen59(ms, p, munis))
+}
+func toUpdateConfirm(from *screen59, f terminal.MyPageForm, baseName string) {
+	from.ms.ds.u.Show(newScreen60(from, f, baseName))
+}
+func (ms *myPageSession) toUpdated() { ms.ds.u.Show(newScreen61(ms)) }
+func (ms *myPageSession) toRevoke()  { ms.ds.u.Show(newScreen63(ms)) }

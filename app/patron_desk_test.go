@@ -254,3 +254,110 @@ func TestScreen19_IdleTimeoutClearsThePage(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// mypageFlow walks 利用者マイページ's changes for yamada (a password set by the admin, the card on the reader):
+// 18 → 19 → 59 (a base account, a new password) → 60 → 61 → 19 → 20 (a partner's coupon) → 21 (used once) → 19 → 63
+// (not without the confirmation; the own card and PIN) → 18, calling each where a screen is to be looked at.
+func mypageFlow(t *testing.T, each func(name string, h *harness)) *testenv.PlatformEnv {
+	env := testenv.Platform(t)
+	src := vcard.NewSource()
+	if _, err := src.Insert("yamada"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(src.Remove)
+	if err := env.Server.SetMyPagePassword(platform.DemoYamadaMyKeyID, "yamada2026"); err != nil {
+		t.Fatal(err)
+	}
+	codes, err := env.Server.IssueCoupons("みらい航空", 500, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newDeskHarness(t, env, src)
+	h.key(fyne.KeyF2)
+	s18 := screenAs[*screen18](t, h.u)
+	h.locked(func() { s18.id.SetText(platform.DemoYamadaMyKeyID); s18.password.SetText("yamada2026") })
+	h.key(fyne.KeyF5)
+	screenAs[*screen19](t, h.u)
+	h.u.Wait()
+	h.key(fyne.KeyF3)
+	s59 := screenAs[*screen59](t, h.u)
+	each("screen59", h)
+	h.locked(func() {
+		s59.base.SetSelectedIndex(2) // 川崎市
+		s59.password.SetText("yamada2027")
+		s59.passwordConfirm.SetText("yamada2028")
+	})
+	h.key(fyne.KeyF5)
+	if e := s59.fm.errorText("password_confirm"); !strings.Contains(e, "一致しません") {
+		t.Fatalf("59 confirmation: %q", e)
+	}
+	h.locked(func() { s59.passwordConfirm.SetText("yamada2027") })
+	h.key(fyne.KeyF5)
+	screenAs[*screen60](t, h.u)
+	each("screen60", h)
+	h.key(fyne.KeyF5)
+	screenAs[*screen61](t, h.u)
+	each("screen61", h)
+	h.key(fyne.KeyEscape)
+	screenAs[*screen19](t, h.u)
+	h.u.Wait()
+	h.key(fyne.KeyF2)
+	s20 := screenAs[*screen20](t, h.u)
+	each("screen20", h)
+	h.locked(func() { s20.code.SetText(strings.ToLower(codes[0])) })
+	h.key(fyne.KeyF5)
+	if e := s20.fm.errorText("code"); e != "" {
+		t.Fatalf("20: %q", e)
+	}
+	s21 := screenAs[*screen21](t, h.u)
+	if s21.res.Points != 500 || s21.res.Partner != "みらい航空" {
+		t.Fatalf("21: %+v", s21.res)
+	}
+	each("screen21", h)
+	h.key(fyne.KeyF5)
+	if !s21.use.Disabled() || !strings.Contains(s21.done.Text, "1,000") { // yamada had 500 reserved
+		t.Fatalf("21 after 利用: %q", s21.done.Text)
+	}
+	each("screen21_done", h)
+	h.key(fyne.KeyEscape)
+	h.u.Wait()
+	h.key(fyne.KeyF2)
+	s20 = screenAs[*screen20](t, h.u)
+	h.locked(func() { s20.code.SetText(codes[0]) })
+	h.key(fyne.KeyF5)
+	if e := s20.fm.errorText("code"); !strings.Contains(e, "既に利用") {
+		t.Fatalf("the coupon again: %q", e)
+	}
+	h.key(fyne.KeyEscape)
+	h.u.Wait()
+	h.key(fyne.KeyF4)
+	s63 := screenAs[*screen63](t, h.u)
+	each("screen63", h)
+	h.key(fyne.KeyF5)
+	if h.u.pinDialog != nil || !strings.Contains(h.u.LastError(), "元に戻せません") {
+		t.Fatalf("63 without the confirmation: %q", h.u.LastError())
+	}
+	h.locked(func() { h.u.errDialog.Hide(); s63.sure.SetChecked(true) })
+	h.key(fyne.KeyF5)
+	if h.u.pinDialog == nil {
+		t.Fatal("63: no PIN dialog")
+	}
+	h.locked(func() { test.Type(h.u.pinEntry, "1234") })
+	h.locked(func() { h.u.pinDialog.Submit() })
+	h.u.Wait()
+	waitScreen18(t, h, "失効しました")
+	return env
+}
+
+// Screens 20-21, 59-61 and 63 in the app over the real platform, with goldens at the real window size.
+func TestScreens20to21and59to63_ChangesOnTheMyPage(t *testing.T) {
+	env := mypageFlow(t, func(name string, h *harness) {
+		h.u.Wait()
+		assertSettlesTo(t, name+".png", h.w.Canvas().Capture)
+	})
+	lib := env.Enrolled(t, "00052489")
+	y, _ := demopki.Get("yamada")
+	if _, err := lib.Lookup(t.Context(), y.AuthCertDER); terminal.APICode(err) != mkpf.CodeUnknownCert {
+		t.Fatalf("the library after 63: %v", err)
+	}
+}

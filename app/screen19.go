@@ -15,17 +15,20 @@ import (
 // screen19 is 画面19 「利用者マイページ」: the balances (留保ポイント, 自治体ポイント with the base account first then by
 // balance, 特定支援イベントポイント by balance) and the menu of what this desk offers; [ログアウト] (F12).
 type screen19 struct {
-	ms       *myPageSession
-	page     *mkpf.MyPage
-	list     *fyne.Container
-	header   *widget.Label
-	services *widget.Button
-	logout   *widget.Button
+	ms                               *myPageSession
+	page                             *mkpf.MyPage
+	list                             *fyne.Container
+	header                           *widget.Label
+	services, coupon, update, revoke *widget.Button
+	logout                           *widget.Button
 }
 
 func newScreen19(ms *myPageSession) *screen19 {
 	s := &screen19{ms: ms, list: container.NewVBox(), header: &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}}
 	s.services = &widget.Button{Text: tr("screen19.services", "サービスIDの登録状況照会") + " (F1)", OnTapped: s.onServices}
+	s.coupon = &widget.Button{Text: tr("screen19.coupon", "クーポンコード利用") + " (F2)", OnTapped: s.onCoupon}
+	s.update = &widget.Button{Text: tr("screen19.update", "利用者情報の変更") + " (F3)", OnTapped: s.onUpdate}
+	s.revoke = &widget.Button{Text: tr("screen19.revoke", "マイキーIDの失効") + " (F4)", OnTapped: s.onRevoke}
 	s.logout = &widget.Button{Text: tr("screen19.logout", "ログアウト") + " (F12)", OnTapped: s.onLogout}
 	return s
 }
@@ -40,12 +43,13 @@ func (s *screen19) Content() fyne.CanvasObject {
 		&widget.Label{Text: tr("screen19.balances", "ポイント残高"), TextStyle: fyne.TextStyle{Bold: true}},
 		s.list,
 		widget.NewSeparator(),
-		container.NewHBox(s.services),
+		container.NewHBox(s.services, s.coupon, s.update, s.revoke),
 	)
 }
 
 func (s *screen19) Keys() map[fyne.KeyName]func() {
-	return map[fyne.KeyName]func(){fyne.KeyF1: s.onServices, fyne.KeyF12: s.onLogout}
+	return map[fyne.KeyName]func(){fyne.KeyF1: s.onServices, fyne.KeyF2: s.onCoupon, fyne.KeyF3: s.onUpdate,
+		fyne.KeyF4: s.onRevoke, fyne.KeyF12: s.onLogout}
 }
 
 // Shown reads the page from the platform (it is never kept after the session ends).
@@ -107,3 +111,34 @@ func (s *screen19) onServices() {
 }
 
 func (s *screen19) onLogout() { s.ms.end(tr("mypage.ended.logout", msgLogout)) }
+
+func (s *screen19) onCoupon() {
+	if s.ms.touch() {
+		s.ms.toCoupon()
+	}
+}
+
+func (s *screen19) onRevoke() {
+	if s.ms.touch() {
+		s.ms.toRevoke()
+	}
+}
+
+// onUpdate reads the pull-down of the municipalities that run 自治体ポイント, then 59.
+func (s *screen19) onUpdate() {
+	u := s.ms.ds.u
+	if s.page == nil || !s.ms.touch() {
+		return
+	}
+	var ms []mkpf.PointMunicipality
+	u.Run(tr("screen16.loading", "自治体の一覧を読み込んでいます…"), 20*time.Second, func(ctx context.Context) (err error) {
+		ms, err = s.ms.desk.PointMunicipalities(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			u.ShowError(err)
+			return
+		}
+		s.ms.toUpdate(s.page, ms)
+	})
+}

@@ -199,6 +199,9 @@ func (s *Server) handleCoupon(w http.ResponseWriter, r *http.Request, use bool) 
 		if err != nil {
 			return err
 		}
+		if err := addReservedLot(tx, now, id, p.ID, cp.Points); err != nil {
+			return err
+		}
 		cp.UsedBy, cp.UsedAt = id, now.UTC()
 		res.Used, res.BalanceAfter = true, bal
 		return putJSON(tx.Bucket(bCoupons), k, cp)

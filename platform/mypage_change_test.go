@@ -3,6 +3,7 @@ package platform_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -220,5 +221,62 @@ func TestScreen20to21_CouponCreditedOnceAndGuessesThrottled(t *testing.T) {
 	}
 	if _, err := desk.Coupon(ctx(t), res.Session, codes[1], false); codeOf(err) != mkpf.CodeThrottled {
 		t.Fatalf("after %d guesses even a good code waits: %v", platform.VoucherLookupLimit, err)
+	}
+}
+
+// 留保ポイント not moved within ReservedKeep go to the base account by the daily maintenance: not a day early, once, as a
+// pair of ledger movements (the audit stays OK), with a notice when chosen.
+func TestReservedPointsMoveToTheBaseAccountAfter21Days(t *testing.T) {
+	clk := newClock()
+	env := testenv.PlatformWith(t, platform.Options{Now: clk.Now})
+	desk := env.Enrolled(t, platform.DemoPatronDesk)
+	cs := signAs(t, profile(t, "tanaka"), platform.DemoPatronDesk, mkpf.MyKeyOpCreate, deskChallenge(t, desk, mkpf.MyKeyOpCreate))
+	if _, err := desk.CreateMyKeyID(ctx(t), mkpf.MyKeyCreateRequest{Card: cs, MyKeyID: "TANAKA01", Password: "tanaka2026",
+		Email: "tanaka@example.jp", Notices: []string{mkpf.NoticeKindGrant}, BaseMunicipality: platform.DemoMunicipality}); err != nil {
+		t.Fatal(err)
+	}
+	codes, _ := env.Server.IssueCoupons("みらい航空", 500, 1)
+	res, err := desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{MyKeyID: "TANAKA01", Password: "tanaka2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.Coupon(ctx(t), res.Session, codes[0], true); err != nil {
+		t.Fatal(err)
+	}
+	balances := func() map[string]int64 {
+		res, err := desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{MyKeyID: "TANAKA01", Password: "tanaka2026"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := desk.MyPage(ctx(t), res.Session)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]int64{}
+		for _, b := range p.Balances {
+			m[b.ProgramID] = b.Points
+		}
+		return m
+	}
+	clk.Add(platform.ReservedKeep - time.Hour)
+	if n, err := env.Server.MoveReservedToBase(); err != nil || n != 0 {
+		t.Fatalf("a day early: %d %v", n, err)
+	}
+	before, _ := env.Server.PendingNotices()
+	clk.Add(2 * time.Hour)
+	if n, err := env.Server.MoveReservedToBase(); err != nil || n != 500 {
+		t.Fatalf("after %v: %d %v", platform.ReservedKeep, n, err)
+	}
+	if n, err := env.Server.MoveReservedToBase(); err != nil || n != 0 {
+		t.Fatalf("the second run: %d %v", n, err)
+	}
+	if b := balances(); b[platform.DemoProgramReserved] != 0 || b[platform.DemoProgramMunicipal] != 500 {
+		t.Fatalf("balances after: %v", b)
+	}
+	if after, _ := env.Server.PendingNotices(); after != before+1 {
+		t.Fatalf("the notice: %d → %d", before, after)
+	}
+	if a, err := env.Server.AuditLedger(); err != nil || !a.OK {
+		t.Fatalf("ledger: %+v %v", a, err)
 	}
 }

@@ -54,15 +54,20 @@ func ChangeMyKeyID(ctx context.Context, p MyPageChanger, session string, card mk
 // UpdateMyPage is screens 59-61 [変更]: the form's rules first (a new password 6-16 letters/digits typed twice the
 // same, the e-mail twice, notices only with an address), then the platform. An empty Password keeps the password.
 func UpdateMyPage(ctx context.Context, p MyPageChanger, session string, f MyPageForm) (*mkpf.MyPage, error) {
-	check := f
-	if f.Password == "" && f.PasswordConfirm == "" {
-		check.Password, check.PasswordConfirm = "unchanged1", "unchanged1"
-	}
-	if err := CheckMyPageForm(check); err != nil {
+	if err := CheckMyPageUpdate(f); err != nil {
 		return nil, err
 	}
 	return p.UpdateMyPage(ctx, mkpf.MyPageUpdateRequest{Session: session, Email: strings.TrimSpace(f.Email),
 		Notices: f.Notices, BaseMunicipality: f.BaseMunicipality, NewPassword: f.Password})
+}
+
+// CheckMyPageUpdate is screen 59's check before the confirmation (60): CheckMyPageForm, the password only when a new
+// one is typed.
+func CheckMyPageUpdate(f MyPageForm) error {
+	if f.Password == "" && f.PasswordConfirm == "" {
+		f.Password, f.PasswordConfirm = "unchanged1", "unchanged1"
+	}
+	return CheckMyPageForm(f)
 }
 
 // ErrRevokeNotConfirmed is screen 63 without the patron's confirmation: nothing is sent.
