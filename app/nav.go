@@ -65,7 +65,8 @@ package app
 //	59 [確認]                  → 60    toUpdateConfirm (60 [戻る] → 59 as it was)
 //	60 [変更]                  → 61    myPageSession.toUpdated
 //	19 [マイキーIDの失効]      → 63    myPageSession.toRevoke (63 [失効] → 18)
-//	20, 21, 59, 61, 63 [利用者マイページへ] → 19
+//	19 [マイキーIDの変更]      → 62    myPageSession.toChangeID (62 [変更] → 18)
+//	20, 21, 59, 61, 62, 63 [利用者マイページへ] → 19
 
 import (
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -179,5 +180,6 @@ func (ms *myPageSession) toUpdate(p *mkpf.MyPage, munis []mkpf.PointMunicipality
 func toUpdateConfirm(from *screen59, f terminal.MyPageForm, baseName string) {
 	from.ms.ds.u.Show(newScreen60(from, f, baseName))
 }
-func (ms *myPageSession) toUpdated() { ms.ds.u.Show(newScreen61(ms)) }
-func (ms *myPageSession) toRevoke()  { ms.ds.u.Show(newScreen63(ms)) }
+func (ms *myPageSession) toUpdated()  { ms.ds.u.Show(newScreen61(ms)) }
+func (ms *myPageSession) toRevoke()   { ms.ds.u.Show(newScreen63(ms)) }
+func (ms *myPageSession) toChangeID() { ms.ds.u.Show(newScreen62(ms)) }

@@ -7,6 +7,8 @@ package app
 import (
 	"context"
 
+	"fyne.io/fyne/v2"
+
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/terminal"
 )
@@ -37,4 +39,12 @@ func newDeskSession(u *UI) *deskSession {
 		return nil
 	}
 	return &deskSession{u: u, desk: d, cards: c}
+}
+
+// relayout lays the window out again after o changed its size (containers do not re-run their layout when a child's
+// visibility or text changes).
+func relayout(o fyne.CanvasObject) {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(o); c != nil && c.Content() != nil {
+		c.Content().Refresh()
+	}
 }

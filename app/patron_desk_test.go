@@ -330,6 +330,35 @@ func mypageFlow(t *testing.T, each func(name string, h *harness)) *testenv.Platf
 	}
 	h.key(fyne.KeyEscape)
 	h.u.Wait()
+	// 62: two duplicates typed, then a free one; the card signs; 18 says to log in with the new ID.
+	h.key(fyne.KeyF6)
+	s62 := screenAs[*screen62](t, h.u)
+	for _, id := range []string{platform.DemoSuzukiMyKeyID, platform.DemoRevokedMyKeyID} {
+		h.locked(func() { s62.candidate.SetText(id) })
+		h.tap(s62.check)
+		if e := s62.fm.errorText("mykey_id"); !strings.Contains(e, "既に他の人に使用") {
+			t.Fatalf("62 duplicate: %q", e)
+		}
+	}
+	h.locked(func() { s62.candidate.SetText("YAMADA26") })
+	h.tap(s62.check)
+	each("screen62", h)
+	h.key(fyne.KeyF5)
+	if h.u.pinDialog == nil {
+		t.Fatal("62: no PIN dialog")
+	}
+	h.locked(func() { test.Type(h.u.pinEntry, "1234") })
+	h.locked(func() { h.u.pinDialog.Submit() })
+	h.u.Wait()
+	waitScreen18(t, h, "YAMADA26")
+	s18 = screenAs[*screen18](t, h.u)
+	h.locked(func() { s18.id.SetText("YAMADA26"); s18.password.SetText("yamada2027") })
+	h.key(fyne.KeyF5)
+	s19 := screenAs[*screen19](t, h.u)
+	h.u.Wait()
+	if s19.page == nil || len(s19.page.ServiceIDs) != 2 || s19.page.MyKeyID != "YAMADA26" {
+		t.Fatalf("19 after the change: %+v", s19.page)
+	}
 	h.key(fyne.KeyF4)
 	s63 := screenAs[*screen63](t, h.u)
 	each("screen63", h)

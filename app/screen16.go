@@ -134,6 +134,7 @@ func (s *screen16) showCandidate(note string) {
 	}
 	s.candNote.SetText(note)
 	s.candNote.Show()
+	relayout(s.candNote)
 }
 
 func (s *screen16) onAuto() {

@@ -20,6 +20,7 @@ type screen19 struct {
 	list                             *fyne.Container
 	header                           *widget.Label
 	services, coupon, update, revoke *widget.Button
+	changeID                         *widget.Button
 	logout                           *widget.Button
 }
 
@@ -29,6 +30,7 @@ func newScreen19(ms *myPageSession) *screen19 {
 	s.coupon = &widget.Button{Text: tr("screen19.coupon", "クーポンコード利用") + " (F2)", OnTapped: s.onCoupon}
 	s.update = &widget.Button{Text: tr("screen19.update", "利用者情報の変更") + " (F3)", OnTapped: s.onUpdate}
 	s.revoke = &widget.Button{Text: tr("screen19.revoke", "マイキーIDの失効") + " (F4)", OnTapped: s.onRevoke}
+	s.changeID = &widget.Button{Text: tr("screen19.change", "マイキーIDの変更") + " (F6)", OnTapped: s.onChangeID}
 	s.logout = &widget.Button{Text: tr("screen19.logout", "ログアウト") + " (F12)", OnTapped: s.onLogout}
 	return s
 }
@@ -43,13 +45,13 @@ func (s *screen19) Content() fyne.CanvasObject {
 		&widget.Label{Text: tr("screen19.balances", "ポイント残高"), TextStyle: fyne.TextStyle{Bold: true}},
 		s.list,
 		widget.NewSeparator(),
-		container.NewHBox(s.services, s.coupon, s.update, s.revoke),
+		container.NewHBox(s.services, s.coupon, s.update, s.revoke, s.changeID),
 	)
 }
 
 func (s *screen19) Keys() map[fyne.KeyName]func() {
 	return map[fyne.KeyName]func(){fyne.KeyF1: s.onServices, fyne.KeyF2: s.onCoupon, fyne.KeyF3: s.onUpdate,
-		fyne.KeyF4: s.onRevoke, fyne.KeyF12: s.onLogout}
+		fyne.KeyF4: s.onRevoke, fyne.KeyF6: s.onChangeID, fyne.KeyF12: s.onLogout}
 }
 
 // Shown reads the page from the platform (it is never kept after the session ends).
@@ -141,4 +143,10 @@ func (s *screen19) onUpdate() {
 		}
 		s.ms.toUpdate(s.page, ms)
 	})
+}
+
+func (s *screen19) onChangeID() {
+	if s.ms.touch() {
+		s.ms.toChangeID()
+	}
 }
