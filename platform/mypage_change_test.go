@@ -280,3 +280,49 @@ func TestReservedPointsMoveToTheBaseAccountAfter21Days(t *testing.T) {
 		t.Fatalf("ledger: %+v %v", a, err)
 	}
 }
+
+// The admin's MyKey ID creation never gives a revoked ID again either.
+func TestAdminCreateMyKeyID_RefusesARetiredID(t *testing.T) {
+	env := testenv.Platform(t)
+	desk := env.Enrolled(t, platform.DemoPatronDesk)
+	makeTanaka(t, desk, "")
+	res, err := desk.MyPageLogin(ctx(t), mkpf.MyPageLoginRequest{MyKeyID: "TANAKA01", Password: "tanaka2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := signAs(t, profile(t, "tanaka"), platform.DemoPatronDesk, mkpf.MyKeyOpRevoke, deskChallenge(t, desk, mkpf.MyKeyOpRevoke))
+	if err := desk.RevokeMyKeyID(ctx(t), mkpf.MyKeyRevokeRequest{Session: res.Session, Card: own}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Server.CreateMyKeyID(profile(t, "tanaka").AuthCertDER, "TANAKA01"); err != platform.ErrMyKeyIDTaken {
+		t.Fatalf("admin create of a revoked ID: %v", err)
+	}
+}
+
+// Every patron desk endpoint belongs to the patron desk: every other kind of the demo roster is refused, before
+// anything is looked at.
+func TestAuthorisation_PatronDeskEndpointsOnlyForThePatronDesk(t *testing.T) {
+	env := testenv.Platform(t)
+	paths := []string{"/v1/mykey/challenge", "/v1/mykey/candidate", "/v1/mykey/create", "/v1/mykey/login", "/v1/mykey/page",
+		"/v1/mykey/logout", "/v1/mykey/update", "/v1/mykey/change", "/v1/mykey/revoke", "/v1/mykey/coupon/lookup", "/v1/mykey/coupon/use"}
+	for _, dt := range platform.DemoTerminals {
+		c := env.Enrolled(t, dt.ID)
+		for _, p := range paths {
+			err := testenv.RawCall(ctx(t), c, "POST", p, map[string]any{}, nil, "")
+			if dt.Kind == mkpf.KindPatronDesk {
+				if codeOf(err) == mkpf.CodeForbidden {
+					t.Errorf("the desk refused %s", p)
+				}
+				continue
+			}
+			if codeOf(err) != mkpf.CodeForbidden {
+				t.Errorf("%s (%s) POST %s: want forbidden, got %v", dt.ID, dt.Kind, p, err)
+			}
+		}
+		if dt.Kind != mkpf.KindPatronDesk {
+			if err := testenv.RawCall(ctx(t), c, "GET", "/v1/mykey/municipalities", nil, nil, ""); codeOf(err) != mkpf.CodeForbidden {
+				t.Errorf("%s GET municipalities: %v", dt.ID, err)
+			}
+		}
+	}
+}
