@@ -86,6 +86,32 @@ func screenNumber(s Screen) string {
 		return "78"
 	case *screen79:
 		return "79"
+	case *screen14:
+		return "14"
+	case *screen16:
+		return "16"
+	case *screen17:
+		return "17"
+	case *screen18:
+		return "18"
+	case *screen19:
+		return "19"
+	case *screen58:
+		return "58"
+	case *screen20:
+		return "20"
+	case *screen21:
+		return "21"
+	case *screen59:
+		return "59"
+	case *screen60:
+		return "60"
+	case *screen61:
+		return "61"
+	case *screen63:
+		return "63"
+	case *screen62:
+		return "62"
 	default:
 		_ = s
 		return ""
@@ -304,6 +330,13 @@ func TestKeyTable_EveryScreensShortcutsAndLabelsMatchTheTable(t *testing.T) {
 	}
 	// The grant screens (64-66, 71-79) on the real loopback platform, each checked where the grant flow shows it.
 	t.Run("grant", func(t *testing.T) { grantFlow(t, func(u *UI, w fyne.Window) { check(t, u, w) }) })
+	// The patron desk (14-17) on the real loopback platform with the virtual card.
+	t.Run("desk", func(t *testing.T) {
+		deskFlow(t, func(_ string, h *harness) { h.u.Wait(); h.locked(func() { check(t, h.u, h.w) }) })
+	})
+	t.Run("mypage", func(t *testing.T) {
+		mypageFlow(t, func(_ string, h *harness) { h.u.Wait(); h.locked(func() { check(t, h.u, h.w) }) })
+	})
 	// Every use the table names appears as a label somewhere (a table row nobody can see is a key nobody finds).
 	var missing []string
 	for _, row := range keyTable {
@@ -314,7 +347,7 @@ func TestKeyTable_EveryScreensShortcutsAndLabelsMatchTheTable(t *testing.T) {
 		}
 	}
 	for _, n := range []string{"2", "9", "10", "22", "23", "24", "25", "26", "settings", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38", "39", "87",
-		"64", "65", "66", "71", "72", "73", "74", "75", "76", "77", "78", "79"} {
+		"64", "65", "66", "71", "72", "73", "74", "75", "76", "77", "78", "79", "14", "16", "17", "18", "19", "58", "20", "21", "59", "60", "61", "63", "62"} {
 		if !seen[n] {
 			missing = append(missing, "screen "+n+" not walked")
 		}

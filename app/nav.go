@@ -48,8 +48,30 @@ package app
 //	73 [対象者検索]            → 76    grantSession.toSearch
 //	77 [ログイン], 79 [戻る]   → 78    grantSession.toGrantProjects
 //	78 [設定]                  → 79    grantSession.toGrantTaps
+//
+// The patron desk (利用者窓口, patron_desk; patron_desk.go, screen14.go … screen17.go):
+//
+//	22 [マイキーIDの作成・登録] → 14   toMyKeyCreate
+//	14 [パスワード入力] → 15 (dialog) → 16  deskSession.toForm
+//	16 (card signature too old) → 14   deskSession.toCard
+//	16 [登録]                  → 17    deskSession.toCreated
+//	22 [利用者マイページ], 17 [利用者マイページへ] → 18   toMyPage, deskSession.toLogin
+//	18 [ログイン] (ID or card) → 19    myPageSession.toPage (also 58 [利用者マイページへ])
+//	19 [サービスIDの登録状況照会] → 58 myPageSession.toServiceIDs
+//	19, 58 [ログアウト], idle, card removed → 18  myPageSession.end → deskSession.toLogin
+//	19 [クーポンコード利用]     → 20    myPageSession.toCoupon
+//	20 [確認]                  → 21    myPageSession.toCouponConfirm
+//	19 [利用者情報の変更]      → 59    myPageSession.toUpdate
+//	59 [確認]                  → 60    toUpdateConfirm (60 [戻る] → 59 as it was)
+//	60 [変更]                  → 61    myPageSession.toUpdated
+//	19 [マイキーIDの失効]      → 63    myPageSession.toRevoke (63 [失効] → 18)
+//	19 [マイキーIDの変更]      → 62    myPageSession.toChangeID (62 [変更] → 18)
+//	20, 21, 59, 61, 62, 63 [利用者マイページへ] → 19
 
-import "github.com/mykeyterm/mykeyterm/mkpf"
+import (
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
+)
 
 // showFirst opens the first screen: 77 on the grant phone; else 9 until the terminal is enrolled, 10 until its contact is registered, else 22.
 func (u *UI) showFirst() {
@@ -126,3 +148,38 @@ func (gs *grantSession) toProjectDone(p mkpf.GrantProject) {
 func toProjectConfirm(from *screen64, p mkpf.Program, req mkpf.GrantProjectRequest) {
 	from.gs.u.Show(newScreen65(from, p, req))
 }
+
+// toMyKeyCreate starts a new patron at the desk (nothing of the previous one is kept).
+func (u *UI) toMyKeyCreate() {
+	if ds := newDeskSession(u); ds != nil {
+		ds.toCard()
+	}
+}
+func (ds *deskSession) toCard()                               { ds.card = mkpf.CardSignature{}; ds.u.Show(newScreen14(ds)) }
+func (ds *deskSession) toForm()                               { ds.u.Show(newScreen16(ds)) }
+func (ds *deskSession) toCreated(res *mkpf.MyKeyCreateResult) { ds.u.Show(newScreen17(ds, res)) }
+
+// toMyPage starts a new patron at 利用者マイページ's login (18).
+func (u *UI) toMyPage() {
+	if ds := newDeskSession(u); ds != nil {
+		ds.toLogin("")
+	}
+}
+func (ds *deskSession) toLogin(note string) { ds.u.Show(newScreen18(ds, note)) }
+func (ms *myPageSession) toPage()           { ms.ds.u.Show(newScreen19(ms)) }
+func (ms *myPageSession) toServiceIDs(p *mkpf.MyPage) {
+	ms.ds.u.Show(newScreen58(ms, p))
+}
+func (ms *myPageSession) toCoupon() { ms.ds.u.Show(newScreen20(ms)) }
+func (ms *myPageSession) toCouponConfirm(code string, res *mkpf.CouponResult) {
+	ms.ds.u.Show(newScreen21(ms, code, res))
+}
+func (ms *myPageSession) toUpdate(p *mkpf.MyPage, munis []mkpf.PointMunicipality) {
+	ms.ds.u.Show(newScreen59(ms, p, munis))
+}
+func toUpdateConfirm(from *screen59, f terminal.MyPageForm, baseName string) {
+	from.ms.ds.u.Show(newScreen60(from, f, baseName))
+}
+func (ms *myPageSession) toUpdated()  { ms.ds.u.Show(newScreen61(ms)) }
+func (ms *myPageSession) toRevoke()   { ms.ds.u.Show(newScreen63(ms)) }
+func (ms *myPageSession) toChangeID() { ms.ds.u.Show(newScreen62(ms)) }

@@ -45,6 +45,14 @@ func newScreen22(u *UI) *screen22 {
 	case mkpf.KindPointGrant:
 		s.points.SetText(tr("screen22.grantapp", "持ち歩き用ポイント付与アプリへ") + " (F4)")
 		s.points.Enable()
+	case mkpf.KindPatronDesk: // 利用者窓口 (14-17): the patron's own MyKey ID
+		s.register.SetText(tr("screen22.mykeycreate", "マイキーIDの作成・登録") + " (F1)")
+		s.register.Importance = widget.HighImportance
+		s.register.Show()
+		s.lookup.SetText(tr("screen22.mypage", "利用者マイページ") + " (F2)")
+		s.lookup.Importance = widget.MediumImportance
+		s.lookup.Show()
+		s.points.Hide()
 	}
 	return s
 }
@@ -69,12 +77,20 @@ func (s *screen22) Keys() map[fyne.KeyName]func() {
 }
 
 func (s *screen22) onRegister() {
+	if s.u.Svc.Platform.Terminal().Kind == mkpf.KindPatronDesk {
+		s.u.toMyKeyCreate()
+		return
+	}
 	if s.register.Visible() {
 		s.u.toRegister()
 	}
 }
 
 func (s *screen22) onLookup() {
+	if s.u.Svc.Platform.Terminal().Kind == mkpf.KindPatronDesk {
+		s.u.toMyPage()
+		return
+	}
 	if s.lookup.Visible() {
 		s.u.toLookup()
 	}

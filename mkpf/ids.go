@@ -19,7 +19,7 @@ const (
 // Valid reports whether k is one of the four kinds.
 func (k TerminalKind) Valid() bool {
 	switch k {
-	case KindServiceID, KindPointUse, KindVoucher, KindPointGrant, KindGrantOffice:
+	case KindServiceID, KindPointUse, KindVoucher, KindPointGrant, KindGrantOffice, KindPatronDesk:
 		return true
 	}
 	return false
@@ -38,6 +38,8 @@ func (k TerminalKind) LabelJA() string {
 		return "ポイント付与端末"
 	case KindGrantOffice:
 		return "ポイント付与事業 業務支援システム"
+	case KindPatronDesk:
+		return "利用者窓口端末"
 	}
 	return string(k)
 }

@@ -302,11 +302,11 @@ func (s *Server) CreateMyKeyID(authCertDER []byte, chosen string) (string, error
 		if id == "" {
 			for {
 				id = randomString(mkpf.MyKeyIDAlphabet, 8)
-				if patrons.Get([]byte(id)) == nil {
+				if !myKeyIDUsed(tx, id) {
 					break
 				}
 			}
-		} else if patrons.Get([]byte(id)) != nil {
+		} else if myKeyIDUsed(tx, id) { // a revoked or changed-away ID never comes back (mykeyid.go)
 			return ErrMyKeyIDTaken
 		}
 		if err := putJSON(patrons, id, patronRec{MyKeyID: id, AuthSerial: cc.Serial, NotAfter: cc.NotAfter, CreatedAt: s.now().UTC()}); err != nil {

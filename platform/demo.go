@@ -42,6 +42,7 @@ var DemoTerminals = []DemoTerminal{
 	{"00053063", "g7r4nt0f", mkpf.KindGrantOffice, false, DemoMunicipality, "", "川崎市役所 健康福祉局 ポイント付与窓口"},
 	{"00052490", "0t10d630", mkpf.KindServiceID, true, DemoMunicipality, DemoShoppingStreet, "ブレーメン商店街 店頭端末"},
 	{"00060001", "yk7h3m2p", mkpf.KindServiceID, false, DemoForeign, DemoForeignLibrary, "横浜市中央図書館 カウンター"},
+	{DemoPatronDesk, DemoPatronDeskPass, mkpf.KindPatronDesk, false, DemoMunicipality, "", "川崎市立中原図書館 利用者窓口"},
 }
 
 // DemoTerminalByID returns a demo roster row.

@@ -47,6 +47,9 @@ type noticePrefs struct {
 	Email string `json:"email"`
 	Grant bool   `json:"grant,omitempty"`
 	Lapse bool   `json:"lapse,omitempty"`
+	// Password and MyKeyID are the patron desk's choices (mykeyid.go).
+	Password bool `json:"password,omitempty"`
+	MyKeyID  bool `json:"mykeyid,omitempty"`
 }
 
 type outboxRec struct {
@@ -110,12 +113,16 @@ func parseNotices(email string, kinds []string) (noticePrefs, error) {
 			p.Grant = true
 		case NoticeLapse:
 			p.Lapse = true
+		case NoticePassword:
+			p.Password = true
+		case NoticeMyKeyID:
+			p.MyKeyID = true
 		case "":
 		default:
-			return p, fmt.Errorf("notice %q: want grant or lapse", k)
+			return p, fmt.Errorf("notice %q: want grant, lapse, password or mykeyid", k)
 		}
 	}
-	if (p.Grant || p.Lapse) && p.Email == "" {
+	if (p.Grant || p.Lapse || p.Password || p.MyKeyID) && p.Email == "" {
 		return p, errors.New("notices need an e-mail address (--email)")
 	}
 	return p, nil
@@ -127,7 +134,8 @@ func queueNotice(tx kv.Tx, now time.Time, myKeyID, kind, subject, body string) e
 	if ok, err := getJSON(tx.Bucket(bNotices), myKeyID, &p); err != nil || !ok || p.Email == "" {
 		return err
 	}
-	if (kind == NoticeGrant && !p.Grant) || (kind == NoticeLapse && !p.Lapse) {
+	if (kind == NoticeGrant && !p.Grant) || (kind == NoticeLapse && !p.Lapse) ||
+		(kind == NoticePassword && !p.Password) || (kind == NoticeMyKeyID && !p.MyKeyID) {
 		return nil
 	}
 	b := tx.Bucket(bOutbox)
@@ -155,7 +163,7 @@ const (
 )
 
 const mailFooter = "\n\nこのメールは" + mailSender + "から送信専用のアドレスでお送りしています。返信はできません。\n" +
-	"お知らせの受け取りをやめるには、お住まいの自治体の窓口にお問い合わせください。\n"
+	"お知らせの受け取りの変更・停止は、利用者マイページの「利用者情報の変更」でできます（利用者窓口でもご利用いただけます）。\n"
 
 // expiryText says until when granted points of p can be used, for a grant on now.
 func expiryText(p *mkpf.Program, now time.Time) string {

@@ -103,6 +103,7 @@ func (s *Server) maintenanceLoop(every time.Duration) {
 				expiryDay = day
 			}
 			syncs, err4 = s.PruneGrantSyncs() // grants.go: roster syncs older than GrantSyncKeep
+			s.moveReservedLogged()            // reserved_sweep.go: 留保ポイント after ReservedKeep to the base account
 		}
 		select {
 		case <-s.stop:

@@ -30,8 +30,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("POST /v1/service-ids", s.Authed(s.handleRegister, mkpf.KindServiceID))
 
 	// Other halves of the server mount their routes here, one line each.
-	s.pointRoutes(mux) // points: screens 2, 28-39, 87 (points.go)
-	s.grantRoutes(mux) // grants: screens 64-66, 71-79 (grants.go)
+	s.pointRoutes(mux)  // points: screens 2, 28-39, 87 (points.go)
+	s.grantRoutes(mux)  // grants: screens 64-66, 71-79 (grants.go)
+	s.patronRoutes(mux) // patron desk: screens 14-21, 58-63 (mykeyid.go)
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, Errf(http.StatusNotFound, mkpf.CodeNotFound, "この機能はプラットフォームにありません。ソフトウェアを最新版に更新してください。"))

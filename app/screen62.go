@@ -1,0 +1,172 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
+)
+
+// screen62 is 画面62 「マイキーIDの変更」: the new MyKey ID by screen 16's candidate rules ([自動生成] at most three
+// times, or typed and [重複チェック]), then the own card and PIN (the card signs for "change") → [変更]. The service IDs
+// and balances follow the new ID; the session ends and 18 says to log in with the new ID.
+type screen62 struct {
+	ms                                *myPageSession
+	cand                              terminal.Candidates
+	fm                                form
+	candidate                         *fkeyEntry
+	note                              *jaLabel
+	auto, check, change, back, logout *widget.Button
+}
+
+func newScreen62(ms *myPageSession) *screen62 {
+	s := &screen62{ms: ms}
+	s.candidate = fkeys(ms.ds.u, &widget.Entry{})
+	s.candidate.OnChanged = func(t string) { s.cand.Typed(t) }
+	s.note = &jaLabel{}
+	s.note.Hide()
+	s.auto = &widget.Button{Text: tr("screen16.auto", "自動生成"), OnTapped: s.onAuto}
+	s.check = &widget.Button{Text: tr("screen16.check", "重複チェック"), OnTapped: s.onCheck}
+	s.change = &widget.Button{Text: tr("screen62.change", "変更") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onChange}
+	s.back = &widget.Button{Text: tr("screen58.back", "利用者マイページへ") + " (Esc)", OnTapped: s.onBack}
+	s.logout = &widget.Button{Text: tr("screen19.logout", "ログアウト") + " (F12)", OnTapped: s.onLogout}
+	s.fm.add(newField("mykey_id", tr("screen62.candidate", "新しいマイキーID候補"),
+		container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(s.auto, s.check), s.candidate), s.note),
+		tr("screen16.candidate.rule", "(1)「自動生成」を押すと候補が表示されます（自動生成は3回までで、3回目の値がマイキーIDとして登録されます）。(2) 8ケタの半角大文字英数字を入力して「重複チェック」を押すこともできます（3回重複すると自動生成になります）。")))
+	return s
+}
+
+func (s *screen62) Title() string    { return tr("screen62.title", "マイキーIDの変更") }
+func (s *screen62) MenuButton() bool { return false }
+
+func (s *screen62) Content() fyne.CanvasObject {
+	return container.NewVBox(myPageHeader(s.ms, s.logout),
+		&jaLabel{Text: tr("screen62.lead", "新しいマイキーID候補を作成し、マイナンバーカードをセットして「変更」を押してください。登録したサービスIDとポイントは新しいマイキーIDに引き継がれます。今のマイキーIDは二度と使えなくなります。")},
+		s.fm.object(), container.NewHBox(s.change, s.back))
+}
+
+func (s *screen62) Keys() map[fyne.KeyName]func() {
+	return map[fyne.KeyName]func(){fyne.KeyF5: s.onChange, fyne.KeyEscape: s.onBack, fyne.KeyF12: s.onLogout}
+}
+
+func (s *screen62) shown(note string) {
+	s.candidate.SetText(s.cand.ID)
+	if s.cand.Fixed() {
+		s.candidate.Disable()
+		s.auto.Disable()
+		s.check.Disable()
+	}
+	s.note.SetText(note)
+	s.note.Show()
+	relayout(s.note)
+}
+
+func (s *screen62) onAuto() {
+	u := s.ms.ds.u
+	if !s.ms.touch() {
+		return
+	}
+	s.fm.fields[0].setError("")
+	u.Run(tr("screen16.busy.auto", "マイキーID候補を生成しています…"), 20*time.Second, func(ctx context.Context) error {
+		_, err := s.cand.Auto(ctx, s.ms.desk)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.fm.fields[0].setError(Message(err))
+			return
+		}
+		note := tr("screen16.auto.done", "自動生成しました（重複はありません）。")
+		if s.cand.Fixed() {
+			note = tr("screen16.auto.fixed", "3回目の自動生成です。このマイキーID候補で登録します。")
+		}
+		s.shown(note)
+	})
+}
+
+func (s *screen62) onCheck() {
+	u := s.ms.ds.u
+	if !s.ms.touch() {
+		return
+	}
+	typed := s.candidate.Text
+	s.fm.fields[0].setError("")
+	u.Run(tr("screen16.busy.check", "重複チェックをしています…"), 20*time.Second, func(ctx context.Context) error {
+		return s.cand.Check(ctx, s.ms.desk, typed)
+	}, func(err error) {
+		if err != nil {
+			s.fm.fields[0].setError(Message(err))
+			return
+		}
+		note := tr("screen16.check.free", "このマイキーID候補は使用できます。")
+		if s.cand.Switched {
+			note = tr("screen16.check.switched", "3回重複したため、マイキーID候補を自動生成しました。")
+		}
+		s.shown(note)
+	})
+}
+
+func (s *screen62) onChange() {
+	ms := s.ms
+	u := ms.ds.u
+	if !ms.touch() || u.pinDialog != nil {
+		return
+	}
+	if !s.cand.Ready() {
+		s.fm.fields[0].setError(Message(terminal.ErrCandidateNone))
+		return
+	}
+	reader := u.Svc.Settings.Load().Reader
+	var tries int
+	u.Run(tr("screen14.busy", "マイナンバーカードを確認しています…"), 15*time.Second, func(ctx context.Context) (err error) {
+		tries, err = ms.ds.cards.MyKeyTries(ctx, reader)
+		return err
+	}, func(err error) {
+		if err != nil {
+			u.ShowError(err)
+			return
+		}
+		pin := &widget.Entry{Password: true}
+		msg := fmt.Sprintf(tr("screen15.lead", "公的個人認証 利用者証明用パスワードを入力して下さい。\n（数字4桁。残り回数: %d回。%d回続けて間違えるとロックされます）"), tries, tries)
+		d := dialog.NewForm(tr("screen15.title", "個人番号カード ログイン"), tr("screen15.ok", "OK"), tr("screen15.cancel", "キャンセル"),
+			[]*widget.FormItem{{Widget: &jaLabel{Text: msg}}, {Text: tr("screen15.pin", "パスワード(P)"), Widget: pin}}, func(ok bool) {
+				u.pinDialog, u.pinEntry = nil, nil
+				if !ok {
+					return
+				}
+				p := pin.Text
+				var res *mkpf.MyKeyCreateResult
+				u.Run(tr("screen62.busy", "マイキーIDを変更しています…"), 30*time.Second, func(ctx context.Context) error {
+					cs, err := ms.ds.cards.SignMyKey(ctx, reader, ms.desk, mkpf.MyKeyOpChange, p)
+					if err != nil {
+						return err
+					}
+					res, err = terminal.ChangeMyKeyID(ctx, ms.desk.(terminal.MyPageChanger), ms.login.Session, cs, &s.cand)
+					return err
+				}, func(err error) {
+					if err != nil {
+						s.fm.showError(u, err)
+						return
+					}
+					ms.end(tr("screen62.done", "マイキーIDを変更しました。新しいマイキーIDでログインしてください。新しいマイキーID: ") + res.MyKeyID)
+				})
+			}, u.Win)
+		d.Resize(fyne.NewSize(700, 300))
+		d.Show()
+		u.Win.Canvas().Focus(pin)
+		u.pinDialog, u.pinEntry, u.pinLead = d, pin, msg
+	})
+}
+
+func (s *screen62) onBack() {
+	if s.ms.touch() {
+		s.ms.toPage()
+	}
+}
+func (s *screen62) onLogout() { s.ms.end(tr("mypage.ended.logout", msgLogout)) }

@@ -1,0 +1,318 @@
+package platform
+
+// 利用者マイページ at the patron desk (seed 004 §I.6, seed 000 画面18, 19, 58; docs/patron-desk.md): the patron logs in
+// with the MyKey ID and password (throttled per MyKey ID in the store, one answer for an unknown ID and a wrong
+// password) or with the card and PIN (the card signs the desk's challenge for "login"), and sees the balances and the
+// service IDs. A session is a signed token bound to the desk and the MyKey ID; it ends at its expiry, at [ログアウト]
+// (the patron's session generation is bumped, so a copy of the token dies too), and when the MyKey ID changes or is
+// revoked.
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mykeyterm/mykeyterm/platform/kv"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// MyPageSessionTTL is how long a 利用者マイページ session lasts at most (the desk's app ends it sooner when idle).
+var MyPageSessionTTL = 10 * time.Minute
+
+const tokenMyPage byte = 'M'
+
+// 403, not 401: a 401 is the terminal's bearer token, which the client renews and sends again (a wrong password would
+// count twice).
+var (
+	errMyPageLogin   = Errf(http.StatusForbidden, mkpf.CodeMyPageLogin, "マイキーIDまたはパスワードが正しくありません。入力し直すか、マイナンバーカードでログインしてください。")
+	errMyPageSession = Errf(http.StatusForbidden, mkpf.CodeMyPageSession, "利用者マイページのログインが切れました。もう一度ログインしてください。")
+	errMyPageNeither = Errf(http.StatusBadRequest, mkpf.CodeValidation, "マイキーIDとパスワードを入力するか、マイナンバーカードでログインしてください。")
+)
+
+// myPageRoutes mounts 利用者マイページ (screens 18-21, 58-63).
+func (s *Server) myPageRoutes(mux *http.ServeMux) {
+	desk := mkpf.KindPatronDesk
+	mux.Handle("POST /v1/mykey/login", s.Authed(s.handleMyPageLogin, desk))
+	mux.Handle("POST /v1/mykey/page", s.Authed(s.handleMyPage, desk))
+	mux.Handle("POST /v1/mykey/logout", s.Authed(s.handleMyPageLogout, desk))
+	s.myPageChangeRoutes(mux) // 59-61, 63 (mypage_change.go)
+}
+
+func sessionGen(tx kv.Tx, myKeyID string) (uint64, error) {
+	var rec myPageRec
+	_, err := getJSON(tx.Bucket(bMyPage), myKeyID, &rec)
+	return rec.SessionGen, err
+}
+
+func (s *Server) newMyPageSession(c *Caller, myKeyID string, byCard bool) (*mkpf.MyPageLoginResult, error) {
+	var gen uint64
+	if err := s.db.View(func(tx kv.Tx) (err error) { gen, err = sessionGen(tx, myKeyID); return err }); err != nil {
+		return nil, err
+	}
+	exp := s.now().Add(MyPageSessionTTL)
+	tok, err := s.signedToken(tokenMyPage, c.TerminalID+"/"+myKeyID, gen, exp)
+	if err != nil {
+		return nil, err
+	}
+	return &mkpf.MyPageLoginResult{Session: tok, ExpiresAt: exp.UTC(), MyKeyID: myKeyID, ByCard: byCard}, nil
+}
+
+// myPageSession checks a session for this desk: its signature and expiry, the desk, the MyKey ID still current and the
+// session generation unchanged. It returns the MyKey ID.
+func (s *Server) myPageSession(tx kv.Tx, c *Caller, session string) (string, error) {
+	id, gen, ok := s.parseToken(tokenMyPage, session)
+	if !ok {
+		return "", errMyPageSession
+	}
+	term, myKeyID, ok := strings.Cut(id, "/")
+	if !ok || term != c.TerminalID || tx.Bucket(bPatrons).Get([]byte(myKeyID)) == nil {
+		return "", errMyPageSession
+	}
+	cur, err := sessionGen(tx, myKeyID)
+	if err != nil {
+		return "", err
+	}
+	if cur != gen {
+		return "", errMyPageSession
+	}
+	return myKeyID, nil
+}
+
+func (s *Server) handleMyPageLogin(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.MyPageLoginRequest
+	if _, ok := s.readRequest(w, r, &req, 0); !ok {
+		return
+	}
+	var res *mkpf.MyPageLoginResult
+	var err error
+	if req.Card != nil {
+		res, err = s.myPageCardLogin(r, c, *req.Card)
+	} else {
+		res, err = s.myPagePasswordLogin(r, c, strings.TrimSpace(req.MyKeyID), req.Password)
+	}
+	if err != nil {
+		s.Count(c.TerminalID, "mypage.login."+codeOf(err))
+		s.WriteError(w, r, err)
+		return
+	}
+	s.Count(c.TerminalID, "mypage.login.ok")
+	WriteJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) myPageCardLogin(r *http.Request, c *Caller, cs mkpf.CardSignature) (*mkpf.MyPageLoginResult, error) {
+	cc, err := s.verifyCardSignature(c, mkpf.MyKeyOpLogin, cs)
+	if err != nil {
+		return nil, err
+	}
+	var id string
+	err = s.viewOrUpdate(r, func(tx kv.Tx) (err error) { id, err = resolvePatron(tx, cc); return err })
+	if err != nil {
+		return nil, err
+	}
+	return s.newMyPageSession(c, id, true)
+}
+
+func (s *Server) myPagePasswordLogin(r *http.Request, c *Caller, id, pw string) (*mkpf.MyPageLoginResult, error) {
+	if id == "" && pw == "" {
+		return nil, errMyPageNeither
+	}
+	if mkpf.ValidateMyKeyID(id) != nil || pw == "" || len(pw) > 64 {
+		return nil, errMyPageLogin // the form is public; nothing to count
+	}
+	keys := []throttleKey{{key: "mypage/id:" + id, limit: s.opts.LoginFailures},
+		{key: "mypage/desk:" + c.TerminalID, limit: s.opts.AddrFailures}}
+	if err := s.reserveAttempt(keys...); err != nil {
+		return nil, err
+	}
+	var rec myPageRec
+	var known bool
+	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
+		ok, err := getJSON(tx.Bucket(bMyPage), id, &rec)
+		known = ok && rec.PasswordHash != "" && tx.Bucket(bPatrons).Get([]byte(id)) != nil
+		return err
+	}); err != nil {
+		_ = s.refundAttempt(keys...) // the store failed, not the patron: a failure of its own is reported
+		return nil, err
+	}
+	stored := s.dummy()
+	if known {
+		stored = rec.PasswordHash
+	}
+	ok, err := s.verifyPasswordBounded(r.Context(), stored, pw)
+	if err != nil {
+		_ = s.refundAttempt(keys...) // the hash could not be checked: the error below is the answer
+		return nil, err
+	}
+	if !ok || !known {
+		return nil, errMyPageLogin
+	}
+	if err := s.refundAttempt(keys...); err != nil {
+		return nil, err
+	}
+	return s.newMyPageSession(c, id, false)
+}
+
+func (s *Server) handleMyPage(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.MyPageRequest
+	if _, ok := s.readRequest(w, r, &req, 0); !ok {
+		return
+	}
+	var page *mkpf.MyPage
+	err := s.db.View(func(tx kv.Tx) error {
+		id, err := s.myPageSession(tx, c, req.Session)
+		if err != nil {
+			return err
+		}
+		page, err = myPage(tx, id)
+		return err
+	})
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, page)
+}
+
+// myPage is screens 19 and 58 for a MyKey ID.
+func myPage(tx kv.Tx, id string) (*mkpf.MyPage, error) {
+	page := &mkpf.MyPage{MyKeyID: id, Balances: []mkpf.MyPageBalance{}, ServiceIDs: []mkpf.MyPageServiceID{}}
+	var rec myPageRec
+	if _, err := getJSON(tx.Bucket(bMyPage), id, &rec); err != nil {
+		return nil, err
+	}
+	page.BaseMunicipality = rec.BaseMunicipality
+	if rec.BaseMunicipality != "" {
+		page.BaseMunicipalityName = municipalityName(tx, rec.BaseMunicipality)
+	}
+	var np noticePrefs
+	if ok, _ := getJSON(tx.Bucket(bNotices), id, &np); ok {
+		page.Email = np.Email
+		for _, n := range []struct {
+			on   bool
+			kind string
+		}{{np.Grant, NoticeGrant}, {np.Lapse, NoticeLapse}, {np.Password, NoticePassword}, {np.MyKeyID, NoticeMyKeyID}} {
+			if n.on {
+				page.Notices = append(page.Notices, n.kind)
+			}
+		}
+	}
+	baseProg := ""
+	if rec.BaseMunicipality != "" {
+		baseProg, _ = municipalProgram(tx, rec.BaseMunicipality)
+	}
+	seen := map[string]bool{}
+	prefix := id + "/"
+	c := tx.Bucket(bPtBalances).Cursor()
+	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+		pid := strings.TrimPrefix(string(k), prefix)
+		p, err := getProgram(tx, pid)
+		if err != nil || p == nil {
+			continue
+		}
+		var n int64
+		if len(v) == 8 {
+			n = int64(binary.BigEndian.Uint64(v))
+		}
+		seen[pid] = true
+		page.Balances = append(page.Balances, mkpf.MyPageBalance{Kind: p.Kind, ProgramID: p.ID, Name: p.Name, Points: n, Base: pid == baseProg})
+	}
+	if baseProg != "" && !seen[baseProg] {
+		if p, _ := getProgram(tx, baseProg); p != nil {
+			page.Balances = append(page.Balances, mkpf.MyPageBalance{Kind: p.Kind, ProgramID: p.ID, Name: p.Name, Base: true})
+		}
+	}
+	rank := func(b mkpf.MyPageBalance) int {
+		switch {
+		case b.Kind == mkpf.PointReserved:
+			return 0
+		case b.Kind == mkpf.PointMunicipal && b.Base:
+			return 1
+		case b.Kind == mkpf.PointMunicipal:
+			return 2
+		}
+		return 3
+	}
+	sort.SliceStable(page.Balances, func(i, j int) bool {
+		a, b := page.Balances[i], page.Balances[j]
+		if rank(a) != rank(b) {
+			return rank(a) < rank(b)
+		}
+		if a.Points != b.Points {
+			return a.Points > b.Points
+		}
+		return a.ProgramID < b.ProgramID
+	})
+	sc := tx.Bucket(bServiceIDs).Cursor()
+	for k, v := sc.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = sc.Next() {
+		var sr serviceRec
+		if err := json.Unmarshal(v, &sr); err != nil {
+			return nil, err
+		}
+		name := sr.IssuerID
+		if is, _ := getIssuer(tx, sr.IssuerID); is != nil {
+			name = is.Name
+		}
+		page.ServiceIDs = append(page.ServiceIDs, mkpf.MyPageServiceID{IssuerName: name, CardNumber: sr.CardNumber})
+	}
+	return page, nil
+}
+
+// handleMyPageLogout is [ログアウト]: the patron's session generation moves on, so no copy of the session works.
+func (s *Server) handleMyPageLogout(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.MyPageRequest
+	if _, ok := s.readRequest(w, r, &req, 0); !ok {
+		return
+	}
+	err := s.db.Update(func(tx kv.Tx) error {
+		id, err := s.myPageSession(tx, c, req.Session)
+		if err != nil {
+			return err
+		}
+		return bumpSessionGen(tx, id)
+	})
+	if err != nil && err != errMyPageSession {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, struct{}{})
+}
+
+// bumpSessionGen ends every 利用者マイページ session of a MyKey ID.
+func bumpSessionGen(tx kv.Tx, id string) error {
+	var rec myPageRec
+	if _, err := getJSON(tx.Bucket(bMyPage), id, &rec); err != nil {
+		return err
+	}
+	rec.SessionGen++
+	return putJSON(tx.Bucket(bMyPage), id, rec)
+}
+
+// SetMyPagePassword sets a MyKey ID's 利用者マイページ password (admin and demo: IDs made before the patron desk have
+// none). Every session of the MyKey ID ends.
+func (s *Server) SetMyPagePassword(myKeyID, pw string) error {
+	if msg := ValidateMyPagePassword(pw); msg != "" {
+		return errors.New("password: 6-16 half-width letters and digits")
+	}
+	hash := s.HashPassword(pw)
+	return s.db.Update(func(tx kv.Tx) error {
+		if tx.Bucket(bPatrons).Get([]byte(myKeyID)) == nil {
+			return fmt.Errorf("MyKey ID %q not found", myKeyID)
+		}
+		var rec myPageRec
+		if _, err := getJSON(tx.Bucket(bMyPage), myKeyID, &rec); err != nil {
+			return err
+		}
+		rec.PasswordHash, rec.UpdatedAt = hash, s.now().UTC()
+		rec.SessionGen++
+		return putJSON(tx.Bucket(bMyPage), myKeyID, rec)
+	})
+}

@@ -1,0 +1,216 @@
+package platform
+
+// Screen 62 マイキーIDの変更 (seed 004 §I.6; docs/patron-desk.md): with the logged-in patron's own card, the MyKey ID
+// becomes a new one (the same candidate rules as screen 16). Everything that is the patron's follows it in one
+// transaction: the certificate serials, the service IDs and their card numbers, 利用者マイページ and the notices, the
+// point balances (a pair of ledger movements "mykey_change" per balance, so the ledger replays to the same balances),
+// the expiring lots, the vouchers, the grant rosters. The old ID is retired: never given again.
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mykeyterm/mykeyterm/platform/kv"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
+)
+
+// MoveMyKeyChange is the ledger movement of a balance following its holder's new MyKey ID (out of the old, into the
+// new: the two deltas sum to zero).
+const MoveMyKeyChange = "mykey_change"
+
+func (s *Server) handleMyKeyChange(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	var req mkpf.MyKeyChangeRequest
+	if _, ok := s.readRequest(w, r, &req, 0); !ok {
+		return
+	}
+	if mkpf.ValidateMyKeyID(req.NewID) != nil {
+		s.WriteError(w, r, candidateField(msgCandidateFormat))
+		return
+	}
+	if err := s.db.View(func(tx kv.Tx) error { _, err := s.myPageSession(tx, c, req.Session); return err }); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	cc, err := s.verifyCardSignature(c, mkpf.MyKeyOpChange, req.Card)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	err = s.db.Update(func(tx kv.Tx) error {
+		old, err := s.myPageSession(tx, c, req.Session)
+		if err != nil {
+			return err
+		}
+		if cardID, err := resolvePatron(tx, cc); err != nil || cardID != old {
+			return errNotYourCard
+		}
+		if myKeyIDUsed(tx, req.NewID) {
+			return errMyKeyIDTaken
+		}
+		now := s.now().UTC()
+		if err := moveMyKeyID(tx, old, req.NewID, now); err != nil {
+			return err
+		}
+		body := mailOpening + "\n\nマイキーIDを変更しました。サービスIDとポイントは新しいマイキーIDに引き継がれています。\n\n" +
+			"　変更日：" + now.In(jst).Format("2006年1月2日") + "\n" +
+			"\n心当たりのない場合は、お住まいの自治体の窓口にお問い合わせください。" + mailFooter
+		return queueNotice(tx, now, req.NewID, NoticeMyKeyID, "【マイキープラットフォーム】マイキーID変更のお知らせ", body)
+	})
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.Count(c.TerminalID, "mykey.change.ok")
+	s.kickMailer()
+	WriteJSON(w, http.StatusOK, mkpf.MyKeyCreateResult{MyKeyID: req.NewID, CreatedAt: s.now().UTC()})
+}
+
+// renameKeys moves every key of b that starts with from+"/" (or, with suffix, ends with "/"+from) to the same key
+// with to, keeping the value.
+func renameKeys(b kv.Bucket, match func(k string) (string, bool)) error {
+	type kvp struct {
+		old, nu string
+		v       []byte
+	}
+	var moves []kvp
+	if err := b.ForEach(func(k, v []byte) error {
+		if nu, ok := match(string(k)); ok {
+			moves = append(moves, kvp{string(k), nu, append([]byte(nil), v...)})
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, m := range moves {
+		if err := b.Delete([]byte(m.old)); err != nil {
+			return err
+		}
+		if err := b.Put([]byte(m.nu), m.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaceValues sets every value of b equal to from to to.
+func replaceValues(b kv.Bucket, from, to string) error {
+	var keys [][]byte
+	if err := b.ForEach(func(k, v []byte) error {
+		if string(v) == from {
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := b.Put(k, []byte(to)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
+	var p patronRec
+	if _, err := getJSON(tx.Bucket(bPatrons), old, &p); err != nil {
+		return err
+	}
+	p.MyKeyID = nu
+	if err := putJSON(tx.Bucket(bPatrons), nu, p); err != nil {
+		return err
+	}
+	prefixed := func(k string) (string, bool) {
+		if rest, ok := strings.CutPrefix(k, old+"/"); ok {
+			return nu + "/" + rest, true
+		}
+		return "", false
+	}
+	suffixed := func(k string) (string, bool) {
+		if head, ok := strings.CutSuffix(k, "/"+old); ok {
+			return head + "/" + nu, true
+		}
+		return "", false
+	}
+	for _, step := range []error{
+		replaceValues(tx.Bucket(bSerials), old, nu),
+		renameKeys(tx.Bucket(bServiceIDs), prefixed),
+		replaceValues(tx.Bucket(bCardNumbers), old, nu),
+		renameKeys(tx.Bucket(bPtLots), prefixed),
+		renameKeys(tx.Bucket(bGrMembers), suffixed),
+		renameKeys(tx.Bucket(bGrDone), suffixed),
+		replaceValues(tx.Bucket(bGrSyncMap), old, nu),
+	} {
+		if step != nil {
+			return step
+		}
+	}
+	for _, b := range [][]byte{bMyPage, bNotices} {
+		if v := tx.Bucket(b).Get([]byte(old)); v != nil {
+			if err := tx.Bucket(b).Put([]byte(nu), append([]byte(nil), v...)); err != nil {
+				return err
+			}
+			if err := tx.Bucket(b).Delete([]byte(old)); err != nil {
+				return err
+			}
+		}
+	}
+	// Balances: each moves with a pair of ledger entries, so the log still replays to the balances.
+	bal := tx.Bucket(bPtBalances)
+	type balMove struct {
+		prog string
+		n    int64
+	}
+	var bm []balMove
+	c := bal.Cursor()
+	for k, v := c.Seek([]byte(old + "/")); k != nil && strings.HasPrefix(string(k), old+"/"); k, v = c.Next() {
+		if len(v) == 8 {
+			bm = append(bm, balMove{strings.TrimPrefix(string(k), old+"/"), getInt(bal, string(k))})
+		}
+	}
+	for _, m := range bm {
+		if err := bal.Delete([]byte(old + "/" + m.prog)); err != nil {
+			return err
+		}
+		if err := putInt(bal, nu+"/"+m.prog, m.n); err != nil {
+			return err
+		}
+		if m.n == 0 {
+			continue
+		}
+		for _, mv := range []*pointMove{
+			{At: now, Kind: MoveMyKeyChange, MyKeyID: old, ProgramID: m.prog, Points: m.n, Delta: -m.n, Note: "マイキーIDの変更"},
+			{At: now, Kind: MoveMyKeyChange, MyKeyID: nu, ProgramID: m.prog, Points: m.n, Delta: m.n, Note: "マイキーIDの変更"},
+		} {
+			if err := appendMove(tx, mv); err != nil {
+				return err
+			}
+		}
+	}
+	// Vouchers not yet cleared lapse back to their holder: to the new ID.
+	vb := tx.Bucket(bPtVouchers)
+	var vs []voucherRec
+	if err := vb.ForEach(func(k, raw []byte) error {
+		var v voucherRec
+		if json.Unmarshal(raw, &v) == nil && v.MyKeyID == old {
+			vs = append(vs, v)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, v := range vs {
+		v.MyKeyID = nu
+		if err := putJSON(vb, v.Number, v); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bPatrons).Delete([]byte(old)); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bRetired), old, retiredRec{At: now})
+}
