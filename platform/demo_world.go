@@ -20,6 +20,7 @@ const DemoWorldLinked = true
 func init() {
 	RegisterDemoSeeder((*Server).seedDemoPoints) // points_demo.go
 	RegisterDemoSeeder((*Server).seedDemoGrants) // grants_admin.go
+	RegisterDemoSeeder((*Server).seedDemoPatronDesk)
 }
 
 func (s *Server) seedIdentityDemo() error {
@@ -106,4 +107,14 @@ func (s *Server) seedIdentityDemo() error {
 		return err
 	}
 	return s.db.Update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put([]byte("demo_seeded"), []byte("1")) })
+}
+
+// seedDemoPatronDesk adds the patron desk to a demo database seeded before it existed (idempotent).
+func (s *Server) seedDemoPatronDesk() error {
+	t, _ := DemoTerminalByID(DemoPatronDesk)
+	err := s.AddTerminal(TerminalSpec{ID: t.ID, Password: t.Password, Kind: t.Kind, Municipality: t.Municipality, Location: t.Location})
+	if err != nil && !errors.Is(err, ErrTerminalExists) {
+		return err
+	}
+	return nil
 }

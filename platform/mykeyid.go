@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -380,15 +379,3 @@ const (
 	DemoPatronDesk     = "00053070"
 	DemoPatronDeskPass = "pd4k7m2x"
 )
-
-func init() { RegisterDemoSeeder((*Server).seedDemoPatronDesk) }
-
-// seedDemoPatronDesk adds the patron desk to a demo database seeded before it existed (idempotent).
-func (s *Server) seedDemoPatronDesk() error {
-	t, _ := DemoTerminalByID(DemoPatronDesk)
-	err := s.AddTerminal(TerminalSpec{ID: t.ID, Password: t.Password, Kind: t.Kind, Municipality: t.Municipality, Location: t.Location})
-	if err != nil && !errors.Is(err, ErrTerminalExists) {
-		return err
-	}
-	return nil
-}
