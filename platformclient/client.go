@@ -67,6 +67,9 @@ func Open(dataDir string, opts Options) (*Client, error) {
 		opts.Retries = 0
 	}
 	if err := prepareDataDir(dataDir); err != nil {
+		if pe := (*Error)(nil); errors.As(err, &pe) {
+			return nil, err // the state folder's own message (Windows: missing, or its access list unsafe)
+		}
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
 	}
 	statePath := filepath.Join(dataDir, StateFile)

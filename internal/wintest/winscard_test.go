@@ -3,6 +3,7 @@
 package wintest
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform"
+	"github.com/mykeyterm/mykeyterm/platformclient"
 )
 
 // The release installer (`make windows`: no demo mode) and the certificate of its throw-away test signature.
@@ -57,6 +59,28 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 	if _, err := os.Stat(w.drive("Program Files/MyKeyTerm/mykeyterm.exe")); err != nil {
 		t.Fatalf("not installed: %v", err)
 	}
+	// The installer's elevated step (mykeyterm-cli.exe state-folder) made the state folder and its state file.
+	if _, err := os.Stat(w.drive("ProgramData/mykeyterm/terminal.db")); err != nil {
+		t.Fatalf("the installer did not prepare the state folder %%ProgramData%%\\mykeyterm: %v", err)
+	}
+
+	// The Windows build's security descriptors (the state folder's and the single-instance mutex's access lists),
+	// unit-tested with Windows' own SDDL and ACL functions in this prefix.
+	t.Run("windows_unit_tests_of_the_security_descriptors", func(t *testing.T) {
+		for _, pkg := range []string{"./internal/single", "./internal/wintest/winunit"} {
+			exe := filepath.Join(w.logs, filepath.Base(pkg)+".test.exe")
+			build := exec.Command("go", "test", "-c", "-o", exe, pkg)
+			build.Dir, build.Env = root, append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+			if out, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("build %s's tests for Windows: %v\n%s", pkg, err, out)
+			}
+			out, err := w.cmd(2*time.Minute, wineBin, exe, "-test.v", "-test.run", "TestSecurity_")
+			if err != nil || !strings.Contains(out, "--- PASS") || strings.Contains(out, "--- FAIL") {
+				t.Fatalf("%s's Windows tests under wine: %v\n%s", pkg, err, out)
+			}
+			t.Logf("%s under wine:\n%s", pkg, out)
+		}
+	})
 
 	p := testenv.Platform(t)
 	dt, _ := platform.DemoTerminalByID(libraryTerminal)
@@ -298,6 +322,51 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 	})
 
 	a.close()
+
+	// The same measurement with the Linux release build on the same Xvfb, pcscd and platform (its own state folder,
+	// enrolled as the same terminal through platformclient): card inserted → number on screen 26.
+	t.Run("linux_release_build_card_inserted_to_number_on_screen26", func(t *testing.T) {
+		bin := filepath.Join(t.TempDir(), "mykeyterm")
+		build := exec.Command("go", "build", "-o", bin, ".")
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build the Linux release GUI: %v\n%s", err, out)
+		}
+		dir := t.TempDir()
+		c, err := platformclient.Open(dir, platformclient.Options{Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := c.Enroll(ctx, p.URL, dt.ID, dt.Password); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SetContact(ctx, testenv.DemoContact(dt)); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		setMode(mkpf.HandoffNumber)
+		f, err := os.CreateTemp(t.TempDir(), "linux-*.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "--data-dir", dir)
+		cmd.Env = append(os.Environ(), "DISPLAY="+x.Display, "LANG=C.UTF-8")
+		cmd.Stdout, cmd.Stderr = f, f
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		lp := &program{cmd: cmd, log: f.Name(), done: make(chan error, 1)}
+		go func() { lp.done <- cmd.Wait() }()
+		defer func() { _ = cmd.Process.Kill(); <-lp.done }()
+		la := &app{t: t, x: x, p: lp, win: waitWindow(t, appName, lp, 60*time.Second)}
+		la.settle()
+		la.key("F2", "F6") // screen 25, continuous lookup on
+		ms := insertToScreen26(t, x, la.win, pc, "yamada", &apdus)
+		fmt.Printf("MEASURE card_inserted_to_screen26_number platform=linux ms=%d\n", ms)
+	})
 
 	// Screens 28-31 on the point-use terminal, with the municipal program's floor limit at 100: a use of 500 needs
 	// the proof of card presence, so screen 30's PIN dialog comes up under wine; the patron's PIN 1234 is typed, the
