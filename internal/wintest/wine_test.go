@@ -299,7 +299,8 @@ func (a *app) screenshot(name string) *image.RGBA {
 	if dir == "" {
 		dir = a.t.TempDir()
 	}
-	testenv.SavePNG(a.t, img, filepath.Join(dir, name+".png"))
+	// The kept file is the app's window, all of it (the screen is larger than the window).
+	testenv.SavePNG(a.t, img.SubImage(geometry(a.t, a.win).Intersect(img.Rect)), filepath.Join(dir, name+".png"))
 	return img
 }
 

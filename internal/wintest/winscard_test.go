@@ -132,8 +132,8 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 
 	t.Run("number_mode_screen26_shows_yamadas_card_number", func(t *testing.T) {
 		defer a.in(t)()
-		a.to25()
 		setMode(mkpf.HandoffNumber)
+		a.to25()
 		yamada := newCard(t, "yamada")
 		remove := pc.InsertCard(t, yamada, 0)
 		defer remove()
@@ -153,8 +153,8 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 	// Card inserted → number on screen 26, with 連続照会 (F6) on so no key press is in the measured time.
 	t.Run("continuous_lookup_card_inserted_to_number_on_screen26", func(t *testing.T) {
 		defer a.in(t)()
-		a.to25()
 		setMode(mkpf.HandoffNumber)
+		a.to25()
 		a.key("F6")
 		ms := insertToScreen26(t, a.x, a.win, pc, "yamada", &apdus)
 		fmt.Printf("MEASURE card_inserted_to_screen26_number platform=wine ms=%d\n", ms)
@@ -163,8 +163,8 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 
 	t.Run("barcode_mode_zbarimg_decodes_the_screen26_barcode", func(t *testing.T) {
 		defer a.in(t)()
-		a.to25()
 		setMode(mkpf.HandoffBarcode)
+		a.to25()
 		want := "Codabar:" + encoded(t, "180000000011")
 		yamada := newCard(t, "yamada")
 		defer pc.InsertCard(t, yamada, 0)()
@@ -186,8 +186,8 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 
 	t.Run("label_mode_prints_through_the_windows_spooler_to_cups", func(t *testing.T) {
 		defer a.in(t)()
-		a.to25()
 		setMode(mkpf.HandoffLabel)
+		a.to25()
 		yamada := newCard(t, "yamada")
 		defer pc.InsertCard(t, yamada, 0)()
 		before := a.x.Screenshot(t)
@@ -211,8 +211,8 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 
 	t.Run("wedge_mode_types_the_number_into_another_windows_program", func(t *testing.T) {
 		defer a.in(t)()
-		a.to25()
 		setMode(mkpf.HandoffWedge)
+		a.to25()
 		yamada := newCard(t, "yamada")
 		defer pc.InsertCard(t, yamada, 0)()
 		before := a.x.Screenshot(t)
@@ -239,8 +239,8 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 	// each number arrives there once.
 	t.Run("continuous_lookup_over_three_cards_each_number_once", func(t *testing.T) {
 		defer a.in(t)()
-		a.to25()
 		setMode(mkpf.HandoffWedge)
+		a.to25()
 		a.activate()
 		a.key("F6")
 		clickILS() // the clerk works in the library system from now on
@@ -270,8 +270,8 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 	// works without restarting the app.
 	t.Run("card_pulled_pcscd_stopped_readers_back_next_lookup_works", func(t *testing.T) {
 		defer a.in(t)()
-		a.to25()
 		setMode(mkpf.HandoffNumber)
+		a.to25()
 		lookupNumber := func(what string) {
 			t.Helper()
 			yamada := newCard(t, "yamada")
