@@ -92,6 +92,10 @@ func Open(dataDir string, opts Options) (*Client, error) {
 		db.Close()
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
 	}
+	if err := checkPlatformPin(dataDir, c.baseURL, c.savedCAFile()); err != nil {
+		db.Close()
+		return nil, err // Windows: the platform or CA is not the one the administrator enrolled (platformpin_windows.go)
+	}
 	if c.hc == nil {
 		caFile := opts.CAFile
 		if caFile == "" {

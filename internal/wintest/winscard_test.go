@@ -4,6 +4,8 @@ package wintest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ebfe/scard"
+	"go.etcd.io/bbolt"
 
 	"github.com/mykeyterm/mykeyterm/cardio/vcard"
 	"github.com/mykeyterm/mykeyterm/handoff"
@@ -91,6 +94,36 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 	ct := testenv.DemoContact(dt)
 	cli(t, w, "contact", "set", "--location", ct.Location, "--name", ct.Name, "--issuer", ct.IssuerID, "--person", ct.Person,
 		"--org", ct.Organization, "--postal-code", ct.PostalCode, "--address", ct.Address, "--phone", ct.Phone, "--email", ct.Email)
+
+	// The platform URL and CA are pinned where only administrators write (HKLM), by the enrolment run elevated (wine's
+	// programs are); a terminal.db pointing elsewhere (what a staff account can write) is refused at start.
+	t.Run("platform_url_pinned_in_hklm_a_rewritten_state_is_refused", func(t *testing.T) {
+		w.waitIdle() // wineserver writes the registry files when it ends
+		sum := sha256.Sum256([]byte(`c:\programdata\mykeyterm`))
+		pin := regValues(t, w, `Software\\mykeyterm\\StateFolders\\`+hex.EncodeToString(sum[:8]))
+		if pin == nil || !strings.HasPrefix(pin["PlatformURL"], p.URL) {
+			t.Fatalf("no pin of the platform URL %s in HKLM: %q", p.URL, pin)
+		}
+		db := w.drive("ProgramData/mykeyterm/terminal.db")
+		setStateURL(t, db, "http://127.0.0.1:9/") // a staff account rewrote the state file's data
+		out, err := w.cmd(2*time.Minute, wineBin, installedCLI, "terminal")
+		if err == nil || !strings.Contains(out, "管理者が登録したもの") {
+			t.Fatalf("mykeyterm-cli terminal with a rewritten platform URL: %v\n%s", err, out)
+		}
+		// The GUI (no console) says it in a message box and does not open.
+		g := w.start(t, installedGUI)
+		box := waitWindow(t, appName, g, 60*time.Second)
+		if wd := geometry(t, box).Dx(); wd >= 1000 {
+			t.Fatalf("the app's window opened (%d px wide) with a rewritten platform URL", wd)
+		}
+		xdo(t, "windowfocus", "--sync", box)
+		xdo(t, "key", "Return")
+		if code := g.exited(30 * time.Second); code != 1 {
+			t.Fatalf("the GUI with a rewritten platform URL: exit code %d, want 1\n%s", code, g.output())
+		}
+		setStateURL(t, db, pin["PlatformURL"])
+		cli(t, w, "terminal")
+	})
 
 	// WinSCard → pcscd: the installed CLI lists vpcd's readers and links suzuki's card (in the reader) to a card number.
 	if out := cli(t, w, "readers"); !strings.Contains(out, testenv.VPCDReader(0)) {
@@ -687,4 +720,17 @@ func (a *app) to25() {
 	a.t.Helper()
 	a.activate()
 	a.key("F12", "F2")
+}
+
+// setStateURL writes the platform URL into a terminal.db (bbolt) as a program with write access to its data could.
+func setStateURL(t *testing.T, path, url string) {
+	t.Helper()
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *bbolt.Tx) error { return tx.Bucket([]byte("state")).Put([]byte("platform_url"), []byte(url)) }); err != nil {
+		t.Fatal(err)
+	}
 }
