@@ -123,5 +123,6 @@ Section "Uninstall"
   ${GetOptions} $0 "/PURGE" $1
   ${IfNot} ${Errors}
     RMDir /r "$APPDATA\mykeyterm" ; SetShellVarContext all: C:\ProgramData
+    DeleteRegKey HKLM "SOFTWARE\mykeyterm" ; the pinned platform URL and CA of the state folders
   ${EndIf}
 SectionEnd
