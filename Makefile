@@ -42,9 +42,12 @@ test: deps
 	GOOS=android GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./mkpf/... ./cardio/... ./handoff/... ./printing/... ./platformclient/... ./mergefile/... ./terminal/...
 	$(MAKE) test-windows
 
-# The Windows build under wine (docs/windows.md): the signed demo installer dist/test/MKSSetup-demo.exe (the same NSIS
-# script, the GUI built with -tags demo), installed silently into a fresh wine prefix and driven on Xvfb.
+# The Windows build under wine (docs/windows.md): the release installer dist/MKSSetup.exe and the signed demo installer
+# dist/test/MKSSetup-demo.exe (the same NSIS script, the GUI built with -tags demo), each installed silently into a
+# fresh prefix of the tests' wine tree (scripts/wine-winscard.sh: WinSCard over pcsclite, cached) and driven on Xvfb.
 test-windows: deps
+	./scripts/wine-winscard.sh >/dev/null
+	./scripts/build-windows.sh
 	OUT=dist/test TAGS=demo NAME=MKSSetup-demo.exe ./scripts/build-windows.sh
 	$(GO) vet -tags wine ./internal/wintest/
 	$(GO) test -tags wine -count=1 -timeout 20m -v ./internal/wintest/

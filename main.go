@@ -47,7 +47,7 @@ func main() {
 	}
 	defer single.Claim(*dataDir, app.AppName)() // a second start brings this window forward and exits
 	if err := run(*dataDir, demo, *phone); err != nil {
-		fmt.Fprintln(os.Stderr, "mykeyterm:", terminal.Message(err))
+		startError(terminal.Message(err)) // Windows: a message box (the GUI has no console)
 		os.Exit(1)
 	}
 }

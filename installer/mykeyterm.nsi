@@ -76,6 +76,16 @@ Section "Install"
   File "${SRC}\icon.ico"
   WriteUninstaller "$INSTDIR\Uninstall.exe"
 
+  ; The shared state folder %ProgramData%\mykeyterm, made (or its owner and access list repaired) by this elevated
+  ; step: owner Administrators, Users read-only but for the state file's data (docs/windows.md). The program itself,
+  ; run by a clerk, only checks it.
+  nsExec::ExecToLog '"$INSTDIR\mykeyterm-cli.exe" state-folder'
+  Pop $0
+  ${If} $0 != 0
+    MessageBox MB_ICONSTOP "端末のデータのフォルダ（%ProgramData%\mykeyterm）を準備できませんでした。管理者としてもう一度インストールしてください。 / Could not prepare the state folder %ProgramData%\mykeyterm: run the installer again as administrator." /SD IDOK
+    SetErrorLevel 3
+  ${EndIf}
+
   CreateShortcut "$DESKTOP\${APPNAME}.lnk" "$INSTDIR\${EXE}" "" "$INSTDIR\${EXE}" 0
   CreateDirectory "$SMPROGRAMS\${APPNAME}"
   CreateShortcut "$SMPROGRAMS\${APPNAME}\${APPNAME}.lnk" "$INSTDIR\${EXE}" "" "$INSTDIR\${EXE}" 0
@@ -113,5 +123,6 @@ Section "Uninstall"
   ${GetOptions} $0 "/PURGE" $1
   ${IfNot} ${Errors}
     RMDir /r "$APPDATA\mykeyterm" ; SetShellVarContext all: C:\ProgramData
+    DeleteRegKey HKLM "SOFTWARE\mykeyterm" ; the pinned platform URL and CA of the state folders
   ${EndIf}
 SectionEnd

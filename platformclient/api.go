@@ -251,6 +251,9 @@ func (c *Client) Enroll(ctx context.Context, platformURL, terminalID, password s
 	if len(fe) > 0 {
 		return nil, &mkpf.APIError{Code: mkpf.CodeValidation, Message: "入力内容に誤りがあります。", Fields: fe}
 	}
+	if err := checkEnrollPin(c.dir, base, c.savedCAFile()); err != nil {
+		return nil, err // Windows: another platform than the administrator's pinned one, enrolled without elevation
+	}
 	key, err := c.deviceKey(true)
 	if err != nil {
 		return nil, err
@@ -278,6 +281,9 @@ func (c *Client) Enroll(ctx context.Context, platformURL, terminalID, password s
 	}
 	if err := c.rememberFingerprint(); err != nil {
 		return nil, err
+	}
+	if err := pinPlatform(c.dir, base, c.savedCAFile()); err != nil {
+		return nil, &Error{Op: "enroll", Message: MsgLocalState, Err: err}
 	}
 	return &res.Terminal, nil
 }

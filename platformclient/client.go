@@ -67,6 +67,9 @@ func Open(dataDir string, opts Options) (*Client, error) {
 		opts.Retries = 0
 	}
 	if err := prepareDataDir(dataDir); err != nil {
+		if pe := (*Error)(nil); errors.As(err, &pe) {
+			return nil, err // the state folder's own message (Windows: missing, or its access list unsafe)
+		}
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
 	}
 	statePath := filepath.Join(dataDir, StateFile)
@@ -88,6 +91,10 @@ func Open(dataDir string, opts Options) (*Client, error) {
 	if err := c.load(); err != nil {
 		db.Close()
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
+	}
+	if err := checkPlatformPin(dataDir, c.baseURL, c.savedCAFile()); err != nil {
+		db.Close()
+		return nil, err // Windows: the platform or CA is not the one the administrator enrolled (platformpin_windows.go)
 	}
 	if c.hc == nil {
 		caFile := opts.CAFile

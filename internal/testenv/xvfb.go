@@ -44,13 +44,19 @@ func Need(t testing.TB, program, debianPackage string) string {
 // the server at cleanup.
 func Xvfb(t testing.TB) *X {
 	t.Helper()
+	return XvfbScreen(t, "1280x800x24")
+}
+
+// XvfbScreen is Xvfb with the screen's geometry (e.g. "1280x1024x24": room for a window that is placed below the top).
+func XvfbScreen(t testing.TB, screen string) *X {
+	t.Helper()
 	xgbQuiet.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
 	bin := Need(t, "Xvfb", "xvfb")
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
+	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset")
 	cmd.ExtraFiles = []*os.File{w}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -106,14 +106,14 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 	t.Run("screen26_label_through_the_windows_spooler_and_a_second_start", func(t *testing.T) {
 		a, took := w.startApp(t, x, "--demo", "--demo-ready", "--demo-mode", "label", "--demo-printer", winPrinter)
 		t.Logf("installed exe start to window under wine: %v", took.Round(10*time.Millisecond))
-		menu := a.screenshot("windows_wine_screen22_menu")
+		menu := a.x.Screenshot(t) // the kept screenshots come from the release build (winscard_test.go)
 		if n := darkPixels(menu, geometry(t, a.win)); n < 2000 {
 			t.Fatalf("the window is nearly blank (%d dark pixels): no text rendered", n)
 		}
 		a.tapCard(0) // 山田（図書館カード登録済み）
 		a.key("F2")  // menu 22 → screen 25
 		a.key("F5")  // read the card → screen 26
-		s26 := a.screenshot("windows_wine_screen26_label")
+		s26 := a.x.Screenshot(t)
 		if d := changedPixels(menu, s26, image.Rect(0, 60, 860, 560)); d < 5000 {
 			t.Fatalf("the screen did not change after reading the card (%d pixels differ): screen 26 not reached", d)
 		}
@@ -158,7 +158,6 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 		a.tapCard(0) // 山田
 		a.key("F2")
 		a.key("F5") // screen 26: the app has the focus, so the number waits for the click into the ILS
-		a.screenshot("windows_wine_screen26_wedge")
 		if b, _ := os.ReadFile(got); len(b) > 0 {
 			t.Fatalf("the ILS field received %q before the clerk clicked into it", b)
 		}
@@ -199,7 +198,6 @@ func TestWine_MKSSetupInstallsTheCounterSoftwareRunsItsFlowsAndUninstalls(t *tes
 		a.key("F5")       // 利用
 		time.Sleep(time.Second)
 		a.settle()
-		a.screenshot("windows_wine_screen31_pointuse")
 		since := time.Now().Add(-time.Second)
 		a.key("F9") // レシート印字
 		pdf := spooledPDF(t, "", since, 2*time.Minute)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -23,10 +24,41 @@ const (
 	appName   = "マイキープラットフォーム等活用ソフト"
 	installer = "dist/test/MKSSetup-demo.exe"
 	testCert  = "dist/test/test-cert/cert.pem"
-	wineBin   = "/usr/lib/wine/wine64"
-	wineSrv   = "/usr/lib/wine/wineserver"
 	uninstKey = `Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\MyKeyTerm`
 )
+
+// The private wine tree of the tests (scripts/wine-winscard.sh): Debian 12's wine 8.0 loader and server with WinSCard
+// over pcsclite and bcryptprimitives.dll from Debian 13's wine 10.0. Set once per test binary by wineTree.
+var (
+	wineBin string // DEST/usr/lib/wine/wine64
+	wineSrv string // DEST/usr/lib/wine/wineserver64
+)
+
+var treeOnce struct {
+	sync.Once
+	dir string
+	err error
+	out string
+}
+
+// wineTree makes sure the private wine tree exists (scripts/wine-winscard.sh: idempotent, cached in
+// ~/.cache/mykeyterm/wine-winscard; `make test-windows` runs it first) and points wineBin and wineSrv at it.
+func wineTree(t *testing.T) string {
+	t.Helper()
+	treeOnce.Do(func() {
+		cmd := exec.Command(filepath.Join(repo(t), "scripts/wine-winscard.sh"))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		treeOnce.dir, treeOnce.err, treeOnce.out = strings.TrimSpace(string(out)), err, stderr.String()
+	})
+	if treeOnce.err != nil || treeOnce.dir == "" {
+		t.Fatalf("scripts/wine-winscard.sh (the tests' wine tree with WinSCard over pcsclite): %v\n%s", treeOnce.err, treeOnce.out)
+	}
+	wineBin = filepath.Join(treeOnce.dir, "usr/lib/wine/wine64")
+	wineSrv = filepath.Join(treeOnce.dir, "usr/lib/wine/wineserver64")
+	return treeOnce.dir
+}
 
 // repo is the repository's root (this package is internal/wintest).
 func repo(t *testing.T) string {
@@ -48,14 +80,9 @@ type wine struct {
 
 func newWine(t *testing.T, display string) *wine {
 	t.Helper()
-	for _, p := range []string{wineBin, wineSrv} {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("%s is missing: install wine with `apt-get install -y --no-install-recommends wine64` (or run scripts/install-deps.sh)", p)
-		}
-	}
-	gcc := testenv.Need(t, "x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64")
+	wineTree(t)
 	w := &wine{t: t, prefix: filepath.Join(t.TempDir(), "prefix"), logs: t.TempDir()}
-	w.env = append(os.Environ(), "WINEPREFIX="+w.prefix, "WINEARCH=win64", "WINEDEBUG=-all",
+	w.env = append(os.Environ(), "WINESERVER="+wineSrv, "WINEPREFIX="+w.prefix, "WINEARCH=win64", "WINEDEBUG=-all",
 		"WINEDLLOVERRIDES=mscoree,mshtml=", "DISPLAY="+display, "LANG=C.UTF-8", "LC_ALL=", "MYKEYTERM_DEMO_READER=virtual") // wine names files in the Unix locale: UTF-8 (ja_JP.UTF-8 may not be generated)
 	t.Cleanup(func() { // stop this prefix's wineserver and every program in it (only this prefix's)
 		cmd := exec.Command(wineSrv, "-k")
@@ -75,11 +102,6 @@ func newWine(t *testing.T, display string) *wine {
 		t.Fatalf("wine reg add UseTakeFocus: %v\n%s", err, out)
 	}
 	w.waitIdle()
-	// TEST ONLY: wine 8.0 lacks bcryptprimitives.dll, which every Go >= 1.22 Windows program needs (never shipped).
-	dll := filepath.Join(w.prefix, "drive_c/windows/system32/bcryptprimitives.dll")
-	if out, err := exec.Command(gcc, "-shared", "-O2", "-o", dll, filepath.Join(repo(t), "internal/wintest/testdata/bcryptprimitives.c")).CombinedOutput(); err != nil {
-		t.Fatalf("build the test-only bcryptprimitives.dll: %v\n%s", err, out)
-	}
 	return w
 }
 
@@ -277,7 +299,8 @@ func (a *app) screenshot(name string) *image.RGBA {
 	if dir == "" {
 		dir = a.t.TempDir()
 	}
-	testenv.SavePNG(a.t, img, filepath.Join(dir, name+".png"))
+	// The kept file is the app's window, all of it (the screen is larger than the window).
+	testenv.SavePNG(a.t, img.SubImage(geometry(a.t, a.win).Intersect(img.Rect)), filepath.Join(dir, name+".png"))
 	return img
 }
 
