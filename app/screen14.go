@@ -2,11 +2,12 @@ package app
 
 import (
 	"context"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
 // screen14 is 画面14 「マイナンバーカードのセット」: the patron sets the card and presses
@@ -44,16 +45,17 @@ func (s *screen14) onInput() {
 	if u.pinDialog != nil {
 		return
 	}
-	reader := u.Svc.Settings.Load().Reader
-	var tries int
-	u.Run(tr("screen14.busy", "マイナンバーカードを確認しています…"), 15*time.Second, func(ctx context.Context) (err error) {
-		tries, err = s.ds.cards.MyKeyTries(ctx, reader)
-		return err
-	}, func(err error) {
-		if err != nil {
-			u.ShowError(err)
-			return
-		}
-		showScreen15(s.ds, reader, tries)
-	})
+	var cs mkpf.CardSignature
+	withCardPIN(s.ds, u.Svc.Settings.Load().Reader, s.ds.desk, mkpf.MyKeyOpCreate, tr("screen15.busy", "マイナンバーカードで確認しています…"),
+		func(_ context.Context, c mkpf.CardSignature) error {
+			cs = c
+			return nil
+		}, func(err error) {
+			if err != nil {
+				u.ShowError(err) // a wrong PIN says the tries left; the patron presses the button again
+				return
+			}
+			s.ds.card = cs
+			s.ds.toForm()
+		})
 }

@@ -10,12 +10,34 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
-// showScreen15 is 画面15 「利用者証明用電子証明書パスワード入力」 (the documents' 個人番号カード ログイン dialog) over screen
-// 14: the tries left first, the 4-digit PIN once; [OK] has the card verify it (never retried) and sign the desk's
-// challenge, then screen 16. A wrong PIN shows the tries left and nothing is registered; [キャンセル] sends nothing.
-func showScreen15(ds *deskSession, reader string, tries int) {
+// withCardPIN is the card step every card-signed desk action shares (screens 14, 18, 62, 63): it reads the tries left
+// on the card in reader, then screen 15 asks for the PIN once and has the card sign desk's challenge for op. A failed
+// tries read shows its error and stops there.
+func withCardPIN(ds *deskSession, reader string, desk terminal.MyKeyDesk, op, busy string,
+	signed func(ctx context.Context, cs mkpf.CardSignature) error, done func(error)) {
+	u := ds.u
+	var tries int
+	u.Run(tr("screen14.busy", "マイナンバーカードを確認しています…"), 15*time.Second, func(ctx context.Context) (err error) {
+		tries, err = ds.cards.MyKeyTries(ctx, reader)
+		return err
+	}, func(err error) {
+		if err != nil {
+			u.ShowError(err)
+			return
+		}
+		showScreen15(ds, reader, tries, desk, op, busy, signed, done)
+	})
+}
+
+// showScreen15 is 画面15 「利用者証明用電子証明書パスワード入力」 (the documents' 個人番号カード ログイン dialog): the tries
+// left first, the 4-digit PIN once; [OK] has the card verify it (never retried) and sign desk's challenge for op, then
+// signed uses the signature (under busy) and done gets the outcome (a wrong PIN says the tries left; the patron presses
+// the button again). [キャンセル] sends nothing and calls nothing.
+func showScreen15(ds *deskSession, reader string, tries int, desk terminal.MyKeyDesk, op, busy string,
+	signed func(ctx context.Context, cs mkpf.CardSignature) error, done func(error)) {
 	u := ds.u
 	pin := &widget.Entry{Password: true}
 	msg := fmt.Sprintf(tr("screen15.lead", "公的個人認証 利用者証明用パスワードを入力して下さい。\n（数字4桁。残り回数: %d回。%d回続けて間違えるとロックされます）"), tries, tries)
@@ -28,18 +50,13 @@ func showScreen15(ds *deskSession, reader string, tries int) {
 			return
 		}
 		p := pin.Text
-		var cs mkpf.CardSignature
-		u.Run(tr("screen15.busy", "マイナンバーカードで確認しています…"), 30*time.Second, func(ctx context.Context) (err error) {
-			cs, err = ds.cards.SignMyKey(ctx, reader, ds.desk, mkpf.MyKeyOpCreate, p)
-			return err
-		}, func(err error) {
+		u.Run(busy, 30*time.Second, func(ctx context.Context) error {
+			cs, err := ds.cards.SignMyKey(ctx, reader, desk, op, p)
 			if err != nil {
-				u.ShowError(err) // a wrong PIN says the tries left; the patron presses the button again
-				return
+				return err
 			}
-			ds.card = cs
-			ds.toForm()
-		})
+			return signed(ctx, cs)
+		}, done)
 	}, u.Win)
 	d.Resize(fyne.NewSize(700, 300))
 	d.Show()

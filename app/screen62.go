@@ -2,12 +2,10 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -122,46 +120,18 @@ func (s *screen62) onChange() {
 		s.fm.fields[0].setError(Message(terminal.ErrCandidateNone))
 		return
 	}
-	reader := u.Svc.Settings.Load().Reader
-	var tries int
-	u.Run(tr("screen14.busy", "マイナンバーカードを確認しています…"), 15*time.Second, func(ctx context.Context) (err error) {
-		tries, err = ms.ds.cards.MyKeyTries(ctx, reader)
-		return err
-	}, func(err error) {
-		if err != nil {
-			u.ShowError(err)
-			return
-		}
-		pin := &widget.Entry{Password: true}
-		msg := fmt.Sprintf(tr("screen15.lead", "公的個人認証 利用者証明用パスワードを入力して下さい。\n（数字4桁。残り回数: %d回。%d回続けて間違えるとロックされます）"), tries, tries)
-		d := dialog.NewForm(tr("screen15.title", "個人番号カード ログイン"), tr("screen15.ok", "OK"), tr("screen15.cancel", "キャンセル"),
-			[]*widget.FormItem{{Widget: &jaLabel{Text: msg}}, {Text: tr("screen15.pin", "パスワード(P)"), Widget: pin}}, func(ok bool) {
-				u.pinDialog, u.pinEntry = nil, nil
-				if !ok {
-					return
-				}
-				p := pin.Text
-				var res *mkpf.MyKeyCreateResult
-				u.Run(tr("screen62.busy", "マイキーIDを変更しています…"), 30*time.Second, func(ctx context.Context) error {
-					cs, err := ms.ds.cards.SignMyKey(ctx, reader, ms.desk, mkpf.MyKeyOpChange, p)
-					if err != nil {
-						return err
-					}
-					res, err = terminal.ChangeMyKeyID(ctx, ms.desk.(terminal.MyPageChanger), ms.login.Session, cs, &s.cand)
-					return err
-				}, func(err error) {
-					if err != nil {
-						s.fm.showError(u, err)
-						return
-					}
-					ms.end(tr("screen62.done", "マイキーIDを変更しました。新しいマイキーIDでログインしてください。新しいマイキーID: ") + res.MyKeyID)
-				})
-			}, u.Win)
-		d.Resize(fyne.NewSize(700, 300))
-		d.Show()
-		u.Win.Canvas().Focus(pin)
-		u.pinDialog, u.pinEntry, u.pinLead = d, pin, msg
-	})
+	var res *mkpf.MyKeyCreateResult
+	withCardPIN(ms.ds, u.Svc.Settings.Load().Reader, ms.desk, mkpf.MyKeyOpChange, tr("screen62.busy", "マイキーIDを変更しています…"),
+		func(ctx context.Context, cs mkpf.CardSignature) (err error) {
+			res, err = terminal.ChangeMyKeyID(ctx, ms.desk.(terminal.MyPageChanger), ms.login.Session, cs, &s.cand)
+			return err
+		}, func(err error) {
+			if err != nil {
+				s.fm.showError(u, err)
+				return
+			}
+			ms.end(tr("screen62.done", "マイキーIDを変更しました。新しいマイキーIDでログインしてください。新しいマイキーID: ") + res.MyKeyID)
+		})
 }
 
 func (s *screen62) onBack() {

@@ -2,12 +2,9 @@ package app
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -56,44 +53,16 @@ func (s *screen63) onRevoke() {
 		u.ShowError(terminal.ErrRevokeNotConfirmed)
 		return
 	}
-	reader := u.Svc.Settings.Load().Reader
-	var tries int
-	u.Run(tr("screen14.busy", "マイナンバーカードを確認しています…"), 15*time.Second, func(ctx context.Context) (err error) {
-		tries, err = ms.ds.cards.MyKeyTries(ctx, reader)
-		return err
-	}, func(err error) {
-		if err != nil {
-			u.ShowError(err)
-			return
-		}
-		pin := &widget.Entry{Password: true}
-		msg := fmt.Sprintf(tr("screen15.lead", "公的個人認証 利用者証明用パスワードを入力して下さい。\n（数字4桁。残り回数: %d回。%d回続けて間違えるとロックされます）"), tries, tries)
-		d := dialog.NewForm(tr("screen15.title", "個人番号カード ログイン"), tr("screen15.ok", "OK"), tr("screen15.cancel", "キャンセル"),
-			[]*widget.FormItem{{Widget: &jaLabel{Text: msg}}, {Text: tr("screen15.pin", "パスワード(P)"), Widget: pin}}, func(ok bool) {
-				u.pinDialog, u.pinEntry = nil, nil
-				if !ok {
-					return
-				}
-				p := pin.Text
-				u.Run(tr("screen63.busy", "マイキーIDを失効しています…"), 30*time.Second, func(ctx context.Context) error {
-					cs, err := ms.ds.cards.SignMyKey(ctx, reader, ms.desk, mkpf.MyKeyOpRevoke, p)
-					if err != nil {
-						return err
-					}
-					return terminal.RevokeMyKeyID(ctx, ms.desk.(terminal.MyPageChanger), ms.login.Session, cs, s.sure.Checked)
-				}, func(err error) {
-					if err != nil {
-						u.ShowError(err)
-						return
-					}
-					ms.end(tr("screen63.done", "マイキーIDを失効しました。失効したマイキーIDは元に戻せません。"))
-				})
-			}, u.Win)
-		d.Resize(fyne.NewSize(700, 300))
-		d.Show()
-		u.Win.Canvas().Focus(pin)
-		u.pinDialog, u.pinEntry, u.pinLead = d, pin, msg
-	})
+	withCardPIN(ms.ds, u.Svc.Settings.Load().Reader, ms.desk, mkpf.MyKeyOpRevoke, tr("screen63.busy", "マイキーIDを失効しています…"),
+		func(ctx context.Context, cs mkpf.CardSignature) error {
+			return terminal.RevokeMyKeyID(ctx, ms.desk.(terminal.MyPageChanger), ms.login.Session, cs, s.sure.Checked)
+		}, func(err error) {
+			if err != nil {
+				u.ShowError(err)
+				return
+			}
+			ms.end(tr("screen63.done", "マイキーIDを失効しました。失効したマイキーIDは元に戻せません。"))
+		})
 }
 
 func (s *screen63) onBack() {
