@@ -81,18 +81,8 @@ func printMyPage(g *globals, p *mkpf.MyPage) {
 }
 
 func runMyPageLogin(g *globals, args []string) int {
-	fs := newFlags("mykeyid login", g)
-	lf := addLoginFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parseArgs(fs, args); err != nil {
-		return 2
-	}
-	return lf.with(g, func(ctx context.Context, c *platformclient.Client, s *mkpf.MyPageLoginResult) int {
-		p, err := c.MyPage(ctx, s.Session)
-		if err != nil {
-			return deskFail(g, err)
-		}
-		if *asJSON {
+	return runMyPageView(g, args, "mykeyid login", func(s *mkpf.MyPageLoginResult, p *mkpf.MyPage, asJSON bool) int {
+		if asJSON {
 			return printJSON(g, struct {
 				MyKeyID    string `json:"mykey_id"`
 				ByCard     bool   `json:"by_card"`
@@ -106,9 +96,24 @@ func runMyPageLogin(g *globals, args []string) int {
 }
 
 func runMyPageShow(g *globals, args []string) int {
-	fs := newFlags("mykeyid show", g)
-	lf := addLoginFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
+	return runMyPageView(g, args, "mykeyid show", func(_ *mkpf.MyPageLoginResult, p *mkpf.MyPage, asJSON bool) int {
+		if asJSON {
+			return printJSON(g, p)
+		}
+		printMyPage(g, p)
+		return 0
+	})
+}
+
+// myPageFlagSet is how the 利用者マイページ commands with --json start: their flag set with the login flags and --json.
+func myPageFlagSet(name string, g *globals) (*flag.FlagSet, loginFlags, *bool) {
+	fs := newFlags(name, g)
+	return fs, addLoginFlags(fs), fs.Bool("json", false, "print JSON")
+}
+
+// runMyPageView logs in as the flags say, reads 利用者マイページ and has out print it.
+func runMyPageView(g *globals, args []string, name string, out func(s *mkpf.MyPageLoginResult, p *mkpf.MyPage, asJSON bool) int) int {
+	fs, lf, asJSON := myPageFlagSet(name, g)
 	if _, err := parseArgs(fs, args); err != nil {
 		return 2
 	}
@@ -117,11 +122,7 @@ func runMyPageShow(g *globals, args []string) int {
 		if err != nil {
 			return deskFail(g, err)
 		}
-		if *asJSON {
-			return printJSON(g, p)
-		}
-		printMyPage(g, p)
-		return 0
+		return out(s, p, *asJSON)
 	})
 }
 
@@ -132,13 +133,11 @@ func init() {
 }
 
 func runMyPageUpdate(g *globals, args []string) int {
-	fs := newFlags("mykeyid update", g)
-	lf := addLoginFlags(fs)
+	fs, lf, asJSON := myPageFlagSet("mykeyid update", g)
 	newPw := fs.String("new-password-file", "", "file holding the new 利用者マイページ password (first line); omit to keep it")
 	email := fs.String("email", "", "e-mail address for notices (empty: none)")
 	notify := fs.String("notify", "", "notices wanted, comma-separated: grant,lapse,password,mykeyid")
 	base := fs.String("base-municipality", "", "基本自治体ポイント口座 (empty: none)")
-	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseArgs(fs, args); err != nil {
 		return 2
 	}
@@ -183,11 +182,9 @@ func runMyKeyRevoke(g *globals, args []string) int {
 }
 
 func runMyKeyChange(g *globals, args []string) int {
-	fs := newFlags("mykeyid change", g)
-	lf := addLoginFlags(fs)
+	fs, lf, asJSON := myPageFlagSet("mykeyid change", g)
 	id := fs.String("id", "", "the new MyKey ID candidate (checked for duplicates)")
 	auto := fs.Bool("auto", false, "generate the new MyKey ID (the default without --id)")
-	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseArgs(fs, args); err != nil {
 		return 2
 	}
@@ -217,9 +214,7 @@ func init() {
 }
 
 func runCouponUse(g *globals, args []string) int {
-	fs := newFlags("coupon use", g)
-	lf := addLoginFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
+	fs, lf, asJSON := myPageFlagSet("coupon use", g)
 	code, rc := parseOneArg(g, fs, args, "クーポンコードを1つ指定してください（mykeyterm-cli coupon use CODE）。")
 	if rc != 0 {
 		return rc
