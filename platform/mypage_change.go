@@ -107,22 +107,17 @@ func (s *Server) handleMyKeyRevoke(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.readRequest(w, r, &req, 0); !ok {
 		return
 	}
-	var sessionID string
-	if err := s.db.View(func(tx kv.Tx) (err error) { sessionID, err = s.myPageSession(tx, c, req.Session); return err }); err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	cc, err := s.verifyCardSignature(c, mkpf.MyKeyOpRevoke, req.Card)
+	sessionID, cc, err := s.myPageCard(c, req.Session, mkpf.MyKeyOpRevoke, req.Card)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
 	err = s.db.Update(func(tx kv.Tx) error {
-		id, err := s.myPageSession(tx, c, req.Session)
+		id, err := s.myPageOwnCard(tx, c, req.Session, cc)
 		if err != nil {
 			return err
 		}
-		if cardID, err := resolvePatron(tx, cc); err != nil || cardID != id || id != sessionID {
+		if id != sessionID {
 			return errNotYourCard
 		}
 		now := s.now().UTC()

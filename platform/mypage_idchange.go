@@ -31,22 +31,15 @@ func (s *Server) handleMyKeyChange(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, candidateField(msgCandidateFormat))
 		return
 	}
-	if err := s.db.View(func(tx kv.Tx) error { _, err := s.myPageSession(tx, c, req.Session); return err }); err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	cc, err := s.verifyCardSignature(c, mkpf.MyKeyOpChange, req.Card)
+	_, cc, err := s.myPageCard(c, req.Session, mkpf.MyKeyOpChange, req.Card)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
 	err = s.db.Update(func(tx kv.Tx) error {
-		old, err := s.myPageSession(tx, c, req.Session)
+		old, err := s.myPageOwnCard(tx, c, req.Session, cc)
 		if err != nil {
 			return err
-		}
-		if cardID, err := resolvePatron(tx, cc); err != nil || cardID != old {
-			return errNotYourCard
 		}
 		if myKeyIDUsed(tx, req.NewID) {
 			return errMyKeyIDTaken
