@@ -84,29 +84,37 @@ func (s *Server) myPageSession(tx kv.Tx, c *Caller, session string) (string, err
 	return myKeyID, nil
 }
 
-// myPageCard is the prologue of a card-signed 利用者マイページ change (screens 62, 63): a live session for this desk
-// first (no card is verified for a stale one), then the card's signature for op. It returns the session's MyKey ID
-// and the card's checked certificate.
-func (s *Server) myPageCard(c *Caller, session, op string, cs mkpf.CardSignature) (string, *checkedCert, error) {
-	var id string
-	if err := s.db.View(func(tx kv.Tx) (err error) { id, err = s.myPageSession(tx, c, session); return err }); err != nil {
-		return "", nil, err
+// cardSignedChange runs a card-signed 利用者マイページ change (screens 62, 63): a live session for this desk first (no
+// card is verified for a stale one), then the card's signature for op; in one transaction the session is checked again
+// and the card must be the session's patron's own (errNotYourCard) before change runs with that MyKey ID. A refusal is
+// written to w; ok says the change went through.
+func (s *Server) cardSignedChange(w http.ResponseWriter, r *http.Request, c *Caller, session, op string, card mkpf.CardSignature,
+	change func(tx kv.Tx, id string, now time.Time) error) (ok bool) {
+	var sessionID string
+	if err := s.db.View(func(tx kv.Tx) (err error) { sessionID, err = s.myPageSession(tx, c, session); return err }); err != nil {
+		s.WriteError(w, r, err)
+		return false
 	}
-	cc, err := s.verifyCardSignature(c, op, cs)
-	return id, cc, err
-}
-
-// myPageOwnCard checks again in the change's transaction that the session is live and that cc is the session's
-// patron's own card (errNotYourCard otherwise). It returns the MyKey ID.
-func (s *Server) myPageOwnCard(tx kv.Tx, c *Caller, session string, cc *checkedCert) (string, error) {
-	id, err := s.myPageSession(tx, c, session)
+	cc, err := s.verifyCardSignature(c, op, card)
 	if err != nil {
-		return "", err
+		s.WriteError(w, r, err)
+		return false
 	}
-	if cardID, err := resolvePatron(tx, cc); err != nil || cardID != id {
-		return "", errNotYourCard
+	err = s.db.Update(func(tx kv.Tx) error {
+		id, err := s.myPageSession(tx, c, session)
+		if err != nil {
+			return err
+		}
+		if cardID, err := resolvePatron(tx, cc); err != nil || cardID != id || id != sessionID {
+			return errNotYourCard
+		}
+		return change(tx, id, s.now().UTC())
+	})
+	if err != nil {
+		s.WriteError(w, r, err)
+		return false
 	}
-	return id, nil
+	return true
 }
 
 func (s *Server) handleMyPageLogin(w http.ResponseWriter, r *http.Request) {

@@ -107,20 +107,7 @@ func (s *Server) handleMyKeyRevoke(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.readRequest(w, r, &req, 0); !ok {
 		return
 	}
-	sessionID, cc, err := s.myPageCard(c, req.Session, mkpf.MyKeyOpRevoke, req.Card)
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	err = s.db.Update(func(tx kv.Tx) error {
-		id, err := s.myPageOwnCard(tx, c, req.Session, cc)
-		if err != nil {
-			return err
-		}
-		if id != sessionID {
-			return errNotYourCard
-		}
-		now := s.now().UTC()
+	if !s.cardSignedChange(w, r, c, req.Session, mkpf.MyKeyOpRevoke, req.Card, func(tx kv.Tx, id string, now time.Time) error {
 		body := mailOpening + "\n\nマイキーIDを失効しました。失効したマイキーIDは元に戻せません。\n\n" +
 			"　失効日：" + now.In(jst).Format("2006年1月2日") + "\n" +
 			"\n心当たりのない場合は、お住まいの自治体の窓口にお問い合わせください。" + mailFooter
@@ -128,9 +115,7 @@ func (s *Server) handleMyKeyRevoke(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		return retireMyKeyID(tx, id, now)
-	})
-	if err != nil {
-		s.WriteError(w, r, err)
+	}) {
 		return
 	}
 	s.Count(c.TerminalID, "mykey.revoke.ok")

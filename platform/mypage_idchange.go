@@ -31,20 +31,10 @@ func (s *Server) handleMyKeyChange(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, candidateField(msgCandidateFormat))
 		return
 	}
-	_, cc, err := s.myPageCard(c, req.Session, mkpf.MyKeyOpChange, req.Card)
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	err = s.db.Update(func(tx kv.Tx) error {
-		old, err := s.myPageOwnCard(tx, c, req.Session, cc)
-		if err != nil {
-			return err
-		}
+	if !s.cardSignedChange(w, r, c, req.Session, mkpf.MyKeyOpChange, req.Card, func(tx kv.Tx, old string, now time.Time) error {
 		if myKeyIDUsed(tx, req.NewID) {
 			return errMyKeyIDTaken
 		}
-		now := s.now().UTC()
 		if err := moveMyKeyID(tx, old, req.NewID, now); err != nil {
 			return err
 		}
@@ -52,9 +42,7 @@ func (s *Server) handleMyKeyChange(w http.ResponseWriter, r *http.Request) {
 			"　変更日：" + now.In(jst).Format("2006年1月2日") + "\n" +
 			"\n心当たりのない場合は、お住まいの自治体の窓口にお問い合わせください。" + mailFooter
 		return queueNotice(tx, now, req.NewID, NoticeMyKeyID, "【マイキープラットフォーム】マイキーID変更のお知らせ", body)
-	})
-	if err != nil {
-		s.WriteError(w, r, err)
+	}) {
 		return
 	}
 	s.Count(c.TerminalID, "mykey.change.ok")
