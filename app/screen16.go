@@ -19,18 +19,17 @@ import (
 // 自動生成), the 利用者マイページ password twice, the e-mail twice (optional), the notices, the 基本自治体ポイント口座 →
 // [登録] → 17. The rules are the terminal layer's (terminal.Candidates, terminal.CheckMyPageForm).
 type screen16 struct {
-	ds                    *deskSession
-	fm                    form
-	candidate             *fkeyEntry
-	auto, check, register *widget.Button
-	candNote              *jaLabel
-	password              *fkeyEntry
-	passwordConfirm       *noPasteEntry
-	email                 *fkeyEntry
-	emailConfirm          *noPasteEntry
-	notices               []*widget.Check
-	base                  *widget.Select
-	munis                 []mkpf.PointMunicipality
+	*candidatePicker
+	ds              *deskSession
+	fm              form
+	register        *widget.Button
+	password        *fkeyEntry
+	passwordConfirm *noPasteEntry
+	email           *fkeyEntry
+	emailConfirm    *noPasteEntry
+	notices         []*widget.Check
+	base            *widget.Select
+	munis           []mkpf.PointMunicipality
 }
 
 // noticeKinds are screen 16's four check boxes, in the documents' order.
@@ -44,12 +43,7 @@ var noticeKinds = []struct{ kind, key, ja string }{
 func newScreen16(ds *deskSession) *screen16 {
 	u := ds.u
 	s := &screen16{ds: ds}
-	s.candidate = fkeys(u, &widget.Entry{})
-	s.candidate.OnChanged = func(t string) { s.ds.cand.Typed(t) }
-	s.auto = &widget.Button{Text: tr("screen16.auto", "自動生成"), OnTapped: s.onAuto}
-	s.check = &widget.Button{Text: tr("screen16.check", "重複チェック"), OnTapped: s.onCheck}
-	s.candNote = &jaLabel{SizeName: theme.SizeNameCaptionText}
-	s.candNote.Hide()
+	s.candidatePicker = newCandidatePicker(u, &ds.cand, ds.desk, &jaLabel{SizeName: theme.SizeNameCaptionText}, nil)
 	s.password = fkeys(u, &widget.Entry{Password: true})
 	s.passwordConfirm = newNoPasteEntry(u)
 	s.passwordConfirm.Password = true
@@ -62,8 +56,7 @@ func newScreen16(ds *deskSession) *screen16 {
 	s.base.PlaceHolder = tr("screen16.base.none", "（設定しない）")
 	s.register = &widget.Button{Text: tr("screen16.register", "登録") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onRegister}
 	required := tr("form.required", "（必須）")
-	s.fm.add(newField("mykey_id", tr("screen16.candidate", "マイキーID候補")+required,
-		container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(s.auto, s.check), s.candidate), s.candNote),
+	s.field = s.fm.add(newField("mykey_id", tr("screen16.candidate", "マイキーID候補")+required, s.object(),
 		tr("screen16.candidate.rule", "(1)「自動生成」を押すと候補が表示されます（自動生成は3回までで、3回目の値がマイキーIDとして登録されます）。(2) 8ケタの半角大文字英数字を入力して「重複チェック」を押すこともできます（3回重複すると自動生成になります）。")))
 	s.fm.add(newField("password", tr("screen16.password", "利用者マイページログイン用パスワード")+required, s.password,
 		tr("screen16.password.rule", "6～16ケタの半角英数字で入力してください。")))
@@ -123,55 +116,87 @@ func (s *screen16) Shown() {
 	})
 }
 
-// showCandidate puts the rules' current candidate in the field and says what happened.
-func (s *screen16) showCandidate(note string) {
-	c := &s.ds.cand
-	s.candidate.SetText(c.ID)
-	if c.Fixed() {
-		s.candidate.Disable()
-		s.auto.Disable()
-		s.check.Disable()
-	}
-	s.candNote.SetText(note)
-	s.candNote.Show()
-	relayout(s.candNote)
+// candidatePicker is screen 16's MyKey ID candidate (screen 62 has it too): the field with [自動生成] (at most three
+// times, the third value kept) and [重複チェック] (three duplicates switch to 自動生成), and the note under it. The
+// rules are terminal.Candidates'.
+type candidatePicker struct {
+	u           *UI
+	rules       *terminal.Candidates
+	desk        terminal.MyKeyDesk
+	live        func() bool // nil, or whether a press may act (screen 62: the 利用者マイページ session is still on)
+	field       *field      // the form's field holding object()
+	candidate   *fkeyEntry
+	auto, check *widget.Button
+	note        *jaLabel
 }
 
-func (s *screen16) onAuto() {
-	u := s.ds.u
-	s.fm.fields[0].setError("")
-	u.Run(tr("screen16.busy.auto", "マイキーID候補を生成しています…"), 20*time.Second, func(ctx context.Context) error {
-		_, err := s.ds.cand.Auto(ctx, s.ds.desk)
+func newCandidatePicker(u *UI, rules *terminal.Candidates, desk terminal.MyKeyDesk, note *jaLabel, live func() bool) *candidatePicker {
+	p := &candidatePicker{u: u, rules: rules, desk: desk, live: live, note: note}
+	p.candidate = fkeys(u, &widget.Entry{})
+	p.candidate.OnChanged = func(t string) { rules.Typed(t) }
+	p.auto = &widget.Button{Text: tr("screen16.auto", "自動生成"), OnTapped: p.onAuto}
+	p.check = &widget.Button{Text: tr("screen16.check", "重複チェック"), OnTapped: p.onCheck}
+	p.note.Hide()
+	return p
+}
+
+// object is the field's input: the entry with the two buttons, the note under them.
+func (p *candidatePicker) object() fyne.CanvasObject {
+	return container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(p.auto, p.check), p.candidate), p.note)
+}
+
+// showCandidate puts the rules' current candidate in the field and says what happened.
+func (p *candidatePicker) showCandidate(note string) {
+	p.candidate.SetText(p.rules.ID)
+	if p.rules.Fixed() {
+		p.candidate.Disable()
+		p.auto.Disable()
+		p.check.Disable()
+	}
+	p.note.SetText(note)
+	p.note.Show()
+	relayout(p.note)
+}
+
+func (p *candidatePicker) onAuto() {
+	if p.live != nil && !p.live() {
+		return
+	}
+	p.field.setError("")
+	p.u.Run(tr("screen16.busy.auto", "マイキーID候補を生成しています…"), 20*time.Second, func(ctx context.Context) error {
+		_, err := p.rules.Auto(ctx, p.desk)
 		return err
 	}, func(err error) {
 		if err != nil {
-			s.fm.fields[0].setError(Message(err))
+			p.field.setError(Message(err))
 			return
 		}
 		note := tr("screen16.auto.done", "自動生成しました（重複はありません）。")
-		if s.ds.cand.Fixed() {
+		if p.rules.Fixed() {
 			note = tr("screen16.auto.fixed", "3回目の自動生成です。このマイキーID候補で登録します。")
 		}
-		s.showCandidate(note)
+		p.showCandidate(note)
 	})
 }
 
-func (s *screen16) onCheck() {
-	u := s.ds.u
-	typed := s.candidate.Text
-	s.fm.fields[0].setError("")
-	u.Run(tr("screen16.busy.check", "重複チェックをしています…"), 20*time.Second, func(ctx context.Context) error {
-		return s.ds.cand.Check(ctx, s.ds.desk, typed)
+func (p *candidatePicker) onCheck() {
+	if p.live != nil && !p.live() {
+		return
+	}
+	typed := p.candidate.Text
+	p.field.setError("")
+	p.u.Run(tr("screen16.busy.check", "重複チェックをしています…"), 20*time.Second, func(ctx context.Context) error {
+		return p.rules.Check(ctx, p.desk, typed)
 	}, func(err error) {
 		if err != nil {
-			s.fm.fields[0].setError(Message(err))
+			p.field.setError(Message(err))
 			return
 		}
 		note := tr("screen16.check.free", "このマイキーID候補は使用できます。")
-		if s.ds.cand.Switched {
+		if p.rules.Switched {
 			note = tr("screen16.check.switched", "3回重複したため、マイキーID候補を自動生成しました。")
 		}
-		s.showCandidate(note)
+		p.showCandidate(note)
 	})
 }
 

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -16,27 +15,20 @@ import (
 // times, or typed and [重複チェック]), then the own card and PIN (the card signs for "change") → [変更]. The service IDs
 // and balances follow the new ID; the session ends and 18 says to log in with the new ID.
 type screen62 struct {
-	ms                                *myPageSession
-	cand                              terminal.Candidates
-	fm                                form
-	candidate                         *fkeyEntry
-	note                              *jaLabel
-	auto, check, change, back, logout *widget.Button
+	*candidatePicker
+	ms                   *myPageSession
+	cand                 terminal.Candidates
+	fm                   form
+	change, back, logout *widget.Button
 }
 
 func newScreen62(ms *myPageSession) *screen62 {
 	s := &screen62{ms: ms}
-	s.candidate = fkeys(ms.ds.u, &widget.Entry{})
-	s.candidate.OnChanged = func(t string) { s.cand.Typed(t) }
-	s.note = &jaLabel{}
-	s.note.Hide()
-	s.auto = &widget.Button{Text: tr("screen16.auto", "自動生成"), OnTapped: s.onAuto}
-	s.check = &widget.Button{Text: tr("screen16.check", "重複チェック"), OnTapped: s.onCheck}
+	s.candidatePicker = newCandidatePicker(ms.ds.u, &s.cand, ms.desk, &jaLabel{}, ms.touch)
 	s.change = &widget.Button{Text: tr("screen62.change", "変更") + " (F5)", Importance: widget.HighImportance, OnTapped: s.onChange}
 	s.back = &widget.Button{Text: tr("screen58.back", "利用者マイページへ") + " (Esc)", OnTapped: s.onBack}
 	s.logout = &widget.Button{Text: tr("screen19.logout", "ログアウト") + " (F12)", OnTapped: s.onLogout}
-	s.fm.add(newField("mykey_id", tr("screen62.candidate", "新しいマイキーID候補"),
-		container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(s.auto, s.check), s.candidate), s.note),
+	s.field = s.fm.add(newField("mykey_id", tr("screen62.candidate", "新しいマイキーID候補"), s.object(),
 		tr("screen16.candidate.rule", "(1)「自動生成」を押すと候補が表示されます（自動生成は3回までで、3回目の値がマイキーIDとして登録されます）。(2) 8ケタの半角大文字英数字を入力して「重複チェック」を押すこともできます（3回重複すると自動生成になります）。")))
 	return s
 }
@@ -52,62 +44,6 @@ func (s *screen62) Content() fyne.CanvasObject {
 
 func (s *screen62) Keys() map[fyne.KeyName]func() {
 	return map[fyne.KeyName]func(){fyne.KeyF5: s.onChange, fyne.KeyEscape: s.onBack, fyne.KeyF12: s.onLogout}
-}
-
-func (s *screen62) shown(note string) {
-	s.candidate.SetText(s.cand.ID)
-	if s.cand.Fixed() {
-		s.candidate.Disable()
-		s.auto.Disable()
-		s.check.Disable()
-	}
-	s.note.SetText(note)
-	s.note.Show()
-	relayout(s.note)
-}
-
-func (s *screen62) onAuto() {
-	u := s.ms.ds.u
-	if !s.ms.touch() {
-		return
-	}
-	s.fm.fields[0].setError("")
-	u.Run(tr("screen16.busy.auto", "マイキーID候補を生成しています…"), 20*time.Second, func(ctx context.Context) error {
-		_, err := s.cand.Auto(ctx, s.ms.desk)
-		return err
-	}, func(err error) {
-		if err != nil {
-			s.fm.fields[0].setError(Message(err))
-			return
-		}
-		note := tr("screen16.auto.done", "自動生成しました（重複はありません）。")
-		if s.cand.Fixed() {
-			note = tr("screen16.auto.fixed", "3回目の自動生成です。このマイキーID候補で登録します。")
-		}
-		s.shown(note)
-	})
-}
-
-func (s *screen62) onCheck() {
-	u := s.ms.ds.u
-	if !s.ms.touch() {
-		return
-	}
-	typed := s.candidate.Text
-	s.fm.fields[0].setError("")
-	u.Run(tr("screen16.busy.check", "重複チェックをしています…"), 20*time.Second, func(ctx context.Context) error {
-		return s.cand.Check(ctx, s.ms.desk, typed)
-	}, func(err error) {
-		if err != nil {
-			s.fm.fields[0].setError(Message(err))
-			return
-		}
-		note := tr("screen16.check.free", "このマイキーID候補は使用できます。")
-		if s.cand.Switched {
-			note = tr("screen16.check.switched", "3回重複したため、マイキーID候補を自動生成しました。")
-		}
-		s.shown(note)
-	})
 }
 
 func (s *screen62) onChange() {
