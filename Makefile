@@ -49,8 +49,8 @@ test-windows: deps
 	./scripts/wine-winscard.sh >/dev/null
 	./scripts/build-windows.sh
 	OUT=dist/test TAGS=demo NAME=MKSSetup-demo.exe ./scripts/build-windows.sh
-	$(GO) vet -tags wine ./internal/wintest/
-	$(GO) test -tags wine -count=1 -timeout 20m -v ./internal/wintest/
+	$(GO) vet -tags wine,demo ./internal/wintest/
+	$(GO) test -tags wine,demo -count=1 -timeout 20m -v ./internal/wintest/
 
 # The app in demo mode: embedded platform, virtual cards.
 run: deps
