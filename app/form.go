@@ -56,7 +56,7 @@ func (fm *form) add(f *field) *field { fm.fields = append(fm.fields, f); return 
 func (fm *form) object() fyne.CanvasObject {
 	var objs []fyne.CanvasObject
 	for _, f := range fm.fields {
-		objs = append(objs, &widget.Label{Text: f.label, TextStyle: fyne.TextStyle{Bold: true}},
+		objs = append(objs, &widget.Label{Text: f.label},
 			container.NewVBox(f.input, f.rule, f.err))
 	}
 	return rows(objs...)

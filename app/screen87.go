@@ -136,7 +136,7 @@ func (s *screen87) show(agg *mkpf.Aggregate) {
 }
 
 func boldLabel(t string) *widget.Label {
-	return &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}}
+	return &widget.Label{Text: t}
 }
 
 // csvName is the file name the download suggests.

@@ -117,7 +117,7 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 	}
 	u := &UI{Win: w, Svc: svc, side: side, fgChanged: make(chan struct{})}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
-	u.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
+	u.title = &widget.Label{SizeName: theme.SizeNameHeadingText}
 	u.terminal = &widget.Label{Alignment: fyne.TextAlignTrailing}
 	u.menuBtn = &widget.Button{Text: tr("nav.menu", "メニューへ") + " (F12)", Icon: theme.HomeIcon(), OnTapped: u.ShowMenu}
 	u.body = container.NewStack()
@@ -299,7 +299,7 @@ func (u *UI) refreshStatus() {
 	if reader == "" {
 		reader = tr("status.reader.unknown", "確認中")
 	}
-	plat := tr("status.platform.ok", "接続できます")
+	plat := tr("status.platform.ok", "接続中")
 	switch {
 	case u.platErr != nil:
 		plat = tr("status.platform.down", "接続できません")
