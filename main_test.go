@@ -60,8 +60,10 @@ func startAppEnv(t *testing.T, x *testenv.X, env []string, args ...string) *appU
 	t.Helper()
 	out := &bytes.Buffer{}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	// TMPDIR: the demo world's folder (mykeyterm-demo-*) lands in t's own temporary directory, removed after the kill
+	// below, which leaves the app no chance to remove it itself.
 	cmd.Env = append(os.Environ(), "MYKEYTERM_TEST_APP=1", "MYKEYTERM_TEST_ARGS="+strings.Join(args, " "),
-		"DISPLAY="+x.Display, "LANG=ja_JP.UTF-8", "HOME="+t.TempDir())
+		"DISPLAY="+x.Display, "LANG=ja_JP.UTF-8", "HOME="+t.TempDir(), "TMPDIR="+t.TempDir())
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
