@@ -203,6 +203,9 @@ func (u *UI) Show(s Screen) {
 func (u *UI) Current() Screen { return u.cur }
 
 func (u *UI) onKey(ev *fyne.KeyEvent) {
+	if u.dialogKey(ev) {
+		return
+	}
 	if k, ok := u.cur.(keyHook); ok {
 		if f := k.Keys()[ev.Name]; f != nil {
 			f()
@@ -222,9 +225,13 @@ func (u *UI) ShowError(err error) {
 		return
 	}
 	msg := u.Svc.Message(err)
-	d := dialog.NewCustom(tr("error.title", "エラー"), tr("error.close", "閉じる"),
-		&jaLabel{Text: msg}, u.Win)
+	d := dialog.NewCustom(tr("error.title", "エラー"), errorCloseLabel(), &jaLabel{Text: msg}, u.Win)
 	d.Resize(fyne.NewSize(560, 240))
+	d.SetOnClosed(func() {
+		if u.errDialog == d {
+			u.errDialog = nil
+		}
+	})
 	d.Show()
 	u.errDialog = d
 	u.lastError = msg
