@@ -78,8 +78,7 @@ func (s *screen10) MenuButton() bool { return s.change }
 func (s *screen10) Content() fyne.CanvasObject {
 	return container.NewVBox(
 		widget.NewLabel(tr("screen10.lead", "連絡先を入力し、「登録」ボタンをクリックしてください。")),
-		s.fm.object(),
-		container.NewHBox(s.register),
+		s.fm.columns(2, container.NewHBox(s.register)), // [登録] under the left column: visible with every error shown
 	)
 }
 

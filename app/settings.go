@@ -74,7 +74,7 @@ func newSettings(u *UI) *settingsScreen {
 
 	s.fm.add(newField("reader", tr("settings.reader", "カードリーダー"), s.reader,
 		tr("settings.reader.rule", "マイナンバーカードを読むICカードリーダーライターです。1台だけなら「自動」のままで構いません。")))
-	s.fm.add(newField("printer", tr("settings.printer", "プリンター（ラベル・レシート・ポイント券）"), s.printer,
+	s.fm.add(newField("printer", tr("settings.printer", "プリンター"), s.printer,
 		tr("settings.printer.rule", "ラベル印刷方式のラベル、ポイントのレシートとポイント券を印刷するプリンターです（例: cups:PDF、ql:cups:QL800、escpos:tcp://192.168.0.50:9100、pdf:/tmp/label.pdf）。")))
 	s.fm.add(newField("label_size", tr("settings.labelsize", "ラベルの大きさ"), s.labelSize,
 		tr("settings.labelsize.rule", "幅x高さ（mm）です。プリンターに入っているラベルに合わせてください。")))
@@ -94,7 +94,7 @@ func newSettings(u *UI) *settingsScreen {
 func (s *settingsScreen) Title() string { return tr("settings.title", "端末の設定") }
 
 func (s *settingsScreen) Content() fyne.CanvasObject {
-	return container.NewVBox(s.fm.object(), container.NewHBox(s.save))
+	return container.NewVBox(s.fm.columns(2), container.NewHBox(s.save))
 }
 
 func (s *settingsScreen) Keys() map[fyne.KeyName]func() {

@@ -67,6 +67,7 @@ type UI struct {
 	status   *widget.Label
 	root     fyne.CanvasObject
 	side     fyne.CanvasObject
+	scroll   *container.Scroll // the screen's area between header and status line (the fold is its bottom)
 
 	cur        Screen
 	busy       bool
@@ -138,7 +139,8 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 		widget.NewSeparator(),
 		container.NewBorder(nil, nil, nil, u.busyBox, u.status),
 	)
-	main := container.NewBorder(header, footer, nil, nil, container.NewVScroll(container.NewPadded(u.body)))
+	u.scroll = container.NewVScroll(container.NewPadded(u.body))
+	main := container.NewBorder(header, footer, nil, nil, u.scroll)
 	if side != nil {
 		u.root = container.NewBorder(nil, nil, nil, side, main)
 	} else {
