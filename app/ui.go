@@ -133,6 +133,16 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 		u.title,
 		widget.NewSeparator(),
 	)
+	if svc.Phone { // 360-412 dp wide: the names wrap and the terminal ID gets its own line
+		u.title.Wrapping = fyne.TextWrapBreak
+		u.terminal.Alignment = fyne.TextAlignLeading
+		header = container.NewVBox(
+			container.NewBorder(nil, nil, u.menuBtn, nil, &jaLabel{Text: AppName, SizeName: theme.SizeNameCaptionText}),
+			u.terminal,
+			u.title,
+			widget.NewSeparator(),
+		)
+	}
 	u.busyBox = container.NewHBox(u.busyText, container.NewGridWrap(fyne.NewSize(160, 20), u.progress))
 	u.busyBox.Hide()
 	footer := container.NewVBox(
