@@ -149,7 +149,11 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 		widget.NewSeparator(),
 		container.NewBorder(nil, nil, nil, u.busyBox, u.status),
 	)
-	u.scroll = container.NewVScroll(container.NewPadded(u.body))
+	if svc.Phone { // every pixel of a 360 dp screen for the content (the widgets keep their own inner padding)
+		u.scroll = container.NewVScroll(u.body)
+	} else {
+		u.scroll = container.NewVScroll(container.NewPadded(u.body))
+	}
 	main := container.NewBorder(header, footer, nil, nil, u.scroll)
 	if side != nil {
 		u.root = container.NewBorder(nil, nil, nil, side, main)
