@@ -333,7 +333,7 @@ func TestRealWindow_FirstStartEnrollsThroughScreen9(t *testing.T) {
 	// the terminal ID in the header, which only an enrolled terminal has.
 	var dark int
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
-		if dark = darkPixels(a.x.Screenshot(t), image.Rect(700, 0, 880, 50)); dark >= 50 {
+		if dark = darkPixels(a.x.Screenshot(t), image.Rect(600, 0, 1100, 50)); dark >= 50 { // right of the app's name
 			break
 		}
 	}
