@@ -239,6 +239,18 @@ func (sm *ptSummary) object() fyne.CanvasObject {
 	return widget.NewCard("", "", rows(sm.objs...))
 }
 
+// columns lays the rows out in n columns side by side: screen 35's voucher, whose 状態 fell below the fold at the
+// counter window's size in one column.
+func (sm *ptSummary) columns(n int) fyne.CanvasObject {
+	pairs := len(sm.objs) / 2
+	per := (pairs + n - 1) / n
+	var cols []fyne.CanvasObject
+	for i := 0; i < pairs; i += per {
+		cols = append(cols, container.NewVBox(rows(sm.objs[2*i:2*min(i+per, pairs)]...)))
+	}
+	return widget.NewCard("", "", container.NewGridWithColumns(len(cols), cols...))
+}
+
 // text is the summary as lines "label: value" (tests read it).
 func (sm *ptSummary) text() string {
 	var b strings.Builder

@@ -141,7 +141,7 @@ func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
 		s.state.SetText(v.State.LabelJA())
 	}
 	s.state.Show()
-	s.info.Objects = []fyne.CanvasObject{s.sum.object()}
+	s.info.Objects = []fyne.CanvasObject{s.sum.columns(2)} // 状態 above the fold
 	s.info.Refresh()
 	ptRelayout(s.info)
 }
