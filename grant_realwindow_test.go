@@ -34,7 +34,7 @@ func answerPixels(img image.Image, c color.NRGBA) int {
 var (
 	granted = color.NRGBA{R: 0x1b, G: 0x7f, B: 0x3b, A: 0xff}
 	refused = color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
-	already = color.NRGBA{R: 0xb2, G: 0x6a, B: 0x00, A: 0xff}
+	already = color.NRGBA{R: 0x9a, G: 0x5b, B: 0x00, A: 0xff} // the theme's warning colour (app/theme.go)
 )
 
 // waitAnswerColour takes screenshots until the big answer shows in c (generous: pcscd notices a vpcd card on its

@@ -63,6 +63,12 @@ func releaseWorld(dataDir string) (*world, error) {
 
 func run(dataDir string, demo *demoOptions, phone bool) error {
 	ctx := context.Background()
+	// The Fyne app and its theme come first: the theme's font is parsed off the main goroutine while the world, the
+	// platform client and the window open (app.WarmFonts; cold start, docs/app.md).
+	a := fyneapp.NewWithID("jp.mykeyterm.app")
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
+	a.Settings().SetTheme(app.NewTheme(1.25))
+	fontsReady := app.WarmFonts()
 	wd, err := openDemoWorld(ctx, dataDir, demo)
 	if err != nil {
 		return err
@@ -87,9 +93,6 @@ func run(dataDir string, demo *demoOptions, phone bool) error {
 	}
 	_ = app.SetLanguage(svc.Settings.Load().Language)
 
-	a := fyneapp.NewWithID("jp.mykeyterm.app")
-	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
-	a.Settings().SetTheme(app.NewTheme(1.25))
 	w := a.NewWindow(app.AppName)
 	if phone {
 		w.SetTitle(app.GrantAppName)
@@ -101,6 +104,7 @@ func run(dataDir string, demo *demoOptions, phone bool) error {
 	if wd.side != nil {
 		side = wd.side()
 	}
+	fontsReady()
 	ui := app.New(w, svc, side)
 	a.Lifecycle().SetOnEnteredForeground(func() { ui.SetForeground(true) })
 	a.Lifecycle().SetOnExitedForeground(func() { ui.SetForeground(false) })

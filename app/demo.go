@@ -40,7 +40,7 @@ var profileLabels = map[string]string{
 // NewDemoPanel builds the side panel of demo mode.
 func NewDemoPanel(d Demo) fyne.CanvasObject {
 	state := &jaLabel{}
-	objs := []fyne.CanvasObject{&widget.Label{Text: tr("demo.title", "デモ"), TextStyle: fyne.TextStyle{Bold: true}}}
+	objs := []fyne.CanvasObject{&widget.Label{Text: tr("demo.title", "デモ")}}
 	if d.Cards != nil {
 		objs = append(objs, widget.NewLabel(tr("demo.cards", "仮想カードをかざす:")))
 		for _, p := range d.Profiles {

@@ -36,10 +36,16 @@ func (f *field) setError(msg string) {
 		return
 	}
 	f.err.SetText(msg)
+	// The error takes the rule's place while it shows (it says what to type), so a form with every field in error
+	// still fits the window with its button (screen 10 at 1240×780).
 	if msg == "" {
 		f.err.Hide()
+		if f.rule.Text != "" {
+			f.rule.Show()
+		}
 	} else {
 		f.err.Show()
+		f.rule.Hide()
 	}
 	// Showing or hiding a row's error changes the row's height: lay the whole window out again (Fyne containers do
 	// not re-run their layout when a child's visibility changes).
@@ -56,10 +62,28 @@ func (fm *form) add(f *field) *field { fm.fields = append(fm.fields, f); return 
 func (fm *form) object() fyne.CanvasObject {
 	var objs []fyne.CanvasObject
 	for _, f := range fm.fields {
-		objs = append(objs, &widget.Label{Text: f.label, TextStyle: fyne.TextStyle{Bold: true}},
+		objs = append(objs, &widget.Label{Text: f.label},
 			container.NewVBox(f.input, f.rule, f.err))
 	}
 	return rows(objs...)
+}
+
+// columns lays the fields out in n columns side by side, top to bottom then left to right, each column a 「label |
+// input, rule, error」 form: a long form (screen 10, 端末の設定, 75) then fits the counter window with its button and
+// its errors visible, without scrolling (TestScreens_GoldenImages checks the fold).
+// under, if given, goes under the first column (screen 10 puts its [登録] there, beside the taller second column).
+func (fm *form) columns(n int, under ...fyne.CanvasObject) fyne.CanvasObject {
+	per := (len(fm.fields) + n - 1) / n
+	var cols []fyne.CanvasObject
+	for i := 0; i < len(fm.fields); i += per {
+		part := form{fields: fm.fields[i:min(i+per, len(fm.fields))]}
+		col := container.NewVBox(part.object()) // top-aligned: a shorter column does not stretch
+		if i == 0 {
+			col.Objects = append(col.Objects, under...)
+		}
+		cols = append(cols, col)
+	}
+	return container.NewGridWithColumns(len(cols), cols...)
 }
 
 func (fm *form) clearErrors() {

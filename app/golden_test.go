@@ -45,6 +45,7 @@ func TestScreens_GoldenImages(t *testing.T) {
 			c.setup(h)
 			h.u.Wait()
 			img := assertSettlesTo(t, c.name+".png", h.w.Canvas().Capture)
+			h.locked(func() { assertAboveTheFold(t, c.name, h.u, h.w) })
 			if dir := os.Getenv("MYKEYTERM_SCREENS_DIR"); dir != "" { // docs: go generate-like export
 				f, err := os.Create(filepath.Join(dir, "golden_"+c.name+".png"))
 				if err == nil {

@@ -73,6 +73,7 @@ func (g *grantHarness) golden(name string) {
 		return
 	}
 	img := assertSettlesTo(g.t, name+".png", g.w.Canvas().Capture)
+	g.locked(func() { assertAboveTheFold(g.t, name, g.u, g.w) })
 	if dir := os.Getenv("MYKEYTERM_SCREENS_DIR"); dir != "" {
 		if f, err := os.Create(filepath.Join(dir, "golden_"+name+".png")); err == nil {
 			_ = encodePNG(f, img)

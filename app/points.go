@@ -51,7 +51,7 @@ type PointsService interface {
 // Errors the points screens raise themselves.
 var (
 	ErrPointsUnavailable = &ClerkError{Message: "この端末ではポイント機能が設定されていません。端末の管理者に連絡してください。"}
-	ErrNoPrinter         = &ClerkError{Message: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
+	ErrNoPrinter         = &ClerkError{Message: "プリンターが設定されていません。「端末の設定」でプリンターを選んでから、もう一度印字してください。"}
 	ErrNoVoucherPrinter  = terminal.ErrNoVoucherPrinter
 )
 
@@ -138,18 +138,11 @@ func newBalancePicker() *balancePicker {
 // balanceLabel is one radio line: short enough not to widen the window (radio labels do not wrap), so a long program
 // name is cut; the confirmation screen shows it whole.
 func balanceLabel(b mkpf.Balance) string {
-	tag := ""
-	switch { // the kind, unless the program's name already says it (「川崎市 自治体ポイント」)
-	case b.Kind == mkpf.PointMunicipal && !strings.Contains(b.ProgramName, "自治体"):
-		tag = tr("points.tag.municipal", "［自治体］")
-	case b.Kind == mkpf.PointEvent && !strings.Contains(b.ProgramName, "イベント"):
-		tag = tr("points.tag.event", "［イベント］")
+	name := []rune(mkpf.PointName(b.Kind, b.ProgramName)) // the one form of ポイントの種類 (as on 30-39)
+	if len(name) > 26 {
+		name = append(name[:25], '…')
 	}
-	name := []rune(b.ProgramName)
-	if len(name) > 22 {
-		name = append(name[:21], '…')
-	}
-	s := tag + string(name) + "　" + pts(b.Points)
+	s := string(name) + "　" + pts(b.Points)
 	if b.ValidTo != "" {
 		if d, err := time.ParseInLocation("2006-01-02", b.ValidTo, terminal.JST); err == nil {
 			s += fmt.Sprintf(tr("points.validto", "（%sまで）"), dayText(d))
@@ -237,13 +230,25 @@ func expiringNote(b mkpf.Balance) string {
 type ptSummary struct{ objs []fyne.CanvasObject }
 
 func (sm *ptSummary) add(label, value string) *ptSummary {
-	sm.objs = append(sm.objs, &widget.Label{Text: label, TextStyle: fyne.TextStyle{Bold: true}},
+	sm.objs = append(sm.objs, &widget.Label{Text: label},
 		&widget.Label{Text: value, Wrapping: fyne.TextWrapWord})
 	return sm
 }
 
 func (sm *ptSummary) object() fyne.CanvasObject {
 	return widget.NewCard("", "", rows(sm.objs...))
+}
+
+// columns lays the rows out in n columns side by side: screen 35's voucher, whose 状態 fell below the fold at the
+// counter window's size in one column.
+func (sm *ptSummary) columns(n int) fyne.CanvasObject {
+	pairs := len(sm.objs) / 2
+	per := (pairs + n - 1) / n
+	var cols []fyne.CanvasObject
+	for i := 0; i < pairs; i += per {
+		cols = append(cols, container.NewVBox(rows(sm.objs[2*i:2*min(i+per, pairs)]...)))
+	}
+	return widget.NewCard("", "", container.NewGridWithColumns(len(cols), cols...))
 }
 
 // text is the summary as lines "label: value" (tests read it).

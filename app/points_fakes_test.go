@@ -377,7 +377,7 @@ func (f *fakePoints) Merge(_ context.Context, req mkpf.MergeRequest, key string)
 		}
 		t := "20261123103000-" + fmt.Sprintf("%06d", len(f.moves)+1)
 		f.moves = append(f.moves, mkpf.AggregateRow{At: fakeNow, TxnID: f.txn(), Kind: "merge", ProgramID: prog, ProgramName: fakePrograms[prog].ProgramName, Points: req.Points})
-		name := "merge-" + t + ".mkm"
+		name := mkpf.MergeFileName(t)
 		return &fakeMerge{res: &mkpf.MergeResult{Txn: t, ID: "520625", IDKind: "shop_point_id", ProgramID: prog, Points: req.Points,
 			BalanceAfter: f.bal[p][prog], FileName: name, At: fakeNow}, path: "/var/lib/mykeyterm/merge/" + name}, nil
 	})

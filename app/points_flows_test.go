@@ -173,7 +173,7 @@ func TestScreen29To31_UsesPointsShowsExactlyWhatHappensAndPrintsReceipt(t *testi
 	h := newPointsHarness(t, mkpf.KindPointUse)
 	s29 := h.toUse()
 	h.readBalances(s29.read, s29.bal)
-	if got := strings.Join(s29.bal.options, "|"); strings.Contains(got, "留保") || !strings.Contains(got, "［自治体］川崎市ポイント　10,000ポイント") {
+	if got := strings.Join(s29.bal.options, "|"); strings.Contains(got, "留保") || !strings.Contains(got, "川崎市ポイント（自治体ポイント）　10,000ポイント") {
 		t.Errorf("balances %q: want the usable ones only, 留保ポイント never", got)
 	}
 	if s29.bal.selected().ProgramID != "kawasaki" {
@@ -186,7 +186,7 @@ func TestScreen29To31_UsesPointsShowsExactlyWhatHappensAndPrintsReceipt(t *testi
 	s29.points.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.u.Wait()
 	s30 := screenAs[*screen30](t, h.u)
-	want := "ポイントの種類: 自治体ポイント　川崎市ポイント\n利用ポイント数: 500ポイント（500円分）\n利用前の残高: 10,000ポイント\n利用後の残高: 9,500ポイント\n有効期限の近いポイント: うち 1,500ポイントは 2026年12月31日まで\n"
+	want := "ポイントの種類: 川崎市ポイント（自治体ポイント）\n利用ポイント数: 500ポイント（500円分）\n利用前の残高: 10,000ポイント\n利用後の残高: 9,500ポイント\n有効期限の近いポイント: うち 1,500ポイントは 2026年12月31日まで\n"
 	if !strings.Contains(s29.bal.expiring.Text, "川崎市ポイント: うち 1,500ポイントは 2026年12月31日まで") {
 		t.Errorf("screen 29 expiring note %q", s29.bal.expiring.Text)
 	}
@@ -388,7 +388,7 @@ func TestScreen31_ReceiptWithoutPrinterSaysToSetOne(t *testing.T) {
 	s31 := screenAs[*screen31](t, h.u)
 	h.set.s.Printer = ""
 	h.tap(s31.receipt)
-	h.wantError("プリンタが設定されていません")
+	h.wantError("プリンターが設定されていません")
 	if h.pts.printedText() != "" {
 		t.Error("printed without a printer")
 	}
@@ -437,7 +437,7 @@ func TestScreen32To34_IssuesPrintsAndReissuesTheSameVoucher(t *testing.T) {
 	s32.expires.SetText("2026/12/10")
 	h.tap(s32.confirm)
 	s33 := screenAs[*screen33](t, h.u)
-	want := "ポイントの種類: 自治体ポイント　川崎市ポイント\nポイント券のポイント数: 1,000ポイント\nポイント券の有効期限: 2026年12月10日まで\n利用前の残高: 10,000ポイント\n発行後の残高: 9,000ポイント\n"
+	want := "ポイントの種類: 川崎市ポイント（自治体ポイント）\nポイント券のポイント数: 1,000ポイント\nポイント券の有効期限: 2026年12月10日まで\n利用前の残高: 10,000ポイント\n発行後の残高: 9,000ポイント\n"
 	if got := s33.sum.text(); got != want {
 		t.Errorf("screen 33 shows\n%s\nwant\n%s", got, want)
 	}
@@ -465,10 +465,10 @@ func TestScreen32To34_IssuesPrintsAndReissuesTheSameVoucher(t *testing.T) {
 func TestScreen33_PrinterFailureKeepsTheVoucherAndOffersReissue(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindVoucher)
 	s33 := h.confirmIssue("", "1000")
-	h.pts.printErr = &ClerkError{Message: "プリンタの用紙がありません。"}
+	h.pts.printErr = &ClerkError{Message: "プリンターの用紙がありません。"}
 	h.tap(s33.issue)
 	s34 := screenAs[*screen34](t, h.u)
-	h.wantError("ポイント券は発行されましたが、印字できませんでした。プリンタの用紙がありません。")
+	h.wantError("ポイント券は発行されましたが、印字できませんでした。プリンターの用紙がありません。")
 	h.wantError("「再発行」ボタン")
 	h.pts.printErr = nil
 	h.tap(s34.reissue)
@@ -659,8 +659,8 @@ func (h *ptHarness) confirmMerge(n string) *screen38 {
 	return screenAs[*screen38](h.t, h.u)
 }
 
-// A clerk pressing F2 again while the card is still being read must not re-enable [カード読取] and [番号で読取]: the
-// running read's answer does that.
+// A clerk pressing F2 again while the card is still being read must not re-enable [カード読取]: the running read's
+// answer does that.
 func TestScreen37_F2AgainDuringARunningReadKeepsTheReadButtonsDisabled(t *testing.T) {
 	h := newPointsHarness(t, mkpf.KindServiceID)
 	s := h.toMerge()
@@ -668,12 +668,12 @@ func TestScreen37_F2AgainDuringARunningReadKeepsTheReadButtonsDisabled(t *testin
 	h.pts.balGate = make(chan struct{})
 	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyF2}) // the read starts and waits in Balances
 	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyF2}) // pressed again
-	if !s.read.Disabled() || !s.readShop.Disabled() {
+	if !s.read.Disabled() {
 		t.Error("a second F2 re-enabled the read buttons while the first read still runs")
 	}
 	close(h.pts.balGate)
 	h.u.Wait()
-	if s.read.Disabled() || s.readShop.Disabled() {
+	if s.read.Disabled() {
 		t.Error("the read buttons stay disabled after the read finished")
 	}
 	if len(s.bal.balances) == 0 {
@@ -692,13 +692,13 @@ func TestScreen37To39_MergesByMyNumberCardAndByShopCardNumber(t *testing.T) {
 	s.points.SetText("300")
 	h.tap(s.confirm)
 	s38 := screenAs[*screen38](t, h.u)
-	want := "商店街ポイントID: 520625\nポイントの種類: 自治体ポイント　川崎市ポイント\n合算ポイント数: 300ポイント\n合算前の残高: 10,000ポイント\n合算後の残高: 9,700ポイント\n"
+	want := "商店街ポイントID: 520625\nポイントの種類: 川崎市ポイント（自治体ポイント）\n合算ポイント数: 300ポイント\n合算前の残高: 10,000ポイント\n合算後の残高: 9,700ポイント\n"
 	if got := s38.sum.text(); got != want {
 		t.Errorf("screen 38 shows\n%s\nwant\n%s", got, want)
 	}
 	h.tap(s38.merge)
 	s39 := screenAs[*screen39](t, h.u)
-	if !strings.Contains(s39.sum.text(), "合算ポイントファイル: /var/lib/mykeyterm/merge/merge-") || !strings.Contains(s39.sum.text(), "取引済番号: 20261123103000-") {
+	if !strings.Contains(s39.sum.text(), "合算ポイントファイル: merge-") || !strings.Contains(s39.sum.text(), mkpf.MergeFileExt+"\n") || strings.Contains(s39.sum.text(), "/var/lib") || !strings.Contains(s39.sum.text(), "取引済番号: 20261123103000-") {
 		t.Errorf("screen 39: %s", s39.sum.text())
 	}
 	if h.pts.balance("yamada", "kawasaki") != 9700 {
@@ -778,4 +778,27 @@ func TestScreen87_AggregatesThePeriodAndDownloadsTheCSV(t *testing.T) {
 	h.pts.down = true
 	h.tap(s.run)
 	h.wantError("接続できません")
+}
+
+// Screen 37 has one [カード読取] for both card kinds, as the documents do: with a number in the shop-card field it
+// reads that shop card, with the field empty the My Number Card.
+func TestScreen37_OneCardReadForBothCardKinds(t *testing.T) {
+	h := newPointsHarness(t, mkpf.KindServiceID)
+	s := h.toMerge()
+	h.cards.put("") // no My Number Card on the reader: a shop card number must not need one
+	h.locked(func() { s.shopCard.SetText("520625") })
+	h.key(fyne.KeyF2)
+	if len(s.bal.balances) == 0 || !strings.Contains(s.who.Text, "商店街ポイントカード 520625") {
+		t.Fatalf("F2 with a shop card number: who %q, error %q", s.who.Text, h.u.LastError())
+	}
+	h.cards.put("yamada")
+	h.key(fyne.KeyF2)
+	if !strings.HasPrefix(s.who.Text, "マイナンバーカード") {
+		t.Errorf("F2 with the field empty: who %q, error %q", s.who.Text, h.u.LastError())
+	}
+	for _, o := range visibleObjects(h.w.Content()) {
+		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, "読取") && b != s.read {
+			t.Errorf("a second read button 「%s」 on screen 37", b.Text)
+		}
+	}
 }

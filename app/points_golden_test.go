@@ -105,6 +105,7 @@ func TestPointsScreens_GoldenImages(t *testing.T) {
 			c.setup(h)
 			h.u.Wait()
 			img := assertSettlesTo(t, c.name+".png", h.w.Canvas().Capture)
+			h.locked(func() { assertAboveTheFold(t, c.name, h.u, h.w) })
 			if dir := os.Getenv("MYKEYTERM_SCREENS_DIR"); dir != "" {
 				f, err := os.Create(filepath.Join(dir, c.name+".png"))
 				if err != nil {

@@ -206,7 +206,7 @@ func (d *ptDone) addReceipt(print func(ctx context.Context, printer string) erro
 // own buttons, [続けて…] and [ポイントメニューへ].
 func (d *ptDone) content(done, note string, buttons ...*widget.Button) fyne.CanvasObject {
 	objs := []fyne.CanvasObject{
-		&jaLabel{Importance: widget.SuccessImportance, TextStyle: fyne.TextStyle{Bold: true}, Text: done},
+		&jaLabel{Importance: widget.SuccessImportance, Text: done},
 		d.sum.object(),
 	}
 	if note != "" {

@@ -70,13 +70,13 @@ func (c *ptConfirm) askAuthPIN(tries int, busy string, scope mkpf.PresenceScope,
 	send func(ctx context.Context, ref mkpf.PatronRef) error, done func()) {
 	u := c.ps.u
 	ch, _ := c.ps.svc.(terminal.PresenceChallenger)
-	pin := &widget.Entry{Password: true}
+	pin := newPINEntry(u)
 	msg := presenceWhat(scope, program) + fmt.Sprintf(tr("points.presence.lead", "このポイント数は、マイナンバーカードで\nご本人の確認が必要です。\n利用者証明用電子証明書の暗証番号（数字4桁）を\n利用者に入力してもらってください。\n残り回数: %d回（%d回続けて間違えるとロックされます）"), tries, tries)
 	items := []*widget.FormItem{
 		{Widget: &jaLabel{Text: msg}},
 		{Text: tr("points.presence.pin", "利用者証明用暗証番号"), Widget: pin},
 	}
-	d := dialog.NewForm(tr("points.presence.title", "利用者証明用電子証明書の暗証番号"), tr("screen23.pin.ok", "OK"), tr("screen23.pin.cancel", "やめる"), items, func(ok bool) {
+	d := dialog.NewForm(tr("points.presence.title", "利用者証明用電子証明書の暗証番号"), pinOKLabel(), pinCancelLabel(), items, func(ok bool) {
 		u.pinDialog, u.pinEntry = nil, nil
 		c.asking = false
 		if !ok || pc == nil || ch == nil {
@@ -96,9 +96,7 @@ func (c *ptConfirm) askAuthPIN(tries int, busy string, scope mkpf.PresenceScope,
 	c.asking = true
 	d.Show()
 	u.Win.Canvas().Focus(pin)
-	u.pinDialog = d
-	u.pinEntry = pin
-	u.pinLead = msg
+	u.showPIN(d, pin, msg)
 }
 
 // presenceAsked reports whether err is the platform asking for the proof with the card's tries left read, and then

@@ -60,7 +60,8 @@ func newScreen10(u *UI, change bool) *screen10 {
 	s.fm.add(newField("phone", tr("screen10.phone", "電話番号")+required, s.phone,
 		tr("screen10.phone.rule", "半角数字とハイフンです（例: 044-200-2111）。")))
 	s.fm.add(newField("email", tr("screen10.email", "メールアドレス")+required, s.email, ""))
-	s.fm.add(newField("email_confirm", tr("screen10.email2", "メールアドレス（確認用）")+required, s.emailConfirm,
+	// The longest label on two lines: the two columns then fit beside the demo's card panel on a 1280-pixel screen.
+	s.fm.add(newField("email_confirm", tr("screen10.email2", "メールアドレス（確認用）")+"\n"+required, s.emailConfirm,
 		tr("screen10.email2.rule", "確認のためもう一度入力してください。（コピー・貼り付けはしないでください。）")))
 	return s
 }
@@ -78,8 +79,7 @@ func (s *screen10) MenuButton() bool { return s.change }
 func (s *screen10) Content() fyne.CanvasObject {
 	return container.NewVBox(
 		widget.NewLabel(tr("screen10.lead", "連絡先を入力し、「登録」ボタンをクリックしてください。")),
-		s.fm.object(),
-		container.NewHBox(s.register),
+		s.fm.columns(2, container.NewHBox(s.register)), // [登録] under the left column: visible with every error shown
 	)
 }
 

@@ -134,13 +134,13 @@ func (s *screen23) askSignPIN(req mkpf.RegisterRequest, reader string, tries int
 		s.u.ShowError(ErrSignPINBlocked)
 		return
 	}
-	pin := &widget.Entry{Password: true}
+	pin := newPINEntry(s.u)
 	msg := fmt.Sprintf(tr("screen23.pin.lead", "住所変更通知のため、署名用電子証明書のパスワード（英数字6～16文字）を利用者に入力してもらってください。\n残り回数: %d回（%d回続けて間違えるとロックされます）"), tries, tries)
 	items := []*widget.FormItem{
 		{Widget: &jaLabel{Text: msg}},
 		{Text: tr("screen23.pin", "署名用パスワード"), Widget: pin},
 	}
-	d := dialog.NewForm(tr("screen23.pin.title", "署名用電子証明書のパスワード"), tr("screen23.pin.ok", "OK"), tr("screen23.pin.cancel", "やめる"), items, func(ok bool) {
+	d := dialog.NewForm(tr("screen23.pin.title", "署名用電子証明書のパスワード"), pinOKLabel(), pinCancelLabel(), items, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -163,9 +163,7 @@ func (s *screen23) askSignPIN(req mkpf.RegisterRequest, reader string, tries int
 	d.Resize(fyne.NewSize(680, 320))
 	d.Show()
 	s.u.Win.Canvas().Focus(pin)
-	s.u.pinDialog = d
-	s.u.pinEntry = pin
-	s.u.pinLead = msg
+	s.u.showPIN(d, pin, msg)
 }
 
 func (s *screen23) send(req mkpf.RegisterRequest) {

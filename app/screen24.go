@@ -38,7 +38,7 @@ func (s *screen24) Content() fyne.CanvasObject {
 		note = &widget.Label{Text: tr("screen24.replaced", "以前の番号を置き換えました: ") + s.res.Replaced, Importance: widget.WarningImportance}
 	}
 	return container.NewVBox(
-		&widget.Label{Text: tr("screen24.lead", "利用者の利用カード番号があっていることを確認してください。"), TextStyle: fyne.TextStyle{Bold: true}},
+		&widget.Label{Text: tr("screen24.lead", "利用者の利用カード番号があっていることを確認してください。")},
 		resultRows(s.res.IssuerName, s.res.MyKeyID, s.res.CardNumber),
 		note,
 		container.NewHBox(s.back, s.menu),
@@ -55,7 +55,7 @@ func (s *screen24) onBack() { s.u.toRegisterAgain(s.res.CardNumber, s.notice) }
 // the platform sent one.
 func resultRows(issuer, mykeyID, number string) fyne.CanvasObject {
 	val := func(t string) *widget.Label {
-		return &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
+		return &widget.Label{Text: t, SizeName: theme.SizeNameSubHeadingText}
 	}
 	objs := []fyne.CanvasObject{widget.NewLabel(tr("result.issuer", "ID付与事業者名")), val(issuer)}
 	if mykeyID != "" {

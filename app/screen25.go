@@ -35,22 +35,22 @@ func (s *screen25) Title() string { return tr("screen25.title", "サービスID�
 
 func (s *screen25) Content() fyne.CanvasObject {
 	mode := func(name, text string, m mkpf.HandoffMode) fyne.CanvasObject {
-		title := &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}}
+		title := &widget.Label{Text: name}
 		s.modeTitles[m] = title
 		return container.NewVBox(title, &jaLabel{Text: "　" + text})
 	}
 	if s.u.Continuous() {
 		s.continuous.Checked = true
-		s.state.SetText(tr("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダライタに置いてください。"))
+		s.state.SetText(tr("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダーライターに置いてください。"))
 	}
 	return container.NewVBox(
 		wrapLabel(tr("screen25.step1", "①サービスIDの照会は、次の4通りの方式があります。(ID付与事業者別に方式が設定されています。)\n方式ごとに以下の準備をして下さい。")),
-		mode(tr("mode.number", "番号通知方式 (デフォルト)"), tr("screen25.number", "連携システムに手入力するために、次画面で表示される利用カード番号 (サービスID)を確認してください。"), mkpf.HandoffNumber),
-		mode(tr("mode.barcode", "バーコード表示方式"), tr("screen25.barcode", "連携システムでバーコードを読取るために、連携システム端末に接続されたバーコードリーダを準備してください。"), mkpf.HandoffBarcode),
-		mode(tr("mode.wedge", "ID自動引渡し方式"), tr("screen25.wedge", "IDを自動で連携システムに引き渡すために、連携システムの利用カード番号の入力欄にカーソルをあててください。"), mkpf.HandoffWedge),
-		mode(tr("mode.label", "ラベル印刷方式"), tr("screen25.label", "利用カード番号をラベル印刷するために、バーコードが印刷できるプリンタを準備してください。"), mkpf.HandoffLabel),
+		mode(modeLabel(mkpf.HandoffNumber), tr("screen25.number", "連携システムに手入力するために、次画面で表示される利用カード番号 (サービスID)を確認してください。"), mkpf.HandoffNumber),
+		mode(modeLabel(mkpf.HandoffBarcode), tr("screen25.barcode", "連携システムでバーコードを読取るために、連携システム端末に接続されたバーコードリーダを準備してください。"), mkpf.HandoffBarcode),
+		mode(modeLabel(mkpf.HandoffWedge), tr("screen25.wedge", "IDを自動で連携システムに引き渡すために、連携システムの利用カード番号の入力欄にカーソルをあててください。"), mkpf.HandoffWedge),
+		mode(modeLabel(mkpf.HandoffLabel), tr("screen25.label", "利用カード番号をラベル印刷するために、バーコードが印刷できるプリンタを準備してください。"), mkpf.HandoffLabel),
 		widget.NewSeparator(),
-		&jaLabel{Text: tr("screen25.step2", "②マイナンバーカードをICカードリーダライタにセットし、「照会」ボタンをクリックして下さい。"), TextStyle: fyne.TextStyle{Bold: true}},
+		&jaLabel{Text: tr("screen25.step2", "②マイナンバーカードをICカードリーダライタにセットし、「照会」ボタンをクリックして下さい。")},
 		container.NewHBox(s.lookup),
 		s.continuous,
 		s.state,
@@ -104,7 +104,7 @@ func (s *screen25) onLookup() { lookupCard(s.u, "", false) }
 func (s *screen25) onContinuous(on bool) {
 	if on {
 		s.u.startContinuous()
-		s.state.SetText(tr("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダライタに置いてください。"))
+		s.state.SetText(tr("screen25.waiting", "カードを待っています。マイナンバーカードをICカードリーダーライターに置いてください。"))
 	} else {
 		s.u.stopContinuous()
 		s.state.SetText("")
@@ -185,3 +185,18 @@ func (u *UI) stopContinuous() {
 
 // Continuous reports whether continuous lookup is on.
 func (u *UI) Continuous() bool { return u.contCancel != nil }
+
+// modeLabel is the hand-off mode's name as screens 25 and 26 show it (seed 000: 「番号通知方式（デフォルト）」).
+func modeLabel(m mkpf.HandoffMode) string {
+	switch m {
+	case mkpf.HandoffNumber:
+		return tr("mode.number", "番号通知方式（デフォルト）")
+	case mkpf.HandoffBarcode:
+		return tr("mode.barcode", "バーコード表示方式")
+	case mkpf.HandoffWedge:
+		return tr("mode.wedge", "ID自動引渡し方式")
+	case mkpf.HandoffLabel:
+		return tr("mode.label", "ラベル印刷方式")
+	}
+	return m.LabelJA()
+}

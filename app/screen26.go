@@ -63,9 +63,13 @@ func (s *screen26) Content() fyne.CanvasObject {
 		objs = append(objs, &jaLabel{Importance: widget.WarningImportance,
 			Text: tr("screen26.address", "この利用者は住所が変更されています。利用者に新しい住所を確認してください。")})
 	}
-	objs = append(objs, widget.NewSeparator(), &widget.Label{Text: s.mode().LabelJA(), TextStyle: fyne.TextStyle{Bold: true}})
+	objs = append(objs, widget.NewSeparator(), &widget.Label{Text: modeLabel(s.mode())})
 	big := func(t string) *canvas.Text {
-		return &canvas.Text{Text: t, TextSize: 44, TextStyle: fyne.TextStyle{Bold: true}, Color: theme.Color(theme.ColorNameForeground)}
+		return &canvas.Text{Text: t, TextSize: 44, Color: theme.Color(theme.ColorNameForeground)}
+	}
+	// The number reads the same in all four modes: labelled, large and grouped (1800 0000 0011).
+	number := func() fyne.CanvasObject {
+		return rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber)))
 	}
 	switch s.mode() {
 	case mkpf.HandoffBarcode:
@@ -80,21 +84,21 @@ func (s *screen26) Content() fyne.CanvasObject {
 			ci := &canvas.Image{Image: img, FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScalePixels}
 			// One image pixel per screen pixel: the module width stays exactly barcodePxPerModule on the monitor.
 			ci.SetMinSize(fyne.NewSize(float32(b.Dx())/scale, float32(b.Dy())/scale))
-			objs = append(objs, container.NewHBox(ci), big(s.res.CardNumber))
+			objs = append(objs, container.NewHBox(ci), number())
 		}
 	case mkpf.HandoffWedge:
 		objs = append(objs,
 			&jaLabel{Text: tr("screen26.wedge", "下記の利用者カード番号 (サービスID) が、連携システムの画面の利用カード番号入力欄に表示されていることを確認してください。")},
-			rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
+			number(),
 			s.state, container.NewHBox(s.retype))
 	case mkpf.HandoffLabel:
 		objs = append(objs,
 			&jaLabel{Text: tr("screen26.label", "次の「印刷」ボタンをクリックし、印刷されたバーコードを連携システム端末に接続されたバーコードリーダで読取ってください。")},
-			big(s.res.CardNumber), container.NewHBox(s.printBtn), s.state)
+			number(), container.NewHBox(s.printBtn), s.state)
 	default:
 		objs = append(objs,
 			&jaLabel{Text: tr("screen26.number", "下記の利用カード番号 (サービスID) を連携システムに手入力してください。")},
-			rows(widget.NewLabel(tr("result.number", "利用カード番号(サービスID)")), big(s.u.Svc.Handoff.Group(s.res.CardNumber))),
+			number(),
 			container.NewHBox(s.copyBtn))
 	}
 	if s.u.Continuous() {

@@ -27,7 +27,7 @@ func (s *screen29) Title() string { return tr("screen29.title", "ポイント利
 
 func (s *screen29) Content() fyne.CanvasObject {
 	return s.content(
-		tr("screen29.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい、「カード読取」ボタンをクリックしてください。"),
+		tr("screen29.step1", "①利用者にマイナンバーカードをICカードリーダーライターにセットしてもらい、「カード読取」ボタンをクリックしてください。"),
 		tr("screen29.step2", "②残高を確認し、利用するポイントを選んで利用ポイント数を入力し、「確認」ボタンをクリックしてください。"))
 }
 

@@ -26,7 +26,7 @@ func newScreen30(from *screen29, b mkpf.Balance, n int64) *screen30 {
 		req: mkpf.UseRequest{PatronRef: mkpf.PatronRef{AuthCert: from.authCert}, ProgramID: b.ProgramID, Points: n}}
 	s.use = &widget.Button{Text: tr("screen30.use", "利用") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onUse}
 	s.init(&from.ptInput, from, s.req, s.use)
-	s.sum.add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
+	s.sum.add(tr("points.kind", "ポイントの種類"), mkpf.PointName(b.Kind, b.ProgramName)).
 		add(tr("screen30.points", "利用ポイント数"), pts(n)+fmt.Sprintf(tr("points.yen", "（%s円分）"), yen(n))).
 		add(tr("points.before", "利用前の残高"), pts(b.Points)).
 		add(tr("points.after", "利用後の残高"), pts(terminal.BalanceAfter(b, n)))

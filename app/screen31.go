@@ -19,7 +19,7 @@ type screen31 struct {
 func newScreen31(ps *pointsSession, res *mkpf.UseResult, b mkpf.Balance) *screen31 {
 	s := &screen31{res: res}
 	s.ptDone = newPtDone(ps, (&ptSummary{}).
-		add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+resultName(res.ProgramName, b)).
+		add(tr("points.kind", "ポイントの種類"), mkpf.PointName(b.Kind, resultName(res.ProgramName, b))).
 		add(tr("screen30.points", "利用ポイント数"), pts(res.Points)).
 		add(tr("points.after", "利用後の残高"), pts(res.BalanceAfter)).
 		add(tr("points.txn", "取引番号"), res.TxnID).

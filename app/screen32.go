@@ -11,9 +11,9 @@ import (
 	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
-// screen32 is 画面32 「ポイント券発行」: [カード読取] shows the balances; the clerk enters the voucher's expiry (a new date at
-// most 30 days ahead, independent of the points' own expiry), chooses the point, enters the points and clicks [確認]
-// → screen 33.
+// screen32 is 画面32 「ポイント券発行」: [カード読取] shows the balances; in the documents' order (004 §III) the clerk enters
+// the voucher's expiry (a new date at most 30 days ahead, independent of the points' own expiry), chooses the point,
+// enters the points and clicks [確認] → screen 33. Fields: 0 expiry, 1 point (the balances), 2 points.
 type screen32 struct {
 	ptInput
 	expires  *fkeyEntry
@@ -25,11 +25,11 @@ func newScreen32(ps *pointsSession) *screen32 {
 	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), s.onRead, s.onConfirm)
 	s.expires = fkeys(ps.u, &widget.Entry{Text: dayText(ptToday().AddDate(0, 0, mkpf.VoucherMaxDays)),
 		OnSubmitted: func(string) { s.ps.u.Win.Canvas().Focus(s.points) }})
-	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),
-		tr("screen32.balances.rule", "ポイント券に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
 	s.fm.add(newField("expires", tr("screen32.expires", "ポイント券の有効期限"), s.expires,
 		fmt.Sprintf(tr("screen32.expires.rule", "ポイント券を使える最後の日です（例: %s）。本日から%d日以内で、ポイント自体の有効期限とは関係なく新たに設定します。期限までに消込されなかったポイント券は失効します。"),
 			dayText(ptToday().AddDate(0, 0, 14)), mkpf.VoucherMaxDays)))
+	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),
+		tr("screen32.balances.rule", "ポイント券に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
 	s.fm.add(newField("points", tr("screen32.points", "ポイント券のポイント数"), s.points,
 		tr("screen32.points.rule", "半角数字で入力してください。発行時に残高から差し引かれ、ポイント券は一部だけの利用はできません。")))
 	return s
@@ -39,7 +39,7 @@ func (s *screen32) Title() string { return tr("screen32.title", "ポイント券
 
 func (s *screen32) Content() fyne.CanvasObject {
 	return s.content(
-		tr("screen32.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい、「カード読取」ボタンをクリックしてください。"),
+		tr("screen32.step1", "①利用者にマイナンバーカードをICカードリーダーライターにセットしてもらい、「カード読取」ボタンをクリックしてください。"),
 		tr("screen32.step2", "②ポイント券の有効期限を入力し、使うポイントを選んでポイント数を入力し、「確認」ボタンをクリックしてください。"))
 }
 
@@ -53,7 +53,7 @@ func checkExpiry(text string) (string, string) {
 
 func (s *screen32) onConfirm() {
 	s.fm.clearErrors()
-	b := s.chosen(s.authCert != nil, 0, tr("points.read.first", "先に「カード読取」でマイナンバーカードを読み取ってください。"),
+	b := s.chosen(s.authCert != nil, 1, tr("points.read.first", "先に「カード読取」でマイナンバーカードを読み取ってください。"),
 		tr("points.choose.voucher", "ポイント券に使うポイントを選んでください。"))
 	if b == nil {
 		return
@@ -61,7 +61,7 @@ func (s *screen32) onConfirm() {
 	ok := true
 	exp, msg := checkExpiry(strings.TrimSpace(s.expires.Text))
 	if msg != "" {
-		s.fm.fields[1].setError(msg)
+		s.fm.fields[0].setError(msg)
 		ok = false
 	}
 	n, err := terminal.ParsePoints(s.points.Text, b.Points)

@@ -25,7 +25,7 @@ func newScreen33(from *screen32, b mkpf.Balance, n int64, expires string) *scree
 		req: mkpf.VoucherIssueRequest{PatronRef: mkpf.PatronRef{AuthCert: from.authCert}, ProgramID: b.ProgramID, Points: n, Expires: expires}}
 	s.issue = &widget.Button{Text: tr("screen33.issue", "発行") + " (F5)", Icon: theme.DocumentPrintIcon(), Importance: widget.HighImportance, OnTapped: s.onIssue}
 	s.init(&from.ptInput, from, s.req, s.issue)
-	s.sum.add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
+	s.sum.add(tr("points.kind", "ポイントの種類"), mkpf.PointName(b.Kind, b.ProgramName)).
 		add(tr("screen33.points", "ポイント券のポイント数"), pts(n)).
 		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(expires)+tr("screen33.expires.until", "まで")).
 		add(tr("points.before", "利用前の残高"), pts(b.Points)).
@@ -38,7 +38,7 @@ func (s *screen33) Title() string {
 }
 
 func (s *screen33) Content() fyne.CanvasObject {
-	return s.content(tr("screen33.lead", "次の内容でポイント券を発行します。ポイントは発行時に残高から差し引かれます。内容を確認し、「発行」ボタンをクリックしてください（プリンタからポイント券が出力されます）。"))
+	return s.content(tr("screen33.lead", "次の内容でポイント券を発行します。ポイントは発行時に残高から差し引かれます。内容を確認し、「発行」ボタンをクリックしてください（プリンターからポイント券が出力されます）。"))
 }
 
 // errVoucherNotPrinted is shown on screen 34 when the voucher was issued but could not be printed.

@@ -24,7 +24,7 @@ func newScreen34(ps *pointsSession, v *mkpf.Voucher, b mkpf.Balance) *screen34 {
 	s := &screen34{v: v}
 	s.ptDone = newPtDone(ps, (&ptSummary{}).
 		add(tr("screen34.number", "発券番号"), displayNumber(v)).
-		add(tr("points.kind", "ポイントの種類"), resultName(v.ProgramName, b)).
+		add(tr("points.kind", "ポイントの種類"), mkpf.PointName(b.Kind, resultName(v.ProgramName, b))).
 		add(tr("screen33.points", "ポイント券のポイント数"), pts(v.Points)).
 		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(v.Expires)+tr("screen33.expires.until", "まで")).
 		add(tr("screen34.place", "発行場所"), v.IssuedPlace).

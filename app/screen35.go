@@ -39,7 +39,7 @@ func newScreen35(ps *pointsSession) *screen35 {
 	s.clear = &widget.Button{Text: tr("screen35.clear", "消込処理") + " (F5)", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: s.onClear}
 	s.clear.Disable()
 	s.back = menuBackButton(ps)
-	s.state = &jaLabel{TextStyle: fyne.TextStyle{Bold: true}}
+	s.state = &jaLabel{}
 	s.state.Hide()
 	s.info = container.NewVBox()
 	s.fm.add(newField("code", tr("screen35.code", "QRコード／発券番号"), container.NewBorder(nil, nil, nil, s.read, s.code),
@@ -141,7 +141,7 @@ func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
 		s.state.SetText(v.State.LabelJA())
 	}
 	s.state.Show()
-	s.info.Objects = []fyne.CanvasObject{s.sum.object()}
+	s.info.Objects = []fyne.CanvasObject{s.sum.columns(2)} // 状態 above the fold
 	s.info.Refresh()
 	ptRelayout(s.info)
 }
@@ -149,7 +149,7 @@ func (s *screen35) showVoucher(v *mkpf.Voucher, code string) {
 func voucherSummary(v *mkpf.Voucher) *ptSummary {
 	return (&ptSummary{}).
 		add(tr("screen34.number", "発券番号"), displayNumber(v)).
-		add(tr("points.kind", "ポイントの種類"), v.ProgramName).
+		add(tr("points.kind", "ポイントの種類"), mkpf.PointName("", v.ProgramName)).
 		add(tr("screen35.points", "ポイント数"), pts(v.Points)).
 		add(tr("screen33.expires", "ポイント券の有効期限"), dayJA(v.Expires)+tr("screen33.expires.until", "まで")).
 		add(tr("screen34.place", "発行場所"), v.IssuedPlace).

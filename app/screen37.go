@@ -2,24 +2,25 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/terminal"
 )
 
-// screen37 is 画面37 「商店街ポイント合算」: the patron is identified either by the My Number Card ([カード読取]; the
-// platform finds the service ID of this terminal's shopping-district issuer) or by the shopping-district point card,
-// whose number a keyboard-interface reader types into the card-number field followed by Enter (the platform maps it
-// back to the MyKey ID). The balances follow; the clerk enters the points to merge and clicks [確認] → screen 38.
+// screen37 is 画面37 「商店街ポイント合算」: one [カード読取] for both card kinds, as the documents have it: the patron is
+// identified by the My Number Card (the platform finds the service ID of this terminal's shopping-district issuer) or,
+// when the card-number field holds a number, by the shopping-district point card, whose number a keyboard-interface
+// reader types into that field followed by Enter (the platform maps it back to the MyKey ID). The card read is named
+// beside the button; the balances follow with their label; the clerk enters the points to merge and clicks [確認] →
+// screen 38.
 type screen37 struct {
 	ptInput
 	shopCard *fkeyEntry
-	readShop *widget.Button
 	who      *jaLabel
 	ref      *mkpf.PatronRef
 	res      *mkpf.BalancesResult
@@ -27,14 +28,13 @@ type screen37 struct {
 
 func newScreen37(ps *pointsSession) *screen37 {
 	s := &screen37{}
-	s.ptInput = newPtInput(ps, tr("screen37.read", "カード読取（マイナンバーカード）"), s.onRead, s.onConfirm)
+	s.ptInput = newPtInput(ps, tr("points.read", "カード読取"), s.onRead, s.onConfirm)
 	s.shopCard = fkeys(ps.u, &widget.Entry{PlaceHolder: tr("screen37.shopcard.placeholder", "商店街ポイントカードを読み取ると番号が入ります"),
 		OnSubmitted: func(string) { s.onShopCard() }})
-	s.readShop = &widget.Button{Text: tr("screen37.shopcard.read", "番号で読取") + " (F3)", Icon: theme.SearchIcon(), OnTapped: s.onShopCard}
 	s.who = &jaLabel{}
-	s.fm.add(newField("shop_card", tr("screen37.shopcard.short", "商店街ポイントカード"), container.NewBorder(nil, nil, nil, s.readShop, s.shopCard),
-		tr("screen37.shopcard.rule", "商店街ポイントカードを使うときは、この欄をクリックしてからカードリーダーで読み取ってください（キーボードとして番号が入力されます）。手で入力したときは「番号で読取」をクリックしてください。")))
-	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), container.NewVBox(s.who, s.bal.object()),
+	s.fm.add(newField("shop_card", tr("screen37.shopcard.short", "商店街ポイントカード"), s.shopCard,
+		tr("screen37.shopcard.rule", "商店街ポイントカードを使うときは、この欄をクリックしてからカードリーダーで読み取ってください（キーボードとして番号が入力されます）。手で入力したときは「カード読取」をクリックしてください。")))
+	s.fm.add(newField("program_id", tr("points.balances", "ポイント残高"), s.bal.object(),
 		tr("screen37.balances.rule", "合算に使うポイントを選んでください。この端末で使えるポイントだけが表示されます。")))
 	s.fm.add(newField("points", tr("screen37.points", "合算ポイント数"), s.points,
 		tr("screen37.points.rule", "商店街ポイントに合算するポイント数を半角数字で入力してください。")))
@@ -44,21 +44,26 @@ func newScreen37(ps *pointsSession) *screen37 {
 func (s *screen37) Title() string { return tr("screen37.title", "商店街ポイント合算") }
 
 func (s *screen37) Content() fyne.CanvasObject {
-	return s.content(
-		tr("screen37.step1", "①利用者にマイナンバーカードをICカードリーダーにセットしてもらい「カード読取」ボタンをクリックしてください。商店街ポイントカードの場合は、カードリーダーで読み取ってください。"),
-		tr("screen37.step2", "②残高を確認し、合算ポイント数を入力して「確認」ボタンをクリックしてください。"))
+	return container.NewVBox(
+		ptLead(tr("screen37.step1", "①利用者にマイナンバーカードをICカードリーダーライターにセットしてもらい「カード読取」ボタンをクリックしてください。商店街ポイントカードの場合は、カードリーダーで読み取ってください。")),
+		container.NewBorder(nil, nil, container.NewHBox(s.read), nil, s.who), // which card was read, beside the button
+		ptLead(tr("screen37.step2", "②残高を確認し、合算ポイント数を入力して「確認」ボタンをクリックしてください。")),
+		s.fm.object(),
+		container.NewHBox(s.confirm, s.back),
+	)
 }
 
 // Shown puts the focus on the card-number field, so a keyboard-interface card reader's number lands there.
 func (s *screen37) Shown() { s.ps.u.Win.Canvas().Focus(s.shopCard) }
 
-func (s *screen37) Keys() map[fyne.KeyName]func() {
-	keys := s.ptInput.Keys()
-	keys[fyne.KeyF3] = s.onShopCard
-	return keys
+// onRead is [カード読取] (F2): the shop card's number when the field holds one, else the My Number Card.
+func (s *screen37) onRead() {
+	if strings.TrimSpace(s.shopCard.Text) != "" {
+		s.onShopCard()
+		return
+	}
+	s.load(nil)
 }
-
-func (s *screen37) onRead() { s.load(nil) }
 
 func (s *screen37) onShopCard() {
 	s.fm.clearErrors()
@@ -86,7 +91,6 @@ func (s *screen37) load(shopCard *string) {
 	}
 	reached := !readCard
 	s.read.Disable()
-	s.readShop.Disable()
 	busy := tr("points.reading", "マイナンバーカードを読み取り、残高を確認しています…")
 	if !readCard {
 		busy = tr("screen37.busy.shop", "商店街ポイントカードの残高を確認しています…")
@@ -102,7 +106,6 @@ func (s *screen37) load(shopCard *string) {
 		return err
 	}, func(err error) {
 		s.read.Enable()
-		s.readShop.Enable()
 		s.shopCard.SetText("")
 		if reached {
 			s.ps.platformResult(err)
@@ -139,7 +142,6 @@ func (s *screen37) load(shopCard *string) {
 	})
 	if !started {
 		s.read.Enable()
-		s.readShop.Enable()
 	}
 }
 

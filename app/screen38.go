@@ -31,7 +31,7 @@ func newScreen38(from *screen37, b mkpf.Balance, n int64) *screen38 {
 	if from.res != nil && from.res.ShopPointID != "" {
 		s.sum.add(tr("screen37.shoppointid", "商店街ポイントID"), from.res.ShopPointID)
 	}
-	s.sum.add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
+	s.sum.add(tr("points.kind", "ポイントの種類"), mkpf.PointName(b.Kind, b.ProgramName)).
 		add(tr("screen37.points", "合算ポイント数"), pts(n)).
 		add(tr("screen38.before", "合算前の残高"), pts(b.Points)).
 		add(tr("screen38.after", "合算後の残高"), pts(terminal.BalanceAfter(b, n)))
@@ -43,7 +43,7 @@ func (s *screen38) Title() string {
 }
 
 func (s *screen38) Content() fyne.CanvasObject {
-	return s.content(tr("screen38.lead", "次の内容で自治体ポイントを商店街ポイントに合算します。内容を確認し、「合算」ボタンをクリックしてください。暗号化された合算ポイントファイルがこの端末の合算フォルダに届きます。"))
+	return s.content(tr("screen38.lead", "次の内容で自治体ポイントを商店街ポイントに合算します。内容を確認し、「合算」ボタンをクリックしてください。暗号化された合算ポイントファイルがこの端末の所定のフォルダに届きます。"))
 }
 
 func (s *screen38) onMerge() {

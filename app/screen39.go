@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"fyne.io/fyne/v2"
 
@@ -22,16 +23,18 @@ func newScreen39(ps *pointsSession, res *mkpf.MergeResult, path string, b mkpf.B
 	if res.IDKind == "mykey_id" {
 		idLabel = tr("screen39.mykeyid", "マイキーID")
 	}
-	if path == "" {
-		path = res.FileName
+	// The clerk reads the file's name; where the folder is, the settings say (a raw path reads as noise).
+	name := res.FileName
+	if path != "" {
+		name = filepath.Base(path)
 	}
 	s.ptDone = newPtDone(ps, (&ptSummary{}).
 		add(tr("screen39.txn", "取引済番号"), res.Txn).
 		add(idLabel, res.ID).
-		add(tr("points.kind", "ポイントの種類"), b.Kind.LabelJA()+"　"+b.ProgramName).
+		add(tr("points.kind", "ポイントの種類"), mkpf.PointName(b.Kind, b.ProgramName)).
 		add(tr("screen37.points", "合算ポイント数"), pts(res.Points)).
 		add(tr("screen38.after", "合算後の残高"), pts(res.BalanceAfter)).
-		add(tr("screen39.file", "合算ポイントファイル"), path).
+		add(tr("screen39.file", "合算ポイントファイル"), name).
 		add(tr("points.at", "日時"), timeJA(res.At)),
 		tr("screen39.next", "続けて合算"), (*pointsSession).toMerge)
 	return s
@@ -40,6 +43,6 @@ func newScreen39(ps *pointsSession, res *mkpf.MergeResult, path string, b mkpf.B
 func (s *screen39) Title() string { return tr("screen39.title", "ポイント合算完了") }
 
 func (s *screen39) Content() fyne.CanvasObject {
-	return s.content(fmt.Sprintf(tr("screen39.done", "%sを合算しました。暗号化された合算ポイントファイルを合算フォルダに保存しました。"), pts(s.res.Points)),
+	return s.content(fmt.Sprintf(tr("screen39.done", "%sを合算しました。暗号化された合算ポイントファイルを所定のフォルダに保存しました。"), pts(s.res.Points)),
 		tr("screen39.lead", "「商店街ポイント活用ソフト」を開き、メニューの「合算ポイント受取」で取り込んでください（同じファイルは一度しか取り込めません）。"))
 }

@@ -328,7 +328,7 @@ func (s *screen75) Content() fyne.CanvasObject {
 	return container.NewVBox(
 		ptLead(tr("screen75.lead", "ポイント付与事業を選び、対象者の登録内容を入力して「登録」ボタンをクリックしてください。")),
 		rows(&widget.Label{Text: tr("grant.project", "ポイント付与事業"), TextStyle: fyne.TextStyle{Bold: true}}, s.pick.object()),
-		s.fm.object(),
+		s.fm.columns(2), // 備考 and [登録] above the fold at the counter window's size
 		container.NewHBox(s.reg, &widget.Button{Text: tr("grant.back", "戻る") + " (Esc)", OnTapped: s.gs.toOffice}),
 		s.result,
 	)

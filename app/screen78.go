@@ -280,9 +280,9 @@ const answerSize = 40
 
 // Answer colours: green granted, red refused or a card error, orange already granted.
 var (
-	colGranted = color.NRGBA{R: 0x1b, G: 0x7f, B: 0x3b, A: 0xff}
-	colRefused = color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
-	colAlready = color.NRGBA{R: 0xb2, G: 0x6a, B: 0x00, A: 0xff}
+	colGranted color.Color = colorSuccess // the theme's colours (theme.go): one green in the app
+	colRefused color.Color = colorError
+	colAlready color.Color = colorWarning
 )
 
 func (s *screen79) show(r grant.TapResult) {

@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -136,7 +139,7 @@ func (s *screen87) show(agg *mkpf.Aggregate) {
 }
 
 func boldLabel(t string) *widget.Label {
-	return &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}}
+	return &widget.Label{Text: t}
 }
 
 // csvName is the file name the download suggests.
@@ -150,7 +153,7 @@ func (s *screen87) onDownload() {
 	}
 	s.save(s.csvName(), mkpf.AggregateCSV(s.agg), func(path string, err error) {
 		if err != nil {
-			s.ps.u.ShowError(&ClerkError{Message: tr("screen87.save.failed", "明細を保存できませんでした。保存先を変えて、もう一度「明細ダウンロード」をクリックしてください。") + "\n" + err.Error(), Err: err})
+			s.ps.u.ShowError(&ClerkError{Message: saveFailedMessage(err), Err: err})
 			return
 		}
 		if path == "" {
@@ -196,3 +199,15 @@ func listableURI(dir string) (fyne.ListableURI, error) {
 
 // Shown takes the keyboard focus away from the previous screen's field, so the function keys work at once.
 func (s *screen87) Shown() { s.ps.u.Win.Canvas().Unfocus() }
+
+// saveFailedMessage is what the clerk reads when the statement could not be saved: what happened and what to do, in
+// Japanese; the OS's error text (a path, "permission denied") is kept in the error's cause, not shown.
+func saveFailedMessage(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return tr("screen87.save.denied", "この保存先には書き込めません。「ドキュメント」などほかのフォルダを選んで、もう一度「明細ダウンロード」をクリックしてください。")
+	case errors.Is(err, syscall.ENOSPC):
+		return tr("screen87.save.full", "保存先の空き容量が足りません。USBメモリなどほかの保存先を選んで、もう一度「明細ダウンロード」をクリックしてください。")
+	}
+	return tr("screen87.save.failed", "明細を保存できませんでした。保存先を変えて、もう一度「明細ダウンロード」をクリックしてください。")
+}

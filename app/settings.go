@@ -73,11 +73,11 @@ func newSettings(u *UI) *settingsScreen {
 	}
 
 	s.fm.add(newField("reader", tr("settings.reader", "カードリーダー"), s.reader,
-		tr("settings.reader.rule", "マイナンバーカードを読むICカードリーダライタです。1台だけなら「自動」のままで構いません。")))
-	s.fm.add(newField("printer", tr("settings.printer", "プリンタ（ラベル・レシート・ポイント券）"), s.printer,
-		tr("settings.printer.rule", "ラベル印刷方式のラベル、ポイントのレシートとポイント券を印刷するプリンタです（例: cups:PDF、ql:cups:QL800、escpos:tcp://192.168.0.50:9100、pdf:/tmp/label.pdf）。")))
+		tr("settings.reader.rule", "マイナンバーカードを読むICカードリーダーライターです。1台だけなら「自動」のままで構いません。")))
+	s.fm.add(newField("printer", tr("settings.printer", "プリンター"), s.printer,
+		tr("settings.printer.rule", "ラベル印刷方式のラベル、ポイントのレシートとポイント券を印刷するプリンターです（例: cups:PDF、ql:cups:QL800、escpos:tcp://192.168.0.50:9100、pdf:/tmp/label.pdf）。")))
 	s.fm.add(newField("label_size", tr("settings.labelsize", "ラベルの大きさ"), s.labelSize,
-		tr("settings.labelsize.rule", "幅x高さ（mm）です。プリンタに入っているラベルに合わせてください。")))
+		tr("settings.labelsize.rule", "幅x高さ（mm）です。プリンターに入っているラベルに合わせてください。")))
 	s.fm.add(newField("wedge_suffix", tr("settings.suffix", "自動引渡しの最後に送るキー"), s.suffix,
 		tr("settings.suffix.rule", "ID自動引渡し方式で、番号のあとに送るキーです。図書館システムが番号入力後にEnterで検索するならEnterにします。")))
 	s.fm.add(newField("key_delay", tr("settings.delay", "1文字ごとの待ち時間（ミリ秒）"), s.delay,
@@ -85,7 +85,7 @@ func newSettings(u *UI) *settingsScreen {
 	s.fm.add(newField("receipt_size", tr("settings.receipt", "レシート・ポイント券の用紙"), s.receipt,
 		tr("settings.receipt.rule", "ロール紙の幅（58mm・80mm）か、A6・A4の用紙です。")))
 	s.fm.add(newField("merge_folder", tr("settings.merge", "合算ファイルの保存先"), s.merge,
-		tr("settings.merge.rule", "ポイント合算（画面39）のファイルを書き出すフォルダです。商店街ポイントシステムが読み取るフォルダを指定してください。")))
+		tr("settings.merge.rule", "商店街ポイント合算で作る合算ポイントファイルを保存するフォルダ（所定のフォルダ）です。商店街ポイントシステムが読み取るフォルダを指定してください。")))
 	s.fm.add(newField("language", tr("settings.language", "表示言語"), s.language,
 		tr("settings.language.rule", "次回の起動から反映されます。")))
 	return s
@@ -94,7 +94,7 @@ func newSettings(u *UI) *settingsScreen {
 func (s *settingsScreen) Title() string { return tr("settings.title", "端末の設定") }
 
 func (s *settingsScreen) Content() fyne.CanvasObject {
-	return container.NewVBox(s.fm.object(), container.NewHBox(s.save))
+	return container.NewVBox(s.fm.columns(2), container.NewHBox(s.save))
 }
 
 func (s *settingsScreen) Keys() map[fyne.KeyName]func() {
@@ -104,7 +104,7 @@ func (s *settingsScreen) Keys() map[fyne.KeyName]func() {
 // Shown lists the readers and printers the OS knows.
 func (s *settingsScreen) Shown() {
 	var readers, printers []string
-	s.u.Run(tr("settings.loading", "リーダーとプリンタを確認しています…"), 10*time.Second, func(ctx context.Context) error {
+	s.u.Run(tr("settings.loading", "リーダーとプリンターを確認しています…"), 10*time.Second, func(ctx context.Context) error {
 		readers, _ = s.u.Svc.Cards.Readers(ctx)
 		printers, _ = s.u.Svc.Handoff.Printers(ctx)
 		return nil

@@ -70,6 +70,7 @@ type UI struct {
 	status   *widget.Label
 	root     fyne.CanvasObject
 	side     fyne.CanvasObject
+	scroll   *container.Scroll // the screen's area between header and status line (the fold is its bottom)
 
 	cur        Screen
 	busy       bool
@@ -120,7 +121,7 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 	}
 	u := &UI{Win: w, Svc: svc, side: side, fgChanged: make(chan struct{})}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
-	u.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
+	u.title = &widget.Label{SizeName: theme.SizeNameHeadingText}
 	u.terminal = &widget.Label{Alignment: fyne.TextAlignTrailing}
 	u.menuBtn = &widget.Button{Text: tr("nav.menu", "メニューへ") + " (F12)", Icon: theme.HomeIcon(), OnTapped: u.ShowMenu}
 	u.body = container.NewStack()
@@ -138,13 +139,28 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 		u.title,
 		widget.NewSeparator(),
 	)
+	if svc.Phone { // 360-412 dp wide: the names wrap and the terminal ID gets its own line
+		u.title.Wrapping = fyne.TextWrapBreak
+		u.terminal.Alignment = fyne.TextAlignLeading
+		header = container.NewVBox(
+			container.NewBorder(nil, nil, u.menuBtn, nil, &jaLabel{Text: AppName, SizeName: theme.SizeNameCaptionText}),
+			u.terminal,
+			u.title,
+			widget.NewSeparator(),
+		)
+	}
 	u.busyBox = container.NewHBox(u.busyText, container.NewGridWrap(fyne.NewSize(160, 20), u.progress))
 	u.busyBox.Hide()
 	footer := container.NewVBox(
 		widget.NewSeparator(),
 		container.NewBorder(nil, nil, nil, u.busyBox, u.status),
 	)
-	main := container.NewBorder(header, footer, nil, nil, container.NewVScroll(container.NewPadded(u.body)))
+	if svc.Phone { // every pixel of a 360 dp screen for the content (the widgets keep their own inner padding)
+		u.scroll = container.NewVScroll(u.body)
+	} else {
+		u.scroll = container.NewVScroll(container.NewPadded(u.body))
+	}
+	main := container.NewBorder(header, footer, nil, nil, u.scroll)
 	if side != nil {
 		u.root = container.NewBorder(nil, nil, nil, side, main)
 	} else {
@@ -211,6 +227,9 @@ func (u *UI) Current() Screen { return u.cur }
 
 func (u *UI) onKey(ev *fyne.KeyEvent) {
 	defer probe("key " + string(ev.Name))
+	if u.dialogKey(ev) {
+		return
+	}
 	if k, ok := u.cur.(keyHook); ok {
 		if f := k.Keys()[ev.Name]; f != nil {
 			f()
@@ -230,9 +249,13 @@ func (u *UI) ShowError(err error) {
 		return
 	}
 	msg := u.Svc.Message(err)
-	d := dialog.NewCustom(tr("error.title", "エラー"), tr("error.close", "閉じる"),
-		&jaLabel{Text: msg}, u.Win)
+	d := dialog.NewCustom(tr("error.title", "エラー"), errorCloseLabel(), &jaLabel{Text: msg}, u.Win)
 	d.Resize(fyne.NewSize(560, 240))
+	d.SetOnClosed(func() {
+		if u.errDialog == d {
+			u.errDialog = nil
+		}
+	})
 	d.Show()
 	u.errDialog = d
 	u.lastError = msg
@@ -311,7 +334,7 @@ func (u *UI) refreshStatus() {
 	if reader == "" {
 		reader = tr("status.reader.unknown", "確認中")
 	}
-	plat := tr("status.platform.ok", "接続できます")
+	plat := tr("status.platform.ok", "接続中")
 	switch {
 	case u.platErr != nil:
 		plat = tr("status.platform.down", "接続できません")

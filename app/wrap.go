@@ -26,7 +26,8 @@ type jaLabel struct {
 	TextStyle  fyne.TextStyle
 	SizeName   fyne.ThemeSizeName
 
-	lines []string // the text as laid out at the last width
+	lines   []string  // the text as laid out at the last width
+	laidOut layoutKey // what lines were broken for
 }
 
 func newJaLabel(text string) *jaLabel {
@@ -87,7 +88,19 @@ func (l *jaLabel) relayout(width float32) {
 	if width <= 0 {
 		avail = 1 << 20
 	}
-	l.lines = breakLines(l.Text, avail, func(s string) float32 { return fyne.MeasureText(s, size, style).Width })
+	key := layoutKey{l.Text, avail, size, style}
+	if l.lines != nil && key == l.laidOut {
+		return // Fyne asks for the layout several times per frame: break the text once per text and width
+	}
+	l.lines, l.laidOut = breakLines(l.Text, avail, func(s string) float32 { return fyne.MeasureText(s, size, style).Width }), key
+}
+
+// layoutKey is what the lines of a jaLabel depend on.
+type layoutKey struct {
+	text  string
+	avail float32
+	size  float32
+	style fyne.TextStyle
 }
 
 func (l *jaLabel) CreateRenderer() fyne.WidgetRenderer {
@@ -190,12 +203,27 @@ func breakLines(text string, max float32, measure func(string) float32) []string
 			out = append(out, "")
 			continue
 		}
-		width := func(from, to int) float32 {
-			var b strings.Builder
-			for _, s := range segs[from:to] {
-				b.WriteString(s.text)
+		// Each segment is measured once (and its width without trailing spaces, for a line's last segment); a line's
+		// width is their sum. Measuring every candidate line as a whole shaped each prefix anew, which made the
+		// wrapped labels the largest part of the GUI's start-up.
+		full := make([]float32, len(segs))
+		trim := make([]float32, len(segs))
+		measureSeg := func(i int) {
+			full[i] = measure(segs[i].text)
+			trim[i] = full[i]
+			if t := strings.TrimRightFunc(segs[i].text, unicode.IsSpace); t != segs[i].text {
+				trim[i] = measure(t)
 			}
-			return measure(strings.TrimRightFunc(b.String(), unicode.IsSpace))
+		}
+		for i := range segs {
+			measureSeg(i)
+		}
+		width := func(from, to int) float32 {
+			var w float32
+			for i := from; i < to-1; i++ {
+				w += full[i]
+			}
+			return w + trim[to-1]
 		}
 		join := func(from, to int) string {
 			var b strings.Builder
@@ -220,6 +248,7 @@ func breakLines(text string, max float32, measure func(string) float32) []string
 				head, tail := cutGraphemes(segs[start].text, max, measure)
 				out = append(out, head)
 				segs[start].text = tail
+				measureSeg(start)
 			default:
 				cut := end
 				if phrase > start {

@@ -75,7 +75,7 @@ func Deliver(ctx context.Context, res *mkpf.LookupResult, mode mkpf.HandoffMode,
 		return r, t.Type(ctx, res.CardNumber, opt.Suffix, d)
 	case mkpf.HandoffLabel:
 		if opt.Printer == nil {
-			return r, errf(printing.ErrUnknownSpec, "ラベルを印刷するプリンタが設定されていません。設定画面でプリンタを選んでください")
+			return r, errf(printing.ErrUnknownSpec, "ラベルを印刷するプリンターが設定されていません。設定画面でプリンターを選んでください")
 		}
 		now := time.Now
 		if opt.Now != nil {

@@ -2,7 +2,10 @@ package mkpf
 
 // Wire types of the points API (自治体ポイント管理クラウド, screens 2, 28-39, 87). docs/points.md lists the routes.
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // PointKind is the kind of a point account (seed 004 §II-2).
 type PointKind string
@@ -24,6 +27,33 @@ func (k PointKind) LabelJA() string {
 		return "留保ポイント"
 	}
 	return string(k)
+}
+
+// PointName is the one form in which a point program is named wherever the terminal shows or prints ポイントの種類:
+// the program's own name when it already says its kind (「川崎市 自治体ポイント」, 「かわさき子育て応援イベントポイント」),
+// else the name with the kind in brackets (「川崎市ポイント（自治体ポイント）」); the kind alone when there is no name.
+// kind may be "" where only the name is known (a voucher).
+func PointName(kind PointKind, name string) string {
+	word := map[PointKind]string{PointMunicipal: "自治体ポイント", PointEvent: "イベント", PointReserved: "留保ポイント"}[kind]
+	switch {
+	case name == "":
+		return kind.LabelJA()
+	case word == "" || strings.Contains(name, word):
+		return name
+	}
+	return name + "（" + kind.LabelJA() + "）"
+}
+
+// VoucherTitle is the title printed on a voucher of the program named name: 「川崎市 自治体ポイント券」, an event's
+// 「かわさき子育て応援イベントポイント券」 (not a 自治体ポイント券), 「ポイント券」 when the name is unknown.
+func VoucherTitle(name string) string {
+	switch {
+	case name == "":
+		return "ポイント券"
+	case strings.HasSuffix(name, "ポイント"):
+		return name + "券"
+	}
+	return name + " ポイント券"
 }
 
 // Program is one point program. ValidFrom/ValidTo ("YYYY-MM-DD", Japan time, inclusive) bound when its points can be

@@ -34,6 +34,10 @@ func mkpfServer(t *testing.T) string {
 			serverErr = err
 			return
 		}
+		if serverErr = testenv.RemoveAtExit(dir); serverErr != nil { // shared by this binary's tests: removed at its end
+			os.RemoveAll(dir)
+			return
+		}
 		serverBin = filepath.Join(dir, "mkpf-server")
 		out, err := exec.Command("go", "build", "-tags", "demo", "-o", serverBin, "github.com/mykeyterm/mykeyterm/cmd/mkpf-server").CombinedOutput()
 		if err != nil {

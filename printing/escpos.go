@@ -54,7 +54,7 @@ func newESCPOS(spec, target string) (Printer, error) {
 		p.addr = target
 	default:
 		return nil, errf(fmt.Errorf("%w: %q", ErrUnknownSpec, spec),
-			"レシートプリンタの指定「%s」が正しくありません (例: escpos:tcp://192.168.0.50:9100)", spec)
+			"レシートプリンターの指定「%s」が正しくありません (例: escpos:tcp://192.168.0.50:9100)", spec)
 	}
 	return p, nil
 }
@@ -69,7 +69,7 @@ func (p *escposPrinter) MaxWidthMM() float64 { return float64(p.dots) * 25.4 / e
 
 func (p *escposPrinter) Print(ctx context.Context, doc Document) (string, error) {
 	if doc.Image == nil {
-		return "", errf(ErrNoContent, "レシートプリンタには画像で送る必要がありますが、印刷する画像がありません")
+		return "", errf(ErrNoContent, "レシートプリンターには画像で送る必要がありますが、印刷する画像がありません")
 	}
 	var e ESCPOS
 	e.Init()
@@ -95,25 +95,25 @@ func (p *escposPrinter) send(ctx context.Context, b []byte) error {
 	if p.network == "" {
 		f, err := os.OpenFile(p.addr, os.O_WRONLY, 0)
 		if err != nil {
-			return errf(err, "レシートプリンタ「%s」を開けません。接続と電源を確認してください", p.addr)
+			return errf(err, "レシートプリンター「%s」を開けません。接続と電源を確認してください", p.addr)
 		}
 		defer f.Close()
 		if _, err := f.Write(b); err != nil {
-			return errf(err, "レシートプリンタ「%s」に送れませんでした", p.addr)
+			return errf(err, "レシートプリンター「%s」に送れませんでした", p.addr)
 		}
 		return nil
 	}
 	var d net.Dialer
 	c, err := d.DialContext(ctx, p.network, p.addr)
 	if err != nil {
-		return errf(err, "レシートプリンタ「%s」に接続できません。電源とネットワークを確認してください", p.addr)
+		return errf(err, "レシートプリンター「%s」に接続できません。電源とネットワークを確認してください", p.addr)
 	}
 	defer c.Close()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetWriteDeadline(dl)
 	}
 	if _, err := c.Write(b); err != nil {
-		return errf(err, "レシートプリンタ「%s」に送れませんでした", p.addr)
+		return errf(err, "レシートプリンター「%s」に送れませんでした", p.addr)
 	}
 	return nil
 }

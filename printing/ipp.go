@@ -48,7 +48,7 @@ func cupsQueueURL(queue string) string {
 func newIPP(spec, uri string, extra []goipp.Attribute) (*IPPPrinter, error) {
 	u, err := url.Parse(uri)
 	if err != nil || u.Host == "" {
-		return nil, errf(fmt.Errorf("%w: %q", ErrUnknownSpec, spec), "プリンタのアドレス「%s」が正しくありません", spec)
+		return nil, errf(fmt.Errorf("%w: %q", ErrUnknownSpec, spec), "プリンターのアドレス「%s」が正しくありません", spec)
 	}
 	h := *u
 	switch u.Scheme {
@@ -63,7 +63,7 @@ func newIPP(spec, uri string, extra []goipp.Attribute) (*IPPPrinter, error) {
 			h.Host = u.Hostname() + ":631"
 		}
 	default:
-		return nil, errf(fmt.Errorf("%w: %q", ErrUnknownSpec, spec), "プリンタのアドレス「%s」が正しくありません", spec)
+		return nil, errf(fmt.Errorf("%w: %q", ErrUnknownSpec, spec), "プリンターのアドレス「%s」が正しくありません", spec)
 	}
 	p := *u
 	if p.Scheme == "http" {
@@ -155,7 +155,7 @@ func (p *IPPPrinter) submit(ctx context.Context, title, format string, body []by
 			return a.Values[0].V.String(), nil
 		}
 	}
-	return "", errf(errors.New("no job-id in Print-Job response"), "プリンタが印刷ジョブを受け付けたか確認できません")
+	return "", errf(errors.New("no job-id in Print-Job response"), "プリンターが印刷ジョブを受け付けたか確認できません")
 }
 
 // rawFormat makes CUPS pass the bytes to the printer untouched (a raw queue).
@@ -172,20 +172,20 @@ func ippDo(ctx context.Context, client *http.Client, httpURL, name string, m *go
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, httpURL, io.MultiReader(bytes.NewReader(head), bytes.NewReader(doc)))
 	if err != nil {
-		return nil, errf(err, "プリンタのアドレス「%s」が正しくありません", name)
+		return nil, errf(err, "プリンターのアドレス「%s」が正しくありません", name)
 	}
 	req.Header.Set("Content-Type", goipp.ContentType)
 	hr, err := client.Do(req)
 	if err != nil {
-		return nil, errf(err, "プリンタ「%s」に接続できません。プリンタの電源と印刷サービス (CUPS) が動いているか確認してください", name)
+		return nil, errf(err, "プリンター「%s」に接続できません。プリンターの電源と印刷サービス (CUPS) が動いているか確認してください", name)
 	}
 	defer hr.Body.Close()
 	if hr.StatusCode != http.StatusOK {
-		return nil, errf(fmt.Errorf("HTTP %s", hr.Status), "プリンタ「%s」が要求を断りました (HTTP %d)。プリンタ名を確認してください", name, hr.StatusCode)
+		return nil, errf(fmt.Errorf("HTTP %s", hr.Status), "プリンター「%s」が要求を断りました (HTTP %d)。プリンター名を確認してください", name, hr.StatusCode)
 	}
 	var resp goipp.Message
 	if err := resp.Decode(hr.Body); err != nil {
-		return nil, errf(err, "プリンタ「%s」の応答を読めませんでした", name)
+		return nil, errf(err, "プリンター「%s」の応答を読めませんでした", name)
 	}
 	if st := goipp.Status(resp.Code); st >= 0x0100 {
 		msg := st.String()
@@ -195,9 +195,9 @@ func ippDo(ctx context.Context, client *http.Client, httpURL, name string, m *go
 			}
 		}
 		if st == goipp.StatusErrorNotFound {
-			return nil, errf(errors.New(msg), "プリンタ「%s」が見つかりません。設定画面でプリンタを選び直してください", name)
+			return nil, errf(errors.New(msg), "プリンター「%s」が見つかりません。設定画面でプリンターを選び直してください", name)
 		}
-		return nil, errf(errors.New(msg), "プリンタ「%s」が印刷を受け付けませんでした", name)
+		return nil, errf(errors.New(msg), "プリンター「%s」が印刷を受け付けませんでした", name)
 	}
 	return &resp, nil
 }
@@ -251,11 +251,11 @@ func (p *IPPPrinter) Wait(ctx context.Context, jobID string) error {
 		case JobCompleted:
 			return nil
 		case JobCanceled, JobAborted, JobStopped:
-			return errf(fmt.Errorf("job %s state %d", jobID, st), "印刷が中止されました。プリンタの状態を確認してください")
+			return errf(fmt.Errorf("job %s state %d", jobID, st), "印刷が中止されました。プリンターの状態を確認してください")
 		}
 		select {
 		case <-ctx.Done():
-			return errf(ctx.Err(), "印刷が終わるのを待ちきれませんでした。プリンタの状態を確認してください")
+			return errf(ctx.Err(), "印刷が終わるのを待ちきれませんでした。プリンターの状態を確認してください")
 		case <-t.C:
 		}
 	}

@@ -81,7 +81,7 @@ func Open(spec string) (Printer, error) {
 		return newIPP(spec, cupsQueueURL(spec), nil)
 	}
 	return nil, errf(fmt.Errorf("%w: %q", ErrUnknownSpec, spec),
-		"プリンタの指定「%s」が正しくありません。設定画面でプリンタを選び直してください", spec)
+		"プリンターの指定「%s」が正しくありません。設定画面でプリンターを選び直してください", spec)
 }
 
 // List returns the printers the operating system knows, as specs Open accepts: "cups:NAME" for CUPS queues (asked

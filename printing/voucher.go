@@ -41,13 +41,14 @@ func layoutVoucher(c canvas, v VoucherPrint, bm [][]bool, p PaperSize) float64 {
 		c.text(x+w-bw, y+0.75, bw, pt, "再発行", "center")
 		y += line(pt) + 2.5
 	}
-	title := v.MunicipalityName + " 自治体ポイント券"
+	// Titled after the point chosen on screen 32: an event's voucher is not a 自治体ポイント券.
+	title := mkpf.VoucherTitle(v.ProgramName)
 	tp := fitPt(c, base*1.6, w, title)
 	c.text(x, y, w, tp, title, "center")
 	y += line(tp) + 1
-	if v.ProgramName != "" {
-		pt := fitPt(c, base, w, v.ProgramName)
-		c.text(x, y, w, pt, v.ProgramName, "center")
+	if v.MunicipalityName != "" {
+		pt := fitPt(c, base, w, v.MunicipalityName)
+		c.text(x, y, w, pt, v.MunicipalityName, "center")
 		y += line(pt) + 1
 	}
 	qs := min(w*0.6, 45.0)

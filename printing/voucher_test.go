@@ -160,3 +160,25 @@ func pageWidthPt(info string) float64 {
 	}
 	return 0
 }
+
+// TestVoucherPrint_TitledAfterTheChosenPoint: a voucher of an event's points is titled after the event, not as a
+// 自治体ポイント券 (screen 32 lets the clerk choose either point).
+func TestVoucherPrint_TitledAfterTheChosenPoint(t *testing.T) {
+	needTools(t, "pdftotext")
+	v := testVoucher(t, false)
+	v.ProgramName = "かわさき子育て応援イベントポイント"
+	pdf, err := RenderVoucherPDF(v, PaperA6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "v.pdf")
+	os.WriteFile(f, pdf, 0o644)
+	out, err := exec.Command("pdftotext", "-layout", f, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(out)), "")
+	if !strings.Contains(text, "かわさき子育て応援イベントポイント券") || strings.Contains(text, "自治体ポイント券") {
+		t.Errorf("event voucher's title wrong:\n%s", out)
+	}
+}

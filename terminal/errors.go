@@ -35,9 +35,9 @@ var (
 	ErrSignPINBlocked = &ClerkError{Message: "署名用電子証明書のパスワードがロックされています。利用者に市区町村の窓口でロック解除（初期化）の手続きをするよう案内してください。住所変更通知を「いいえ」にすれば登録はできます。"}
 	ErrSignPINFormat  = &ClerkError{Message: "署名用電子証明書のパスワードは英数字6～16文字です。利用者にもう一度入力してもらってください（この入力ではカードに送っていないので、残り回数は減っていません）。"}
 	ErrWedgeNoTarget  = &ClerkError{Message: "連携システムの入力欄がクリックされなかったため、番号を入力しませんでした。連携システムの利用カード番号の入力欄をクリックしてから「もう一度入力」を押してください。"}
-	ErrNoLabelPrinter = &ClerkError{Message: "ラベルを印刷するプリンタが設定されていません。メニューの「端末の設定」でプリンタを選んでください。"}
+	ErrNoLabelPrinter = &ClerkError{Message: "ラベルを印刷するプリンターが設定されていません。メニューの「端末の設定」でプリンターを選んでください。"}
 	ErrNoPatronNumber = &ClerkError{Message: "利用カードに番号がありません。利用カードをカードリーダーに置き直してください。"}
-	ErrNoPrinter      = &ClerkError{Message: "プリンタが設定されていません。「端末の設定」でプリンタを選んでから、もう一度印字してください。"}
+	ErrNoPrinter      = &ClerkError{Message: "プリンターが設定されていません。「端末の設定」でプリンターを選んでから、もう一度印字してください。"}
 )
 
 // Message is the Japanese clerk message for an error of any flow or package below it. Every package's clerk error is

@@ -28,7 +28,7 @@ type VoucherIssuer interface {
 }
 
 // ErrNoVoucherPrinter: a voucher that cannot be printed is not issued, its points would be gone with no paper.
-var ErrNoVoucherPrinter = &ClerkError{Message: "ポイント券を印字するプリンタが設定されていないため、発行していません（ポイントは減っていません）。「端末の設定」でプリンタを選んでから「発行」をクリックしてください。"}
+var ErrNoVoucherPrinter = &ClerkError{Message: "ポイント券を印字するプリンターが設定されていないため、発行していません（ポイントは減っていません）。「端末の設定」でプリンターを選んでから「発行」をクリックしてください。"}
 
 // IssueVoucher is screen 33 [発行] and `voucher issue --print`: with no printer (printIt nil) nothing is issued;
 // otherwise the voucher is issued once and printed. A print failure keeps the voucher: printErr is set, err is nil,

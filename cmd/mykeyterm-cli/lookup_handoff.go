@@ -47,7 +47,7 @@ func lookupHandoff(g *globals, s terminal.Settings, res *mkpf.LookupResult, f ha
 			opt.Printer = "pdf:" + f.out
 		}
 		if opt.Printer == "" {
-			return fail(g, "ラベルの印刷先がありません。--printer NAME か --out FILE.pdf を指定するか、設定でプリンタを選んでください。")
+			return fail(g, "ラベルの印刷先がありません。--printer NAME か --out FILE.pdf を指定するか、設定でプリンターを選んでください。")
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -54,6 +54,11 @@ func PostgresURL(t testing.TB) string {
 	sharedPGOnce.Do(func() {
 		removeStalePG()
 		sharedPG, sharedPGErr = startPG()
+		if sharedPGErr == nil { // it ends with the test binary: stopped and its directory removed then (atexit.go)
+			sharedPG.mu.Lock()
+			sharedPGErr = KillAtExit(sharedPG.cmd.Process.Pid)
+			sharedPG.mu.Unlock()
+		}
 	})
 	if sharedPGErr != nil {
 		t.Fatalf("testenv: %v", sharedPGErr)
@@ -126,7 +131,7 @@ func startPG() (*PGCluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "mkpf-pg-")
+	dir, err := tempDirAtExit("mkpf-pg-") // removed when the test binary ends, whoever stops the server
 	if err != nil {
 		return nil, err
 	}

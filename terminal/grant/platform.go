@@ -72,5 +72,13 @@ func Message(err error) string {
 	if errors.As(err, &ae) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return platformclient.Message(err)
 	}
-	return err.Error()
+	var ke *cardio.Error
+	if errors.As(err, &ke) {
+		return cardio.Message(err)
+	}
+	// Anything else (a file the OS refused, a broken local store): never Go's error text on the clerk's screen.
+	return FallbackMessage
 }
+
+// FallbackMessage is the clerk's text for an error no other rule names: what to do next, in Japanese.
+const FallbackMessage = "処理を完了できませんでした。もう一度操作してください。続けて起きるときは、画面を閉じずに自治体の担当者に連絡してください。"
