@@ -77,8 +77,8 @@ func (s *screen76) Content() fyne.CanvasObject {
 	return container.NewVBox(
 		ptLead(tr("screen76.lead", "ポイント付与事業を選び、「検索」ボタンをクリックしてください。対象者が多いときはマイキーIDや本人確認情報で絞り込めます。対象者を選び、マイナンバーカードをカードリーダーに置いて「登録・読取」ボタンをクリックすると、名簿にマイキーIDを登録します。")),
 		rows(s.searchRows(b)...),
-		container.NewHBox(s.search, &widget.Button{Text: tr("grant.back", "戻る") + " (Esc)", OnTapped: s.gs.toOffice}),
-		s.count,
+		// the count beside the buttons: one row less, so the declared MyKey ID's row stays above the fold
+		container.NewBorder(nil, nil, container.NewHBox(s.search, &widget.Button{Text: tr("grant.back", "戻る") + " (Esc)", OnTapped: s.gs.toOffice}), nil, s.count),
 		s.list,
 		widget.NewSeparator(),
 		s.detail,

@@ -271,12 +271,26 @@ func (s *screen79) onStop() {
 // idle says how to begin: a line smaller than the answers, so it fits a phone's width.
 func (s *screen79) idle() {
 	s.setAnswer(tr("screen79.ready", "開始を押すとカードを読み取ります"), theme.Color(theme.ColorNameForeground), "")
-	s.answer.TextSize = answerSize / 2
+	s.answer.TextSize = min(answerSize/2, fitAnswer(s.gs.u, s.answer.Text, s.answer.TextStyle))
 	s.answer.Refresh()
 }
 
 // answerSize is the answers' type size (付与済みです etc., read at arm's length).
 const answerSize = 40
+
+// fitAnswer is answerSize, smaller on a phone where the answer would not fit the narrowest phone's width in one line
+// (「受け付けました（未送信）」 at 40 px is 480 px wide): the big line is one canvas.Text, which does not wrap.
+func fitAnswer(u *UI, text string, style fyne.TextStyle) float32 {
+	size := float32(answerSize)
+	if !u.Svc.Phone {
+		return size
+	}
+	room := PhoneWidthMin - 4*theme.Padding()
+	for size > 16 && fyne.MeasureText(text, size, style).Width > room {
+		size -= 2
+	}
+	return size
+}
 
 // Answer colours: green granted, red refused or a card error, orange already granted.
 var (
@@ -307,7 +321,7 @@ func (s *screen79) show(r grant.TapResult) {
 }
 
 func (s *screen79) setAnswer(text string, col color.Color, detail string) {
-	s.answer.Text, s.answer.Color, s.answer.TextSize = text, col, answerSize
+	s.answer.Text, s.answer.Color, s.answer.TextSize = text, col, fitAnswer(s.gs.u, text, s.answer.TextStyle)
 	s.answer.Refresh()
 	s.detail.SetText(detail)
 	grantRelayout(s.gs.u) // the detail may take more or fewer lines than before

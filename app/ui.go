@@ -141,9 +141,10 @@ func New(w fyne.Window, svc *Services, side fyne.CanvasObject) *UI {
 	)
 	if svc.Phone { // 360-412 dp wide: the names wrap and the terminal ID gets its own line
 		u.title.Wrapping = fyne.TextWrapBreak
+		appName.Wrapping, appName.SizeName = fyne.TextWrapBreak, theme.SizeNameCaptionText
 		u.terminal.Alignment = fyne.TextAlignLeading
 		header = container.NewVBox(
-			container.NewBorder(nil, nil, u.menuBtn, nil, &jaLabel{Text: AppName, SizeName: theme.SizeNameCaptionText}),
+			container.NewBorder(nil, nil, u.menuBtn, nil, appName),
 			u.terminal,
 			u.title,
 			widget.NewSeparator(),
