@@ -173,8 +173,8 @@ func TestGrants_CapOfGrantsPerMyKeyIDPerMonthAcrossProjects(t *testing.T) {
 func testCapOfGrantsPerMyKeyIDPerMonthAcrossProjects(t *testing.T) {
 	w := newPointsWorld(t)
 	c := context.Background()
-	if n, _, _ := w.srv.GrantCap(); n != platform.DefaultGrantCapPerMonth {
-		t.Fatalf("default cap %d", n)
+	if n, _, err := w.srv.GrantCap(); err != nil || n != platform.DefaultGrantCapPerMonth {
+		t.Fatalf("default cap %d (%v)", n, err)
 	}
 	if err := w.srv.SetGrantCap(2); err != nil {
 		t.Fatal(err)

@@ -32,7 +32,10 @@ func TestSecurity_SingleInstanceMutexIsLocalAndOnlyThisAccountsToOpen(t *testing
 	if err != nil || !SameAccount(owner, user) {
 		t.Fatalf("owner %v (%v), want this account %v", owner, err, user)
 	}
-	ctl, _, _ := sd.Control()
+	ctl, _, err := sd.Control()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if ctl&windows.SE_DACL_PROTECTED == 0 {
 		t.Error("the DACL inherits entries")
 	}
