@@ -205,7 +205,7 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 		var got []string
 		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && len(got) == 0; time.Sleep(300 * time.Millisecond) {
 			img := a.x.Screenshot(t)
-			if box, ok := barcodeBox(img); ok {
+			if box, ok := testenv.BarcodeBox(img); ok {
 				got = testenv.ZbarImage(t, img.SubImage(box))
 			}
 		}
@@ -609,36 +609,6 @@ func insertToScreen26(t *testing.T, x *testenv.X, win string, pc *testenv.PCSCEn
 	remove()
 	*apdus += card.APDUs()
 	return seen.Sub(t0).Milliseconds()
-}
-
-// barcodeBox finds the on-screen barcode: the rows with many dark/light transitions, and their horizontal extent.
-func barcodeBox(img *image.RGBA) (image.Rectangle, bool) {
-	b := img.Bounds()
-	dark := func(x, y int) bool { c := img.RGBAAt(x, y); return (int(c.R)+int(c.G)+int(c.B))/3 < 0x80 }
-	top, bottom, left, right := -1, -1, b.Max.X, 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		trans, first, last := 0, -1, -1
-		for x := b.Min.X + 1; x < b.Max.X; x++ {
-			if dark(x, y) != dark(x-1, y) {
-				trans++
-				if first < 0 {
-					first = x
-				}
-				last = x
-			}
-		}
-		if trans >= 60 {
-			if top < 0 {
-				top = y
-			}
-			bottom = y
-			left, right = min(left, first), max(right, last)
-		}
-	}
-	if top < 0 || bottom-top < 20 {
-		return image.Rectangle{}, false
-	}
-	return image.Rect(left-30, top-10, right+30, bottom+10).Intersect(b), true
 }
 
 // stopPCSCD stops the running pcscd (the test holds testenv's vpcd lock, so no other test uses it meanwhile) and
