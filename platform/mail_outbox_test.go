@@ -60,6 +60,8 @@ func TestMail_PermanentRefusalIsDeadLetteredAndThePollReadsDueNoticesOnly(t *tes
 		t.Fatalf("delivered: %+v", ms)
 	}
 	waitFor(t, "the refused notice dead-lettered", func() bool { p, d := counts(t, srv); return p == 0 && d == 1 })
+	// The sender counts a notice after the store has it (dead or sent): wait for its counters, then check them.
+	waitFor(t, "the sender's counters", func() bool { st := m.Stats(); return st.Failed+st.Sent >= 2 && st.Dead >= 1 })
 	if st := m.Stats(); st.Failed != 1 || st.Dead != 1 || st.Sent != 1 {
 		t.Fatalf("a 550 must be tried once and given up: %+v", st)
 	}
@@ -74,6 +76,7 @@ func TestMail_PermanentRefusalIsDeadLetteredAndThePollReadsDueNoticesOnly(t *tes
 	}
 	queue(platform.DemoSuzukiMyKeyID, 3)
 	waitFor(t, "out of attempts", func() bool { p, d := counts(t, srv); return p == 0 && d == 2 })
+	waitFor(t, "the sender's counters", func() bool { st := m2.Stats(); return st.Failed >= 3 && st.Dead >= 1 })
 	if st := m2.Stats(); st.Failed != 3 || st.Dead != 1 {
 		t.Fatalf("three attempts, then dead: %+v", st)
 	}
