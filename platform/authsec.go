@@ -289,6 +289,11 @@ func (s *Server) resetThrottle(keys ...string) error {
 func (s *Server) sweepThrottles() {
 	now := s.now()
 	err := s.db.Update(func(tx kv.Tx) error {
+		if r, ok := kv.RowsOf(tx); ok {
+			if err := (pgRows{r}).sweepFloor(now.Add(-24 * time.Hour)); err != nil {
+				return err
+			}
+		}
 		b := tx.Bucket(bThrottles)
 		var stale [][]byte
 		if err := b.ForEach(func(k, v []byte) error {

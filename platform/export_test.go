@@ -87,6 +87,10 @@ func SeedOutstandingVouchers(s *Server, mykeyID, programID string, first, n int,
 // BucketLen counts the keys of a store bucket (e.g. "idempotency", "pt_voucher_expiry").
 func BucketLen(s *Server, name string) (n int, err error) {
 	err = s.db.View(func(tx kv.Tx) error {
+		if r, ok := kv.RowsOf(tx); ok && (name == "idempotency" || name == "idempotency_by_time") {
+			// On PostgreSQL the records are rows, and the time index is the table's index over the same rows.
+			return r.Tx.QueryRow(r.Ctx, `SELECT count(*) FROM idempotency`).Scan(&n)
+		}
 		return tx.Bucket([]byte(name)).ForEach(func(k, v []byte) error { n++; return nil })
 	})
 	return n, err

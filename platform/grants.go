@@ -297,7 +297,7 @@ func (s *Server) handleGrantProjectCreate(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, _ *afterCommit) (int, any, error) {
+	s.idempotentBuckets(w, r, c, raw, func(tx kv.Tx, _ *afterCommit) (int, any, error) {
 		p, err := createProject(tx, s.now(), c.Municipality, c.TerminalID, req)
 		if err != nil {
 			return 0, nil, err

@@ -103,13 +103,12 @@ func (s *Server) idempotent(update func(func(kv.Tx) error) error, w http.Respons
 		out    []byte
 	)
 	err = update(func(tx kv.Tx) error {
-		b := tx.Bucket(bIdempotency)
-		k := c.TerminalID + "/" + key
+		rows := rowsOf(tx)
 		if key != "" {
-			var prev idemRec
-			if ok, err := getJSON(b, k, &prev); err != nil {
+			prev, err := rows.idem(c.TerminalID, key)
+			if err != nil {
 				return err
-			} else if ok {
+			} else if prev != nil {
 				if !bytes.Equal(prev.ReqHash, h[:]) {
 					return errIdemMismatch
 				}
@@ -129,7 +128,7 @@ func (s *Server) idempotent(update func(func(kv.Tx) error) error, w http.Respons
 		if key == "" {
 			return nil
 		}
-		return s.putIdem(tx, k, idemRec{ReqHash: h[:], Status: st, Body: raw})
+		return rows.putIdem(c.TerminalID, key, idemRec{ReqHash: h[:], Status: st, Body: raw, At: s.now().UTC()})
 	})
 	if err != nil {
 		s.WriteError(w, r, err)
@@ -166,13 +165,12 @@ func (s *Server) Replay(w http.ResponseWriter, r *http.Request, c *Caller, reqBo
 	if key == "" || err != nil {
 		return false
 	}
-	var prev idemRec
-	var found bool
+	var prev *idemRec
 	err = s.db.ViewContext(r.Context(), func(tx kv.Tx) (err error) {
-		found, err = getJSON(tx.Bucket(bIdempotency), c.TerminalID+"/"+key, &prev)
+		prev, err = rowsOf(tx).idem(c.TerminalID, key)
 		return err
 	})
-	if err != nil || !found {
+	if err != nil || prev == nil {
 		return false
 	}
 	if !bytes.Equal(prev.ReqHash, h[:]) {

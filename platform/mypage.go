@@ -8,7 +8,6 @@ package platform
 // revoked.
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -243,16 +242,15 @@ func myPage(tx kv.Tx, id string) (*mkpf.MyPage, error) {
 	}
 	seen := map[string]bool{}
 	prefix := id + "/"
-	c := tx.Bucket(bPtBalances).Cursor()
-	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
-		pid := strings.TrimPrefix(string(k), prefix)
+	held, err := rowsOf(tx).heldBalances(id)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range held {
+		pid, n := h.ProgramID, h.Points
 		p, err := getProgram(tx, pid)
 		if err != nil || p == nil {
 			continue
-		}
-		var n int64
-		if len(v) == 8 {
-			n = int64(binary.BigEndian.Uint64(v))
 		}
 		seen[pid] = true
 		page.Balances = append(page.Balances, mkpf.MyPageBalance{Kind: p.Kind, ProgramID: p.ID, Name: p.Name, Points: n, Base: pid == baseProg})

@@ -121,7 +121,7 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 		replaceValues(tx.Bucket(bSerials), old, nu),
 		renameKeys(tx.Bucket(bServiceIDs), prefixed),
 		replaceValues(tx.Bucket(bCardNumbers), old, nu),
-		renameKeys(tx.Bucket(bPtLots), prefixed),
+		rowsOf(tx).moveLots(old, nu),
 		renameKeys(tx.Bucket(bGrMembers), suffixed),
 		renameKeys(tx.Bucket(bGrDone), suffixed),
 		replaceValues(tx.Bucket(bGrSyncMap), old, nu),
@@ -141,23 +141,23 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 		}
 	}
 	// Balances: each moves with a pair of ledger entries, so the log still replays to the balances.
-	bal := tx.Bucket(bPtBalances)
-	type balMove struct {
-		prog string
-		n    int64
+	rows := rowsOf(tx)
+	held, err := rows.heldBalances(old)
+	if err != nil {
+		return err
 	}
-	var bm []balMove
-	c := bal.Cursor()
-	for k, v := c.Seek([]byte(old + "/")); k != nil && strings.HasPrefix(string(k), old+"/"); k, v = c.Next() {
-		if len(v) == 8 {
-			bm = append(bm, balMove{strings.TrimPrefix(string(k), old+"/"), getInt(bal, string(k))})
-		}
-	}
-	for _, m := range bm {
-		if err := bal.Delete([]byte(old + "/" + m.prog)); err != nil {
+	for _, h := range held {
+		m := struct {
+			prog string
+			n    int64
+		}{h.ProgramID, h.Points}
+		if _, err := rows.changeBalance(old, m.prog, -m.n); err != nil {
 			return err
 		}
-		if err := putInt(bal, nu+"/"+m.prog, m.n); err != nil {
+		if err := rows.dropBalance(old, m.prog); err != nil {
+			return err
+		}
+		if _, err := rows.changeBalance(nu, m.prog, m.n); err != nil {
 			return err
 		}
 		if m.n == 0 {
@@ -167,7 +167,7 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 			{At: now, Kind: MoveMyKeyChange, MyKeyID: old, ProgramID: m.prog, Points: m.n, Delta: -m.n, Note: "マイキーIDの変更"},
 			{At: now, Kind: MoveMyKeyChange, MyKeyID: nu, ProgramID: m.prog, Points: m.n, Delta: m.n, Note: "マイキーIDの変更"},
 		} {
-			if err := appendMove(tx, mv); err != nil {
+			if err := rows.appendMove(mv); err != nil {
 				return err
 			}
 		}

@@ -5,7 +5,6 @@ package platform
 // a voucher of another municipality is "unknown" to it. docs/points.md lists the routes.
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -403,7 +402,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errVoucherExpiry)
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentBuckets(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		p, err := resolveRef(tx, c, req.PatronRef, cc)
 		if err != nil {
 			return 0, nil, err
@@ -617,7 +616,7 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 			s.log.Error("voucher throttle count", "terminal", c.TerminalID, "err", err)
 		}
 	}()
-	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentBuckets(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			after.Do(func() { failed = err }) // counted below, outside the committer
@@ -658,7 +657,7 @@ func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentBuckets(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			return 0, nil, err
@@ -718,7 +717,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentBuckets(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		var cfg MergeConfig
 		if ok, err := s.mergeConfig(tx, c.IssuerID, &cfg); err != nil {
 			return 0, nil, err
@@ -785,24 +784,11 @@ func (s *Server) Aggregate(terminalID, from, to string) (*mkpf.Aggregate, error)
 	return &agg, nil
 }
 
-// aggregateRows reads terminalID's rows between lo and hi (index keys) into agg in tx, naming each program once.
-func aggregateRows(tx kv.Tx, agg *mkpf.Aggregate, terminalID, lo, hi string, names map[string]string) error {
-	moves := tx.Bucket(bPtMoves)
-	cur := tx.Bucket(bPtByTerm).Cursor()
-	for k, _ := cur.Seek([]byte(lo)); k != nil && string(k) < hi; k, _ = cur.Next() {
-		seqHex := string(k[strings.LastIndexByte(string(k), '/')+1:])
-		var seq uint64
-		if _, err := fmt.Sscanf(seqHex, "%x", &seq); err != nil {
-			return err
-		}
-		var key [8]byte
-		binary.BigEndian.PutUint64(key[:], seq)
-		var m pointMove
-		if err := json.Unmarshal(moves.Get(key[:]), &m); err != nil {
-			return err
-		}
+// aggregateRows reads terminalID's rows from lo to before hi into agg in tx, naming each program once.
+func aggregateRows(tx kv.Tx, agg *mkpf.Aggregate, terminalID string, lo, hi time.Time, names map[string]string) error {
+	return rowsOf(tx).terminalMoves(terminalID, lo, hi, func(m *pointMove) error {
 		if m.Kind == MoveGrant {
-			continue
+			return nil
 		}
 		row := mkpf.AggregateRow{At: m.At, TxnID: m.txnID(), Kind: m.Kind, ProgramID: m.ProgramID, Points: m.Points, VoucherNo: m.VoucherNo}
 		name, ok := names[m.ProgramID]
@@ -816,8 +802,8 @@ func aggregateRows(tx kv.Tx, agg *mkpf.Aggregate, terminalID, lo, hi string, nam
 		agg.Rows = append(agg.Rows, row)
 		agg.Count++
 		agg.Total += m.Points
-	}
-	return nil
+		return nil
+	})
 }
 
 // callerAggregate is the caller's Aggregate over the query's from and to; on failure it has answered with the error.

@@ -70,8 +70,7 @@ func (s *Server) aggregateEntry(terminalID, from, to string) (*aggEntry, error) 
 	if err1 != nil || err2 != nil || t.Before(f) {
 		return nil, Errf(http.StatusBadRequest, mkpf.CodeValidation, "集計対象期間を正しく入力してください（開始日 ≦ 終了日、YYYY-MM-DD）。")
 	}
-	lo := terminalID + "/" + f.UTC().Format("2006-01-02T15:04:05.000Z")
-	hi := terminalID + "/" + t.AddDate(0, 0, 1).UTC().Format("2006-01-02T15:04:05.000Z")
+	lo, hi := f, t.AddDate(0, 0, 1)
 	key := terminalID + "|" + from + "|" + to
 	c := s.aggCache()
 	c.mu.Lock()
@@ -79,9 +78,9 @@ func (s *Server) aggregateEntry(terminalID, from, to string) (*aggEntry, error) 
 	c.mu.Unlock()
 	var e *aggEntry
 	err := s.db.View(func(tx kv.Tx) error {
-		var marker []byte
-		if b := tx.Bucket(bPtTermLast); b != nil {
-			marker = bytes.Clone(b.Get([]byte(terminalID)))
+		marker, err := rowsOf(tx).termMarker(terminalID)
+		if err != nil {
+			return err
 		}
 		place := s.terminalPlace(tx, terminalID)
 		if old != nil && bytes.Equal(old.marker, marker) && old.place == place && namesUnchanged(tx, old.names) {

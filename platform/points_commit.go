@@ -61,6 +61,7 @@ func (a *afterCommit) run() {
 
 type commitReq struct {
 	ctx      context.Context // the request's: once it ends, fn no longer runs and a lone transaction is cancelled
+	buckets  bool            // fn changes buckets too: on PostgreSQL it runs under the writer lock at once
 	fn       func(tx kv.Tx) error
 	after    *afterCommit // may be nil
 	done     chan error
@@ -87,14 +88,25 @@ func (c *committer) Do(fn func(tx kv.Tx) error) error { return c.DoAfter(fn, nil
 // DoAfter is Do with the request's side effects: fn schedules them on after (which the committer resets before each
 // run of fn), and they run once, after the run whose outcome Do returns, when that run committed or fn refused.
 func (c *committer) DoAfter(fn func(tx kv.Tx) error, after *afterCommit) error {
-	return c.DoCtx(context.Background(), fn, after)
+	return c.do(context.Background(), true, fn, after)
 }
 
 // DoCtx is DoAfter for a request: when ctx ends (the client hung up) before fn's turn, fn does not run and ctx's
 // error is the answer; a request that runs alone is cancelled in the database with it (kv.DB.UpdateContext). A
 // batch shared with other requests is not cancelled by one of them.
 func (c *committer) DoCtx(ctx context.Context, fn func(tx kv.Tx) error, after *afterCommit) error {
-	r := &commitReq{ctx: ctx, fn: fn, after: after, done: make(chan error, 1)}
+	return c.do(ctx, false, fn, after)
+}
+
+// do is DoCtx; buckets says that fn changes buckets as well as the money rows (Do and DoAfter, used by maintenance
+// and grant work, say so; a point use does not), so that on PostgreSQL it takes the writer lock at once rather than
+// after a first run without it.
+func (c *committer) do(ctx context.Context, buckets bool, fn func(tx kv.Tx) error, after *afterCommit) error {
+	r := &commitReq{ctx: ctx, buckets: buckets, fn: fn, after: after, done: make(chan error, 1)}
+	if c.db.Kind() == "postgres" {
+		c.rows(r)
+		return <-r.done
+	}
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
 	lead := !c.running
@@ -168,6 +180,21 @@ func finish(r *commitReq, err error) {
 	r.done <- err
 }
 
+// rows runs r on PostgreSQL: in a transaction of its own without the writer lock (kv.DB.UpdateRows: the money rows
+// are locked row by row, and PostgreSQL shares commits between sessions itself), or, when r's function must change
+// a bucket, again with the writer lock.
+func (c *committer) rows(r *commitReq) {
+	c.commits.Add(1)
+	err := kv.ErrNeedsWriter
+	if !r.buckets {
+		err = c.db.UpdateRows(r.ctx, func(tx kv.Tx) error { return c.call(r, tx) })
+	}
+	if errors.Is(err, kv.ErrNeedsWriter) && !r.panicked {
+		err = c.db.UpdateContext(r.ctx, func(tx kv.Tx) error { return c.call(r, tx) })
+	}
+	finish(r, err)
+}
+
 // alone runs r in a transaction of its own; its outcome is final.
 func (c *committer) alone(r *commitReq) {
 	c.commits.Add(1)
@@ -230,7 +257,19 @@ func (s *Server) commit() *committer { return s.pts().commit }
 // schedules its side effects on after (afterCommit.Do), never does them itself: it may run more than once.
 func (s *Server) idempotentPoints(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
 	fn func(tx kv.Tx, after *afterCommit) (status int, body any, err error)) {
+	s.idempotentOn(false, w, r, c, reqBody, fn)
+}
+
+// idempotentBuckets is idempotentPoints for a request that also changes buckets (a voucher, a merge's sequence, a
+// grant's monthly count): on PostgreSQL it runs under the writer lock at once.
+func (s *Server) idempotentBuckets(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
+	fn func(tx kv.Tx, after *afterCommit) (status int, body any, err error)) {
+	s.idempotentOn(true, w, r, c, reqBody, fn)
+}
+
+func (s *Server) idempotentOn(buckets bool, w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
+	fn func(tx kv.Tx, after *afterCommit) (status int, body any, err error)) {
 	after := &afterCommit{}
-	s.idempotent(func(f func(kv.Tx) error) error { return s.commit().DoCtx(r.Context(), f, after) }, w, r, c, reqBody,
+	s.idempotent(func(f func(kv.Tx) error) error { return s.commit().do(r.Context(), buckets, f, after) }, w, r, c, reqBody,
 		func(tx kv.Tx) (int, any, error) { return fn(tx, after) })
 }

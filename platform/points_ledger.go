@@ -147,62 +147,30 @@ func putInt(b kv.Bucket, key string, n int64) error {
 	return b.Put([]byte(key), v[:])
 }
 
-func addTotal(tx kv.Tx, name string, d int64) error {
-	b := tx.Bucket(bPtTotals)
-	return putInt(b, name, getInt(b, name)+d)
-}
+func addTotal(tx kv.Tx, name string, d int64) error { return rowsOf(tx).addTotal(name, d) }
 
 // bookMove appends m to the ledger and adds its points to the running total to, taking them from the totals from
 // (a voucher's points leave "outstanding" when it is cleared or lapses) in the same transaction, so the audit's
 // invariant holds after every commit.
 func bookMove(tx kv.Tx, m *pointMove, to string, from ...string) error {
-	if err := appendMove(tx, m); err != nil {
+	rows := rowsOf(tx)
+	if err := rows.appendMove(m); err != nil {
 		return err
 	}
 	for _, f := range from {
-		if err := addTotal(tx, f, -m.Points); err != nil {
+		if err := rows.addTotal(f, -m.Points); err != nil {
 			return err
 		}
 	}
-	return addTotal(tx, to, m.Points)
+	return rows.addTotal(to, m.Points)
 }
 
 // appendMove writes m (assigning its sequence) and its terminal index entry.
-func appendMove(tx kv.Tx, m *pointMove) error {
-	b := tx.Bucket(bPtMoves)
-	seq, err := b.NextSequence()
-	if err != nil {
-		return err
-	}
-	m.Seq = seq
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	var k [8]byte
-	binary.BigEndian.PutUint64(k[:], seq)
-	if err := b.Put(k[:], raw); err != nil {
-		return err
-	}
-	if m.TerminalID != "" {
-		ik := fmt.Sprintf("%s/%s/%016x", m.TerminalID, m.At.UTC().Format("2006-01-02T15:04:05.000Z"), seq)
-		if err := tx.Bucket(bPtByTerm).Put([]byte(ik), nil); err != nil {
-			return err
-		}
-		return markTerminalMove(tx, m.TerminalID, seq) // points_aggcache.go
-	}
-	return nil
-}
+func appendMove(tx kv.Tx, m *pointMove) error { return rowsOf(tx).appendMove(m) }
 
 // changeBalance adds delta to the patron's balance of program, refusing to go below zero.
 func changeBalance(tx kv.Tx, mykeyID, programID string, delta int64) (int64, error) {
-	b := tx.Bucket(bPtBalances)
-	k := mykeyID + "/" + programID
-	n := getInt(b, k) + delta
-	if n < 0 {
-		return 0, errPtInsufficient
-	}
-	return n, putInt(b, k, n)
+	return rowsOf(tx).changeBalance(mykeyID, programID, delta)
 }
 
 func getProgram(tx kv.Tx, id string) (*mkpf.Program, error) {
@@ -366,22 +334,24 @@ func spend(tx kv.Tx, now time.Time, c *Caller, mykeyID, programID string, points
 // usableBalances lists the patron's balances a terminal of municipality may use now.
 func usableBalances(tx kv.Tx, now time.Time, municipality, mykeyID string) ([]mkpf.Balance, error) {
 	out := []mkpf.Balance{}
-	c := tx.Bucket(bPtBalances).Cursor()
-	prefix := []byte(mykeyID + "/")
-	for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
-		p, err := getProgram(tx, string(k[len(prefix):]))
+	held, err := rowsOf(tx).heldBalances(mykeyID)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range held {
+		p, err := getProgram(tx, h.ProgramID)
 		if err != nil {
 			return nil, err
 		}
 		if !programUsable(p, municipality, now) {
 			continue
 		}
-		b := mkpf.Balance{ProgramID: p.ID, ProgramName: p.Name, Kind: p.Kind, Points: int64(binary.BigEndian.Uint64(v)), ValidTo: p.ValidTo}
+		b := mkpf.Balance{ProgramID: p.ID, ProgramName: p.Name, Kind: p.Kind, Points: h.Points, ValidTo: p.ValidTo}
 		if p.ExpiryMonths > 0 {
 			// Only the points of grants not yet expired count (expired ones leave at the next spend or sweep).
 			b.Points = 0
 			day := now.In(jst).Format("2006-01-02")
-			forLots(tx, mykeyID, p.ID, func(last string, left int64) bool {
+			if err := forLots(tx, mykeyID, p.ID, func(last string, left int64) bool {
 				if last >= day {
 					b.Points += left
 					if b.NextExpiry == "" || last == b.NextExpiry {
@@ -389,7 +359,9 @@ func usableBalances(tx kv.Tx, now time.Time, municipality, mykeyID string) ([]mk
 					}
 				}
 				return true
-			})
+			}); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, b)
 	}
@@ -405,49 +377,29 @@ func usableBalances(tx kv.Tx, now time.Time, municipality, mykeyID string) ([]mk
 // addLot records one grant of an expiring program: its points are valid through the day ExpiryMonths after the
 // grant day (Japan time).
 func addLot(tx kv.Tx, mykeyID string, p *mkpf.Program, now time.Time, points int64) error {
-	b := tx.Bucket(bPtLots)
-	seq, err := b.NextSequence()
-	if err != nil {
-		return err
-	}
-	last := now.In(jst).AddDate(0, p.ExpiryMonths, 0).Format("2006-01-02")
-	return putInt(b, fmt.Sprintf("%s/%s/%s/%016x", mykeyID, p.ID, last, seq), points)
+	return rowsOf(tx).addLot(mykeyID, p.ID, now.In(jst).AddDate(0, p.ExpiryMonths, 0).Format("2006-01-02"), points)
 }
 
 // forLots calls f for the patron's lots of a program, oldest expiry first, until f returns false.
-func forLots(tx kv.Tx, mykeyID, programID string, f func(last string, left int64) bool) {
-	prefix := mykeyID + "/" + programID + "/"
-	c := tx.Bucket(bPtLots).Cursor()
-	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
-		rest := string(k[len(prefix):])
-		if !f(rest[:10], int64(binary.BigEndian.Uint64(v))) {
-			return
+func forLots(tx kv.Tx, mykeyID, programID string, f func(last string, left int64) bool) error {
+	lots, err := rowsOf(tx).lots(mykeyID, programID)
+	if err != nil {
+		return err
+	}
+	for _, l := range lots {
+		if !f(l.last, l.left) {
+			break
 		}
 	}
+	return nil
 }
 
 // expireLots removes the patron's lots of a program whose last valid day has passed: their points leave the balance
 // as one points_expire movement.
 func expireLots(tx kv.Tx, now time.Time, mykeyID, programID string) (int64, error) {
-	day := now.In(jst).Format("2006-01-02")
-	var keys [][]byte
-	var sum int64
-	prefix := mykeyID + "/" + programID + "/"
-	c := tx.Bucket(bPtLots).Cursor()
-	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
-		if string(k[len(prefix):len(prefix)+10]) >= day {
-			break
-		}
-		keys = append(keys, append([]byte(nil), k...))
-		sum += int64(binary.BigEndian.Uint64(v))
-	}
-	for _, k := range keys {
-		if err := tx.Bucket(bPtLots).Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	if sum == 0 {
-		return 0, nil
+	sum, err := rowsOf(tx).expireLots(mykeyID, programID, now.In(jst).Format("2006-01-02"))
+	if err != nil || sum == 0 {
+		return 0, err
 	}
 	if _, err := changeBalance(tx, mykeyID, programID, -sum); err != nil {
 		return 0, err
@@ -461,52 +413,19 @@ func expireLots(tx kv.Tx, now time.Time, mykeyID, programID string) (int64, erro
 
 // debitLots takes points from the patron's lots, oldest expiry first.
 func debitLots(tx kv.Tx, mykeyID, programID string, points int64) error {
-	b := tx.Bucket(bPtLots)
-	prefix := mykeyID + "/" + programID + "/"
-	type upd struct {
-		k    []byte
-		left int64
-	}
-	var ups []upd
-	c := b.Cursor()
-	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix) && points > 0; k, v = c.Next() {
-		left := int64(binary.BigEndian.Uint64(v))
-		take := min(left, points)
-		points -= take
-		ups = append(ups, upd{append([]byte(nil), k...), left - take})
-	}
-	if points > 0 {
-		return errPtInsufficient
-	}
-	for _, u := range ups {
-		var err error
-		if u.left == 0 {
-			err = b.Delete(u.k)
-		} else {
-			err = putInt(b, string(u.k), u.left)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return rowsOf(tx).debitLots(mykeyID, programID, points)
 }
 
 // ExpirePoints applies every program's expiry rule to every patron now and returns the points that expired.
 func (s *Server) ExpirePoints() (int64, error) {
 	var total int64
 	err := s.db.Update(func(tx kv.Tx) error {
-		seen := map[string]bool{}
-		c := tx.Bucket(bPtLots).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			parts := strings.SplitN(string(k), "/", 3)
-			if len(parts) == 3 {
-				seen[parts[0]+"/"+parts[1]] = true
-			}
+		due, err := rowsOf(tx).lotsDue(s.now().In(jst).Format("2006-01-02"))
+		if err != nil {
+			return err
 		}
-		for mp := range seen {
-			i := strings.IndexByte(mp, '/')
-			n, err := expireLots(tx, s.now(), mp[:i], mp[i+1:])
+		for _, h := range due {
+			n, err := expireLots(tx, s.now(), h[0], h[1])
 			if err != nil {
 				return err
 			}
@@ -564,6 +483,9 @@ type LedgerAudit struct {
 func (s *Server) AuditLedger() (*LedgerAudit, error) {
 	a := &LedgerAudit{Totals: map[string]int64{}, VoucherSum: map[string]int64{}}
 	err := s.db.View(func(tx kv.Tx) error {
+		if r, ok := kv.RowsOf(tx); ok {
+			return s.auditPostgres(tx, pgRows{r}, a)
+		}
 		for _, n := range []string{TotalGranted, TotalUsed, TotalOutstanding, TotalCleared, TotalLapsed, TotalMerged, TotalExpired} {
 			a.Totals[n] = getInt(tx.Bucket(bPtTotals), n)
 		}
@@ -595,18 +517,8 @@ func (s *Server) AuditLedger() (*LedgerAudit, error) {
 		}); err != nil {
 			return err
 		}
-		lotSum := map[string]int64{}
-		if err := tx.Bucket(bPtLots).ForEach(func(k, v []byte) error {
-			parts := strings.SplitN(string(k), "/", 3)
-			lotSum[parts[0]+"/"+parts[1]] += int64(binary.BigEndian.Uint64(v))
-			return nil
-		}); err != nil {
+		if err := auditLots(rowsOf(tx), a); err != nil {
 			return err
-		}
-		for mp, n := range lotSum {
-			if getInt(tx.Bucket(bPtBalances), mp) != n {
-				a.Inconsistent = append(a.Inconsistent, "lots of "+mp+" differ from its balance")
-			}
 		}
 		return tx.Bucket(bPtVouchers).ForEach(func(k, raw []byte) error {
 			var v voucherRec
@@ -620,6 +532,46 @@ func (s *Server) AuditLedger() (*LedgerAudit, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a.check(), nil
+}
+
+// auditPostgres is AuditLedger's reading on PostgreSQL: the rows' part in SQL (pgRows.audit), the lots and the
+// vouchers from their buckets, in the same snapshot.
+func (s *Server) auditPostgres(tx kv.Tx, rows pgRows, a *LedgerAudit) error {
+	if err := rows.audit(a); err != nil {
+		return err
+	}
+	if err := auditLots(rows, a); err != nil {
+		return err
+	}
+	return tx.Bucket(bPtVouchers).ForEach(func(k, raw []byte) error {
+		var v voucherRec
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		a.VoucherSum[string(v.State)] += v.Points
+		return nil
+	})
+}
+
+// auditLots checks every holder's lots of an expiring program against the balance.
+func auditLots(rows ledgerRows, a *LedgerAudit) error {
+	sums, err := rows.lotSums()
+	if err != nil {
+		return err
+	}
+	for _, l := range sums {
+		if b, err := rows.balance(l.mykeyID, l.programID); err != nil {
+			return err
+		} else if b != l.points {
+			a.Inconsistent = append(a.Inconsistent, "lots of "+l.mykeyID+"/"+l.programID+" differ from its balance")
+		}
+	}
+	return nil
+}
+
+// check adds the invariant's verdicts to what was read.
+func (a *LedgerAudit) check() *LedgerAudit {
 	t := a.Totals
 	if a.BalanceSum+t[TotalOutstanding]+t[TotalUsed]+t[TotalCleared]+t[TotalMerged]+t[TotalLapsed]+t[TotalExpired] != t[TotalGranted] {
 		a.Inconsistent = append(a.Inconsistent, "balances + outstanding + used + cleared + merged + lapsed + expired != granted")
@@ -635,5 +587,5 @@ func (s *Server) AuditLedger() (*LedgerAudit, error) {
 		a.Inconsistent = append(a.Inconsistent, "negative balance")
 	}
 	a.OK = len(a.Inconsistent) == 0
-	return a, nil
+	return a
 }

@@ -186,19 +186,6 @@ func idemTimeKey(at time.Time, idemKey string) []byte {
 	return append(k, idemKey...)
 }
 
-// putIdem stores an idempotency record (key = terminal ID + "/" + Idempotency-Key) stamped with the time, and its
-// entry in the pruning index.
-func (s *Server) putIdem(tx kv.Tx, key string, rec idemRec) error {
-	rec.At = s.now().UTC()
-	if err := putJSON(tx.Bucket(bIdempotency), key, rec); err != nil {
-		return err
-	}
-	if idx := tx.Bucket(bIdemByTime); idx != nil {
-		return idx.Put(idemTimeKey(rec.At, key), nil)
-	}
-	return nil
-}
-
 // PruneIdempotency deletes the idempotency records stored more than IdempotencyKeep ago and returns how many.
 func (s *Server) PruneIdempotency() (int, error) {
 	total := 0
@@ -206,6 +193,11 @@ func (s *Server) PruneIdempotency() (int, error) {
 		n, more := 0, false
 		err := s.commit().Do(func(tx kv.Tx) error {
 			n, more = 0, false
+			if r, ok := kv.RowsOf(tx); ok {
+				d, err := pgRows{r}.pruneIdem(s.now().Add(-IdempotencyKeep), sweepBatch*8)
+				n, more = d, d == sweepBatch*8
+				return err
+			}
 			var cut [8]byte
 			binary.BigEndian.PutUint64(cut[:], uint64(s.now().Add(-IdempotencyKeep).UnixNano()))
 			idx := tx.Bucket(bIdemByTime)

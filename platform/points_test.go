@@ -36,8 +36,14 @@ type pointsWorld struct {
 
 func newPointsWorld(t *testing.T) *pointsWorld {
 	t.Helper()
+	return newPointsWorldAt(t, testenv.Store(t))
+}
+
+// newPointsWorldAt is newPointsWorld on the store at store (a bbolt file or a PostgreSQL URL the test keeps).
+func newPointsWorldAt(t *testing.T, store string) *pointsWorld {
+	t.Helper()
 	w := &pointsWorld{t: t, clk: newClock()}
-	srv, err := platform.Open(testenv.Store(t), platform.Options{Now: w.clk.Now, Argon2Memory: 1024, Argon2Time: 1,
+	srv, err := platform.Open(store, platform.Options{Now: w.clk.Now, Argon2Memory: 1024, Argon2Time: 1,
 		PointsSessionTTL: 10 * 365 * 24 * time.Hour}) // the tests move the clock by days within one screen-2 login
 	if err != nil {
 		t.Fatal(err)

@@ -120,11 +120,11 @@ func jstDay(t time.Time) time.Time {
 }
 
 func (g *presenceGate) totals(tx kv.Tx) (card, term throttleRec, err error) {
-	b := tx.Bucket(bThrottles)
-	if _, err = getJSON(b, g.cardKey, &card); err != nil {
+	rows := rowsOf(tx)
+	if card, err = rows.floorTotal(g.cardKey); err != nil {
 		return
 	}
-	if _, err = getJSON(b, g.termKey, &term); err != nil {
+	if term, err = rows.floorTotal(g.termKey); err != nil {
 		return
 	}
 	day := jstDay(g.now)
@@ -160,11 +160,11 @@ func (g *presenceGate) count(tx kv.Tx, points int64) error {
 	}
 	card.N += int(points)
 	term.N += int(points)
-	b := tx.Bucket(bThrottles)
-	if err := putJSON(b, g.cardKey, card); err != nil {
+	rows := rowsOf(tx)
+	if err := rows.putFloorTotal(g.cardKey, card); err != nil {
 		return err
 	}
-	return putJSON(b, g.termKey, term)
+	return rows.putFloorTotal(g.termKey, term)
 }
 
 // checkPresence answers for a money-moving request (use, voucher issue, merge) of scope's points: at or below the

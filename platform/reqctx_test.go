@@ -15,7 +15,9 @@ import (
 )
 
 // TestRequestContext_ClientThatHangsUpLeavesNoOpenTransaction: a request's context reaches its database transaction.
-// Another session holds the store's writer lock, so a write request's transaction waits in PostgreSQL; the client
+// Another session holds the store's writer lock and the ledger's balance rows, so a write request's transaction
+// waits in PostgreSQL (the contact for the writer lock, the point use, which takes no writer lock, for the patron's
+// balance row); the client
 // then hangs up. Before, the server's transaction went on waiting (until the lock came free or its 60 s safety
 // timeout) with no one to answer; now PostgreSQL shows no transaction of the server's left in the database, and once
 // the lock is free the server serves again. Through real HTTP, for an idempotent call (the contact of screen 10) and
@@ -63,18 +65,22 @@ func TestRequestContext_ClientThatHangsUpLeavesNoOpenTransaction(t *testing.T) {
 			if _, err := tx.Exec(context.Background(), `SELECT name FROM kv_locks WHERE name = 'writer' FOR UPDATE`); err != nil {
 				t.Fatal(err)
 			}
+			// And the points ledger's rows, which a point use locks one by one instead (ledger_rows_pg.go).
+			if _, err := tx.Exec(context.Background(), `SELECT points FROM pt_balance FOR UPDATE`); err != nil {
+				t.Fatal(err)
+			}
 			lockerPID := locker.PgConn().PID()
 
 			ctx, hangUp := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- calls[name](ctx) }()
-			// Until the server's transaction waits for the lock (a condition).
-			waitFor(t, "the server's transaction waiting for the writer lock", func() bool {
+			// Until the server's transaction waits for a lock (a condition).
+			waitFor(t, "the server's transaction waiting for a lock", func() bool {
 				return serverTxns(t, admin, db, lockerPID, "AND wait_event_type = 'Lock'") > 0
 			})
 			hangUp()
 			if err := <-done; err == nil {
-				t.Fatal("the call succeeded while the writer lock was held")
+				t.Fatal("the call succeeded while the lock it waits for was held")
 			}
 			// Until PostgreSQL shows no transaction of the server's any more. The deadline is below the server's own
 			// 60 s transaction timeout: the old code's transaction waits on past it.

@@ -76,7 +76,11 @@ func (s *Server) MoveReservedToBase() (int64, error) {
 			if baseProg == "" || tx.Bucket(bPatrons).Get([]byte(l.id)) == nil {
 				continue // no base account (or the ID is gone): the points stay reserved
 			}
-			n := min(l.points, getInt(tx.Bucket(bPtBalances), l.id+"/"+l.prog))
+			have, err := rowsOf(tx).balance(l.id, l.prog)
+			if err != nil {
+				return err
+			}
+			n := min(l.points, have)
 			if err := b.Delete([]byte(l.key)); err != nil {
 				return err
 			}

@@ -82,7 +82,7 @@ func copyStoreCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer dst.Close()
-	buckets, pairs, err := kv.Copy(dst, src)
+	buckets, pairs, err := platform.CopyStore(dst, src)
 	if err != nil {
 		fmt.Fprintf(stderr, "mkpf-server copy-store: %v\n", err)
 		return 1

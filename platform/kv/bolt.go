@@ -135,6 +135,10 @@ func (d *boltDB) UpdateContext(ctx context.Context, fn func(Tx) error) error {
 	})
 }
 
+func (d *boltDB) UpdateRows(ctx context.Context, fn func(Tx) error) error {
+	return d.UpdateContext(ctx, fn)
+}
+
 func (d *boltDB) ViewContext(ctx context.Context, fn func(Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err

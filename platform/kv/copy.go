@@ -98,6 +98,9 @@ func bucketNames(tx Tx) ([][]byte, error) {
 	return nil, fmt.Errorf("kv: unknown transaction %T", tx)
 }
 
+// SetSequence sets a bucket's sequence (a copy that writes a bucket itself keeps its sequence too).
+func SetSequence(b Bucket, seq uint64) error { return setSequence(b, seq) }
+
 // setSequence sets a bucket's sequence (Copy keeps the sequences: transaction numbers go on where they were).
 func setSequence(b Bucket, seq uint64) error {
 	switch b := b.(type) {

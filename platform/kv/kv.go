@@ -31,6 +31,14 @@ type DB interface {
 	UpdateContext(ctx context.Context, fn func(Tx) error) error
 	// ViewContext is View bound to ctx as UpdateContext is.
 	ViewContext(ctx context.Context, fn func(Tx) error) error
+	// UpdateRows is UpdateContext for work that writes only the platform's row tables (RowsOf: on PostgreSQL the
+	// points ledger's balances and movements, the idempotency records and the day totals without proof) and only
+	// reads buckets. On PostgreSQL it takes no writer lock: the statements lock the rows they change, so such
+	// transactions of every process run side by side; a bucket change in it fails with ErrNeedsWriter (the caller
+	// then runs the work again with UpdateContext), and a serialization failure, a deadlock or a unique violation
+	// (SQLSTATE 40001, 40P01, 23505: a parallel request got there first) rolls back and runs fn again, a few times,
+	// so fn must only touch the transaction. On bbolt it is UpdateContext.
+	UpdateRows(ctx context.Context, fn func(Tx) error) error
 	// Close releases the store.
 	Close() error
 	// Kind is "bbolt" or "postgres".
@@ -89,6 +97,8 @@ var (
 	ErrTxNotWritable = errors.New("kv: the transaction is read-only")
 	// ErrKeyRequired is returned by Put with an empty key.
 	ErrKeyRequired = errors.New("kv: the key is empty")
+	// ErrNeedsWriter is returned by a bucket change inside UpdateRows on PostgreSQL: run the work with UpdateContext.
+	ErrNeedsWriter = errors.New("kv: a bucket change needs the writer lock (UpdateContext)")
 	// ErrLocked is wrapped by Open when another process holds a bbolt file (a running server).
 	ErrLocked = errors.New("kv: the database file is held by another process")
 )

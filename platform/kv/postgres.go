@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"hash/fnv"
 	neturl "net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -88,6 +90,28 @@ func lockModeOf(ctx context.Context, conn *pgx.Conn) (string, error) {
 		return lockRow, nil
 	}
 	return lockAdvisory, nil
+}
+
+// Migration is one versioned schema step of a package that keeps row tables beside the buckets (the platform's
+// points ledger): its statements run in the migration transaction, after every step of a lower version.
+type Migration struct {
+	Version int
+	Name    string
+	Stmts   []string
+}
+
+// RegisterMigrations adds steps (from a package's init) to those Migrate and OpenPostgres apply. Versions must be
+// new and above the store's own.
+func RegisterMigrations(ms ...Migration) {
+	for _, m := range ms {
+		for _, have := range migrations {
+			if have.version == m.Version {
+				panic(fmt.Sprintf("kv: migration version %d registered twice", m.Version))
+			}
+		}
+		migrations = append(migrations, migration{m.Version, m.Name, m.Stmts})
+	}
+	sort.Slice(migrations, func(i, j int) bool { return migrations[i].version < migrations[j].version })
 }
 
 // SchemaVersion is the newest migration this program knows.
@@ -223,6 +247,64 @@ func (d *pgDB) Batch(fn func(Tx) error) error { return d.Update(fn) }
 
 func (d *pgDB) View(fn func(Tx) error) error { return d.ViewContext(context.Background(), fn) }
 
+// rowRetries bounds how often UpdateRows runs fn again after a serialization failure, a deadlock or a unique
+// violation; the last error is then returned.
+const rowRetries = 8
+
+func (d *pgDB) UpdateRows(ctx context.Context, fn func(Tx) error) error {
+	var err error
+	for range rowRetries {
+		err = d.runRows(ctx, fn)
+		if !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// retryable tells the failures that another run of the same transaction may not meet: 40001 serialization failure,
+// 40P01 deadlock detected, 23505 unique violation (a parallel transaction inserted the same key first: the next run
+// sees its row).
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return pe.Code == "40001" || pe.Code == "40P01" || pe.Code == "23505"
+}
+
+func (d *pgDB) runRows(ctx context.Context, fn func(Tx) error) error {
+	return d.runTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, false, true, fn)
+}
+
+// Rows is the SQL side of a PostgreSQL transaction, for a package's row tables (RegisterMigrations): statements on
+// Tx with Ctx commit or roll back with the transaction's bucket changes.
+type Rows struct {
+	Ctx context.Context
+	Tx  pgx.Tx
+}
+
+// RowsOf is tx's SQL side when tx is a PostgreSQL transaction (false on bbolt). Rows written through it are not
+// seen by bucket reads: the row tables and the buckets hold different records.
+func RowsOf(tx Tx) (Rows, bool) {
+	if t, ok := tx.(*pgTx); ok {
+		if t.err == nil && len(t.pending) > 0 {
+			t.flush() // keep the statement order of the work
+		}
+		return Rows{Ctx: t.ctx, Tx: t.tx}, true
+	}
+	return Rows{}, false
+}
+
+// Pool is the connection pool of a PostgreSQL store (nil on bbolt): for a package's read queries over its row tables
+// outside a transaction.
+func Pool(db DB) *pgxpool.Pool {
+	if p, ok := db.(*pgDB); ok {
+		return p.pool
+	}
+	return nil
+}
+
 func (d *pgDB) ViewContext(ctx context.Context, fn func(Tx) error) error {
 	return d.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
 }
@@ -231,6 +313,11 @@ func (d *pgDB) ViewContext(ctx context.Context, fn func(Tx) error) error {
 // writer serialised behind the lock, each statement sees all that committed before it, which is bbolt's view of its
 // one writer. A read transaction is a REPEATABLE READ READ ONLY snapshot, which PostgreSQL never blocks on writers.
 func (d *pgDB) run(parent context.Context, opts pgx.TxOptions, write bool, fn func(Tx) error) error {
+	return d.runTx(parent, opts, write, false, fn)
+}
+
+// runTx is run; rowsOnly is UpdateRows' transaction: no writer lock, bucket changes refused with ErrNeedsWriter.
+func (d *pgDB) runTx(parent context.Context, opts pgx.TxOptions, write, rowsOnly bool, fn func(Tx) error) error {
 	// A context that ends (the client hung up, or txTimeout) makes pgx close the connection; PostgreSQL then ends
 	// the backend and its transaction, lock waits included (TestRequestContext_ClientThatHangsUpLeavesNoOpenTransaction).
 	ctx, cancel := context.WithTimeout(parent, txTimeout)
@@ -249,7 +336,7 @@ func (d *pgDB) run(parent context.Context, opts pgx.TxOptions, write bool, fn fu
 			return fmt.Errorf("kv: PostgreSQL: %w", err)
 		}
 	}
-	t := &pgTx{db: d, ctx: ctx, tx: ptx, write: write}
+	t := &pgTx{db: d, ctx: ctx, tx: ptx, write: write, rowsOnly: rowsOnly}
 	ferr := fn(t)
 	if ferr == nil {
 		t.flush()
@@ -317,14 +404,16 @@ func (d *pgDB) exclusiveRow(name string, fn func() error) error {
 }
 
 type pgTx struct {
-	db      *pgDB
-	ctx     context.Context
-	tx      pgx.Tx
-	write   bool
-	err     error    // the first database error: the transaction then fails as a whole (bbolt's Get has no error)
-	created []string // buckets made in this transaction, known to exist once it commits
-	pending []pendingWrite
-	overlay map[string]*pendingWrite // bucket + NUL + key → its latest pending write
+	db    *pgDB
+	ctx   context.Context
+	tx    pgx.Tx
+	write bool
+	// rowsOnly: an UpdateRows transaction (no writer lock): bucket changes fail with ErrNeedsWriter.
+	rowsOnly bool
+	err      error    // the first database error: the transaction then fails as a whole (bbolt's Get has no error)
+	created  []string // buckets made in this transaction, known to exist once it commits
+	pending  []pendingWrite
+	overlay  map[string]*pendingWrite // bucket + NUL + key → its latest pending write
 }
 
 func (t *pgTx) fail(err error) {
@@ -333,7 +422,7 @@ func (t *pgTx) fail(err error) {
 	}
 }
 
-func (t *pgTx) Writable() bool { return t.write }
+func (t *pgTx) Writable() bool { return t.write || t.rowsOnly }
 
 func (t *pgTx) Bucket(name []byte) Bucket {
 	n := string(name)
@@ -370,6 +459,10 @@ func (t *pgTx) hasCreated(n string) bool {
 }
 
 func (t *pgTx) CreateBucketIfNotExists(name []byte) (Bucket, error) {
+	if t.rowsOnly {
+		t.fail(ErrNeedsWriter)
+		return nil, ErrNeedsWriter
+	}
 	if !t.write {
 		return nil, ErrTxNotWritable
 	}
@@ -421,6 +514,10 @@ func (b *pgBucket) Get(key []byte) []byte {
 
 func (b *pgBucket) Put(key, value []byte) error {
 	t := b.t
+	if t.rowsOnly {
+		t.fail(ErrNeedsWriter) // the transaction fails as a whole, even if the caller dropped this error
+		return ErrNeedsWriter
+	}
 	if !t.write {
 		return ErrTxNotWritable
 	}
@@ -436,6 +533,10 @@ func (b *pgBucket) Put(key, value []byte) error {
 
 func (b *pgBucket) Delete(key []byte) error {
 	t := b.t
+	if t.rowsOnly {
+		t.fail(ErrNeedsWriter) // the transaction fails as a whole, even if the caller dropped this error
+		return ErrNeedsWriter
+	}
 	if !t.write {
 		return ErrTxNotWritable
 	}
@@ -503,6 +604,10 @@ func (t *pgTx) flush() {
 
 func (b *pgBucket) NextSequence() (uint64, error) {
 	t := b.t
+	if t.rowsOnly {
+		t.fail(ErrNeedsWriter)
+		return 0, ErrNeedsWriter
+	}
 	if !t.write {
 		return 0, ErrTxNotWritable
 	}
