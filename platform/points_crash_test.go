@@ -27,7 +27,7 @@ var (
 	serverErr  error
 )
 
-func mkpfServer(t *testing.T) string {
+func mkpfServer(t testing.TB) string {
 	serverOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "mkpf-server-bin")
 		if err != nil {
@@ -50,7 +50,7 @@ func mkpfServer(t *testing.T) string {
 	return serverBin
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServer runs mkpf-server serve --demo on addr and db and waits until it answers.
-func startServer(t *testing.T, addr, db string) *exec.Cmd {
+func startServer(t testing.TB, addr, db string) *exec.Cmd {
 	cmd := exec.Command(mkpfServer(t), "serve", "--addr", addr, "--store", db, "--demo")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {

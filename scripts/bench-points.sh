@@ -29,7 +29,7 @@ metric() { # metric OUTPUT NAME UNIT → median of UNIT over the lines naming NA
 }
 
 echo "== points: BenchmarkPointUse (durable point use through HTTP; baseline: bare HTTP handler + fsync), $BENCHCOUNT runs"
-GOOUT=$(go test -run '^$' -bench 'BenchmarkPointUse$' -benchtime "$BENCHTIME" -count "$BENCHCOUNT" ./platform/ 2>/dev/null | grep -E '^Benchmark')
+GOOUT=$(go test -tags demo -run '^$' -bench 'BenchmarkPointUse$' -benchtime "$BENCHTIME" -count "$BENCHCOUNT" ./platform/ 2>/dev/null | grep -E '^Benchmark')
 echo "$GOOUT"
 P1=$(metric "$GOOUT" "platform/conc=1-" tx/s); P8=$(metric "$GOOUT" "platform/conc=8-" tx/s)
 Q1=$(metric "$GOOUT" "platform_postgres/conc=1-" tx/s); Q8=$(metric "$GOOUT" "platform_postgres/conc=8-" tx/s)
@@ -82,8 +82,8 @@ echo "  ratio platform (bbolt) / HTTP+fsync:   $(ratio "$P1" "$B1") (1 client)  
 
 echo
 echo "== points: point-use p99 while 4 terminals aggregate (screen 87) vs idle, p99 over 20 alternating rounds of each phase"
-AGGOUT=$(go test -run '^$' -bench 'BenchmarkPointUseDuringAggregation/store=bbolt' -benchtime 1x -timeout 60m ./platform/ 2>&1 | grep -E '^Benchmark|rounds|seeded' || true)
-AGGOUT_PG=$(AGG_VOUCHERS=$AGG_VOUCHERS_POSTGRES go test -run '^$' -bench 'BenchmarkPointUseDuringAggregation/store=postgres' -benchtime 1x -timeout 60m ./platform/ 2>&1 | grep -E '^Benchmark|rounds|seeded' || true)
+AGGOUT=$(go test -tags demo -run '^$' -bench 'BenchmarkPointUseDuringAggregation/store=bbolt' -benchtime 1x -timeout 60m ./platform/ 2>&1 | grep -E '^Benchmark|rounds|seeded' || true)
+AGGOUT_PG=$(AGG_VOUCHERS=$AGG_VOUCHERS_POSTGRES go test -tags demo -run '^$' -bench 'BenchmarkPointUseDuringAggregation/store=postgres' -benchtime 1x -timeout 60m ./platform/ 2>&1 | grep -E '^Benchmark|rounds|seeded' || true)
 echo "$AGGOUT"; echo "$AGGOUT_PG"
 for k in bbolt postgres; do
 	out=$AGGOUT; [ $k = postgres ] && out=$AGGOUT_PG
@@ -92,8 +92,8 @@ done
 
 echo
 echo "== points: store growth per 1,000,000 point uses, before and after idempotency pruning"
-SZOUT=$(SIZE_USES=$SIZE_USES go test -run '^$' -bench 'BenchmarkStoreSizePerMillionUses/store=bbolt' -benchtime 1x -timeout 60m ./platform/ 2>&1 | grep -E '^Benchmark|uses:' || true)
-SZOUT_PG=$(SIZE_USES=$SIZE_USES_POSTGRES go test -run '^$' -bench 'BenchmarkStoreSizePerMillionUses/store=postgres' -benchtime 1x -timeout 60m ./platform/ 2>&1 | grep -E '^Benchmark|uses:' || true)
+SZOUT=$(SIZE_USES=$SIZE_USES go test -tags demo -run '^$' -bench 'BenchmarkStoreSizePerMillionUses/store=bbolt' -benchtime 1x -timeout 60m ./platform/ 2>&1 | grep -E '^Benchmark|uses:' || true)
+SZOUT_PG=$(SIZE_USES=$SIZE_USES_POSTGRES go test -tags demo -run '^$' -bench 'BenchmarkStoreSizePerMillionUses/store=postgres' -benchtime 1x -timeout 60m ./platform/ 2>&1 | grep -E '^Benchmark|uses:' || true)
 echo "$SZOUT"; echo "$SZOUT_PG"
 for k in bbolt postgres; do
 	out=$SZOUT; [ $k = postgres ] && out=$SZOUT_PG

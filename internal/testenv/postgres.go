@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -31,7 +32,8 @@ const postgresHint = "apt-get install postgresql (or run scripts/install-deps.sh
 type PGCluster struct {
 	Dir     string // the temporary directory: data/, sock/, log
 	SockDir string
-	Port    int // names the socket file (.s.PGSQL.PORT); there is no TCP listener
+	Port    int  // names the socket file (.s.PGSQL.PORT); there is no TCP listener unless TCP
+	TCP     bool // also listening on 127.0.0.1:Port (PostgresClusterTCP), for a proxy in between
 
 	bin  string
 	cred *syscall.Credential
@@ -76,6 +78,24 @@ func PostgresCluster(t testing.TB) *PGCluster {
 	t.Cleanup(c.Stop)
 	return c
 }
+
+// PostgresClusterTCP is PostgresCluster also listening on TCP at TCPAddr (a free loopback port), for benchmarks that
+// put a network proxy between the servers and PostgreSQL.
+func PostgresClusterTCP(t testing.TB) *PGCluster {
+	t.Helper()
+	c, err := startPGWith(true)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// TCPAddr is the loopback TCP address of a PostgresClusterTCP.
+func (c *PGCluster) TCPAddr() string { return fmt.Sprintf("127.0.0.1:%d", c.Port) }
+
+// Bin is the path of one of PostgreSQL's programs beside the server's (e.g. "pgbench", "psql").
+func (c *PGCluster) Bin(name string) string { return filepath.Join(c.bin, name) }
 
 // URL is the connection URL of database db.
 func (c *PGCluster) URL(db string) string {
@@ -126,7 +146,9 @@ func pgMajor(binDir string) int {
 	return n
 }
 
-func startPG() (*PGCluster, error) {
+func startPG() (*PGCluster, error) { return startPGWith(false) }
+
+func startPGWith(tcp bool) (*PGCluster, error) {
 	bin, err := pgBinDir()
 	if err != nil {
 		return nil, err
@@ -135,7 +157,16 @@ func startPG() (*PGCluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &PGCluster{Dir: dir, SockDir: filepath.Join(dir, "sock"), Port: 5432, bin: bin}
+	c := &PGCluster{Dir: dir, SockDir: filepath.Join(dir, "sock"), Port: 5432, bin: bin, TCP: tcp}
+	if tcp {
+		l, err := net.Listen("tcp", "127.0.0.1:0") // a free port (PostgreSQL takes it right after)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		c.Port = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+	}
 	if err := os.Mkdir(c.SockDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -197,8 +228,12 @@ func (c *PGCluster) start() error {
 	if err != nil {
 		return err
 	}
+	listen := ""
+	if c.TCP {
+		listen = "127.0.0.1"
+	}
 	cmd := exec.Command(filepath.Join(c.bin, "postgres"), "-D", filepath.Join(c.Dir, "data"),
-		"-k", c.SockDir, "-p", strconv.Itoa(c.Port), "-c", "listen_addresses=",
+		"-k", c.SockDir, "-p", strconv.Itoa(c.Port), "-c", "listen_addresses="+listen,
 		"-c", "shared_buffers=32MB", "-c", "max_connections=200", "-c", "fsync=on", "-c", "synchronous_commit=on")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group (Kill takes the backends along), and SIGKILL when this test binary ends, from a
