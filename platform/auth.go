@@ -322,7 +322,7 @@ func (s *Server) readTerminal(id string) (t *terminalRec, err error) {
 
 // readTerminalCtx is readTerminal for a request (its transaction ends with ctx).
 func (s *Server) readTerminalCtx(ctx context.Context, id string) (t *terminalRec, err error) {
-	err = s.db.ViewContext(ctx, func(tx kv.Tx) error {
+	err = kv.ReadOne(ctx, s.db, func(tx kv.Tx) error {
 		t, err = getTerminal(tx, id)
 		return err
 	})

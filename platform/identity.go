@@ -140,6 +140,10 @@ var errNeedsWrite = errors.New("renewal link needs a write transaction")
 func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) {
 	var res *mkpf.LookupResult
 	run := func(tx kv.Tx) error {
+		// The records below, read ahead in two round trips on PostgreSQL (then one for the card's validity).
+		prefetchPatron(tx, cc, []kv.BucketKey{{Bucket: bIssuers, Key: c.IssuerID}}, func(id string) []kv.BucketKey {
+			return []kv.BucketKey{{Bucket: bServiceIDs, Key: id + "/" + c.IssuerID}}
+		})
 		if certRevoked(tx, cc) {
 			return errCertRevoked
 		}
@@ -160,6 +164,11 @@ func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) 
 		} else if !ok {
 			return errNoServiceID
 		}
+		keys := []kv.BucketKey{{Bucket: bCardValidity, Key: c.IssuerID + "/" + sr.CardNumber}}
+		if sr.AddressNotice && sr.SignSerial != "" {
+			keys = append(keys, kv.BucketKey{Bucket: bAddrNotices, Key: sr.SignSerial})
+		}
+		kv.Prefetch(tx, keys...)
 		status := CardValid
 		var v validityRec
 		if ok, err := getJSON(tx.Bucket(bCardValidity), c.IssuerID+"/"+sr.CardNumber, &v); err != nil {

@@ -39,6 +39,9 @@ type ledgerRows interface {
 	heldBalances(mykeyID string) ([]heldBalance, error)
 	// appendMove writes the movement, assigning its sequence, with its terminal's index entry and marker.
 	appendMove(m *pointMove) error
+	// debitAndBook takes m.Points from m's holder's balance of m's program (errPtInsufficient when it holds fewer)
+	// and appends m, in one step; it returns the balance after.
+	debitAndBook(m *pointMove) (int64, error)
 	// addTotal adds d to a running ledger total (bbolt); on PostgreSQL the audit sums the movements instead.
 	addTotal(name string, d int64) error
 	// idem is the stored answer of (terminal, Idempotency-Key), nil when none.
@@ -160,6 +163,14 @@ func (r boltRows) appendMove(m *pointMove) error {
 		return markTerminalMove(tx, m.TerminalID, seq) // points_aggcache.go
 	}
 	return nil
+}
+
+func (r boltRows) debitAndBook(m *pointMove) (int64, error) {
+	bal, err := r.changeBalance(m.MyKeyID, m.ProgramID, -m.Points)
+	if err != nil {
+		return 0, err
+	}
+	return bal, r.appendMove(m)
 }
 
 func (r boltRows) addTotal(name string, d int64) error {

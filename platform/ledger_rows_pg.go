@@ -221,6 +221,33 @@ func (p pgRows) appendMove(m *pointMove) error {
 	return nil
 }
 
+// debitAndBook is one statement: the balance row's conditional update and the movement's insert (with the terminal's
+// marker) in data-modifying CTEs; when the balance is short nothing is inserted and no row comes back.
+func (p pgRows) debitAndBook(m *pointMove) (int64, error) {
+	m.At = moveTime(m.At)
+	var bal, seq int64
+	err := p.r.Tx.QueryRow(p.ctx(), `WITH b AS (
+			UPDATE pt_balance SET points = points - $5 WHERE mykey_id = $3 AND program_id = $4 AND points >= $5
+			RETURNING points),
+		mv AS (
+			INSERT INTO pt_move (at, kind, mykey_id, program_id, points, delta, terminal_id, voucher_no, merge_txn, note)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM b RETURNING seq, terminal_id),
+		mark AS (
+			INSERT INTO pt_terminal_marker (terminal_id, seq) SELECT terminal_id, seq FROM mv WHERE terminal_id IS NOT NULL
+			ON CONFLICT (terminal_id) DO UPDATE SET seq = EXCLUDED.seq)
+		SELECT b.points, mv.seq FROM b, mv`,
+		m.At, m.Kind, m.MyKeyID, m.ProgramID, m.Points, m.Delta, nullable(m.TerminalID),
+		nullable(m.VoucherNo), nullable(m.MergeTxn), nullable(m.Note)).Scan(&bal, &seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, errPtInsufficient
+	}
+	if err != nil {
+		return 0, err
+	}
+	m.Seq = uint64(seq)
+	return bal, nil
+}
+
 func (p pgRows) addTotal(string, int64) error { return nil }
 
 func (p pgRows) idem(terminalID, key string) (*idemRec, error) {
@@ -238,12 +265,13 @@ func (p pgRows) idem(terminalID, key string) (*idemRec, error) {
 	return &rec, nil
 }
 
-// putIdem inserts the answer: a parallel request with the same key that got there first makes it fail with a
-// unique violation, and kv.DB.UpdateRows runs the request again, which then finds that answer.
+// putIdem inserts the answer with the commit (kv.Defer: the same round trip): a parallel request with the same key
+// that got there first makes the commit fail with a unique violation, and kv.DB.UpdateRows runs the request again,
+// which then finds that answer.
 func (p pgRows) putIdem(terminalID, key string, rec idemRec) error {
-	_, err := p.r.Tx.Exec(p.ctx(), `INSERT INTO idempotency (terminal_id, key, req_hash, status, body, stored_at)
+	p.r.Defer(`INSERT INTO idempotency (terminal_id, key, req_hash, status, body, stored_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, terminalID, key, rec.ReqHash, rec.Status, []byte(rec.Body), rec.At.UTC())
-	return err
+	return nil
 }
 
 func (p pgRows) floorTotal(key string) (throttleRec, error) {
@@ -404,51 +432,29 @@ func (p pgRows) expireLots(mykeyID, programID, today string) (int64, error) {
 	return sum, err
 }
 
-// debitLots locks the holder's lots (the balance row, changed before it in the same transaction, already orders
-// writers of one holder), takes the points oldest first and writes the changes in one round trip.
+// debitLots is one statement: the holder's lots in expiry order with their running sums say what to take from
+// each; emptied lots are deleted, the one partly used is updated. Writers of one holder's lots are ordered by the
+// holder's balance row, which the movement changed before in the same transaction. Taking fewer points than asked
+// (the lots hold less) is errPtInsufficient, and the caller's transaction is rolled back.
 func (p pgRows) debitLots(mykeyID, programID string, points int64) error {
-	rows, err := p.r.Tx.Query(p.ctx(), `SELECT last_day, seq, points FROM pt_lot WHERE mykey_id = $1 AND program_id = $2
-		ORDER BY last_day, seq FOR UPDATE`, mykeyID, programID)
+	var took int64
+	err := p.r.Tx.QueryRow(p.ctx(), `WITH l AS (
+			SELECT last_day, seq, points, SUM(points) OVER (ORDER BY last_day, seq) - points AS before
+			FROM pt_lot WHERE mykey_id = $1 AND program_id = $2),
+		take AS (SELECT last_day, seq, points, LEAST(points, $3 - before) AS n FROM l WHERE before < $3),
+		gone AS (DELETE FROM pt_lot p USING take t WHERE p.mykey_id = $1 AND p.program_id = $2
+			AND p.last_day = t.last_day AND p.seq = t.seq AND t.n = t.points RETURNING t.n),
+		less AS (UPDATE pt_lot p SET points = p.points - t.n FROM take t WHERE p.mykey_id = $1 AND p.program_id = $2
+			AND p.last_day = t.last_day AND p.seq = t.seq AND t.n < t.points RETURNING t.n)
+		SELECT COALESCE((SELECT SUM(n) FROM gone), 0) + COALESCE((SELECT SUM(n) FROM less), 0)`,
+		mykeyID, programID, points).Scan(&took)
 	if err != nil {
 		return err
 	}
-	type lot struct {
-		day       time.Time
-		seq, left int64
-	}
-	var ls []lot
-	for rows.Next() {
-		var l lot
-		if err := rows.Scan(&l.day, &l.seq, &l.left); err != nil {
-			rows.Close()
-			return err
-		}
-		ls = append(ls, l)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	b := &pgx.Batch{}
-	for _, l := range ls {
-		if points == 0 {
-			break
-		}
-		take := min(l.left, points)
-		points -= take
-		if take == l.left {
-			b.Queue(`DELETE FROM pt_lot WHERE mykey_id = $1 AND program_id = $2 AND last_day = $3 AND seq = $4`, mykeyID, programID, l.day, l.seq)
-		} else {
-			b.Queue(`UPDATE pt_lot SET points = points - $5 WHERE mykey_id = $1 AND program_id = $2 AND last_day = $3 AND seq = $4`,
-				mykeyID, programID, l.day, l.seq, take)
-		}
-	}
-	if points > 0 {
+	if took < points {
 		return errPtInsufficient
 	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return p.r.Tx.SendBatch(p.ctx(), b).Close()
+	return nil
 }
 
 func (p pgRows) lotsDue(today string) ([][2]string, error) {

@@ -247,7 +247,7 @@ func (s *Server) readPatronRequest(w http.ResponseWriter, r *http.Request, v any
 }
 
 // resolveRef maps a checked PatronRef to the patron, inside tx.
-func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patron, error) {
+func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert, more ...kv.BucketKey) (*patron, error) {
 	if ref.ShopCard != "" {
 		if c.IssuerID == "" {
 			return nil, errNoIssuer
@@ -258,6 +258,14 @@ func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert) (*patr
 		}
 		return &patron{MyKeyID: string(id), ShopPointID: ref.ShopCard}, nil
 	}
+	// What follows, and the movement after it, reads these: one round trip for them on PostgreSQL.
+	prefetchPatron(tx, cc, append([]kv.BucketKey{{Bucket: bTerminals, Key: c.TerminalID}}, more...),
+		func(id string) []kv.BucketKey {
+			if c.IssuerID == "" {
+				return nil
+			}
+			return []kv.BucketKey{{Bucket: bServiceIDs, Key: id + "/" + c.IssuerID}}
+		})
 	if certRevoked(tx, cc) {
 		return nil, errCertRevoked
 	}
@@ -351,7 +359,7 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
-		p, err := resolveRef(tx, c, req.PatronRef, cc)
+		p, err := resolveRef(tx, c, req.PatronRef, cc, kv.BucketKey{Bucket: bPtPrograms, Key: req.ProgramID})
 		if err != nil {
 			return 0, nil, err
 		}
@@ -359,11 +367,8 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		now := s.now()
-		m, prog, bal, err := spend(tx, now, c, p.MyKeyID, req.ProgramID, req.Points, MoveUse)
+		m, prog, bal, err := spend(tx, now, c, p.MyKeyID, req.ProgramID, req.Points, MoveUse, TotalUsed, "", "")
 		if err != nil {
-			return 0, nil, err
-		}
-		if err := bookMove(tx, m, TotalUsed); err != nil {
 			return 0, nil, err
 		}
 		after.Do(func() { s.Count(c.TerminalID, "points.use.ok") })
@@ -410,10 +415,6 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		if err := gate.count(tx, req.Points); err != nil {
 			return 0, nil, err
 		}
-		m, _, _, err := spend(tx, now, c, p.MyKeyID, req.ProgramID, req.Points, MoveVoucherIssue)
-		if err != nil {
-			return 0, nil, err
-		}
 		key, err := s.voucherKey(tx)
 		if err != nil {
 			return 0, nil, err
@@ -430,6 +431,9 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 				return 0, nil, fmt.Errorf("points: no free voucher number")
 			}
 		}
+		if _, _, _, err := spend(tx, now, c, p.MyKeyID, req.ProgramID, req.Points, MoveVoucherIssue, TotalOutstanding, number, ""); err != nil {
+			return 0, nil, err
+		}
 		qr, err := mkpf.EncodeVoucherQR(mkpf.VoucherQR{Number: number, Points: req.Points, Expiry: exp.Format("2006-01-02"), TerminalID: c.TerminalID}, key)
 		if err != nil {
 			return 0, nil, err
@@ -440,10 +444,6 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		if err := indexVoucher(tx, v); err != nil {
-			return 0, nil, err
-		}
-		m.VoucherNo = number
-		if err := bookMove(tx, m, TotalOutstanding); err != nil {
 			return 0, nil, err
 		}
 		after.Do(func() { s.Count(c.TerminalID, "points.voucher_issue.ok") })
@@ -744,21 +744,17 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		now := s.now()
-		m, _, bal, err := spend(tx, now, c, p.MyKeyID, prog, req.Points, MoveMerge)
-		if err != nil {
-			return 0, nil, err
-		}
 		seq, err := tx.Bucket(bPtMergeSeq).NextSequence()
 		if err != nil {
 			return 0, nil, err
 		}
 		txn := fmt.Sprintf("%s-%06d", now.In(jst).Format("20060102150405"), seq%1000000)
-		file, err := mkpf.EncodeMergeFile(id, req.Points, txn, cfg.Key, cfg.Secret)
+		m, _, bal, err := spend(tx, now, c, p.MyKeyID, prog, req.Points, MoveMerge, TotalMerged, "", txn)
 		if err != nil {
 			return 0, nil, err
 		}
-		m.MergeTxn = txn
-		if err := bookMove(tx, m, TotalMerged); err != nil {
+		file, err := mkpf.EncodeMergeFile(id, req.Points, txn, cfg.Key, cfg.Secret)
+		if err != nil {
 			return 0, nil, err
 		}
 		after.Do(func() { s.Count(c.TerminalID, "points.merge.ok") })

@@ -301,8 +301,9 @@ func (s *Server) GrantPoints(mykeyID, programID string, points int64, note strin
 	})
 }
 
-// spend takes points from a usable program (point use, voucher issue, merge).
-func spend(tx kv.Tx, now time.Time, c *Caller, mykeyID, programID string, points int64, kind string) (*pointMove, *mkpf.Program, int64, error) {
+// spend takes points from a usable program (point use, voucher issue, merge) and books the movement of kind (with
+// the voucher number or merge transaction set by the caller's voucherNo, mergeTxn), adding its points to total.
+func spend(tx kv.Tx, now time.Time, c *Caller, mykeyID, programID string, points int64, kind, total, voucherNo, mergeTxn string) (*pointMove, *mkpf.Program, int64, error) {
 	if points <= 0 || points > 999999999 {
 		return nil, nil, 0, errPtPoints
 	}
@@ -318,7 +319,10 @@ func spend(tx kv.Tx, now time.Time, c *Caller, mykeyID, programID string, points
 			return nil, nil, 0, err
 		}
 	}
-	bal, err := changeBalance(tx, mykeyID, programID, -points)
+	rows := rowsOf(tx)
+	m := &pointMove{At: now.UTC(), Kind: kind, MyKeyID: mykeyID, ProgramID: programID, Points: points, Delta: -points,
+		TerminalID: c.TerminalID, VoucherNo: voucherNo, MergeTxn: mergeTxn}
+	bal, err := rows.debitAndBook(m)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -327,8 +331,7 @@ func spend(tx kv.Tx, now time.Time, c *Caller, mykeyID, programID string, points
 			return nil, nil, 0, err
 		}
 	}
-	m := &pointMove{At: now.UTC(), Kind: kind, MyKeyID: mykeyID, ProgramID: programID, Points: points, Delta: -points, TerminalID: c.TerminalID}
-	return m, p, bal, nil
+	return m, p, bal, rows.addTotal(total, points)
 }
 
 // usableBalances lists the patron's balances a terminal of municipality may use now.

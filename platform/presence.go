@@ -177,7 +177,8 @@ func (s *Server) checkPresence(w http.ResponseWriter, r *http.Request, c *Caller
 	programID := scope.ProgramID
 	g := &presenceGate{now: s.now(), shopCard: ref.ShopCard != ""}
 	need := false
-	if err := s.db.View(func(tx kv.Tx) error {
+	if err := kv.ReadOne(r.Context(), s.db, func(tx kv.Tx) error {
+		g.floor, need = 0, false // set again by a second run (kv.ReadOne)
 		var err error
 		if programID == "" {
 			if programID, err = municipalProgram(tx, c.Municipality); err != nil {

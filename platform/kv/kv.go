@@ -122,3 +122,32 @@ func Exclusive(db DB, name string, fn func() error) error {
 }
 
 var localLocks sync.Map // name → *sync.Mutex
+
+// BucketKey names one pair: a bucket and a key in it.
+type BucketKey struct {
+	Bucket []byte
+	Key    string
+}
+
+// Prefetch reads the pairs named by keys in one round trip, for the transaction's later Gets of them: a request
+// that will read several records one after the other (a lookup: the certificate's serial, the issuer, then the
+// patron's service ID) asks for those it already knows together. On bbolt, whose reads are memory reads, it does
+// nothing. A failure fails the transaction as a failed Get would.
+func Prefetch(tx Tx, keys ...BucketKey) {
+	if t, ok := tx.(*pgTx); ok {
+		t.prefetch(keys)
+	}
+}
+
+// ReadOne is ViewContext for work that most often reads one record (a terminal's record on every request): on
+// PostgreSQL that read is sent on its own, one round trip, without BEGIN and COMMIT (one statement sees one
+// snapshot). When fn reads more, it is run again as a ViewContext, so fn must only set what a second run sets again.
+func ReadOne(ctx context.Context, db DB, fn func(Tx) error) error {
+	if p, ok := db.(*pgDB); ok {
+		err := p.readOne(ctx, fn)
+		if !errors.Is(err, errNeedsSnapshot) {
+			return err
+		}
+	}
+	return db.ViewContext(ctx, fn)
+}

@@ -281,7 +281,13 @@ func (d *pgDB) runRows(ctx context.Context, fn func(Tx) error) error {
 // Tx with Ctx commit or roll back with the transaction's bucket changes.
 type Rows struct {
 	Ctx context.Context
-	Tx  pgx.Tx
+	Tx  SQL
+	t   *pgTx
+}
+
+// Defer queues a statement to be sent with the commit (kv.Defer).
+func (r Rows) Defer(sql string, args ...any) {
+	r.t.deferred = append(r.t.deferred, queued{sql: sql, args: args})
 }
 
 // RowsOf is tx's SQL side when tx is a PostgreSQL transaction (false on bbolt). Rows written through it are not
@@ -291,7 +297,7 @@ func RowsOf(tx Tx) (Rows, bool) {
 		if t.err == nil && len(t.pending) > 0 {
 			t.flush() // keep the statement order of the work
 		}
-		return Rows{Ctx: t.ctx, Tx: t.tx}, true
+		return Rows{Ctx: t.ctx, Tx: t.tx, t: t}, true
 	}
 	return Rows{}, false
 }
@@ -322,32 +328,33 @@ func (d *pgDB) runTx(parent context.Context, opts pgx.TxOptions, write, rowsOnly
 	// the backend and its transaction, lock waits included (TestRequestContext_ClientThatHangsUpLeavesNoOpenTransaction).
 	ctx, cancel := context.WithTimeout(parent, txTimeout)
 	defer cancel()
-	ptx, err := d.pool.BeginTx(ctx, opts)
+	conn, err := d.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("kv: PostgreSQL: %w", err)
 	}
-	defer ptx.Rollback(context.Background())
+	defer conn.Release()
+	begin := "begin isolation level read committed"
+	if opts.IsoLevel == pgx.RepeatableRead {
+		begin = "begin isolation level repeatable read read only"
+	}
+	ptx := &lazyTx{conn: conn, prefix: []queued{{sql: begin}}}
+	defer ptx.rollback()
 	if write {
 		lock, arg := `SELECT pg_advisory_xact_lock($1)`, any(int64(writerLock))
 		if d.lockMode == lockRow {
 			lock, arg = `SELECT name FROM kv_locks WHERE name = $1 FOR UPDATE`, "writer"
 		}
-		if _, err := ptx.Exec(ctx, lock, arg); err != nil {
-			return fmt.Errorf("kv: PostgreSQL: %w", err)
-		}
+		ptx.prefix = append(ptx.prefix, queued{sql: lock, args: []any{arg}})
 	}
 	t := &pgTx{db: d, ctx: ctx, tx: ptx, write: write, rowsOnly: rowsOnly}
 	ferr := fn(t)
-	if ferr == nil {
-		t.flush()
-	}
 	if t.err != nil {
 		return fmt.Errorf("kv: PostgreSQL: %w", t.err)
 	}
 	if ferr != nil {
 		return ferr
 	}
-	if err := ptx.Commit(ctx); err != nil {
+	if err := t.commit(ptx); err != nil {
 		return fmt.Errorf("kv: PostgreSQL commit: %w", err)
 	}
 	if len(t.created) > 0 {
@@ -358,6 +365,23 @@ func (d *pgDB) runTx(parent context.Context, opts pgx.TxOptions, write, rowsOnly
 		d.mu.Unlock()
 	}
 	return nil
+}
+
+// readOne runs fn with a transaction that sends its first statement alone (lazyTx.single).
+func (d *pgDB) readOne(parent context.Context, fn func(Tx) error) error {
+	ctx, cancel := context.WithTimeout(parent, txTimeout)
+	defer cancel()
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("kv: PostgreSQL: %w", err)
+	}
+	defer conn.Release()
+	t := &pgTx{db: d, ctx: ctx, tx: &lazyTx{conn: conn, single: true}}
+	ferr := fn(t)
+	if t.err != nil {
+		return fmt.Errorf("kv: PostgreSQL: %w", t.err)
+	}
+	return ferr
 }
 
 func (d *pgDB) exclusive(name string, fn func() error) error {
@@ -406,13 +430,15 @@ func (d *pgDB) exclusiveRow(name string, fn func() error) error {
 type pgTx struct {
 	db    *pgDB
 	ctx   context.Context
-	tx    pgx.Tx
+	tx    SQL
 	write bool
 	// rowsOnly: an UpdateRows transaction (no writer lock): bucket changes fail with ErrNeedsWriter.
 	rowsOnly bool
 	err      error    // the first database error: the transaction then fails as a whole (bbolt's Get has no error)
 	created  []string // buckets made in this transaction, known to exist once it commits
 	pending  []pendingWrite
+	fetched  map[string][]byte        // bucket + NUL + key → value (nil: absent), read ahead by Prefetch
+	deferred []queued                 // statements sent with the commit (Rows.Defer)
 	overlay  map[string]*pendingWrite // bucket + NUL + key → its latest pending write
 }
 
@@ -497,6 +523,9 @@ func (b *pgBucket) Get(key []byte) []byte {
 		}
 		return w.value
 	}
+	if v, ok := t.fetched[b.name+"\x00"+string(key)]; ok {
+		return v
+	}
 	var v []byte
 	err := t.tx.QueryRow(t.ctx, `SELECT v FROM kv WHERE bucket = $1 AND k = $2`, b.name, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -576,10 +605,35 @@ func (t *pgTx) buffered(bucket string, key []byte) (*pendingWrite, bool) {
 }
 
 // flush sends the pending writes, in order, in one batch.
-func (t *pgTx) flush() {
-	if len(t.pending) == 0 || t.err != nil {
-		return
+// commit sends the buffered bucket writes, the deferred statements (Defer) and COMMIT in one round trip (one
+// pipelined batch: a failing statement skips the rest, COMMIT included, and the transaction is rolled back).
+func (t *pgTx) commit(ptx *lazyTx) error {
+	if len(t.pending) == 0 && len(t.deferred) == 0 {
+		return ptx.commit(t.ctx)
 	}
+	batch := t.writeBatch()
+	for _, q := range t.deferred {
+		batch.Queue(q.sql, q.args...)
+	}
+	batch.Queue("commit")
+	n := batch.Len()
+	br := ptx.SendBatch(t.ctx, batch)
+	var err error
+	for range n {
+		if _, err = br.Exec(); err != nil {
+			break
+		}
+	}
+	err = errors.Join(err, br.Close())
+	if err == nil {
+		ptx.done = true
+	}
+	t.pending, t.overlay, t.deferred = nil, nil, nil
+	return err
+}
+
+// writeBatch is the buffered bucket writes as a batch.
+func (t *pgTx) writeBatch() *pgx.Batch {
 	batch := &pgx.Batch{}
 	for _, w := range t.pending {
 		if w.del {
@@ -589,7 +643,14 @@ func (t *pgTx) flush() {
 		ON CONFLICT (bucket, k) DO UPDATE SET v = excluded.v`, w.bucket, w.key, w.value)
 		}
 	}
-	br := t.tx.SendBatch(t.ctx, batch)
+	return batch
+}
+
+func (t *pgTx) flush() {
+	if len(t.pending) == 0 || t.err != nil {
+		return
+	}
+	br := t.tx.SendBatch(t.ctx, t.writeBatch())
 	for range t.pending {
 		if _, err := br.Exec(); err != nil {
 			t.fail(err)
@@ -765,4 +826,51 @@ func (c *pgCursor) Prev() ([]byte, []byte) {
 		c.page, c.i = c.page[:0], 0
 	}
 	return k, v
+}
+
+func (t *pgTx) prefetch(keys []BucketKey) {
+	if t.err != nil || len(keys) == 0 {
+		return
+	}
+	if t.fetched == nil {
+		t.fetched = map[string][]byte{}
+	}
+	buckets := make([]string, 0, len(keys))
+	ks := make([][]byte, 0, len(keys))
+	for _, k := range keys {
+		id := string(k.Bucket) + "\x00" + k.Key
+		if _, ok := t.fetched[id]; ok {
+			continue
+		}
+		if _, ok := t.buffered(string(k.Bucket), []byte(k.Key)); ok {
+			continue
+		}
+		t.fetched[id] = nil // absent unless the query finds it
+		buckets, ks = append(buckets, string(k.Bucket)), append(ks, []byte(k.Key))
+	}
+	if len(ks) == 0 {
+		return
+	}
+	rows, err := t.tx.Query(t.ctx, `SELECT kv.bucket, kv.k, kv.v FROM kv
+		JOIN unnest($1::text[], $2::bytea[]) AS want(bucket, k) ON kv.bucket = want.bucket AND kv.k = want.k`, buckets, ks)
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b string
+		var k, v []byte
+		if err := rows.Scan(&b, &k, &v); err != nil {
+			t.fail(err)
+			return
+		}
+		if v == nil {
+			v = []byte{}
+		}
+		t.fetched[b+"\x00"+string(k)] = v
+	}
+	if err := rows.Err(); err != nil {
+		t.fail(err)
+	}
 }
