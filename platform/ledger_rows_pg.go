@@ -1,6 +1,6 @@
 package platform
 
-// The money rows on PostgreSQL (ledger_rows.go): typed tables made by the migrations below, one statement per
+// The money rows on PostgreSQL (ledger_rows.go): typed tables made by migration 3 (below), one statement per
 // method. docs/deploy.md shows the tables as a database team reads them.
 
 import (
