@@ -1,13 +1,15 @@
 package platform
 
-// The money rows on PostgreSQL (ledger_rows.go): typed tables made by the migrations below, one statement per
+// The money rows on PostgreSQL (ledger_rows.go): typed tables made by migration 3 (below), one statement per
 // method. docs/deploy.md shows the tables as a database team reads them.
 
 import (
 	"context"
+	"embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"time"
 
@@ -17,113 +19,31 @@ import (
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
-// moveKinds are the movement kinds the table accepts (its CHECK constraint).
-var moveKinds = []string{MoveGrant, MoveUse, MoveVoucherIssue, MoveVoucherClear, MoveVoucherLapse, MoveMerge,
-	MovePointsExpire, MoveMyKeyChange, MoveReservedToBase}
-
-// ledgerTables makes the row tables (migration 3).
-var ledgerTables = []string{
-	`CREATE TABLE pt_balance (
-		mykey_id   TEXT   NOT NULL,
-		program_id TEXT   NOT NULL,
-		points     BIGINT NOT NULL CONSTRAINT pt_balance_never_negative CHECK (points >= 0),
-		PRIMARY KEY (mykey_id, program_id))`,
-	`CREATE SEQUENCE pt_move_seq`,
-	`CREATE TABLE pt_move (
-		seq         BIGINT      PRIMARY KEY DEFAULT nextval('pt_move_seq'),
-		at          TIMESTAMPTZ NOT NULL,
-		kind        TEXT        NOT NULL CONSTRAINT pt_move_kind CHECK (kind IN (` + sqlList(moveKinds) + `)),
-		mykey_id    TEXT,
-		program_id  TEXT        NOT NULL,
-		points      BIGINT      NOT NULL CONSTRAINT pt_move_points_positive CHECK (points > 0),
-		delta       BIGINT      NOT NULL CONSTRAINT pt_move_delta CHECK (delta IN (-points, 0, points)),
-		terminal_id TEXT,
-		voucher_no  TEXT,
-		merge_txn   TEXT,
-		note        TEXT,
-		CONSTRAINT pt_move_balance_has_holder CHECK (delta = 0 OR mykey_id IS NOT NULL))`,
-	`ALTER SEQUENCE pt_move_seq OWNED BY pt_move.seq`,
-	`CREATE INDEX pt_move_by_terminal ON pt_move (terminal_id, at, seq) WHERE terminal_id IS NOT NULL`,
-	`CREATE INDEX pt_move_by_holder ON pt_move (mykey_id, program_id)`,
-	`CREATE TABLE pt_terminal_marker (
-		terminal_id TEXT   PRIMARY KEY,
-		seq         BIGINT NOT NULL)`,
-	`CREATE TABLE idempotency (
-		terminal_id TEXT        NOT NULL,
-		key         TEXT        NOT NULL CONSTRAINT idempotency_key_length CHECK (length(key) BETWEEN 1 AND 128),
-		req_hash    BYTEA       NOT NULL CONSTRAINT idempotency_hash_sha256 CHECK (length(req_hash) = 32),
-		status      INT         NOT NULL CONSTRAINT idempotency_status CHECK (status BETWEEN 200 AND 599),
-		body        BYTEA       NOT NULL,
-		stored_at   TIMESTAMPTZ NOT NULL,
-		PRIMARY KEY (terminal_id, key))`,
-	`CREATE INDEX idempotency_by_time ON idempotency (stored_at)`,
-	`CREATE SEQUENCE pt_lot_seq`,
-	`CREATE TABLE pt_lot (
-		mykey_id   TEXT   NOT NULL,
-		program_id TEXT   NOT NULL,
-		last_day   DATE   NOT NULL,
-		seq        BIGINT NOT NULL DEFAULT nextval('pt_lot_seq'),
-		points     BIGINT NOT NULL CONSTRAINT pt_lot_points_positive CHECK (points > 0),
-		PRIMARY KEY (mykey_id, program_id, last_day, seq))`,
-	`ALTER SEQUENCE pt_lot_seq OWNED BY pt_lot.seq`,
-	`CREATE INDEX pt_lot_by_last_day ON pt_lot (last_day)`,
-	`CREATE TABLE pt_floor_day_total (
-		key       TEXT        PRIMARY KEY,
-		day_start TIMESTAMPTZ NOT NULL,
-		points    BIGINT      NOT NULL CONSTRAINT pt_floor_day_total_never_negative CHECK (points >= 0))`,
-}
+// The row tables are made by migration 3 (migrations/003_points_ledger_rows.sql), one of the store's migrations
+// (kv.RegisterMigrations); migrations/shared/ledger_from_buckets.sql, which it includes, moves a key/value-layout
+// town's ledger pairs into them and is also run by CopyStore.
+//
+//go:embed migrations
+var ledgerMigrations embed.FS
 
 // ledgerFromBuckets moves the money rows a database made by the key/value layout holds in its buckets into the
 // tables, then deletes those pairs (migration 3, and mkpf-server copy-store into PostgreSQL).
-var ledgerFromBuckets = []string{
-	`INSERT INTO pt_balance (mykey_id, program_id, points)
-		SELECT split_part(kt, '/', 1), substr(kt, strpos(kt, '/') + 1), ('x' || encode(v, 'hex'))::bit(64)::bigint
-		FROM (SELECT convert_from(k, 'UTF8') AS kt, v FROM kv WHERE bucket = 'pt_balances' AND length(v) = 8) b`,
-	`INSERT INTO pt_move (seq, at, kind, mykey_id, program_id, points, delta, terminal_id, voucher_no, merge_txn, note)
-		SELECT (j->>'seq')::bigint, (j->>'at')::timestamptz, j->>'kind', NULLIF(j->>'mykey_id', ''), j->>'program_id',
-			(j->>'points')::bigint, (j->>'delta')::bigint, NULLIF(j->>'terminal_id', ''), NULLIF(j->>'voucher_no', ''),
-			NULLIF(j->>'merge_txn', ''), NULLIF(j->>'note', '')
-		FROM (SELECT convert_from(v, 'UTF8')::jsonb AS j FROM kv WHERE bucket = 'pt_moves') m`,
-	`SELECT setval('pt_move_seq', GREATEST(1,
-		(SELECT COALESCE(MAX(seq), 0) FROM pt_move),
-		(SELECT COALESCE(MAX(seq), 0) FROM kv_buckets WHERE name = 'pt_moves')))`,
-	`INSERT INTO pt_terminal_marker (terminal_id, seq)
-		SELECT convert_from(k, 'UTF8'), ('x' || encode(v, 'hex'))::bit(64)::bigint FROM kv
-		WHERE bucket = 'pt_term_last' AND length(v) = 8`,
-	`INSERT INTO idempotency (terminal_id, key, req_hash, status, body, stored_at)
-		SELECT split_part(kt, '/', 1), substr(kt, strpos(kt, '/') + 1), decode(j->>'req_hash', 'base64'),
-			(j->>'status')::int, convert_to((j->'body')::text, 'UTF8'), COALESCE((j->>'at')::timestamptz, now())
-		FROM (SELECT convert_from(k, 'UTF8') AS kt, convert_from(v, 'UTF8')::json AS j FROM kv WHERE bucket = 'idempotency') i`,
-	`INSERT INTO pt_floor_day_total (key, day_start, points)
-		SELECT convert_from(k, 'UTF8'), (j->>'start')::timestamptz, (j->>'n')::bigint
-		FROM (SELECT k, convert_from(v, 'UTF8')::jsonb AS j FROM kv
-			WHERE bucket = 'throttles' AND k >= 'floor/'::bytea AND k < 'floor0'::bytea) f`,
-	`INSERT INTO pt_lot (mykey_id, program_id, last_day, seq, points)
-		SELECT split_part(kt, '/', 1), split_part(kt, '/', 2), split_part(kt, '/', 3)::date,
-			('x' || lpad(split_part(kt, '/', 4), 16, '0'))::bit(64)::bigint, ('x' || encode(v, 'hex'))::bit(64)::bigint
-		FROM (SELECT convert_from(k, 'UTF8') AS kt, v FROM kv WHERE bucket = 'pt_lots' AND length(v) = 8) l
-		WHERE ('x' || encode(v, 'hex'))::bit(64)::bigint > 0`,
-	`SELECT setval('pt_lot_seq', GREATEST(1, (SELECT COALESCE(MAX(seq), 0) FROM pt_lot),
-		(SELECT COALESCE(MAX(seq), 0) FROM kv_buckets WHERE name = 'pt_lots')))`,
-	`DELETE FROM kv WHERE bucket IN ('pt_balances', 'pt_moves', 'pt_by_terminal', 'pt_term_last', 'pt_totals',
-		'idempotency', 'idempotency_by_time', 'pt_lots')`,
-	`DELETE FROM kv WHERE bucket = 'throttles' AND k >= 'floor/'::bytea AND k < 'floor0'::bytea`,
+var ledgerFromBuckets = mustReadMigration("migrations/shared/ledger_from_buckets.sql")
+
+func mustReadMigration(name string) string {
+	b, err := ledgerMigrations.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
 
 func init() {
-	kv.RegisterMigrations(kv.Migration{Version: 3, Name: "points ledger rows: balances, movements, idempotency, day totals",
-		Stmts: append(append([]string(nil), ledgerTables...), ledgerFromBuckets...)})
-}
-
-func sqlList(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ", "
-		}
-		out += "'" + s + "'"
+	sub, err := fs.Sub(ledgerMigrations, "migrations")
+	if err != nil {
+		panic(err)
 	}
-	return out
+	kv.RegisterMigrations(sub)
 }
 
 // pgRows is ledgerRows on PostgreSQL, in the transaction of r.

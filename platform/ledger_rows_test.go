@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,7 +163,8 @@ func TestLedgerRows_UpgradeFromTheKeyValueLayout(t *testing.T) {
 	conn := pgConnect(t, url)
 	ctx := context.Background()
 	if _, err := conn.Exec(ctx, `DROP TABLE pt_balance, pt_move, pt_terminal_marker, idempotency, pt_floor_day_total, pt_lot;
-		DELETE FROM kv_migrations WHERE version >= 3`); err != nil {
+		DROP TABLE mkpf_schema_version;`+oldRunnerTable+`
+		INSERT INTO kv_migrations (version, name) VALUES (1, 'buckets and pairs'), (2, 'lock rows (for databases without advisory locks)')`); err != nil {
 		t.Fatal(err)
 	}
 	var pairs int
@@ -179,6 +183,11 @@ func TestLedgerRows_UpgradeFromTheKeyValueLayout(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM kv WHERE bucket IN ('pt_balances', 'pt_moves', 'pt_totals', 'idempotency', 'pt_lots')`).Scan(&pairs); err != nil || pairs != 0 {
 		t.Fatalf("%d ledger pairs left in kv (%v)", pairs, err)
 	}
+	var version, legacy int
+	if err := conn.QueryRow(ctx, `SELECT (SELECT version FROM mkpf_schema_version), (SELECT max(version) FROM kv_migrations)`).
+		Scan(&version, &legacy); err != nil || version != 3 || legacy != 3 {
+		t.Fatalf("after the upgrade the schema is at %d, kv_migrations at %d (%v)", version, legacy, err)
+	}
 	shop := w.terminal("00052589")
 	yamada := cardOf(t, "yamada")
 	res, err := shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 10}, platformclient.NewIdempotencyKey())
@@ -188,5 +197,66 @@ func TestLedgerRows_UpgradeFromTheKeyValueLayout(t *testing.T) {
 	var seq int64
 	if _, err := fmt.Sscanf(res.TxnID, "T%d", &seq); err != nil || seq <= int64(want.Moves) {
 		t.Fatalf("the first movement after the upgrade is %s: numbers must go on after the town's %d", res.TxnID, want.Moves)
+	}
+}
+
+// oldRunnerTable is the version table of the store's migration runner before tern, as it made it.
+const oldRunnerTable = `
+	CREATE TABLE IF NOT EXISTS kv_migrations (version INT PRIMARY KEY, name TEXT NOT NULL,
+		applied_at TIMESTAMPTZ NOT NULL DEFAULT now());`
+
+// TestLedgerRows_UpgradeOfADatabaseAtVersion3AppliesNothing: a database the runner before tern brought to version 3
+// (the ledger's tables there, kv_migrations 1..3) is taken over by tern at 3: nothing runs again (a CREATE TABLE
+// would fail) and the ledger stays as it was.
+func TestLedgerRows_UpgradeOfADatabaseAtVersion3AppliesNothing(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	w := newPointsWorldAt(t, url)
+	want, err := w.srv.AuditLedger()
+	if err != nil || !want.OK || want.Moves == 0 {
+		t.Fatalf("audit %+v %v", want, err)
+	}
+	conn := pgConnect(t, url)
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, `DROP TABLE mkpf_schema_version;`+oldRunnerTable+`
+		INSERT INTO kv_migrations (version, name) VALUES (1, 'buckets and pairs'),
+			(2, 'lock rows (for databases without advisory locks)'), (3, 'points ledger rows: balances, movements, idempotency, day totals')`); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := kv.Migrate(ctx, url); err != nil || len(got) != 0 {
+		t.Fatalf("migrate of a database at 3 applied %v (%v)", got, err)
+	}
+	var version int
+	if err := conn.QueryRow(ctx, `SELECT version FROM mkpf_schema_version`).Scan(&version); err != nil || version != 3 {
+		t.Fatalf("version %d %v", version, err)
+	}
+	srv, err := platform.Open(url, platform.Options{Argon2Memory: 1024, Argon2Time: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	got, err := srv.AuditLedger()
+	if err != nil || !got.OK || got.Moves != want.Moves || got.BalanceSum != want.BalanceSum {
+		t.Fatalf("after taking over %+v %v, before %+v", got, err, want)
+	}
+}
+
+// TestLedgerMigration_KindsMatch: the movement kinds migration 3's CHECK constraint accepts are the platform's.
+func TestLedgerMigration_KindsMatch(t *testing.T) {
+	b, err := os.ReadFile("migrations/003_points_ledger_rows.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`CHECK \(kind IN \(([^)]*)\)\)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no kind constraint in migration 3")
+	}
+	kinds := []string{platform.MoveGrant, platform.MoveUse, platform.MoveVoucherIssue, platform.MoveVoucherClear,
+		platform.MoveVoucherLapse, platform.MoveMerge, platform.MovePointsExpire, platform.MoveMyKeyChange, platform.MoveReservedToBase}
+	var quoted []string
+	for _, k := range kinds {
+		quoted = append(quoted, "'"+k+"'")
+	}
+	if got, want := string(m[1]), strings.Join(quoted, ", "); got != want {
+		t.Fatalf("migration 3 accepts %s, the platform moves %s", got, want)
 	}
 }

@@ -30,10 +30,8 @@ func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 	if kv.Pool(dst) != nil {
 		err = dst.Update(func(tx kv.Tx) error {
 			r, _ := kv.RowsOf(tx)
-			for _, stmt := range ledgerFromBuckets {
-				if _, err := r.Tx.Exec(r.Ctx, stmt); err != nil {
-					return fmt.Errorf("moving the ledger's buckets into its tables: %w", err)
-				}
+			if _, err := r.Tx.Exec(r.Ctx, ledgerFromBuckets); err != nil {
+				return fmt.Errorf("moving the ledger's buckets into its tables: %w", err)
 			}
 			return nil
 		})

@@ -57,7 +57,8 @@ func usage(w io.Writer) {
                     [--smtp HOST:PORT [--smtp-user U --smtp-password-file F] [--mail-from ADDR]]
         (TLS is required on any address but loopback; the operator key may also come from $MKPF_SECRET_KEY)
   mkpf-server backup --db FILE --out FILE     (a bbolt file while its server runs, through its admin socket)
-  mkpf-server migrate --store postgres://…       (apply PostgreSQL's schema migrations; serve also does at start)
+  mkpf-server migrate --store postgres://… [--status]   (apply PostgreSQL's schema migrations; serve also does at start;
+                    --status lists them, applied and pending, and changes nothing)
   mkpf-server copy-store --from STORE --to STORE (copy a whole store into an empty one: bbolt file ↔ PostgreSQL)
   mkpf-server admin COMMAND (--db FILE | --store postgres://…) [flags]   (run "mkpf-server admin" for the list)`)
 }

@@ -25,12 +25,14 @@ func pickStore(dbPath *string, store string) string {
 	return ""
 }
 
-// migrateCmd applies PostgreSQL's schema migrations. Safe beside running servers and from several processes at once
-// (the migrations take a lock of their own); serve applies them at start too.
+// migrateCmd applies PostgreSQL's schema migrations (jackc/tern, platform/kv/migrate.go). Safe beside running servers
+// and from several processes at once (the migrations take a lock of their own); serve applies them at start too.
+// --status only reads: the database's version and each migration this program carries, applied or pending.
 func migrateCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	store := fs.String("store", "", "PostgreSQL URL postgres://user@host/db")
+	status := fs.Bool("status", false, "list the migrations, applied and pending, and change nothing")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -38,21 +40,52 @@ func migrateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mkpf-server migrate: --store postgres://… is required (a bbolt file needs no migration: serve prepares it)")
 		return 2
 	}
+	steps, err := kv.Steps()
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server migrate: %v\n", err)
+		return 1
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	if *status {
+		return migrateStatus(ctx, *store, steps, stdout, stderr)
+	}
 	applied, err := kv.Migrate(ctx, *store)
+	for _, v := range applied {
+		fmt.Fprintf(stdout, "applied migration %d (%s)\n", v, steps[v-1].Name)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "mkpf-server migrate %s: %v\n", platform.RedactStore(*store), err)
 		return 1
 	}
 	if len(applied) == 0 {
-		fmt.Fprintf(stdout, "schema up to date (version %d)\n", kv.SchemaVersion())
+		fmt.Fprintf(stdout, "schema up to date (version %d)\n", len(steps))
 		return 0
 	}
-	for _, v := range applied {
-		fmt.Fprintf(stdout, "applied migration %d\n", v)
+	fmt.Fprintf(stdout, "schema at version %d\n", len(steps))
+	return 0
+}
+
+// migrateStatus prints the database's schema version and each migration, applied or pending.
+func migrateStatus(ctx context.Context, store string, steps []kv.Step, stdout, stderr io.Writer) int {
+	have, err := kv.CurrentVersion(ctx, store)
+	if err != nil {
+		fmt.Fprintf(stderr, "mkpf-server migrate %s: %v\n", platform.RedactStore(store), err)
+		return 1
 	}
-	fmt.Fprintf(stdout, "schema at version %d\n", kv.SchemaVersion())
+	fmt.Fprintf(stdout, "schema at version %d; this program's is %d\n", have, len(steps))
+	for _, s := range steps {
+		state := "pending"
+		if s.Version <= have {
+			state = "applied"
+		}
+		fmt.Fprintf(stdout, "%3d  %-8s %s\n", s.Version, state, s.Name)
+	}
+	if have > len(steps) {
+		fmt.Fprintf(stderr, "mkpf-server migrate: the database's schema is version %d, newer than this program's %d: run the newer mkpf-server\n",
+			have, len(steps))
+		return 1
+	}
 	return 0
 }
 

@@ -73,11 +73,44 @@ func TestAdmin_BesideARunningServerOnPostgreSQL(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "up to date") {
 		t.Fatalf("migrate beside the server: %d %s%s", code, out, errs)
 	}
+	code, out, errs = runServer("migrate", "--status", "--store", db)
+	if code != 0 || !strings.Contains(out, "schema at version 3; this program's is 3") || strings.Contains(out, "pending") ||
+		!strings.Contains(out, "applied  003_points_ledger_rows.sql") {
+		t.Fatalf("migrate --status beside the server: %d %s%s", code, out, errs)
+	}
 	if code, _, errs := runServer("migrate", "--store", "x.db"); code != 2 || !strings.Contains(errs, "--store postgres://") {
 		t.Fatalf("migrate of a bbolt file: %d %s", code, errs)
 	}
 	if code, _, errs := runServer("admin", "stats", "--db", "x.db", "--store", db); code != 2 || !strings.Contains(errs, "not both") {
 		t.Fatalf("--db and --store: %d %s", code, errs)
+	}
+}
+
+// TestMigrate_AppliesThenSaysUpToDate: migrate on an empty database applies every migration and names them; run
+// again it applies nothing and says so; --status lists them before (pending) and after (applied) and changes nothing.
+func TestMigrate_AppliesThenSaysUpToDate(t *testing.T) {
+	db := testenv.PostgresURL(t)
+	code, out, errs := runServer("migrate", "--status", "--store", db)
+	if code != 0 || !strings.Contains(out, "schema at version 0; this program's is 3") || strings.Count(out, "pending") != 3 {
+		t.Fatalf("--status of an empty database: %d %s%s", code, out, errs)
+	}
+	code, out, errs = runServer("migrate", "--status", "--store", db)
+	if code != 0 || strings.Count(out, "pending") != 3 {
+		t.Fatalf("--status changed the database: %d %s%s", code, out, errs)
+	}
+	code, out, errs = runServer("migrate", "--store", db)
+	want := "applied migration 1 (001_buckets_and_pairs.sql)\napplied migration 2 (002_lock_rows.sql)\n" +
+		"applied migration 3 (003_points_ledger_rows.sql)\nschema at version 3\n"
+	if code != 0 || out != want {
+		t.Fatalf("first migrate: %d %q%s, want %q", code, out, errs, want)
+	}
+	code, out, errs = runServer("migrate", "--store", db)
+	if code != 0 || out != "schema up to date (version 3)\n" {
+		t.Fatalf("second migrate: %d %q%s", code, out, errs)
+	}
+	code, out, errs = runServer("migrate", "--status", "--store", db)
+	if code != 0 || strings.Count(out, "applied") != 3 || strings.Contains(out, "pending") {
+		t.Fatalf("--status after: %d %s%s", code, out, errs)
 	}
 }
 

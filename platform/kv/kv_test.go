@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
@@ -362,6 +364,23 @@ func TestPostgresMigrate(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
+	if v, err := kv.CurrentVersion(ctx, url); err != nil || v != kv.SchemaVersion() {
+		t.Fatalf("current version %d %v", v, err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `UPDATE mkpf_schema_version SET version = 99`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Migrate(ctx, url); err == nil || !strings.Contains(err.Error(), "newer than this program's") {
+		t.Fatalf("a newer database: %v", err)
+	}
+	if _, err := kv.OpenPostgres(ctx, url); err == nil || !strings.Contains(err.Error(), "run the newer mkpf-server") {
+		t.Fatalf("a newer database opened: %v", err)
+	}
 	if _, err := kv.OpenPostgres(ctx, "postgres://postgres@/nope?host=/nonexistent-dir"); err == nil {
 		t.Fatal("a server that is not there: no error")
 	}

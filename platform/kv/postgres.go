@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	neturl "net/url"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -25,32 +24,11 @@ import (
 // processes sharing the database, bbolt's single-writer rule. ("mkpf" in ASCII.)
 const writerLock = 0x6d6b7066
 
-// migrateLock serialises migrations of processes starting at the same time.
-const migrateLock = 0x6d6b7067
-
 // txTimeout bounds one transaction, a safety net against a database that stopped answering.
 const txTimeout = 60 * time.Second
 
 // pageSize is how many pairs a cursor reads per round trip.
 const pageSize = 64
-
-// migration is one versioned schema step. Versions only grow; a database newer than this program is refused.
-type migration struct {
-	version int
-	name    string
-	stmts   []string
-}
-
-var migrations = []migration{
-	{1, "buckets and pairs", []string{
-		`CREATE TABLE kv_buckets (name TEXT PRIMARY KEY, seq BIGINT NOT NULL DEFAULT 0)`,
-		`CREATE TABLE kv (bucket TEXT NOT NULL, k BYTEA NOT NULL, v BYTEA NOT NULL, PRIMARY KEY (bucket, k))`,
-	}},
-	{2, "lock rows (for databases without advisory locks)", []string{
-		`CREATE TABLE kv_locks (name TEXT PRIMARY KEY)`,
-		`INSERT INTO kv_locks (name) VALUES ('writer')`,
-	}},
-}
 
 // Writer-lock modes. "advisory" (PostgreSQL's default) takes pg_advisory_xact_lock; "row" locks the row 'writer' of
 // kv_locks with SELECT … FOR UPDATE, which CockroachDB and YugabyteDB also honour (their advisory-lock functions are
@@ -92,97 +70,6 @@ func lockModeOf(ctx context.Context, conn *pgx.Conn) (string, error) {
 	return lockAdvisory, nil
 }
 
-// Migration is one versioned schema step of a package that keeps row tables beside the buckets (the platform's
-// points ledger): its statements run in the migration transaction, after every step of a lower version.
-type Migration struct {
-	Version int
-	Name    string
-	Stmts   []string
-}
-
-// RegisterMigrations adds steps (from a package's init) to those Migrate and OpenPostgres apply. Versions must be
-// new and above the store's own.
-func RegisterMigrations(ms ...Migration) {
-	for _, m := range ms {
-		for _, have := range migrations {
-			if have.version == m.Version {
-				panic(fmt.Sprintf("kv: migration version %d registered twice", m.Version))
-			}
-		}
-		migrations = append(migrations, migration{m.Version, m.Name, m.Stmts})
-	}
-	sort.Slice(migrations, func(i, j int) bool { return migrations[i].version < migrations[j].version })
-}
-
-// SchemaVersion is the newest migration this program knows.
-func SchemaVersion() int { return migrations[len(migrations)-1].version }
-
-// Migrate applies the migrations the database at url lacks and returns their versions (none when up to date). It is
-// safe to run while servers use the database, and from several processes at once.
-func Migrate(ctx context.Context, url string) ([]int, error) {
-	url, mode, err := splitLockMode(url)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("kv: postgres URL: %w", err)
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("kv: cannot connect to PostgreSQL: %w", err)
-	}
-	defer conn.Close(context.Background())
-	if mode == "" {
-		if mode, err = lockModeOf(ctx, conn); err != nil {
-			return nil, err
-		}
-	}
-	return migrate(ctx, conn, mode)
-}
-
-// migrate applies what is missing in one transaction. With advisory locks, processes starting together take turns;
-// without (lock mode row), run `mkpf-server migrate` once before starting the servers.
-func migrate(ctx context.Context, conn *pgx.Conn, mode string) ([]int, error) {
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback(context.Background())
-	if mode == lockAdvisory {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrateLock)); err != nil {
-			return nil, err
-		}
-	}
-	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS kv_migrations (version INT PRIMARY KEY, name TEXT NOT NULL,
-		applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
-		return nil, err
-	}
-	var have int
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM kv_migrations`).Scan(&have); err != nil {
-		return nil, err
-	}
-	if have > SchemaVersion() {
-		return nil, fmt.Errorf("kv: the database's schema is version %d, newer than this program's %d: run the newer mkpf-server", have, SchemaVersion())
-	}
-	var applied []int
-	for _, m := range migrations {
-		if m.version <= have {
-			continue
-		}
-		for _, s := range m.stmts {
-			if _, err := tx.Exec(ctx, s); err != nil {
-				return nil, fmt.Errorf("kv: migration %d (%s): %w", m.version, m.name, err)
-			}
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO kv_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return nil, err
-		}
-		applied = append(applied, m.version)
-	}
-	return applied, tx.Commit(ctx)
-}
-
 // OpenPostgres connects to the PostgreSQL database at url (postgres://user@host/db, or with ?host=/socket/dir),
 // applies the missing migrations and returns the store. Without pool_max_conns in the URL the pool holds 16
 // connections.
@@ -211,7 +98,7 @@ func OpenPostgres(ctx context.Context, url string) (DB, error) {
 		mode, err = lockModeOf(ctx, conn.Conn())
 	}
 	if err == nil {
-		_, err = migrate(ctx, conn.Conn(), mode)
+		_, err = migrateConn(ctx, conn.Conn(), mode)
 	}
 	conn.Release()
 	if err != nil {
