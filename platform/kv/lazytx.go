@@ -84,6 +84,14 @@ func (t *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 	} else if ok {
 		return t.conn.Exec(ctx, sql, args...)
 	}
+	if len(args) == 0 {
+		// A statement without arguments may be several (a migration's file): those go by the simple protocol,
+		// which a batch does not use, so the transaction begins first, on its own.
+		if err := t.beginNow(ctx); err != nil {
+			return pgconn.CommandTag{}, err
+		}
+		return t.conn.Exec(ctx, sql)
+	}
 	b := &pgx.Batch{}
 	b.Queue(sql, args...)
 	n := len(t.prefix)
@@ -132,6 +140,17 @@ func (t *lazyTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 		return failedBatch{err: errors.Join(err, br.Close())}
 	}
 	return br
+}
+
+// beginNow sends the prefix on its own.
+func (t *lazyTx) beginNow(ctx context.Context) error {
+	t.begun = true
+	for _, q := range t.prefix {
+		if _, err := t.conn.Exec(ctx, q.sql, q.args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // commit ends the transaction (nothing to send when no statement began it).
