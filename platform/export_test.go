@@ -68,7 +68,7 @@ func SeedOutstandingVouchers(s *Server, mykeyID, programID string, first, n int,
 			if p, err := getProgram(tx, programID); err != nil {
 				return err
 			} else if p != nil && p.ExpiryMonths > 0 {
-				if err := debitLots(tx, mykeyID, programID, int64(m)*points); err != nil {
+				if err := rowsOf(tx).debitLots(mykeyID, programID, int64(m)*points); err != nil {
 					return err
 				}
 			}

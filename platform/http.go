@@ -86,12 +86,22 @@ type idemRec struct {
 // again). reqBody is the canonical request (e.g. the raw JSON body). Without a key header fn simply runs once.
 func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
 	fn func(tx kv.Tx) (status int, body any, err error)) {
-	s.idempotent(func(f func(kv.Tx) error) error { return s.db.UpdateContext(r.Context(), f) }, w, r, c, reqBody, fn)
+	s.idempotent(func(f func(kv.Tx) error) error { return s.db.UpdateContext(r.Context(), f) }, false, w, r, c, reqBody, fn)
 }
+
+// errStoredAnswer ends an optimistic run (idempotent) whose request turns out to have a stored answer: the run is
+// rolled back and the stored answer given.
+var errStoredAnswer = errors.New("platform: the request has a stored answer")
 
 // idempotent is Idempotent with the write transaction run by update: one bbolt transaction of its own
 // (s.db.Update), or a share of the points group commit (points_commit.go). Same records, same rules.
-func (s *Server) idempotent(update func(func(kv.Tx) error) error, w http.ResponseWriter, r *http.Request,
+//
+// optimistic (a point use on PostgreSQL, whose answer is stored with the commit in the same round trip) skips the
+// first run's read of a stored answer, a round trip, since nearly every request is new: a request answered before
+// then meets its stored answer at the commit (a unique violation; kv.DB.UpdateRows runs it again, and the second run
+// reads first), or, when fn refuses it (a retried use whose points are spent since), is looked up before the refusal
+// is given. fn's side effects (afterCommit) must then be scheduled on success only.
+func (s *Server) idempotent(update func(func(kv.Tx) error) error, optimistic bool, w http.ResponseWriter, r *http.Request,
 	c *Caller, reqBody []byte, fn func(tx kv.Tx) (status int, body any, err error)) {
 	key, h, err := idemKeyOf(r, reqBody)
 	if err != nil {
@@ -102,9 +112,13 @@ func (s *Server) idempotent(update func(func(kv.Tx) error) error, w http.Respons
 		status int
 		out    []byte
 	)
+	runs := 0
 	err = update(func(tx kv.Tx) error {
 		rows := rowsOf(tx)
-		if key != "" {
+		runs++
+		_, onRows := rows.(pgRows)
+		skipRead := optimistic && onRows && runs == 1
+		if key != "" && !skipRead {
 			prev, err := rows.idem(c.TerminalID, key)
 			if err != nil {
 				return err
@@ -118,6 +132,15 @@ func (s *Server) idempotent(update func(func(kv.Tx) error) error, w http.Respons
 		}
 		st, body, err := fn(tx)
 		if err != nil {
+			if key != "" && skipRead {
+				if prev, perr := rows.idem(c.TerminalID, key); perr == nil && prev != nil {
+					if !bytes.Equal(prev.ReqHash, h[:]) {
+						return errIdemMismatch
+					}
+					status, out = prev.Status, prev.Body
+					return errStoredAnswer
+				}
+			}
 			return err
 		}
 		raw, err := json.Marshal(body)
@@ -130,6 +153,9 @@ func (s *Server) idempotent(update func(func(kv.Tx) error) error, w http.Respons
 		}
 		return rows.putIdem(c.TerminalID, key, idemRec{ReqHash: h[:], Status: st, Body: raw, At: s.now().UTC()})
 	})
+	if errors.Is(err, errStoredAnswer) {
+		err = nil
+	}
 	if err != nil {
 		s.WriteError(w, r, err)
 		return

@@ -140,10 +140,8 @@ var errNeedsWrite = errors.New("renewal link needs a write transaction")
 func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) {
 	var res *mkpf.LookupResult
 	run := func(tx kv.Tx) error {
-		// The records below, read ahead in two round trips on PostgreSQL (then one for the card's validity).
-		prefetchPatron(tx, cc, []kv.BucketKey{{Bucket: bIssuers, Key: c.IssuerID}}, func(id string) []kv.BucketKey {
-			return []kv.BucketKey{{Bucket: bServiceIDs, Key: id + "/" + c.IssuerID}}
-		})
+		// The records below, read ahead in one round trip on PostgreSQL (then one for the card's validity).
+		prefetchPatron(tx, cc, []kv.BucketKey{{Bucket: bIssuers, Key: c.IssuerID}}, kv.Via{Bucket: bServiceIDs, Suffix: "/" + c.IssuerID})
 		if certRevoked(tx, cc) {
 			return errCertRevoked
 		}

@@ -42,6 +42,10 @@ type ledgerRows interface {
 	// debitAndBook takes m.Points from m's holder's balance of m's program (errPtInsufficient when it holds fewer)
 	// and appends m, in one step; it returns the balance after.
 	debitAndBook(m *pointMove) (int64, error)
+	// spendLots is debitAndBook for a program whose points expire: first the holder's lots whose last day is before
+	// today leave the balance as one points_expire movement (their points returned as expired), then m's points
+	// are taken from the balance and from the lots, oldest first; it returns the balance after.
+	spendLots(m *pointMove, today string) (bal, expired int64, err error)
 	// addTotal adds d to a running ledger total (bbolt); on PostgreSQL the audit sums the movements instead.
 	addTotal(name string, d int64) error
 	// idem is the stored answer of (terminal, Idempotency-Key), nil when none.
@@ -171,6 +175,27 @@ func (r boltRows) debitAndBook(m *pointMove) (int64, error) {
 		return 0, err
 	}
 	return bal, r.appendMove(m)
+}
+
+func (r boltRows) spendLots(m *pointMove, today string) (int64, int64, error) {
+	expired, err := r.expireLots(m.MyKeyID, m.ProgramID, today)
+	if err != nil {
+		return 0, 0, err
+	}
+	if expired > 0 {
+		if _, err := r.changeBalance(m.MyKeyID, m.ProgramID, -expired); err != nil {
+			return 0, 0, err
+		}
+		x := &pointMove{At: m.At, Kind: MovePointsExpire, MyKeyID: m.MyKeyID, ProgramID: m.ProgramID, Points: expired, Delta: -expired}
+		if err := r.appendMove(x); err != nil {
+			return 0, 0, err
+		}
+	}
+	bal, err := r.debitAndBook(m)
+	if err != nil {
+		return 0, 0, err
+	}
+	return bal, expired, r.debitLots(m.MyKeyID, m.ProgramID, m.Points)
 }
 
 func (r boltRows) addTotal(name string, d int64) error {

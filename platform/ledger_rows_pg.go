@@ -168,6 +168,55 @@ func (p pgRows) debitAndBook(m *pointMove) (int64, error) {
 	return bal, nil
 }
 
+// spendLots is two statements sent together (one round trip): the first deletes the expired lots, debits the
+// balance by them and by m's points in one conditional update and books the expiry and m; the second takes m's
+// points from the lots left, oldest first (debitLots' statement). The second must be a statement of its own: it
+// reads the lots after the first has locked the balance row, which orders every writer of the holder's lots, so it
+// sees what the writer before it left (one statement reads one snapshot, taken before it waited for the lock).
+// When the balance is short the first gives no row and the caller's transaction is rolled back, the second's
+// changes with it.
+func (p pgRows) spendLots(m *pointMove, today string) (int64, int64, error) {
+	m.At = moveTime(m.At)
+	b := &pgx.Batch{}
+	b.Queue(`WITH gone AS (
+			DELETE FROM pt_lot WHERE mykey_id = $3 AND program_id = $4 AND last_day < $11::date RETURNING points),
+		exp AS (SELECT COALESCE(SUM(points), 0) AS n FROM gone),
+		b AS (
+			UPDATE pt_balance SET points = points - (SELECT n FROM exp) - $5
+			WHERE mykey_id = $3 AND program_id = $4 AND points - (SELECT n FROM exp) >= $5 RETURNING points),
+		xmv AS (
+			INSERT INTO pt_move (at, kind, mykey_id, program_id, points, delta)
+			SELECT $1, 'points_expire', $3, $4, exp.n, -exp.n FROM exp, b WHERE exp.n > 0 RETURNING seq),
+		mv AS (
+			INSERT INTO pt_move (at, kind, mykey_id, program_id, points, delta, terminal_id, voucher_no, merge_txn, note)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM b RETURNING seq, terminal_id),
+		mark AS (
+			INSERT INTO pt_terminal_marker (terminal_id, seq) SELECT terminal_id, seq FROM mv WHERE terminal_id IS NOT NULL
+			ON CONFLICT (terminal_id) DO UPDATE SET seq = EXCLUDED.seq)
+		SELECT b.points, mv.seq, (SELECT n FROM exp) FROM b, mv`,
+		m.At, m.Kind, m.MyKeyID, m.ProgramID, m.Points, m.Delta, nullable(m.TerminalID),
+		nullable(m.VoucherNo), nullable(m.MergeTxn), nullable(m.Note), today)
+	b.Queue(debitLotsSQL, m.MyKeyID, m.ProgramID, m.Points)
+	br := p.r.Tx.SendBatch(p.ctx(), b)
+	var bal, seq, expired, took int64
+	err := br.QueryRow().Scan(&bal, &seq, &expired)
+	short := errors.Is(err, pgx.ErrNoRows)
+	if err == nil || short {
+		err = br.QueryRow().Scan(&took)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if short || (err == nil && took < m.Points) {
+		return 0, 0, errPtInsufficient
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	m.Seq = uint64(seq)
+	return bal, expired, nil
+}
+
 func (p pgRows) addTotal(string, int64) error { return nil }
 
 func (p pgRows) idem(terminalID, key string) (*idemRec, error) {
@@ -352,13 +401,8 @@ func (p pgRows) expireLots(mykeyID, programID, today string) (int64, error) {
 	return sum, err
 }
 
-// debitLots is one statement: the holder's lots in expiry order with their running sums say what to take from
-// each; emptied lots are deleted, the one partly used is updated. Writers of one holder's lots are ordered by the
-// holder's balance row, which the movement changed before in the same transaction. Taking fewer points than asked
-// (the lots hold less) is errPtInsufficient, and the caller's transaction is rolled back.
-func (p pgRows) debitLots(mykeyID, programID string, points int64) error {
-	var took int64
-	err := p.r.Tx.QueryRow(p.ctx(), `WITH l AS (
+// debitLotsSQL takes $3 points from the lots of MyKey ID $1's program $2 and returns how many it took.
+const debitLotsSQL = `WITH l AS (
 			SELECT last_day, seq, points, SUM(points) OVER (ORDER BY last_day, seq) - points AS before
 			FROM pt_lot WHERE mykey_id = $1 AND program_id = $2),
 		take AS (SELECT last_day, seq, points, LEAST(points, $3 - before) AS n FROM l WHERE before < $3),
@@ -366,7 +410,15 @@ func (p pgRows) debitLots(mykeyID, programID string, points int64) error {
 			AND p.last_day = t.last_day AND p.seq = t.seq AND t.n = t.points RETURNING t.n),
 		less AS (UPDATE pt_lot p SET points = p.points - t.n FROM take t WHERE p.mykey_id = $1 AND p.program_id = $2
 			AND p.last_day = t.last_day AND p.seq = t.seq AND t.n < t.points RETURNING t.n)
-		SELECT COALESCE((SELECT SUM(n) FROM gone), 0) + COALESCE((SELECT SUM(n) FROM less), 0)`,
+		SELECT COALESCE((SELECT SUM(n) FROM gone), 0) + COALESCE((SELECT SUM(n) FROM less), 0)`
+
+// debitLots is one statement: the holder's lots in expiry order with their running sums say what to take from
+// each; emptied lots are deleted, the one partly used is updated. Writers of one holder's lots are ordered by the
+// holder's balance row, which the movement changed before in the same transaction. Taking fewer points than asked
+// (the lots hold less) is errPtInsufficient, and the caller's transaction is rolled back.
+func (p pgRows) debitLots(mykeyID, programID string, points int64) error {
+	var took int64
+	err := p.r.Tx.QueryRow(p.ctx(), debitLotsSQL,
 		mykeyID, programID, points).Scan(&took)
 	if err != nil {
 		return err

@@ -259,13 +259,11 @@ func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert, more .
 		return &patron{MyKeyID: string(id), ShopPointID: ref.ShopCard}, nil
 	}
 	// What follows, and the movement after it, reads these: one round trip for them on PostgreSQL.
-	prefetchPatron(tx, cc, append([]kv.BucketKey{{Bucket: bTerminals, Key: c.TerminalID}}, more...),
-		func(id string) []kv.BucketKey {
-			if c.IssuerID == "" {
-				return nil
-			}
-			return []kv.BucketKey{{Bucket: bServiceIDs, Key: id + "/" + c.IssuerID}}
-		})
+	var vias []kv.Via
+	if c.IssuerID != "" {
+		vias = append(vias, kv.Via{Bucket: bServiceIDs, Suffix: "/" + c.IssuerID})
+	}
+	prefetchPatron(tx, cc, append([]kv.BucketKey{{Bucket: bTerminals, Key: c.TerminalID}}, more...), vias...)
 	if certRevoked(tx, cc) {
 		return nil, errCertRevoked
 	}

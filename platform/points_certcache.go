@@ -51,18 +51,16 @@ func (s *Server) verifyAuthChainCached(der []byte) (*checkedCert, error) {
 }
 
 // certRevoked reports whether a checked certificate is on the revocation list now.
-// prefetchPatron reads ahead, in two round trips on PostgreSQL, what a request about cc's holder reads one record
-// after the other: the revocation and serial records with more (keys the request already knows), then the holder's
-// record with the keys then (the MyKey ID known) asks for.
-func prefetchPatron(tx kv.Tx, cc *checkedCert, more []kv.BucketKey, then func(myKeyID string) []kv.BucketKey) {
-	kv.Prefetch(tx, append([]kv.BucketKey{{Bucket: bRevoked, Key: cc.Serial}, {Bucket: bSerials, Key: cc.Serial}}, more...)...)
-	if id := tx.Bucket(bSerials).Get([]byte(cc.Serial)); id != nil {
-		keys := []kv.BucketKey{{Bucket: bPatrons, Key: string(id)}}
-		if then != nil {
-			keys = append(keys, then(string(id))...)
-		}
-		kv.Prefetch(tx, keys...)
+// prefetchPatron reads ahead, in one round trip on PostgreSQL, what a request about cc's holder reads one record
+// after the other: the revocation and serial records with more (keys the request already knows), and, following
+// the serial's MyKey ID, the holder's record and the records of vias (Prefix and Suffix around the MyKey ID).
+func prefetchPatron(tx kv.Tx, cc *checkedCert, more []kv.BucketKey, vias ...kv.Via) {
+	serial := kv.BucketKey{Bucket: bSerials, Key: cc.Serial}
+	vias = append(vias, kv.Via{From: serial, Bucket: bPatrons})
+	for i := range vias {
+		vias[i].From = serial
 	}
+	kv.PrefetchVia(tx, append([]kv.BucketKey{{Bucket: bRevoked, Key: cc.Serial}, serial}, more...), vias...)
 }
 
 func certRevoked(tx kv.Tx, cc *checkedCert) bool {

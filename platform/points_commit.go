@@ -270,6 +270,6 @@ func (s *Server) idempotentBuckets(w http.ResponseWriter, r *http.Request, c *Ca
 func (s *Server) idempotentOn(buckets bool, w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
 	fn func(tx kv.Tx, after *afterCommit) (status int, body any, err error)) {
 	after := &afterCommit{}
-	s.idempotent(func(f func(kv.Tx) error) error { return s.commit().do(r.Context(), buckets, f, after) }, w, r, c, reqBody,
+	s.idempotent(func(f func(kv.Tx) error) error { return s.commit().do(r.Context(), buckets, f, after) }, !buckets, w, r, c, reqBody,
 		func(tx kv.Tx) (int, any, error) { return fn(tx, after) })
 }

@@ -314,22 +314,26 @@ func spend(tx kv.Tx, now time.Time, c *Caller, mykeyID, programID string, points
 	if !programUsable(p, c.Municipality, now) {
 		return nil, nil, 0, errPtNotUsable
 	}
-	if p.ExpiryMonths > 0 {
-		if _, err := expireLots(tx, now, mykeyID, p.ID); err != nil {
-			return nil, nil, 0, err
-		}
-	}
 	rows := rowsOf(tx)
 	m := &pointMove{At: now.UTC(), Kind: kind, MyKeyID: mykeyID, ProgramID: programID, Points: points, Delta: -points,
 		TerminalID: c.TerminalID, VoucherNo: voucherNo, MergeTxn: mergeTxn}
-	bal, err := rows.debitAndBook(m)
-	if err != nil {
-		return nil, nil, 0, err
-	}
+	var bal int64
 	if p.ExpiryMonths > 0 {
-		if err := debitLots(tx, mykeyID, p.ID, points); err != nil {
+		var expired int64
+		if bal, expired, err = rows.spendLots(m, now.In(jst).Format("2006-01-02")); err != nil {
 			return nil, nil, 0, err
 		}
+		if expired > 0 {
+			if err := rows.addTotal(TotalExpired, expired); err != nil {
+				return nil, nil, 0, err
+			}
+			// mail.go: the holder's notice, in the same transaction
+			if err := queueLapseNotice(tx, now, mykeyID, programID, expired); err != nil {
+				return nil, nil, 0, err
+			}
+		}
+	} else if bal, err = rows.debitAndBook(m); err != nil {
+		return nil, nil, 0, err
 	}
 	return m, p, bal, rows.addTotal(total, points)
 }
@@ -412,11 +416,6 @@ func expireLots(tx kv.Tx, now time.Time, mykeyID, programID string) (int64, erro
 		return 0, err
 	}
 	return sum, queueLapseNotice(tx, now, mykeyID, programID, sum) // mail.go: the holder's notice, in the same transaction
-}
-
-// debitLots takes points from the patron's lots, oldest expiry first.
-func debitLots(tx kv.Tx, mykeyID, programID string, points int64) error {
-	return rowsOf(tx).debitLots(mykeyID, programID, points)
 }
 
 // ExpirePoints applies every program's expiry rule to every patron now and returns the points that expired.

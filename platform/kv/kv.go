@@ -135,7 +135,23 @@ type BucketKey struct {
 // nothing. A failure fails the transaction as a failed Get would.
 func Prefetch(tx Tx, keys ...BucketKey) {
 	if t, ok := tx.(*pgTx); ok {
-		t.prefetch(keys)
+		t.prefetch(keys, nil)
+	}
+}
+
+// Via names a record whose key is another record's value: Prefix + the value of From + Suffix in Bucket (a
+// certificate serial's MyKey ID, then that patron's record).
+type Via struct {
+	From           BucketKey
+	Bucket         []byte
+	Prefix, Suffix string
+}
+
+// PrefetchVia is Prefetch that also reads, in the same round trip, the records named by vias (PostgreSQL follows
+// the links itself): a chain of reads that each needed the one before costs one round trip.
+func PrefetchVia(tx Tx, keys []BucketKey, vias ...Via) {
+	if t, ok := tx.(*pgTx); ok {
+		t.prefetch(keys, vias)
 	}
 }
 

@@ -715,8 +715,8 @@ func (c *pgCursor) Prev() ([]byte, []byte) {
 	return k, v
 }
 
-func (t *pgTx) prefetch(keys []BucketKey) {
-	if t.err != nil || len(keys) == 0 {
+func (t *pgTx) prefetch(keys []BucketKey, vias []Via) {
+	if t.err != nil || len(keys)+len(vias) == 0 {
 		return
 	}
 	if t.fetched == nil {
@@ -735,11 +735,22 @@ func (t *pgTx) prefetch(keys []BucketKey) {
 		t.fetched[id] = nil // absent unless the query finds it
 		buckets, ks = append(buckets, string(k.Bucket)), append(ks, []byte(k.Key))
 	}
-	if len(ks) == 0 {
+	var fb, vb, pre, suf []string
+	var fk [][]byte
+	for _, v := range vias {
+		fb, fk = append(fb, string(v.From.Bucket)), append(fk, []byte(v.From.Key))
+		vb, pre, suf = append(vb, string(v.Bucket)), append(pre, v.Prefix), append(suf, v.Suffix)
+	}
+	if len(ks) == 0 && len(vias) == 0 {
 		return
 	}
 	rows, err := t.tx.Query(t.ctx, `SELECT kv.bucket, kv.k, kv.v FROM kv
-		JOIN unnest($1::text[], $2::bytea[]) AS want(bucket, k) ON kv.bucket = want.bucket AND kv.k = want.k`, buckets, ks)
+		JOIN unnest($1::text[], $2::bytea[]) AS want(bucket, k) ON kv.bucket = want.bucket AND kv.k = want.k
+		UNION ALL
+		SELECT kv.bucket, kv.k, kv.v FROM unnest($3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[]) AS via(fb, fk, b, pre, suf)
+		JOIN kv f ON f.bucket = via.fb AND f.k = via.fk
+		JOIN kv ON kv.bucket = via.b AND kv.k = convert_to(via.pre, 'UTF8') || f.v || convert_to(via.suf, 'UTF8')`,
+		buckets, ks, fb, fk, vb, pre, suf)
 	if err != nil {
 		t.fail(err)
 		return
@@ -759,5 +770,22 @@ func (t *pgTx) prefetch(keys []BucketKey) {
 	}
 	if err := rows.Err(); err != nil {
 		t.fail(err)
+		return
+	}
+	// A via record not found is absent, when its link was read in the same snapshot (buffered writes aside).
+	for _, v := range vias {
+		from, ok := t.fetched[string(v.From.Bucket)+"\x00"+v.From.Key]
+		if !ok || from == nil {
+			continue
+		}
+		if _, buffered := t.buffered(string(v.From.Bucket), []byte(v.From.Key)); buffered {
+			continue
+		}
+		id := string(v.Bucket) + "\x00" + v.Prefix + string(from) + v.Suffix
+		if _, ok := t.fetched[id]; !ok {
+			if _, buffered := t.buffered(string(v.Bucket), []byte(v.Prefix+string(from)+v.Suffix)); !buffered {
+				t.fetched[id] = nil
+			}
+		}
 	}
 }
