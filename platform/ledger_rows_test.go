@@ -260,3 +260,41 @@ func TestLedgerMigration_KindsMatch(t *testing.T) {
 		t.Fatalf("migration 3 accepts %s, the platform moves %s", got, want)
 	}
 }
+
+// TestIdempotency_RetryOfAUseWhosePointsAreSpentSinceGetsItsAnswer: a terminal that lost the answer of a point use
+// sends it again with the same key after other uses have spent the balance. On PostgreSQL the first run of a use
+// does not read the stored answers (it meets one at the commit); here the retry is refused by the balance before
+// that, and must still get its stored answer, not 残高不足, with nothing moved. Both stores.
+func TestIdempotency_RetryOfAUseWhosePointsAreSpentSinceGetsItsAnswer(t *testing.T) {
+	eachStore(t, func(t *testing.T) {
+		w := newPointsWorld(t)
+		ctx := context.Background()
+		shop := w.terminal("00052589")
+		yamada := cardOf(t, "yamada")
+		have := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal)
+		key := platformclient.NewIdempotencyKey()
+		req := mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: have / 2}
+		first, err := shop.Use(ctx, req, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: have - have/2},
+			platformclient.NewIdempotencyKey()); err != nil {
+			t.Fatal(err)
+		}
+		again, err := shop.Use(ctx, req, key)
+		if err != nil || *again != *first {
+			t.Fatalf("retry after the balance was spent: %+v %v, want the stored answer %+v", again, err, first)
+		}
+		if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != 0 {
+			t.Fatalf("balance %d, want 0: the retry moved points", b)
+		}
+		// Another request under the same key is still refused.
+		req.Points = 1
+		_, err = shop.Use(ctx, req, key)
+		wantCode(t, err, mkpf.CodeIdemMismatch)
+		if a, err := w.srv.AuditLedger(); err != nil || !a.OK {
+			t.Fatalf("audit %+v %v", a, err)
+		}
+	})
+}
