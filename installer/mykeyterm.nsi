@@ -1,7 +1,7 @@
 ; The Windows installer MKSSetup.exe of マイキープラットフォーム等活用ソフト (seed 004 §I.4), built by
 ; scripts/build-windows.sh (`make windows`) with Debian's makensis. Per-machine: Program Files, the desktop and
-; Start-menu shortcuts for all users, the uninstaller registered in 「プログラムと機能」. Silent: MKSSetup.exe /S [/D=dir],
-; Uninstall.exe /S [/PURGE] (see docs/windows.md).
+; Start-menu shortcuts for all users, the uninstaller registered in 「プログラムと機能」. Silent: MKSSetup.exe /S
+; [/PLATFORM=URL [/PLATFORMCA=FILE]] [/D=dir], Uninstall.exe /S [/PURGE] (see docs/windows.md).
 ;
 ; Defines given on makensis's command line: VERSION (1.2.3), VERSION4 (1.2.3.4), SRC (the folder with mykeyterm.exe,
 ; mykeyterm-cli.exe and icon.ico), OUTFILE, and SIGNCMD (a command that signs the file "%1" in place).
@@ -78,11 +78,31 @@ Section "Install"
 
   ; The shared state folder %ProgramData%\mykeyterm, made (or its owner and access list repaired) by this elevated
   ; step: owner Administrators, Users read-only but for the state file's data (docs/windows.md). The program itself,
-  ; run by a clerk, only checks it.
-  nsExec::ExecToLog '"$INSTDIR\mykeyterm-cli.exe" state-folder'
+  ; run by a clerk, only checks it. /PLATFORM=URL [/PLATFORMCA=FILE] pin the platform (and its private CA) in HKLM:
+  ; the terminal then connects to that platform only, whatever a staff account writes in the state file; without a
+  ; pin, a clerk's (non-elevated) enrolment is refused. Without the options an existing pin is kept.
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/PLATFORM=" $R1
+  ${If} ${Errors}
+    StrCpy $R1 ""
+  ${EndIf}
+  ClearErrors
+  ${GetOptions} $R0 "/PLATFORMCA=" $R2
+  ${If} ${Errors}
+    StrCpy $R2 ""
+  ${EndIf}
+  StrCpy $R3 ""
+  ${If} $R1 != ""
+    StrCpy $R3 ' --platform "$R1"'
+    ${If} $R2 != ""
+      StrCpy $R3 '$R3 --ca-file "$R2"'
+    ${EndIf}
+  ${EndIf}
+  nsExec::ExecToLog '"$INSTDIR\mykeyterm-cli.exe" state-folder$R3'
   Pop $0
   ${If} $0 != 0
-    MessageBox MB_ICONSTOP "端末のデータのフォルダ（%ProgramData%\mykeyterm）を準備できませんでした。管理者としてもう一度インストールしてください。 / Could not prepare the state folder %ProgramData%\mykeyterm: run the installer again as administrator." /SD IDOK
+    MessageBox MB_ICONSTOP "端末のデータのフォルダ（%ProgramData%\mykeyterm）または接続先（/PLATFORM=、/PLATFORMCA=）を設定できませんでした。指定を確かめ、管理者としてもう一度インストールしてください。 / Could not prepare the state folder %ProgramData%\mykeyterm or pin the platform (/PLATFORM=, /PLATFORMCA=): check them and run the installer again as administrator." /SD IDOK
     SetErrorLevel 3
   ${EndIf}
 
