@@ -81,25 +81,11 @@ Section "Install"
   ; run by a clerk, only checks it. /PLATFORM=URL [/PLATFORMCA=FILE] pin the platform (and its private CA) in HKLM:
   ; the terminal then connects to that platform only, whatever a staff account writes in the state file; without a
   ; pin, a clerk's (non-elevated) enrolment is refused. Without the options an existing pin is kept.
+  ; The options are read by the step itself from the installer's command line (NSIS's GetOptions cuts a value at its
+  ; next "/", which every URL has).
   ${GetParameters} $R0
-  ClearErrors
-  ${GetOptions} $R0 "/PLATFORM=" $R1
-  ${If} ${Errors}
-    StrCpy $R1 ""
-  ${EndIf}
-  ClearErrors
-  ${GetOptions} $R0 "/PLATFORMCA=" $R2
-  ${If} ${Errors}
-    StrCpy $R2 ""
-  ${EndIf}
-  StrCpy $R3 ""
-  ${If} $R1 != ""
-    StrCpy $R3 ' --platform "$R1"'
-    ${If} $R2 != ""
-      StrCpy $R3 '$R3 --ca-file "$R2"'
-    ${EndIf}
-  ${EndIf}
-  nsExec::ExecToLog '"$INSTDIR\mykeyterm-cli.exe" state-folder$R3'
+  System::Call 'kernel32::SetEnvironmentVariable(t "MYKEYTERM_INSTALLER_ARGS", t R0) i'
+  nsExec::ExecToLog '"$INSTDIR\mykeyterm-cli.exe" state-folder --installer'
   Pop $0
   ${If} $0 != 0
     MessageBox MB_ICONSTOP "端末のデータのフォルダ（%ProgramData%\mykeyterm）または接続先（/PLATFORM=、/PLATFORMCA=）を設定できませんでした。指定を確かめ、管理者としてもう一度インストールしてください。 / Could not prepare the state folder %ProgramData%\mykeyterm or pin the platform (/PLATFORM=, /PLATFORMCA=): check them and run the installer again as administrator." /SD IDOK

@@ -36,8 +36,8 @@ func TestPlatformPin_ComparePinRefusesWhatAStaffAccountCanWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	installer := PlatformPin{URL: "https://mkpf.example.jp", CASHA256: sum, CAPEM: ca} // MKSSetup.exe /PLATFORM= /PLATFORMCA=
-	public := PlatformPin{URL: "https://mkpf.example.jp"}                               // /PLATFORM= only
-	older := PlatformPin{URL: "https://mkpf.example.jp", CASHA256: sum}                  // an elevated enrolment of an earlier version
+	public := PlatformPin{URL: "https://mkpf.example.jp"}                              // /PLATFORM= only
+	older := PlatformPin{URL: "https://mkpf.example.jp", CASHA256: sum}                // an elevated enrolment of an earlier version
 	for _, c := range []struct {
 		name  string
 		pin   PlatformPin

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"golang.org/x/sys/windows"
 
@@ -23,8 +24,12 @@ func runStateFolder(g *globals, args []string) int {
 	fs := newFlags("state-folder", g)
 	url := fs.String("platform", "", "pin this platform URL for the state folder (HKLM; MKSSetup.exe /PLATFORM=URL)")
 	ca := fs.String("ca-file", "", "with --platform: pin this PEM CA certificate of the platform's TLS certificate (MKSSetup.exe /PLATFORMCA=FILE)")
+	inst := fs.Bool("installer", false, "read /PLATFORM= and /PLATFORMCA= from MKSSetup.exe's command line ($"+installerArgsEnv+")")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *inst && *url == "" {
+		*url, *ca = installerOptions(os.Getenv(installerArgsEnv))
 	}
 	if !windows.GetCurrentProcessToken().IsElevated() {
 		return fail(g, "端末のデータのフォルダを作る・直すには、管理者として実行してください（右クリック →「管理者として実行」）。")
