@@ -5,18 +5,23 @@ package wintest
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/pem"
 	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
 )
 
 // The clerk's programs run without elevation: testdata/runasinvoker starts them with the limited token linked to
@@ -119,4 +124,103 @@ func writeCA(t *testing.T, file, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// The installer's own page for the platform (an interactive install by the municipality's administrator, the
+// double-click of MKSSetup.exe): a URL that is not https:// is refused on the page; the https URL and the CA file
+// entered are pinned in HKLM like /PLATFORM= and /PLATFORMCA=, and the app started from the finish page opens
+// (screen 9, its URL field filled in with the pin).
+func TestWine_ReleaseInstallerPlatformPagePinsThePlatform(t *testing.T) {
+	root := repo(t)
+	inst := filepath.Join(root, releaseInstaller)
+	if _, err := os.Stat(inst); err != nil {
+		t.Fatalf("%s is missing: build it with `make windows` (make test-windows does)", releaseInstaller)
+	}
+	x := testenv.XvfbScreen(t, "1280x1024x24")
+	w := newWine(t, x.Display)
+	caPEM := writeCA(t, w.drive("mykeyterm-ca/municipal.pem"), "municipal CA")
+	const title = appName + " Setup" // wine's locale here is English
+	p := w.start(t, inst)
+	win := waitWindow(t, title, p, 2*time.Minute)
+	xdo(t, "windowfocus", "--sync", win)
+	next := func(what string) {
+		t.Helper()
+		before := x.Screenshot(t)
+		xdo(t, "key", "Return")
+		waitScreenChange(t, x, win, before, time.Minute)
+		t.Logf("installer: %s", what)
+	}
+	waitBoxes := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); len(windows(title)) != n; time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d windows titled %q, want %d", len(windows(title)), title, n)
+			}
+		}
+	}
+	typeInto := func(x0, y0 int, text string) {
+		t.Helper()
+		xdo(t, "mousemove", "--window", win, strconv.Itoa(x0), strconv.Itoa(y0))
+		xdo(t, "click", "1")
+		xdo(t, "key", "ctrl+a")
+		xdo(t, "type", "--delay", "20", text)
+	}
+	next("welcome → folder")
+	next("folder → platform")
+	shot := filepath.Join(w.logs, "platform_page.png")
+	if dir := os.Getenv("MYKEYTERM_SCREENS_DIR"); dir != "" {
+		shot = filepath.Join(dir, "windows_wine_installer_platform.png")
+	}
+	testenv.SavePNG(t, x.Screenshot(t).SubImage(geometry(t, win)), shot)
+	// The page's fields, in the window's coordinates (nsDialogs: URL at 52u, CA file at 86u).
+	const fieldX, urlY, caY = 280, 168, 223
+	typeInto(fieldX, urlY, "http://mkpf.example.jp")
+	xdo(t, "key", "Return")
+	waitBoxes(2) // 「プラットフォームのURLは https:// で始めてください。」
+	xdo(t, "key", "Return")
+	waitBoxes(1)
+	typeInto(fieldX, urlY, "https://mkpf.example.jp")
+	typeInto(fieldX-60, caY, `C:\mykeyterm-ca\municipal.pem`)
+	xdo(t, "key", "Return") // インストール
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		if _, err := os.Stat(w.drive("ProgramData/mykeyterm/terminal.db")); err == nil {
+			if _, err := os.Stat(w.drive("Program Files/MyKeyTerm/Uninstall.exe")); err == nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the interactive install did not finish:\n%s", p.output())
+		}
+	}
+	// The finish page's 「…を実行」 is checked: the app starts with the pin (not refused) and shows screen 9.
+	a := &app{t: t, x: x}
+	for deadline := time.Now().Add(2 * time.Minute); a.win == ""; time.Sleep(500 * time.Millisecond) {
+		if ids := windows(appName); len(ids) > 0 && geometry(t, ids[len(ids)-1]).Dx() >= 1000 {
+			a.win = ids[len(ids)-1]
+			break
+		}
+		if p.exited(0) == -1 {
+			// 完了 on the finish page, once it shows (the button is off while installing; the window's title says
+			// "…: Completed" by then)
+			xdo(t, "mousemove", "--window", win, "421", "338")
+			xdo(t, "click", "1")
+		}
+		if time.Now().After(deadline) {
+			shot := filepath.Join(w.logs, "finish.png")
+			if dir := os.Getenv("MYKEYTERM_SCREENS_DIR"); dir != "" {
+				shot = filepath.Join(dir, "windows_wine_installer_finish_failed.png")
+			}
+			testenv.SavePNG(t, x.Screenshot(t), shot)
+			t.Fatalf("the app started from the finish page did not open its window (%s); windows %q", shot, windows(".*"))
+		}
+	}
+	xdo(t, "windowfocus", "--sync", a.win)
+	xdo(t, "key", "alt+F4")
+	w.waitIdle() // the installer and the app have ended; wineserver wrote the registry
+	sum := sha256.Sum256([]byte(`c:\programdata\mykeyterm`))
+	pin := regValues(t, w, `Software\\mykeyterm\\StateFolders\\`+hex.EncodeToString(sum[:8]))
+	caSum := sha256.Sum256(caPEM)
+	if pin == nil || pin["PlatformURL"] != "https://mkpf.example.jp" || pin["CASHA256"] != hex.EncodeToString(caSum[:]) {
+		t.Fatalf("the installer's platform page wrote no pin of https://mkpf.example.jp and the CA in HKLM: %q", pin)
+	}
 }
