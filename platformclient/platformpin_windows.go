@@ -35,6 +35,9 @@ func pinKeyPath(dir string) string {
 	return pinRoot + `\` + hex.EncodeToString(sum[:8])
 }
 
+// PinKeyName is the name of dir's pin key under HKLM\SOFTWARE\mykeyterm\StateFolders.
+func PinKeyName(dir string) string { return strings.TrimPrefix(pinKeyPath(dir), pinRoot+`\`) }
+
 func elevated() bool { return windows.GetCurrentProcessToken().IsElevated() }
 
 // readPin is the pin of dir (nil when none was written).
