@@ -52,6 +52,8 @@ type Client struct {
 	key      ed25519.PrivateKey
 	token    string
 	tokenExp time.Time
+	// pin is the administrator's platform pin of a shared state folder (Windows; nil: none).
+	pin *PlatformPin
 	// pointsSession is the screen-2 login's session (memory only: a copy of the state file does not carry it).
 	pointsSession string
 }
@@ -92,16 +94,25 @@ func Open(dataDir string, opts Options) (*Client, error) {
 		db.Close()
 		return nil, &Error{Op: "open", Message: MsgLocalState, Err: err}
 	}
-	if err := checkPlatformPin(dataDir, c.baseURL, c.savedCAFile()); err != nil {
+	if err := c.checkKeyOwner(); err != nil {
 		db.Close()
-		return nil, err // Windows: the platform or CA is not the one the administrator enrolled (platformpin_windows.go)
+		return nil, err // Windows: the device key is sealed for another account (keyowner.go)
+	}
+	pin, err := checkPlatformPin(dataDir, c.baseURL, c.savedCAFile())
+	if err != nil {
+		db.Close()
+		return nil, err // Windows: the platform or CA is not the one the administrator pinned (platformpin_windows.go)
+	}
+	c.pin = pin
+	if pin != nil && c.baseURL == "" {
+		c.baseURL = pin.URL // screen 9 shows the pinned platform (saved only by the enrolment)
 	}
 	if c.hc == nil {
 		caFile := opts.CAFile
 		if caFile == "" {
 			caFile = c.savedCAFile()
 		}
-		if c.hc, err = httpClient(caFile); err != nil {
+		if c.hc, err = c.httpClient(caFile); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -109,21 +120,38 @@ func Open(dataDir string, opts Options) (*Client, error) {
 	return c, nil
 }
 
+// httpClient is the client trusting caFile, or else the pinned CA (Windows, platformpin_windows.go), or else the
+// system's roots.
+func (c *Client) httpClient(caFile string) (*http.Client, error) {
+	if caFile == "" && c.pin != nil && c.pin.CAPEM != nil {
+		return httpClientPEM(c.pin.CAPEM, "HKLM")
+	}
+	return httpClient(caFile)
+}
+
 // httpClient is a client with its own transport, trusting the CA in caFile (PEM) when given.
 func httpClient(caFile string) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 16
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
 			return nil, &Error{Op: "open", Message: "プラットフォームのCA証明書ファイルを読めません: " + caFile, Err: err}
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &Error{Op: "open", Message: "プラットフォームのCA証明書ファイルにPEM形式の証明書がありません: " + caFile, Err: ErrProtocol}
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		return httpClientPEM(pem, caFile)
 	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 16
+	return &http.Client{Transport: tr}, nil
+}
+
+// httpClientPEM is a client with its own transport trusting only the CA certificates in pem (from where).
+func httpClientPEM(pem []byte, where string) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 16
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, &Error{Op: "open", Message: "プラットフォームのCA証明書ファイルにPEM形式の証明書がありません: " + where, Err: ErrProtocol}
+	}
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	return &http.Client{Transport: tr}, nil
 }
 
@@ -143,14 +171,17 @@ func (c *Client) SetCAFile(caFile string) error {
 	if c.opts.HTTPClient != nil {
 		return nil
 	}
-	hc, err := httpClient(caFile)
-	if err != nil {
-		return err
-	}
 	if caFile != "" {
 		if abs, err := filepath.Abs(caFile); err == nil {
 			caFile = abs
 		}
+	}
+	if err := checkCAPin(c.dir, caFile); err != nil {
+		return err // Windows: not the CA the administrator pinned
+	}
+	hc, err := c.httpClient(caFile)
+	if err != nil {
+		return err
 	}
 	err = c.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bState).Put([]byte("ca_file"), []byte(caFile)) })
 	if err != nil {
@@ -281,7 +312,13 @@ func (c *Client) deviceKey(create bool) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, keyErr(err)
 	}
-	if err := c.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bState).Put([]byte("device_key"), prot) }); err != nil {
+	err = c.db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bState).Put(keyOwnerKey, []byte(keyOwner())); err != nil {
+			return err
+		}
+		return tx.Bucket(bState).Put([]byte("device_key"), prot)
+	})
+	if err != nil {
 		return nil, &Error{Op: "device key", Message: MsgLocalState, Err: err}
 	}
 	c.key = ed25519.NewKeyFromSeed(seed)

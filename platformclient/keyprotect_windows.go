@@ -8,12 +8,16 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// On Windows the device key is encrypted with DPAPI (CryptProtectData, machine scope: CRYPTPROTECT_LOCAL_MACHINE)
-// before it is written to the per-machine state folder, so every staff account of this PC that the folder's access list
-// lets read the file can use it, and a copy of the folder on another PC is useless. (Keys stored with the user scope by
-// earlier versions still decrypt: the blob records its scope.)
+// On Windows the device key is encrypted with DPAPI (CryptProtectData) in the scope of the Windows account that
+// enrolled the terminal (no CRYPTPROTECT_LOCAL_MACHINE): only that account's programs can decrypt it, so another
+// staff account of the PC can read terminal.db but not the key in it, and a copy of the folder on another PC is
+// useless. The account's SID is kept next to the key (keyowner.go). Keys sealed in machine scope by earlier versions
+// still decrypt (the blob records its scope) for every account, until the terminal is enrolled again.
 
 var dpapiEntropy = []byte("mykeyterm device key v1")
+
+// dpapiFlags are CryptProtectData's flags for the device key: the user's scope, never a UI.
+const dpapiFlags = uint32(windows.CRYPTPROTECT_UI_FORBIDDEN)
 
 func blob(b []byte) *windows.DataBlob {
 	if len(b) == 0 {
@@ -32,8 +36,7 @@ func blobBytes(d *windows.DataBlob) []byte {
 func protectKey(plain []byte) ([]byte, error) {
 	var out windows.DataBlob
 	name, _ := windows.UTF16PtrFromString("mykeyterm device key")
-	flags := uint32(windows.CRYPTPROTECT_UI_FORBIDDEN | windows.CRYPTPROTECT_LOCAL_MACHINE)
-	if err := windows.CryptProtectData(blob(plain), name, blob(dpapiEntropy), 0, nil, flags, &out); err != nil {
+	if err := windows.CryptProtectData(blob(plain), name, blob(dpapiEntropy), 0, nil, dpapiFlags, &out); err != nil {
 		return nil, err
 	}
 	return blobBytes(&out), nil
@@ -47,4 +50,22 @@ func unprotectKey(stored []byte) ([]byte, error) {
 	return blobBytes(&out), nil
 }
 
-const keyProtection = "DPAPI (CryptProtectData, machine scope)"
+// keyOwner is the SID of this process's account (the token's user; an elevated administrator is the same account).
+func keyOwner() string {
+	u, err := windows.GetCurrentProcessToken().GetTokenUser()
+	if err != nil {
+		return ""
+	}
+	return u.User.Sid.String()
+}
+
+// accountLabel is DOMAIN\name of a SID string (the SID itself when it cannot be looked up).
+func accountLabel(sid string) string {
+	s, err := windows.StringToSid(sid)
+	if err != nil {
+		return sid
+	}
+	return accountName(s)
+}
+
+const keyProtection = "DPAPI (CryptProtectData, the enrolling account's scope)"

@@ -53,9 +53,13 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 	testenv.Cupsd(t)
 	pc := testenv.PCSCD(t)
 	w := newWine(t, x.Display)
+	p := testenv.Platform(t)
+	// The municipality's private CA, pinned with the platform URL by the installer (the platform here is plain HTTP on
+	// loopback, so the CA is only compared, never used for TLS).
+	caPEM := writeCA(t, w.drive("mykeyterm-ca/municipal.pem"), "municipal CA")
 	t0 := time.Now()
-	if out, err := w.cmd(5*time.Minute, wineBin, inst, "/S"); err != nil {
-		t.Fatalf("MKSSetup.exe /S: %v\n%s", err, out)
+	if out, err := w.cmd(5*time.Minute, wineBin, inst, "/S", "/PLATFORM="+p.URL, `/PLATFORMCA=C:\mykeyterm-ca\municipal.pem`); err != nil {
+		t.Fatalf("MKSSetup.exe /S /PLATFORM= /PLATFORMCA=: %v\n%s", err, out)
 	}
 	w.waitIdle()
 	t.Logf("release installer: silent install under wine %v", time.Since(t0).Round(100*time.Millisecond))
@@ -85,44 +89,76 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 		}
 	})
 
-	p := testenv.Platform(t)
 	dt, _ := platform.DemoTerminalByID(libraryTerminal)
 	apdus := 0 // APDUs the virtual cards answered: they reach vpcd only through pcscd
 
-	// Screens 9 and 10 through the installed CLI on the GUI's state folder.
-	cli(t, w, "enroll", "--platform", p.URL, "--terminal-id", dt.ID, "--password", dt.Password)
+	// The installer (elevated) pinned the platform URL and the CA in HKLM, where only administrators write, before
+	// anyone enrolled.
+	w.waitIdle() // wineserver writes the registry files when it ends
+	sum := sha256.Sum256([]byte(`c:\programdata\mykeyterm`))
+	pin := regValues(t, w, `Software\\mykeyterm\\StateFolders\\`+hex.EncodeToString(sum[:8]))
+	caSum := sha256.Sum256(caPEM)
+	if pin == nil || pin["PlatformURL"] != p.URL || pin["CASHA256"] != hex.EncodeToString(caSum[:]) || !strings.Contains(pin["CAPEM"], "BEGIN CERTIFICATE") {
+		t.Fatalf("MKSSetup.exe /PLATFORM=%s /PLATFORMCA=… wrote no pin of the platform URL and CA in HKLM: %q", p.URL, pin)
+	}
+
+	// Screens 9 and 10 through the installed CLI on the GUI's state folder, as the clerk (not elevated): another
+	// platform than the pinned one is refused, the pinned one enrolls.
+	clerkRefused(t, w, "このパソコンの管理者が設定したもの", "enroll", "--platform", "http://127.0.0.1:9", "--terminal-id", dt.ID, "--password", dt.Password)
+	mustClerkCLI(t, w, "enroll", "--platform", p.URL, "--terminal-id", dt.ID, "--password", dt.Password)
 	ct := testenv.DemoContact(dt)
-	cli(t, w, "contact", "set", "--location", ct.Location, "--name", ct.Name, "--issuer", ct.IssuerID, "--person", ct.Person,
+	mustClerkCLI(t, w, "contact", "set", "--location", ct.Location, "--name", ct.Name, "--issuer", ct.IssuerID, "--person", ct.Person,
 		"--org", ct.Organization, "--postal-code", ct.PostalCode, "--address", ct.Address, "--phone", ct.Phone, "--email", ct.Email)
 
-	// The platform URL and CA are pinned where only administrators write (HKLM), by the enrolment run elevated (wine's
-	// programs are); a terminal.db pointing elsewhere (what a staff account can write) is refused at start.
-	t.Run("platform_url_pinned_in_hklm_a_rewritten_state_is_refused", func(t *testing.T) {
-		w.waitIdle() // wineserver writes the registry files when it ends
-		sum := sha256.Sum256([]byte(`c:\programdata\mykeyterm`))
-		pin := regValues(t, w, `Software\\mykeyterm\\StateFolders\\`+hex.EncodeToString(sum[:8]))
-		if pin == nil || !strings.HasPrefix(pin["PlatformURL"], p.URL) {
-			t.Fatalf("no pin of the platform URL %s in HKLM: %q", p.URL, pin)
-		}
+	// What a staff account can write into terminal.db's data — another platform URL, another CA file, the device
+	// key's account — is refused at start by the clerk's (non-elevated) CLI and GUI with the Japanese message; with
+	// the pinned values back both work.
+	t.Run("platform_pinned_by_the_installer_a_rewritten_state_is_refused_not_elevated", func(t *testing.T) {
 		db := w.drive("ProgramData/mykeyterm/terminal.db")
-		setStateURL(t, db, "http://127.0.0.1:9/") // a staff account rewrote the state file's data
-		out, err := w.cmd(2*time.Minute, wineBin, installedCLI, "terminal")
-		if err == nil || !strings.Contains(out, "管理者が登録したもの") {
-			t.Fatalf("mykeyterm-cli terminal with a rewritten platform URL: %v\n%s", err, out)
+		if got := string(stateValue(t, db, "platform_url")); got != p.URL {
+			t.Fatalf("terminal.db's platform URL after the enrolment: %q, want %q", got, p.URL)
 		}
+		setStateURL(t, db, "http://127.0.0.1:9/") // a staff account rewrote the state file's data
+		clerkRefused(t, w, "このパソコンの管理者が設定したもの", "terminal")
 		// The GUI (no console) says it in a message box and does not open.
-		g := w.start(t, installedGUI)
+		g := w.start(t, buildRunAsInvoker(t, w), installedGUI)
 		box := waitWindow(t, appName, g, 60*time.Second)
 		if wd := geometry(t, box).Dx(); wd >= 1000 {
 			t.Fatalf("the app's window opened (%d px wide) with a rewritten platform URL", wd)
 		}
+		x.Screenshot(t) // the message box is on the screen
 		xdo(t, "windowfocus", "--sync", box)
 		xdo(t, "key", "Return")
 		if code := g.exited(30 * time.Second); code != 1 {
-			t.Fatalf("the GUI with a rewritten platform URL: exit code %d, want 1\n%s", code, g.output())
+			t.Fatalf("the GUI (not elevated) with a rewritten platform URL: exit code %d, want 1\n%s", code, g.output())
 		}
-		setStateURL(t, db, pin["PlatformURL"])
-		cli(t, w, "terminal")
+		setStateURL(t, db, p.URL)
+
+		// Another CA file named in the state: refused; the pinned CA's own file: accepted.
+		writeCA(t, w.drive("Users/Public/evil.pem"), "evil CA")
+		setStateValue(t, db, "ca_file", []byte(`C:\Users\Public\evil.pem`))
+		clerkRefused(t, w, "このパソコンの管理者が設定したもの", "terminal")
+		setStateValue(t, db, "ca_file", []byte(`C:\mykeyterm-ca\municipal.pem`))
+		mustClerkCLI(t, w, "terminal")
+		setStateValue(t, db, "ca_file", nil)
+
+		// The device key is sealed for the enrolling account (DPAPI, user scope): another account is told so.
+		owner := stateValue(t, db, "device_key_owner")
+		if !strings.HasPrefix(string(owner), "S-1-5-21-") {
+			t.Fatalf("terminal.db records no enrolling account for the device key: %q", owner)
+		}
+		setStateValue(t, db, "device_key_owner", []byte("S-1-5-21-1-2-3-1001"))
+		clerkRefused(t, w, "で登録されました", "terminal")
+		setStateValue(t, db, "device_key_owner", owner)
+
+		mustClerkCLI(t, w, "terminal")
+		g = w.start(t, buildRunAsInvoker(t, w), installedGUI)
+		a := &app{t: t, x: x, p: g, win: waitWindow(t, appName, g, 60*time.Second)}
+		if wd := geometry(t, a.win).Dx(); wd < 1000 {
+			t.Fatalf("the GUI (not elevated) with the pinned platform did not open its window (%d px wide)\n%s", wd, g.output())
+		}
+		a.settle()
+		a.close()
 	})
 
 	// WinSCard → pcscd: the installed CLI lists vpcd's readers and links suzuki's card (in the reader) to a card number.
@@ -431,6 +467,10 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 			t.Fatal(err)
 		}
 		dir := `C:\ProgramData\mykeyterm-points` // a second terminal on this PC: its own state folder
+		// Its folder made by an administrator without a pin: the clerk (not elevated) may not choose the platform;
+		// the administrator's (elevated) enrolment does, and pins it.
+		cli(t, w, "--data-dir", dir, "state-folder")
+		clerkRefused(t, w, "/PLATFORM=", "--data-dir", dir, "enroll", "--platform", p.URL, "--terminal-id", pt.ID, "--password", pt.Password)
 		cli(t, w, "--data-dir", dir, "enroll", "--platform", p.URL, "--terminal-id", pt.ID, "--password", pt.Password)
 		ct := testenv.DemoContact(pt)
 		args := []string{"--data-dir", dir, "contact", "set", "--location", ct.Location, "--name", ct.Name, "--person", ct.Person,
