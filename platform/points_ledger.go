@@ -519,17 +519,7 @@ func (s *Server) AuditLedger() (*LedgerAudit, error) {
 		}); err != nil {
 			return err
 		}
-		if err := auditLots(rowsOf(tx), a); err != nil {
-			return err
-		}
-		return tx.Bucket(bPtVouchers).ForEach(func(k, raw []byte) error {
-			var v voucherRec
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return err
-			}
-			a.VoucherSum[string(v.State)] += v.Points
-			return nil
-		})
+		return auditLotsAndVouchers(tx, rowsOf(tx), a)
 	})
 	if err != nil {
 		return nil, err
@@ -543,6 +533,11 @@ func (s *Server) auditPostgres(tx kv.Tx, rows pgRows, a *LedgerAudit) error {
 	if err := rows.audit(a); err != nil {
 		return err
 	}
+	return auditLotsAndVouchers(tx, rows, a)
+}
+
+// auditLotsAndVouchers checks the lots against the balances and sums the vouchers by state.
+func auditLotsAndVouchers(tx kv.Tx, rows ledgerRows, a *LedgerAudit) error {
 	if err := auditLots(rows, a); err != nil {
 		return err
 	}
