@@ -29,8 +29,9 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	url := testenv.PostgresURL(t)
 	w := newPointsWorldAt(t, url)
 	ctx := context.Background()
-	shop := w.terminal("00052589")
-	issuer := w.terminal("00053059")
+	// Clients that wait as long as the test needs and never retry by themselves: the deadline below is the test's.
+	shop := hangingClient(t, w.url, "00052589")
+	issuer := hangingClient(t, w.url, "00053059")
 	yamada := cardOf(t, "yamada")
 	before := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal)
 
@@ -49,7 +50,10 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	}
 	defer release()
 
-	res, err := shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 300},
+	// A safety net, not a measurement: with the lock needed the use would wait until the holder lets go.
+	useCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	res, err := shop.Use(useCtx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 300},
 		platformclient.NewIdempotencyKey())
 	if err != nil {
 		t.Fatalf("a point use while the writer lock is held: %v (it must not need the lock)", err)
