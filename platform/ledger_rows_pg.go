@@ -234,7 +234,7 @@ func (p pgRows) idem(terminalID, key string) (*idemRec, error) {
 	return &rec, nil
 }
 
-// putIdem inserts the answer with the commit (kv.Defer: the same round trip): a parallel request with the same key
+// putIdem inserts the answer with the commit (kv.Rows.Defer: the same round trip): a parallel request with the same key
 // that got there first makes the commit fail with a unique violation, and kv.DB.UpdateRows runs the request again,
 // which then finds that answer.
 func (p pgRows) putIdem(terminalID, key string, rec idemRec) error {

@@ -172,7 +172,9 @@ type Rows struct {
 	t   *pgTx
 }
 
-// Defer queues a statement to be sent with the commit (kv.Defer).
+// Defer queues a statement to be sent with the commit, in the same round trip: for a last insert whose outcome the
+// work does not read (an idempotency answer; a unique violation then fails the commit, and UpdateRows runs the work
+// again).
 func (r Rows) Defer(sql string, args ...any) {
 	r.t.deferred = append(r.t.deferred, queued{sql: sql, args: args})
 }
@@ -480,6 +482,7 @@ func (t *pgTx) buffer(bucket string, key, value []byte, del bool) {
 		t.overlay = map[string]*pendingWrite{}
 	}
 	t.overlay[bucket+"\x00"+string(key)] = &t.pending[len(t.pending)-1]
+	delete(t.fetched, bucket+"\x00"+string(key)) // read ahead before this write: stale once the write is sent
 }
 
 // buffered is the pending write of key, if any.
@@ -491,8 +494,7 @@ func (t *pgTx) buffered(bucket string, key []byte) (*pendingWrite, bool) {
 	return w, ok
 }
 
-// flush sends the pending writes, in order, in one batch.
-// commit sends the buffered bucket writes, the deferred statements (Defer) and COMMIT in one round trip (one
+// commit sends the buffered bucket writes, the deferred statements (Rows.Defer) and COMMIT in one round trip (one
 // pipelined batch: a failing statement skips the rest, COMMIT included, and the transaction is rolled back).
 func (t *pgTx) commit(ptx *lazyTx) error {
 	if len(t.pending) == 0 && len(t.deferred) == 0 {
@@ -533,6 +535,7 @@ func (t *pgTx) writeBatch() *pgx.Batch {
 	return batch
 }
 
+// flush sends the pending writes, in order, in one batch.
 func (t *pgTx) flush() {
 	if len(t.pending) == 0 || t.err != nil {
 		return
