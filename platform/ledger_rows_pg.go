@@ -1,7 +1,7 @@
 package platform
 
-// The money rows on PostgreSQL (ledger_rows.go): typed tables made by migration 3 (below), one statement per
-// method. docs/deploy.md shows the tables as a database team reads them.
+// The money rows on PostgreSQL (ledger_rows.go): typed tables made by migration 3 (below), one round trip per
+// method (a statement, or two sent as one batch). docs/deploy.md shows the tables as a database team reads them.
 
 import (
 	"context"
