@@ -4,6 +4,7 @@ package wintest
 
 import (
 	"bytes"
+	"context"
 	"debug/pe"
 	"fmt"
 	"image"
@@ -307,9 +308,21 @@ func (a *app) screenshot(name string) *image.RGBA {
 // close presses Alt+F4 and requires exit code 0.
 func (a *app) close() {
 	a.t.Helper()
-	xdo(a.t, "windowfocus", "--sync", a.win)
-	xdo(a.t, "key", "alt+F4")
-	if code := a.p.exited(30 * time.Second); code != 0 {
+	// The condition is the program's exit. A key pressed while the focus is still moving (another program's window
+	// was just closed) can be lost, so Alt+F4 is pressed again, on the window, until the program has gone; the two
+	// minutes are a safety net, not a measurement.
+	bin := testenv.Need(a.t, "xdotool", "xdotool")
+	code := -1
+	for deadline := time.Now().Add(2 * time.Minute); code == -1 && time.Now().Before(deadline); {
+		// Only while the window is there to take the key (once it is gone the focus may be another program's).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if exec.CommandContext(ctx, bin, "windowfocus", "--sync", a.win).Run() == nil {
+			_ = exec.CommandContext(ctx, bin, "key", "alt+F4").Run() // XTEST, to the focused window
+		}
+		cancel()
+		code = a.p.exited(5 * time.Second)
+	}
+	if code != 0 {
 		a.t.Fatalf("Alt+F4: exit code %d, want 0\n%s", code, a.p.output())
 	}
 }
