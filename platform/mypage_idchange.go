@@ -147,25 +147,22 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 		return err
 	}
 	for _, h := range held {
-		m := struct {
-			prog string
-			n    int64
-		}{h.ProgramID, h.Points}
-		if _, err := rows.changeBalance(old, m.prog, -m.n); err != nil {
+		prog, n := h.ProgramID, h.Points
+		if _, err := rows.changeBalance(old, prog, -n); err != nil {
 			return err
 		}
-		if err := rows.dropBalance(old, m.prog); err != nil {
+		if err := rows.dropBalance(old, prog); err != nil {
 			return err
 		}
-		if _, err := rows.changeBalance(nu, m.prog, m.n); err != nil {
+		if _, err := rows.changeBalance(nu, prog, n); err != nil {
 			return err
 		}
-		if m.n == 0 {
+		if n == 0 {
 			continue
 		}
 		for _, mv := range []*pointMove{
-			{At: now, Kind: MoveMyKeyChange, MyKeyID: old, ProgramID: m.prog, Points: m.n, Delta: -m.n, Note: "マイキーIDの変更"},
-			{At: now, Kind: MoveMyKeyChange, MyKeyID: nu, ProgramID: m.prog, Points: m.n, Delta: m.n, Note: "マイキーIDの変更"},
+			{At: now, Kind: MoveMyKeyChange, MyKeyID: old, ProgramID: prog, Points: n, Delta: -n, Note: "マイキーIDの変更"},
+			{At: now, Kind: MoveMyKeyChange, MyKeyID: nu, ProgramID: prog, Points: n, Delta: n, Note: "マイキーIDの変更"},
 		} {
 			if err := rows.appendMove(mv); err != nil {
 				return err
