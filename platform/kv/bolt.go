@@ -56,8 +56,10 @@ func BoltBackup(db DB, w io.Writer) (int64, error) {
 		return 0, err
 	}
 	name := tmp.Name()
-	_ = tmp.Close()
 	defer func() { _ = os.Remove(name) }()
+	if err := tmp.Close(); err != nil { // only its name is wanted: compactInto writes the file anew
+		return 0, err
+	}
 	if err := compactInto(b, name); err != nil {
 		return 0, err
 	}
