@@ -118,6 +118,10 @@ func TestScreen63_RevokeForGood(t *testing.T) {
 // the shop's MyKey ID display), the balances and the ledger follow; the old ID is retired and its session dead;
 // someone else's card or a taken ID changes nothing.
 func TestScreen62_MyKeyIDChangeCarriesServiceIDsAndBalances(t *testing.T) {
+	eachStore(t, testScreen62_MyKeyIDChangeCarriesServiceIDsAndBalances) // on PostgreSQL the balances are rows
+}
+
+func testScreen62_MyKeyIDChangeCarriesServiceIDsAndBalances(t *testing.T) {
 	env := testenv.Platform(t)
 	desk := env.Enrolled(t, platform.DemoPatronDesk)
 	lib := env.Enrolled(t, "00052489")
