@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/mykeyterm/mykeyterm/platform/httpapi"
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -73,7 +74,7 @@ func (s *Server) PutIssuer(is mkpf.Issuer) error {
 	if strings.TrimSpace(is.Name) == "" {
 		return errors.New("issuer name is empty")
 	}
-	if HasBadText(is.Name) {
+	if httpapi.HasBadText(is.Name) {
 		return errors.New("issuer name: control or bidi characters are not allowed")
 	}
 	if err := ValidateHandoff(is.Handoff); err != nil {
@@ -164,7 +165,7 @@ func (s *Server) AddTerminal(ts TerminalSpec) error {
 	if ts.TakesPoints && ts.Kind != mkpf.KindServiceID {
 		return errors.New("takes-points applies to service_id terminals only")
 	}
-	if HasBadText(ts.Location) || HasBadText(ts.Name) {
+	if httpapi.HasBadText(ts.Location) || httpapi.HasBadText(ts.Name) {
 		return errors.New("terminal location/name: control or bidi characters are not allowed")
 	}
 	if ts.IssuerID != "" && ts.Kind != mkpf.KindServiceID {

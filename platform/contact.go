@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mykeyterm/mykeyterm/platform/httpapi"
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -25,8 +26,8 @@ func ValidateContact(ct *mkpf.Contact, kind mkpf.TerminalKind, issuerIDs map[str
 	var fe []mkpf.FieldError
 	add := func(field, msg string) { fe = append(fe, mkpf.FieldError{Field: field, Message: msg}) }
 	req := func(field, label, v string, max int) bool {
-		if HasBadText(v) {
-			add(field, badTextMessage(label))
+		if httpapi.HasBadText(v) {
+			add(field, httpapi.BadTextMessage(label))
 			return false
 		}
 		v = strings.TrimSpace(v)
@@ -42,8 +43,8 @@ func ValidateContact(ct *mkpf.Contact, kind mkpf.TerminalKind, issuerIDs map[str
 	}
 	req("location", "設置場所", ct.Location, 100)
 	req("name", "端末名", ct.Name, 50)
-	if HasBadText(ct.IssuerID) {
-		add("issuer_id", badTextMessage("ID付与事業者名"))
+	if httpapi.HasBadText(ct.IssuerID) {
+		add("issuer_id", httpapi.BadTextMessage("ID付与事業者名"))
 	} else if kind == mkpf.KindServiceID {
 		if ct.IssuerID != "" && !issuerIDs[ct.IssuerID] {
 			add("issuer_id", "ID付与事業者名は一覧から選んでください。")

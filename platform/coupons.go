@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mykeyterm/mykeyterm/platform/httpapi"
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
@@ -66,7 +67,7 @@ func couponKey(code string) string {
 // returns them (the only time they exist in clear).
 func (s *Server) IssueCoupons(partner string, points int64, count int) ([]string, error) {
 	partner = strings.TrimSpace(partner)
-	if partner == "" || HasBadText(partner) || len([]rune(partner)) > 100 {
+	if partner == "" || httpapi.HasBadText(partner) || len([]rune(partner)) > 100 {
 		return nil, errors.New("partner: a name of 1-100 characters without control characters")
 	}
 	if points <= 0 || points > 1000000 {

@@ -4,8 +4,8 @@
 // operations of a municipality (rosters, issuers, card validity lists, J-LIS feeds).
 //
 // It is embedded by cmd/mkpf-server and by the GUI's demo mode; the points half of the same server lives in
-// points*.go. Routing is in routes.go, authentication in auth.go, the shared HTTP helpers (error envelope, JSON
-// decoding with size limits, idempotency keys) in http.go.
+// points*.go. Routing is in routes.go, authentication in auth.go, the error envelope and idempotency keys in
+// http.go on top of platform/httpapi (strict JSON decoding with size limits, JSON answers, text field rules).
 //
 // Privacy: a lookup or registration writes no log line, metric label or record carrying a certificate serial, MyKey
 // ID or card number; only aggregate counters per terminal per day (counters.go).

@@ -29,6 +29,7 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
+	"github.com/mykeyterm/mykeyterm/platform/httpapi"
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
@@ -146,8 +147,8 @@ func grantNoticeOver(tx kv.Tx, now time.Time, myKeyID string) (bool, error) {
 func grantProjectTextErrors(req *mkpf.GrantProjectRequest) []mkpf.FieldError {
 	var fe []mkpf.FieldError
 	for _, f := range []struct{ field, label, v string }{{"name", "ポイント付与事業名", req.Name}, {"department", "担当部署", req.Department}, {"note", "備考", req.Note}} {
-		if HasBadText(f.v) {
-			fe = append(fe, mkpf.FieldError{Field: f.field, Message: badTextMessage(f.label)})
+		if httpapi.HasBadText(f.v) {
+			fe = append(fe, mkpf.FieldError{Field: f.field, Message: httpapi.BadTextMessage(f.label)})
 		}
 	}
 	if hasURL(req.Name) {

@@ -5,42 +5,34 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/mykeyterm/mykeyterm/platform/httpapi"
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
-// MaxBody is the default request body limit: a JPKI certificate is about 1.5 KB, two of them with JSON base64
-// overhead stay far below it.
-const MaxBody = 64 << 10
+// The request and response helpers without server state live in platform/httpapi; Errf and WriteJSON are named here
+// too because nearly every handler of this package calls them.
 
-// Errf builds an API error with a stable code and the Japanese message the terminal shows as is.
+// Errf builds an API error with a stable code and the Japanese message the terminal shows as is (httpapi.Errf).
 func Errf(status int, code, messageJA string) *mkpf.APIError {
-	return &mkpf.APIError{Status: status, Code: code, Message: messageJA}
+	return httpapi.Errf(status, code, messageJA)
 }
+
+// WriteJSON writes v as the JSON body with status (httpapi.WriteJSON).
+func WriteJSON(w http.ResponseWriter, status int, v any) { httpapi.WriteJSON(w, status, v) }
 
 // Common errors of the API.
 var (
-	errBadJSON       = Errf(http.StatusBadRequest, mkpf.CodeBadRequest, "要求の形式が正しくありません。ソフトウェアを最新版に更新してください。")
-	errTooLarge      = Errf(http.StatusRequestEntityTooLarge, mkpf.CodeBadRequest, "要求が大きすぎます。")
 	errUnauth        = Errf(http.StatusUnauthorized, mkpf.CodeUnauthenticated, "端末の認証が必要です。もう一度操作してください。")
 	errForbiddenKind = Errf(http.StatusForbidden, mkpf.CodeForbidden, "この端末の種類ではこの操作はできません。")
 	errInternal      = Errf(http.StatusInternalServerError, mkpf.CodeInternal, "プラットフォームで障害が発生しました。しばらくしてからもう一度操作してください。")
 	errIdemMismatch  = Errf(http.StatusConflict, mkpf.CodeIdemMismatch, "同じ要求番号で別の操作が送られました。操作をやり直してください。")
 )
-
-// WriteJSON writes v as the JSON body with status.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
 
 // WriteError writes the error envelope. Any error that is not an *mkpf.APIError becomes "internal" (its text is not
 // sent: it could carry data the terminal must not see).
@@ -62,13 +54,6 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", "60")
 	}
 	WriteJSON(w, status, mkpf.ErrorEnvelope{Error: ae})
-}
-
-// DecodeJSON reads the request body into v: at most max bytes (MaxBody when 0), one JSON value, unknown fields
-// refused. On failure it returns an *mkpf.APIError.
-func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64) error {
-	_, err := readBody(w, r, v, max)
-	return err
 }
 
 // idemRec is a stored answer to a state-changing call.
@@ -160,7 +145,7 @@ func (s *Server) idempotent(update func(func(kv.Tx) error) error, optimistic boo
 		s.WriteError(w, r, err)
 		return
 	}
-	writeStored(w, status, out)
+	httpapi.WriteStored(w, status, out)
 }
 
 // idemKeyOf returns the request's Idempotency-Key ("" when none; an error when too long) and the hash that ties a
@@ -171,15 +156,6 @@ func idemKeyOf(r *http.Request, reqBody []byte) (string, [sha256.Size]byte, erro
 		return "", [sha256.Size]byte{}, Errf(http.StatusBadRequest, mkpf.CodeBadRequest, "要求番号が長すぎます。")
 	}
 	return key, sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), reqBody...)), nil
-}
-
-// writeStored writes an answer (fresh or stored) of a state-changing call.
-func writeStored(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(body)
-	w.Write([]byte("\n"))
 }
 
 // Replay answers a retried state-changing call from its stored answer, before the handler does any work that could
@@ -203,52 +179,17 @@ func (s *Server) Replay(w http.ResponseWriter, r *http.Request, c *Caller, reqBo
 		s.WriteError(w, r, errIdemMismatch)
 		return true
 	}
-	writeStored(w, prev.Status, prev.Body)
+	httpapi.WriteStored(w, prev.Status, prev.Body)
 	return true
 }
 
 // readRequest is ReadJSON for a handler: it decodes the request into v (at most max bytes, MaxBody when 0) and
 // returns the raw body (the idempotency hash's input); on failure it has answered with the error.
 func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte, bool) {
-	raw, err := ReadJSON(w, r, v, max)
+	raw, err := httpapi.ReadJSON(w, r, v, max)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return nil, false
 	}
 	return raw, true
-}
-
-// readBody reads the whole body (limited) for handlers that need the raw bytes (idempotency hashing) and decodes it.
-func readBody(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte, error) {
-	if max <= 0 {
-		max = MaxBody
-	}
-	raw, err := readLimited(w, r, max)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, errTooLarge
-		}
-		return nil, errBadJSON
-	}
-	if decodeCanonical(raw, v) { // requestfast.go
-		return raw, nil
-	}
-	if err := checkStrictJSON(raw, v); err != nil {
-		return nil, errBadJSON
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return nil, errBadJSON
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errBadJSON
-	}
-	return raw, nil
-}
-
-// ReadJSON is DecodeJSON that also returns the raw body (for Idempotent).
-func ReadJSON(w http.ResponseWriter, r *http.Request, v any, max int64) ([]byte, error) {
-	return readBody(w, r, v, max)
 }

@@ -1,4 +1,4 @@
-package platform
+package httpapi
 
 // Strict request JSON: encoding/json keeps the last of duplicate keys ("points":1,"points":999 debits 999) and
 // matches field names case-insensitively ("POINTS" sets Points), so what a proxy, a log or an audit reads can differ

@@ -1,4 +1,4 @@
-package platform
+package httpapi
 
 import "unicode"
 
@@ -29,7 +29,7 @@ func HasBadText(s string) bool {
 	return false
 }
 
-// badTextMessage is the field error of a text with control or bidi characters.
-func badTextMessage(label string) string {
+// BadTextMessage is the field error of a text with control or bidi characters.
+func BadTextMessage(label string) string {
 	return label + "に使えない文字（制御文字や文字の向きを変える記号）が含まれています。入力し直してください。"
 }
