@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/pki"
 )
 
 // Options configure a Server. The zero value is usable: defaults are filled in by Open.
@@ -100,7 +101,7 @@ type Server struct {
 	authKeyCache atomic.Pointer[[]byte]
 
 	counters *counters
-	roots    rootPools
+	roots    pki.Roots
 	mux      *http.ServeMux
 
 	closeOnce sync.Once
@@ -111,7 +112,7 @@ type Server struct {
 	// screen-87 answer cache, the certificate-chain cache, the running Mailer.
 	points *pointsState
 	aggs   atomic.Pointer[aggCache]
-	certs  atomic.Pointer[certCache]
+	certs  pki.ChainCache
 	mailer atomic.Pointer[Mailer]
 }
 
