@@ -42,7 +42,7 @@ type Options struct {
 	// Argon2Concurrency is how many password hashes may run at once (each takes Argon2Memory); default 2.
 	Argon2Concurrency int
 
-	// SecretKey is the operator key (32 bytes) that seals the secrets in the store (secrets.go); nil stores them
+	// SecretKey is the operator key (32 bytes) that seals the secrets in the store (platform/secrets); nil stores them
 	// plain (demo and tests only: serve warns).
 	SecretKey []byte
 
@@ -148,7 +148,7 @@ func Open(dbPath string, opts Options) (*Server, error) {
 	}
 	sealed, err := s.resealSecrets()
 	if err == nil && sealed && kv.BoltOf(db) != nil {
-		err = s.compactAfterSealing(dbPath) // secrets.go
+		err = s.compactAfterSealing(dbPath) // secrets_store.go
 	}
 	if err == nil {
 		err = s.loadAuthKey()

@@ -28,7 +28,7 @@ var (
 	bRoots          = []byte("roots")           // "auth/<sha256>" or "sign/<sha256>" → DER
 	bCounters       = []byte("counters")        // day + "/" + terminal ID + "/" + name → uint64 (aggregate only)
 	bIdempotency    = []byte("idempotency")     // terminal ID + "/" + key → idemRec
-	bSecrets        = []byte("secrets")         // name → sealed secret (secrets.go)
+	bSecrets        = []byte("secrets")         // name → sealed secret (secrets_store.go)
 	bThrottles      = []byte("throttles")       // "enroll/id:…", "enroll/addr:…", "login/id:…", "shopcard/…" → throttleRec
 	bUsedChallenges = []byte("used_challenges") // challenge nonce → expiry (8 bytes, unix seconds)
 	identityBuckets = [][]byte{bMeta, bMunicipality, bIssuers, bTerminals, bPatrons, bSerials, bServiceIDs,

@@ -1,6 +1,6 @@
 package platform
 
-// Voucher signing keys by key ID, and the merge configurations, as sealed secrets (secrets.go). A voucher's QR
+// Voucher signing keys by key ID, and the merge configurations, as sealed secrets (secrets_store.go). A voucher's QR
 // carries the key ID of the key that signed it; rotating makes a new key current for new vouchers while every older
 // key keeps verifying the vouchers it signed (they live up to mkpf.VoucherMaxDays).
 
