@@ -7,7 +7,7 @@ package platform
 // A grant is one project × one participant, once; its points are the project's points per person, of the project's
 // program, never a number the terminal sends. A grant is booked through the points ledger (grant/bookMove) in the
 // same transaction as its once-only record, its device GrantID record, the project's running total and the e-mail
-// notice of the holder (mail.go), so the ledger invariant and "once" hold together after every commit.
+// notice of the holder (notices.go), so the ledger invariant and "once" hold together after every commit.
 
 import (
 	"bytes"

@@ -30,7 +30,7 @@ var (
 	patronBucket = [][]byte{bMyPage, bRetired}
 )
 
-// Notice kinds of the patron desk (mail.go has grant and lapse).
+// Notice kinds of the patron desk (notices.go has grant and lapse).
 const (
 	NoticePassword = mkpf.NoticeKindPassword // パスワードを変更した場合
 	NoticeMyKeyID  = mkpf.NoticeKindMyKeyID  // マイキーIDを登録、変更、失効した場合

@@ -327,7 +327,7 @@ func spend(tx kv.Tx, now time.Time, c *Caller, mykeyID, programID string, points
 			if err := rows.addTotal(TotalExpired, expired); err != nil {
 				return nil, nil, 0, err
 			}
-			// mail.go: the holder's notice, in the same transaction
+			// notices.go: the holder's notice, in the same transaction
 			if err := queueLapseNotice(tx, now, mykeyID, programID, expired); err != nil {
 				return nil, nil, 0, err
 			}
@@ -415,7 +415,7 @@ func expireLots(tx kv.Tx, now time.Time, mykeyID, programID string) (int64, erro
 	if err := bookMove(tx, m, TotalExpired); err != nil {
 		return 0, err
 	}
-	return sum, queueLapseNotice(tx, now, mykeyID, programID, sum) // mail.go: the holder's notice, in the same transaction
+	return sum, queueLapseNotice(tx, now, mykeyID, programID, sum) // notices.go: the holder's notice, in the same transaction
 }
 
 // ExpirePoints applies every program's expiry rule to every patron now and returns the points that expired.

@@ -1,12 +1,13 @@
-package platform
-
-// E-mail notices to MyKey ID holders (seed 004 §V(8) and §I.6⑥): points granted, points lapsed. A holder has an
-// optional address and chooses which notices to receive (`mkpf-server admin mykeyid notices`). A notice is written to
-// the outbox bucket in the same transaction as the grant or lapse it tells of, so it exists exactly when that
-// happened; the sender goroutine (StartMailer) delivers it through the SMTP server given to `serve --smtp` and then
-// deletes it. An SMTP server that is down only delays notices: a failed one stays in the outbox and is tried again
-// with backoff. A notice says the project or program, the points and the expiry, nothing else personal (no MyKey ID,
-// no name); log lines about mail carry the outbox sequence only, never the address.
+// Package mail is the platform's outbox of e-mail notices and its SMTP sender. A notice is put into the outbox
+// (Enqueue) in the same store transaction as what it tells of, so it exists exactly when that happened; the sender
+// goroutine (Start) delivers it through the SMTP server given to `mkpf-server serve --smtp` and then deletes it. An SMTP
+// server that is down only delays notices: a failed one stays in the outbox and is tried again with backoff; one
+// refused for good, or out of attempts, becomes a dead letter kept for the operator. Log lines carry the outbox
+// sequence only, never the address.
+//
+// Who gets which notice and what it says are package platform's (platform/notices.go); this package holds the
+// outbox's buckets in the platform's store (platform/kv) and imports nothing of platform.
+package mail
 
 import (
 	"context"
@@ -15,44 +16,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
-	"net/mail"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 	gomail "github.com/wneessen/go-mail"
-
-	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
-// Buckets of mail.
+// Buckets of the outbox in the platform's store.
 var (
-	bNotices    = []byte("mk_notices")  // MyKey ID → noticePrefs
-	bOutbox     = []byte("mail_outbox") // sequence (8 bytes, big endian) → outboxRec
-	bMailDue    = []byte("mail_due")    // next try (unix ns, 8 bytes BE; 0: now) + sequence → 1: the outbox by next try
-	bMailDead   = []byte("mail_dead")   // sequence → outboxRec: refused for good, or out of attempts (not retried)
-	mailBuckets = [][]byte{bNotices, bOutbox, bMailDue, bMailDead}
+	BucketOutbox = []byte("mail_outbox") // sequence (8 bytes, big endian) → Notice
+	BucketDue    = []byte("mail_due")    // next try (unix ns, 8 bytes BE; 0: now) + sequence → 1: the outbox by next try
+	BucketDead   = []byte("mail_dead")   // sequence → Notice: refused for good, or out of attempts (not retried)
 )
 
-// Notice kinds a holder may choose.
-const (
-	NoticeGrant = "grant" // points granted (ポイント付与のお知らせ)
-	NoticeLapse = "lapse" // points lapsed (ポイント失効のお知らせ)
-)
-
-type noticePrefs struct {
-	Email string `json:"email"`
-	Grant bool   `json:"grant,omitempty"`
-	Lapse bool   `json:"lapse,omitempty"`
-	// Password and MyKeyID are the patron desk's choices (mykeyid.go).
-	Password bool `json:"password,omitempty"`
-	MyKeyID  bool `json:"mykeyid,omitempty"`
-}
-
-type outboxRec struct {
+// Notice is one e-mail in the outbox (or among the dead letters).
+type Notice struct {
 	To       string    `json:"to"`
 	Subject  string    `json:"subject"`
 	Body     string    `json:"body"`
@@ -60,10 +45,10 @@ type outboxRec struct {
 	Attempts int       `json:"attempts,omitempty"`
 	NextTry  time.Time `json:"next_try,omitzero"`
 	LastErr  string    `json:"last_error,omitempty"`
-	DeadAt   time.Time `json:"dead_at,omitzero"` // in bMailDead: when it was given up
+	DeadAt   time.Time `json:"dead_at,omitzero"` // in BucketDead: when it was given up
 }
 
-// dueKey is a notice's key in bMailDue: its next try (zero: at once) and its outbox sequence.
+// dueKey is a notice's key in BucketDue: its next try (zero: at once) and its outbox sequence.
 func dueKey(next time.Time, seq []byte) []byte {
 	k := make([]byte, 16)
 	if !next.IsZero() {
@@ -73,161 +58,27 @@ func dueKey(next time.Time, seq []byte) []byte {
 	return k
 }
 
-// SetNotices sets a MyKey ID's e-mail address and notice choices (kinds: NoticeGrant, NoticeLapse). An empty email
-// removes the address and every choice.
-func (s *Server) SetNotices(myKeyID, email string, kinds []string) error {
-	p, err := parseNotices(email, kinds)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(func(tx kv.Tx) error {
-		if tx.Bucket(bPatrons).Get([]byte(myKeyID)) == nil {
-			return fmt.Errorf("MyKey ID %q not found", myKeyID)
-		}
-		if p.Email == "" {
-			return tx.Bucket(bNotices).Delete([]byte(myKeyID))
-		}
-		return putJSON(tx.Bucket(bNotices), myKeyID, p)
-	})
-}
-
-// CheckNotices checks an e-mail address and notice choices as SetNotices would (before a MyKey ID is created).
-func CheckNotices(email string, kinds []string) error {
-	_, err := parseNotices(email, kinds)
-	return err
-}
-
-func parseNotices(email string, kinds []string) (noticePrefs, error) {
-	email = strings.TrimSpace(email)
-	var p noticePrefs
-	if email != "" {
-		a, err := mail.ParseAddress(email)
-		if err != nil || a.Name != "" || a.Address != email || strings.ContainsAny(email, "\r\n") {
-			return p, fmt.Errorf("e-mail address %q is not a plain address like name@example.jp", email)
-		}
-		p.Email = email
-	}
-	for _, k := range kinds {
-		switch strings.TrimSpace(k) {
-		case NoticeGrant:
-			p.Grant = true
-		case NoticeLapse:
-			p.Lapse = true
-		case NoticePassword:
-			p.Password = true
-		case NoticeMyKeyID:
-			p.MyKeyID = true
-		case "":
-		default:
-			return p, fmt.Errorf("notice %q: want grant, lapse, password or mykeyid", k)
-		}
-	}
-	if (p.Grant || p.Lapse || p.Password || p.MyKeyID) && p.Email == "" {
-		return p, errors.New("notices need an e-mail address (--email)")
-	}
-	return p, nil
-}
-
-// queueNotice puts one notice into the outbox when the holder chose kind (in the caller's write transaction).
-func queueNotice(tx kv.Tx, now time.Time, myKeyID, kind, subject, body string) error {
-	var p noticePrefs
-	if ok, err := getJSON(tx.Bucket(bNotices), myKeyID, &p); err != nil || !ok || p.Email == "" {
-		return err
-	}
-	if (kind == NoticeGrant && !p.Grant) || (kind == NoticeLapse && !p.Lapse) ||
-		(kind == NoticePassword && !p.Password) || (kind == NoticeMyKeyID && !p.MyKeyID) {
-		return nil
-	}
-	b := tx.Bucket(bOutbox)
+// Enqueue puts n into the outbox, due at once, in the caller's write transaction.
+func Enqueue(tx kv.Tx, n Notice) error {
+	b := tx.Bucket(BucketOutbox)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
 	}
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], seq)
-	raw, err := json.Marshal(outboxRec{To: p.Email, Subject: subject, Body: body, Created: now.UTC()})
+	raw, err := json.Marshal(n)
 	if err != nil {
 		return err
 	}
 	if err := b.Put(k[:], raw); err != nil {
 		return err
 	}
-	return tx.Bucket(bMailDue).Put(dueKey(time.Time{}, k[:]), []byte{1})
+	return tx.Bucket(BucketDue).Put(dueKey(time.Time{}, k[:]), []byte{1})
 }
 
-// mailOpening and mailSender name the sender as the documents do (seed 000/004 §I.6⑥: 「自治体ポイント管理クラウドからの
-// メール通知」).
-const (
-	mailSender  = "自治体ポイント管理クラウド"
-	mailOpening = mailSender + "からのお知らせです。"
-)
-
-const mailFooter = "\n\nこのメールは" + mailSender + "から送信専用のアドレスでお送りしています。返信はできません。\n" +
-	"お知らせの受け取りの変更・停止は、利用者マイページの「利用者情報の変更」でできます（利用者窓口でもご利用いただけます）。\n"
-
-// expiryText says until when granted points of p can be used, for a grant on now.
-func expiryText(p *mkpf.Program, now time.Time) string {
-	switch {
-	case p.ExpiryMonths > 0:
-		t := now.In(jst).AddDate(0, p.ExpiryMonths, 0).Format("2006年1月2日")
-		if p.ExpiryRule != "" {
-			return t + "まで（" + p.ExpiryRule + "）"
-		}
-		return t + "まで"
-	case p.ValidTo != "":
-		if t, err := time.Parse("2006-01-02", p.ValidTo); err == nil {
-			return t.Format("2006年1月2日") + "まで"
-		}
-		return p.ValidTo + "まで"
-	case p.ExpiryRule != "":
-		return p.ExpiryRule
-	}
-	return "期限はありません"
-}
-
-func (s *Server) queueGrantNotice(tx kv.Tx, now, tapped time.Time, myKeyID string, gp *grantProjectRec, p *mkpf.Program) error {
-	muni := municipalityName(tx, p.MunicipalityCode)
-	subject := "【" + muni + "】ポイント付与のお知らせ"
-	if tapped.IsZero() {
-		tapped = now
-	}
-	body := mailOpening + "\n\n次のとおりポイントが付与されました。\n\n" +
-		"　ポイント付与事業：" + gp.Name + "\n" +
-		"　ポイント：" + p.Name + "　" + groupDigits(gp.PointsPerPerson) + "ポイント\n" +
-		"　付与日：" + tapped.In(jst).Format("2006年1月2日") + "\n" + // the day of the tap (grants_tapdate.go)
-		"　有効期限：" + expiryText(p, now) + mailFooter
-	return queueNotice(tx, now, myKeyID, NoticeGrant, subject, body)
-}
-
-func queueLapseNotice(tx kv.Tx, now time.Time, myKeyID, programID string, points int64) error {
-	p, err := getProgram(tx, programID)
-	if err != nil || p == nil {
-		return err
-	}
-	subject := "【" + municipalityName(tx, p.MunicipalityCode) + "】ポイント失効のお知らせ"
-	body := mailOpening + "\n\n有効期限を過ぎたため、次のポイントが失効しました。\n\n" +
-		"　ポイント：" + p.Name + "　" + groupDigits(points) + "ポイント\n" +
-		"　失効日：" + now.In(jst).Format("2006年1月2日") + "\n"
-	switch {
-	case p.ExpiryRule != "":
-		body += "　有効期限の決まり：" + p.ExpiryRule + "\n"
-	case p.ExpiryMonths > 0:
-		body += fmt.Sprintf("　有効期限の決まり：付与日から%dか月\n", p.ExpiryMonths)
-	}
-	body += strings.TrimPrefix(mailFooter, "\n")
-	return queueNotice(tx, now, myKeyID, NoticeLapse, subject, body)
-}
-
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-// MailConfig is the SMTP server the notices go through (`serve --smtp`).
-type MailConfig struct {
+// Config is the SMTP server the notices go through (`serve --smtp`).
+type Config struct {
 	Addr     string // host:port of the SMTP server
 	From     string // envelope and header sender
 	User     string // SMTP AUTH user; required (with Password) for a server not on loopback
@@ -253,10 +104,13 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Mailer is the running notice sender of a Server.
+// Mailer is the running notice sender of a store.
 type Mailer struct {
-	s       *Server
-	cfg     MailConfig
+	db      kv.DB
+	log     *slog.Logger
+	slot    *atomic.Pointer[Mailer]
+	name    string // the sender's display name
+	cfg     Config
 	client  *gomail.Client
 	kick    chan struct{}
 	stop    chan struct{}
@@ -264,20 +118,22 @@ type Mailer struct {
 	once    sync.Once
 	sent    sync.WaitGroup
 	mu      sync.Mutex
-	stats   MailStats
+	stats   Stats
 	running bool
 }
 
-// MailStats are the sender's counts since it started (for tests and diagnostics).
-type MailStats struct {
+// Stats are the sender's counts since it started (for tests and diagnostics).
+type Stats struct {
 	Sent, Failed int
-	Dead         int // notices given up (bMailDead)
+	Dead         int // notices given up (BucketDead)
 	Read         int // outbox records decoded by the sender (the due ones only: the outbox is read by next try)
 }
 
-// StartMailer checks cfg and starts delivering the outbox. A server not on loopback must offer STARTTLS and take
-// the user and password; without them StartMailer refuses. Stop the Mailer before closing the Server.
-func (s *Server) StartMailer(cfg MailConfig) (*Mailer, error) {
+// Start checks cfg and starts delivering db's outbox, as fromName <cfg.From>. A server not on loopback must offer
+// STARTTLS and take the user and password; without them Start refuses. slot is where the running sender is kept for
+// the store's writers to Kick: Start refuses when it holds one already, Stop empties it. Stop the Mailer before
+// closing db.
+func Start(db kv.DB, log *slog.Logger, fromName string, cfg Config, slot *atomic.Pointer[Mailer]) (*Mailer, error) {
 	host, portStr, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("--smtp %q: want HOST:PORT", cfg.Addr)
@@ -286,7 +142,7 @@ func (s *Server) StartMailer(cfg MailConfig) (*Mailer, error) {
 	if err != nil || port < 1 || port > 65535 {
 		return nil, fmt.Errorf("--smtp %q: port is not a number 1-65535", cfg.Addr)
 	}
-	if a, err := mail.ParseAddress(cfg.From); err != nil || a.Name != "" {
+	if a, err := netmail.ParseAddress(cfg.From); err != nil || a.Name != "" {
 		return nil, fmt.Errorf("mail sender %q is not a plain address", cfg.From)
 	}
 	if (cfg.User == "") != (cfg.Password == "") {
@@ -326,22 +182,15 @@ func (s *Server) StartMailer(cfg MailConfig) (*Mailer, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 450
 	}
-	if err := s.indexOutbox(); err != nil {
+	if err := indexOutbox(db); err != nil {
 		return nil, fmt.Errorf("mail outbox: %w", err)
 	}
-	m := &Mailer{s: s, cfg: cfg, client: client, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	if !s.mailer.CompareAndSwap(nil, m) { // Server.mailer: kickMailer wakes it after a commit that queued notices
+	m := &Mailer{db: db, log: log, slot: slot, name: fromName, cfg: cfg, client: client, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if !slot.CompareAndSwap(nil, m) { // the server's kickMailer wakes it after a commit that queued notices
 		return nil, errors.New("a mailer is already running for this server")
 	}
 	go m.loop()
 	return m, nil
-}
-
-// kickMailer wakes the sender after a commit that queued notices (no-op without a mailer).
-func (s *Server) kickMailer() {
-	if m := s.mailer.Load(); m != nil {
-		m.Kick()
-	}
 }
 
 // Kick makes the sender look at the outbox now.
@@ -357,25 +206,15 @@ func (m *Mailer) Stop() {
 	m.once.Do(func() {
 		close(m.stop)
 		<-m.done
-		m.s.mailer.CompareAndSwap(m, nil)
+		m.slot.CompareAndSwap(m, nil)
 	})
 }
 
 // Stats are the sender's counts.
-func (m *Mailer) Stats() MailStats {
+func (m *Mailer) Stats() Stats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.stats
-}
-
-// PendingNotices is the number of notices waiting in the outbox.
-func (s *Server) PendingNotices() (int, error) {
-	n := 0
-	err := s.db.View(func(tx kv.Tx) error {
-		n = tx.Bucket(bOutbox).Stats().KeyN
-		return nil
-	})
-	return n, err
 }
 
 func (m *Mailer) loop() {
@@ -402,14 +241,14 @@ func (m *Mailer) loop() {
 
 type dueNotice struct {
 	key [8]byte
-	due []byte // its key in bMailDue
-	rec outboxRec
+	due []byte // its key in BucketDue
+	rec Notice
 }
 
 // indexOutbox builds the outbox's index by next try when it does not cover the outbox (a store from before it).
-func (s *Server) indexOutbox() error {
-	return s.db.Update(func(tx kv.Tx) error {
-		out, due := tx.Bucket(bOutbox), tx.Bucket(bMailDue)
+func indexOutbox(db kv.DB) error {
+	return db.Update(func(tx kv.Tx) error {
+		out, due := tx.Bucket(BucketOutbox), tx.Bucket(BucketDue)
 		if out.Stats().KeyN == due.Stats().KeyN {
 			return nil
 		}
@@ -423,23 +262,13 @@ func (s *Server) indexOutbox() error {
 			}
 		}
 		return out.ForEach(func(k, v []byte) error {
-			var r outboxRec
+			var r Notice
 			if json.Unmarshal(v, &r) != nil {
-				r = outboxRec{}
+				r = Notice{}
 			}
 			return due.Put(dueKey(r.NextTry, k), []byte{1})
 		})
 	})
-}
-
-// DeadNotices is the number of notices given up (refused for good or out of attempts); they stay for the operator.
-func (s *Server) DeadNotices() (int, error) {
-	n := 0
-	err := s.db.View(func(tx kv.Tx) error {
-		n = tx.Bucket(bMailDead).Stats().KeyN
-		return nil
-	})
-	return n, err
 }
 
 // permanentRefusal reports whether msg's delivery was refused for good (an SMTP 5xx reply).
@@ -463,11 +292,11 @@ func (m *Mailer) deliver() time.Duration {
 		var due []dueNotice
 		next := now.Add(m.cfg.Poll)
 		read := 0
-		// The outbox by next try (bMailDue): the due notices come first, the first one not due says when to look
+		// The outbox by next try (BucketDue): the due notices come first, the first one not due says when to look
 		// again; notices waiting for a retry are not read.
-		err := m.s.db.View(func(tx kv.Tx) error {
-			out := tx.Bucket(bOutbox)
-			c := tx.Bucket(bMailDue).Cursor()
+		err := m.db.View(func(tx kv.Tx) error {
+			out := tx.Bucket(BucketOutbox)
+			c := tx.Bucket(BucketDue).Cursor()
 			for k, _ := c.First(); k != nil; k, _ = c.Next() {
 				if len(k) != 16 {
 					continue
@@ -501,7 +330,7 @@ func (m *Mailer) deliver() time.Duration {
 		m.stats.Read += read
 		m.mu.Unlock()
 		if err != nil {
-			m.s.log.Error("mail outbox", "err", err)
+			m.log.Error("mail outbox", "err", err)
 			return m.cfg.Poll
 		}
 		if len(due) == 0 {
@@ -518,7 +347,7 @@ func (m *Mailer) send(due []dueNotice) bool {
 	msgs := make([]*gomail.Msg, len(due))
 	for i, d := range due {
 		msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingB64))
-		if err := msg.FromFormat(mailSender, m.cfg.From); err != nil {
+		if err := msg.FromFormat(m.name, m.cfg.From); err != nil {
 			msgs[i] = nil
 			continue
 		}
@@ -561,8 +390,8 @@ func (m *Mailer) send(due []dueNotice) bool {
 	all := true
 	dead := 0
 	now := time.Now()
-	err := m.s.db.Update(func(tx kv.Tx) error {
-		b, dueB := tx.Bucket(bOutbox), tx.Bucket(bMailDue)
+	err := m.db.Update(func(tx kv.Tx) error {
+		b, dueB := tx.Bucket(BucketOutbox), tx.Bucket(BucketDue)
 		dead = 0
 		for i, d := range due {
 			msg := msgs[i]
@@ -600,7 +429,7 @@ func (m *Mailer) send(due []dueNotice) bool {
 				if err != nil {
 					return err
 				}
-				if err := tx.Bucket(bMailDead).Put(d.key[:], raw); err != nil {
+				if err := tx.Bucket(BucketDead).Put(d.key[:], raw); err != nil {
 					return err
 				}
 				if err := b.Delete(d.key[:]); err != nil {
@@ -623,7 +452,7 @@ func (m *Mailer) send(due []dueNotice) bool {
 		return nil
 	})
 	if err != nil {
-		m.s.log.Error("mail outbox", "err", err)
+		m.log.Error("mail outbox", "err", err)
 		return false
 	}
 	m.mu.Lock()
@@ -637,12 +466,12 @@ func (m *Mailer) send(due []dueNotice) bool {
 	m.stats.Dead += dead
 	m.mu.Unlock()
 	if dead > 0 {
-		m.s.log.Warn("mail notices given up (refused for good by the SMTP server, or out of attempts); kept as dead letters", "notices", dead)
+		m.log.Warn("mail notices given up (refused for good by the SMTP server, or out of attempts); kept as dead letters", "notices", dead)
 	}
 	if !all {
 		// The SMTP server's reply may echo the address: log the reply codes only (the dial error names the server).
 		if dialErr != nil {
-			m.s.log.Warn("mail notices delayed: the SMTP server is not reachable; they stay in the outbox", "notices", len(due), "err", dialErr)
+			m.log.Warn("mail notices delayed: the SMTP server is not reachable; they stay in the outbox", "notices", len(due), "err", dialErr)
 		} else {
 			var replies []string
 			for _, msg := range msgs {
@@ -651,8 +480,28 @@ func (m *Mailer) send(due []dueNotice) bool {
 					replies = append(replies, strconv.Itoa(se.ErrorCode()))
 				}
 			}
-			m.s.log.Warn("mail notices refused by the SMTP server; they stay in the outbox", "notices", len(due), "smtp_replies", strings.Join(replies, ","))
+			m.log.Warn("mail notices refused by the SMTP server; they stay in the outbox", "notices", len(due), "smtp_replies", strings.Join(replies, ","))
 		}
 	}
 	return all
+}
+
+// Pending is the number of notices waiting in db's outbox.
+func Pending(db kv.DB) (int, error) {
+	n := 0
+	err := db.View(func(tx kv.Tx) error {
+		n = tx.Bucket(BucketOutbox).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// DeadLetters is the number of notices given up (refused for good or out of attempts); they stay for the operator.
+func DeadLetters(db kv.DB) (int, error) {
+	n := 0
+	err := db.View(func(tx kv.Tx) error {
+		n = tx.Bucket(BucketDead).Stats().KeyN
+		return nil
+	})
+	return n, err
 }
