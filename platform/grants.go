@@ -736,7 +736,7 @@ func (s *Server) handleGrantUpload(w http.ResponseWriter, r *http.Request) {
 	granted := false
 	for start := 0; start < len(req.Grants) && err == nil; start += grantUploadChunk {
 		chunk := req.Grants[start:min(start+grantUploadChunk, len(req.Grants))]
-		s.pts().till.waitIdle(r.Context(), grantChunkYield) // a patron at a till first (points_tillfirst.go)
+		s.pts().till.waitIdle(r.Context(), grantChunkYield) // a patron at a till first (payments_first.go)
 		var (
 			part *mkpf.GrantUploadResult
 			g    bool

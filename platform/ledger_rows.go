@@ -164,7 +164,7 @@ func (r boltRows) appendMove(m *pointMove) error {
 		if err := tx.Bucket(bPtByTerm).Put([]byte(ik), nil); err != nil {
 			return err
 		}
-		return markTerminalMove(tx, m.TerminalID, seq) // points_aggcache.go
+		return markTerminalMove(tx, m.TerminalID, seq) // aggregation_cache.go
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ import (
 type pointsState struct {
 	commit *committer    // group commit of state-changing point calls (points_commit.go)
 	aggSem chan struct{} // screen-87 aggregations running at once (aggregationSlots)
-	till   tillGate      // till requests in flight, which aggregations let go first (points_tillfirst.go)
+	till   tillGate      // till requests in flight, which aggregations let go first (payments_first.go)
 }
 
 // aggregationSlots bounds the screen-87 aggregations a server runs at once to half its CPUs (at least one): at
@@ -108,7 +108,7 @@ func (s *Server) pointsAuthed(op pointsOp, h http.HandlerFunc) http.Handler {
 	if op == opAggregate || op == opGrant {
 		return authed
 	}
-	return s.tillRequest(authed) // a patron at a till: aggregations let it go first (points_tillfirst.go)
+	return s.tillRequest(authed) // a patron at a till: aggregations let it go first (payments_first.go)
 }
 
 // pointRoutes mounts the points API (one line in routes.go).
@@ -765,7 +765,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 // from and to (JST days, inclusive). It is one read transaction over the terminal's index range: it never blocks
 // (and is never blocked by) point movements.
 //
-// An unchanged answer is not recomputed: points_aggcache.go serves it again when the store says the terminal has no
+// An unchanged answer is not recomputed: aggregation_cache.go serves it again when the store says the terminal has no
 // movement since (checked in the same read transaction).
 func (s *Server) Aggregate(terminalID, from, to string) (*mkpf.Aggregate, error) {
 	// A read only: lapses are the maintenance sweep's (points_sweep.go) and never rows of a terminal's aggregate.
@@ -820,7 +820,7 @@ func (s *Server) aggregationSlot(h http.HandlerFunc) http.HandlerFunc {
 		case <-r.Context().Done():
 			return // the terminal gave up waiting: nobody reads an answer
 		}
-		till := &s.pts().till // payments first (points_tillfirst.go)
+		till := &s.pts().till // payments first (payments_first.go)
 		till.waitIdle(r.Context(), aggregationYield)
 		defer func() {
 			if till.busy(aggregationYield) {
