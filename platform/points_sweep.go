@@ -140,25 +140,18 @@ func (s *Server) LapseExpiredVouchers() (int, error) {
 			n, more = 0, false
 			now := s.now()
 			today := now.In(jst).Format("2006-01-02")
-			var due []string
-			c := tx.Bucket(bPtVoucherExpiry).Cursor()
-			for k, _ := c.First(); k != nil && string(k) < today; k, _ = c.Next() {
-				if len(due) == sweepBatch {
-					more = true
-					break
-				}
-				due = append(due, string(k))
+			vr := vouchersOf(tx)
+			due, m, err := vr.vouchersDue(today, sweepBatch)
+			if err != nil {
+				return err
 			}
-			for _, k := range due {
-				v, err := getVoucher(tx, k[len("2006-01-02/"):])
+			more = m
+			for _, number := range due {
+				v, err := vr.voucher(number)
 				if err != nil {
 					return err
 				}
-				if v == nil || v.State != mkpf.VoucherOutstanding {
-					// A stale entry (the voucher left "outstanding" without the index knowing): drop it.
-					if err := tx.Bucket(bPtVoucherExpiry).Delete([]byte(k)); err != nil {
-						return err
-					}
+				if v == nil {
 					continue
 				}
 				lapsed, err := lapseIfExpired(tx, v, now)
@@ -167,8 +160,6 @@ func (s *Server) LapseExpiredVouchers() (int, error) {
 				}
 				if lapsed {
 					n++
-				} else if err := tx.Bucket(bPtVoucherExpiry).Delete([]byte(k)); err != nil { // not due after all: stale
-					return err
 				}
 			}
 			return nil
