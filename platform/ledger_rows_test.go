@@ -23,8 +23,9 @@ import (
 const writerLockKey = 0x6d6b7066
 
 // TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock: while another session holds the key/value store's writer
-// lock, a point use through real HTTP still goes through (its rows are locked one by one), and a voucher issue,
-// which writes a voucher bucket, waits for the lock and goes through once it is free.
+// lock, a point use, a voucher issue and that voucher's clearing through real HTTP still go through (their rows are
+// locked one by one: the ledger's and the voucher's), and a voucher reissue, which still takes the writer lock, waits
+// for it and goes through once it is free.
 func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	url := testenv.PostgresURL(t)
 	w := newPointsWorldAt(t, url)
@@ -34,6 +35,7 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	issuer := hangingClient(t, w.url, "00053059")
 	yamada := cardOf(t, "yamada")
 	before := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal)
+	balanceOf(t, issuer, yamada, platform.DemoProgramMunicipal) // its session is made now, not under the lock
 
 	holder := pgConnect(t, url)
 	if _, err := holder.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(writerLockKey)); err != nil {
@@ -50,7 +52,7 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	}
 	defer release()
 
-	// A safety net, not a measurement: with the lock needed the use would wait until the holder lets go.
+	// A safety net, not a measurement: with the lock needed these would wait until the holder lets go.
 	useCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	res, err := shop.Use(useCtx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 300},
@@ -61,15 +63,27 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	if res.BalanceAfter != before-300 {
 		t.Fatalf("balance after %d, want %d", res.BalanceAfter, before-300)
 	}
-
 	jst := time.FixedZone("JST", 9*3600)
+	v, err := issuer.IssueVoucher(useCtx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal,
+		Points: 100, Expires: w.clk.Now().In(jst).AddDate(0, 0, 10).Format("2006-01-02")}, platformclient.NewIdempotencyKey())
+	if err != nil {
+		t.Fatalf("a voucher issue while the writer lock is held: %v (it must not need the lock)", err)
+	}
+	if cl, err := shop.ClearVoucher(useCtx, v.QR, platformclient.NewIdempotencyKey()); err != nil || cl.State != mkpf.VoucherCleared {
+		t.Fatalf("a voucher clearing while the writer lock is held: %+v %v (it must not need the lock)", cl, err)
+	}
+
+	v2, err := issuer.IssueVoucher(useCtx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal,
+		Points: 50, Expires: w.clk.Now().In(jst).AddDate(0, 0, 10).Format("2006-01-02")}, platformclient.NewIdempotencyKey())
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal,
-			Points: 100, Expires: w.clk.Now().In(jst).AddDate(0, 0, 10).Format("2006-01-02")}, platformclient.NewIdempotencyKey())
+		_, err := issuer.ReissueVoucher(ctx, v2.Number, platformclient.NewIdempotencyKey())
 		done <- err
 	}()
-	// The voucher issue waits for the lock: seen in pg_locks, not guessed from time.
+	// The reissue waits for the lock: seen in pg_locks, not guessed from time.
 	watcher := pgConnect(t, url)
 	for {
 		var waiting int
@@ -81,18 +95,18 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("the voucher issue finished while the writer lock was held (%v): it writes a bucket", err)
+			t.Fatalf("the voucher reissue finished while the writer lock was held (%v): it takes the lock", err)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	release()
 	if err := <-done; err != nil {
-		t.Fatalf("voucher issue after the lock was released: %v", err)
+		t.Fatalf("voucher reissue after the lock was released: %v", err)
 	}
-	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != before-400 {
-		t.Fatalf("balance %d, want %d", b, before-400)
+	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != before-450 {
+		t.Fatalf("balance %d, want %d", b, before-450)
 	}
-	if a, err := w.srv.AuditLedger(); err != nil || !a.OK {
+	if a, err := w.srv.AuditLedger(); err != nil || !a.OK || a.Totals[platform.TotalCleared] != 100 {
 		t.Fatalf("audit %+v %v", a, err)
 	}
 }

@@ -21,9 +21,10 @@ import (
 
 // pointsState is the in-memory part of the points half of a Server.
 type pointsState struct {
-	commit *committer    // group commit of state-changing point calls (points_commit.go)
-	aggSem chan struct{} // screen-87 aggregations running at once (aggregationSlots)
-	till   tillGate      // till requests in flight, which aggregations let go first (points_tillfirst.go)
+	commit *committer      // group commit of state-changing point calls (points_commit.go)
+	aggSem chan struct{}   // screen-87 aggregations running at once (aggregationSlots)
+	till   tillGate        // till requests in flight, which aggregations let go first (points_tillfirst.go)
+	grants grantChunkHooks // grant upload chunks committed, and a test's fault (grants_chunks.go)
 }
 
 // aggregationSlots bounds the screen-87 aggregations a server runs at once to half its CPUs (at least one): at
