@@ -180,7 +180,7 @@ func TestLedgerRows_UpgradeFromTheKeyValueLayout(t *testing.T) {
 	dst.Close()
 	conn := pgConnect(t, url)
 	ctx := context.Background()
-	if _, err := conn.Exec(ctx, `DROP TABLE pt_balance, pt_move, pt_terminal_marker, idempotency, pt_floor_day_total, pt_lot, pt_voucher;
+	if _, err := conn.Exec(ctx, `DROP TABLE pt_balance, pt_move, pt_terminal_marker, idempotency, pt_floor_day_total, pt_lot, pt_voucher, coupon, coupon_partner;
 		DROP TABLE mkpf_schema_version;`+oldRunnerTable+`
 		INSERT INTO kv_migrations (version, name) VALUES (1, 'buckets and pairs'), (2, 'lock rows (for databases without advisory locks)')`); err != nil {
 		t.Fatal(err)
@@ -235,7 +235,7 @@ func TestLedgerRows_UpgradeOfADatabaseAtVersion3AppliesNothing(t *testing.T) {
 	}
 	conn := pgConnect(t, url)
 	ctx := context.Background()
-	if _, err := conn.Exec(ctx, `DROP TABLE mkpf_schema_version, pt_voucher; DROP INDEX pt_move_one_per_voucher;`+oldRunnerTable+`
+	if _, err := conn.Exec(ctx, `DROP TABLE mkpf_schema_version, pt_voucher, coupon, coupon_partner; DROP INDEX pt_move_one_per_voucher;`+oldRunnerTable+`
 		INSERT INTO kv_migrations (version, name) VALUES (1, 'buckets and pairs'),
 			(2, 'lock rows (for databases without advisory locks)'), (3, 'points ledger rows: balances, movements, idempotency, day totals')`); err != nil {
 		t.Fatal(err)

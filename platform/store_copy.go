@@ -18,7 +18,7 @@ func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 		var n int64
 		if err := pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM pt_move) + (SELECT count(*) FROM pt_balance)
 			+ (SELECT count(*) FROM idempotency) + (SELECT count(*) FROM pt_floor_day_total) + (SELECT count(*) FROM pt_lot)
-			+ (SELECT count(*) FROM pt_voucher)`).Scan(&n); err != nil {
+			+ (SELECT count(*) FROM pt_voucher) + (SELECT count(*) FROM coupon_partner)`).Scan(&n); err != nil {
 			return 0, 0, err
 		}
 		if n > 0 {
@@ -37,6 +37,9 @@ func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 			if _, err := r.Tx.Exec(r.Ctx, vouchersFromBuckets); err != nil {
 				return fmt.Errorf("moving the vouchers' buckets into their table: %w", err)
 			}
+			if _, err := r.Tx.Exec(r.Ctx, couponsFromBuckets); err != nil {
+				return fmt.Errorf("moving the coupon codes' buckets into their tables: %w", err)
+			}
 			return nil
 		})
 		return buckets, pairs, err
@@ -47,7 +50,11 @@ func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 			return buckets, pairs + n, err
 		}
 		m, err := vouchersIntoBuckets(dst, src) // voucher_rows_copy.go
-		return buckets, pairs + n + m, err
+		if err != nil {
+			return buckets, pairs + n + m, err
+		}
+		k, err := couponsIntoBuckets(dst, src)
+		return buckets, pairs + n + m + k, err
 	}
 	return buckets, pairs, nil
 }

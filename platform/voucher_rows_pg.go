@@ -22,6 +22,10 @@ import (
 // copy-store into PostgreSQL).
 var vouchersFromBuckets = mustReadMigration("migrations/shared/vouchers_from_buckets.sql")
 
+// couponsFromBuckets moves a key/value-layout town's coupon codes and partner companies into their tables
+// (migration 5, and mkpf-server copy-store into PostgreSQL).
+var couponsFromBuckets = mustReadMigration("migrations/shared/coupons_from_buckets.sql")
+
 // errVoucherNumberTaken: a new voucher's number is in use (the issuer draws another).
 var errVoucherNumberTaken = errors.New("points: the voucher number is taken")
 

@@ -125,7 +125,7 @@ func TestScreen33_VoucherIssueReplayGetsTheStoredVoucher(t *testing.T) {
 // TestVoucherRows_TheDatabaseRefusesASecondClearing: on PostgreSQL the table itself keeps a voucher cleared once:
 // a second clearing statement that would overwrite the first changes no row, a voucher cannot be both cleared and
 // lapsed nor cleared without the terminal, its points are positive, and the ledger holds one clearing movement per
-// voucher number.
+// voucher number; a coupon code has positive points, a registered partner company, and is used by someone or not.
 func TestVoucherRows_TheDatabaseRefusesASecondClearing(t *testing.T) {
 	url := testenv.PostgresURL(t)
 	w := newPointsWorldAt(t, url)
@@ -138,6 +138,9 @@ func TestVoucherRows_TheDatabaseRefusesASecondClearing(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := shop.ClearVoucher(ctx, v.Number, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.srv.IssueCoupons("みらい航空", 500, 1); err != nil {
 		t.Fatal(err)
 	}
 	conn := pgConnect(t, url)
@@ -153,6 +156,9 @@ func TestVoucherRows_TheDatabaseRefusesASecondClearing(t *testing.T) {
 		{"a voucher of no points", `UPDATE pt_voucher SET points = 0 WHERE number = '` + v.Number + `'`, "23514"},
 		{"a second clearing movement", `INSERT INTO pt_move (at, kind, mykey_id, program_id, points, delta, voucher_no)
 			SELECT at, kind, mykey_id, program_id, points, delta, voucher_no FROM pt_move WHERE kind = 'voucher_clear' AND voucher_no = '` + v.Number + `'`, "23505"},
+		{"a coupon of no points", `UPDATE coupon SET points = 0`, "23514"},
+		{"a coupon of an unknown partner", `UPDATE coupon SET partner = 'どこか'`, "23503"},
+		{"a coupon used by nobody", `UPDATE coupon SET used_at = now()`, "23514"},
 	} {
 		_, err := conn.Exec(ctx, c.sql)
 		var pe *pgconn.PgError
@@ -166,7 +172,7 @@ func TestVoucherRows_TheDatabaseRefusesASecondClearing(t *testing.T) {
 }
 
 // TestVoucherRows_UpgradeAndCopyStoreKeepEveryVoucher: a bbolt town's vouchers (cleared, lapsed, reissued,
-// outstanding) arrive unchanged in pt_voucher both by the upgrade of a database made by the key/value layout
+// outstanding) and coupon codes (used and not, of two partner companies) arrive unchanged in pt_voucher both by the upgrade of a database made by the key/value layout
 // (migrations 3-5 moving the pairs) and by copy-store into PostgreSQL, and come back unchanged by copy-store out of
 // it, the expiry index rebuilt; the ledger audit holds in every copy.
 func TestVoucherRows_UpgradeAndCopyStoreKeepEveryVoucher(t *testing.T) {
@@ -192,12 +198,23 @@ func TestVoucherRows_UpgradeAndCopyStoreKeepEveryVoucher(t *testing.T) {
 	if _, err := issuer.ReissueVoucher(ctx, reissued.Number, ""); err != nil {
 		t.Fatal(err)
 	}
+	codes, err := w.srv.IssueCoupons("みらい航空", 500, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.srv.IssueCoupons("かわさき商店会", 300, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := platform.UseCouponForTest(w.srv, codes[0], platform.DemoYamadaMyKeyID); err != nil {
+		t.Fatal(err)
+	}
 	w.clk.Add(3 * 24 * time.Hour)
 	if n, err := w.srv.LapseExpiredVouchers(); err != nil || n != 1 {
 		t.Fatalf("lapsed %d %v (voucher %s)", n, err, lapsing.Number)
 	}
 	want, err := platform.VoucherDump(w.srv)
-	if err != nil || strings.Count(want, "\n") != 4 || !strings.Contains(want, `"state":"lapsed"`) || !strings.Contains(want, `"reissues":1`) {
+	if err != nil || strings.Count(want, "\n") != 4+1+5 || !strings.Contains(want, `"state":"lapsed"`) || !strings.Contains(want, `"reissues":1`) ||
+		!strings.Contains(want, `"used_by":"`+platform.DemoYamadaMyKeyID+`"`) || !strings.Contains(want, "partners かわさき商店会,みらい航空") {
 		t.Fatalf("the town's vouchers %v:\n%s", err, want)
 	}
 	wantAudit, err := w.srv.AuditLedger()
@@ -242,14 +259,14 @@ func TestVoucherRows_UpgradeAndCopyStoreKeepEveryVoucher(t *testing.T) {
 	src.Close()
 	dst.Close()
 	conn := pgConnect(t, old)
-	if _, err := conn.Exec(ctx, `DROP TABLE pt_balance, pt_move, pt_terminal_marker, idempotency, pt_floor_day_total, pt_lot, pt_voucher;
+	if _, err := conn.Exec(ctx, `DROP TABLE pt_balance, pt_move, pt_terminal_marker, idempotency, pt_floor_day_total, pt_lot, pt_voucher, coupon, coupon_partner;
 		DROP TABLE mkpf_schema_version;`+oldRunnerTable+`
 		INSERT INTO kv_migrations (version, name) VALUES (1, 'buckets and pairs'), (2, 'lock rows (for databases without advisory locks)')`); err != nil {
 		t.Fatal(err)
 	}
 	check("the upgraded key/value database", old, 2)
 	var pairs int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM kv WHERE bucket IN ('pt_vouchers', 'pt_voucher_expiry')`).Scan(&pairs); err != nil || pairs != 0 {
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM kv WHERE bucket IN ('pt_vouchers', 'pt_voucher_expiry', 'mk_coupons', 'mk_partners')`).Scan(&pairs); err != nil || pairs != 0 {
 		t.Fatalf("%d voucher pairs left in kv (%v)", pairs, err)
 	}
 

@@ -27,3 +27,22 @@ CREATE UNIQUE INDEX pt_move_one_per_voucher ON pt_move (voucher_no, kind)
 
 -- A database made by the key/value layout: its vouchers move into the table.
 {{ template "shared/vouchers_from_buckets.sql" . }}
+
+-- The coupon codes of partner companies (platform/coupon_rows_pg.go): only a hash of each code is kept; a code is
+-- used once (used_at and used_by set together, by a conditional UPDATE of an unused code).
+CREATE TABLE coupon_partner (
+	name       TEXT        PRIMARY KEY CONSTRAINT coupon_partner_name CHECK (length(name) BETWEEN 1 AND 400),
+	created_at TIMESTAMPTZ NOT NULL);
+
+CREATE TABLE coupon (
+	code_hash TEXT        PRIMARY KEY CONSTRAINT coupon_code_hash_sha256 CHECK (code_hash ~ '^[0-9a-f]{64}$'),
+	partner   TEXT        NOT NULL REFERENCES coupon_partner (name),
+	points    BIGINT      NOT NULL CONSTRAINT coupon_points_positive CHECK (points > 0),
+	issued_at TIMESTAMPTZ NOT NULL,
+	used_at   TIMESTAMPTZ,
+	used_by   TEXT,
+	CONSTRAINT coupon_used_by_a_holder CHECK ((used_at IS NULL) = (used_by IS NULL)));
+
+CREATE INDEX coupon_by_partner ON coupon (partner);
+
+{{ template "shared/coupons_from_buckets.sql" . }}
