@@ -23,9 +23,9 @@ import (
 const writerLockKey = 0x6d6b7066
 
 // TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock: while another session holds the key/value store's writer
-// lock, a point use, a voucher issue and that voucher's clearing through real HTTP still go through (their rows are
-// locked one by one: the ledger's and the voucher's), and a voucher reissue, which still takes the writer lock, waits
-// for it and goes through once it is free.
+// lock, a point use, a voucher issue, its reissue, its clearing and an expired voucher's lapse through real HTTP
+// still go through (their rows are locked one by one: the ledger's and the voucher's), and an admin's grant, which
+// still takes the writer lock, waits for it and goes through once it is free.
 func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	url := testenv.PostgresURL(t)
 	w := newPointsWorldAt(t, url)
@@ -69,21 +69,40 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a voucher issue while the writer lock is held: %v (it must not need the lock)", err)
 	}
+	if re, err := issuer.ReissueVoucher(useCtx, v.Number, platformclient.NewIdempotencyKey()); err != nil || !re.Reissued {
+		t.Fatalf("a voucher reissue while the writer lock is held: %+v %v (it must not need the lock)", re, err)
+	}
 	if cl, err := shop.ClearVoucher(useCtx, v.QR, platformclient.NewIdempotencyKey()); err != nil || cl.State != mkpf.VoucherCleared {
 		t.Fatalf("a voucher clearing while the writer lock is held: %+v %v (it must not need the lock)", cl, err)
 	}
-
-	v2, err := issuer.IssueVoucher(useCtx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal,
-		Points: 50, Expires: w.clk.Now().In(jst).AddDate(0, 0, 10).Format("2006-01-02")}, platformclient.NewIdempotencyKey())
+	_, err = issuer.IssueVoucher(useCtx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal,
+		Points: 50, Expires: w.clk.Now().In(jst).AddDate(0, 0, 1).Format("2006-01-02")}, platformclient.NewIdempotencyKey())
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.clk.Add(3 * 24 * time.Hour) // the maintenance's lapse sweep (a terminal's token would also have expired by now)
+	lapsed := make(chan error, 1)
+	go func() {
+		n, err := w.srv.LapseExpiredVouchers()
+		if err == nil && n != 1 {
+			err = fmt.Errorf("%d vouchers lapsed, want 1", n)
+		}
+		lapsed <- err
+	}()
+	select {
+	case err := <-lapsed:
+		if err != nil {
+			t.Fatalf("the lapse sweep while the writer lock is held: %v", err)
+		}
+	case <-useCtx.Done():
+		t.Fatal("the lapse sweep waited for the writer lock (it must not need it)")
+	}
+
 	done := make(chan error, 1)
 	go func() {
-		_, err := issuer.ReissueVoucher(ctx, v2.Number, platformclient.NewIdempotencyKey())
-		done <- err
+		done <- w.srv.GrantPoints(platform.DemoYamadaMyKeyID, platform.DemoProgramEvent, 50, "admin grant")
 	}()
-	// The reissue waits for the lock: seen in pg_locks, not guessed from time.
+	// The admin's grant waits for the lock: seen in pg_locks, not guessed from time.
 	watcher := pgConnect(t, url)
 	for {
 		var waiting int
@@ -95,18 +114,18 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("the voucher reissue finished while the writer lock was held (%v): it takes the lock", err)
+			t.Fatalf("the admin's grant finished while the writer lock was held (%v): it takes the lock", err)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	release()
 	if err := <-done; err != nil {
-		t.Fatalf("voucher reissue after the lock was released: %v", err)
+		t.Fatalf("the admin's grant after the lock was released: %v", err)
 	}
 	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != before-450 {
 		t.Fatalf("balance %d, want %d", b, before-450)
 	}
-	if a, err := w.srv.AuditLedger(); err != nil || !a.OK || a.Totals[platform.TotalCleared] != 100 {
+	if a, err := w.srv.AuditLedger(); err != nil || !a.OK || a.Totals[platform.TotalCleared] != 100 || a.Totals[platform.TotalLapsed] != 50 {
 		t.Fatalf("audit %+v %v", a, err)
 	}
 }

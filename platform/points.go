@@ -5,6 +5,7 @@ package platform
 // a voucher of another municipality is "unknown" to it. docs/points.md lists the routes.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -555,14 +556,15 @@ func (s *Server) lapseByCode(c *Caller, code string) {
 	}); err != nil || !due {
 		return // a store error: the request's own transaction meets it and answers
 	}
-	if err := s.commit().Do(func(tx kv.Tx) error {
+	// The voucher's row and its movement only: on PostgreSQL without the writer lock.
+	if err := s.commit().DoCtx(context.Background(), func(tx kv.Tx) error {
 		v, err := vouchersOf(tx).voucher(in.Number)
 		if err != nil || v == nil {
 			return err
 		}
 		_, err = lapseIfExpired(tx, v, s.now())
 		return err
-	}); err != nil {
+	}, nil); err != nil {
 		s.log.Error("voucher lapse", "terminal", c.TerminalID, "err", err) // the request's own check refuses it
 	}
 }
@@ -657,7 +659,7 @@ func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.idempotentBuckets(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) { // the voucher's row only
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			return 0, nil, err

@@ -13,6 +13,7 @@ package platform
 // run them at the same time.
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"time"
@@ -136,7 +137,8 @@ func (s *Server) LapseExpiredVouchers() (int, error) {
 	total := 0
 	for {
 		n, more := 0, false
-		err := s.commit().Do(func(tx kv.Tx) error {
+		// The vouchers' rows and movements only: on PostgreSQL without the writer lock (voucher_rows.go).
+		err := s.commit().DoCtx(context.Background(), func(tx kv.Tx) error {
 			n, more = 0, false
 			now := s.now()
 			today := now.In(jst).Format("2006-01-02")
@@ -163,7 +165,7 @@ func (s *Server) LapseExpiredVouchers() (int, error) {
 				}
 			}
 			return nil
-		})
+		}, nil)
 		total += n
 		if err != nil || !more {
 			return total, err
