@@ -84,22 +84,32 @@ func (s *Server) IssueCoupons(partner string, points int64, count int) ([]string
 			}
 		}
 		now := s.now().UTC()
-		if tx.Bucket(bPartners).Get([]byte(partner)) == nil {
-			if err := putJSON(tx.Bucket(bPartners), partner, partnerRec{Name: partner, CreatedAt: now}); err != nil {
-				return err
-			}
+		cr := couponsOf(tx) // coupon_rows.go
+		if err := cr.ensurePartner(partner, now); err != nil {
+			return err
 		}
+		codes = codes[:0]
 		for len(codes) < count {
-			raw := randomString(couponAlphabet, 16)
-			code := raw[0:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:16]
-			k := couponKey(code)
-			if tx.Bucket(bCoupons).Get([]byte(k)) != nil {
-				continue
+			// The codes still needed, drawn together and stored together; a code whose key is taken is drawn again.
+			byKey := map[string]string{}
+			var keys []string
+			for len(keys) < count-len(codes) {
+				raw := randomString(couponAlphabet, 16)
+				code := raw[0:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:16]
+				if k := couponKey(code); byKey[k] == "" {
+					byKey[k] = code
+					keys = append(keys, k)
+				}
 			}
-			if err := putJSON(tx.Bucket(bCoupons), k, couponRec{Partner: partner, Points: points, IssuedAt: now}); err != nil {
+			taken, err := cr.addCoupons(keys, partner, points, now)
+			if err != nil {
 				return err
 			}
-			codes = append(codes, code)
+			for _, k := range keys {
+				if !taken[k] {
+					codes = append(codes, byKey[k])
+				}
+			}
 		}
 		return nil
 	})
@@ -177,10 +187,11 @@ func (s *Server) handleCoupon(w http.ResponseWriter, r *http.Request, use bool) 
 		if err != nil {
 			return err
 		}
-		var cp couponRec
-		if ok, err := getJSON(tx.Bucket(bCoupons), k, &cp); err != nil {
+		cr := couponsOf(tx)
+		cp, err := cr.coupon(k)
+		if err != nil {
 			return err
-		} else if !ok || normalizeCoupon(req.Code) == "" {
+		} else if cp == nil || normalizeCoupon(req.Code) == "" {
 			return errCouponUnknown
 		}
 		known = true
@@ -210,9 +221,14 @@ func (s *Server) handleCoupon(w http.ResponseWriter, r *http.Request, use bool) 
 		if err := addReservedLot(tx, now, id, p.ID, cp.Points); err != nil {
 			return err
 		}
-		cp.UsedBy, cp.UsedAt = id, now.UTC()
+		// Used once: on PostgreSQL a conditional UPDATE of an unused code (coupon_rows_pg.go).
+		if ok, err := cr.useCoupon(k, id, now); err != nil {
+			return err
+		} else if !ok {
+			return errCouponUsed
+		}
 		res.Used, res.BalanceAfter = true, bal
-		return putJSON(tx.Bucket(bCoupons), k, cp)
+		return nil
 	})
 	if known {
 		if rerr := s.refundAttempt(keys...); rerr != nil && err == nil {

@@ -51,14 +51,11 @@ func SeedOutstandingVouchers(s *Server, mykeyID, programID string, first, n int,
 	for done := 0; done < n; done += chunk {
 		m := min(chunk, n-done)
 		err := s.db.Update(func(tx kv.Tx) error {
-			vb, idx := tx.Bucket(bPtVouchers), tx.Bucket(bPtVoucherExpiry)
+			vr := vouchersOf(tx)
 			for i := 0; i < m; i++ {
 				v := &voucherRec{Number: fmt.Sprintf("%08d", num+7*i), Points: points, ProgramID: programID, MyKeyID: mykeyID,
 					Expires: expires, IssuedAt: now, IssuedBy: "00053059", State: mkpf.VoucherOutstanding, QR: qr}
-				if err := putJSON(vb, v.Number, v); err != nil {
-					return err
-				}
-				if err := idx.Put(voucherExpiryKey(v), nil); err != nil {
+				if err := vr.issueVoucher(v); err != nil {
 					return err
 				}
 			}
@@ -90,6 +87,10 @@ func BucketLen(s *Server, name string) (n int, err error) {
 		if r, ok := kv.RowsOf(tx); ok && (name == "idempotency" || name == "idempotency_by_time") {
 			// On PostgreSQL the records are rows, and the time index is the table's index over the same rows.
 			return r.Tx.QueryRow(r.Ctx, `SELECT count(*) FROM idempotency`).Scan(&n)
+		}
+		if r, ok := kv.RowsOf(tx); ok && name == "pt_voucher_expiry" {
+			// The outstanding vouchers are pt_voucher's rows in its partial index pt_voucher_due.
+			return r.Tx.QueryRow(r.Ctx, `SELECT count(*) FROM pt_voucher WHERE cleared_at IS NULL AND lapsed_at IS NULL`).Scan(&n)
 		}
 		return tx.Bucket([]byte(name)).ForEach(func(k, v []byte) error { n++; return nil })
 	})

@@ -563,6 +563,11 @@ func validGrantID(id string) bool {
 // grantOnce applies one grant of project p to myKeyID unless a rule refuses it, in tx: the ledger move, the
 // once-only record, the project's total and the holder's notice commit together. It returns the refusal code, or "".
 func (s *Server) grantOnce(tx kv.Tx, now time.Time, p *grantProjectRec, myKeyID string, d grantDoneRec) (*mkpf.GrantAccepted, string, error) {
+	return s.grantOnceIn(tx, nil, now, p, myKeyID, d)
+}
+
+// grantOnceIn is grantOnce whose ledger rows go into money (an upload chunk's, grants_chunks.go), nil: at once.
+func (s *Server) grantOnceIn(tx kv.Tx, money *chunkGrants, now time.Time, p *grantProjectRec, myKeyID string, d grantDoneRec) (*mkpf.GrantAccepted, string, error) {
 	switch {
 	case p.Closed:
 		return nil, mkpf.CodeProjectClosed, nil
@@ -589,7 +594,7 @@ func (s *Server) grantOnce(tx kv.Tx, now time.Time, p *grantProjectRec, myKeyID 
 	if d.WithoutCard {
 		note += " (without card)"
 	}
-	m, _, err := grant(tx, now, myKeyID, p.ProgramID, p.PointsPerPerson, d.TerminalID, note)
+	m, err := money.grant(tx, now, prog, myKeyID, p.PointsPerPerson, d.TerminalID, note)
 	if err != nil {
 		return nil, "", err
 	}
@@ -624,6 +629,8 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem, car
 	syncs := map[string]*grantSyncRec{}
 	granted := false
 	quotaKey := "items/" + c.TerminalID + "/" + jstDayKey(now)
+	prefetchUpload(tx, c, items, now) // grants_chunks.go
+	money := newChunkGrants(tx, len(items))
 	used, limit := getCount(tx.Bucket(bGrCounts), quotaKey), uploadItemsPerDay(tx)
 	usedBefore := used
 	for _, it := range items {
@@ -684,7 +691,7 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem, car
 		case sy.Sealed && !tapProven(sy, cards, gid, it.Hash):
 			out.Refused = refusal(gid, mkpf.CodeNoCardProof)
 		default:
-			acc, code, err := s.grantOnce(tx, now, p, myKeyID, grantDoneRec{GrantID: gid, TerminalID: c.TerminalID, TappedAt: tapTime(it.At, sy.At, now), SyncID: it.SyncID})
+			acc, code, err := s.grantOnceIn(tx, money, now, p, myKeyID, grantDoneRec{GrantID: gid, TerminalID: c.TerminalID, TappedAt: tapTime(it.At, sy.At, now), SyncID: it.SyncID})
 			if err != nil {
 				return nil, false, err
 			}
@@ -710,6 +717,7 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem, car
 			return nil, false, err
 		}
 	}
+	money.book()
 	return res, granted, nil
 }
 
@@ -736,16 +744,20 @@ func (s *Server) handleGrantUpload(w http.ResponseWriter, r *http.Request) {
 	granted := false
 	for start := 0; start < len(req.Grants) && err == nil; start += grantUploadChunk {
 		chunk := req.Grants[start:min(start+grantUploadChunk, len(req.Grants))]
+		n := start / grantUploadChunk
 		s.pts().till.waitIdle(r.Context(), grantChunkYield) // a patron at a till first (payments_first.go)
 		var (
 			part *mkpf.GrantUploadResult
 			g    bool
 		)
 		err = s.commit().Do(func(tx kv.Tx) (err error) {
-			part, g, err = s.uploadTx(tx, c, chunk, cards)
+			if part, g, err = s.uploadTx(tx, c, chunk, cards); err == nil {
+				err = s.pts().grants.chunkFault(n)
+			}
 			return err
 		})
 		if err == nil {
+			s.pts().grants.committed.Add(1)
 			res.Accepted = append(res.Accepted, part.Accepted...)
 			res.Refused = append(res.Refused, part.Refused...)
 			granted = granted || g

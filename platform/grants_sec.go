@@ -51,7 +51,7 @@ const (
 	// GrantNoticesPerDay is how many grant e-mails one holder receives per JST day (further grants apply silently).
 	GrantNoticesPerDay = 3
 	// grantUploadChunk is how many upload items one transaction applies: a till's use waits for one chunk at most.
-	grantUploadChunk = 250
+	grantUploadChunk = 500
 	// grantChunkYield bounds how long an upload chunk waits for the tills' requests in flight to end.
 	grantChunkYield = 50 * time.Millisecond
 	// maxListedErrors is how many bad MyKey IDs a participants answer lists (the count of the rest is given).

@@ -7,9 +7,10 @@ package platform
 // writer lock (kv.DB.UpdateRows) and no global hot row: the ledger totals are computed by the audit from the
 // movements, and a terminal's aggregation marker is its own row.
 //
-// What stays in buckets on both stores (programs, vouchers, expiring lots, merge set-ups, keys, identity) is read in
-// a point use and written only by work that takes the writer lock (kv.DB.UpdateContext); a point use that must write
-// one of them (a program with expiring points) finds out with kv.ErrNeedsWriter and runs again under the lock.
+// What stays in buckets on both stores (programs, expiring lots, merge set-ups, keys, identity; the vouchers are
+// rows too, voucher_rows.go) is read in a point use and written only by work that takes the writer lock
+// (kv.DB.UpdateContext); a point use that must write one of them (a program with expiring points) finds out with
+// kv.ErrNeedsWriter and runs again under the lock.
 
 import (
 	"encoding/binary"

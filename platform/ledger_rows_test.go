@@ -23,8 +23,9 @@ import (
 const writerLockKey = 0x6d6b7066
 
 // TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock: while another session holds the key/value store's writer
-// lock, a point use through real HTTP still goes through (its rows are locked one by one), and a voucher issue,
-// which writes a voucher bucket, waits for the lock and goes through once it is free.
+// lock, a point use, a voucher issue, its reissue, its clearing and an expired voucher's lapse through real HTTP
+// still go through (their rows are locked one by one: the ledger's and the voucher's), and an admin's grant, which
+// still takes the writer lock, waits for it and goes through once it is free.
 func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	url := testenv.PostgresURL(t)
 	w := newPointsWorldAt(t, url)
@@ -34,6 +35,7 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	issuer := hangingClient(t, w.url, "00053059")
 	yamada := cardOf(t, "yamada")
 	before := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal)
+	balanceOf(t, issuer, yamada, platform.DemoProgramMunicipal) // its session is made now, not under the lock
 
 	holder := pgConnect(t, url)
 	if _, err := holder.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(writerLockKey)); err != nil {
@@ -50,7 +52,7 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	}
 	defer release()
 
-	// A safety net, not a measurement: with the lock needed the use would wait until the holder lets go.
+	// A safety net, not a measurement: with the lock needed these would wait until the holder lets go.
 	useCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	res, err := shop.Use(useCtx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 300},
@@ -61,15 +63,46 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 	if res.BalanceAfter != before-300 {
 		t.Fatalf("balance after %d, want %d", res.BalanceAfter, before-300)
 	}
-
 	jst := time.FixedZone("JST", 9*3600)
+	v, err := issuer.IssueVoucher(useCtx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal,
+		Points: 100, Expires: w.clk.Now().In(jst).AddDate(0, 0, 10).Format("2006-01-02")}, platformclient.NewIdempotencyKey())
+	if err != nil {
+		t.Fatalf("a voucher issue while the writer lock is held: %v (it must not need the lock)", err)
+	}
+	if re, err := issuer.ReissueVoucher(useCtx, v.Number, platformclient.NewIdempotencyKey()); err != nil || !re.Reissued {
+		t.Fatalf("a voucher reissue while the writer lock is held: %+v %v (it must not need the lock)", re, err)
+	}
+	if cl, err := shop.ClearVoucher(useCtx, v.QR, platformclient.NewIdempotencyKey()); err != nil || cl.State != mkpf.VoucherCleared {
+		t.Fatalf("a voucher clearing while the writer lock is held: %+v %v (it must not need the lock)", cl, err)
+	}
+	_, err = issuer.IssueVoucher(useCtx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal,
+		Points: 50, Expires: w.clk.Now().In(jst).AddDate(0, 0, 1).Format("2006-01-02")}, platformclient.NewIdempotencyKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Add(3 * 24 * time.Hour) // the maintenance's lapse sweep (a terminal's token would also have expired by now)
+	lapsed := make(chan error, 1)
+	go func() {
+		n, err := w.srv.LapseExpiredVouchers()
+		if err == nil && n != 1 {
+			err = fmt.Errorf("%d vouchers lapsed, want 1", n)
+		}
+		lapsed <- err
+	}()
+	select {
+	case err := <-lapsed:
+		if err != nil {
+			t.Fatalf("the lapse sweep while the writer lock is held: %v", err)
+		}
+	case <-useCtx.Done():
+		t.Fatal("the lapse sweep waited for the writer lock (it must not need it)")
+	}
+
 	done := make(chan error, 1)
 	go func() {
-		_, err := issuer.IssueVoucher(ctx, mkpf.VoucherIssueRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal,
-			Points: 100, Expires: w.clk.Now().In(jst).AddDate(0, 0, 10).Format("2006-01-02")}, platformclient.NewIdempotencyKey())
-		done <- err
+		done <- w.srv.GrantPoints(platform.DemoYamadaMyKeyID, platform.DemoProgramEvent, 50, "admin grant")
 	}()
-	// The voucher issue waits for the lock: seen in pg_locks, not guessed from time.
+	// The admin's grant waits for the lock: seen in pg_locks, not guessed from time.
 	watcher := pgConnect(t, url)
 	for {
 		var waiting int
@@ -81,18 +114,18 @@ func TestLedgerRows_PointUseOnPostgreSQLTakesNoWriterLock(t *testing.T) {
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("the voucher issue finished while the writer lock was held (%v): it writes a bucket", err)
+			t.Fatalf("the admin's grant finished while the writer lock was held (%v): it takes the lock", err)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	release()
 	if err := <-done; err != nil {
-		t.Fatalf("voucher issue after the lock was released: %v", err)
+		t.Fatalf("the admin's grant after the lock was released: %v", err)
 	}
-	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != before-400 {
-		t.Fatalf("balance %d, want %d", b, before-400)
+	if b := balanceOf(t, shop, yamada, platform.DemoProgramMunicipal); b != before-450 {
+		t.Fatalf("balance %d, want %d", b, before-450)
 	}
-	if a, err := w.srv.AuditLedger(); err != nil || !a.OK {
+	if a, err := w.srv.AuditLedger(); err != nil || !a.OK || a.Totals[platform.TotalCleared] != 100 || a.Totals[platform.TotalLapsed] != 50 {
 		t.Fatalf("audit %+v %v", a, err)
 	}
 }
@@ -166,7 +199,7 @@ func TestLedgerRows_UpgradeFromTheKeyValueLayout(t *testing.T) {
 	dst.Close()
 	conn := pgConnect(t, url)
 	ctx := context.Background()
-	if _, err := conn.Exec(ctx, `DROP TABLE pt_balance, pt_move, pt_terminal_marker, idempotency, pt_floor_day_total, pt_lot;
+	if _, err := conn.Exec(ctx, `DROP TABLE pt_balance, pt_move, pt_terminal_marker, idempotency, pt_floor_day_total, pt_lot, pt_voucher, coupon, coupon_partner;
 		DROP TABLE mkpf_schema_version;`+oldRunnerTable+`
 		INSERT INTO kv_migrations (version, name) VALUES (1, 'buckets and pairs'), (2, 'lock rows (for databases without advisory locks)')`); err != nil {
 		t.Fatal(err)
@@ -189,7 +222,7 @@ func TestLedgerRows_UpgradeFromTheKeyValueLayout(t *testing.T) {
 	}
 	var version, legacy int
 	if err := conn.QueryRow(ctx, `SELECT (SELECT version FROM mkpf_schema_version), (SELECT max(version) FROM kv_migrations)`).
-		Scan(&version, &legacy); err != nil || version != 3 || legacy != 3 {
+		Scan(&version, &legacy); err != nil || version != schemaVersion() || legacy != schemaVersion() {
 		t.Fatalf("after the upgrade the schema is at %d, kv_migrations at %d (%v)", version, legacy, err)
 	}
 	shop := w.terminal("00052589")
@@ -210,8 +243,8 @@ const oldRunnerTable = `
 		applied_at TIMESTAMPTZ NOT NULL DEFAULT now());`
 
 // TestLedgerRows_UpgradeOfADatabaseAtVersion3AppliesNothing: a database the runner before tern brought to version 3
-// (the ledger's tables there, kv_migrations 1..3) is taken over by tern at 3: nothing runs again (a CREATE TABLE
-// would fail) and the ledger stays as it was.
+// (the ledger's tables there, kv_migrations 1..3) is taken over by tern at 3: nothing up to 3 runs again (a CREATE
+// TABLE would fail), the later migrations do, and the ledger stays as it was.
 func TestLedgerRows_UpgradeOfADatabaseAtVersion3AppliesNothing(t *testing.T) {
 	url := testenv.PostgresURL(t)
 	w := newPointsWorldAt(t, url)
@@ -221,16 +254,16 @@ func TestLedgerRows_UpgradeOfADatabaseAtVersion3AppliesNothing(t *testing.T) {
 	}
 	conn := pgConnect(t, url)
 	ctx := context.Background()
-	if _, err := conn.Exec(ctx, `DROP TABLE mkpf_schema_version;`+oldRunnerTable+`
+	if _, err := conn.Exec(ctx, `DROP TABLE mkpf_schema_version, pt_voucher, coupon, coupon_partner; DROP INDEX pt_move_one_per_voucher;`+oldRunnerTable+`
 		INSERT INTO kv_migrations (version, name) VALUES (1, 'buckets and pairs'),
 			(2, 'lock rows (for databases without advisory locks)'), (3, 'points ledger rows: balances, movements, idempotency, day totals')`); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := kv.Migrate(ctx, url); err != nil || len(got) != 0 {
-		t.Fatalf("migrate of a database at 3 applied %v (%v)", got, err)
+	if got, err := kv.Migrate(ctx, url); err != nil || fmt.Sprint(got) != fmt.Sprint(laterThan3()) {
+		t.Fatalf("migrate of a database at 3 applied %v (%v), want %v", got, err, laterThan3())
 	}
 	var version int
-	if err := conn.QueryRow(ctx, `SELECT version FROM mkpf_schema_version`).Scan(&version); err != nil || version != 3 {
+	if err := conn.QueryRow(ctx, `SELECT version FROM mkpf_schema_version`).Scan(&version); err != nil || version != schemaVersion() {
 		t.Fatalf("version %d %v", version, err)
 	}
 	srv, err := platform.Open(url, platform.Options{Argon2Memory: 1024, Argon2Time: 1})
@@ -301,4 +334,22 @@ func TestIdempotency_RetryOfAUseWhosePointsAreSpentSinceGetsItsAnswer(t *testing
 			t.Fatalf("audit %+v %v", a, err)
 		}
 	})
+}
+
+// schemaVersion is the newest migration this program carries.
+func schemaVersion() int {
+	steps, err := kv.Steps()
+	if err != nil || len(steps) == 0 {
+		panic(fmt.Sprint("the program's migrations: ", err))
+	}
+	return steps[len(steps)-1].Version
+}
+
+// laterThan3 are the migrations after 3 this program carries.
+func laterThan3() []int {
+	var out []int
+	for v := 4; v <= schemaVersion(); v++ {
+		out = append(out, v)
+	}
+	return out
 }

@@ -183,6 +183,10 @@ func testScreen62_MyKeyIDChangeCarriesServiceIDsAndBalances(t *testing.T) {
 // Screens 20-21 through real HTTP: a code is worth its points, is credited to 留保ポイント of the base municipality once
 // (the second use refused, the ledger stays OK), a code needs the base account, unknown codes count against the desk.
 func TestScreen20to21_CouponCreditedOnceAndGuessesThrottled(t *testing.T) {
+	eachStore(t, testCouponCreditedOnceAndGuessesThrottled)
+}
+
+func testCouponCreditedOnceAndGuessesThrottled(t *testing.T) {
 	env := testenv.Platform(t)
 	desk := env.Enrolled(t, platform.DemoPatronDesk)
 	makeTanaka(t, desk, "")

@@ -7,7 +7,6 @@ package platform
 // the expiring lots, the vouchers, the grant rosters. The old ID is retired: never given again.
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -170,22 +169,8 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 		}
 	}
 	// Vouchers not yet cleared lapse back to their holder: to the new ID.
-	vb := tx.Bucket(bPtVouchers)
-	var vs []voucherRec
-	if err := vb.ForEach(func(k, raw []byte) error {
-		var v voucherRec
-		if json.Unmarshal(raw, &v) == nil && v.MyKeyID == old {
-			vs = append(vs, v)
-		}
-		return nil
-	}); err != nil {
+	if err := vouchersOf(tx).moveVouchers(old, nu); err != nil {
 		return err
-	}
-	for _, v := range vs {
-		v.MyKeyID = nu
-		if err := putJSON(vb, v.Number, v); err != nil {
-			return err
-		}
 	}
 	if err := tx.Bucket(bPatrons).Delete([]byte(old)); err != nil {
 		return err

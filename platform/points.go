@@ -5,6 +5,7 @@ package platform
 // a voucher of another municipality is "unknown" to it. docs/points.md lists the routes.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,9 +22,10 @@ import (
 
 // pointsState is the in-memory part of the points half of a Server.
 type pointsState struct {
-	commit *committer    // group commit of state-changing point calls (points_commit.go)
-	aggSem chan struct{} // screen-87 aggregations running at once (aggregationSlots)
-	till   tillGate      // till requests in flight, which aggregations let go first (payments_first.go)
+	commit *committer      // group commit of state-changing point calls (points_commit.go)
+	aggSem chan struct{}   // screen-87 aggregations running at once (aggregationSlots)
+	till   tillGate        // till requests in flight, which aggregations let go first (payments_first.go)
+	grants grantChunkHooks // grant upload chunks committed, and a test's fault (grants_chunks.go)
 }
 
 // aggregationSlots bounds the screen-87 aggregations a server runs at once to half its CPUs (at least one): at
@@ -405,7 +407,8 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errVoucherExpiry)
 		return
 	}
-	s.idempotentBuckets(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
+	// Without the writer lock on PostgreSQL (voucher_rows.go): the voucher row and the movement in one transaction.
+	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		p, err := resolveRef(tx, c, req.PatronRef, cc)
 		if err != nil {
 			return 0, nil, err
@@ -417,12 +420,15 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return 0, nil, err
 		}
+		vr := vouchersOf(tx)
 		var number string
 		for i := 0; ; i++ {
 			if number, err = mkpf.NewVoucherNumber(); err != nil {
 				return 0, nil, err
 			}
-			if tx.Bucket(bPtVouchers).Get([]byte(number)) == nil {
+			if v, err := vr.voucher(number); err != nil {
+				return 0, nil, err
+			} else if v == nil {
 				break
 			}
 			if i > 100 {
@@ -438,10 +444,7 @@ func (s *Server) handleVoucherIssue(w http.ResponseWriter, r *http.Request) {
 		}
 		v := &voucherRec{Number: number, Points: req.Points, ProgramID: req.ProgramID, MyKeyID: p.MyKeyID, Expires: exp.Format("2006-01-02"),
 			IssuedAt: now.UTC(), IssuedBy: c.TerminalID, State: mkpf.VoucherOutstanding, QR: qr}
-		if err := putJSON(tx.Bucket(bPtVouchers), number, v); err != nil {
-			return 0, nil, err
-		}
-		if err := indexVoucher(tx, v); err != nil {
+		if err := vr.issueVoucher(v); err != nil {
 			return 0, nil, err
 		}
 		after.Do(func() { s.Count(c.TerminalID, "points.voucher_issue.ok") })
@@ -473,7 +476,7 @@ func (s *Server) voucherFromCode(tx kv.Tx, c *Caller, code string) (*voucherRec,
 			return nil, errVoucherForged
 		}
 	}
-	v, err := getVoucher(tx, in.Number)
+	v, err := vouchersOf(tx).voucher(in.Number)
 	if err != nil {
 		return nil, err
 	}
@@ -547,20 +550,21 @@ func (s *Server) lapseByCode(c *Caller, code string) {
 	// A read first: most lookups find nothing to lapse and need no write transaction (and no fsync).
 	due := false
 	if err := s.db.View(func(tx kv.Tx) error {
-		v, err := getVoucher(tx, in.Number)
+		v, err := vouchersOf(tx).voucher(in.Number)
 		due = err == nil && v != nil && v.State == mkpf.VoucherOutstanding && voucherExpired(v, s.now())
 		return nil
 	}); err != nil || !due {
 		return // a store error: the request's own transaction meets it and answers
 	}
-	if err := s.commit().Do(func(tx kv.Tx) error {
-		v, err := getVoucher(tx, in.Number)
+	// The voucher's row and its movement only: on PostgreSQL without the writer lock.
+	if err := s.commit().DoCtx(context.Background(), func(tx kv.Tx) error {
+		v, err := vouchersOf(tx).voucher(in.Number)
 		if err != nil || v == nil {
 			return err
 		}
 		_, err = lapseIfExpired(tx, v, s.now())
 		return err
-	}); err != nil {
+	}, nil); err != nil {
 		s.log.Error("voucher lapse", "terminal", c.TerminalID, "err", err) // the request's own check refuses it
 	}
 }
@@ -614,7 +618,9 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 			s.log.Error("voucher throttle count", "terminal", c.TerminalID, "err", err)
 		}
 	}()
-	s.idempotentBuckets(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
+	// Without the writer lock on PostgreSQL: the voucher is cleared once by a conditional UPDATE (voucher_rows_pg.go),
+	// its movement in the same transaction; a terminal that clears it at the same moment finds it cleared.
+	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			after.Do(func() { failed = err }) // counted below, outside the committer
@@ -630,12 +636,10 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, errVoucherExpired
 		}
 		at := s.now().UTC()
-		v.State, v.ClearedAt, v.ClearedBy = mkpf.VoucherCleared, &at, c.TerminalID
-		if err := putJSON(tx.Bucket(bPtVouchers), v.Number, v); err != nil {
+		if ok, err := vouchersOf(tx).clearVoucher(v, at, c.TerminalID); err != nil {
 			return 0, nil, err
-		}
-		if err := unindexVoucher(tx, v); err != nil {
-			return 0, nil, err
+		} else if !ok {
+			return 0, nil, errVoucherDone // cleared (or lapsed) since it was read
 		}
 		m := &pointMove{At: at, Kind: MoveVoucherClear, MyKeyID: v.MyKeyID, ProgramID: v.ProgramID, Points: v.Points, TerminalID: c.TerminalID, VoucherNo: v.Number}
 		if err := bookMove(tx, m, TotalCleared, TotalOutstanding); err != nil {
@@ -655,7 +659,7 @@ func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.idempotentBuckets(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) {
+	s.idempotentPoints(w, r, c, raw, func(tx kv.Tx, after *afterCommit) (int, any, error) { // the voucher's row only
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			return 0, nil, err
@@ -669,8 +673,7 @@ func (s *Server) handleVoucherReissue(w http.ResponseWriter, r *http.Request) {
 		case v.State == mkpf.VoucherLapsed, voucherExpired(v, s.now()):
 			return 0, nil, errVoucherExpired
 		}
-		v.Reissues++
-		if err := putJSON(tx.Bucket(bPtVouchers), v.Number, v); err != nil {
+		if err := vouchersOf(tx).reissueVoucher(v); err != nil {
 			return 0, nil, err
 		}
 		out := s.voucherView(tx, v)

@@ -260,7 +260,7 @@ func (s *Server) idempotentPoints(w http.ResponseWriter, r *http.Request, c *Cal
 	s.idempotentOn(false, w, r, c, reqBody, fn)
 }
 
-// idempotentBuckets is idempotentPoints for a request that also changes buckets (a voucher, a merge's sequence, a
+// idempotentBuckets is idempotentPoints for a request that also changes buckets (a merge's sequence, a
 // grant's monthly count): on PostgreSQL it runs under the writer lock at once.
 func (s *Server) idempotentBuckets(w http.ResponseWriter, r *http.Request, c *Caller, reqBody []byte,
 	fn func(tx kv.Tx, after *afterCommit) (status int, body any, err error)) {

@@ -438,15 +438,6 @@ func (s *Server) ExpirePoints() (int64, error) {
 	return total, err
 }
 
-func getVoucher(tx kv.Tx, number string) (*voucherRec, error) {
-	var v voucherRec
-	ok, err := getJSON(tx.Bucket(bPtVouchers), number, &v)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &v, nil
-}
-
 // voucherExpired reports whether the voucher's last valid day (JST) has passed.
 func voucherExpired(v *voucherRec, now time.Time) bool {
 	return now.In(jst).Format("2006-01-02") > v.Expires
@@ -458,11 +449,7 @@ func lapseIfExpired(tx kv.Tx, v *voucherRec, now time.Time) (bool, error) {
 		return false, nil
 	}
 	at := now.UTC()
-	v.State, v.LapsedAt = mkpf.VoucherLapsed, &at
-	if err := putJSON(tx.Bucket(bPtVouchers), v.Number, v); err != nil {
-		return false, err
-	}
-	if err := unindexVoucher(tx, v); err != nil {
+	if ok, err := vouchersOf(tx).lapseVoucher(v, at); err != nil || !ok {
 		return false, err
 	}
 	m := &pointMove{At: at, Kind: MoveVoucherLapse, MyKeyID: v.MyKeyID, ProgramID: v.ProgramID, Points: v.Points, VoucherNo: v.Number}
@@ -541,14 +528,11 @@ func auditLotsAndVouchers(tx kv.Tx, rows ledgerRows, a *LedgerAudit) error {
 	if err := auditLots(rows, a); err != nil {
 		return err
 	}
-	return tx.Bucket(bPtVouchers).ForEach(func(k, raw []byte) error {
-		var v voucherRec
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return err
-		}
-		a.VoucherSum[string(v.State)] += v.Points
-		return nil
-	})
+	sums, err := vouchersOf(tx).voucherSums()
+	for st, n := range sums {
+		a.VoucherSum[st] += n
+	}
+	return err
 }
 
 // auditLots checks every holder's lots of an expiring program against the balance.

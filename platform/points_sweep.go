@@ -13,6 +13,7 @@ package platform
 // run them at the same time.
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"time"
@@ -136,29 +137,23 @@ func (s *Server) LapseExpiredVouchers() (int, error) {
 	total := 0
 	for {
 		n, more := 0, false
-		err := s.commit().Do(func(tx kv.Tx) error {
+		// The vouchers' rows and movements only: on PostgreSQL without the writer lock (voucher_rows.go).
+		err := s.commit().DoCtx(context.Background(), func(tx kv.Tx) error {
 			n, more = 0, false
 			now := s.now()
 			today := now.In(jst).Format("2006-01-02")
-			var due []string
-			c := tx.Bucket(bPtVoucherExpiry).Cursor()
-			for k, _ := c.First(); k != nil && string(k) < today; k, _ = c.Next() {
-				if len(due) == sweepBatch {
-					more = true
-					break
-				}
-				due = append(due, string(k))
+			vr := vouchersOf(tx)
+			due, m, err := vr.vouchersDue(today, sweepBatch)
+			if err != nil {
+				return err
 			}
-			for _, k := range due {
-				v, err := getVoucher(tx, k[len("2006-01-02/"):])
+			more = m
+			for _, number := range due {
+				v, err := vr.voucher(number)
 				if err != nil {
 					return err
 				}
-				if v == nil || v.State != mkpf.VoucherOutstanding {
-					// A stale entry (the voucher left "outstanding" without the index knowing): drop it.
-					if err := tx.Bucket(bPtVoucherExpiry).Delete([]byte(k)); err != nil {
-						return err
-					}
+				if v == nil {
 					continue
 				}
 				lapsed, err := lapseIfExpired(tx, v, now)
@@ -167,12 +162,10 @@ func (s *Server) LapseExpiredVouchers() (int, error) {
 				}
 				if lapsed {
 					n++
-				} else if err := tx.Bucket(bPtVoucherExpiry).Delete([]byte(k)); err != nil { // not due after all: stale
-					return err
 				}
 			}
 			return nil
-		})
+		}, nil)
 		total += n
 		if err != nil || !more {
 			return total, err

@@ -12,12 +12,13 @@ import (
 // CopyStore copies a whole store into an empty one (mkpf-server copy-store): the buckets pair by pair (kv.Copy) and
 // the money rows (ledger_rows.go). Into PostgreSQL the rows arrive in their buckets and are moved into the tables
 // by the statements of the upgrade from the key/value layout (migration 3); out of PostgreSQL they are written into
-// the buckets bbolt keeps them in, sequences included.
+// the buckets bbolt keeps them in, sequences included. The vouchers (voucher_rows.go) travel the same way.
 func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 	if pool := kv.Pool(dst); pool != nil {
 		var n int64
 		if err := pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM pt_move) + (SELECT count(*) FROM pt_balance)
-			+ (SELECT count(*) FROM idempotency) + (SELECT count(*) FROM pt_floor_day_total) + (SELECT count(*) FROM pt_lot)`).Scan(&n); err != nil {
+			+ (SELECT count(*) FROM idempotency) + (SELECT count(*) FROM pt_floor_day_total) + (SELECT count(*) FROM pt_lot)
+			+ (SELECT count(*) FROM pt_voucher) + (SELECT count(*) FROM coupon_partner)`).Scan(&n); err != nil {
 			return 0, 0, err
 		}
 		if n > 0 {
@@ -33,13 +34,27 @@ func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 			if _, err := r.Tx.Exec(r.Ctx, ledgerFromBuckets); err != nil {
 				return fmt.Errorf("moving the ledger's buckets into its tables: %w", err)
 			}
+			if _, err := r.Tx.Exec(r.Ctx, vouchersFromBuckets); err != nil {
+				return fmt.Errorf("moving the vouchers' buckets into their table: %w", err)
+			}
+			if _, err := r.Tx.Exec(r.Ctx, couponsFromBuckets); err != nil {
+				return fmt.Errorf("moving the coupon codes' buckets into their tables: %w", err)
+			}
 			return nil
 		})
 		return buckets, pairs, err
 	}
 	if kv.Pool(src) != nil {
 		n, err := rowsIntoBuckets(dst, src)
-		return buckets, pairs + n, err
+		if err != nil {
+			return buckets, pairs + n, err
+		}
+		m, err := vouchersIntoBuckets(dst, src) // voucher_rows_copy.go
+		if err != nil {
+			return buckets, pairs + n + m, err
+		}
+		k, err := couponsIntoBuckets(dst, src)
+		return buckets, pairs + n + m + k, err
 	}
 	return buckets, pairs, nil
 }

@@ -56,7 +56,8 @@ func (p *switchProxy) to(t *testing.T, backend string) {
 
 // TestTwoProcesses_OnePostgreSQL runs two mkpf-server processes on one PostgreSQL database: a terminal enrolled
 // through one is served by the other, point uses spread over both keep the ledger invariant, and a voucher issued on
-// one is cleared exactly once when two shops on the two processes clear it at the same time. (Bearer tokens and
+// one is cleared exactly once when two shops on the two processes clear it at the same time (on PostgreSQL's row,
+// without the writer lock), and the winner's retry with its key through the other process gets the stored answer. (Bearer tokens and
 // device-key challenges are still kept in each process's memory: a terminal that moves to the other process gets a
 // 401 and signs a fresh challenge there, which platformclient does by itself.)
 func TestTwoProcesses_OnePostgreSQL(t *testing.T) {
@@ -159,15 +160,18 @@ func TestTwoProcesses_OnePostgreSQL(t *testing.T) {
 		var wins, dups atomic.Int32
 		var wg sync.WaitGroup
 		start := make(chan struct{})
-		for _, c := range []*platformclient.Client{shop1, shop2} {
+		keys := []string{platformclient.NewIdempotencyKey(), platformclient.NewIdempotencyKey()}
+		won := make([]*mkpf.Voucher, 2)
+		for i, c := range []*platformclient.Client{shop1, shop2} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				<-start
-				_, err := c.ClearVoucher(ctx, v.QR, "")
+				got, err := c.ClearVoucher(ctx, v.QR, keys[i])
 				var ae *mkpf.APIError
 				switch {
 				case err == nil:
+					won[i] = got
 					wins.Add(1)
 				case errors.As(err, &ae) && ae.Code == mkpf.CodeVoucherCleared && ae.Message != "":
 					dups.Add(1)
@@ -180,6 +184,19 @@ func TestTwoProcesses_OnePostgreSQL(t *testing.T) {
 		wg.Wait()
 		if wins.Load() != 1 || dups.Load() != 1 {
 			t.Fatalf("voucher %s: %d clearings succeeded and %d were refused as 消込済み, want 1 and 1", v.Number, wins.Load(), dups.Load())
+		}
+		// The winner's retry with its key through the other process: the stored answer.
+		for i, p := range []*switchProxy{p1, p2} {
+			if won[i] == nil {
+				continue
+			}
+			other := []string{B, A}[i]
+			p.to(t, other)
+			again, err := []*platformclient.Client{shop1, shop2}[i].ClearVoucher(ctx, v.QR, keys[i])
+			p.to(t, []string{A, B}[i])
+			if err != nil || again.ClearedBy != won[i].ClearedBy || !again.ClearedAt.Equal(*won[i].ClearedAt) {
+				t.Fatalf("voucher %s: the winning clearing replayed through %s: %+v %v, want %+v", v.Number, other, again, err, won[i])
+			}
 		}
 		cleared += v.Points
 	}

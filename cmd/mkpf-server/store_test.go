@@ -74,7 +74,7 @@ func TestAdmin_BesideARunningServerOnPostgreSQL(t *testing.T) {
 		t.Fatalf("migrate beside the server: %d %s%s", code, out, errs)
 	}
 	code, out, errs = runServer("migrate", "--status", "--store", db)
-	if code != 0 || !strings.Contains(out, "schema at version 3; this program's is 3") || strings.Contains(out, "pending") ||
+	if code != 0 || !strings.Contains(out, "schema at version 5; this program's is 5") || strings.Contains(out, "pending") ||
 		!strings.Contains(out, "applied  003_points_ledger_rows.sql") {
 		t.Fatalf("migrate --status beside the server: %d %s%s", code, out, errs)
 	}
@@ -91,25 +91,26 @@ func TestAdmin_BesideARunningServerOnPostgreSQL(t *testing.T) {
 func TestMigrate_AppliesThenSaysUpToDate(t *testing.T) {
 	db := testenv.PostgresURL(t)
 	code, out, errs := runServer("migrate", "--status", "--store", db)
-	if code != 0 || !strings.Contains(out, "schema at version 0; this program's is 3") || strings.Count(out, "pending") != 3 {
+	if code != 0 || !strings.Contains(out, "schema at version 0; this program's is 5") || strings.Count(out, "pending") != 5 {
 		t.Fatalf("--status of an empty database: %d %s%s", code, out, errs)
 	}
 	code, out, errs = runServer("migrate", "--status", "--store", db)
-	if code != 0 || strings.Count(out, "pending") != 3 {
+	if code != 0 || strings.Count(out, "pending") != 5 {
 		t.Fatalf("--status changed the database: %d %s%s", code, out, errs)
 	}
 	code, out, errs = runServer("migrate", "--store", db)
 	want := "applied migration 1 (001_buckets_and_pairs.sql)\napplied migration 2 (002_lock_rows.sql)\n" +
-		"applied migration 3 (003_points_ledger_rows.sql)\nschema at version 3\n"
+		"applied migration 3 (003_points_ledger_rows.sql)\napplied migration 4 (004_reserved_for_identity_rows.sql)\n" +
+		"applied migration 5 (005_vouchers.sql)\nschema at version 5\n"
 	if code != 0 || out != want {
 		t.Fatalf("first migrate: %d %q%s, want %q", code, out, errs, want)
 	}
 	code, out, errs = runServer("migrate", "--store", db)
-	if code != 0 || out != "schema up to date (version 3)\n" {
+	if code != 0 || out != "schema up to date (version 5)\n" {
 		t.Fatalf("second migrate: %d %q%s", code, out, errs)
 	}
 	code, out, errs = runServer("migrate", "--status", "--store", db)
-	if code != 0 || strings.Count(out, "applied") != 3 || strings.Contains(out, "pending") {
+	if code != 0 || strings.Count(out, "applied") != 5 || strings.Contains(out, "pending") {
 		t.Fatalf("--status after: %d %s%s", code, out, errs)
 	}
 }
