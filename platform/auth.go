@@ -302,7 +302,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errBadSignature)
 		return
 	}
-	if !s.useChallengeCtx(r.Context(), nonce, chExp) {
+	if fresh, err := s.useChallengeCtx(r.Context(), nonce, chExp); err != nil {
+		s.WriteError(w, r, err) // the store's failure, not the terminal's: answered as such, so it tries again
+		return
+	} else if !fresh {
 		s.WriteError(w, r, errBadSignature)
 		return
 	}

@@ -123,13 +123,15 @@ func (s *Server) checkChallenge(terminalID string, c []byte) ([]byte, time.Time,
 	return nonce, exp, true
 }
 
-// useChallenge records a challenge's nonce as used (refusing a second use) and drops expired records.
-func (s *Server) useChallenge(nonce []byte, exp time.Time) bool {
+// useChallenge records a challenge's nonce as used (false for a second use) and drops expired records. An error is
+// the store's (the database is away, say): the caller answers it as that, never as a refused signature, so a terminal
+// retries instead of taking a definitive refusal.
+func (s *Server) useChallenge(nonce []byte, exp time.Time) (bool, error) {
 	return s.useChallengeCtx(context.Background(), nonce, exp)
 }
 
 // useChallengeCtx is useChallenge for a request (its transaction ends with ctx).
-func (s *Server) useChallengeCtx(ctx context.Context, nonce []byte, exp time.Time) bool {
+func (s *Server) useChallengeCtx(ctx context.Context, nonce []byte, exp time.Time) (bool, error) {
 	fresh := false
 	now := s.now().Unix()
 	err := s.db.UpdateContext(ctx, func(tx kv.Tx) error {
@@ -154,7 +156,7 @@ func (s *Server) useChallengeCtx(ctx context.Context, nonce []byte, exp time.Tim
 		fresh = true
 		return b.Put(nonce, u64(uint64(exp.Unix())))
 	})
-	return err == nil && fresh
+	return err == nil && fresh, err
 }
 
 // signedToken is the text form of a token or points session: base64url(version | kind | expiry | generation | ID |

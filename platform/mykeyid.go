@@ -145,7 +145,9 @@ func (s *Server) verifyCardSignature(c *Caller, op string, cs mkpf.CardSignature
 	default:
 		return nil, errCardSig
 	}
-	if !s.useChallenge(nonce, exp) {
+	if fresh, err := s.useChallenge(nonce, exp); err != nil {
+		return nil, err
+	} else if !fresh {
 		return nil, errCardSig
 	}
 	return cc, nil

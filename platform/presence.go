@@ -269,7 +269,9 @@ func (s *Server) verifyPresence(ref mkpf.PatronRef, scope mkpf.PresenceScope) er
 	default:
 		return errPresenceBad
 	}
-	if !s.useChallenge(nonce, exp) {
+	if fresh, err := s.useChallenge(nonce, exp); err != nil {
+		return err
+	} else if !fresh {
 		return errPresenceBad
 	}
 	return nil
