@@ -143,8 +143,9 @@ func (s *Server) verifyCert(der []byte, sign bool) (*checkedCert, error) {
 	serial := SerialHex(c)
 	var isRevoked bool
 	if err := s.db.View(func(tx kv.Tx) error {
-		isRevoked = tx.Bucket(bRevoked).Get([]byte(serial)) != nil
-		return nil
+		var err error
+		isRevoked, err = identityOf(tx).revoked(serial)
+		return err
 	}); err != nil {
 		return nil, err
 	}

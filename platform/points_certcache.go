@@ -11,8 +11,6 @@ import (
 	"crypto/sha256"
 	"sync"
 	"time"
-
-	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
 const (
@@ -40,7 +38,7 @@ func (s *Server) certCache() *certCache {
 }
 
 // verifyAuthChainCached is verifyCert(der, false) with the chain and validity check cached. On a cache hit the
-// revocation list is NOT read: the caller checks it (certRevoked) in the transaction it runs anyway (the lookup, the
+// revocation list is NOT read: the caller checks it (identityRows.holder) in the transaction it runs anyway (the lookup, the
 // points calls through resolveRef), which saves a read transaction per call: a tenth of a lookup's cost on bbolt,
 // a round trip on PostgreSQL.
 func (s *Server) verifyAuthChainCached(der []byte) (*checkedCert, error) {
@@ -48,23 +46,6 @@ func (s *Server) verifyAuthChainCached(der []byte) (*checkedCert, error) {
 		return cc, nil
 	}
 	return s.verifyAndCache(der)
-}
-
-// certRevoked reports whether a checked certificate is on the revocation list now.
-// prefetchPatron reads ahead, in one round trip on PostgreSQL, what a request about cc's holder reads one record
-// after the other: the revocation and serial records with more (keys the request already knows), and, following
-// the serial's MyKey ID, the holder's record and the records of vias (Prefix and Suffix around the MyKey ID).
-func prefetchPatron(tx kv.Tx, cc *checkedCert, more []kv.BucketKey, vias ...kv.Via) {
-	serial := kv.BucketKey{Bucket: bSerials, Key: cc.Serial}
-	vias = append(vias, kv.Via{From: serial, Bucket: bPatrons})
-	for i := range vias {
-		vias[i].From = serial
-	}
-	kv.PrefetchVia(tx, append([]kv.BucketKey{{Bucket: bRevoked, Key: cc.Serial}, serial}, more...), vias...)
-}
-
-func certRevoked(tx kv.Tx, cc *checkedCert) bool {
-	return tx.Bucket(bRevoked).Get([]byte(cc.Serial)) != nil
 }
 
 // cachedChain is the cached chain and validity check of der, if there is a usable one.

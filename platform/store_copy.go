@@ -9,8 +9,8 @@ import (
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
-// CopyStore copies a whole store into an empty one (mkpf-server copy-store): the buckets pair by pair (kv.Copy) and
-// the money rows (ledger_rows.go). Into PostgreSQL the rows arrive in their buckets and are moved into the tables
+// CopyStore copies a whole store into an empty one (mkpf-server copy-store): the buckets pair by pair (kv.Copy), the
+// money rows (ledger_rows.go) and the identity rows (identity_rows.go) the same way. Into PostgreSQL the rows arrive in their buckets and are moved into the tables
 // by the statements of the upgrade from the key/value layout (migration 3); out of PostgreSQL they are written into
 // the buckets bbolt keeps them in, sequences included.
 func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
@@ -23,6 +23,12 @@ func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 		if n > 0 {
 			return 0, 0, fmt.Errorf("the destination is not empty (the points ledger's tables hold %d rows)", n)
 		}
+		if err := pool.QueryRow(context.Background(), identityCount).Scan(&n); err != nil {
+			return 0, 0, err
+		}
+		if n > 0 {
+			return 0, 0, fmt.Errorf("the destination is not empty (the identity tables hold %d rows)", n)
+		}
 	}
 	if buckets, pairs, err = kv.Copy(dst, src); err != nil {
 		return buckets, pairs, err
@@ -33,13 +39,20 @@ func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 			if _, err := r.Tx.Exec(r.Ctx, ledgerFromBuckets); err != nil {
 				return fmt.Errorf("moving the ledger's buckets into its tables: %w", err)
 			}
+			if _, err := r.Tx.Exec(r.Ctx, identityFromBuckets); err != nil {
+				return fmt.Errorf("moving the identity buckets into their tables: %w", err)
+			}
 			return nil
 		})
 		return buckets, pairs, err
 	}
 	if kv.Pool(src) != nil {
 		n, err := rowsIntoBuckets(dst, src)
-		return buckets, pairs + n, err
+		if err != nil {
+			return buckets, pairs + n, err
+		}
+		m, err := identityIntoBuckets(dst, src)
+		return buckets, pairs + n + m, err
 	}
 	return buckets, pairs, nil
 }

@@ -74,8 +74,8 @@ func TestAdmin_BesideARunningServerOnPostgreSQL(t *testing.T) {
 		t.Fatalf("migrate beside the server: %d %s%s", code, out, errs)
 	}
 	code, out, errs = runServer("migrate", "--status", "--store", db)
-	if code != 0 || !strings.Contains(out, "schema at version 3; this program's is 3") || strings.Contains(out, "pending") ||
-		!strings.Contains(out, "applied  003_points_ledger_rows.sql") {
+	if code != 0 || !strings.Contains(out, "schema at version 4; this program's is 4") || strings.Contains(out, "pending") ||
+		!strings.Contains(out, "applied  004_identity_rows.sql") {
 		t.Fatalf("migrate --status beside the server: %d %s%s", code, out, errs)
 	}
 	if code, _, errs := runServer("migrate", "--store", "x.db"); code != 2 || !strings.Contains(errs, "--store postgres://") {
@@ -91,25 +91,25 @@ func TestAdmin_BesideARunningServerOnPostgreSQL(t *testing.T) {
 func TestMigrate_AppliesThenSaysUpToDate(t *testing.T) {
 	db := testenv.PostgresURL(t)
 	code, out, errs := runServer("migrate", "--status", "--store", db)
-	if code != 0 || !strings.Contains(out, "schema at version 0; this program's is 3") || strings.Count(out, "pending") != 3 {
+	if code != 0 || !strings.Contains(out, "schema at version 0; this program's is 4") || strings.Count(out, "pending") != 4 {
 		t.Fatalf("--status of an empty database: %d %s%s", code, out, errs)
 	}
 	code, out, errs = runServer("migrate", "--status", "--store", db)
-	if code != 0 || strings.Count(out, "pending") != 3 {
+	if code != 0 || strings.Count(out, "pending") != 4 {
 		t.Fatalf("--status changed the database: %d %s%s", code, out, errs)
 	}
 	code, out, errs = runServer("migrate", "--store", db)
 	want := "applied migration 1 (001_buckets_and_pairs.sql)\napplied migration 2 (002_lock_rows.sql)\n" +
-		"applied migration 3 (003_points_ledger_rows.sql)\nschema at version 3\n"
+		"applied migration 3 (003_points_ledger_rows.sql)\napplied migration 4 (004_identity_rows.sql)\nschema at version 4\n"
 	if code != 0 || out != want {
 		t.Fatalf("first migrate: %d %q%s, want %q", code, out, errs, want)
 	}
 	code, out, errs = runServer("migrate", "--store", db)
-	if code != 0 || out != "schema up to date (version 3)\n" {
+	if code != 0 || out != "schema up to date (version 4)\n" {
 		t.Fatalf("second migrate: %d %q%s", code, out, errs)
 	}
 	code, out, errs = runServer("migrate", "--status", "--store", db)
-	if code != 0 || strings.Count(out, "applied") != 3 || strings.Contains(out, "pending") {
+	if code != 0 || strings.Count(out, "applied") != 4 || strings.Contains(out, "pending") {
 		t.Fatalf("--status after: %d %s%s", code, out, errs)
 	}
 }
@@ -240,7 +240,8 @@ func TestCopyStore_BboltTownToPostgreSQLAndBack(t *testing.T) {
 }
 
 // dumpStore is every pair and sequence of the platform's main buckets, as text; without the buckets that hold the
-// ledger's rows on bbolt (pt_moves, pt_balances, pt_by_terminal, pt_lots: tables on PostgreSQL) when noRows.
+// ledger's and the identity's rows on bbolt (pt_moves, pt_balances, pt_by_terminal, pt_lots, issuers, patrons,
+// serials, service_ids …: tables on PostgreSQL) when noRows.
 func dumpStore(t *testing.T, store string, noRows bool) string {
 	db, err := platform.OpenStoreDB(store)
 	if err != nil {
@@ -249,11 +250,11 @@ func dumpStore(t *testing.T, store string, noRows bool) string {
 	defer db.Close()
 	var b strings.Builder
 	db.View(func(tx kv.Tx) error {
-		names := []string{"meta", "municipalities", "issuers", "terminals", "patrons", "serials", "roots",
+		names := []string{"meta", "municipalities", "issuers", "terminals", "patrons", "serials", "service_ids",
+			"card_numbers", "card_validity", "revoked", "address_notices", "roots",
 			"pt_moves", "pt_balances", "pt_keys", "pt_programs", "pt_by_terminal", "pt_lots", "pt_merge_seq"}
 		if noRows {
-			names = []string{"meta", "municipalities", "issuers", "terminals", "patrons", "serials", "roots",
-				"pt_keys", "pt_programs", "pt_merge_seq"}
+			names = []string{"meta", "municipalities", "terminals", "roots", "pt_keys", "pt_programs", "pt_merge_seq"}
 		}
 		for _, name := range names {
 			bu := tx.Bucket([]byte(name))
