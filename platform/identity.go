@@ -164,36 +164,42 @@ func (s *Server) lookup(ctx context.Context, c *Caller, cc *checkedCert) (*mkpf.
 				return errUnknownCert
 			}
 		}
-		if h.issuer == nil {
-			return errNoIssuer
-		}
-		if h.service == nil {
-			return errNoServiceID
-		}
-		status := CardValid
-		if h.status != "" {
-			status = h.status
-		}
-		is := h.issuer
-		res = &mkpf.LookupResult{
-			IssuerID:       is.ID,
-			IssuerName:     is.Name,
-			CardNumber:     h.service.CardNumber,
-			Handoff:        is.Handoff,
-			CardValid:      status == CardValid,
-			CardStatus:     status,
-			AddressChanged: h.addressChanged,
-		}
-		if is.ShowMyKeyID {
-			res.MyKeyID = h.mykeyID
-		}
-		return nil
+		res, err = lookupResult(h)
+		return err
 	}
 	err := kv.ReadOne(ctx, s.db, run)
 	if errors.Is(err, errNeedsWrite) {
 		err = s.db.UpdateContext(ctx, run)
 	}
 	return res, err
+}
+
+// lookupResult is screen 26's answer from what a lookup read about a known, unrevoked certificate's holder.
+func lookupResult(h holderView) (*mkpf.LookupResult, error) {
+	if h.issuer == nil {
+		return nil, errNoIssuer
+	}
+	if h.service == nil {
+		return nil, errNoServiceID
+	}
+	status := CardValid
+	if h.status != "" {
+		status = h.status
+	}
+	is := h.issuer
+	res := &mkpf.LookupResult{
+		IssuerID:       is.ID,
+		IssuerName:     is.Name,
+		CardNumber:     h.service.CardNumber,
+		Handoff:        is.Handoff,
+		CardValid:      status == CardValid,
+		CardStatus:     status,
+		AddressChanged: h.addressChanged,
+	}
+	if is.ShowMyKeyID {
+		res.MyKeyID = h.mykeyID
+	}
+	return res, nil
 }
 
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {

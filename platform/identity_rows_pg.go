@@ -47,36 +47,49 @@ const holderSQL = `SELECT
 	LEFT JOIN id_card_validity v ON v.issuer_id = $2 AND v.card_number = sv.card_number`
 
 func (p pgIdentity) holder(serial, issuerID string) (holderView, error) {
+	_, h, err := scanHolder(p.r.Tx.QueryRow(p.ctx(), holderSQL, serial, issuerID), false)
+	if h.issuer != nil {
+		h.issuer.ID = issuerID
+	}
+	if h.service != nil {
+		h.service.IssuerID = issuerID
+	}
+	return h, err
+}
+
+// scanHolder scans holderSQL's columns, after a first column of raw bytes when first (lookupOneSQL's terminal
+// record). The issuer's ID and the service ID's issuer are the caller's to set.
+func scanHolder(row pgx.Row, first bool) (raw []byte, h holderView, err error) {
 	var (
-		h                     holderView
 		hasIssuer, hasService bool
 		is                    mkpf.Issuer
 		handoff               []byte
 		sr                    serviceRec
 		status                string
 	)
-	err := p.r.Tx.QueryRow(p.ctx(), holderSQL, serial, issuerID).Scan(&h.revoked, &h.mykeyID,
+	dest := []any{&h.revoked, &h.mykeyID,
 		&hasIssuer, &is.Name, &is.MunicipalityCode, &handoff, &is.ShowMyKeyID,
 		&hasService, &sr.CardNumber, &sr.AddressNotice, &sr.SignSerial, &sr.RegisteredAt,
-		&status, &h.addressChanged)
-	if err != nil {
-		return h, err
+		&status, &h.addressChanged}
+	if first {
+		dest = append([]any{&raw}, dest...)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return nil, h, err
 	}
 	if hasIssuer {
-		is.ID = issuerID
 		if is.Handoff, err = decodeHandoff(handoff); err != nil {
-			return h, err
+			return nil, h, err
 		}
 		h.issuer = &is
 	}
 	if hasService {
-		sr.IssuerID = issuerID
 		h.service = &sr
 		if status != CardValid {
 			h.status = status
 		}
 	}
-	return h, nil
+	return raw, h, nil
 }
 
 // handoffCache keeps the decoded handoff settings of the issuers by their JSON (a handful of issuers, read by every
@@ -425,4 +438,24 @@ func identityIntoBuckets(dst, src kv.DB) (int, error) {
 		)
 	})
 	return pairs, err
+}
+
+// holderAnd is identityRows.holder read together with the bucket records of keys (Prefetch): on PostgreSQL one round
+// trip for both (a point movement's terminal and program records, and its certificate's holder).
+func holderAnd(tx kv.Tx, keys []kv.BucketKey, serial, issuerID string) (holderView, error) {
+	var h holderView
+	ok, err := kv.PrefetchRow(tx, keys, func(row pgx.Row) (err error) {
+		_, h, err = scanHolder(row, false)
+		return err
+	}, holderSQL, serial, issuerID)
+	if !ok {
+		return identityOf(tx).holder(serial, issuerID)
+	}
+	if h.issuer != nil {
+		h.issuer.ID = issuerID
+	}
+	if h.service != nil {
+		h.service.IssuerID = issuerID
+	}
+	return h, err
 }

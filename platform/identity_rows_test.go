@@ -119,3 +119,34 @@ func testScreen23_TwoPatronsRacingForOneCardNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestScreen25_LookupOfADisabledTerminalIsRefusedFirst: on both stores (on PostgreSQL the lookup reads the terminal
+// and the identity rows in one statement) a disabled terminal's lookup is refused as unauthenticated, whether the card
+// is good or not a certificate at all, and nothing of the card is said; enabled again, it looks up as before.
+func TestScreen25_LookupOfADisabledTerminalIsRefusedFirst(t *testing.T) {
+	eachStore(t, testScreen25_LookupOfADisabledTerminalIsRefusedFirst)
+}
+
+func testScreen25_LookupOfADisabledTerminalIsRefusedFirst(t *testing.T) {
+	env := testenv.Platform(t)
+	c := env.Enrolled(t, "00052489")
+	y := profile(t, "yamada").AuthCertDER
+	if _, err := c.Lookup(ctx(t), []byte("not a certificate")); codeOf(err) != mkpf.CodeCertInvalid {
+		t.Fatalf("garbage on an enabled terminal: %v", err)
+	}
+	if err := env.Server.SetTerminalDisabled("00052489", true); err != nil {
+		t.Fatal(err)
+	}
+	for name, der := range map[string][]byte{"yamada": y, "garbage": []byte("not a certificate"), "revoked": profile(t, "revoked").AuthCertDER} {
+		res, err := c.Lookup(ctx(t), der)
+		if codeOf(err) != mkpf.CodeUnauthenticated || res != nil {
+			t.Errorf("%s on a disabled terminal: want unauthenticated, got %+v %v", name, res, err)
+		}
+	}
+	if err := env.Server.SetTerminalDisabled("00052489", false); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Lookup(ctx(t), y); err != nil || res.CardNumber != platform.DemoYamadaLibCard {
+		t.Fatalf("enabled again: %+v %v", res, err)
+	}
+}

@@ -261,10 +261,9 @@ func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert, more .
 		}
 		return &patron{MyKeyID: id, ShopPointID: ref.ShopCard}, nil
 	}
-	// What follows, and the movement after it, reads these: one round trip for the buckets' records and one
-	// statement for the holder's identity rows on PostgreSQL.
-	kv.Prefetch(tx, append([]kv.BucketKey{{Bucket: bTerminals, Key: c.TerminalID}}, more...)...)
-	h, err := identityOf(tx).holder(cc.Serial, c.IssuerID)
+	// What follows, and the movement after it, reads these: one round trip for them on PostgreSQL (the buckets'
+	// records and the holder's identity rows).
+	h, err := holderAnd(tx, append([]kv.BucketKey{{Bucket: bTerminals, Key: c.TerminalID}}, more...), cc.Serial, c.IssuerID)
 	if err != nil {
 		return nil, err
 	}
