@@ -85,7 +85,7 @@ func (s *Server) lookupOne(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	t, err := terminalCache.decode(id, raw, cloneTerminal)
+	t, err := terminalCache.decode(id, raw, nil) // read only here: no copy of its key and contact
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
