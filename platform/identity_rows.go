@@ -116,9 +116,12 @@ func (b boltIdentity) holder(serial, issuerID string) (holderView, error) {
 	if h.mykeyID == "" {
 		return h, nil
 	}
-	if h.service, err = b.service(h.mykeyID, issuerID); err != nil || h.service == nil {
+	// Read as a serviceView: the lookup needs no registration time, and parsing it is a share of a bbolt lookup.
+	var sv serviceView
+	if ok, err := getJSON(tx.Bucket(bServiceIDs), h.mykeyID+"/"+issuerID, &sv); err != nil || !ok {
 		return h, err
 	}
+	h.service = &serviceRec{IssuerID: issuerID, CardNumber: sv.CardNumber, AddressNotice: sv.AddressNotice, SignSerial: sv.SignSerial}
 	var v validityRec
 	if ok, err := getJSON(tx.Bucket(bCardValidity), issuerID+"/"+h.service.CardNumber, &v); err != nil {
 		return h, err // an unreadable validity record never reads as valid

@@ -201,6 +201,10 @@ func TestLedgerRows_UpgradeFromTheKeyValueLayout(t *testing.T) {
 		Scan(&version, &legacy); err != nil || version != 4 || legacy != 4 {
 		t.Fatalf("after the upgrade the schema is at %d, kv_migrations at %d (%v)", version, legacy, err)
 	}
+	// The migrated identity rows answer a lookup (one statement on PostgreSQL) as the town's buckets did.
+	if res, err := w.terminal("00052489").Lookup(ctx, profile(t, "yamada").AuthCertDER); err != nil || res.CardNumber != platform.DemoYamadaLibCard {
+		t.Fatalf("lookup after the upgrade: %+v %v", res, err)
+	}
 	shop := w.terminal("00052589")
 	yamada := cardOf(t, "yamada")
 	res, err := shop.Use(ctx, mkpf.UseRequest{PatronRef: yamada, ProgramID: platform.DemoProgramMunicipal, Points: 10}, platformclient.NewIdempotencyKey())

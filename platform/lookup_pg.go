@@ -43,28 +43,34 @@ func (s *Server) lookupOne(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errUnauth)
 		return
 	}
-	// refuse answers err after the terminal's own check, as Authed and handleLookup would.
-	refuse := func(err error) {
+	// refuse answers err after the terminal's own check, as Authed and handleLookup would: a bad body uncounted,
+	// a refused certificate counted (or, at a terminal without an issuer, that).
+	refuse := func(err error, counted bool) {
 		t, terr := s.enrolledTerminalCtx(r.Context(), id)
+		var c *Caller
 		if terr == nil {
-			var c *Caller
-			if c, terr = authTerminal(t, gen, kinds); terr == nil {
-				if c.IssuerID == "" {
-					err = errNoIssuer
-				}
-				s.Count(c.TerminalID, "lookup."+codeOf(err))
-			}
+			c, terr = authTerminal(t, gen, kinds)
 		}
-		s.WriteError(w, r, errors.Join(terr, err))
+		if terr != nil {
+			s.WriteError(w, r, terr)
+			return
+		}
+		if counted {
+			if c.IssuerID == "" {
+				err = errNoIssuer
+			}
+			s.Count(c.TerminalID, "lookup."+codeOf(err))
+		}
+		s.WriteError(w, r, err)
 	}
 	var req mkpf.LookupRequest
 	if _, err := ReadJSON(w, r, &req, 0); err != nil {
-		refuse(err)
+		refuse(err, false)
 		return
 	}
 	cc, err := s.verifyAuthChainCached(req.AuthCert) // revocation: in the statement
 	if err != nil {
-		refuse(err)
+		refuse(err, true)
 		return
 	}
 	var (
