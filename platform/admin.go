@@ -84,7 +84,7 @@ func (s *Server) PutIssuer(is mkpf.Issuer) error {
 		if tx.Bucket(bMunicipality).Get([]byte(is.MunicipalityCode)) == nil {
 			return fmt.Errorf("municipality %q is not registered (add it first)", is.MunicipalityCode)
 		}
-		return putJSON(tx.Bucket(bIssuers), is.ID, is)
+		return identityOf(tx).putIssuer(&is)
 	})
 }
 
@@ -106,7 +106,7 @@ func (s *Server) SetHandoff(issuerID string, h mkpf.HandoffSettings, showMyKeyID
 		if showMyKeyID != nil {
 			is.ShowMyKeyID = *showMyKeyID
 		}
-		return putJSON(tx.Bucket(bIssuers), is.ID, is)
+		return identityOf(tx).putIssuer(is)
 	})
 }
 
@@ -123,15 +123,9 @@ func (s *Server) Issuer(id string) (*mkpf.Issuer, error) {
 // Issuers lists every issuer, by ID.
 func (s *Server) Issuers() ([]mkpf.Issuer, error) {
 	var out []mkpf.Issuer
-	err := s.db.View(func(tx kv.Tx) error {
-		return tx.Bucket(bIssuers).ForEach(func(k, v []byte) error {
-			var is mkpf.Issuer
-			if _, err := getJSON(tx.Bucket(bIssuers), string(k), &is); err != nil {
-				return err
-			}
-			out = append(out, is)
-			return nil
-		})
+	err := s.db.View(func(tx kv.Tx) (err error) {
+		out, err = identityOf(tx).issuers()
+		return err
 	})
 	return out, err
 }
@@ -295,25 +289,31 @@ func (s *Server) CreateMyKeyID(authCertDER []byte, chosen string) (string, error
 	}
 	var id string
 	err = s.db.Update(func(tx kv.Tx) error {
-		if tx.Bucket(bSerials).Get([]byte(cc.Serial)) != nil {
+		ir := identityOf(tx)
+		if owner, err := ir.serialOwner(cc.Serial); err != nil {
+			return err
+		} else if owner != "" {
 			return errors.New("this certificate already has a MyKey ID")
 		}
-		patrons := tx.Bucket(bPatrons)
 		id = chosen
 		if id == "" {
 			for {
 				id = randomString(mkpf.MyKeyIDAlphabet, 8)
-				if !myKeyIDUsed(tx, id) {
+				if used, err := myKeyIDUsed(tx, id); err != nil {
+					return err
+				} else if !used {
 					break
 				}
 			}
-		} else if myKeyIDUsed(tx, id) { // a revoked or changed-away ID never comes back (mykeyid.go)
+		} else if used, err := myKeyIDUsed(tx, id); err != nil {
+			return err
+		} else if used { // a revoked or changed-away ID never comes back (mykeyid.go)
 			return ErrMyKeyIDTaken
 		}
-		if err := putJSON(patrons, id, patronRec{MyKeyID: id, AuthSerial: cc.Serial, NotAfter: cc.NotAfter, CreatedAt: s.now().UTC()}); err != nil {
+		if err := ir.putPatron(&patronRec{MyKeyID: id, AuthSerial: cc.Serial, NotAfter: cc.NotAfter, CreatedAt: s.now().UTC()}); err != nil {
 			return err
 		}
-		return tx.Bucket(bSerials).Put([]byte(cc.Serial), []byte(id))
+		return ir.putSerial(cc.Serial, id)
 	})
 	return id, err
 }
@@ -350,29 +350,17 @@ func (s *Server) ImportCardValidity(issuerID string, r io.Reader) (int, error) {
 		if is, err := getIssuer(tx, issuerID); err != nil || is == nil {
 			return errors.Join(err, fmt.Errorf("issuer %q not found", issuerID))
 		}
-		b := tx.Bucket(bCardValidity)
-		prefix := []byte(issuerID + "/")
-		var old [][]byte
-		c := b.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {
-			old = append(old, append([]byte(nil), k...))
-		}
-		for _, k := range old {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
 		now := s.now().UTC()
+		recs := map[string]validityRec{}
 		for _, r := range rows {
 			if r.status == CardValid {
+				delete(recs, r.num)
 				continue
 			}
-			if err := putJSON(b, issuerID+"/"+r.num, validityRec{Status: r.status, Since: now}); err != nil {
-				return err
-			}
-			n++
+			recs[r.num] = validityRec{Status: r.status, Since: now}
 		}
-		return nil
+		n = len(recs)
+		return identityOf(tx).replaceCardValidity(issuerID, recs)
 	})
 	return n, err
 }
@@ -420,7 +408,7 @@ func (s *Server) FeedAddressChange(signSerial string) error {
 		return err
 	}
 	return s.db.Update(func(tx kv.Tx) error {
-		return putJSON(tx.Bucket(bAddrNotices), sn, addrNoticeRec{At: s.now().UTC()})
+		return identityOf(tx).putAddressNotice(sn, addrNoticeRec{At: s.now().UTC()})
 	})
 }
 
@@ -431,7 +419,7 @@ func (s *Server) Revoke(serial, reason string) error {
 		return err
 	}
 	return s.db.Update(func(tx kv.Tx) error {
-		return putJSON(tx.Bucket(bRevoked), sn, revokedRec{At: s.now().UTC(), Reason: reason})
+		return identityOf(tx).putRevoked(sn, revokedRec{At: s.now().UTC(), Reason: reason})
 	})
 }
 
@@ -454,9 +442,10 @@ func (s *Server) Stats() (Stats, error) {
 	var st Stats
 	err := s.db.View(func(tx kv.Tx) error {
 		st.Municipalities = tx.Bucket(bMunicipality).Stats().KeyN
-		st.Issuers = tx.Bucket(bIssuers).Stats().KeyN
-		st.MyKeyIDs = tx.Bucket(bPatrons).Stats().KeyN
-		st.ServiceIDs = tx.Bucket(bServiceIDs).Stats().KeyN
+		var err error
+		if st.Issuers, st.MyKeyIDs, st.ServiceIDs, err = identityOf(tx).counts(); err != nil {
+			return err
+		}
 		return tx.Bucket(bTerminals).ForEach(func(k, v []byte) error {
 			st.Terminals++
 			t, _ := getTerminal(tx, string(k))

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -371,27 +372,30 @@ func (s *Server) Authed(h http.HandlerFunc, kinds ...mkpf.TerminalKind) http.Han
 			s.WriteError(w, r, err)
 			return
 		}
-		if t.Disabled {
-			s.WriteError(w, r, errDisabled)
+		c, err := authTerminal(t, gen, kinds)
+		if err != nil {
+			s.WriteError(w, r, err)
 			return
-		}
-		if t.TokenGen != gen {
-			s.WriteError(w, r, errUnauth)
-			return
-		}
-		c := callerOf(t)
-		if len(kinds) > 0 {
-			allowed := false
-			for _, k := range kinds {
-				if c.Kind == k {
-					allowed = true
-				}
-			}
-			if !allowed {
-				s.WriteError(w, r, errForbiddenKind)
-				return
-			}
 		}
 		h(w, r.WithContext(WithCaller(r.Context(), c)))
 	})
+}
+
+// authTerminal is Authed's check of a token of generation gen against its terminal's record t (read in the request):
+// the terminal enrolled and not disabled, the token not outdated, the kind one of kinds (any when none).
+func authTerminal(t *terminalRec, gen uint64, kinds []mkpf.TerminalKind) (*Caller, error) {
+	if t == nil || len(t.DeviceKey) == 0 {
+		return nil, errNotEnrolled
+	}
+	if t.Disabled {
+		return nil, errDisabled
+	}
+	if t.TokenGen != gen {
+		return nil, errUnauth
+	}
+	c := callerOf(t)
+	if len(kinds) > 0 && !slices.Contains(kinds, c.Kind) {
+		return nil, errForbiddenKind
+	}
+	return c, nil
 }

@@ -116,8 +116,9 @@ func (s *Server) verifyCert(der []byte, sign bool) (*checkedCert, error) {
 	serial := SerialHex(c)
 	var isRevoked bool
 	if err := s.db.View(func(tx kv.Tx) error {
-		isRevoked = tx.Bucket(bRevoked).Get([]byte(serial)) != nil
-		return nil
+		var err error
+		isRevoked, err = identityOf(tx).revoked(serial)
+		return err
 	}); err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func (s *Server) verifyCert(der []byte, sign bool) (*checkedCert, error) {
 }
 
 // verifyAuthChainCached is verifyCert(der, false) with the chain and validity check cached (s.certs, pki.ChainCache).
-// On a cache hit the revocation list is NOT read: the caller checks it (certRevoked) in the transaction it runs
+// On a cache hit the revocation list is NOT read: the caller checks it (identityRows.holder) in the transaction it runs
 // anyway (the lookup, the points calls through resolveRef), which saves a read transaction per call: a tenth of a
 // lookup's cost on bbolt, a round trip on PostgreSQL.
 func (s *Server) verifyAuthChainCached(der []byte) (*checkedCert, error) {
@@ -147,21 +148,4 @@ func (s *Server) verifyAndCache(der []byte) (*checkedCert, error) {
 	}
 	s.certs.Put(der, *cc, now)
 	return cc, nil
-}
-
-// prefetchPatron reads ahead, in one round trip on PostgreSQL, what a request about cc's holder reads one record
-// after the other: the revocation and serial records with more (keys the request already knows), and, following
-// the serial's MyKey ID, the holder's record and the records of vias (Prefix and Suffix around the MyKey ID).
-func prefetchPatron(tx kv.Tx, cc *checkedCert, more []kv.BucketKey, vias ...kv.Via) {
-	serial := kv.BucketKey{Bucket: bSerials, Key: cc.Serial}
-	vias = append(vias, kv.Via{From: serial, Bucket: bPatrons})
-	for i := range vias {
-		vias[i].From = serial
-	}
-	kv.PrefetchVia(tx, append([]kv.BucketKey{{Bucket: bRevoked, Key: cc.Serial}, serial}, more...), vias...)
-}
-
-// certRevoked reports whether a checked certificate is on the revocation list now.
-func certRevoked(tx kv.Tx, cc *checkedCert) bool {
-	return tx.Bucket(bRevoked).Get([]byte(cc.Serial)) != nil
 }

@@ -99,16 +99,12 @@ func normalizeContact(ct *mkpf.Contact) {
 // issuersOf lists the issuers of a municipality.
 func issuersOf(tx kv.Tx, municipality string) ([]mkpf.Issuer, error) {
 	var out []mkpf.Issuer
-	err := tx.Bucket(bIssuers).ForEach(func(k, v []byte) error {
-		var is mkpf.Issuer
-		if ok, err := getJSON(tx.Bucket(bIssuers), string(k), &is); err != nil || !ok {
-			return err
-		}
+	all, err := identityOf(tx).issuers()
+	for _, is := range all {
 		if is.MunicipalityCode == municipality {
 			out = append(out, is)
 		}
-		return nil
-	})
+	}
 	return out, err
 }
 

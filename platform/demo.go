@@ -98,8 +98,9 @@ func (s *Server) seedDemo() error {
 	var seeded, empty bool
 	if err := s.db.View(func(tx kv.Tx) error {
 		seeded = tx.Bucket(bMeta).Get([]byte("demo_seeded")) != nil
-		empty = tx.Bucket(bTerminals).Stats().KeyN == 0 && tx.Bucket(bIssuers).Stats().KeyN == 0
-		return nil
+		issuers, _, _, err := identityOf(tx).counts()
+		empty = tx.Bucket(bTerminals).Stats().KeyN == 0 && issuers == 0
+		return err
 	}); err != nil {
 		return err
 	}

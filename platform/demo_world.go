@@ -85,10 +85,7 @@ func (s *Server) seedIdentityDemo() error {
 			if sv.notice {
 				rec.SignSerial = yamada.SignSerial
 			}
-			if err := putJSON(tx.Bucket(bServiceIDs), DemoYamadaMyKeyID+"/"+sv.issuer, rec); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bCardNumbers).Put([]byte(sv.issuer+"/"+sv.number), []byte(DemoYamadaMyKeyID)); err != nil {
+			if err := identityOf(tx).putService(DemoYamadaMyKeyID, &rec); err != nil {
 				return err
 			}
 		}

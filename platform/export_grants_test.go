@@ -51,7 +51,7 @@ func PlantGrantCrowd(s *Server, projectID, terminalID string, n int) (syncID str
 			id := fmt.Sprintf("CR%06d", i)
 			h := SyncHash(key, fmt.Sprintf("crowd-serial-%d", i))
 			// The patron record as the identity store keeps it (a MyKey ID with its card's serial).
-			if err := putJSON(tx.Bucket(bPatrons), id, patronRec{MyKeyID: id, AuthSerial: fmt.Sprintf("%032X", i),
+			if err := identityOf(tx).putPatron(&patronRec{MyKeyID: id, AuthSerial: fmt.Sprintf("%032X", i),
 				NotAfter: s.now().AddDate(1, 0, 0).UTC(), CreatedAt: s.now().UTC()}); err != nil {
 				return err
 			}

@@ -119,3 +119,16 @@ func GrantSyncEntries(s *Server) (entries, syncs int) {
 	})
 	return entries, syncs
 }
+
+// PutServiceID writes a service ID through the store's identity rows, as register does after its checks (the
+// constraint tests: the store itself must refuse a bad row).
+func (s *Server) PutServiceID(mykeyID, issuerID, cardNumber string) error {
+	return s.db.Update(func(tx kv.Tx) error {
+		return identityOf(tx).putService(mykeyID, &serviceRec{IssuerID: issuerID, CardNumber: cardNumber, RegisteredAt: s.now()})
+	})
+}
+
+// PutSerial links a certificate serial to a MyKey ID through the store's identity rows.
+func (s *Server) PutSerial(serial, mykeyID string) error {
+	return s.db.Update(func(tx kv.Tx) error { return identityOf(tx).putSerial(serial, mykeyID) })
+}

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -72,7 +73,7 @@ func FuzzVerifyCert(f *testing.F) {
 		if sign {
 			return
 		}
-		_, err = s.lookup(&Caller{TerminalID: "00052489", Kind: mkpf.KindServiceID, Municipality: DemoMunicipality, IssuerID: DemoLibrary}, cc)
+		_, err = s.lookup(context.Background(), &Caller{TerminalID: "00052489", Kind: mkpf.KindServiceID, Municipality: DemoMunicipality, IssuerID: DemoLibrary}, cc)
 		if err != nil {
 			var ae *mkpf.APIError
 			if !asAPIError(err, &ae) {

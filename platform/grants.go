@@ -342,15 +342,21 @@ func addMembers(tx kv.Tx, p *grantProjectRec, ids []string) (added, already int,
 	var fe []mkpf.FieldError
 	bad, unknown := 0, 0
 	seen := map[string]bool{}
-	patrons := tx.Bucket(bPatrons)
+	ir := identityOf(tx)
 	for i, id := range ids {
 		id = strings.ToUpper(strings.TrimSpace(id))
 		ids[i] = id
 		field := fmt.Sprintf("mykey_ids[%d]", i)
 		var msg string
+		known := false
+		if mkpf.ValidateMyKeyID(id) == nil {
+			if known, err = ir.hasPatron(id); err != nil {
+				return 0, 0, err
+			}
+		}
 		if mkpf.ValidateMyKeyID(id) != nil {
 			msg = fmt.Sprintf("%d件目のマイキーIDの形式が正しくありません（英大文字と数字の8文字）。", i+1)
-		} else if patrons.Get([]byte(id)) == nil {
+		} else if !known {
 			msg = fmt.Sprintf("%d件目のマイキーID %s はマイキープラットフォームに登録されていません。マイキーIDを確認してください。", i+1, id)
 			unknown++
 		}
@@ -464,8 +470,9 @@ func SyncHash(key []byte, serialHex string) string {
 
 // currentSerials are the auth-certificate serials a participant's card may present now: the serial on record and
 // any newer ones of the J-LIS renewal feed (linked at first use), leaving out revoked ones.
-func currentSerials(tx kv.Tx, newer map[string][]string, serial string) []string {
+func currentSerials(tx kv.Tx, newer map[string][]string, serial string) ([]string, error) {
 	var out []string
+	var failed error
 	seen := map[string]bool{}
 	var walk func(sn string, depth int)
 	walk = func(sn string, depth int) {
@@ -473,7 +480,9 @@ func currentSerials(tx kv.Tx, newer map[string][]string, serial string) []string
 			return
 		}
 		seen[sn] = true
-		if tx.Bucket(bRevoked).Get([]byte(sn)) == nil {
+		if revoked, err := identityOf(tx).revoked(sn); err != nil {
+			failed = errors.Join(failed, err)
+		} else if !revoked {
 			out = append(out, sn)
 		}
 		for _, n := range newer[sn] {
@@ -481,7 +490,7 @@ func currentSerials(tx kv.Tx, newer map[string][]string, serial string) []string
 		}
 	}
 	walk(serial, 0)
-	return out
+	return out, failed
 }
 
 // handleGrantSync is screen 78 [付与事業対象者名簿の同期（取得）].
@@ -521,13 +530,20 @@ func (s *Server) handleGrantSync(w http.ResponseWriter, r *http.Request) {
 		cur := tx.Bucket(bGrMembers).Cursor()
 		for k, _ := cur.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = cur.Next() {
 			id := string(k[len(prefix):])
-			var pr patronRec
-			if ok, err := getJSON(tx.Bucket(bPatrons), id, &pr); err != nil || !ok {
+			pr, err := identityOf(tx).patron(id)
+			if err != nil {
+				return err
+			}
+			if pr == nil {
 				continue
 			}
 			granted := tx.Bucket(bGrDone).Get(k) != nil
 			people++
-			for _, sn := range currentSerials(tx, newer, pr.AuthSerial) {
+			serials, err := currentSerials(tx, newer, pr.AuthSerial)
+			if err != nil {
+				return err
+			}
+			for _, sn := range serials {
 				h := SyncHash(key, sn)
 				if err := sm.Put([]byte(syncID+"/"+h), []byte(id)); err != nil {
 					return err

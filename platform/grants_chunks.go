@@ -4,8 +4,9 @@ package platform
 // idempotent by its device GrantID (gr_ids), so an upload whose chunk fails keeps the chunks before it and a retry
 // answers those from their stored outcomes and applies the rest: nothing twice, nothing lost. On PostgreSQL a
 // chunk first reads what its items will look up in one round trip (kv.PrefetchVia): each item's stored answer, its
-// sync entry and, through the MyKey ID that entry names, the patron, the membership, the once-only record and the month's
-// count; the chunk's bucket writes go to the database as one batch with its commit.
+// sync entry and, through the MyKey ID that entry names, the membership, the once-only record and the month's count
+// (the patron is a row of id_patron since migration 4: one primary-key read per granted item); the chunk's bucket
+// writes go to the database as one batch with its commit.
 
 import (
 	"errors"
@@ -49,7 +50,7 @@ func prefetchUpload(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem, now time.
 		}
 		entry := kv.BucketKey{Bucket: bGrSyncMap, Key: it.SyncID + "/" + strings.ToLower(it.Hash)}
 		keys = append(keys, entry)
-		vias = append(vias, kv.Via{From: entry, Bucket: bGrMembers, Prefix: it.ProjectID + "/"}, kv.Via{From: entry, Bucket: bPatrons},
+		vias = append(vias, kv.Via{From: entry, Bucket: bGrMembers, Prefix: it.ProjectID + "/"},
 			kv.Via{From: entry, Bucket: bGrDone, Prefix: it.ProjectID + "/"},
 			kv.Via{From: entry, Bucket: bGrCounts, Prefix: "cap/", Suffix: "/" + month},
 			kv.Via{From: entry, Bucket: bGrCounts, Prefix: "notice/", Suffix: "/" + day},
@@ -92,7 +93,9 @@ func (g *chunkGrants) grant(tx kv.Tx, now time.Time, prog *mkpf.Program, mykeyID
 	if points <= 0 || points > maxGrant {
 		return nil, errPtPoints
 	}
-	if tx.Bucket(bPatrons).Get([]byte(mykeyID)) == nil {
+	if ok, err := patronExists(tx, mykeyID); err != nil {
+		return nil, err
+	} else if !ok {
 		return nil, errPtNoPatron
 	}
 	if len(g.seqs) == 0 {

@@ -1,7 +1,7 @@
 package platform
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -48,15 +48,22 @@ func ValidateCardNumber(n string) *mkpf.APIError {
 // resolvePatron maps a checked certificate to its MyKey ID. A serial the platform does not know is followed through
 // the renewal feed (new → old serial, possibly several renewals); when that reaches a known serial, the patron is
 // re-linked to the new certificate (seed 004 §9: updated at first use). Needs a write transaction only then.
-// A known serial costs two key reads and no decoding (every lookup and point movement comes through here).
 func resolvePatron(tx kv.Tx, cc *checkedCert) (myKeyID string, err error) {
-	serials := tx.Bucket(bSerials)
-	if id := serials.Get([]byte(cc.Serial)); id != nil {
-		if tx.Bucket(bPatrons).Get(id) == nil {
-			return "", errUnknownCert
+	ir := identityOf(tx)
+	if id, err := ir.serialOwner(cc.Serial); err != nil {
+		return "", err
+	} else if id != "" {
+		if ok, err := ir.hasPatron(id); err != nil || !ok {
+			return "", errors.Join(err, errUnknownCert)
 		}
-		return string(id), nil
+		return id, nil
 	}
+	return linkRenewed(tx, cc)
+}
+
+// linkRenewed follows an unknown serial through the renewal feed and links it to the patron it reaches (resolvePatron).
+func linkRenewed(tx kv.Tx, cc *checkedCert) (string, error) {
+	ir := identityOf(tx)
 	ren := tx.Bucket(bRenewals)
 	cur := cc.Serial
 	for i := 0; i < 16; i++ {
@@ -64,9 +71,13 @@ func resolvePatron(tx kv.Tx, cc *checkedCert) (myKeyID string, err error) {
 		if old == nil {
 			return "", errUnknownCert
 		}
-		if id := serials.Get(old); id != nil {
-			var p patronRec
-			if ok, err := getJSON(tx.Bucket(bPatrons), string(id), &p); err != nil || !ok {
+		id, err := ir.serialOwner(string(old))
+		if err != nil {
+			return "", err
+		}
+		if id != "" {
+			p, err := ir.patron(id)
+			if err != nil || p == nil {
 				return "", errors.Join(err, errUnknownCert)
 			}
 			if !tx.Writable() {
@@ -74,11 +85,11 @@ func resolvePatron(tx kv.Tx, cc *checkedCert) (myKeyID string, err error) {
 			}
 			// The old serial keeps pointing at the patron: the old card's certificate is J-LIS's to revoke (the
 			// revocation list), and a card still in a wallet must not turn into "unknown" before that.
-			if err := serials.Put([]byte(cc.Serial), []byte(p.MyKeyID)); err != nil {
+			if err := ir.putSerial(cc.Serial, p.MyKeyID); err != nil {
 				return "", err
 			}
 			p.AuthSerial, p.NotAfter = cc.Serial, cc.NotAfter
-			if err := putJSON(tx.Bucket(bPatrons), p.MyKeyID, &p); err != nil {
+			if err := ir.putPatron(p); err != nil {
 				return "", err
 			}
 			if err := renewSignSerials(tx, p.MyKeyID); err != nil {
@@ -101,19 +112,13 @@ func renewSignSerials(tx kv.Tx, myKeyID string) error {
 	}); err != nil {
 		return err
 	}
-	svc := tx.Bucket(bServiceIDs)
-	prefix := myKeyID + "/"
-	type upd struct {
-		key string
-		rec serviceRec
+	ir := identityOf(tx)
+	svcs, err := ir.services(myKeyID)
+	if err != nil {
+		return err
 	}
-	var ups []upd
-	c := svc.Cursor()
-	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
-		var sr serviceRec
-		if err := json.Unmarshal(v, &sr); err != nil {
-			return err
-		}
+	for i := range svcs {
+		sr := &svcs[i]
 		if sr.SignSerial == "" {
 			continue
 		}
@@ -123,12 +128,9 @@ func renewSignSerials(tx kv.Tx, myKeyID string) error {
 		}
 		if cur != sr.SignSerial {
 			sr.SignSerial = cur
-			ups = append(ups, upd{string(k), sr})
-		}
-	}
-	for _, u := range ups {
-		if err := putJSON(svc, u.key, u.rec); err != nil {
-			return err
+			if err := ir.putService(myKeyID, sr); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -136,68 +138,68 @@ func renewSignSerials(tx kv.Tx, myKeyID string) error {
 
 var errNeedsWrite = errors.New("renewal link needs a write transaction")
 
-// lookup is screen 25 → 26 for a caller.
-func (s *Server) lookup(c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) {
+// lookup is screen 25 → 26 for a caller. On PostgreSQL a certificate whose serial is known costs one statement
+// with no BEGIN and COMMIT (kv.ReadOne; identityRows.holder joins the records); a renewed one is linked in a write
+// transaction.
+func (s *Server) lookup(ctx context.Context, c *Caller, cc *checkedCert) (*mkpf.LookupResult, error) {
 	var res *mkpf.LookupResult
 	run := func(tx kv.Tx) error {
-		// The records below, read ahead in one round trip on PostgreSQL (then one for the card's validity).
-		prefetchPatron(tx, cc, []kv.BucketKey{{Bucket: bIssuers, Key: c.IssuerID}}, kv.Via{Bucket: bServiceIDs, Suffix: "/" + c.IssuerID})
-		if certRevoked(tx, cc) {
+		res = nil
+		h, err := identityOf(tx).holder(cc.Serial, c.IssuerID)
+		if err != nil {
+			return err
+		}
+		if h.revoked {
 			return errCertRevoked
 		}
-		myKeyID, err := resolvePatron(tx, cc)
-		if err != nil {
-			return err
+		if h.mykeyID == "" {
+			if _, err := resolvePatron(tx, cc); err != nil {
+				return err
+			}
+			// Linked now: read again.
+			if h, err = identityOf(tx).holder(cc.Serial, c.IssuerID); err != nil {
+				return err
+			}
+			if h.mykeyID == "" {
+				return errUnknownCert
+			}
 		}
-		is, err := getIssuer(tx, c.IssuerID)
-		if err != nil {
-			return err
-		}
-		if is == nil {
-			return errNoIssuer
-		}
-		var sr serviceView
-		if ok, err := getJSON(tx.Bucket(bServiceIDs), myKeyID+"/"+c.IssuerID, &sr); err != nil {
-			return err
-		} else if !ok {
-			return errNoServiceID
-		}
-		keys := []kv.BucketKey{{Bucket: bCardValidity, Key: c.IssuerID + "/" + sr.CardNumber}}
-		if sr.AddressNotice && sr.SignSerial != "" {
-			keys = append(keys, kv.BucketKey{Bucket: bAddrNotices, Key: sr.SignSerial})
-		}
-		kv.Prefetch(tx, keys...)
-		status := CardValid
-		var v validityRec
-		if ok, err := getJSON(tx.Bucket(bCardValidity), c.IssuerID+"/"+sr.CardNumber, &v); err != nil {
-			return err // an unreadable validity record never reads as valid
-		} else if ok && v.Status != "" {
-			status = v.Status
-		}
-		res = &mkpf.LookupResult{
-			IssuerID:       is.ID,
-			IssuerName:     is.Name,
-			CardNumber:     sr.CardNumber,
-			Handoff:        is.Handoff,
-			CardValid:      status == CardValid,
-			CardStatus:     status,
-			AddressChanged: sr.AddressNotice && sr.SignSerial != "" && addressChanged(tx, sr.SignSerial),
-		}
-		if is.ShowMyKeyID {
-			res.MyKeyID = myKeyID
-		}
-		return nil
+		res, err = lookupResult(h)
+		return err
 	}
-	err := s.db.View(run)
+	err := kv.ReadOne(ctx, s.db, run)
 	if errors.Is(err, errNeedsWrite) {
-		err = s.db.Update(run)
+		err = s.db.UpdateContext(ctx, run)
 	}
 	return res, err
 }
 
-// addressChanged reports a J-LIS address-change notice for the registered signing-certificate serial.
-func addressChanged(tx kv.Tx, signSerial string) bool {
-	return tx.Bucket(bAddrNotices).Get([]byte(signSerial)) != nil
+// lookupResult is screen 26's answer from what a lookup read about a known, unrevoked certificate's holder.
+func lookupResult(h holderView) (*mkpf.LookupResult, error) {
+	if h.issuer == nil {
+		return nil, errNoIssuer
+	}
+	if h.service == nil {
+		return nil, errNoServiceID
+	}
+	status := CardValid
+	if h.status != "" {
+		status = h.status
+	}
+	is := h.issuer
+	res := &mkpf.LookupResult{
+		IssuerID:       is.ID,
+		IssuerName:     is.Name,
+		CardNumber:     h.service.CardNumber,
+		Handoff:        is.Handoff,
+		CardValid:      status == CardValid,
+		CardStatus:     status,
+		AddressChanged: h.addressChanged,
+	}
+	if is.ShowMyKeyID {
+		res.MyKeyID = h.mykeyID
+	}
+	return res, nil
 }
 
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
@@ -214,7 +216,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	cc, err := s.verifyAuthChainCached(req.AuthCert) // revocation: checked in lookup's transaction
 	if err == nil {
 		var res *mkpf.LookupResult
-		if res, err = s.lookup(c, cc); err == nil {
+		if res, err = s.lookup(r.Context(), c, cc); err == nil {
 			s.Count(c.TerminalID, "lookup.ok")
 			WriteJSON(w, http.StatusOK, res)
 			return
@@ -292,28 +294,24 @@ func register(tx kv.Tx, c *Caller, cc, sc *checkedCert, req mkpf.RegisterRequest
 	if is == nil {
 		return nil, errNoIssuer
 	}
-	cards := tx.Bucket(bCardNumbers)
-	svc := tx.Bucket(bServiceIDs)
-	numKey := is.ID + "/" + req.CardNumber
-	if owner := cards.Get([]byte(numKey)); owner != nil && string(owner) != myKeyID {
+	ir := identityOf(tx)
+	if owner, err := ir.cardOwner(is.ID, req.CardNumber); err != nil {
+		return nil, err
+	} else if owner != "" && owner != myKeyID {
 		return nil, errNumberTaken
 	}
 	res := &mkpf.RegisterResult{IssuerID: is.ID, IssuerName: is.Name, CardNumber: req.CardNumber}
 	if is.ShowMyKeyID {
 		res.MyKeyID = myKeyID
 	}
-	svcKey := myKeyID + "/" + is.ID
-	var prev serviceRec
-	had, err := getJSON(svc, svcKey, &prev)
+	prev, err := ir.service(myKeyID, is.ID)
 	if err != nil {
 		return nil, err
 	}
+	had := prev != nil
 	if had && prev.CardNumber != req.CardNumber {
 		if !req.Replace {
 			return nil, errNeedsReplace
-		}
-		if err := cards.Delete([]byte(is.ID + "/" + prev.CardNumber)); err != nil {
-			return nil, err
 		}
 		res.Replaced = prev.CardNumber
 	}
@@ -328,10 +326,7 @@ func register(tx kv.Tx, c *Caller, cc, sc *checkedCert, req mkpf.RegisterRequest
 	if had && prev.CardNumber == req.CardNumber {
 		rec.RegisteredAt = prev.RegisteredAt
 	}
-	if err := putJSON(svc, svcKey, rec); err != nil {
-		return nil, err
-	}
-	if err := cards.Put([]byte(numKey), []byte(myKeyID)); err != nil {
+	if err := ir.putService(myKeyID, &rec); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -13,6 +13,10 @@ import (
 )
 
 func TestDoneWhen_EnrollContactLookupYamada(t *testing.T) {
+	eachStore(t, testDoneWhen_EnrollContactLookupYamada)
+}
+
+func testDoneWhen_EnrollContactLookupYamada(t *testing.T) {
 	env := testenv.Platform(t)
 	c := env.Enrolled(t, "00052489")
 	res, err := c.Lookup(ctx(t), profile(t, "yamada").AuthCertDER)

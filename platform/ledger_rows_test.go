@@ -200,6 +200,7 @@ func TestLedgerRows_UpgradeFromTheKeyValueLayout(t *testing.T) {
 	conn := pgConnect(t, url)
 	ctx := context.Background()
 	if _, err := conn.Exec(ctx, `DROP TABLE pt_balance, pt_move, pt_terminal_marker, idempotency, pt_floor_day_total, pt_lot, pt_voucher, coupon, coupon_partner;
+		DROP TABLE `+identityTables+`;
 		DROP TABLE mkpf_schema_version;`+oldRunnerTable+`
 		INSERT INTO kv_migrations (version, name) VALUES (1, 'buckets and pairs'), (2, 'lock rows (for databases without advisory locks)')`); err != nil {
 		t.Fatal(err)
@@ -220,10 +221,22 @@ func TestLedgerRows_UpgradeFromTheKeyValueLayout(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM kv WHERE bucket IN ('pt_balances', 'pt_moves', 'pt_totals', 'idempotency', 'pt_lots')`).Scan(&pairs); err != nil || pairs != 0 {
 		t.Fatalf("%d ledger pairs left in kv (%v)", pairs, err)
 	}
+	// Migration 4 moved the identity pairs into their tables: the demo world's patrons, serials and service IDs.
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM kv WHERE bucket IN ('issuers', 'patrons', 'serials', 'service_ids', 'card_numbers')`).Scan(&pairs); err != nil || pairs != 0 {
+		t.Fatalf("%d identity pairs left in kv (%v)", pairs, err)
+	}
+	var patrons, services int
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM id_patron), (SELECT count(*) FROM id_service)`).Scan(&patrons, &services); err != nil || patrons == 0 || services == 0 {
+		t.Fatalf("after the upgrade: %d patrons, %d service IDs (%v)", patrons, services, err)
+	}
 	var version, legacy int
 	if err := conn.QueryRow(ctx, `SELECT (SELECT version FROM mkpf_schema_version), (SELECT max(version) FROM kv_migrations)`).
 		Scan(&version, &legacy); err != nil || version != schemaVersion() || legacy != schemaVersion() {
 		t.Fatalf("after the upgrade the schema is at %d, kv_migrations at %d (%v)", version, legacy, err)
+	}
+	// The migrated identity rows answer a lookup (one statement on PostgreSQL) as the town's buckets did.
+	if res, err := w.terminal("00052489").Lookup(ctx, profile(t, "yamada").AuthCertDER); err != nil || res.CardNumber != platform.DemoYamadaLibCard {
+		t.Fatalf("lookup after the upgrade: %+v %v", res, err)
 	}
 	shop := w.terminal("00052589")
 	yamada := cardOf(t, "yamada")
@@ -237,13 +250,16 @@ func TestLedgerRows_UpgradeFromTheKeyValueLayout(t *testing.T) {
 	}
 }
 
+// identityTables are migration 4's tables, in an order DROP TABLE takes.
+const identityTables = `id_service, id_serial, id_card_validity, id_patron, id_issuer, id_revoked, id_address_notice`
+
 // oldRunnerTable is the version table of the store's migration runner before tern, as it made it.
 const oldRunnerTable = `
 	CREATE TABLE IF NOT EXISTS kv_migrations (version INT PRIMARY KEY, name TEXT NOT NULL,
 		applied_at TIMESTAMPTZ NOT NULL DEFAULT now());`
 
 // TestLedgerRows_UpgradeOfADatabaseAtVersion3AppliesNothing: a database the runner before tern brought to version 3
-// (the ledger's tables there, kv_migrations 1..3) is taken over by tern at 3: nothing up to 3 runs again (a CREATE
+// (the ledger's tables there, kv_migrations 1..3; no identity or voucher tables yet) is taken over by tern at 3: nothing up to 3 runs again (a CREATE
 // TABLE would fail), the later migrations do, and the ledger stays as it was.
 func TestLedgerRows_UpgradeOfADatabaseAtVersion3AppliesNothing(t *testing.T) {
 	url := testenv.PostgresURL(t)
@@ -254,7 +270,7 @@ func TestLedgerRows_UpgradeOfADatabaseAtVersion3AppliesNothing(t *testing.T) {
 	}
 	conn := pgConnect(t, url)
 	ctx := context.Background()
-	if _, err := conn.Exec(ctx, `DROP TABLE mkpf_schema_version, pt_voucher, coupon, coupon_partner; DROP INDEX pt_move_one_per_voucher;`+oldRunnerTable+`
+	if _, err := conn.Exec(ctx, `DROP TABLE mkpf_schema_version, pt_voucher, coupon, coupon_partner, `+identityTables+`; DROP INDEX pt_move_one_per_voucher;`+oldRunnerTable+`
 		INSERT INTO kv_migrations (version, name) VALUES (1, 'buckets and pairs'),
 			(2, 'lock rows (for databases without advisory locks)'), (3, 'points ledger rows: balances, movements, idempotency, day totals')`); err != nil {
 		t.Fatal(err)

@@ -185,16 +185,19 @@ func (s *Server) handlePointMunicipalities(w http.ResponseWriter, r *http.Reques
 }
 
 // myKeyIDUsed reports whether id is a MyKey ID, now or once (a revoked or changed-away ID is never given again).
-func myKeyIDUsed(tx kv.Tx, id string) bool {
-	return tx.Bucket(bPatrons).Get([]byte(id)) != nil || tx.Bucket(bRetired).Get([]byte(id)) != nil
+func myKeyIDUsed(tx kv.Tx, id string) (bool, error) {
+	if tx.Bucket(bRetired).Get([]byte(id)) != nil {
+		return true, nil
+	}
+	return patronExists(tx, id)
 }
 
 // freeMyKeyID draws a MyKey ID nobody has or had.
-func freeMyKeyID(tx kv.Tx) string {
+func freeMyKeyID(tx kv.Tx) (string, error) {
 	for {
 		id := randomString(mkpf.MyKeyIDAlphabet, 8)
-		if !myKeyIDUsed(tx, id) {
-			return id
+		if used, err := myKeyIDUsed(tx, id); err != nil || !used {
+			return id, err
 		}
 	}
 }
@@ -216,7 +219,7 @@ func (s *Server) handleMyKeyCandidate(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Auto {
 		var id string
-		if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error { id = freeMyKeyID(tx); return nil }); err != nil {
+		if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) (err error) { id, err = freeMyKeyID(tx); return err }); err != nil {
 			s.WriteError(w, r, err)
 			return
 		}
@@ -234,7 +237,7 @@ func (s *Server) handleMyKeyCandidate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var used bool
-	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error { used = myKeyIDUsed(tx, req.ID); return nil }); err != nil {
+	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) (err error) { used, err = myKeyIDUsed(tx, req.ID); return err }); err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
@@ -345,7 +348,9 @@ func (s *Server) createMyKeyID(tx kv.Tx, cc *checkedCert, req mkpf.MyKeyCreateRe
 	} else if err != errUnknownCert {
 		return nil, err
 	}
-	if myKeyIDUsed(tx, req.MyKeyID) {
+	if used, err := myKeyIDUsed(tx, req.MyKeyID); err != nil {
+		return nil, err
+	} else if used {
 		return nil, errMyKeyIDTaken
 	}
 	prefs, ae := checkMyPageSettings(tx, req.Email, req.Notices, req.BaseMunicipality)
@@ -353,10 +358,11 @@ func (s *Server) createMyKeyID(tx kv.Tx, cc *checkedCert, req mkpf.MyKeyCreateRe
 		return nil, ae
 	}
 	now := s.now().UTC()
-	if err := putJSON(tx.Bucket(bPatrons), req.MyKeyID, patronRec{MyKeyID: req.MyKeyID, AuthSerial: cc.Serial, NotAfter: cc.NotAfter, CreatedAt: now}); err != nil {
+	ir := identityOf(tx)
+	if err := ir.putPatron(&patronRec{MyKeyID: req.MyKeyID, AuthSerial: cc.Serial, NotAfter: cc.NotAfter, CreatedAt: now}); err != nil {
 		return nil, err
 	}
-	if err := tx.Bucket(bSerials).Put([]byte(cc.Serial), []byte(req.MyKeyID)); err != nil {
+	if err := ir.putSerial(cc.Serial, req.MyKeyID); err != nil {
 		return nil, err
 	}
 	if err := putJSON(tx.Bucket(bMyPage), req.MyKeyID, myPageRec{PasswordHash: hash, BaseMunicipality: req.BaseMunicipality, UpdatedAt: now}); err != nil {

@@ -39,6 +39,10 @@ func deskChallenge(t *testing.T, c *platformclient.Client, op string) []byte {
 // operation, signed by the key of the certificate it names; once; for a certificate that chains, is valid and not
 // revoked; for a person who has none (a renewed card of a holder included); and only by a patron desk.
 func TestSecurity_MyKeyIDCreateNeedsTheCardsOwnSignature(t *testing.T) {
+	eachStore(t, testSecurity_MyKeyIDCreateNeedsTheCardsOwnSignature)
+}
+
+func testSecurity_MyKeyIDCreateNeedsTheCardsOwnSignature(t *testing.T) {
 	env := testenv.Platform(t)
 	desk := env.Enrolled(t, platform.DemoPatronDesk)
 	shop := env.Enrolled(t, "00052589")
@@ -117,6 +121,10 @@ func TestSecurity_MyKeyIDCreateNeedsTheCardsOwnSignature(t *testing.T) {
 // Screen 16's fields are checked by the platform too, each with its message beside its field; nothing is made and
 // the card's challenge stays unused (the patron fixes the field and presses [登録] again).
 func TestScreen16_PlatformChecksTheFields(t *testing.T) {
+	eachStore(t, testScreen16_PlatformChecksTheFields)
+}
+
+func testScreen16_PlatformChecksTheFields(t *testing.T) {
 	env := testenv.Platform(t)
 	desk := env.Enrolled(t, platform.DemoPatronDesk)
 	tanaka := profile(t, "tanaka")

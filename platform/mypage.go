@@ -8,7 +8,6 @@ package platform
 // revoked.
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -70,7 +69,12 @@ func (s *Server) myPageSession(tx kv.Tx, c *Caller, session string) (string, err
 		return "", errMyPageSession
 	}
 	term, myKeyID, ok := strings.Cut(id, "/")
-	if !ok || term != c.TerminalID || tx.Bucket(bPatrons).Get([]byte(myKeyID)) == nil {
+	if !ok || term != c.TerminalID {
+		return "", errMyPageSession
+	}
+	if known, err := patronExists(tx, myKeyID); err != nil {
+		return "", err
+	} else if !known {
 		return "", errMyPageSession
 	}
 	cur, err := sessionGen(tx, myKeyID)
@@ -167,7 +171,10 @@ func (s *Server) myPagePasswordLogin(r *http.Request, c *Caller, id, pw string) 
 	var known bool
 	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
 		ok, err := getJSON(tx.Bucket(bMyPage), id, &rec)
-		known = ok && rec.PasswordHash != "" && tx.Bucket(bPatrons).Get([]byte(id)) != nil
+		if err != nil || !ok || rec.PasswordHash == "" {
+			return err
+		}
+		known, err = patronExists(tx, id)
 		return err
 	}); err != nil {
 		_ = s.refundAttempt(keys...) // the store failed, not the patron: a failure of its own is reported
@@ -241,7 +248,6 @@ func myPage(tx kv.Tx, id string) (*mkpf.MyPage, error) {
 		baseProg, _ = municipalProgram(tx, rec.BaseMunicipality)
 	}
 	seen := map[string]bool{}
-	prefix := id + "/"
 	held, err := rowsOf(tx).heldBalances(id)
 	if err != nil {
 		return nil, err
@@ -281,12 +287,11 @@ func myPage(tx kv.Tx, id string) (*mkpf.MyPage, error) {
 		}
 		return a.ProgramID < b.ProgramID
 	})
-	sc := tx.Bucket(bServiceIDs).Cursor()
-	for k, v := sc.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = sc.Next() {
-		var sr serviceRec
-		if err := json.Unmarshal(v, &sr); err != nil {
-			return nil, err
-		}
+	svcs, err := identityOf(tx).services(id)
+	if err != nil {
+		return nil, err
+	}
+	for _, sr := range svcs {
 		name := sr.IssuerID
 		if is, _ := getIssuer(tx, sr.IssuerID); is != nil {
 			name = is.Name
@@ -335,8 +340,8 @@ func (s *Server) SetMyPagePassword(myKeyID, pw string) error {
 	}
 	hash := s.HashPassword(pw)
 	return s.db.Update(func(tx kv.Tx) error {
-		if tx.Bucket(bPatrons).Get([]byte(myKeyID)) == nil {
-			return fmt.Errorf("MyKey ID %q not found", myKeyID)
+		if ok, err := patronExists(tx, myKeyID); err != nil || !ok {
+			return errors.Join(err, fmt.Errorf("MyKey ID %q not found", myKeyID))
 		}
 		var rec myPageRec
 		if _, err := getJSON(tx.Bucket(bMyPage), myKeyID, &rec); err != nil {

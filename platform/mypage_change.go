@@ -3,7 +3,6 @@ package platform
 // 利用者マイページ's changes (seed 004 §I.6, screens 59-61 利用者情報の変更 and 63 マイキーIDの失効; docs/patron-desk.md).
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -126,45 +125,10 @@ func (s *Server) handleMyKeyRevoke(w http.ResponseWriter, r *http.Request) {
 // retireMyKeyID removes a MyKey ID's identity records (patron, serials, service IDs and their card numbers,
 // 利用者マイページ, notices) and marks it used for good.
 func retireMyKeyID(tx kv.Tx, id string, now time.Time) error {
-	var gone [][]byte
-	if err := tx.Bucket(bSerials).ForEach(func(k, v []byte) error {
-		if string(v) == id {
-			gone = append(gone, append([]byte(nil), k...))
-		}
-		return nil
-	}); err != nil {
+	if err := identityOf(tx).dropPatron(id); err != nil {
 		return err
 	}
-	for _, k := range gone {
-		if err := tx.Bucket(bSerials).Delete(k); err != nil {
-			return err
-		}
-	}
-	prefix := id + "/"
-	var svcKeys [][]byte
-	var numKeys []string
-	sc := tx.Bucket(bServiceIDs).Cursor()
-	for k, v := sc.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = sc.Next() {
-		var sr serviceRec
-		if err := json.Unmarshal(v, &sr); err != nil {
-			return err
-		}
-		svcKeys = append(svcKeys, append([]byte(nil), k...))
-		numKeys = append(numKeys, sr.IssuerID+"/"+sr.CardNumber)
-	}
-	for _, k := range svcKeys {
-		if err := tx.Bucket(bServiceIDs).Delete(k); err != nil {
-			return err
-		}
-	}
-	for _, k := range numKeys {
-		if owner := tx.Bucket(bCardNumbers).Get([]byte(k)); string(owner) == id {
-			if err := tx.Bucket(bCardNumbers).Delete([]byte(k)); err != nil {
-				return err
-			}
-		}
-	}
-	for _, b := range [][]byte{bPatrons, bMyPage, bNotices} {
+	for _, b := range [][]byte{bMyPage, bNotices} {
 		if err := tx.Bucket(b).Delete([]byte(id)); err != nil {
 			return err
 		}

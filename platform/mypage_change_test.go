@@ -64,7 +64,9 @@ func TestScreen59to61_PasswordChangedNoticeThroughSMTP(t *testing.T) {
 
 // Screen 63 through real HTTP: only the logged-in patron's own card revokes; afterwards the ID is gone for good (never
 // given again), the library no longer finds the card, the session is dead, and the certificate can make a new one.
-func TestScreen63_RevokeForGood(t *testing.T) {
+func TestScreen63_RevokeForGood(t *testing.T) { eachStore(t, testScreen63_RevokeForGood) }
+
+func testScreen63_RevokeForGood(t *testing.T) {
 	env := testenv.Platform(t)
 	desk := env.Enrolled(t, platform.DemoPatronDesk)
 	lib := env.Enrolled(t, "00052489")
@@ -291,6 +293,10 @@ func TestReservedPointsMoveToTheBaseAccountAfter21Days(t *testing.T) {
 
 // The admin's MyKey ID creation never gives a revoked ID again either.
 func TestAdminCreateMyKeyID_RefusesARetiredID(t *testing.T) {
+	eachStore(t, testAdminCreateMyKeyID_RefusesARetiredID)
+}
+
+func testAdminCreateMyKeyID_RefusesARetiredID(t *testing.T) {
 	env := testenv.Platform(t)
 	desk := env.Enrolled(t, platform.DemoPatronDesk)
 	makeTanaka(t, desk, "")

@@ -31,7 +31,9 @@ func (s *Server) handleMyKeyChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.cardSignedChange(w, r, c, req.Session, mkpf.MyKeyOpChange, req.Card, func(tx kv.Tx, old string, now time.Time) error {
-		if myKeyIDUsed(tx, req.NewID) {
+		if used, err := myKeyIDUsed(tx, req.NewID); err != nil {
+			return err
+		} else if used {
 			return errMyKeyIDTaken
 		}
 		if err := moveMyKeyID(tx, old, req.NewID, now); err != nil {
@@ -96,19 +98,8 @@ func replaceValues(b kv.Bucket, from, to string) error {
 }
 
 func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
-	var p patronRec
-	if _, err := getJSON(tx.Bucket(bPatrons), old, &p); err != nil {
+	if err := identityOf(tx).moveMyKeyID(old, nu); err != nil {
 		return err
-	}
-	p.MyKeyID = nu
-	if err := putJSON(tx.Bucket(bPatrons), nu, p); err != nil {
-		return err
-	}
-	prefixed := func(k string) (string, bool) {
-		if rest, ok := strings.CutPrefix(k, old+"/"); ok {
-			return nu + "/" + rest, true
-		}
-		return "", false
 	}
 	suffixed := func(k string) (string, bool) {
 		if head, ok := strings.CutSuffix(k, "/"+old); ok {
@@ -117,9 +108,6 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 		return "", false
 	}
 	for _, step := range []error{
-		replaceValues(tx.Bucket(bSerials), old, nu),
-		renameKeys(tx.Bucket(bServiceIDs), prefixed),
-		replaceValues(tx.Bucket(bCardNumbers), old, nu),
 		rowsOf(tx).moveLots(old, nu),
 		renameKeys(tx.Bucket(bGrMembers), suffixed),
 		renameKeys(tx.Bucket(bGrDone), suffixed),
@@ -170,9 +158,6 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 	}
 	// Vouchers not yet cleared lapse back to their holder: to the new ID.
 	if err := vouchersOf(tx).moveVouchers(old, nu); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bPatrons).Delete([]byte(old)); err != nil {
 		return err
 	}
 	return putJSON(tx.Bucket(bRetired), old, retiredRec{At: now})

@@ -92,6 +92,10 @@ func ptr[T any](v T) *T { return &v }
 // Screens 19 and 58: 留保ポイント first, 自治体ポイント with the base municipality's first then by balance, event points
 // by balance; the service IDs with the issuer's name (the documents' example for yamada).
 func TestScreen19and58_BalancesInOrderAndServiceIDs(t *testing.T) {
+	eachStore(t, testScreen19and58_BalancesInOrderAndServiceIDs)
+}
+
+func testScreen19and58_BalancesInOrderAndServiceIDs(t *testing.T) {
 	env := testenv.Platform(t)
 	desk := env.Enrolled(t, platform.DemoPatronDesk)
 	makeTanaka(t, desk, platform.DemoForeign) // base: 横浜市

@@ -50,8 +50,8 @@ func (s *Server) SetNotices(myKeyID, email string, kinds []string) error {
 		return err
 	}
 	return s.db.Update(func(tx kv.Tx) error {
-		if tx.Bucket(bPatrons).Get([]byte(myKeyID)) == nil {
-			return fmt.Errorf("MyKey ID %q not found", myKeyID)
+		if ok, err := patronExists(tx, myKeyID); err != nil || !ok {
+			return errors.Join(err, fmt.Errorf("MyKey ID %q not found", myKeyID))
 		}
 		if p.Email == "" {
 			return tx.Bucket(bNotices).Delete([]byte(myKeyID))

@@ -254,31 +254,37 @@ func resolveRef(tx kv.Tx, c *Caller, ref mkpf.PatronRef, cc *checkedCert, more .
 		if c.IssuerID == "" {
 			return nil, errNoIssuer
 		}
-		id := tx.Bucket(bCardNumbers).Get([]byte(c.IssuerID + "/" + ref.ShopCard))
-		if id == nil {
+		id, err := identityOf(tx).cardOwner(c.IssuerID, ref.ShopCard)
+		if err != nil {
+			return nil, err
+		}
+		if id == "" {
 			return nil, errPtNoShopCard
 		}
-		return &patron{MyKeyID: string(id), ShopPointID: ref.ShopCard}, nil
+		return &patron{MyKeyID: id, ShopPointID: ref.ShopCard}, nil
 	}
-	// What follows, and the movement after it, reads these: one round trip for them on PostgreSQL.
-	var vias []kv.Via
-	if c.IssuerID != "" {
-		vias = append(vias, kv.Via{Bucket: bServiceIDs, Suffix: "/" + c.IssuerID})
-	}
-	prefetchPatron(tx, cc, append([]kv.BucketKey{{Bucket: bTerminals, Key: c.TerminalID}}, more...), vias...)
-	if certRevoked(tx, cc) {
-		return nil, errCertRevoked
-	}
-	myKeyID, err := resolvePatron(tx, cc)
+	// What follows, and the movement after it, reads these: one round trip for them on PostgreSQL (the buckets'
+	// records and the holder's identity rows).
+	h, err := holderAnd(tx, append([]kv.BucketKey{{Bucket: bTerminals, Key: c.TerminalID}}, more...), cc.Serial, c.IssuerID)
 	if err != nil {
 		return nil, err
 	}
-	pt := &patron{MyKeyID: myKeyID}
-	if c.IssuerID != "" {
-		var sr serviceView
-		if ok, _ := getJSON(tx.Bucket(bServiceIDs), myKeyID+"/"+c.IssuerID, &sr); ok {
-			pt.ShopPointID = sr.CardNumber
+	if h.revoked {
+		return nil, errCertRevoked
+	}
+	if h.mykeyID == "" {
+		if h.mykeyID, err = resolvePatron(tx, cc); err != nil {
+			return nil, err
 		}
+		if c.IssuerID != "" {
+			if h.service, err = identityOf(tx).service(h.mykeyID, c.IssuerID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	pt := &patron{MyKeyID: h.mykeyID}
+	if h.service != nil {
+		pt.ShopPointID = h.service.CardNumber
 	}
 	return pt, nil
 }

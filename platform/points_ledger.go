@@ -277,7 +277,9 @@ func grant(tx kv.Tx, now time.Time, mykeyID, programID string, points int64, ter
 	if p == nil {
 		return nil, 0, errPtNotUsable
 	}
-	if tx.Bucket(bPatrons).Get([]byte(mykeyID)) == nil {
+	if ok, err := patronExists(tx, mykeyID); err != nil {
+		return nil, 0, err
+	} else if !ok {
 		return nil, 0, errPtNoPatron
 	}
 	bal, err := changeBalance(tx, mykeyID, programID, points)

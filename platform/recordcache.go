@@ -44,6 +44,12 @@ func (c *recordCache[T]) get(b kv.Bucket, key string, clone func(*T)) (v T, foun
 	if raw == nil {
 		return v, false, nil
 	}
+	v, err = c.decode(key, raw, clone)
+	return v, true, err
+}
+
+// decode is get for the raw bytes of the record under key, read by the caller (nil: absent is the caller's to tell).
+func (c *recordCache[T]) decode(key string, raw []byte, clone func(*T)) (v T, err error) {
 	c.mu.RLock()
 	e := c.m[key]
 	c.mu.RUnlock()
@@ -52,10 +58,10 @@ func (c *recordCache[T]) get(b kv.Bucket, key string, clone func(*T)) (v T, foun
 		if clone != nil {
 			clone(&v)
 		}
-		return v, true, nil
+		return v, nil
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return v, true, err
+		return v, err
 	}
 	ne := &cachedRecord[T]{raw: bytes.Clone(raw), val: v}
 	if clone != nil {
@@ -67,7 +73,7 @@ func (c *recordCache[T]) get(b kv.Bucket, key string, clone func(*T)) (v T, foun
 	}
 	c.m[key] = ne
 	c.mu.Unlock()
-	return v, true, nil
+	return v, nil
 }
 
 // cloneTerminal gives a terminal record its own device key, fingerprint and contact.

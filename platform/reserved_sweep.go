@@ -73,7 +73,11 @@ func (s *Server) MoveReservedToBase() (int64, error) {
 			if rec.BaseMunicipality != "" {
 				baseProg, _ = municipalProgram(tx, rec.BaseMunicipality)
 			}
-			if baseProg == "" || tx.Bucket(bPatrons).Get([]byte(l.id)) == nil {
+			known, err := patronExists(tx, l.id)
+			if err != nil {
+				return err
+			}
+			if baseProg == "" || !known {
 				continue // no base account (or the ID is gone): the points stay reserved
 			}
 			have, err := rowsOf(tx).balance(l.id, l.prog)

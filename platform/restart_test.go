@@ -208,6 +208,10 @@ func (s *syncBuffer) String() string {
 // the server logging at debug level, and asserts that its whole log output (and its aggregate counters) holds no
 // certificate serial, MyKey ID or card number.
 func TestPrivacy_LogAuditNoSerialMyKeyIDOrCardNumber(t *testing.T) {
+	eachStore(t, testPrivacy_LogAuditNoSerialMyKeyIDOrCardNumber)
+}
+
+func testPrivacy_LogAuditNoSerialMyKeyIDOrCardNumber(t *testing.T) {
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	env := testenv.PlatformWith(t, platform.Options{Logger: logger})

@@ -26,7 +26,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("PUT /v1/contact", s.Authed(s.handlePutContact))
 
 	// Service-ID terminals (ア): screens 23-26.
-	mux.Handle("POST /v1/lookup", s.Authed(s.handleLookup, mkpf.KindServiceID))
+	mux.Handle("POST /v1/lookup", s.lookupRoute()) // lookup_pg.go: Authed(handleLookup) on bbolt
 	mux.Handle("POST /v1/service-ids", s.Authed(s.handleRegister, mkpf.KindServiceID))
 
 	// Other halves of the server mount their routes here, one line each.

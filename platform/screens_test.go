@@ -192,6 +192,10 @@ func testScreen26_LookupOutcomes(t *testing.T) {
 }
 
 func TestScreen26_MyKeyIDOnlyWhereTheIssuerAllowsIt(t *testing.T) {
+	eachStore(t, testScreen26_MyKeyIDOnlyWhereTheIssuerAllowsIt)
+}
+
+func testScreen26_MyKeyIDOnlyWhereTheIssuerAllowsIt(t *testing.T) {
 	env := testenv.Platform(t)
 	lib := env.Enrolled(t, "00052489")
 	shop := env.Enrolled(t, "00052490")
@@ -261,6 +265,10 @@ func testReference27_HandoffSettingsCardValidityAndAddressChange(t *testing.T) {
 }
 
 func TestReference27_RenewalMovesTheSigningSerialToo(t *testing.T) {
+	eachStore(t, testReference27_RenewalMovesTheSigningSerialToo)
+}
+
+func testReference27_RenewalMovesTheSigningSerialToo(t *testing.T) {
 	env := testenv.Platform(t)
 	c := env.Enrolled(t, "00052489")
 	renewed := profile(t, "renewed")
@@ -527,7 +535,9 @@ func TestAdmin_MunicipalityCodeCheckDigitAndIssuerValidation(t *testing.T) {
 	}
 }
 
-func TestAdmin_MyKeyIDCreation(t *testing.T) {
+func TestAdmin_MyKeyIDCreation(t *testing.T) { eachStore(t, testAdmin_MyKeyIDCreation) }
+
+func testAdmin_MyKeyIDCreation(t *testing.T) {
 	env := testenv.Platform(t)
 	s := env.Server
 	tanaka := profile(t, "tanaka")

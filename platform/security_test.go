@@ -289,6 +289,10 @@ func TestSecurity_PasswordHashesRunUnderASemaphore(t *testing.T) {
 // Finding 5: 1,000 shop-card guesses took 74 ms and the hit returned balances. Unknown shop cards are throttled per
 // terminal like unknown voucher numbers; known cards do not count.
 func TestSecurity_ShopCardGuessingIsThrottled(t *testing.T) {
+	eachStore(t, testSecurity_ShopCardGuessingIsThrottled)
+}
+
+func testSecurity_ShopCardGuessingIsThrottled(t *testing.T) {
 	env := testenv.Platform(t)
 	c := env.Enrolled(t, "00052490") // ブレーメン商店街: merge by shop card
 	for i := 0; i < 3; i++ {

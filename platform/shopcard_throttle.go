@@ -23,8 +23,12 @@ func (s *Server) checkShopCard(c *Caller, card string) error {
 	}
 	known := false
 	if err := s.db.View(func(tx kv.Tx) error {
-		known = c.IssuerID != "" && tx.Bucket(bCardNumbers).Get([]byte(c.IssuerID+"/"+card)) != nil
-		return nil
+		if c.IssuerID == "" {
+			return nil
+		}
+		owner, err := identityOf(tx).cardOwner(c.IssuerID, card)
+		known = owner != ""
+		return err
 	}); err != nil {
 		return err
 	}

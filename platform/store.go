@@ -143,14 +143,6 @@ func getTerminal(tx kv.Tx, id string) (*terminalRec, error) {
 	return &t, nil
 }
 
-func getIssuer(tx kv.Tx, id string) (*mkpf.Issuer, error) {
-	is, ok, err := issuerCache.get(tx.Bucket(bIssuers), id, nil) // recordcache.go
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &is, nil
-}
-
 func municipalityName(tx kv.Tx, code string) string {
 	var m municipalityRec
 	if ok, _ := getJSON(tx.Bucket(bMunicipality), code, &m); ok {

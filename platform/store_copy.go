@@ -9,10 +9,11 @@ import (
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
-// CopyStore copies a whole store into an empty one (mkpf-server copy-store): the buckets pair by pair (kv.Copy) and
-// the money rows (ledger_rows.go). Into PostgreSQL the rows arrive in their buckets and are moved into the tables
-// by the statements of the upgrade from the key/value layout (migration 3); out of PostgreSQL they are written into
-// the buckets bbolt keeps them in, sequences included. The vouchers (voucher_rows.go) travel the same way.
+// CopyStore copies a whole store into an empty one (mkpf-server copy-store): the buckets pair by pair (kv.Copy), and
+// the rows the same way: money (ledger_rows.go), identity (identity_rows.go), vouchers (voucher_rows.go) and coupon
+// codes (coupon_rows.go). Into PostgreSQL the rows arrive in their buckets and are moved into the tables by the
+// statements of the upgrades from the key/value layout (migrations 3-5); out of PostgreSQL they are written into the
+// buckets bbolt keeps them in, sequences included.
 func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 	if pool := kv.Pool(dst); pool != nil {
 		var n int64
@@ -24,6 +25,12 @@ func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 		if n > 0 {
 			return 0, 0, fmt.Errorf("the destination is not empty (the points ledger's tables hold %d rows)", n)
 		}
+		if err := pool.QueryRow(context.Background(), identityCount).Scan(&n); err != nil {
+			return 0, 0, err
+		}
+		if n > 0 {
+			return 0, 0, fmt.Errorf("the destination is not empty (the identity tables hold %d rows)", n)
+		}
 	}
 	if buckets, pairs, err = kv.Copy(dst, src); err != nil {
 		return buckets, pairs, err
@@ -33,6 +40,9 @@ func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 			r, _ := kv.RowsOf(tx)
 			if _, err := r.Tx.Exec(r.Ctx, ledgerFromBuckets); err != nil {
 				return fmt.Errorf("moving the ledger's buckets into its tables: %w", err)
+			}
+			if _, err := r.Tx.Exec(r.Ctx, identityFromBuckets); err != nil {
+				return fmt.Errorf("moving the identity buckets into their tables: %w", err)
 			}
 			if _, err := r.Tx.Exec(r.Ctx, vouchersFromBuckets); err != nil {
 				return fmt.Errorf("moving the vouchers' buckets into their table: %w", err)
@@ -49,12 +59,16 @@ func CopyStore(dst, src kv.DB) (buckets, pairs int, err error) {
 		if err != nil {
 			return buckets, pairs + n, err
 		}
-		m, err := vouchersIntoBuckets(dst, src) // voucher_rows_copy.go
+		m, err := identityIntoBuckets(dst, src)
 		if err != nil {
 			return buckets, pairs + n + m, err
 		}
+		v, err := vouchersIntoBuckets(dst, src) // voucher_rows_copy.go
+		if err != nil {
+			return buckets, pairs + n + m + v, err
+		}
 		k, err := couponsIntoBuckets(dst, src)
-		return buckets, pairs + n + m + k, err
+		return buckets, pairs + n + m + v + k, err
 	}
 	return buckets, pairs, nil
 }

@@ -75,7 +75,7 @@ func TestAdmin_BesideARunningServerOnPostgreSQL(t *testing.T) {
 	}
 	code, out, errs = runServer("migrate", "--status", "--store", db)
 	if code != 0 || !strings.Contains(out, "schema at version 5; this program's is 5") || strings.Contains(out, "pending") ||
-		!strings.Contains(out, "applied  003_points_ledger_rows.sql") {
+		!strings.Contains(out, "applied  004_identity_rows.sql") {
 		t.Fatalf("migrate --status beside the server: %d %s%s", code, out, errs)
 	}
 	if code, _, errs := runServer("migrate", "--store", "x.db"); code != 2 || !strings.Contains(errs, "--store postgres://") {
@@ -100,7 +100,7 @@ func TestMigrate_AppliesThenSaysUpToDate(t *testing.T) {
 	}
 	code, out, errs = runServer("migrate", "--store", db)
 	want := "applied migration 1 (001_buckets_and_pairs.sql)\napplied migration 2 (002_lock_rows.sql)\n" +
-		"applied migration 3 (003_points_ledger_rows.sql)\napplied migration 4 (004_reserved_for_identity_rows.sql)\n" +
+		"applied migration 3 (003_points_ledger_rows.sql)\napplied migration 4 (004_identity_rows.sql)\n" +
 		"applied migration 5 (005_vouchers.sql)\nschema at version 5\n"
 	if code != 0 || out != want {
 		t.Fatalf("first migrate: %d %q%s, want %q", code, out, errs, want)
@@ -241,7 +241,8 @@ func TestCopyStore_BboltTownToPostgreSQLAndBack(t *testing.T) {
 }
 
 // dumpStore is every pair and sequence of the platform's main buckets, as text; without the buckets that hold the
-// ledger's rows on bbolt (pt_moves, pt_balances, pt_by_terminal, pt_lots: tables on PostgreSQL) when noRows.
+// ledger's and the identity's rows on bbolt (pt_moves, pt_balances, pt_by_terminal, pt_lots, issuers, patrons,
+// serials, service_ids …: tables on PostgreSQL) when noRows.
 func dumpStore(t *testing.T, store string, noRows bool) string {
 	db, err := platform.OpenStoreDB(store)
 	if err != nil {
@@ -250,11 +251,11 @@ func dumpStore(t *testing.T, store string, noRows bool) string {
 	defer db.Close()
 	var b strings.Builder
 	db.View(func(tx kv.Tx) error {
-		names := []string{"meta", "municipalities", "issuers", "terminals", "patrons", "serials", "roots",
+		names := []string{"meta", "municipalities", "issuers", "terminals", "patrons", "serials", "service_ids",
+			"card_numbers", "card_validity", "revoked", "address_notices", "roots",
 			"pt_moves", "pt_balances", "pt_keys", "pt_programs", "pt_by_terminal", "pt_lots", "pt_merge_seq"}
 		if noRows {
-			names = []string{"meta", "municipalities", "issuers", "terminals", "patrons", "serials", "roots",
-				"pt_keys", "pt_programs", "pt_merge_seq"}
+			names = []string{"meta", "municipalities", "terminals", "roots", "pt_keys", "pt_programs", "pt_merge_seq"}
 		}
 		for _, name := range names {
 			bu := tx.Bucket([]byte(name))

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"strings"
 	"sync"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // DB is a store: bbolt's *bbolt.DB as the platform uses it.
@@ -153,6 +155,17 @@ func PrefetchVia(tx Tx, keys []BucketKey, vias ...Via) {
 	if t, ok := tx.(*pgTx); ok {
 		t.prefetch(keys, vias)
 	}
+}
+
+// PrefetchRow is Prefetch of keys with one statement of the caller's (over a package's row tables, giving one row)
+// sent in the same round trip; scan reads that row. It reports false on bbolt, where it does nothing: the caller reads
+// its rows its own way. A failed prefetch fails the transaction as a failed Get would; the statement's error is
+// returned.
+func PrefetchRow(tx Tx, keys []BucketKey, scan func(pgx.Row) error, sql string, args ...any) (bool, error) {
+	if t, ok := tx.(*pgTx); ok {
+		return true, t.prefetchRow(keys, scan, sql, args)
+	}
+	return false, nil
 }
 
 // ReadOne is ViewContext for work that most often reads one record (a terminal's record on every request): on

@@ -792,3 +792,70 @@ func (t *pgTx) prefetch(keys []BucketKey, vias []Via) {
 		}
 	}
 }
+
+// prefetchRow is prefetch of keys (no vias) with the caller's statement sql sent in the same batch; scan reads its row.
+func (t *pgTx) prefetchRow(keys []BucketKey, scan func(pgx.Row) error, sql string, args []any) error {
+	if t.err != nil {
+		return t.err
+	}
+	if len(t.pending) > 0 {
+		t.flush() // keep the statement order of the work
+		if t.err != nil {
+			return t.err
+		}
+	}
+	if t.fetched == nil {
+		t.fetched = map[string][]byte{}
+	}
+	buckets := make([]string, 0, len(keys))
+	ks := make([][]byte, 0, len(keys))
+	for _, k := range keys {
+		id := string(k.Bucket) + "\x00" + k.Key
+		if _, ok := t.fetched[id]; ok {
+			continue
+		}
+		if _, ok := t.buffered(string(k.Bucket), []byte(k.Key)); ok {
+			continue
+		}
+		buckets, ks = append(buckets, string(k.Bucket)), append(ks, []byte(k.Key))
+	}
+	b := &pgx.Batch{}
+	if len(ks) > 0 {
+		b.Queue(`SELECT kv.bucket, kv.k, kv.v FROM kv
+			JOIN unnest($1::text[], $2::bytea[]) AS want(bucket, k) ON kv.bucket = want.bucket AND kv.k = want.k`, buckets, ks)
+	}
+	b.Queue(sql, args...)
+	br := t.tx.SendBatch(t.ctx, b)
+	if len(ks) > 0 {
+		rows, err := br.Query()
+		if err == nil {
+			for i, k := range ks { // absent unless the query finds it
+				t.fetched[buckets[i]+"\x00"+string(k)] = nil
+			}
+			for rows.Next() {
+				var bu string
+				var k, v []byte
+				if err = rows.Scan(&bu, &k, &v); err != nil {
+					break
+				}
+				if v == nil {
+					v = []byte{}
+				}
+				t.fetched[bu+"\x00"+string(k)] = v
+			}
+			rows.Close()
+			if err == nil {
+				err = rows.Err()
+			}
+		}
+		if err != nil {
+			t.fail(err)
+			return errors.Join(err, br.Close())
+		}
+	}
+	err := scan(br.QueryRow())
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
