@@ -260,6 +260,7 @@ func TestVoucherRows_UpgradeAndCopyStoreKeepEveryVoucher(t *testing.T) {
 	dst.Close()
 	conn := pgConnect(t, old)
 	if _, err := conn.Exec(ctx, `DROP TABLE pt_balance, pt_move, pt_terminal_marker, idempotency, pt_floor_day_total, pt_lot, pt_voucher, coupon, coupon_partner;
+		DROP TABLE `+identityTables+`;
 		DROP TABLE mkpf_schema_version;`+oldRunnerTable+`
 		INSERT INTO kv_migrations (version, name) VALUES (1, 'buckets and pairs'), (2, 'lock rows (for databases without advisory locks)')`); err != nil {
 		t.Fatal(err)
