@@ -338,19 +338,20 @@ func (a *app) screenshot(name string) *image.RGBA {
 	return img
 }
 
-// close presses Alt+F4 and requires exit code 0. The app hides its window at once and then exits (exit.go), so the
-// window's going is the sign that the key arrived: while it is still shown the key is pressed again (a key pressed
-// while the focus moves between programs can be lost). The two minutes are a safety net, not a measurement; when the
-// program has not exited by then the failure shows where it waits (its goroutines' stacks).
+// close presses Alt+F4 and requires exit code 0. The key goes to the foreground window, so the app is first made the
+// foreground window as the clerk does it, by a click into it (activate): without a window manager an X focus change
+// alone can leave wine with no foreground window after another program's window went (the ILS killed), and then the
+// key never reaches the app. The app hides its window at once and exits (exit.go), so the window's going is the sign
+// that the key arrived: while it is still shown, the app is activated and the key pressed again. The two minutes are
+// a safety net, not a measurement; a program that has not exited by then is reported with where it waits (its
+// goroutines' stacks).
 func (a *app) close() {
 	a.t.Helper()
-	bin := testenv.Need(a.t, "xdotool", "xdotool")
 	deadline := time.Now().Add(2 * time.Minute)
 	for shown(a.win) && a.p.exited(0) == -1 && time.Now().Before(deadline) {
+		a.activate()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if exec.CommandContext(ctx, bin, "windowfocus", "--sync", a.win).Run() == nil {
-			_ = exec.CommandContext(ctx, bin, "key", "alt+F4").Run() // XTEST, to the focused window
-		}
+		_ = exec.CommandContext(ctx, testenv.Need(a.t, "xdotool", "xdotool"), "key", "alt+F4").Run() // XTEST, to the focused window
 		cancel()
 		for next := time.Now().Add(5 * time.Second); shown(a.win) && a.p.exited(0) == -1 && time.Now().Before(next); {
 			time.Sleep(50 * time.Millisecond)
@@ -358,7 +359,7 @@ func (a *app) close() {
 	}
 	code := a.p.exited(time.Until(deadline))
 	if code == -1 {
-		a.t.Fatalf("Alt+F4: the program did not exit (window still shown: %v); its goroutines:\n%s\nits log:\n%s",
+		a.t.Fatalf("Alt+F4: the program did not exit (window still shown: %v); its state:\n%s\nits log:\n%s",
 			shown(a.win), a.p.goroutines(), a.p.output())
 	}
 	if code != 0 {
