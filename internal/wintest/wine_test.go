@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -347,6 +346,7 @@ func (a *app) screenshot(name string) *image.RGBA {
 // goroutines' stacks).
 func (a *app) close() {
 	a.t.Helper()
+	testenv.Need(a.t, "xwininfo", "x11-utils") // shown
 	deadline := time.Now().Add(2 * time.Minute)
 	for shown(a.win) && a.p.exited(0) == -1 && time.Now().Before(deadline) {
 		a.activate()
@@ -367,10 +367,11 @@ func (a *app) close() {
 	}
 }
 
-// shown reports whether the X window win is still mapped (visible).
+// shown reports whether the X window win is still mapped and viewable. It asks about that window alone (xwininfo):
+// a search over all windows can fail when another one goes meanwhile (the ILS killed).
 func shown(win string) bool {
-	out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+appName+"$").Output()
-	return err == nil && slices.Contains(strings.Fields(string(out)), win)
+	out, err := exec.Command("xwininfo", "-id", win).Output()
+	return err == nil && strings.Contains(string(out), "Map State: IsViewable")
 }
 
 // geometry is the window's position and size on the screen.
