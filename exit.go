@@ -12,10 +12,11 @@ import (
 // the glfw driver queues the app's "stopped" hook (always set: Fyne saves its preferences there) as the last lifecycle
 // event, the event goroutine hands it to the main loop (runOnMainWithWait) just as the loop drains and closes its queue,
 // so the hook never runs and its sender waits for ever; ShowAndRun then waits in Lifecycle.WaitForEvents for that
-// event goroutine and never returns. A loaded machine widens the window; under wine a concurrent `make test` saw the
-// installed app stay after Alt+F4 (exit code -1) in 3 of 6 runs. So the window's close is intercepted: the window
-// hides at once, the program's clean-ups run (each bounded by its own layer; the whole by exitWait, so no card reader,
-// platform call or driver can keep a closed program alive) and the process exits with code 0.
+// event goroutine and never returns. A loaded machine widens that window: under wine the installed app stayed after
+// Alt+F4 with main in WaitForEvents and the event goroutine in runOnMainWithWait. So the window's close is
+// intercepted: the window hides at once, the program's clean-ups run (bounded as a whole by exitWait, so no card
+// reader, platform call or driver can keep a closed program alive) and the process exits with code 0. Fyne's stopped
+// hook (saving its preferences) does not run then; the app keeps its settings in its own state file.
 
 // exitWait bounds the clean-ups after the window closed: the state file and the demo world close within
 // milliseconds; a clean-up stuck in a driver call is abandoned (the process ends; committed data is on disk).
