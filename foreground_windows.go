@@ -37,6 +37,7 @@ func watchForeground(ui *app.UI, stop <-chan struct{}) {
 		}
 		if fg != last {
 			last = fg
+			inFront.Store(int32(2 - fg))
 			ui.SetForeground(fg == 1)
 		}
 		select {

@@ -39,6 +39,7 @@ func main() {
 	demo := demoFlags()
 	phone := flag.Bool("phone", phoneLayout, "the grant phone's layout (portrait, screens 77-79): the default on Android")
 	flag.Parse()
+	dumpStateOnRequest()
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Println("mykeyterm: 画面（ディスプレイ）がありません。デスクトップで起動するか、仮想画面で実行してください:\n" +
 			"  xvfb-run -a -s '-screen 0 1280x900x24' ./mykeyterm\n" +
@@ -69,6 +70,8 @@ func run(dataDir string, demo *demoOptions, phone bool) error {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
 	a.Settings().SetTheme(app.NewTheme(1.25))
 	fontsReady := app.WarmFonts()
+	var cl closers // the clean-ups, run at the return or when the window closes (exit.go)
+	defer cl.run()
 	wd, err := openDemoWorld(ctx, dataDir, demo)
 	if err != nil {
 		return err
@@ -78,12 +81,12 @@ func run(dataDir string, demo *demoOptions, phone bool) error {
 			return err
 		}
 	}
-	defer wd.close()
+	cl.add(wd.close)
 	client, err := platformclient.Open(wd.dataDir, platformclient.Options{})
 	if err != nil {
 		return err
 	}
-	defer client.Close()
+	cl.add(func() { client.Close() })
 	svc := app.RealServices(wd.src, client, terminal.DefaultPatronProfile())
 	svc.Phone = phone
 	if wd.ready != nil {
@@ -111,9 +114,9 @@ func run(dataDir string, demo *demoOptions, phone bool) error {
 	ui.Start()
 	stopFg := make(chan struct{})
 	go watchForeground(ui, stopFg)
+	cl.add(func() { fyne.DoAndWait(func() { close(stopFg); ui.Close() }) }) // the UI's state lives on its goroutine
+	exitOnClose(w, &cl)
 	w.ShowAndRun()
-	close(stopFg)
-	ui.Close()
 	return nil
 }
 

@@ -141,9 +141,10 @@ func (w *wine) drive(p string) string { return filepath.Join(w.prefix, "drive_c"
 // program is a Windows program started under wine, its output kept in a file (wine's console output can arrive after
 // the process ended).
 type program struct {
-	cmd  *exec.Cmd
-	log  string
-	done chan error
+	cmd   *exec.Cmd
+	log   string
+	done  chan error
+	state string // where mykeyterm.exe writes its state and goroutines' stacks when asked (MYKEYTERM_TEST_STATE)
 }
 
 // start runs a Windows program; it is killed at the end of t (a subtest: its programs end with it) if still running.
@@ -153,14 +154,16 @@ func (w *wine) start(t *testing.T, name string, args ...string) *program {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	// The app's state dump (stacks.go) goes to the prefix's C: drive, one file per program.
+	state := "state-" + strings.TrimSuffix(filepath.Base(f.Name()), ".log") + ".txt"
 	cmd := exec.Command(wineBin, append([]string{name}, args...)...)
-	cmd.Env = w.env
+	cmd.Env = append(w.env[:len(w.env):len(w.env)], `MYKEYTERM_TEST_STATE=C:\`+state)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
 	f.Close()
-	p := &program{cmd: cmd, log: f.Name(), done: make(chan error, 1)}
+	p := &program{cmd: cmd, log: f.Name(), done: make(chan error, 1), state: w.drive(state)}
 	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		select {
@@ -174,6 +177,35 @@ func (w *wine) start(t *testing.T, name string, args ...string) *program {
 }
 
 func (p *program) output() string { b, _ := os.ReadFile(p.log); return string(b) }
+
+// dump asks the running app for its state: whether its window is the foreground window ("foreground=yes") and the
+// stacks of all its goroutines (stacks.go). It waits for the answer at most d; "" when none came.
+func (p *program) dump(d time.Duration) string {
+	if p.state == "" {
+		return ""
+	}
+	_ = os.Remove(p.state)
+	if err := os.WriteFile(p.state+".req", nil, 0o644); err != nil {
+		return ""
+	}
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(p.state); err == nil {
+			return string(b)
+		}
+		if p.exited(0) != -1 {
+			return ""
+		}
+	}
+	return ""
+}
+
+// goroutines is where the app waits: the stacks of all its goroutines, for a failure's message.
+func (p *program) goroutines() string {
+	if s := p.dump(30 * time.Second); s != "" {
+		return s
+	}
+	return "(the program wrote no stacks within 30 s)"
+}
 
 // exited waits up to d for the program to end and returns its exit code (-1: still running).
 func (p *program) exited(d time.Duration) int {
@@ -305,26 +337,41 @@ func (a *app) screenshot(name string) *image.RGBA {
 	return img
 }
 
-// close presses Alt+F4 and requires exit code 0.
+// close presses Alt+F4 and requires exit code 0. The key goes to the foreground window, so the app is first made the
+// foreground window as the clerk does it, by a click into it (activate): without a window manager an X focus change
+// alone can leave wine with no foreground window after another program's window went (the ILS killed), and then the
+// key never reaches the app. The app hides its window at once and exits (exit.go), so the window's going is the sign
+// that the key arrived: while it is still shown, the app is activated and the key pressed again. The two minutes are
+// a safety net, not a measurement; a program that has not exited by then is reported with where it waits (its
+// goroutines' stacks).
 func (a *app) close() {
 	a.t.Helper()
-	// The condition is the program's exit. A key pressed while the focus is still moving (another program's window
-	// was just closed) can be lost, so Alt+F4 is pressed again, on the window, until the program has gone; the two
-	// minutes are a safety net, not a measurement.
-	bin := testenv.Need(a.t, "xdotool", "xdotool")
-	code := -1
-	for deadline := time.Now().Add(2 * time.Minute); code == -1 && time.Now().Before(deadline); {
-		// Only while the window is there to take the key (once it is gone the focus may be another program's).
+	testenv.Need(a.t, "xwininfo", "x11-utils") // shown
+	deadline := time.Now().Add(2 * time.Minute)
+	for shown(a.win) && a.p.exited(0) == -1 && time.Now().Before(deadline) {
+		a.activate()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if exec.CommandContext(ctx, bin, "windowfocus", "--sync", a.win).Run() == nil {
-			_ = exec.CommandContext(ctx, bin, "key", "alt+F4").Run() // XTEST, to the focused window
-		}
+		_ = exec.CommandContext(ctx, testenv.Need(a.t, "xdotool", "xdotool"), "key", "alt+F4").Run() // XTEST, to the focused window
 		cancel()
-		code = a.p.exited(5 * time.Second)
+		for next := time.Now().Add(5 * time.Second); shown(a.win) && a.p.exited(0) == -1 && time.Now().Before(next); {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	code := a.p.exited(time.Until(deadline))
+	if code == -1 {
+		a.t.Fatalf("Alt+F4: the program did not exit (window still shown: %v); its state:\n%s\nits log:\n%s",
+			shown(a.win), a.p.goroutines(), a.p.output())
 	}
 	if code != 0 {
 		a.t.Fatalf("Alt+F4: exit code %d, want 0\n%s", code, a.p.output())
 	}
+}
+
+// shown reports whether the X window win is still mapped and viewable. It asks about that window alone (xwininfo):
+// a search over all windows can fail when another one goes meanwhile (the ILS killed).
+func shown(win string) bool {
+	out, err := exec.Command("xwininfo", "-id", win).Output()
+	return err == nil && strings.Contains(string(out), "Map State: IsViewable")
 }
 
 // geometry is the window's position and size on the screen.

@@ -713,15 +713,27 @@ func (a *app) in(t *testing.T) (restore func()) {
 	return func() { a.t = prev }
 }
 
-// activate clicks the app's status line (no button there), as the clerk clicks back into the app: under wine (and on
-// Windows) a click activates the window; an X focus change alone does not always take it from another program.
+// activate clicks the left end of the app's status line (its text: nothing to press there, in the release and the
+// demo build alike), as the clerk clicks back into the app: under wine (and on Windows) a click activates the window;
+// an X focus change alone does not always take it from another program. It returns when the app says its window is
+// the foreground window (GetForegroundWindow, in its test-state dump: stacks.go); a click lost on a loaded machine
+// is clicked again.
 func (a *app) activate() {
 	a.t.Helper()
 	g := geometry(a.t, a.win)
-	xdo(a.t, "mousemove", "--window", a.win, strconv.Itoa(g.Dx()-60), strconv.Itoa(g.Dy()-20))
-	xdo(a.t, "click", "1")
-	xdo(a.t, "windowfocus", "--sync", a.win)
-	time.Sleep(300 * time.Millisecond)
+	var last string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		xdo(a.t, "mousemove", "--window", a.win, "40", strconv.Itoa(g.Dy()-20))
+		xdo(a.t, "click", "1")
+		xdo(a.t, "windowfocus", "--sync", a.win)
+		// The app looks at the foreground window every 150 ms (foreground_windows.go).
+		for next := time.Now().Add(3 * time.Second); time.Now().Before(next); {
+			if last = a.p.dump(30 * time.Second); strings.HasPrefix(last, "foreground=yes\n") {
+				return
+			}
+		}
+	}
+	a.t.Fatalf("the app's window did not become the foreground window after clicks into it; the app's state:\n%s", last)
 }
 
 // to25 goes to screen 25 (サービスIDの照会) from wherever the app is: the menu (F12), then F2; each lookup subtest
