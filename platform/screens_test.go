@@ -611,6 +611,7 @@ func TestSeedDemo_RefusesARealDatabase(t *testing.T) {
 }
 
 func TestOpen_RefusesADatabaseItCannotOpen(t *testing.T) {
+	testenv.BboltOnly(t, "a file locked by its server, a file that is not bbolt")
 	env := testenv.Platform(t)
 	// Locked by the running server.
 	_, err := platform.Open(env.DBPath, platform.Options{})

@@ -39,12 +39,9 @@ func writeTemp(t *testing.T, name string, b []byte) string {
 // municipality's IT admin would (server stopped, the database file operated directly), on a bbolt file (--db) and
 // on PostgreSQL (--store).
 func TestAdmin_AMunicipalityRollOutFromTheCommandLine(t *testing.T) {
-	for _, kind := range testenv.StoreKinds {
-		t.Run(kind, func(t *testing.T) {
-			testenv.UseStore(t, kind)
-			adminRollOut(t, map[string]string{"bbolt": "--db", "postgres": "--store"}[kind], testenv.Store(t))
-		})
-	}
+	testenv.EachStore(t, func(t *testing.T) {
+		adminRollOut(t, map[string]string{"bbolt": "--db", "postgres": "--store"}[testenv.StoreKind(t)], testenv.Store(t))
+	})
 }
 
 func adminRollOut(t *testing.T, dbFlag, db string) {
