@@ -9,7 +9,6 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -594,7 +593,7 @@ func TestSeedDemo_IsIdempotentAndKeepsTheDemoSwitch(t *testing.T) {
 }
 
 func TestSeedDemo_RefusesARealDatabase(t *testing.T) {
-	s, err := platform.Open(filepath.Join(t.TempDir(), "real.db"), platform.Options{Argon2Time: 1, Argon2Memory: 1024})
+	s, err := platform.Open(testenv.Store(t), platform.Options{Argon2Time: 1, Argon2Memory: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}

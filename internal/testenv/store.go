@@ -86,10 +86,7 @@ func Store(t testing.TB) string {
 // pass has run f on both kinds already.
 func EachStore(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	if DefaultStoreKind(t) != "bbolt" {
-		t.Skipf("runs on bbolt and PostgreSQL in the default pass already (EachStore), not again with %s=%s",
-			StoreEnv, DefaultStoreKind(t))
-	}
+	ChoosesItsStores(t, "EachStore")
 	for _, kind := range StoreKinds {
 		t.Run(kind, func(t *testing.T) {
 			UseStore(t, kind)
@@ -107,4 +104,14 @@ func BboltOnly(t testing.TB, why string) {
 		t.Skipf("bbolt only (%s): ran in the default pass, not again with %s=%s", why, StoreEnv, DefaultStoreKind(t))
 	}
 	UseStore(t, "bbolt")
+}
+
+// ChoosesItsStores says that t picks its store kinds itself (EachStore, a table of kinds, a PostgreSQL-only test), so
+// that MKPF_TEST_STORE changes nothing for it: in a MKPF_TEST_STORE=postgres pass it does not run again, having run
+// on the same stores in the default pass. how says how it picks them.
+func ChoosesItsStores(t testing.TB, how string) {
+	t.Helper()
+	if k := DefaultStoreKind(t); k != "bbolt" {
+		t.Skipf("picks its stores itself (%s) and ran on them in the default pass: not again with %s=%s", how, StoreEnv, k)
+	}
 }
