@@ -23,8 +23,9 @@ errcheck:
 	$(GO) run $(ERRCHECK) -ignoretests -exclude scripts/errcheck-exclude.txt ./platform/...
 	$(GO) run $(ERRCHECK) -ignoretests -exclude scripts/errcheck-exclude.txt -tags demo ./platform/...
 
-# The packages whose tests open a platform store through internal/testenv (its default store kind).
-PG_PASS = ./platform/... ./cmd/mkpf-server/
+# The packages whose tests open a platform store through internal/testenv (its default store kind), but the GUI's and
+# the terminal layer's (the platform behind them is the same, tested here).
+PG_PASS = ./platform/... ./cmd/mkpf-server/ ./cmd/mykeyterm-cli/ ./platformclient/ ./presence/
 
 # All tests, real parts included (pcscd + vpcd, cupsd, Xvfb, loopback platform). The harness starts what it needs.
 # The demo world (reference server, demo PKI, virtual cards) is linked only with -tags demo: the tests that need it
