@@ -23,15 +23,23 @@ errcheck:
 	$(GO) run $(ERRCHECK) -ignoretests -exclude scripts/errcheck-exclude.txt ./platform/...
 	$(GO) run $(ERRCHECK) -ignoretests -exclude scripts/errcheck-exclude.txt -tags demo ./platform/...
 
+# The packages whose tests open a platform store through internal/testenv (its default store kind), but the GUI's and
+# the terminal layer's (the platform behind them is the same, tested here).
+PG_PASS = ./platform/... ./cmd/mkpf-server/ ./cmd/mykeyterm-cli/ ./platformclient/ ./presence/
+
 # All tests, real parts included (pcscd + vpcd, cupsd, Xvfb, loopback platform). The harness starts what it needs.
 # The demo world (reference server, demo PKI, virtual cards) is linked only with -tags demo: the tests that need it
 # carry the tag, so the suite runs with it; the release GUI is built without tags, and terminal/arch_test.go fails if
 # it links platform, internal/demopki or cardio/vcard.
+# The platform's tests then run again with PostgreSQL as the default store (MKPF_TEST_STORE, internal/testenv/store.go);
+# tests that pick their stores themselves (eachStore, bbolt-only, PostgreSQL-only) say so and do not run twice.
 test: deps
 	$(GO) vet ./...
 	$(GO) vet -tags demo ./...
 	$(MAKE) errcheck
 	$(GO) test -tags demo -count=1 -timeout 15m ./...
+	@echo "== The platform's tests on PostgreSQL (MKPF_TEST_STORE=postgres)"
+	MKPF_TEST_STORE=postgres $(GO) test -tags demo -count=1 -timeout 15m $(PG_PASS)
 	@echo "== The release GUI (no demo world)"
 	$(GO) build -o /dev/null .
 	$(GO) test -count=1 .

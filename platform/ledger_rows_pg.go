@@ -246,7 +246,13 @@ func (p pgRows) putIdem(terminalID, key string, rec idemRec) error {
 func (p pgRows) floorTotal(key string) (throttleRec, error) {
 	var rec throttleRec
 	var n int64
-	err := p.r.Tx.QueryRow(p.ctx(), `SELECT day_start, points FROM pt_floor_day_total WHERE key = $1`, key).Scan(&rec.Start, &n)
+	q := `SELECT day_start, points FROM pt_floor_day_total WHERE key = $1`
+	if p.r.Writes() { // read to be raised (presenceGate.count): made if missing and locked, so that parallel movements
+		// of one card or terminal add to each other's totals, not each to the same old one (a day_start of 1970 is no day)
+		q = `INSERT INTO pt_floor_day_total (key, day_start, points) VALUES ($1, 'epoch', 0)
+			ON CONFLICT (key) DO UPDATE SET points = pt_floor_day_total.points RETURNING day_start, points`
+	}
+	err := p.r.Tx.QueryRow(p.ctx(), q, key).Scan(&rec.Start, &n)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return throttleRec{}, nil
 	}

@@ -3,7 +3,6 @@ package platform_test
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +106,7 @@ func TestMail_GrantNoticeOncePerOptedInHolderOnly(t *testing.T) {
 
 func TestMail_SMTPDownDelaysNoticesNeverLosesOrDoublesThem(t *testing.T) {
 	clk := newClock()
-	dbPath := filepath.Join(t.TempDir(), "platform.db")
+	dbPath := testenv.Store(t) // the platform restarts on it
 	open := func() (*platform.Server, *httptest.Server) {
 		srv, err := platform.Open(dbPath, platform.Options{Now: clk.Now, Argon2Memory: 1024, Argon2Time: 1})
 		if err != nil {

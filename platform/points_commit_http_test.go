@@ -22,6 +22,7 @@ import (
 // bbolt only: on PostgreSQL there is no group committer to roll back (each request is a transaction of its own,
 // without the writer lock, and PostgreSQL shares commits between sessions itself: points_commit.go).
 func TestScreen31_35_BatchRollbackCountsCountersAndThrottleOnce(t *testing.T) {
+	testenv.BboltOnly(t, "the group committer's rollbacks; PostgreSQL has none")
 	testScreen31_35_BatchRollbackCountsCountersAndThrottleOnce(t)
 }
 

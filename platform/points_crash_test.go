@@ -106,6 +106,7 @@ func enrollAt(t *testing.T, url string, ids ...string) []*platformclient.Client 
 // of successes, not after a time, and each terminal goroutine makes a bounded number of uses that the balance
 // covers, so the test does not depend on the machine's speed.
 func TestCrashSafety_SIGKILLDuringPointUseLosesNothingAndAppliesNothingTwice(t *testing.T) {
+	testenv.ChoosesItsStores(t, "a case per store: bbolt, PostgreSQL, PostgreSQL killed")
 	for _, tc := range []struct {
 		name, kind string
 		killDB     bool // kill PostgreSQL instead of the server process

@@ -23,6 +23,7 @@ import (
 // the lock is free the server serves again. Through real HTTP, for an idempotent call (the contact of screen 10) and
 // for a point use (the group committer).
 func TestRequestContext_ClientThatHangsUpLeavesNoOpenTransaction(t *testing.T) {
+	testenv.ChoosesItsStores(t, "PostgreSQL only: its backends and transactions")
 	testenv.UseStore(t, "postgres")
 	dbURL := testenv.Store(t)
 	srv, err := platform.Open(dbURL, platform.Options{Argon2Memory: 1024, Argon2Time: 1})

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -604,7 +603,7 @@ func TestSeedDemo_IsIdempotentAndKeepsTheDemoSwitch(t *testing.T) {
 }
 
 func TestSeedDemo_RefusesARealDatabase(t *testing.T) {
-	s, err := platform.Open(filepath.Join(t.TempDir(), "real.db"), platform.Options{Argon2Time: 1, Argon2Memory: 1024})
+	s, err := platform.Open(testenv.Store(t), platform.Options{Argon2Time: 1, Argon2Memory: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -621,6 +620,7 @@ func TestSeedDemo_RefusesARealDatabase(t *testing.T) {
 }
 
 func TestOpen_RefusesADatabaseItCannotOpen(t *testing.T) {
+	testenv.BboltOnly(t, "a file locked by its server, a file that is not bbolt")
 	env := testenv.Platform(t)
 	// Locked by the running server.
 	_, err := platform.Open(env.DBPath, platform.Options{})

@@ -31,6 +31,7 @@ func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // accepted. Now the first start with an operator key replaces the auth key and the current voucher key and compacts
 // the file; backups are compacted copies; a plain value in a sealed store stops the server at start.
 func TestSecurity_SealingReplacesTheAuthKeyAndLeavesNoPlaintext(t *testing.T) {
+	testenv.BboltOnly(t, "a bbolt file's compaction and its backup files")
 	path := filepath.Join(t.TempDir(), "mkpf.db")
 	opts := platform.Options{Argon2Time: 1, Argon2Memory: 1024}
 	plainSrv, err := platform.Open(path, opts)

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -414,7 +413,7 @@ func TestSecurity_WrongEnrollmentsDoNotLockTheLoginAndTokenAnswersAreOne(t *test
 	}
 }
 
-// Finding 9: the secrets sat raw in the database file. With an operator key the file holds none of them in clear,
+// Finding 9: the secrets sat raw in the database file. With an operator key the store holds none of them in clear,
 // and without the key the server refuses to open it.
 func TestSecurity_SecretsAreSealedWithTheOperatorKey(t *testing.T) {
 	key := bytes.Repeat([]byte{0x42}, 32)
@@ -427,13 +426,10 @@ func TestSecurity_SecretsAreSealedWithTheOperatorKey(t *testing.T) {
 	if err != nil || len(secrets) == 0 {
 		t.Fatalf("secrets: %v %v", secrets, err)
 	}
-	file, err := os.ReadFile(env.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	file := storedBytes(t, env.DBPath)
 	for name, v := range secrets {
 		if bytes.Contains(file, v) {
-			t.Errorf("secret %s is in the database file in clear", name)
+			t.Errorf("secret %s is in the database in clear", name)
 		}
 	}
 	env.HTTP.Close()

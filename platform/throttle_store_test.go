@@ -66,6 +66,7 @@ func wantStoreRefusal(t *testing.T, what string, err error) {
 // none was counted (fail open). Now a guess that cannot be counted gets no verdict, through real HTTP on
 // PostgreSQL whose writes of throttle records fail; once the store works again, so do the throttles.
 func TestSecurity_ThrottlesFailClosedWhenTheirStoreWriteFails(t *testing.T) {
+	testenv.ChoosesItsStores(t, "PostgreSQL only: a trigger refuses the writes")
 	testenv.UseStore(t, "postgres")
 	env := testenv.Platform(t)
 	shop := env.Enrolled(t, "00052490") // ブレーメン商店街: shop cards and vouchers

@@ -22,6 +22,7 @@ import (
 // acknowledged uses. The kill comes after a count of successes, and half the terminals wait for the kill before
 // their second half of uses, so uses run after the restart whatever the machine's speed.
 func TestTwoProcesses_PostgreSQLKilledMidRun_EveryAcknowledgedUseAppliedOnce(t *testing.T) {
+	testenv.ChoosesItsStores(t, "a PostgreSQL cluster of its own")
 	const (
 		terminals   = 32
 		shared      = terminals / 2 // terminals 0..15 spend from patron 0

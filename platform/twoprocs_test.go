@@ -61,6 +61,7 @@ func (p *switchProxy) to(t *testing.T, backend string) {
 // device-key challenges are still kept in each process's memory: a terminal that moves to the other process gets a
 // 401 and signs a fresh challenge there, which platformclient does by itself.)
 func TestTwoProcesses_OnePostgreSQL(t *testing.T) {
+	testenv.ChoosesItsStores(t, "PostgreSQL only: two server processes on one database")
 	db := testenv.PostgresURL(t)
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	startServer(t, addrA, db) // seeds the demo world
@@ -220,6 +221,7 @@ func TestTwoProcesses_OnePostgreSQL(t *testing.T) {
 // TestTwoProcesses_SeedDemoTogetherSeedsOnce: two servers starting together with --demo on one empty PostgreSQL
 // database seed the demo world once: the same counts and ledger totals as a world seeded once on bbolt.
 func TestTwoProcesses_SeedDemoTogetherSeedsOnce(t *testing.T) {
+	testenv.ChoosesItsStores(t, "PostgreSQL only: two server processes on one database")
 	db := testenv.PostgresURL(t)
 	open := func(path string) *platform.Server {
 		s, err := platform.Open(path, platform.Options{Argon2Time: 1, Argon2Memory: 1024})
@@ -262,6 +264,7 @@ func TestTwoProcesses_SeedDemoTogetherSeedsOnce(t *testing.T) {
 // voucher lookups in the store, so guesses spread over two server processes are refused after VoucherLookupLimit in
 // all, not that many on each.
 func TestTwoProcesses_VoucherGuessingCountsAcrossProcesses(t *testing.T) {
+	testenv.ChoosesItsStores(t, "PostgreSQL only: two server processes on one database")
 	db := testenv.PostgresURL(t)
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	startServer(t, addrA, db)

@@ -8,7 +8,7 @@ import (
 
 // `admin coupon issue` prints the partner's CSV: a BOM, a header, one distinct code a line.
 func TestAdminCoupon_IssuePrintsTheCSVForThePartner(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "c.db")
+	db := testStore(t, filepath.Join(t.TempDir(), "c.db"))
 	out := mustAdmin(t, "coupon", "issue", "--db", db, "--partner", "みらい航空", "--points", "500", "--count", "3")
 	lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(out, "\ufeff")), "\r\n")
 	if !strings.HasPrefix(out, "\ufeff") || len(lines) != 4 || lines[0] != "協力会社,クーポンコード,ポイント" {

@@ -19,7 +19,7 @@ import (
 )
 
 func TestAdminGrants_ProjectAddListCloseAndMyKeyIDNotices(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "p.db")
+	db := testStore(t, filepath.Join(t.TempDir(), "p.db"))
 	mustAdmin(t, "demo", "--db", db)
 	y, _ := demopki.Get("expired")
 	if code, _, errs := runServer("admin", "mykeyid", "create", "--db", db, "--cert", writeTemp(t, "e.der", y.AuthCertDER), "--email", "not-an-address", "--notify", "grant"); code == 0 || !strings.Contains(errs, "not a plain address") {
@@ -102,7 +102,7 @@ func TestServe_SMTPFlags(t *testing.T) {
 func TestServe_DemoGrantNoticeThroughSMTP(t *testing.T) {
 	smtp := testenv.SMTP(t)
 	addr := freePort(t)
-	cmd := exec.Command(os.Args[0], "serve", "--demo", "--addr", addr, "--db", filepath.Join(t.TempDir(), "p.db"), "--smtp", smtp.Addr)
+	cmd := exec.Command(os.Args[0], "serve", "--demo", "--addr", addr, "--db", testStore(t, filepath.Join(t.TempDir(), "p.db")), "--smtp", smtp.Addr)
 	cmd.Env = append(os.Environ(), "MKPF_SERVER_MAIN=1")
 	var logs strings.Builder
 	cmd.Stderr = &logs

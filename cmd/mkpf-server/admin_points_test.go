@@ -10,7 +10,7 @@ import (
 )
 
 func TestAdminPoints_ProgramsGrantsMergeSetupAndAudit(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "p.db")
+	db := testStore(t, filepath.Join(t.TempDir(), "p.db"))
 	mustAdmin(t, "points", "program", "--db", db, "--id", "141305-jichitai", "--kind", "municipal", "--municipality", "141305",
 		"--name", "川崎市 自治体ポイント", "--expiry-months", "24")
 	mustAdmin(t, "points", "program", "--db", db, "--id", "141305-event", "--kind", "event", "--municipality", "141305",

@@ -27,6 +27,17 @@ func mustAdmin(t *testing.T, args ...string) string {
 	return out
 }
 
+// testStore is the store of a test whose subject is not the store: file (a bbolt file in the test's directory) on
+// bbolt, a fresh PostgreSQL database in make test's MKPF_TEST_STORE=postgres pass (testenv.Store). serve and admin
+// take either with --db.
+func testStore(t *testing.T, file string) string {
+	t.Helper()
+	if testenv.StoreKind(t) == "postgres" {
+		return testenv.Store(t)
+	}
+	return file
+}
+
 func writeTemp(t *testing.T, name string, b []byte) string {
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -39,12 +50,9 @@ func writeTemp(t *testing.T, name string, b []byte) string {
 // municipality's IT admin would (server stopped, the database file operated directly), on a bbolt file (--db) and
 // on PostgreSQL (--store).
 func TestAdmin_AMunicipalityRollOutFromTheCommandLine(t *testing.T) {
-	for _, kind := range testenv.StoreKinds {
-		t.Run(kind, func(t *testing.T) {
-			testenv.UseStore(t, kind)
-			adminRollOut(t, map[string]string{"bbolt": "--db", "postgres": "--store"}[kind], testenv.Store(t))
-		})
-	}
+	testenv.EachStore(t, func(t *testing.T) {
+		adminRollOut(t, map[string]string{"bbolt": "--db", "postgres": "--store"}[testenv.StoreKind(t)], testenv.Store(t))
+	})
 }
 
 func adminRollOut(t *testing.T, dbFlag, db string) {
@@ -100,6 +108,7 @@ func adminRollOut(t *testing.T, dbFlag, db string) {
 }
 
 func TestServe_RefusesADatabaseItCannotOpen(t *testing.T) {
+	testenv.BboltOnly(t, "a file that is not bbolt, a directory, a file locked by its holder")
 	dir := t.TempDir()
 	bad := writeTemp(t, "bad.db", bytes.Repeat([]byte{0xAB}, 16384))
 	code, _, errs := runServer("serve", "--addr", "127.0.0.1:0", "--db", bad)

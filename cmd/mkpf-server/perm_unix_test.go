@@ -10,11 +10,14 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
 )
 
 // Issue 17 L5: the admin socket was chmod-ed after it started listening (its mode followed the umask in between).
 // Under the most permissive umask the socket is created owner-only by itself.
 func TestServe_AdminSocketIsOwnerOnlyFromItsCreation(t *testing.T) {
+	testenv.BboltOnly(t, "the bbolt file's directory and its admin socket")
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
 	path := filepath.Join(t.TempDir(), "p.db.admin.sock")
@@ -38,6 +41,7 @@ func TestServe_AdminSocketIsOwnerOnlyFromItsCreation(t *testing.T) {
 // L5: the 0700 database directory the docs ask for was not enforced. serve sets its own directory to 0700 (logged)
 // and refuses a shared one (sticky, like /tmp) with what to do.
 func TestServe_DatabaseDirectoryIsCheckedAtStart(t *testing.T) {
+	testenv.BboltOnly(t, "the bbolt file's directory and its admin socket")
 	dir := filepath.Join(t.TempDir(), "own")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 // admin socket from the URL (it used to warn with the URL, password and all, as a socket path); and a database out
 // of reach is reported without the password either.
 func TestServe_LogOfAPostgresURLNeverShowsItsPassword(t *testing.T) {
+	testenv.ChoosesItsStores(t, "PostgreSQL URLs")
 	db := testenv.PostgresURL(t) // trust authentication: the passwords below are given but not needed
 	withPW := strings.Replace(db, "postgres://postgres@", "postgres://postgres:Hunter2user@", 1) + "&password=Hunter2param"
 	if withPW == db+"&password=Hunter2param" {

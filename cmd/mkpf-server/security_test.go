@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mykeyterm/mykeyterm/internal/testenv"
 	"github.com/mykeyterm/mykeyterm/platform"
 	"github.com/mykeyterm/mykeyterm/platformclient"
 )
@@ -60,7 +61,7 @@ func TestServe_PlainHTTPOnlyOnLoopbackOrWithInsecureHTTP(t *testing.T) {
 	port := freePort(t)
 	_, p, _ := net.SplitHostPort(port)
 	var logs syncBuf
-	srv := startServe(t, "127.0.0.1:"+p, &logs, "--addr", "0.0.0.0:"+p, "--db", filepath.Join(dir, "b.db"), "--insecure-http")
+	srv := startServe(t, "127.0.0.1:"+p, &logs, "--addr", "0.0.0.0:"+p, "--db", testStore(t, filepath.Join(dir, "b.db")), "--insecure-http")
 	srv.Process.Signal(syscall.SIGTERM)
 	srv.Wait()
 	if !strings.Contains(logs.String(), "insecure-http") || !strings.Contains(logs.String(), "WARN") {
@@ -70,6 +71,7 @@ func TestServe_PlainHTTPOnlyOnLoopbackOrWithInsecureHTTP(t *testing.T) {
 
 // Finding 9: there was no hot backup. `mkpf-server backup` copies the store through the running server's admin socket.
 func TestBackup_WhileTheServerRuns(t *testing.T) {
+	testenv.BboltOnly(t, "a bbolt copy through the admin socket; PostgreSQL's backup is pg_dump's")
 	dir := t.TempDir()
 	addr := freePort(t)
 	db := filepath.Join(dir, "data", "p.db")
@@ -115,7 +117,7 @@ func TestBackup_WhileTheServerRuns(t *testing.T) {
 
 // Finding 7: reset kept the old roster password; there was no disable, enable or set-password.
 func TestAdmin_TerminalResetDisableEnableSetPasswordSetIssuer(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "p.db")
+	db := testStore(t, filepath.Join(t.TempDir(), "p.db"))
 	s, err := platform.Open(db, platform.Options{})
 	if err != nil {
 		t.Fatal(err)

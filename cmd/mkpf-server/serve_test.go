@@ -60,7 +60,7 @@ func TestServe_DemoOverTLSThenGracefulStop(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := selfSignedTLS(t, dir)
 	addr := freePort(t)
-	db := filepath.Join(dir, "data", "p.db")
+	db := testStore(t, filepath.Join(dir, "data", "p.db"))
 	start := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "serve", "--demo", "--addr", addr, "--db", db, "--tls-cert", certFile, "--tls-key", keyFile)
 		cmd.Env = append(os.Environ(), "MKPF_SERVER_MAIN=1")

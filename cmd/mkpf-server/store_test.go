@@ -46,6 +46,7 @@ func serveProcess(t *testing.T, flag, store string) string {
 // TestAdmin_BesideARunningServerOnPostgreSQL: on PostgreSQL the admin commands and migrate run while a server
 // serves the same database, and what they change applies to the running server at once (a revocation).
 func TestAdmin_BesideARunningServerOnPostgreSQL(t *testing.T) {
+	testenv.ChoosesItsStores(t, "PostgreSQL only")
 	db := testenv.PostgresURL(t)
 	url := serveProcess(t, "--store", db)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -89,6 +90,7 @@ func TestAdmin_BesideARunningServerOnPostgreSQL(t *testing.T) {
 // TestMigrate_AppliesThenSaysUpToDate: migrate on an empty database applies every migration and names them; run
 // again it applies nothing and says so; --status lists them before (pending) and after (applied) and changes nothing.
 func TestMigrate_AppliesThenSaysUpToDate(t *testing.T) {
+	testenv.ChoosesItsStores(t, "PostgreSQL only")
 	db := testenv.PostgresURL(t)
 	code, out, errs := runServer("migrate", "--status", "--store", db)
 	if code != 0 || !strings.Contains(out, "schema at version 0; this program's is 5") || strings.Count(out, "pending") != 5 {
@@ -118,6 +120,7 @@ func TestMigrate_AppliesThenSaysUpToDate(t *testing.T) {
 // TestAdmin_BesideARunningServerOnBboltSaysWhatToDo: a bbolt file belongs to its running server; an admin command
 // says so and what to do, within the open timeout, and changes nothing.
 func TestAdmin_BesideARunningServerOnBboltSaysWhatToDo(t *testing.T) {
+	testenv.BboltOnly(t, "the bbolt file's lock and admin socket")
 	db := filepath.Join(t.TempDir(), "p.db")
 	serveProcess(t, "--db", db)
 	code, _, errs := runServer("admin", "stats", "--db", db)
@@ -130,6 +133,7 @@ func TestAdmin_BesideARunningServerOnBboltSaysWhatToDo(t *testing.T) {
 // TestServe_HotBackupOfABboltFileWhileServing: serve --backup-dir writes consistent copies while it serves; the
 // newest, opened as a database (a restore), holds an enrollment made before it; old copies beyond --backup-keep go.
 func TestServe_HotBackupOfABboltFileWhileServing(t *testing.T) {
+	testenv.BboltOnly(t, "bbolt backup files")
 	dir := t.TempDir()
 	db := filepath.Join(dir, "data", "p.db")
 	bdir := filepath.Join(dir, "backups")
@@ -197,6 +201,7 @@ func TestServe_HotBackupOfABboltFileWhileServing(t *testing.T) {
 // bbolt file into an empty PostgreSQL database and back into a new file, pair for pair; a non-empty destination is
 // refused.
 func TestCopyStore_BboltTownToPostgreSQLAndBack(t *testing.T) {
+	testenv.ChoosesItsStores(t, "a bbolt file and a PostgreSQL database")
 	file := filepath.Join(t.TempDir(), "town.db")
 	s, err := platform.Open(file, platform.Options{Argon2Time: 1, Argon2Memory: 1024})
 	if err != nil {

@@ -179,6 +179,11 @@ func (r Rows) Defer(sql string, args ...any) {
 	r.t.deferred = append(r.t.deferred, queued{sql: sql, args: args})
 }
 
+// Writes tells whether the transaction writes (UpdateRows, UpdateContext): a read that is followed by a write of the
+// same row must then lock it (SELECT … FOR UPDATE, or an upsert that returns the row), since without the writer lock
+// parallel transactions read the same row at READ COMMITTED. A read transaction can lock nothing.
+func (r Rows) Writes() bool { return r.t != nil && (r.t.write || r.t.rowsOnly) }
+
 // RowsOf is tx's SQL side when tx is a PostgreSQL transaction (false on bbolt). Rows written through it are not
 // seen by bucket reads: the row tables and the buckets hold different records.
 func RowsOf(tx Tx) (Rows, bool) {
