@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/csv"
@@ -278,7 +279,7 @@ var ErrMyKeyIDTaken = errors.New("platform: MyKey ID already exists")
 // check): chosen when not empty (checked for format and duplicates), otherwise 8 random characters of A-Z0-9.
 // A certificate that already has a MyKey ID is refused.
 func (s *Server) CreateMyKeyID(authCertDER []byte, chosen string) (string, error) {
-	cc, err := s.verifyCert(authCertDER, false)
+	cc, err := s.verifyCert(context.Background(), authCertDER, false)
 	if err != nil {
 		return "", fmt.Errorf("certificate refused: %w", err)
 	}

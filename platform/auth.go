@@ -125,7 +125,7 @@ func (s *Server) CheckPassword(r *http.Request, terminalID, password string) (*C
 // semaphore, and gives the attempt back on success. An unknown, disabled or wrong-password terminal gets the same
 // answer after the same work.
 func (s *Server) checkPassword(r *http.Request, terminalID, password string, keys ...throttleKey) (*Caller, error) {
-	if err := s.reserveAttempt(keys...); err != nil {
+	if err := s.reserveAttempt(r.Context(), keys...); err != nil {
 		return nil, err
 	}
 	t, err := s.readTerminalCtx(r.Context(), terminalID)
@@ -138,7 +138,7 @@ func (s *Server) checkPassword(r *http.Request, terminalID, password string, key
 	}
 	ok, err := s.verifyPasswordBounded(r.Context(), stored, password)
 	if err != nil {
-		if rerr := s.refundAttempt(keys...); rerr != nil {
+		if rerr := s.refundAttempt(r.Context(), keys...); rerr != nil {
 			s.log.Error("login throttle refund", "terminal", terminalID, "err", rerr) // the attempt stays counted
 		}
 		return nil, err
@@ -147,7 +147,7 @@ func (s *Server) checkPassword(r *http.Request, terminalID, password string, key
 		s.log.Info("login refused", "terminal", terminalID, "addr", sourceAddr(r))
 		return nil, errBadCredentials
 	}
-	if err := s.refundAttempt(keys...); err != nil {
+	if err := s.refundAttempt(r.Context(), keys...); err != nil {
 		s.log.Error("login throttle refund", "terminal", terminalID, "err", err) // the attempt stays counted
 	}
 	return callerOf(t), nil
@@ -195,7 +195,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := mkpf.ValidateTerminalID(req.TerminalID); err != nil {
 		// Counted as a failure too: scanning for IDs is what the throttle is for.
-		if err := s.reserveAttempt(throttleKey{key: "enroll/addr:" + sourceAddr(r), limit: s.opts.AddrFailures}); err != nil {
+		if err := s.reserveAttempt(r.Context(), throttleKey{key: "enroll/addr:" + sourceAddr(r), limit: s.opts.AddrFailures}); err != nil {
 			s.WriteError(w, r, err)
 			return
 		}

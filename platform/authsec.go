@@ -224,8 +224,8 @@ type throttleKey struct {
 // reserveAttempt counts one attempt on every key BEFORE the password is checked: when any key has reached its limit
 // in the current window nothing is counted and errThrottled is returned. A success gives the attempt back
 // (refundAttempt), so only failures stay counted, yet a burst of parallel guesses cannot pass the limit.
-func (s *Server) reserveAttempt(keys ...throttleKey) error {
-	return s.db.Update(func(tx kv.Tx) error {
+func (s *Server) reserveAttempt(ctx context.Context, keys ...throttleKey) error {
+	return s.db.UpdateContext(ctx, func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		recs := make([]throttleRec, len(keys))
 		for i, k := range keys {
@@ -259,8 +259,8 @@ func (s *Server) reserveAttempt(keys ...throttleKey) error {
 
 // refundAttempt gives back the attempt counted by reserveAttempt when the password was right. When the store
 // fails, the attempt stays counted (the throttle errs on the closed side).
-func (s *Server) refundAttempt(keys ...throttleKey) error {
-	return s.db.Update(func(tx kv.Tx) error {
+func (s *Server) refundAttempt(ctx context.Context, keys ...throttleKey) error {
+	return s.db.UpdateContext(ctx, func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		for _, k := range keys {
 			var rec throttleRec

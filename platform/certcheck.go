@@ -5,6 +5,7 @@ package platform
 // the caches) are platform/pki's.
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -90,7 +91,7 @@ func (s *Server) AddRoot(kind string, der []byte) error {
 
 // verifyCert checks a JPKI certificate: it parses, chains to a trusted root of the kind (auth or sign), is within its
 // validity period at the server's clock, and is not on the revocation list. It never logs the serial.
-func (s *Server) verifyCert(der []byte, sign bool) (*checkedCert, error) {
+func (s *Server) verifyCert(ctx context.Context, der []byte, sign bool) (*checkedCert, error) {
 	invalid, expired, revoked := errCertInvalid, errCertExpired, errCertRevoked
 	if sign {
 		invalid, expired, revoked = errSignInvalid, errSignExpired, errSignRevoked
@@ -115,7 +116,7 @@ func (s *Server) verifyCert(der []byte, sign bool) (*checkedCert, error) {
 	}
 	serial := SerialHex(c)
 	var isRevoked bool
-	if err := s.db.View(func(tx kv.Tx) error {
+	if err := s.db.ViewContext(ctx, func(tx kv.Tx) error {
 		var err error
 		isRevoked, err = identityOf(tx).revoked(serial)
 		return err
@@ -132,17 +133,17 @@ func (s *Server) verifyCert(der []byte, sign bool) (*checkedCert, error) {
 // On a cache hit the revocation list is NOT read: the caller checks it (identityRows.holder) in the transaction it runs
 // anyway (the lookup, the points calls through resolveRef), which saves a read transaction per call: a tenth of a
 // lookup's cost on bbolt, a round trip on PostgreSQL.
-func (s *Server) verifyAuthChainCached(der []byte) (*checkedCert, error) {
+func (s *Server) verifyAuthChainCached(ctx context.Context, der []byte) (*checkedCert, error) {
 	if cc, ok := s.certs.Get(der, s.now()); ok {
 		return cc, nil
 	}
-	return s.verifyAndCache(der)
+	return s.verifyAndCache(ctx, der)
 }
 
 // verifyAndCache runs the full check (verifyCert) and caches a success.
-func (s *Server) verifyAndCache(der []byte) (*checkedCert, error) {
+func (s *Server) verifyAndCache(ctx context.Context, der []byte) (*checkedCert, error) {
 	now := s.now()
-	cc, err := s.verifyCert(der, false)
+	cc, err := s.verifyCert(ctx, der, false)
 	if err != nil {
 		return nil, err
 	}

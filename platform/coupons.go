@@ -168,13 +168,13 @@ func (s *Server) handleCoupon(w http.ResponseWriter, r *http.Request, use bool) 
 		return
 	}
 	var myKeyID string
-	if err := s.db.View(func(tx kv.Tx) (err error) { myKeyID, err = s.myPageSession(tx, c, req.Session); return err }); err != nil {
+	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) (err error) { myKeyID, err = s.myPageSession(tx, c, req.Session); return err }); err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
 	keys := []throttleKey{{key: "coupon/" + c.TerminalID, limit: VoucherLookupLimit, window: VoucherLookupWindow},
 		{key: "coupon/id:" + myKeyID, limit: VoucherLookupLimit, window: VoucherLookupWindow}}
-	if err := s.reserveAttempt(keys...); err != nil {
+	if err := s.reserveAttempt(r.Context(), keys...); err != nil {
 		s.Count(c.TerminalID, "coupon.throttled")
 		s.WriteError(w, r, err)
 		return
@@ -182,7 +182,7 @@ func (s *Server) handleCoupon(w http.ResponseWriter, r *http.Request, use bool) 
 	k := couponKey(req.Code)
 	var res *mkpf.CouponResult
 	known := false
-	err := s.db.Update(func(tx kv.Tx) error {
+	err := s.db.UpdateContext(r.Context(), func(tx kv.Tx) error {
 		id, err := s.myPageSession(tx, c, req.Session)
 		if err != nil {
 			return err
@@ -231,7 +231,7 @@ func (s *Server) handleCoupon(w http.ResponseWriter, r *http.Request, use bool) 
 		return nil
 	})
 	if known {
-		if rerr := s.refundAttempt(keys...); rerr != nil && err == nil {
+		if rerr := s.refundAttempt(r.Context(), keys...); rerr != nil && err == nil {
 			s.log.Error("coupon: refunding the guess count", "err", rerr) // the credit is in; the count only errs high
 		}
 	}

@@ -59,7 +59,7 @@ func FuzzVerifyCert(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, der []byte, sign bool) {
 		s := fuzzServer(t)
-		cc, err := s.verifyCert(der, sign)
+		cc, err := s.verifyCert(context.Background(), der, sign)
 		if err != nil {
 			var ae *mkpf.APIError
 			if !asAPIError(err, &ae) || ae.Message == "" {

@@ -265,7 +265,7 @@ func createProject(tx kv.Tx, now time.Time, municipality, by string, req mkpf.Gr
 func (s *Server) handleGrantProjects(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	out := mkpf.GrantProjectList{Projects: []mkpf.GrantProject{}}
-	err := s.db.View(func(tx kv.Tx) error {
+	err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
 		if err := tx.Bucket(bGrProjects).ForEach(func(k, v []byte) error {
 			var p grantProjectRec
 			if err := json.Unmarshal(v, &p); err != nil {
@@ -404,7 +404,7 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(req.MyKeyIDs) > 0 {
-		throttled, err := s.participantsThrottled(c)
+		throttled, err := s.participantsThrottled(r.Context(), c)
 		if err != nil { // the count is unknown: refused (fail closed)
 			s.WriteError(w, r, err)
 			return
@@ -449,7 +449,7 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 	s.Count(c.TerminalID, "grants.participants."+codeOrOK(err))
 	if ue := (*unknownIDsError)(nil); errors.As(err, &ue) {
 		err = ue.APIError
-		if cerr := s.countUnknownIDs(c, ue.unknown); cerr != nil {
+		if cerr := s.countUnknownIDs(r.Context(), c, ue.unknown); cerr != nil {
 			err = cerr // the guesses could not be counted: an internal error, not the list
 		}
 	}
@@ -751,7 +751,7 @@ func (s *Server) handleGrantUpload(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, Errf(http.StatusRequestEntityTooLarge, mkpf.CodeValidation, "一度に登録できる付与記録は20,000件までです。分けて登録してください。"))
 		return
 	}
-	cards, err := s.tapCards(req.Grants)
+	cards, err := s.tapCards(r.Context(), req.Grants)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return

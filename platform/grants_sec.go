@@ -14,6 +14,7 @@ package platform
 //     on the participants route are counted in the store.
 
 import (
+	"context"
 	"crypto/ecdh"
 	"crypto/hmac"
 	"crypto/rand"
@@ -167,9 +168,9 @@ func hasURL(s string) bool {
 }
 
 // participantsThrottled: the terminal sent ParticipantUnknownLimit unknown MyKey IDs in the current window.
-func (s *Server) participantsThrottled(c *Caller) (bool, error) {
+func (s *Server) participantsThrottled(ctx context.Context, c *Caller) (bool, error) {
 	var rec throttleRec
-	if err := s.db.View(func(tx kv.Tx) error {
+	if err := s.db.ViewContext(ctx, func(tx kv.Tx) error {
 		_, err := getJSON(tx.Bucket(bThrottles), "participants/"+c.TerminalID, &rec)
 		return err
 	}); err != nil {
@@ -180,12 +181,12 @@ func (s *Server) participantsThrottled(c *Caller) (bool, error) {
 
 // countUnknownIDs adds n unknown MyKey IDs to the terminal's count (its own transaction: the refused request
 // rolled back).
-func (s *Server) countUnknownIDs(c *Caller, n int) error {
+func (s *Server) countUnknownIDs(ctx context.Context, c *Caller, n int) error {
 	if n == 0 {
 		return nil
 	}
 	now := s.now()
-	return s.db.Update(func(tx kv.Tx) error {
+	return s.db.UpdateContext(ctx, func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		var rec throttleRec
 		if _, err := getJSON(b, "participants/"+c.TerminalID, &rec); err != nil {
@@ -394,7 +395,7 @@ func (s *Server) grantSealKey() (*ecdh.PrivateKey, error) {
 // tapCards opens and checks the sealed certificates of an upload's items, outside any transaction (the chain check
 // is the costly part): GrantID → the serial of a certificate that chains to a JPKI auth root and is valid now. An
 // item without one, or whose certificate does not open or check, is missing.
-func (s *Server) tapCards(items []mkpf.GrantUploadItem) (map[string]string, error) {
+func (s *Server) tapCards(ctx context.Context, items []mkpf.GrantUploadItem) (map[string]string, error) {
 	out := map[string]string{}
 	var key *ecdh.PrivateKey
 	for _, it := range items {
@@ -411,7 +412,7 @@ func (s *Server) tapCards(items []mkpf.GrantUploadItem) (map[string]string, erro
 		if err != nil {
 			continue
 		}
-		if cc, err := s.verifyAuthChainCached(der); err == nil {
+		if cc, err := s.verifyAuthChainCached(ctx, der); err == nil {
 			out[strings.ToLower(it.GrantID)] = cc.Serial
 		}
 	}
@@ -429,7 +430,7 @@ func tapProven(sy *grantSyncRec, cards map[string]string, gid, hash string) bool
 func (s *Server) handleGrantTaps(w http.ResponseWriter, r *http.Request) {
 	c, _ := CallerFrom(r.Context())
 	out := mkpf.GrantTapReport{Rows: []mkpf.GrantTapCount{}}
-	err := s.db.View(func(tx kv.Tx) error {
+	err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
 		p, err := callerProject(tx, c, r.PathValue("id"))
 		if err != nil {
 			return err

@@ -213,7 +213,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errNoIssuer)
 		return
 	}
-	cc, err := s.verifyAuthChainCached(req.AuthCert) // revocation: checked in lookup's transaction
+	cc, err := s.verifyAuthChainCached(r.Context(), req.AuthCert) // revocation: checked in lookup's transaction
 	if err == nil {
 		var res *mkpf.LookupResult
 		if res, err = s.lookup(r.Context(), c, cc); err == nil {
@@ -254,7 +254,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, errNoIssuer)
 		return
 	}
-	cc, err := s.verifyCert(req.AuthCert, false)
+	cc, err := s.verifyCert(r.Context(), req.AuthCert, false)
 	if err != nil {
 		s.Count(c.TerminalID, "register."+codeOf(err))
 		s.WriteError(w, r, err)
@@ -266,7 +266,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 			s.WriteError(w, r, errSignNeeded)
 			return
 		}
-		if sc, err = s.verifyCert(req.SignCert, true); err != nil {
+		if sc, err = s.verifyCert(r.Context(), req.SignCert, true); err != nil {
 			s.WriteError(w, r, err)
 			return
 		}

@@ -69,7 +69,7 @@ func (s *Server) lookupOne(w http.ResponseWriter, r *http.Request) {
 		refuse(err, false)
 		return
 	}
-	cc, err := s.verifyAuthChainCached(req.AuthCert) // revocation: in the statement
+	cc, err := s.verifyAuthChainCached(r.Context(), req.AuthCert) // revocation: in the statement
 	if err != nil {
 		refuse(err, true)
 		return

@@ -7,6 +7,7 @@ package platform
 // ID: a certificate that resolves to one (renewals followed) is refused with a message that says so.
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -119,8 +120,8 @@ func (s *Server) handleMyKeyChallenge(w http.ResponseWriter, r *http.Request) {
 // verifyCardSignature checks a card's answer for op at this terminal: the certificate (chain, validity, revocation),
 // the challenge (this terminal's, this operation's, unexpired), the signature with the certificate's key, and then
 // uses the challenge up. Any failure of the signature part gets one answer.
-func (s *Server) verifyCardSignature(c *Caller, op string, cs mkpf.CardSignature) (*checkedCert, error) {
-	cc, err := s.verifyCert(cs.AuthCert, false)
+func (s *Server) verifyCardSignature(ctx context.Context, c *Caller, op string, cs mkpf.CardSignature) (*checkedCert, error) {
+	cc, err := s.verifyCert(ctx, cs.AuthCert, false)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +175,7 @@ func pointMunicipalities(tx kv.Tx) ([]mkpf.PointMunicipality, error) {
 
 func (s *Server) handlePointMunicipalities(w http.ResponseWriter, r *http.Request) {
 	var out []mkpf.PointMunicipality
-	if err := s.db.View(func(tx kv.Tx) (err error) { out, err = pointMunicipalities(tx); return err }); err != nil {
+	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) (err error) { out, err = pointMunicipalities(tx); return err }); err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
@@ -231,7 +232,7 @@ func (s *Server) handleMyKeyCandidate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := throttleKey{key: "mykey-candidate/" + c.TerminalID, limit: CandidateCheckLimit}
-	if err := s.reserveAttempt(key); err != nil {
+	if err := s.reserveAttempt(r.Context(), key); err != nil {
 		s.Count(c.TerminalID, "mykey.candidate.throttled")
 		s.WriteError(w, r, err)
 		return
@@ -242,7 +243,7 @@ func (s *Server) handleMyKeyCandidate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !used {
-		if err := s.refundAttempt(key); err != nil {
+		if err := s.refundAttempt(r.Context(), key); err != nil {
 			s.WriteError(w, r, err)
 			return
 		}
@@ -318,7 +319,7 @@ func (s *Server) handleMyKeyCreate(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, ae)
 		return
 	}
-	cc, err := s.verifyCardSignature(c, mkpf.MyKeyOpCreate, req.Card)
+	cc, err := s.verifyCardSignature(r.Context(), c, mkpf.MyKeyOpCreate, req.Card)
 	if err != nil {
 		s.Count(c.TerminalID, "mykey.create."+codeOf(err))
 		s.WriteError(w, r, err)

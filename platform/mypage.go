@@ -8,6 +8,7 @@ package platform
 // revoked.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -48,9 +49,9 @@ func sessionGen(tx kv.Tx, myKeyID string) (uint64, error) {
 	return rec.SessionGen, err
 }
 
-func (s *Server) newMyPageSession(c *Caller, myKeyID string, byCard bool) (*mkpf.MyPageLoginResult, error) {
+func (s *Server) newMyPageSession(ctx context.Context, c *Caller, myKeyID string, byCard bool) (*mkpf.MyPageLoginResult, error) {
 	var gen uint64
-	if err := s.db.View(func(tx kv.Tx) (err error) { gen, err = sessionGen(tx, myKeyID); return err }); err != nil {
+	if err := s.db.ViewContext(ctx, func(tx kv.Tx) (err error) { gen, err = sessionGen(tx, myKeyID); return err }); err != nil {
 		return nil, err
 	}
 	exp := s.now().Add(MyPageSessionTTL)
@@ -94,16 +95,16 @@ func (s *Server) myPageSession(tx kv.Tx, c *Caller, session string) (string, err
 func (s *Server) cardSignedChange(w http.ResponseWriter, r *http.Request, c *Caller, session, op string, card mkpf.CardSignature,
 	change func(tx kv.Tx, id string, now time.Time) error) (ok bool) {
 	var sessionID string
-	if err := s.db.View(func(tx kv.Tx) (err error) { sessionID, err = s.myPageSession(tx, c, session); return err }); err != nil {
+	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) (err error) { sessionID, err = s.myPageSession(tx, c, session); return err }); err != nil {
 		s.WriteError(w, r, err)
 		return false
 	}
-	cc, err := s.verifyCardSignature(c, op, card)
+	cc, err := s.verifyCardSignature(r.Context(), c, op, card)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return false
 	}
-	err = s.db.Update(func(tx kv.Tx) error {
+	err = s.db.UpdateContext(r.Context(), func(tx kv.Tx) error {
 		id, err := s.myPageSession(tx, c, session)
 		if err != nil {
 			return err
@@ -143,7 +144,7 @@ func (s *Server) handleMyPageLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) myPageCardLogin(r *http.Request, c *Caller, cs mkpf.CardSignature) (*mkpf.MyPageLoginResult, error) {
-	cc, err := s.verifyCardSignature(c, mkpf.MyKeyOpLogin, cs)
+	cc, err := s.verifyCardSignature(r.Context(), c, mkpf.MyKeyOpLogin, cs)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +153,7 @@ func (s *Server) myPageCardLogin(r *http.Request, c *Caller, cs mkpf.CardSignatu
 	if err != nil {
 		return nil, err
 	}
-	return s.newMyPageSession(c, id, true)
+	return s.newMyPageSession(r.Context(), c, id, true)
 }
 
 func (s *Server) myPagePasswordLogin(r *http.Request, c *Caller, id, pw string) (*mkpf.MyPageLoginResult, error) {
@@ -164,7 +165,7 @@ func (s *Server) myPagePasswordLogin(r *http.Request, c *Caller, id, pw string) 
 	}
 	keys := []throttleKey{{key: "mypage/id:" + id, limit: s.opts.LoginFailures},
 		{key: "mypage/desk:" + c.TerminalID, limit: s.opts.AddrFailures}}
-	if err := s.reserveAttempt(keys...); err != nil {
+	if err := s.reserveAttempt(r.Context(), keys...); err != nil {
 		return nil, err
 	}
 	var rec myPageRec
@@ -177,7 +178,7 @@ func (s *Server) myPagePasswordLogin(r *http.Request, c *Caller, id, pw string) 
 		known, err = patronExists(tx, id)
 		return err
 	}); err != nil {
-		_ = s.refundAttempt(keys...) // the store failed, not the patron: a failure of its own is reported
+		_ = s.refundAttempt(r.Context(), keys...) // the store failed, not the patron: a failure of its own is reported
 		return nil, err
 	}
 	stored := s.dummy()
@@ -186,16 +187,16 @@ func (s *Server) myPagePasswordLogin(r *http.Request, c *Caller, id, pw string) 
 	}
 	ok, err := s.verifyPasswordBounded(r.Context(), stored, pw)
 	if err != nil {
-		_ = s.refundAttempt(keys...) // the hash could not be checked: the error below is the answer
+		_ = s.refundAttempt(r.Context(), keys...) // the hash could not be checked: the error below is the answer
 		return nil, err
 	}
 	if !ok || !known {
 		return nil, errMyPageLogin
 	}
-	if err := s.refundAttempt(keys...); err != nil {
+	if err := s.refundAttempt(r.Context(), keys...); err != nil {
 		return nil, err
 	}
-	return s.newMyPageSession(c, id, false)
+	return s.newMyPageSession(r.Context(), c, id, false)
 }
 
 func (s *Server) handleMyPage(w http.ResponseWriter, r *http.Request) {
@@ -205,7 +206,7 @@ func (s *Server) handleMyPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var page *mkpf.MyPage
-	err := s.db.View(func(tx kv.Tx) error {
+	err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
 		id, err := s.myPageSession(tx, c, req.Session)
 		if err != nil {
 			return err
@@ -308,7 +309,7 @@ func (s *Server) handleMyPageLogout(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.readRequest(w, r, &req, 0); !ok {
 		return
 	}
-	err := s.db.Update(func(tx kv.Tx) error {
+	err := s.db.UpdateContext(r.Context(), func(tx kv.Tx) error {
 		id, err := s.myPageSession(tx, c, req.Session)
 		if err != nil {
 			return err

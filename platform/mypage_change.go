@@ -47,7 +47,7 @@ func (s *Server) handleMyPageUpdate(w http.ResponseWriter, r *http.Request) {
 		release()
 	}
 	var page *mkpf.MyPage
-	err := s.db.Update(func(tx kv.Tx) error {
+	err := s.db.UpdateContext(r.Context(), func(tx kv.Tx) error {
 		id, err := s.myPageSession(tx, c, req.Session)
 		if err != nil {
 			return err

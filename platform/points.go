@@ -169,7 +169,7 @@ func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res mkpf.PointsLoginResult
-	if err := s.db.View(func(tx kv.Tx) error {
+	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
 		t, err := getTerminal(tx, c.TerminalID)
 		if err != nil || t == nil {
 			return errNotEnrolled
@@ -186,7 +186,7 @@ func (s *Server) handlePointsLogin(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleVoucherKeys(w http.ResponseWriter, r *http.Request) {
 	var keys [][]byte
-	err := s.db.View(func(tx kv.Tx) error {
+	err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
 		pubs, err := s.voucherPublicKeys(tx)
 		for _, p := range pubs {
 			keys = append(keys, p)
@@ -207,7 +207,7 @@ type patron struct {
 }
 
 // checkRef verifies the certificate of a PatronRef outside any transaction (the chain check is the slow part).
-func (s *Server) checkRef(ref mkpf.PatronRef, allowShopCard bool) (*checkedCert, error) {
+func (s *Server) checkRef(ctx context.Context, ref mkpf.PatronRef, allowShopCard bool) (*checkedCert, error) {
 	if ref.ShopCard != "" {
 		if !allowShopCard || len(ref.AuthCert) > 0 {
 			return nil, errPtPatronRef
@@ -220,15 +220,15 @@ func (s *Server) checkRef(ref mkpf.PatronRef, allowShopCard bool) (*checkedCert,
 	if len(ref.AuthCert) == 0 {
 		return nil, errPtPatronRef
 	}
-	return s.verifyAuthChainCached(ref.AuthCert) // revocation: checked by resolveRef in the request's transaction
+	return s.verifyAuthChainCached(ctx, ref.AuthCert) // revocation: checked by resolveRef in the request's transaction
 }
 
 // checkedRef is checkRef for a handler: on failure it has answered with the error.
 func (s *Server) checkedRef(w http.ResponseWriter, r *http.Request, ref mkpf.PatronRef, allowShopCard bool) (*checkedCert, bool) {
-	cc, err := s.checkRef(ref, allowShopCard)
+	cc, err := s.checkRef(r.Context(), ref, allowShopCard)
 	if err == nil && ref.ShopCard != "" {
 		c, _ := CallerFrom(r.Context())
-		err = s.checkShopCard(c, ref.ShopCard)
+		err = s.checkShopCard(r.Context(), c, ref.ShopCard)
 	}
 	if err != nil {
 		s.WriteError(w, r, err)
@@ -512,7 +512,7 @@ func voucherThrottleKey(c *Caller) string { return "voucher/" + c.TerminalID }
 func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Caller) bool {
 	now := s.now()
 	var rec throttleRec
-	if err := s.db.View(func(tx kv.Tx) error {
+	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
 		_, err := getJSON(tx.Bucket(bThrottles), voucherThrottleKey(c), &rec)
 		return err
 	}); err != nil {
@@ -529,12 +529,12 @@ func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Cal
 
 // voucherFail counts a failed voucher lookup of c's terminal (other errors are not guesses). An error means the
 // guess was not counted.
-func (s *Server) voucherFail(c *Caller, err error) error {
+func (s *Server) voucherFail(ctx context.Context, c *Caller, err error) error {
 	if err != errVoucherUnknown && err != errVoucherForged {
 		return nil
 	}
 	now := s.now()
-	return s.db.Update(func(tx kv.Tx) error {
+	return s.db.UpdateContext(ctx, func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		var rec throttleRec
 		if _, err := getJSON(b, voucherThrottleKey(c), &rec); err != nil {
@@ -548,14 +548,14 @@ func (s *Server) voucherFail(c *Caller, err error) error {
 
 // lapseByCode marks the named voucher 失効 if it is outstanding and past its expiry (its own transaction, so the
 // lapse is kept even when the clearing that found it is refused).
-func (s *Server) lapseByCode(c *Caller, code string) {
+func (s *Server) lapseByCode(ctx context.Context, c *Caller, code string) {
 	in, err := mkpf.ParseVoucherInput(code)
 	if err != nil {
 		return
 	}
 	// A read first: most lookups find nothing to lapse and need no write transaction (and no fsync).
 	due := false
-	if err := s.db.View(func(tx kv.Tx) error {
+	if err := s.db.ViewContext(ctx, func(tx kv.Tx) error {
 		v, err := vouchersOf(tx).voucher(in.Number)
 		due = err == nil && v != nil && v.State == mkpf.VoucherOutstanding && voucherExpired(v, s.now())
 		return nil
@@ -563,7 +563,7 @@ func (s *Server) lapseByCode(c *Caller, code string) {
 		return // a store error: the request's own transaction meets it and answers
 	}
 	// The voucher's row and its movement only: on PostgreSQL without the writer lock.
-	if err := s.commit().DoCtx(context.Background(), func(tx kv.Tx) error {
+	if err := s.commit().DoCtx(ctx, func(tx kv.Tx) error {
 		v, err := vouchersOf(tx).voucher(in.Number)
 		if err != nil || v == nil {
 			return err
@@ -585,9 +585,9 @@ func (s *Server) handleVoucherLookup(w http.ResponseWriter, r *http.Request) {
 	if s.voucherThrottled(w, r, c) {
 		return
 	}
-	s.lapseByCode(c, req.Code)
+	s.lapseByCode(r.Context(), c, req.Code)
 	var out mkpf.Voucher
-	err := s.db.View(func(tx kv.Tx) error {
+	err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
 		v, err := s.voucherFromCode(tx, c, req.Code)
 		if err != nil {
 			return err
@@ -595,7 +595,7 @@ func (s *Server) handleVoucherLookup(w http.ResponseWriter, r *http.Request) {
 		out = s.voucherView(tx, v)
 		return nil
 	})
-	if ferr := s.voucherFail(c, err); ferr != nil {
+	if ferr := s.voucherFail(r.Context(), c, err); ferr != nil {
 		err = ferr // an uncounted guess gets no answer (fail closed)
 	}
 	s.Count(c.TerminalID, "points.voucher_lookup."+codeOrOK(err))
@@ -617,10 +617,10 @@ func (s *Server) handleVoucherClear(w http.ResponseWriter, r *http.Request) {
 	if s.voucherThrottled(w, r, c) {
 		return
 	}
-	s.lapseByCode(c, req.Code)
+	s.lapseByCode(r.Context(), c, req.Code)
 	var failed error // the refusal of the run whose answer the terminal got (afterCommit)
 	defer func() {
-		if err := s.voucherFail(c, failed); err != nil { // the refusal is answered; the count is lost
+		if err := s.voucherFail(r.Context(), c, failed); err != nil { // the refusal is answered; the count is lost
 			s.log.Error("voucher throttle count", "terminal", c.TerminalID, "err", err)
 		}
 	}()

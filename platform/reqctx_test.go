@@ -21,7 +21,7 @@ import (
 // then hangs up. Before, the server's transaction went on waiting (until the lock came free or its 60 s safety
 // timeout) with no one to answer; now PostgreSQL shows no transaction of the server's left in the database, and once
 // the lock is free the server serves again. Through real HTTP, for an idempotent call (the contact of screen 10) and
-// for a point use (the group committer).
+// for a point use (the group committer), and for screen 2's login (the password throttle, reserveAttempt).
 func TestRequestContext_ClientThatHangsUpLeavesNoOpenTransaction(t *testing.T) {
 	testenv.ChoosesItsStores(t, "PostgreSQL only: its backends and transactions")
 	testenv.UseStore(t, "postgres")
@@ -41,12 +41,17 @@ func TestRequestContext_ClientThatHangsUpLeavesNoOpenTransaction(t *testing.T) {
 			dt, _ := platform.DemoTerminalByID("00052589")
 			return shop.SetContact(ctx, testenv.DemoContact(dt))
 		},
+		"login": func(ctx context.Context) error { // screen 2: the password throttle's transaction (authsec.go)
+			dt, _ := platform.DemoTerminalByID("00052589")
+			_, err := shop.Login(ctx, dt.ID, dt.Password)
+			return err
+		},
 		"point use": func(ctx context.Context) error {
 			_, err := shop.Use(ctx, mkpf.UseRequest{PatronRef: cardOf(t, "yamada"), ProgramID: platform.DemoProgramMunicipal, Points: 1}, "")
 			return err
 		},
 	}
-	for _, name := range []string{"contact", "point use"} {
+	for _, name := range []string{"contact", "login", "point use"} {
 		t.Run(name, func(t *testing.T) {
 			if err := calls[name](context.Background()); err != nil { // the token and the points session are there
 				t.Fatal(err)

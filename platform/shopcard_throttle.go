@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
@@ -14,15 +15,15 @@ var errShopCardThrottled = Errf(http.StatusTooManyRequests, mkpf.CodeThrottled, 
 // balances and a merge, so unknown numbers count per terminal (in the store, before the lookup: parallel guesses
 // cannot pass the limit) and after VoucherLookupLimit of them in VoucherLookupWindow the terminal must wait. A
 // known card gives its count back. The final lookup inside the transaction stays (resolveRef).
-func (s *Server) checkShopCard(c *Caller, card string) error {
+func (s *Server) checkShopCard(ctx context.Context, c *Caller, card string) error {
 	key := throttleKey{key: "shopcard/" + c.TerminalID, limit: VoucherLookupLimit, window: VoucherLookupWindow}
-	if err := s.reserveAttempt(key); err == errThrottled {
+	if err := s.reserveAttempt(ctx, key); err == errThrottled {
 		return errShopCardThrottled
 	} else if err != nil {
 		return err // not counted: refused (fail closed)
 	}
 	known := false
-	if err := s.db.View(func(tx kv.Tx) error {
+	if err := s.db.ViewContext(ctx, func(tx kv.Tx) error {
 		if c.IssuerID == "" {
 			return nil
 		}
@@ -33,7 +34,7 @@ func (s *Server) checkShopCard(c *Caller, card string) error {
 		return err
 	}
 	if known {
-		return s.refundAttempt(key)
+		return s.refundAttempt(ctx, key)
 	}
 	return nil
 }
