@@ -2,7 +2,6 @@ package platform
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 )
 
 // Screen 87 answers are kept per server, keyed by terminal and period, and served again only when the store says
@@ -25,7 +25,7 @@ import (
 // (docs/deploy.md says so for every restore).
 
 // bPtTermLast maps a terminal ID to the sequence of its latest movement (8 bytes, big endian).
-var bPtTermLast = []byte("pt_term_last")
+var bPtTermLast = ledger.BucketTermLast
 
 // aggCacheRows bounds the rows a server's cached answers hold together (some 60 MB with their JSON); when a new
 // answer would pass it the cache starts over. An answer with more rows than that is not cached.
@@ -55,13 +55,6 @@ func (s *Server) aggCache() *aggCache {
 	return s.aggs.Load()
 }
 
-// markTerminalMove records seq as the terminal's latest movement (appendMove, in the movement's transaction).
-func markTerminalMove(tx kv.Tx, terminalID string, seq uint64) error {
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], seq)
-	return tx.Bucket(bPtTermLast).Put([]byte(terminalID), v[:])
-}
-
 // aggregateEntry is the screen-87 answer for terminalID over from..to (JST days, inclusive), from the cache when the
 // store shows no change, else read afresh; both in one read transaction.
 func (s *Server) aggregateEntry(terminalID, from, to string) (*aggEntry, error) {
@@ -78,7 +71,7 @@ func (s *Server) aggregateEntry(terminalID, from, to string) (*aggEntry, error) 
 	c.mu.Unlock()
 	var e *aggEntry
 	err := s.db.View(func(tx kv.Tx) error {
-		marker, err := rowsOf(tx).termMarker(terminalID)
+		marker, err := ledger.Of(tx).TerminalMarker(terminalID)
 		if err != nil {
 			return err
 		}

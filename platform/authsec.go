@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -297,7 +298,7 @@ func (s *Server) sweepThrottles() {
 	now := s.now()
 	err := s.db.Update(func(tx kv.Tx) error {
 		if r, ok := kv.RowsOf(tx); ok {
-			if err := (pgRows{r}).sweepFloor(now.Add(-24 * time.Hour)); err != nil {
+			if err := ledger.NewPG(r).SweepDayTotals(now.Add(-24 * time.Hour)); err != nil {
 				return err
 			}
 		}

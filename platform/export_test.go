@@ -8,6 +8,7 @@ import (
 	"github.com/mykeyterm/mykeyterm/mkpf"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 )
 
 // HoldCommits blocks the server's group committer with a transaction that waits for release, so that requests sent
@@ -65,7 +66,7 @@ func SeedOutstandingVouchers(s *Server, mykeyID, programID string, first, n int,
 			if p, err := getProgram(tx, programID); err != nil {
 				return err
 			} else if p != nil && p.ExpiryMonths > 0 {
-				if err := rowsOf(tx).debitLots(mykeyID, programID, int64(m)*points); err != nil {
+				if err := ledger.Of(tx).DebitLots(mykeyID, programID, int64(m)*points); err != nil {
 					return err
 				}
 			}

@@ -614,7 +614,7 @@ func (s *Server) grantOnceIn(tx kv.Tx, money *chunkGrants, now time.Time, p *gra
 	if err != nil {
 		return nil, "", err
 	}
-	d.TxnID, d.At, d.Points = m.txnID(), now.UTC(), p.PointsPerPerson
+	d.TxnID, d.At, d.Points = m.TxnID(), now.UTC(), p.PointsPerPerson
 	if err := putJSON(tx.Bucket(bGrDone), p.ID+"/"+myKeyID, d); err != nil {
 		return nil, "", err
 	}

@@ -7,10 +7,10 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/httpapi"
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -56,13 +56,8 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	WriteJSON(w, status, mkpf.ErrorEnvelope{Error: ae})
 }
 
-// idemRec is a stored answer to a state-changing call.
-type idemRec struct {
-	ReqHash []byte          `json:"req_hash"`
-	Status  int             `json:"status"`
-	Body    json.RawMessage `json:"body"`
-	At      time.Time       `json:"at,omitzero"` // when it was stored (pruned IdempotencyKeep later)
-}
+// idemRec is a stored answer to a state-changing call (ledger.IdemRecord; pruned IdempotencyKeep after its At).
+type idemRec = ledger.IdemRecord
 
 // Idempotent runs a state-changing call at most once per (terminal, Idempotency-Key). fn runs inside one bbolt
 // write transaction together with the storing of its answer, so the change and the remembered answer commit
@@ -99,12 +94,12 @@ func (s *Server) idempotent(update func(func(kv.Tx) error) error, optimistic boo
 	)
 	runs := 0
 	err = update(func(tx kv.Tx) error {
-		rows := rowsOf(tx)
+		rows := ledger.Of(tx)
 		runs++
-		_, onRows := rows.(pgRows)
+		_, onRows := rows.(ledger.PG)
 		skipRead := optimistic && onRows && runs == 1
 		if key != "" && !skipRead {
-			prev, err := rows.idem(c.TerminalID, key)
+			prev, err := rows.StoredAnswer(c.TerminalID, key)
 			if err != nil {
 				return err
 			} else if prev != nil {
@@ -118,7 +113,7 @@ func (s *Server) idempotent(update func(func(kv.Tx) error) error, optimistic boo
 		st, body, err := fn(tx)
 		if err != nil {
 			if key != "" && skipRead {
-				if prev, perr := rows.idem(c.TerminalID, key); perr == nil && prev != nil {
+				if prev, perr := rows.StoredAnswer(c.TerminalID, key); perr == nil && prev != nil {
 					if !bytes.Equal(prev.ReqHash, h[:]) {
 						return errIdemMismatch
 					}
@@ -136,7 +131,7 @@ func (s *Server) idempotent(update func(func(kv.Tx) error) error, optimistic boo
 		if key == "" {
 			return nil
 		}
-		return rows.putIdem(c.TerminalID, key, idemRec{ReqHash: h[:], Status: st, Body: raw, At: s.now().UTC()})
+		return rows.StoreAnswer(c.TerminalID, key, idemRec{ReqHash: h[:], Status: st, Body: raw, At: s.now().UTC()})
 	})
 	if errors.Is(err, errStoredAnswer) {
 		err = nil
@@ -169,7 +164,7 @@ func (s *Server) Replay(w http.ResponseWriter, r *http.Request, c *Caller, reqBo
 	}
 	var prev *idemRec
 	err = s.db.ViewContext(r.Context(), func(tx kv.Tx) (err error) {
-		prev, err = rowsOf(tx).idem(c.TerminalID, key)
+		prev, err = ledger.Of(tx).StoredAnswer(c.TerminalID, key)
 		return err
 	})
 	if err != nil || prev == nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -249,7 +250,7 @@ func myPage(tx kv.Tx, id string) (*mkpf.MyPage, error) {
 		baseProg, _ = municipalProgram(tx, rec.BaseMunicipality)
 	}
 	seen := map[string]bool{}
-	held, err := rowsOf(tx).heldBalances(id)
+	held, err := ledger.Of(tx).HeldBalances(id)
 	if err != nil {
 		return nil, err
 	}

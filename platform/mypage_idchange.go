@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -108,7 +109,7 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 		return "", false
 	}
 	for _, step := range []error{
-		rowsOf(tx).moveLots(old, nu),
+		ledger.Of(tx).MoveLots(old, nu),
 		renameKeys(tx.Bucket(bGrMembers), suffixed),
 		renameKeys(tx.Bucket(bGrDone), suffixed),
 		replaceValues(tx.Bucket(bGrSyncMap), old, nu),
@@ -128,20 +129,20 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 		}
 	}
 	// Balances: each moves with a pair of ledger entries, so the log still replays to the balances.
-	rows := rowsOf(tx)
-	held, err := rows.heldBalances(old)
+	rows := ledger.Of(tx)
+	held, err := rows.HeldBalances(old)
 	if err != nil {
 		return err
 	}
 	for _, h := range held {
 		prog, n := h.ProgramID, h.Points
-		if _, err := rows.changeBalance(old, prog, -n); err != nil {
+		if _, err := rows.ChangeBalance(old, prog, -n); err != nil {
 			return err
 		}
-		if err := rows.dropBalance(old, prog); err != nil {
+		if err := rows.DropBalance(old, prog); err != nil {
 			return err
 		}
-		if _, err := rows.changeBalance(nu, prog, n); err != nil {
+		if _, err := rows.ChangeBalance(nu, prog, n); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -151,7 +152,7 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 			{At: now, Kind: MoveMyKeyChange, MyKeyID: old, ProgramID: prog, Points: n, Delta: -n, Note: "マイキーIDの変更"},
 			{At: now, Kind: MoveMyKeyChange, MyKeyID: nu, ProgramID: prog, Points: n, Delta: n, Note: "マイキーIDの変更"},
 		} {
-			if err := rows.appendMove(mv); err != nil {
+			if err := rows.AppendMove(mv); err != nil {
 				return err
 			}
 		}

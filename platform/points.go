@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -378,7 +379,7 @@ func (s *Server) handleUse(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		after.Do(func() { s.Count(c.TerminalID, "points.use.ok") })
-		return http.StatusOK, mkpf.UseResult{TxnID: m.txnID(), ProgramID: prog.ID, ProgramName: prog.Name, Points: req.Points,
+		return http.StatusOK, mkpf.UseResult{TxnID: m.TxnID(), ProgramID: prog.ID, ProgramName: prog.Name, Points: req.Points,
 			BalanceAfter: bal, At: m.At, TerminalID: c.TerminalID, Location: s.terminalPlace(tx, c.TerminalID)}, nil
 	})
 }
@@ -789,11 +790,11 @@ func (s *Server) Aggregate(terminalID, from, to string) (*mkpf.Aggregate, error)
 
 // aggregateRows reads terminalID's rows from lo to before hi into agg in tx, naming each program once.
 func aggregateRows(tx kv.Tx, agg *mkpf.Aggregate, terminalID string, lo, hi time.Time, names map[string]string) error {
-	return rowsOf(tx).terminalMoves(terminalID, lo, hi, func(m *pointMove) error {
+	return ledger.Of(tx).TerminalMoves(terminalID, lo, hi, func(m *pointMove) error {
 		if m.Kind == MoveGrant {
 			return nil
 		}
-		row := mkpf.AggregateRow{At: m.At, TxnID: m.txnID(), Kind: m.Kind, ProgramID: m.ProgramID, Points: m.Points, VoucherNo: m.VoucherNo}
+		row := mkpf.AggregateRow{At: m.At, TxnID: m.TxnID(), Kind: m.Kind, ProgramID: m.ProgramID, Points: m.Points, VoucherNo: m.VoucherNo}
 		name, ok := names[m.ProgramID]
 		if !ok {
 			if p, _ := getProgram(tx, m.ProgramID); p != nil {

@@ -20,66 +20,53 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
 // Buckets of the points half.
 var (
-	bPtPrograms = []byte("pt_programs")    // program ID → mkpf.Program
-	bPtBalances = []byte("pt_balances")    // MyKey ID + "/" + program ID → int64 (8 bytes, big endian)
-	bPtMoves    = []byte("pt_moves")       // sequence (8 bytes, big endian) → pointMove
-	bPtByTerm   = []byte("pt_by_terminal") // terminal ID + "/" + UTC time (RFC 3339, ms) + "/" + sequence hex → nil
-	bPtVouchers = []byte("pt_vouchers")    // 8-digit number → voucherRec
-	bPtTotals   = []byte("pt_totals")      // total name → int64
-	bPtMerge    = []byte("pt_merge")       // issuer ID → MergeConfig
-	bPtKeys     = []byte("pt_keys")        // "voucher_current" → key ID; the seeds are secrets "voucher/<key ID>" (voucherkeys.go)
-	bPtMergeSeq = []byte("pt_merge_seq")   // the merge sequence lives in this bucket's NextSequence
-	bPtLots     = []byte("pt_lots")        // MyKey ID/program/last valid day/sequence hex → int64 left (expiring programs)
+	bPtPrograms = []byte("pt_programs") // program ID → mkpf.Program
+	bPtBalances = ledger.BucketBalances // the money rows' buckets on bbolt (platform/ledger)
+	bPtMoves    = ledger.BucketMoves
+	bPtByTerm   = ledger.BucketByTerminal
+	bPtVouchers = []byte("pt_vouchers") // 8-digit number → voucherRec
+	bPtTotals   = ledger.BucketTotals
+	bPtMerge    = []byte("pt_merge")     // issuer ID → MergeConfig
+	bPtKeys     = []byte("pt_keys")      // "voucher_current" → key ID; the seeds are secrets "voucher/<key ID>" (voucherkeys.go)
+	bPtMergeSeq = []byte("pt_merge_seq") // the merge sequence lives in this bucket's NextSequence
+	bPtLots     = ledger.BucketLots
 	ptBuckets   = [][]byte{bPtPrograms, bPtBalances, bPtMoves, bPtByTerm, bPtVouchers, bPtTotals, bPtMerge, bPtKeys, bPtMergeSeq, bPtLots, bPtTermLast}
 )
 
 // Movement kinds of the ledger.
 const (
-	MoveGrant        = "grant"
-	MoveUse          = "use"
-	MoveVoucherIssue = "voucher_issue"
-	MoveVoucherClear = "voucher_clear"
-	MoveVoucherLapse = "voucher_lapse"
-	MoveMerge        = "merge"
-	MovePointsExpire = "points_expire" // points of a grant reached the program's expiry rule
+	MoveGrant        = ledger.KindGrant
+	MoveUse          = ledger.KindUse
+	MoveVoucherIssue = ledger.KindVoucherIssue
+	MoveVoucherClear = ledger.KindVoucherClear
+	MoveVoucherLapse = ledger.KindVoucherLapse
+	MoveMerge        = ledger.KindMerge
+	MovePointsExpire = ledger.KindPointsExpire // points of a grant reached the program's expiry rule
 )
 
 // Totals of the ledger invariant.
 const (
-	TotalGranted     = "granted"
-	TotalUsed        = "used"
-	TotalOutstanding = "voucher_outstanding"
-	TotalCleared     = "voucher_cleared"
-	TotalLapsed      = "voucher_lapsed"
-	TotalMerged      = "merged"
-	TotalExpired     = "points_expired"
+	TotalGranted     = ledger.TotalGranted
+	TotalUsed        = ledger.TotalUsed
+	TotalOutstanding = ledger.TotalOutstanding
+	TotalCleared     = ledger.TotalCleared
+	TotalLapsed      = ledger.TotalLapsed
+	TotalMerged      = ledger.TotalMerged
+	TotalExpired     = ledger.TotalExpired
 )
 
 // jst is Japan time (mkpf.JST): the documents are Japanese and so are their days.
 var jst = mkpf.JST
 
-// pointMove is one ledger entry. Points is always positive; Delta is the change of the patron's balance.
-type pointMove struct {
-	Seq        uint64    `json:"seq"`
-	At         time.Time `json:"at"`
-	Kind       string    `json:"kind"`
-	MyKeyID    string    `json:"mykey_id,omitempty"`
-	ProgramID  string    `json:"program_id"`
-	Points     int64     `json:"points"`
-	Delta      int64     `json:"delta"`
-	TerminalID string    `json:"terminal_id,omitempty"`
-	VoucherNo  string    `json:"voucher_no,omitempty"`
-	MergeTxn   string    `json:"merge_txn,omitempty"`
-	Note       string    `json:"note,omitempty"`
-}
-
-func (m *pointMove) txnID() string { return fmt.Sprintf("T%010d", m.Seq) }
+// pointMove is one ledger entry (ledger.Move). Points is always positive; Delta is the change of the patron's balance.
+type pointMove = ledger.Move
 
 type voucherRec struct {
 	Number    string            `json:"number"`
@@ -109,7 +96,7 @@ type MergeConfig struct {
 // Errors of the points API. The messages are what the clerk sees.
 var (
 	errPtNotUsable    = Errf(http.StatusConflict, mkpf.CodeProgramNotUsable, "このポイントはこの端末では利用できません。ポイントの種類を選び直してください。")
-	errPtInsufficient = Errf(http.StatusConflict, mkpf.CodeInsufficientPoints, "ポイント残高が足りません。利用ポイント数を残高以下にしてください。")
+	errPtInsufficient = ledger.ErrInsufficient
 	errPtPoints       = Errf(http.StatusBadRequest, mkpf.CodeValidation, "ポイント数は1以上の整数で入力してください。")
 	errPtNoPatron     = Errf(http.StatusNotFound, mkpf.CodeUnknownCert, "この利用者のポイント口座が見つかりません。マイキーIDの設定をご案内ください。")
 	errPtNoShopCard   = Errf(http.StatusNotFound, mkpf.CodeNotFound, "この商店街ポイントカードはマイキープラットフォームに登録されていません。マイナンバーカードで読み取るか、サービスIDを登録してください。")
@@ -147,30 +134,30 @@ func putInt(b kv.Bucket, key string, n int64) error {
 	return b.Put([]byte(key), v[:])
 }
 
-func addTotal(tx kv.Tx, name string, d int64) error { return rowsOf(tx).addTotal(name, d) }
+func addTotal(tx kv.Tx, name string, d int64) error { return ledger.Of(tx).AddTotal(name, d) }
 
 // bookMove appends m to the ledger and adds its points to the running total to, taking them from the totals from
 // (a voucher's points leave "outstanding" when it is cleared or lapses) in the same transaction, so the audit's
 // invariant holds after every commit.
 func bookMove(tx kv.Tx, m *pointMove, to string, from ...string) error {
-	rows := rowsOf(tx)
-	if err := rows.appendMove(m); err != nil {
+	rows := ledger.Of(tx)
+	if err := rows.AppendMove(m); err != nil {
 		return err
 	}
 	for _, f := range from {
-		if err := rows.addTotal(f, -m.Points); err != nil {
+		if err := rows.AddTotal(f, -m.Points); err != nil {
 			return err
 		}
 	}
-	return rows.addTotal(to, m.Points)
+	return rows.AddTotal(to, m.Points)
 }
 
 // appendMove writes m (assigning its sequence) and its terminal index entry.
-func appendMove(tx kv.Tx, m *pointMove) error { return rowsOf(tx).appendMove(m) }
+func appendMove(tx kv.Tx, m *pointMove) error { return ledger.Of(tx).AppendMove(m) }
 
 // changeBalance adds delta to the patron's balance of program, refusing to go below zero.
 func changeBalance(tx kv.Tx, mykeyID, programID string, delta int64) (int64, error) {
-	return rowsOf(tx).changeBalance(mykeyID, programID, delta)
+	return ledger.Of(tx).ChangeBalance(mykeyID, programID, delta)
 }
 
 func getProgram(tx kv.Tx, id string) (*mkpf.Program, error) {
@@ -316,17 +303,17 @@ func spend(tx kv.Tx, now time.Time, c *Caller, mykeyID, programID string, points
 	if !programUsable(p, c.Municipality, now) {
 		return nil, nil, 0, errPtNotUsable
 	}
-	rows := rowsOf(tx)
+	rows := ledger.Of(tx)
 	m := &pointMove{At: now.UTC(), Kind: kind, MyKeyID: mykeyID, ProgramID: programID, Points: points, Delta: -points,
 		TerminalID: c.TerminalID, VoucherNo: voucherNo, MergeTxn: mergeTxn}
 	var bal int64
 	if p.ExpiryMonths > 0 {
 		var expired int64
-		if bal, expired, err = rows.spendLots(m, now.In(jst).Format("2006-01-02")); err != nil {
+		if bal, expired, err = rows.SpendLots(m, now.In(jst).Format("2006-01-02")); err != nil {
 			return nil, nil, 0, err
 		}
 		if expired > 0 {
-			if err := rows.addTotal(TotalExpired, expired); err != nil {
+			if err := rows.AddTotal(TotalExpired, expired); err != nil {
 				return nil, nil, 0, err
 			}
 			// notices.go: the holder's notice, in the same transaction
@@ -334,16 +321,16 @@ func spend(tx kv.Tx, now time.Time, c *Caller, mykeyID, programID string, points
 				return nil, nil, 0, err
 			}
 		}
-	} else if bal, err = rows.debitAndBook(m); err != nil {
+	} else if bal, err = rows.DebitAndBook(m); err != nil {
 		return nil, nil, 0, err
 	}
-	return m, p, bal, rows.addTotal(total, points)
+	return m, p, bal, rows.AddTotal(total, points)
 }
 
 // usableBalances lists the patron's balances a terminal of municipality may use now.
 func usableBalances(tx kv.Tx, now time.Time, municipality, mykeyID string) ([]mkpf.Balance, error) {
 	out := []mkpf.Balance{}
-	held, err := rowsOf(tx).heldBalances(mykeyID)
+	held, err := ledger.Of(tx).HeldBalances(mykeyID)
 	if err != nil {
 		return nil, err
 	}
@@ -386,17 +373,17 @@ func usableBalances(tx kv.Tx, now time.Time, municipality, mykeyID string) ([]mk
 // addLot records one grant of an expiring program: its points are valid through the day ExpiryMonths after the
 // grant day (Japan time).
 func addLot(tx kv.Tx, mykeyID string, p *mkpf.Program, now time.Time, points int64) error {
-	return rowsOf(tx).addLot(mykeyID, p.ID, now.In(jst).AddDate(0, p.ExpiryMonths, 0).Format("2006-01-02"), points)
+	return ledger.Of(tx).AddLot(mykeyID, p.ID, now.In(jst).AddDate(0, p.ExpiryMonths, 0).Format("2006-01-02"), points)
 }
 
 // forLots calls f for the patron's lots of a program, oldest expiry first, until f returns false.
 func forLots(tx kv.Tx, mykeyID, programID string, f func(last string, left int64) bool) error {
-	lots, err := rowsOf(tx).lots(mykeyID, programID)
+	lots, err := ledger.Of(tx).Lots(mykeyID, programID)
 	if err != nil {
 		return err
 	}
 	for _, l := range lots {
-		if !f(l.last, l.left) {
+		if !f(l.LastDay, l.Left) {
 			break
 		}
 	}
@@ -406,7 +393,7 @@ func forLots(tx kv.Tx, mykeyID, programID string, f func(last string, left int64
 // expireLots removes the patron's lots of a program whose last valid day has passed: their points leave the balance
 // as one points_expire movement.
 func expireLots(tx kv.Tx, now time.Time, mykeyID, programID string) (int64, error) {
-	sum, err := rowsOf(tx).expireLots(mykeyID, programID, now.In(jst).Format("2006-01-02"))
+	sum, err := ledger.Of(tx).ExpireLots(mykeyID, programID, now.In(jst).Format("2006-01-02"))
 	if err != nil || sum == 0 {
 		return 0, err
 	}
@@ -424,7 +411,7 @@ func expireLots(tx kv.Tx, now time.Time, mykeyID, programID string) (int64, erro
 func (s *Server) ExpirePoints() (int64, error) {
 	var total int64
 	err := s.db.Update(func(tx kv.Tx) error {
-		due, err := rowsOf(tx).lotsDue(s.now().In(jst).Format("2006-01-02"))
+		due, err := ledger.Of(tx).LotsDue(s.now().In(jst).Format("2006-01-02"))
 		if err != nil {
 			return err
 		}
@@ -475,7 +462,7 @@ func (s *Server) AuditLedger() (*LedgerAudit, error) {
 	a := &LedgerAudit{Totals: map[string]int64{}, VoucherSum: map[string]int64{}}
 	err := s.db.View(func(tx kv.Tx) error {
 		if r, ok := kv.RowsOf(tx); ok {
-			return s.auditPostgres(tx, pgRows{r}, a)
+			return s.auditPostgres(tx, ledger.NewPG(r), a)
 		}
 		for _, n := range []string{TotalGranted, TotalUsed, TotalOutstanding, TotalCleared, TotalLapsed, TotalMerged, TotalExpired} {
 			a.Totals[n] = getInt(tx.Bucket(bPtTotals), n)
@@ -508,7 +495,7 @@ func (s *Server) AuditLedger() (*LedgerAudit, error) {
 		}); err != nil {
 			return err
 		}
-		return auditLotsAndVouchers(tx, rowsOf(tx), a)
+		return auditLotsAndVouchers(tx, ledger.Of(tx), a)
 	})
 	if err != nil {
 		return nil, err
@@ -516,17 +503,20 @@ func (s *Server) AuditLedger() (*LedgerAudit, error) {
 	return a.check(), nil
 }
 
-// auditPostgres is AuditLedger's reading on PostgreSQL: the rows' part in SQL (pgRows.audit), the lots and the
+// auditPostgres is AuditLedger's reading on PostgreSQL: the rows' part in SQL (ledger.PG.Audit), the lots and the
 // vouchers from their buckets, in the same snapshot.
-func (s *Server) auditPostgres(tx kv.Tx, rows pgRows, a *LedgerAudit) error {
-	if err := rows.audit(a); err != nil {
+func (s *Server) auditPostgres(tx kv.Tx, rows ledger.PG, a *LedgerAudit) error {
+	part := ledger.Audit{Totals: a.Totals}
+	if err := rows.Audit(&part); err != nil {
 		return err
 	}
+	a.BalanceSum, a.Negative, a.Moves, a.ReplaySum = part.BalanceSum, part.Negative, part.Moves, part.ReplaySum
+	a.Inconsistent = append(a.Inconsistent, part.Inconsistent...)
 	return auditLotsAndVouchers(tx, rows, a)
 }
 
 // auditLotsAndVouchers checks the lots against the balances and sums the vouchers by state.
-func auditLotsAndVouchers(tx kv.Tx, rows ledgerRows, a *LedgerAudit) error {
+func auditLotsAndVouchers(tx kv.Tx, rows ledger.Rows, a *LedgerAudit) error {
 	if err := auditLots(rows, a); err != nil {
 		return err
 	}
@@ -538,16 +528,16 @@ func auditLotsAndVouchers(tx kv.Tx, rows ledgerRows, a *LedgerAudit) error {
 }
 
 // auditLots checks every holder's lots of an expiring program against the balance.
-func auditLots(rows ledgerRows, a *LedgerAudit) error {
-	sums, err := rows.lotSums()
+func auditLots(rows ledger.Rows, a *LedgerAudit) error {
+	sums, err := rows.LotSums()
 	if err != nil {
 		return err
 	}
 	for _, l := range sums {
-		if b, err := rows.balance(l.mykeyID, l.programID); err != nil {
+		if b, err := rows.Balance(l.MyKeyID, l.ProgramID); err != nil {
 			return err
-		} else if b != l.points {
-			a.Inconsistent = append(a.Inconsistent, "lots of "+l.mykeyID+"/"+l.programID+" differ from its balance")
+		} else if b != l.Points {
+			a.Inconsistent = append(a.Inconsistent, "lots of "+l.MyKeyID+"/"+l.ProgramID+" differ from its balance")
 		}
 	}
 	return nil

@@ -19,13 +19,14 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
 
 var (
-	bPtVoucherExpiry = []byte("pt_voucher_expiry")   // expiry day (YYYY-MM-DD) + "/" + number → nil: outstanding vouchers
-	bIdemByTime      = []byte("idempotency_by_time") // stored-at (8 bytes, Unix ns, big endian) + terminal ID/key → nil
+	bPtVoucherExpiry = []byte("pt_voucher_expiry") // expiry day (YYYY-MM-DD) + "/" + number → nil: outstanding vouchers
+	bIdemByTime      = ledger.BucketIdemByTime     // stored-at (8 bytes, Unix ns, big endian) + terminal ID/key → nil
 )
 
 // IdempotencyKeep is how long the platform remembers the answer of a state-changing call. A terminal reuses an
@@ -70,7 +71,7 @@ func (s *Server) initMaintenance() error {
 			// Records from before the index count from now: they are pruned one IdempotencyKeep later.
 			now := s.now()
 			return tx.Bucket(bIdempotency).ForEach(func(k, _ []byte) error {
-				return idx.Put(idemTimeKey(now, string(k)), nil)
+				return idx.Put(ledger.IdemTimeKey(now, string(k)), nil)
 			})
 		}
 		return nil
@@ -173,12 +174,6 @@ func (s *Server) LapseExpiredVouchers() (int, error) {
 	}
 }
 
-func idemTimeKey(at time.Time, idemKey string) []byte {
-	k := make([]byte, 8, 8+len(idemKey))
-	binary.BigEndian.PutUint64(k, uint64(at.UnixNano()))
-	return append(k, idemKey...)
-}
-
 // PruneIdempotency deletes the idempotency records stored more than IdempotencyKeep ago and returns how many.
 func (s *Server) PruneIdempotency() (int, error) {
 	total := 0
@@ -187,7 +182,7 @@ func (s *Server) PruneIdempotency() (int, error) {
 		err := s.commit().Do(func(tx kv.Tx) error {
 			n, more = 0, false
 			if r, ok := kv.RowsOf(tx); ok {
-				d, err := pgRows{r}.pruneIdem(s.now().Add(-IdempotencyKeep), sweepBatch*8)
+				d, err := ledger.NewPG(r).PruneAnswers(s.now().Add(-IdempotencyKeep), sweepBatch*8)
 				n, more = d, d == sweepBatch*8
 				return err
 			}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -119,27 +120,27 @@ func jstDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, jst)
 }
 
-func (g *presenceGate) totals(tx kv.Tx) (card, term throttleRec, err error) {
-	rows := rowsOf(tx)
-	if card, err = rows.floorTotal(g.cardKey); err != nil {
+func (g *presenceGate) totals(tx kv.Tx) (card, term ledger.DayTotal, err error) {
+	rows := ledger.Of(tx)
+	if card, err = rows.DayTotal(g.cardKey); err != nil {
 		return
 	}
-	if term, err = rows.floorTotal(g.termKey); err != nil {
+	if term, err = rows.DayTotal(g.termKey); err != nil {
 		return
 	}
 	day := jstDay(g.now)
 	if !card.Start.Equal(day) {
-		card = throttleRec{Start: day}
+		card = ledger.DayTotal{Start: day}
 	}
 	if !term.Start.Equal(day) {
-		term = throttleRec{Start: day}
+		term = ledger.DayTotal{Start: day}
 	}
 	return
 }
 
 // over reports whether moving points without proof would pass the card's or the terminal's day total.
-func (g *presenceGate) over(card, term throttleRec, points int64) bool {
-	return int64(card.N)+points > g.cardDay || int64(term.N)+points > g.termDay
+func (g *presenceGate) over(card, term ledger.DayTotal, points int64) bool {
+	return card.Points+points > g.cardDay || term.Points+points > g.termDay
 }
 
 // count adds points moved without proof to the card's and the terminal's day totals, in the transaction of the
@@ -158,13 +159,13 @@ func (g *presenceGate) count(tx kv.Tx, points int64) error {
 		}
 		return errPresenceNeeded
 	}
-	card.N += int(points)
-	term.N += int(points)
-	rows := rowsOf(tx)
-	if err := rows.putFloorTotal(g.cardKey, card); err != nil {
+	card.Points += points
+	term.Points += points
+	rows := ledger.Of(tx)
+	if err := rows.PutDayTotal(g.cardKey, card); err != nil {
 		return err
 	}
-	return rows.putFloorTotal(g.termKey, term)
+	return rows.PutDayTotal(g.termKey, term)
 }
 
 // checkPresence answers for a money-moving request (use, voucher issue, merge) of scope's points: at or below the

@@ -71,7 +71,7 @@ func TestRequestContext_ClientThatHangsUpLeavesNoOpenTransaction(t *testing.T) {
 			if _, err := tx.Exec(context.Background(), `SELECT name FROM kv_locks WHERE name = 'writer' FOR UPDATE`); err != nil {
 				t.Fatal(err)
 			}
-			// And the points ledger's rows, which a point use locks one by one instead (ledger_rows_pg.go).
+			// And the points ledger's rows, which a point use locks one by one instead (platform/ledger/pg.go).
 			if _, err := tx.Exec(context.Background(), `SELECT points FROM pt_balance FOR UPDATE`); err != nil {
 				t.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 )
 
 // ReservedKeep is how long 留保ポイント wait before they move to the base account (about three weeks).
@@ -80,7 +81,7 @@ func (s *Server) MoveReservedToBase() (int64, error) {
 			if baseProg == "" || !known {
 				continue // no base account (or the ID is gone): the points stay reserved
 			}
-			have, err := rowsOf(tx).balance(l.id, l.prog)
+			have, err := ledger.Of(tx).Balance(l.id, l.prog)
 			if err != nil {
 				return err
 			}

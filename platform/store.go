@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 
 	"github.com/mykeyterm/mykeyterm/mkpf"
 )
@@ -27,9 +28,9 @@ var (
 	bCardValidity   = []byte("card_validity")   // issuer ID + "/" + card number → validityRec (absent = valid)
 	bRoots          = []byte("roots")           // "auth/<sha256>" or "sign/<sha256>" → DER
 	bCounters       = []byte("counters")        // day + "/" + terminal ID + "/" + name → uint64 (aggregate only)
-	bIdempotency    = []byte("idempotency")     // terminal ID + "/" + key → idemRec
+	bIdempotency    = ledger.BucketIdem         // terminal ID + "/" + key → idemRec
 	bSecrets        = []byte("secrets")         // name → sealed secret (secrets_store.go)
-	bThrottles      = []byte("throttles")       // "enroll/id:…", "enroll/addr:…", "login/id:…", "shopcard/…" → throttleRec
+	bThrottles      = ledger.BucketDayTotals    // "enroll/id:…", "enroll/addr:…", "login/id:…", "shopcard/…" → throttleRec
 	bUsedChallenges = []byte("used_challenges") // challenge nonce → expiry (8 bytes, unix seconds)
 	identityBuckets = [][]byte{bMeta, bMunicipality, bIssuers, bTerminals, bPatrons, bSerials, bServiceIDs,
 		bCardNumbers, bRenewals, bSignRenewals, bAddrNotices, bRevoked, bCardValidity, bRoots, bCounters, bIdempotency,

@@ -7,10 +7,11 @@ import (
 	"fmt"
 
 	"github.com/mykeyterm/mykeyterm/platform/kv"
+	"github.com/mykeyterm/mykeyterm/platform/ledger"
 )
 
 // CopyStore copies a whole store into an empty one (mkpf-server copy-store): the buckets pair by pair (kv.Copy), and
-// the rows the same way: money (ledger_rows.go), identity (identity_rows.go), vouchers (voucher_rows.go) and coupon
+// the rows the same way: money (platform/ledger), identity (identity_rows.go), vouchers (voucher_rows.go) and coupon
 // codes (coupon_rows.go). Into PostgreSQL the rows arrive in their buckets and are moved into the tables by the
 // statements of the upgrades from the key/value layout (migrations 3-5); out of PostgreSQL they are written into the
 // buckets bbolt keeps them in, sequences included.
@@ -181,7 +182,7 @@ func rowsIntoBuckets(dst, src kv.DB) (int, error) {
 				rows.Close()
 				return err
 			}
-			if err := markTerminalMove(tx, id, uint64(seq)); err != nil {
+			if err := ledger.MarkTerminal(tx, id, uint64(seq)); err != nil {
 				rows.Close()
 				return err
 			}
@@ -190,7 +191,7 @@ func rowsIntoBuckets(dst, src kv.DB) (int, error) {
 			return err
 		}
 		var t [7]int64
-		if err := pool.QueryRow(ctx, pgTotals).Scan(&t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6]); err != nil {
+		if err := pool.QueryRow(ctx, ledger.TotalsSQL).Scan(&t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6]); err != nil {
 			return err
 		}
 		for i, n := range []string{TotalGranted, TotalUsed, TotalOutstanding, TotalCleared, TotalLapsed, TotalMerged, TotalExpired} {
@@ -213,7 +214,7 @@ func rowsIntoBuckets(dst, src kv.DB) (int, error) {
 				return err
 			}
 			rec.Body, rec.At = body, rec.At.UTC()
-			if err := (boltRows{tx}).putIdem(term, key, rec); err != nil {
+			if err := ledger.NewBolt(tx).StoreAnswer(term, key, rec); err != nil {
 				rows.Close()
 				return err
 			}
@@ -229,13 +230,12 @@ func rowsIntoBuckets(dst, src kv.DB) (int, error) {
 		defer rows.Close()
 		for rows.Next() {
 			var key string
-			var rec throttleRec
-			var n int64
-			if err := rows.Scan(&key, &rec.Start, &n); err != nil {
+			var rec ledger.DayTotal
+			if err := rows.Scan(&key, &rec.Start, &rec.Points); err != nil {
 				return err
 			}
-			rec.N, rec.Start = int(n), rec.Start.In(jst)
-			if err := (boltRows{tx}).putFloorTotal(key, rec); err != nil {
+			rec.Start = rec.Start.In(jst)
+			if err := ledger.NewBolt(tx).PutDayTotal(key, rec); err != nil {
 				return err
 			}
 			pairs++

@@ -1,7 +1,7 @@
 package platform
 
 // The point vouchers (ポイント券, screens 33-36) behind one interface in the vouchers' words (voucherRows), with two
-// implementations like the money rows (ledger_rows.go). On bbolt (boltVouchers) they are the buckets they always
+// implementations like the money rows (platform/ledger). On bbolt (boltVouchers) they are the buckets they always
 // were: bPtVouchers with the expiry index bPtVoucherExpiry. On PostgreSQL (pgVouchers, voucher_rows_pg.go) they are
 // the typed table pt_voucher (migration 5), where a voucher is cleared once by a conditional UPDATE and the
 // constraints, not by the writer lock: issuing and clearing run without it (kv.DB.UpdateRows), with their money

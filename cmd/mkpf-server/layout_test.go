@@ -7,7 +7,7 @@ import (
 
 // platformLeaves are the packages split out of package platform along its domains (docs/architecture.md). Each
 // serves package platform and imports nothing of it.
-var platformLeaves = []string{"httpapi", "kv", "mail", "pki", "secrets"}
+var platformLeaves = []string{"httpapi", "kv", "ledger", "mail", "pki", "secrets"}
 
 // TestPlatformLeaves_DoNotImportPlatform: imports go one way, platform → its leaf packages. A leaf that imported
 // package platform back (directly or through another package, in the release or the demo build) would make the split a

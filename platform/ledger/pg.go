@@ -1,15 +1,14 @@
-package platform
+package ledger
 
-// The money rows on PostgreSQL (ledger_rows.go): typed tables made by migration 3 (below), one round trip per
-// method (a statement, or two sent as one batch). docs/deploy.md shows the tables as a database team reads them.
+// The money rows on PostgreSQL (ledger.go): typed tables made by platform's migration 3
+// (platform/migrations/003_points_ledger_rows.sql), one round trip per method (a statement, or two sent as one
+// batch). docs/deploy.md shows the tables as a database team reads them.
 
 import (
 	"context"
-	"embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"time"
 
@@ -19,39 +18,15 @@ import (
 	"github.com/mykeyterm/mykeyterm/platform/kv"
 )
 
-// The row tables are made by migration 3 (migrations/003_points_ledger_rows.sql), one of the store's migrations
-// (kv.RegisterMigrations); migrations/shared/ledger_from_buckets.sql, which it includes, moves a key/value-layout
-// town's ledger pairs into them and is also run by CopyStore.
-//
-//go:embed migrations
-var ledgerMigrations embed.FS
+// PG is Rows on PostgreSQL, in the transaction of r.
+type PG struct{ r kv.Rows }
 
-// ledgerFromBuckets moves the money rows a database made by the key/value layout holds in its buckets into the
-// tables, then deletes those pairs (migration 3, and mkpf-server copy-store into PostgreSQL).
-var ledgerFromBuckets = mustReadMigration("migrations/shared/ledger_from_buckets.sql")
+// NewPG is the money rows of a PostgreSQL transaction's SQL side.
+func NewPG(r kv.Rows) PG { return PG{r} }
 
-func mustReadMigration(name string) string {
-	b, err := ledgerMigrations.ReadFile(name)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}
+func (p PG) ctx() context.Context { return p.r.Ctx }
 
-func init() {
-	sub, err := fs.Sub(ledgerMigrations, "migrations")
-	if err != nil {
-		panic(err)
-	}
-	kv.RegisterMigrations(sub)
-}
-
-// pgRows is ledgerRows on PostgreSQL, in the transaction of r.
-type pgRows struct{ r kv.Rows }
-
-func (p pgRows) ctx() context.Context { return p.r.Ctx }
-
-func (p pgRows) balance(mykeyID, programID string) (int64, error) {
+func (p PG) Balance(mykeyID, programID string) (int64, error) {
 	var n int64
 	err := p.r.Tx.QueryRow(p.ctx(), `SELECT points FROM pt_balance WHERE mykey_id = $1 AND program_id = $2`,
 		mykeyID, programID).Scan(&n)
@@ -63,7 +38,7 @@ func (p pgRows) balance(mykeyID, programID string) (int64, error) {
 
 // changeBalance is one statement: the row is locked by it, and a debit past zero changes nothing (the WHERE) or,
 // should another writer get around it, breaks the CHECK constraint.
-func (p pgRows) changeBalance(mykeyID, programID string, delta int64) (int64, error) {
+func (p PG) ChangeBalance(mykeyID, programID string, delta int64) (int64, error) {
 	var n int64
 	var err error
 	if delta >= 0 {
@@ -75,36 +50,36 @@ func (p pgRows) changeBalance(mykeyID, programID string, delta int64) (int64, er
 			WHERE mykey_id = $1 AND program_id = $2 AND points + $3 >= 0 RETURNING points`,
 			mykeyID, programID, delta).Scan(&n)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return 0, errPtInsufficient
+			return 0, ErrInsufficient
 		}
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23514" { // check_violation
-		return 0, errPtInsufficient
+		return 0, ErrInsufficient
 	}
 	return n, err
 }
 
-func (p pgRows) dropBalance(mykeyID, programID string) error {
+func (p PG) DropBalance(mykeyID, programID string) error {
 	tag, err := p.r.Tx.Exec(p.ctx(), `DELETE FROM pt_balance WHERE mykey_id = $1 AND program_id = $2 AND points = 0`,
 		mykeyID, programID)
 	if err == nil && tag.RowsAffected() == 0 {
 		var n int64
-		if n, err = p.balance(mykeyID, programID); err == nil && n != 0 {
+		if n, err = p.Balance(mykeyID, programID); err == nil && n != 0 {
 			err = fmt.Errorf("points: the balance %s/%s is not zero", mykeyID, programID)
 		}
 	}
 	return err
 }
 
-func (p pgRows) heldBalances(mykeyID string) ([]heldBalance, error) {
+func (p PG) HeldBalances(mykeyID string) ([]HeldBalance, error) {
 	rows, err := p.r.Tx.Query(p.ctx(), `SELECT program_id, points FROM pt_balance WHERE mykey_id = $1 ORDER BY program_id COLLATE "C"`, mykeyID)
 	if err != nil {
 		return nil, err
 	}
-	var out []heldBalance
+	var out []HeldBalance
 	for rows.Next() {
-		var h heldBalance
+		var h HeldBalance
 		if err := rows.Scan(&h.ProgramID, &h.Points); err != nil {
 			rows.Close()
 			return nil, err
@@ -122,8 +97,8 @@ func nullable(s string) *string {
 }
 
 // appendMove inserts the movement and, for a terminal's, moves its marker, in one round trip (a data-modifying CTE).
-func (p pgRows) appendMove(m *pointMove) error {
-	m.At = moveTime(m.At)
+func (p PG) AppendMove(m *Move) error {
+	m.At = MoveTime(m.At)
 	var seq int64
 	err := p.r.Tx.QueryRow(p.ctx(), `WITH mv AS (
 			INSERT INTO pt_move (at, kind, mykey_id, program_id, points, delta, terminal_id, voucher_no, merge_txn, note)
@@ -143,8 +118,8 @@ func (p pgRows) appendMove(m *pointMove) error {
 
 // debitAndBook is one statement: the balance row's conditional update and the movement's insert (with the terminal's
 // marker) in data-modifying CTEs; when the balance is short nothing is inserted and no row comes back.
-func (p pgRows) debitAndBook(m *pointMove) (int64, error) {
-	m.At = moveTime(m.At)
+func (p PG) DebitAndBook(m *Move) (int64, error) {
+	m.At = MoveTime(m.At)
 	var bal, seq int64
 	err := p.r.Tx.QueryRow(p.ctx(), `WITH b AS (
 			UPDATE pt_balance SET points = points - $5 WHERE mykey_id = $3 AND program_id = $4 AND points >= $5
@@ -159,7 +134,7 @@ func (p pgRows) debitAndBook(m *pointMove) (int64, error) {
 		m.At, m.Kind, m.MyKeyID, m.ProgramID, m.Points, m.Delta, nullable(m.TerminalID),
 		nullable(m.VoucherNo), nullable(m.MergeTxn), nullable(m.Note)).Scan(&bal, &seq)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, errPtInsufficient
+		return 0, ErrInsufficient
 	}
 	if err != nil {
 		return 0, err
@@ -175,8 +150,8 @@ func (p pgRows) debitAndBook(m *pointMove) (int64, error) {
 // sees what the writer before it left (one statement reads one snapshot, taken before it waited for the lock).
 // When the balance is short the first gives no row and the caller's transaction is rolled back, the second's
 // changes with it.
-func (p pgRows) spendLots(m *pointMove, today string) (int64, int64, error) {
-	m.At = moveTime(m.At)
+func (p PG) SpendLots(m *Move, today string) (int64, int64, error) {
+	m.At = MoveTime(m.At)
 	b := &pgx.Batch{}
 	b.Queue(`WITH gone AS (
 			DELETE FROM pt_lot WHERE mykey_id = $3 AND program_id = $4 AND last_day < $11::date RETURNING points),
@@ -208,7 +183,7 @@ func (p pgRows) spendLots(m *pointMove, today string) (int64, int64, error) {
 		err = cerr
 	}
 	if short || (err == nil && took < m.Points) {
-		return 0, 0, errPtInsufficient
+		return 0, 0, ErrInsufficient
 	}
 	if err != nil {
 		return 0, 0, err
@@ -217,10 +192,10 @@ func (p pgRows) spendLots(m *pointMove, today string) (int64, int64, error) {
 	return bal, expired, nil
 }
 
-func (p pgRows) addTotal(string, int64) error { return nil }
+func (p PG) AddTotal(string, int64) error { return nil }
 
-func (p pgRows) idem(terminalID, key string) (*idemRec, error) {
-	var rec idemRec
+func (p PG) StoredAnswer(terminalID, key string) (*IdemRecord, error) {
+	var rec IdemRecord
 	var body []byte
 	err := p.r.Tx.QueryRow(p.ctx(), `SELECT req_hash, status, body, stored_at FROM idempotency WHERE terminal_id = $1 AND key = $2`,
 		terminalID, key).Scan(&rec.ReqHash, &rec.Status, &body, &rec.At)
@@ -237,36 +212,34 @@ func (p pgRows) idem(terminalID, key string) (*idemRec, error) {
 // putIdem inserts the answer with the commit (kv.Rows.Defer: the same round trip): a parallel request with the same key
 // that got there first makes the commit fail with a unique violation, and kv.DB.UpdateRows runs the request again,
 // which then finds that answer.
-func (p pgRows) putIdem(terminalID, key string, rec idemRec) error {
+func (p PG) StoreAnswer(terminalID, key string, rec IdemRecord) error {
 	p.r.Defer(`INSERT INTO idempotency (terminal_id, key, req_hash, status, body, stored_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, terminalID, key, rec.ReqHash, rec.Status, []byte(rec.Body), rec.At.UTC())
 	return nil
 }
 
-func (p pgRows) floorTotal(key string) (throttleRec, error) {
-	var rec throttleRec
-	var n int64
+func (p PG) DayTotal(key string) (DayTotal, error) {
+	var rec DayTotal
 	q := `SELECT day_start, points FROM pt_floor_day_total WHERE key = $1`
 	if p.r.Writes() { // read to be raised (presenceGate.count): made if missing and locked, so that parallel movements
 		// of one card or terminal add to each other's totals, not each to the same old one (a day_start of 1970 is no day)
 		q = `INSERT INTO pt_floor_day_total (key, day_start, points) VALUES ($1, 'epoch', 0)
 			ON CONFLICT (key) DO UPDATE SET points = pt_floor_day_total.points RETURNING day_start, points`
 	}
-	err := p.r.Tx.QueryRow(p.ctx(), q, key).Scan(&rec.Start, &n)
+	err := p.r.Tx.QueryRow(p.ctx(), q, key).Scan(&rec.Start, &rec.Points)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return throttleRec{}, nil
+		return DayTotal{}, nil
 	}
-	rec.N = int(n)
 	return rec, err
 }
 
-func (p pgRows) putFloorTotal(key string, rec throttleRec) error {
+func (p PG) PutDayTotal(key string, rec DayTotal) error {
 	_, err := p.r.Tx.Exec(p.ctx(), `INSERT INTO pt_floor_day_total (key, day_start, points) VALUES ($1, $2, $3)
-		ON CONFLICT (key) DO UPDATE SET day_start = EXCLUDED.day_start, points = EXCLUDED.points`, key, rec.Start.UTC(), int64(rec.N))
+		ON CONFLICT (key) DO UPDATE SET day_start = EXCLUDED.day_start, points = EXCLUDED.points`, key, rec.Start.UTC(), rec.Points)
 	return err
 }
 
-func (p pgRows) termMarker(terminalID string) ([]byte, error) {
+func (p PG) TerminalMarker(terminalID string) ([]byte, error) {
 	var seq int64
 	err := p.r.Tx.QueryRow(p.ctx(), `SELECT seq FROM pt_terminal_marker WHERE terminal_id = $1`, terminalID).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -280,7 +253,7 @@ func (p pgRows) termMarker(terminalID string) ([]byte, error) {
 	return v[:], nil
 }
 
-func (p pgRows) terminalMoves(terminalID string, lo, hi time.Time, fn func(m *pointMove) error) error {
+func (p PG) TerminalMoves(terminalID string, lo, hi time.Time, fn func(m *Move) error) error {
 	rows, err := p.r.Tx.Query(p.ctx(), `SELECT seq, at, kind, COALESCE(mykey_id, ''), program_id, points, delta,
 			COALESCE(voucher_no, ''), COALESCE(merge_txn, ''), COALESCE(note, '')
 		FROM pt_move WHERE terminal_id = $1 AND at >= $2 AND at < $3 ORDER BY at, seq`, terminalID, lo.UTC(), hi.UTC())
@@ -288,9 +261,9 @@ func (p pgRows) terminalMoves(terminalID string, lo, hi time.Time, fn func(m *po
 		return err
 	}
 	// Read them all first: fn may read the store, on this transaction's connection.
-	var ms []pointMove
+	var ms []Move
 	for rows.Next() {
-		m := pointMove{TerminalID: terminalID}
+		m := Move{TerminalID: terminalID}
 		var seq int64
 		if err := rows.Scan(&seq, &m.At, &m.Kind, &m.MyKeyID, &m.ProgramID, &m.Points, &m.Delta, &m.VoucherNo, &m.MergeTxn, &m.Note); err != nil {
 			rows.Close()
@@ -310,9 +283,10 @@ func (p pgRows) terminalMoves(terminalID string, lo, hi time.Time, fn func(m *po
 	return nil
 }
 
-// pgTotals are the ledger totals of the audit, summed from the movements by kind (PostgreSQL keeps no running
-// totals: one row every movement updates would make every movement wait for the one before).
-const pgTotals = `SELECT
+// TotalsSQL gives the ledger totals of the audit, summed from the movements by kind (PostgreSQL keeps no running
+// totals: one row every movement updates would make every movement wait for the one before), in the columns
+// TotalGranted, TotalUsed, TotalOutstanding, TotalCleared, TotalLapsed, TotalMerged, TotalExpired.
+const TotalsSQL = `SELECT
 	COALESCE(SUM(points) FILTER (WHERE kind = 'grant'), 0),
 	COALESCE(SUM(points) FILTER (WHERE kind = 'use'), 0),
 	COALESCE(SUM(points) FILTER (WHERE kind = 'voucher_issue'), 0) - COALESCE(SUM(points) FILTER (WHERE kind IN ('voucher_clear', 'voucher_lapse')), 0),
@@ -322,10 +296,21 @@ const pgTotals = `SELECT
 	COALESCE(SUM(points) FILTER (WHERE kind = 'points_expire'), 0)
 	FROM pt_move`
 
-// auditRows fills the parts of the audit the rows hold: totals, the replayed log against the balances.
-func (p pgRows) audit(a *LedgerAudit) error {
+// Audit is the part of the ledger audit the rows hold on PostgreSQL.
+type Audit struct {
+	Totals       map[string]int64 // by Total…, summed from the movements
+	BalanceSum   int64
+	Negative     int
+	Moves        int
+	ReplaySum    int64    // sum of all deltas in the log
+	Inconsistent []string // balances that differ from the log
+}
+
+// Audit fills the parts of the audit the rows hold: totals, the replayed log against the balances. a.Totals must
+// be made.
+func (p PG) Audit(a *Audit) error {
 	var t [7]int64
-	if err := p.r.Tx.QueryRow(p.ctx(), pgTotals).Scan(&t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6]); err != nil {
+	if err := p.r.Tx.QueryRow(p.ctx(), TotalsSQL).Scan(&t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6]); err != nil {
 		return err
 	}
 	for i, n := range []string{TotalGranted, TotalUsed, TotalOutstanding, TotalCleared, TotalLapsed, TotalMerged, TotalExpired} {
@@ -358,40 +343,40 @@ func (p pgRows) audit(a *LedgerAudit) error {
 	return rows.Err()
 }
 
-// pruneIdem deletes the answers stored before cut, at most limit of them; it returns how many.
-func (p pgRows) pruneIdem(cut time.Time, limit int) (int, error) {
+// PruneAnswers deletes the answers stored before cut, at most limit of them; it returns how many.
+func (p PG) PruneAnswers(cut time.Time, limit int) (int, error) {
 	tag, err := p.r.Tx.Exec(p.ctx(), `DELETE FROM idempotency WHERE ctid IN (
 		SELECT ctid FROM idempotency WHERE stored_at < $1 LIMIT `+strconv.Itoa(limit)+`)`, cut.UTC())
 	return int(tag.RowsAffected()), err
 }
 
-// sweepFloor deletes day totals whose day started before cut.
-func (p pgRows) sweepFloor(cut time.Time) error {
+// SweepDayTotals deletes day totals whose day started before cut.
+func (p PG) SweepDayTotals(cut time.Time) error {
 	_, err := p.r.Tx.Exec(p.ctx(), `DELETE FROM pt_floor_day_total WHERE day_start < $1`, cut.UTC())
 	return err
 }
 
-func (p pgRows) addLot(mykeyID, programID, lastDay string, points int64) error {
+func (p PG) AddLot(mykeyID, programID, lastDay string, points int64) error {
 	_, err := p.r.Tx.Exec(p.ctx(), `INSERT INTO pt_lot (mykey_id, program_id, last_day, points) VALUES ($1, $2, $3::date, $4)`,
 		mykeyID, programID, lastDay, points)
 	return err
 }
 
-func (p pgRows) lots(mykeyID, programID string) ([]lotRow, error) {
+func (p PG) Lots(mykeyID, programID string) ([]Lot, error) {
 	return p.lotRows(`SELECT to_char(last_day, 'YYYY-MM-DD'), points FROM pt_lot WHERE mykey_id = $1 AND program_id = $2
 		ORDER BY last_day, seq`, mykeyID, programID)
 }
 
-func (p pgRows) lotRows(sql string, args ...any) ([]lotRow, error) {
+func (p PG) lotRows(sql string, args ...any) ([]Lot, error) {
 	rows, err := p.r.Tx.Query(p.ctx(), sql, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []lotRow
+	var out []Lot
 	for rows.Next() {
-		var l lotRow
-		if err := rows.Scan(&l.last, &l.left); err != nil {
+		var l Lot
+		if err := rows.Scan(&l.LastDay, &l.Left); err != nil {
 			return nil, err
 		}
 		out = append(out, l)
@@ -400,7 +385,7 @@ func (p pgRows) lotRows(sql string, args ...any) ([]lotRow, error) {
 }
 
 // expireLots is one statement; a parallel one for the same holder waits for this one's rows and then finds them gone.
-func (p pgRows) expireLots(mykeyID, programID, today string) (int64, error) {
+func (p PG) ExpireLots(mykeyID, programID, today string) (int64, error) {
 	var sum int64
 	err := p.r.Tx.QueryRow(p.ctx(), `WITH gone AS (DELETE FROM pt_lot WHERE mykey_id = $1 AND program_id = $2 AND last_day < $3::date
 		RETURNING points) SELECT COALESCE(SUM(points), 0) FROM gone`, mykeyID, programID, today).Scan(&sum)
@@ -421,8 +406,8 @@ const debitLotsSQL = `WITH l AS (
 // debitLots is one statement: the holder's lots in expiry order with their running sums say what to take from
 // each; emptied lots are deleted, the one partly used is updated. Writers of one holder's lots are ordered by the
 // holder's balance row, which the movement changed before in the same transaction. Taking fewer points than asked
-// (the lots hold less) is errPtInsufficient, and the caller's transaction is rolled back.
-func (p pgRows) debitLots(mykeyID, programID string, points int64) error {
+// (the lots hold less) is ErrInsufficient, and the caller's transaction is rolled back.
+func (p PG) DebitLots(mykeyID, programID string, points int64) error {
 	var took int64
 	err := p.r.Tx.QueryRow(p.ctx(), debitLotsSQL,
 		mykeyID, programID, points).Scan(&took)
@@ -430,12 +415,12 @@ func (p pgRows) debitLots(mykeyID, programID string, points int64) error {
 		return err
 	}
 	if took < points {
-		return errPtInsufficient
+		return ErrInsufficient
 	}
 	return nil
 }
 
-func (p pgRows) lotsDue(today string) ([][2]string, error) {
+func (p PG) LotsDue(today string) ([][2]string, error) {
 	rows, err := p.r.Tx.Query(p.ctx(), `SELECT DISTINCT mykey_id, program_id FROM pt_lot WHERE last_day < $1::date`, today)
 	if err != nil {
 		return nil, err
@@ -452,21 +437,21 @@ func (p pgRows) lotsDue(today string) ([][2]string, error) {
 	return out, rows.Err()
 }
 
-func (p pgRows) moveLots(old, nu string) error {
+func (p PG) MoveLots(old, nu string) error {
 	_, err := p.r.Tx.Exec(p.ctx(), `UPDATE pt_lot SET mykey_id = $2 WHERE mykey_id = $1`, old, nu)
 	return err
 }
 
-func (p pgRows) lotSums() ([]lotSum, error) {
+func (p PG) LotSums() ([]LotSum, error) {
 	rows, err := p.r.Tx.Query(p.ctx(), `SELECT mykey_id, program_id, SUM(points) FROM pt_lot GROUP BY mykey_id, program_id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []lotSum
+	var out []LotSum
 	for rows.Next() {
-		var l lotSum
-		if err := rows.Scan(&l.mykeyID, &l.programID, &l.points); err != nil {
+		var l LotSum
+		if err := rows.Scan(&l.MyKeyID, &l.ProgramID, &l.Points); err != nil {
 			return nil, err
 		}
 		out = append(out, l)
