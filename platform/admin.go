@@ -30,7 +30,7 @@ func (s *Server) AddMunicipality(code, name string) error {
 		return errors.New("municipality name is empty")
 	}
 	return s.db.Update(func(tx kv.Tx) error {
-		return putJSON(tx.Bucket(bMunicipality), code, municipalityRec{Code: code, Name: name})
+		return kv.PutJSON(tx.Bucket(bMunicipality), code, municipalityRec{Code: code, Name: name})
 	})
 }
 
@@ -184,7 +184,7 @@ func (s *Server) AddTerminal(ts TerminalSpec) error {
 		if b.Get([]byte(ts.ID)) != nil {
 			return fmt.Errorf("%w: %s", ErrTerminalExists, ts.ID)
 		}
-		return putJSON(b, ts.ID, terminalRec{ID: ts.ID, Kind: ts.Kind, TakesPoints: ts.TakesPoints,
+		return kv.PutJSON(b, ts.ID, terminalRec{ID: ts.ID, Kind: ts.Kind, TakesPoints: ts.TakesPoints,
 			Municipality: ts.Municipality, IssuerID: ts.IssuerID, PasswordHash: hash, Location: ts.Location, Name: ts.Name})
 	})
 }

@@ -26,7 +26,7 @@ func (s *Server) updateTerminal(id string, f func(tx kv.Tx, t *terminalRec) erro
 		if err := f(tx, t); err != nil {
 			return err
 		}
-		return putJSON(tx.Bucket(bTerminals), id, t)
+		return kv.PutJSON(tx.Bucket(bTerminals), id, t)
 	})
 }
 

@@ -237,7 +237,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 			t.DeviceKey = req.DeviceKey
 			t.Fingerprint = req.Fingerprint
 			t.EnrolledAt = s.now().UTC()
-			if err := putJSON(tx.Bucket(bTerminals), t.ID, t); err != nil {
+			if err := kv.PutJSON(tx.Bucket(bTerminals), t.ID, t); err != nil {
 				return err
 			}
 		}

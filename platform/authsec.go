@@ -230,7 +230,7 @@ func (s *Server) reserveAttempt(ctx context.Context, keys ...throttleKey) error 
 		b := tx.Bucket(bThrottles)
 		recs := make([]throttleRec, len(keys))
 		for i, k := range keys {
-			if _, err := getJSON(b, k.key, &recs[i]); err != nil {
+			if _, err := kv.GetJSON(b, k.key, &recs[i]); err != nil {
 				return err
 			}
 		}
@@ -250,7 +250,7 @@ func (s *Server) reserveAttempt(ctx context.Context, keys ...throttleKey) error 
 		}
 		for i, k := range keys {
 			recs[i].N++
-			if err := putJSON(b, k.key, recs[i]); err != nil {
+			if err := kv.PutJSON(b, k.key, recs[i]); err != nil {
 				return err
 			}
 		}
@@ -265,7 +265,7 @@ func (s *Server) refundAttempt(ctx context.Context, keys ...throttleKey) error {
 		b := tx.Bucket(bThrottles)
 		for _, k := range keys {
 			var rec throttleRec
-			if ok, err := getJSON(b, k.key, &rec); err != nil {
+			if ok, err := kv.GetJSON(b, k.key, &rec); err != nil {
 				return err
 			} else if !ok {
 				continue
@@ -273,7 +273,7 @@ func (s *Server) refundAttempt(ctx context.Context, keys ...throttleKey) error {
 			if rec.N > 0 {
 				rec.N--
 			}
-			if err := putJSON(b, k.key, rec); err != nil {
+			if err := kv.PutJSON(b, k.key, rec); err != nil {
 				return err
 			}
 		}

@@ -214,7 +214,7 @@ func (s *Server) handlePutContact(w http.ResponseWriter, r *http.Request) {
 		}
 		t.Contact = &ct
 		t.Location, t.Name = ct.Location, ct.Name
-		if err := putJSON(tx.Bucket(bTerminals), t.ID, t); err != nil {
+		if err := kv.PutJSON(tx.Bucket(bTerminals), t.ID, t); err != nil {
 			return 0, nil, err
 		}
 		return http.StatusOK, terminalInfo(tx, t), nil

@@ -38,7 +38,7 @@ func (b boltCoupons) ensurePartner(name string, at time.Time) error {
 	if b.tx.Bucket(bPartners).Get([]byte(name)) != nil {
 		return nil
 	}
-	return putJSON(b.tx.Bucket(bPartners), name, partnerRec{Name: name, CreatedAt: moveTime(at)})
+	return kv.PutJSON(b.tx.Bucket(bPartners), name, partnerRec{Name: name, CreatedAt: moveTime(at)})
 }
 
 func (b boltCoupons) addCoupons(keys []string, partner string, points int64, at time.Time) (map[string]bool, error) {
@@ -48,7 +48,7 @@ func (b boltCoupons) addCoupons(keys []string, partner string, points int64, at 
 			taken[k] = true
 			continue
 		}
-		if err := putJSON(b.tx.Bucket(bCoupons), k, couponRec{Partner: partner, Points: points, IssuedAt: moveTime(at)}); err != nil {
+		if err := kv.PutJSON(b.tx.Bucket(bCoupons), k, couponRec{Partner: partner, Points: points, IssuedAt: moveTime(at)}); err != nil {
 			return nil, err
 		}
 	}
@@ -57,7 +57,7 @@ func (b boltCoupons) addCoupons(keys []string, partner string, points int64, at 
 
 func (b boltCoupons) coupon(key string) (*couponRec, error) {
 	var cp couponRec
-	ok, err := getJSON(b.tx.Bucket(bCoupons), key, &cp)
+	ok, err := kv.GetJSON(b.tx.Bucket(bCoupons), key, &cp)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -70,5 +70,5 @@ func (b boltCoupons) useCoupon(key, by string, at time.Time) (bool, error) {
 		return false, err
 	}
 	cp.UsedBy, cp.UsedAt = by, moveTime(at)
-	return true, putJSON(b.tx.Bucket(bCoupons), key, cp)
+	return true, kv.PutJSON(b.tx.Bucket(bCoupons), key, cp)
 }

@@ -199,7 +199,7 @@ func (s *Server) handleCoupon(w http.ResponseWriter, r *http.Request, use bool) 
 			return errCouponUsed
 		}
 		var rec myPageRec
-		if _, err := getJSON(tx.Bucket(bMyPage), id, &rec); err != nil {
+		if _, err := kv.GetJSON(tx.Bucket(bMyPage), id, &rec); err != nil {
 			return err
 		}
 		p, err := reservedProgram(tx, rec.BaseMunicipality)

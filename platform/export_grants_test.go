@@ -27,7 +27,7 @@ func PlantGrantProjectName(s *Server, id, name string) error {
 			return err
 		}
 		p.Name = name
-		return putJSON(tx.Bucket(bGrProjects), id, p)
+		return kv.PutJSON(tx.Bucket(bGrProjects), id, p)
 	})
 }
 
@@ -43,7 +43,7 @@ func PlantGrantCrowd(s *Server, projectID, terminalID string, n int) (syncID str
 			return fmt.Errorf("project %s: %v", projectID, err)
 		}
 		p.Budget += int64(n) * p.PointsPerPerson
-		if err := putJSON(tx.Bucket(bGrProjects), p.ID, p); err != nil {
+		if err := kv.PutJSON(tx.Bucket(bGrProjects), p.ID, p); err != nil {
 			return err
 		}
 		hashes = hashes[:0]
@@ -63,7 +63,7 @@ func PlantGrantCrowd(s *Server, projectID, terminalID string, n int) (syncID str
 			}
 			hashes = append(hashes, h)
 		}
-		return putJSON(tx.Bucket(bGrSyncs), syncID, grantSyncRec{ProjectID: p.ID, TerminalID: terminalID, Key: key, At: s.now().UTC(), Entries: n})
+		return kv.PutJSON(tx.Bucket(bGrSyncs), syncID, grantSyncRec{ProjectID: p.ID, TerminalID: terminalID, Key: key, At: s.now().UTC(), Entries: n})
 	})
 	return syncID, key, hashes, err
 }

@@ -151,7 +151,7 @@ func (s *Server) handleFreeGrantRefused(w http.ResponseWriter, r *http.Request) 
 
 func getGrantProject(tx kv.Tx, id string) (*grantProjectRec, error) {
 	var p grantProjectRec
-	ok, err := getJSON(tx.Bucket(bGrProjects), id, &p)
+	ok, err := kv.GetJSON(tx.Bucket(bGrProjects), id, &p)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func createProject(tx kv.Tx, now time.Time, municipality, by string, req mkpf.Gr
 	}
 	p := &grantProjectRec{ID: id, Name: req.Name, Department: req.Department, PointsPerPerson: req.PointsPerPerson, Note: req.Note,
 		ProgramID: prog.ID, MunicipalityCode: municipality, Budget: req.Budget, CreatedAt: now.UTC(), CreatedBy: by}
-	return p, putJSON(b, id, p)
+	return p, kv.PutJSON(b, id, p)
 }
 
 func (s *Server) handleGrantProjects(w http.ResponseWriter, r *http.Request) {
@@ -332,7 +332,7 @@ func closeProject(tx kv.Tx, now time.Time, p *grantProjectRec) error {
 		return nil
 	}
 	p.Closed, p.ClosedAt = true, now.UTC()
-	return putJSON(tx.Bucket(bGrProjects), p.ID, p)
+	return kv.PutJSON(tx.Bucket(bGrProjects), p.ID, p)
 }
 
 // addMembers puts MyKey IDs on a project's roster, all or nothing: every ID must name a MyKey ID of the platform.
@@ -389,7 +389,7 @@ func addMembers(tx kv.Tx, p *grantProjectRec, ids []string) (added, already int,
 		added++
 	}
 	p.Participants += added
-	return added, already, putJSON(tx.Bucket(bGrProjects), p.ID, p)
+	return added, already, kv.PutJSON(tx.Bucket(bGrProjects), p.ID, p)
 }
 
 // handleParticipants is screens 74-76: MyKey IDs typed or imported, or the card read on 76.
@@ -553,7 +553,7 @@ func (s *Server) handleGrantSync(w http.ResponseWriter, r *http.Request) {
 		}
 		// Sorted by hash: the order says nothing about the roster's order.
 		sort.Slice(entries, func(i, j int) bool { return entries[i].Hash < entries[j].Hash })
-		if err := putJSON(tx.Bucket(bGrSyncs), syncID, grantSyncRec{ProjectID: p.ID, TerminalID: c.TerminalID, Key: key, At: now, Entries: len(entries), Sealed: true}); err != nil {
+		if err := kv.PutJSON(tx.Bucket(bGrSyncs), syncID, grantSyncRec{ProjectID: p.ID, TerminalID: c.TerminalID, Key: key, At: now, Entries: len(entries), Sealed: true}); err != nil {
 			return err
 		}
 		out = mkpf.GrantSync{SyncID: syncID, Project: grantProjectView(tx, p), Key: key, Entries: entries, At: now, People: people, SealKey: seal.PublicKey().Bytes()}
@@ -615,11 +615,11 @@ func (s *Server) grantOnceIn(tx kv.Tx, money *chunkGrants, now time.Time, p *gra
 		return nil, "", err
 	}
 	d.TxnID, d.At, d.Points = m.TxnID(), now.UTC(), p.PointsPerPerson
-	if err := putJSON(tx.Bucket(bGrDone), p.ID+"/"+myKeyID, d); err != nil {
+	if err := kv.PutJSON(tx.Bucket(bGrDone), p.ID+"/"+myKeyID, d); err != nil {
 		return nil, "", err
 	}
 	p.Granted += p.PointsPerPerson
-	if err := putJSON(tx.Bucket(bGrProjects), p.ID, p); err != nil {
+	if err := kv.PutJSON(tx.Bucket(bGrProjects), p.ID, p); err != nil {
 		return nil, "", err
 	}
 	if over, err := grantNoticeOver(tx, now, myKeyID); err != nil {
@@ -657,7 +657,7 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem, car
 		gid := strings.ToLower(it.GrantID)
 		idKey := c.TerminalID + "/" + gid
 		var prev grantOutcome
-		if ok, err := getJSON(ids, idKey, &prev); err != nil {
+		if ok, err := kv.GetJSON(ids, idKey, &prev); err != nil {
 			return nil, false, err
 		} else if ok {
 			if acc, ref := prev.answer(gid); acc != nil {
@@ -676,7 +676,7 @@ func (s *Server) uploadTx(tx kv.Tx, c *Caller, items []mkpf.GrantUploadItem, car
 		sy, ok := syncs[it.SyncID]
 		if !ok {
 			sy = new(grantSyncRec)
-			if found, err := getJSON(tx.Bucket(bGrSyncs), it.SyncID, sy); err != nil {
+			if found, err := kv.GetJSON(tx.Bucket(bGrSyncs), it.SyncID, sy); err != nil {
 				return nil, false, err
 			} else if !found || it.SyncID == "" {
 				sy = nil
@@ -815,7 +815,7 @@ func (s *Server) handleGrantWithoutCard(w http.ResponseWriter, r *http.Request) 
 		gid := strings.ToLower(req.GrantID)
 		idKey := c.TerminalID + "/" + gid
 		var prev grantOutcome
-		if ok, err := getJSON(tx.Bucket(bGrIDs), idKey, &prev); err != nil {
+		if ok, err := kv.GetJSON(tx.Bucket(bGrIDs), idKey, &prev); err != nil {
 			return err
 		} else if ok {
 			if acc, ref := prev.answer(gid); acc != nil {

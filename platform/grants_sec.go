@@ -171,7 +171,7 @@ func hasURL(s string) bool {
 func (s *Server) participantsThrottled(ctx context.Context, c *Caller) (bool, error) {
 	var rec throttleRec
 	if err := s.db.ViewContext(ctx, func(tx kv.Tx) error {
-		_, err := getJSON(tx.Bucket(bThrottles), "participants/"+c.TerminalID, &rec)
+		_, err := kv.GetJSON(tx.Bucket(bThrottles), "participants/"+c.TerminalID, &rec)
 		return err
 	}); err != nil {
 		return false, err
@@ -189,12 +189,12 @@ func (s *Server) countUnknownIDs(ctx context.Context, c *Caller, n int) error {
 	return s.db.UpdateContext(ctx, func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		var rec throttleRec
-		if _, err := getJSON(b, "participants/"+c.TerminalID, &rec); err != nil {
+		if _, err := kv.GetJSON(b, "participants/"+c.TerminalID, &rec); err != nil {
 			return err
 		}
 		rec = rec.current(now, VoucherLookupWindow)
 		rec.N += n
-		return putJSON(b, "participants/"+c.TerminalID, rec)
+		return kv.PutJSON(b, "participants/"+c.TerminalID, rec)
 	})
 }
 
@@ -212,7 +212,7 @@ func storeOutcome(tx kv.Tx, idKey, syncID string, out grantOutcome) error {
 	if out.Refused != nil {
 		out.Code, out.Refused = out.Refused.Code, nil
 	}
-	if err := putJSON(tx.Bucket(bGrIDs), idKey, out); err != nil {
+	if err := kv.PutJSON(tx.Bucket(bGrIDs), idKey, out); err != nil {
 		return err
 	}
 	if syncID == "" {
@@ -330,7 +330,7 @@ func (s *Server) adminProject(id string, edit func(p *grantProjectRec)) (mkpf.Gr
 			return fmt.Errorf("grant project %q not found", id)
 		}
 		edit(p)
-		if err := putJSON(tx.Bucket(bGrProjects), p.ID, p); err != nil {
+		if err := kv.PutJSON(tx.Bucket(bGrProjects), p.ID, p); err != nil {
 			return err
 		}
 		out = grantProjectView(tx, p)

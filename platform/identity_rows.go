@@ -118,12 +118,12 @@ func (b boltIdentity) holder(serial, issuerID string) (holderView, error) {
 	}
 	// Read as a serviceView: the lookup needs no registration time, and parsing it is a share of a bbolt lookup.
 	var sv serviceView
-	if ok, err := getJSON(tx.Bucket(bServiceIDs), h.mykeyID+"/"+issuerID, &sv); err != nil || !ok {
+	if ok, err := kv.GetJSON(tx.Bucket(bServiceIDs), h.mykeyID+"/"+issuerID, &sv); err != nil || !ok {
 		return h, err
 	}
 	h.service = &serviceRec{IssuerID: issuerID, CardNumber: sv.CardNumber, AddressNotice: sv.AddressNotice, SignSerial: sv.SignSerial}
 	var v validityRec
-	if ok, err := getJSON(tx.Bucket(bCardValidity), issuerID+"/"+h.service.CardNumber, &v); err != nil {
+	if ok, err := kv.GetJSON(tx.Bucket(bCardValidity), issuerID+"/"+h.service.CardNumber, &v); err != nil {
 		return h, err // an unreadable validity record never reads as valid
 	} else if ok && v.Status != CardValid {
 		h.status = v.Status
@@ -143,7 +143,7 @@ func (b boltIdentity) issuer(id string) (*mkpf.Issuer, error) {
 }
 
 func (b boltIdentity) putIssuer(is *mkpf.Issuer) error {
-	return putJSON(b.tx.Bucket(bIssuers), is.ID, is)
+	return kv.PutJSON(b.tx.Bucket(bIssuers), is.ID, is)
 }
 
 func (b boltIdentity) issuers() ([]mkpf.Issuer, error) {
@@ -161,7 +161,7 @@ func (b boltIdentity) issuers() ([]mkpf.Issuer, error) {
 
 func (b boltIdentity) patron(mykeyID string) (*patronRec, error) {
 	var p patronRec
-	ok, err := getJSON(b.tx.Bucket(bPatrons), mykeyID, &p)
+	ok, err := kv.GetJSON(b.tx.Bucket(bPatrons), mykeyID, &p)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (b boltIdentity) hasPatron(mykeyID string) (bool, error) {
 // store copied either way holds the same records.
 func (b boltIdentity) putPatron(p *patronRec) error {
 	p.NotAfter, p.CreatedAt = moveTime(p.NotAfter), moveTime(p.CreatedAt)
-	return putJSON(b.tx.Bucket(bPatrons), p.MyKeyID, p)
+	return kv.PutJSON(b.tx.Bucket(bPatrons), p.MyKeyID, p)
 }
 
 func (b boltIdentity) serialOwner(serial string) (string, error) {
@@ -192,7 +192,7 @@ func (b boltIdentity) putSerial(serial, mykeyID string) error {
 
 func (b boltIdentity) service(mykeyID, issuerID string) (*serviceRec, error) {
 	var sr serviceRec
-	ok, err := getJSON(b.tx.Bucket(bServiceIDs), mykeyID+"/"+issuerID, &sr)
+	ok, err := kv.GetJSON(b.tx.Bucket(bServiceIDs), mykeyID+"/"+issuerID, &sr)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -243,7 +243,7 @@ func (b boltIdentity) putService(mykeyID string, rec *serviceRec) error {
 		}
 	}
 	rec.RegisteredAt = moveTime(rec.RegisteredAt)
-	if err := putJSON(tx.Bucket(bServiceIDs), mykeyID+"/"+rec.IssuerID, rec); err != nil {
+	if err := kv.PutJSON(tx.Bucket(bServiceIDs), mykeyID+"/"+rec.IssuerID, rec); err != nil {
 		return err
 	}
 	return cards.Put([]byte(rec.IssuerID+"/"+rec.CardNumber), []byte(mykeyID))
@@ -274,7 +274,7 @@ func (b boltIdentity) replaceCardValidity(issuerID string, recs map[string]valid
 	for _, n := range nums {
 		v := recs[n]
 		v.Since = moveTime(v.Since)
-		if err := putJSON(bk, issuerID+"/"+n, v); err != nil {
+		if err := kv.PutJSON(bk, issuerID+"/"+n, v); err != nil {
 			return err
 		}
 	}
@@ -287,12 +287,12 @@ func (b boltIdentity) revoked(serial string) (bool, error) {
 
 func (b boltIdentity) putRevoked(serial string, rec revokedRec) error {
 	rec.At = moveTime(rec.At)
-	return putJSON(b.tx.Bucket(bRevoked), serial, rec)
+	return kv.PutJSON(b.tx.Bucket(bRevoked), serial, rec)
 }
 
 func (b boltIdentity) putAddressNotice(signSerial string, rec addrNoticeRec) error {
 	rec.At = moveTime(rec.At)
-	return putJSON(b.tx.Bucket(bAddrNotices), signSerial, rec)
+	return kv.PutJSON(b.tx.Bucket(bAddrNotices), signSerial, rec)
 }
 
 func (b boltIdentity) moveMyKeyID(old, nu string) error {
@@ -316,7 +316,7 @@ func (b boltIdentity) moveMyKeyID(old, nu string) error {
 	}
 	for _, step := range []error{
 		replaceValues(tx.Bucket(bSerials), old, nu),
-		renameKeys(tx.Bucket(bServiceIDs), prefixed),
+		kv.RenameKeys(tx.Bucket(bServiceIDs), prefixed),
 		replaceValues(tx.Bucket(bCardNumbers), old, nu),
 	} {
 		if step != nil {

@@ -379,7 +379,7 @@ func identityIntoBuckets(dst, src kv.DB) (int, error) {
 				if err != nil {
 					return err
 				}
-				return putJSON(tx.Bucket(bIssuers), is.ID, is)
+				return kv.PutJSON(tx.Bucket(bIssuers), is.ID, is)
 			}),
 			each(`SELECT mykey_id, auth_serial, not_after, created_at FROM id_patron`, func(r pgx.Rows) error {
 				var p patronRec
@@ -387,7 +387,7 @@ func identityIntoBuckets(dst, src kv.DB) (int, error) {
 					return err
 				}
 				p.NotAfter, p.CreatedAt = p.NotAfter.UTC(), p.CreatedAt.UTC()
-				return putJSON(tx.Bucket(bPatrons), p.MyKeyID, p)
+				return kv.PutJSON(tx.Bucket(bPatrons), p.MyKeyID, p)
 			}),
 			each(`SELECT serial, mykey_id FROM id_serial`, func(r pgx.Rows) error {
 				var sn, id string
@@ -403,7 +403,7 @@ func identityIntoBuckets(dst, src kv.DB) (int, error) {
 					return err
 				}
 				sr.RegisteredAt = sr.RegisteredAt.UTC()
-				if err := putJSON(tx.Bucket(bServiceIDs), id+"/"+sr.IssuerID, sr); err != nil {
+				if err := kv.PutJSON(tx.Bucket(bServiceIDs), id+"/"+sr.IssuerID, sr); err != nil {
 					return err
 				}
 				return tx.Bucket(bCardNumbers).Put([]byte(sr.IssuerID+"/"+sr.CardNumber), []byte(id))
@@ -415,7 +415,7 @@ func identityIntoBuckets(dst, src kv.DB) (int, error) {
 					return err
 				}
 				v.Since = v.Since.UTC()
-				return putJSON(tx.Bucket(bCardValidity), is+"/"+n, v)
+				return kv.PutJSON(tx.Bucket(bCardValidity), is+"/"+n, v)
 			}),
 			each(`SELECT serial, at, reason FROM id_revoked`, func(r pgx.Rows) error {
 				var sn string
@@ -424,7 +424,7 @@ func identityIntoBuckets(dst, src kv.DB) (int, error) {
 					return err
 				}
 				rec.At = rec.At.UTC()
-				return putJSON(tx.Bucket(bRevoked), sn, rec)
+				return kv.PutJSON(tx.Bucket(bRevoked), sn, rec)
 			}),
 			each(`SELECT sign_serial, at FROM id_address_notice`, func(r pgx.Rows) error {
 				var sn string
@@ -433,7 +433,7 @@ func identityIntoBuckets(dst, src kv.DB) (int, error) {
 					return err
 				}
 				rec.At = rec.At.UTC()
-				return putJSON(tx.Bucket(bAddrNotices), sn, rec)
+				return kv.PutJSON(tx.Bucket(bAddrNotices), sn, rec)
 			}),
 		)
 	})

@@ -366,11 +366,11 @@ func (s *Server) createMyKeyID(tx kv.Tx, cc *checkedCert, req mkpf.MyKeyCreateRe
 	if err := ir.putSerial(cc.Serial, req.MyKeyID); err != nil {
 		return nil, err
 	}
-	if err := putJSON(tx.Bucket(bMyPage), req.MyKeyID, myPageRec{PasswordHash: hash, BaseMunicipality: req.BaseMunicipality, UpdatedAt: now}); err != nil {
+	if err := kv.PutJSON(tx.Bucket(bMyPage), req.MyKeyID, myPageRec{PasswordHash: hash, BaseMunicipality: req.BaseMunicipality, UpdatedAt: now}); err != nil {
 		return nil, err
 	}
 	if prefs.Email != "" {
-		if err := putJSON(tx.Bucket(bNotices), req.MyKeyID, prefs); err != nil {
+		if err := kv.PutJSON(tx.Bucket(bNotices), req.MyKeyID, prefs); err != nil {
 			return nil, err
 		}
 	}

@@ -46,7 +46,7 @@ func (s *Server) myPageRoutes(mux *http.ServeMux) {
 
 func sessionGen(tx kv.Tx, myKeyID string) (uint64, error) {
 	var rec myPageRec
-	_, err := getJSON(tx.Bucket(bMyPage), myKeyID, &rec)
+	_, err := kv.GetJSON(tx.Bucket(bMyPage), myKeyID, &rec)
 	return rec.SessionGen, err
 }
 
@@ -172,7 +172,7 @@ func (s *Server) myPagePasswordLogin(r *http.Request, c *Caller, id, pw string) 
 	var rec myPageRec
 	var known bool
 	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
-		ok, err := getJSON(tx.Bucket(bMyPage), id, &rec)
+		ok, err := kv.GetJSON(tx.Bucket(bMyPage), id, &rec)
 		if err != nil || !ok || rec.PasswordHash == "" {
 			return err
 		}
@@ -226,7 +226,7 @@ func (s *Server) handleMyPage(w http.ResponseWriter, r *http.Request) {
 func myPage(tx kv.Tx, id string) (*mkpf.MyPage, error) {
 	page := &mkpf.MyPage{MyKeyID: id, Balances: []mkpf.MyPageBalance{}, ServiceIDs: []mkpf.MyPageServiceID{}}
 	var rec myPageRec
-	if _, err := getJSON(tx.Bucket(bMyPage), id, &rec); err != nil {
+	if _, err := kv.GetJSON(tx.Bucket(bMyPage), id, &rec); err != nil {
 		return nil, err
 	}
 	page.BaseMunicipality = rec.BaseMunicipality
@@ -234,7 +234,7 @@ func myPage(tx kv.Tx, id string) (*mkpf.MyPage, error) {
 		page.BaseMunicipalityName = municipalityName(tx, rec.BaseMunicipality)
 	}
 	var np noticePrefs
-	if ok, _ := getJSON(tx.Bucket(bNotices), id, &np); ok {
+	if ok, _ := kv.GetJSON(tx.Bucket(bNotices), id, &np); ok {
 		page.Email = np.Email
 		for _, n := range []struct {
 			on   bool
@@ -327,11 +327,11 @@ func (s *Server) handleMyPageLogout(w http.ResponseWriter, r *http.Request) {
 // bumpSessionGen ends every 利用者マイページ session of a MyKey ID.
 func bumpSessionGen(tx kv.Tx, id string) error {
 	var rec myPageRec
-	if _, err := getJSON(tx.Bucket(bMyPage), id, &rec); err != nil {
+	if _, err := kv.GetJSON(tx.Bucket(bMyPage), id, &rec); err != nil {
 		return err
 	}
 	rec.SessionGen++
-	return putJSON(tx.Bucket(bMyPage), id, rec)
+	return kv.PutJSON(tx.Bucket(bMyPage), id, rec)
 }
 
 // SetMyPagePassword sets a MyKey ID's 利用者マイページ password (admin and demo: IDs made before the patron desk have
@@ -346,11 +346,11 @@ func (s *Server) SetMyPagePassword(myKeyID, pw string) error {
 			return errors.Join(err, fmt.Errorf("MyKey ID %q not found", myKeyID))
 		}
 		var rec myPageRec
-		if _, err := getJSON(tx.Bucket(bMyPage), myKeyID, &rec); err != nil {
+		if _, err := kv.GetJSON(tx.Bucket(bMyPage), myKeyID, &rec); err != nil {
 			return err
 		}
 		rec.PasswordHash, rec.UpdatedAt = hash, s.now().UTC()
 		rec.SessionGen++
-		return putJSON(tx.Bucket(bMyPage), myKeyID, rec)
+		return kv.PutJSON(tx.Bucket(bMyPage), myKeyID, rec)
 	})
 }

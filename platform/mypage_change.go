@@ -57,7 +57,7 @@ func (s *Server) handleMyPageUpdate(w http.ResponseWriter, r *http.Request) {
 			return ae
 		}
 		var rec myPageRec
-		if _, err := getJSON(tx.Bucket(bMyPage), id, &rec); err != nil {
+		if _, err := kv.GetJSON(tx.Bucket(bMyPage), id, &rec); err != nil {
 			return err
 		}
 		now := s.now().UTC()
@@ -65,13 +65,13 @@ func (s *Server) handleMyPageUpdate(w http.ResponseWriter, r *http.Request) {
 		if hash != "" {
 			rec.PasswordHash = hash
 		}
-		if err := putJSON(tx.Bucket(bMyPage), id, rec); err != nil {
+		if err := kv.PutJSON(tx.Bucket(bMyPage), id, rec); err != nil {
 			return err
 		}
 		if prefs.Email == "" {
 			err = tx.Bucket(bNotices).Delete([]byte(id))
 		} else {
-			err = putJSON(tx.Bucket(bNotices), id, prefs)
+			err = kv.PutJSON(tx.Bucket(bNotices), id, prefs)
 		}
 		if err != nil {
 			return err
@@ -133,5 +133,5 @@ func retireMyKeyID(tx kv.Tx, id string, now time.Time) error {
 			return err
 		}
 	}
-	return putJSON(tx.Bucket(bRetired), id, retiredRec{At: now})
+	return kv.PutJSON(tx.Bucket(bRetired), id, retiredRec{At: now})
 }

@@ -52,33 +52,6 @@ func (s *Server) handleMyKeyChange(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, mkpf.MyKeyCreateResult{MyKeyID: req.NewID, CreatedAt: s.now().UTC()})
 }
 
-// renameKeys moves every key of b that starts with from+"/" (or, with suffix, ends with "/"+from) to the same key
-// with to, keeping the value.
-func renameKeys(b kv.Bucket, match func(k string) (string, bool)) error {
-	type kvp struct {
-		old, nu string
-		v       []byte
-	}
-	var moves []kvp
-	if err := b.ForEach(func(k, v []byte) error {
-		if nu, ok := match(string(k)); ok {
-			moves = append(moves, kvp{string(k), nu, append([]byte(nil), v...)})
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	for _, m := range moves {
-		if err := b.Delete([]byte(m.old)); err != nil {
-			return err
-		}
-		if err := b.Put([]byte(m.nu), m.v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // replaceValues sets every value of b equal to from to to.
 func replaceValues(b kv.Bucket, from, to string) error {
 	var keys [][]byte
@@ -110,8 +83,8 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 	}
 	for _, step := range []error{
 		ledger.Of(tx).MoveLots(old, nu),
-		renameKeys(tx.Bucket(bGrMembers), suffixed),
-		renameKeys(tx.Bucket(bGrDone), suffixed),
+		kv.RenameKeys(tx.Bucket(bGrMembers), suffixed),
+		kv.RenameKeys(tx.Bucket(bGrDone), suffixed),
 		replaceValues(tx.Bucket(bGrSyncMap), old, nu),
 	} {
 		if step != nil {
@@ -161,5 +134,5 @@ func moveMyKeyID(tx kv.Tx, old, nu string, now time.Time) error {
 	if err := vouchersOf(tx).moveVouchers(old, nu); err != nil {
 		return err
 	}
-	return putJSON(tx.Bucket(bRetired), old, retiredRec{At: now})
+	return kv.PutJSON(tx.Bucket(bRetired), old, retiredRec{At: now})
 }

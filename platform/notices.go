@@ -56,7 +56,7 @@ func (s *Server) SetNotices(myKeyID, email string, kinds []string) error {
 		if p.Email == "" {
 			return tx.Bucket(bNotices).Delete([]byte(myKeyID))
 		}
-		return putJSON(tx.Bucket(bNotices), myKeyID, p)
+		return kv.PutJSON(tx.Bucket(bNotices), myKeyID, p)
 	})
 }
 
@@ -100,7 +100,7 @@ func parseNotices(email string, kinds []string) (noticePrefs, error) {
 // queueNotice puts one notice into the outbox when the holder chose kind (in the caller's write transaction).
 func queueNotice(tx kv.Tx, now time.Time, myKeyID, kind, subject, body string) error {
 	var p noticePrefs
-	if ok, err := getJSON(tx.Bucket(bNotices), myKeyID, &p); err != nil || !ok || p.Email == "" {
+	if ok, err := kv.GetJSON(tx.Bucket(bNotices), myKeyID, &p); err != nil || !ok || p.Email == "" {
 		return err
 	}
 	if (kind == NoticeGrant && !p.Grant) || (kind == NoticeLapse && !p.Lapse) ||

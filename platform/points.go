@@ -514,7 +514,7 @@ func (s *Server) voucherThrottled(w http.ResponseWriter, r *http.Request, c *Cal
 	now := s.now()
 	var rec throttleRec
 	if err := s.db.ViewContext(r.Context(), func(tx kv.Tx) error {
-		_, err := getJSON(tx.Bucket(bThrottles), voucherThrottleKey(c), &rec)
+		_, err := kv.GetJSON(tx.Bucket(bThrottles), voucherThrottleKey(c), &rec)
 		return err
 	}); err != nil {
 		s.WriteError(w, r, err) // the count is unknown: no lookup (fail closed)
@@ -538,12 +538,12 @@ func (s *Server) voucherFail(ctx context.Context, c *Caller, err error) error {
 	return s.db.UpdateContext(ctx, func(tx kv.Tx) error {
 		b := tx.Bucket(bThrottles)
 		var rec throttleRec
-		if _, err := getJSON(b, voucherThrottleKey(c), &rec); err != nil {
+		if _, err := kv.GetJSON(b, voucherThrottleKey(c), &rec); err != nil {
 			return err
 		}
 		rec = rec.current(now, VoucherLookupWindow)
 		rec.N++
-		return putJSON(b, voucherThrottleKey(c), rec)
+		return kv.PutJSON(b, voucherThrottleKey(c), rec)
 	})
 }
 

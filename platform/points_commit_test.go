@@ -31,10 +31,10 @@ func TestGroupCommit_EachRequestAllOrNothingAndOnce(t *testing.T) {
 			defer wg.Done()
 			results[i] = c.Do(func(tx kv.Tx) error {
 				b := tx.Bucket([]byte("b"))
-				if err := putInt(b, fmt.Sprint(i), getInt(b, fmt.Sprint(i))+1); err != nil {
+				if err := kv.PutInt(b, fmt.Sprint(i), kv.GetInt(b, fmt.Sprint(i))+1); err != nil {
 					return err
 				}
-				if err := putInt(b, "sum", getInt(b, "sum")+1); err != nil {
+				if err := kv.PutInt(b, "sum", kv.GetInt(b, "sum")+1); err != nil {
 					return err
 				}
 				if i%3 == 0 {
@@ -57,11 +57,11 @@ func TestGroupCommit_EachRequestAllOrNothingAndOnce(t *testing.T) {
 			} else if err != nil {
 				t.Errorf("request %d: %v", i, err)
 			}
-			if got := getInt(b, fmt.Sprint(i)); got != want {
+			if got := kv.GetInt(b, fmt.Sprint(i)); got != want {
 				t.Errorf("request %d applied %d times, want %d", i, got, want)
 			}
 		}
-		if got := getInt(b, "sum"); got != 200 {
+		if got := kv.GetInt(b, "sum"); got != 200 {
 			t.Errorf("sum %d, want 200", got)
 		}
 		return nil
@@ -176,7 +176,7 @@ func TestGroupCommit_PanicFailsOnlyItsRequest(t *testing.T) {
 			defer wg.Done()
 			errs[i] = c.Do(func(tx kv.Tx) error {
 				b := tx.Bucket([]byte("b"))
-				if err := putInt(b, fmt.Sprint(i), getInt(b, fmt.Sprint(i))+1); err != nil {
+				if err := kv.PutInt(b, fmt.Sprint(i), kv.GetInt(b, fmt.Sprint(i))+1); err != nil {
 					return err
 				}
 				if i == 2 {
@@ -190,7 +190,7 @@ func TestGroupCommit_PanicFailsOnlyItsRequest(t *testing.T) {
 	}
 	release()
 	wg.Wait()
-	if err := c.Do(func(tx kv.Tx) error { return putInt(tx.Bucket([]byte("b")), "after", 1) }); err != nil {
+	if err := c.Do(func(tx kv.Tx) error { return kv.PutInt(tx.Bucket([]byte("b")), "after", 1) }); err != nil {
 		t.Fatalf("committer after the panic: %v", err)
 	}
 	db.View(func(tx kv.Tx) error {
@@ -205,11 +205,11 @@ func TestGroupCommit_PanicFailsOnlyItsRequest(t *testing.T) {
 			} else if errs[i] != nil {
 				t.Errorf("request %d failed with its batch's panic: %v", i, errs[i])
 			}
-			if got := getInt(b, fmt.Sprint(i)); got != want {
+			if got := kv.GetInt(b, fmt.Sprint(i)); got != want {
 				t.Errorf("request %d applied %d times, want %d", i, got, want)
 			}
 		}
-		if getInt(b, "after") != 1 {
+		if kv.GetInt(b, "after") != 1 {
 			t.Error("request after the panic not applied")
 		}
 		return nil

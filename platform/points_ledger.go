@@ -120,20 +120,6 @@ func initPointsSchema(db kv.DB) error {
 	})
 }
 
-func getInt(b kv.Bucket, key string) int64 {
-	v := b.Get([]byte(key))
-	if len(v) != 8 {
-		return 0
-	}
-	return int64(binary.BigEndian.Uint64(v))
-}
-
-func putInt(b kv.Bucket, key string, n int64) error {
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], uint64(n))
-	return b.Put([]byte(key), v[:])
-}
-
 func addTotal(tx kv.Tx, name string, d int64) error { return ledger.Of(tx).AddTotal(name, d) }
 
 // bookMove appends m to the ledger and adds its points to the running total to, taking them from the totals from
@@ -204,7 +190,7 @@ func (s *Server) CreateProgram(p mkpf.Program) error {
 			}
 		}
 	}
-	return s.db.Update(func(tx kv.Tx) error { return putJSON(tx.Bucket(bPtPrograms), p.ID, p) })
+	return s.db.Update(func(tx kv.Tx) error { return kv.PutJSON(tx.Bucket(bPtPrograms), p.ID, p) })
 }
 
 // Programs lists all programs.
@@ -465,7 +451,7 @@ func (s *Server) AuditLedger() (*LedgerAudit, error) {
 			return s.auditPostgres(tx, ledger.NewPG(r), a)
 		}
 		for _, n := range []string{TotalGranted, TotalUsed, TotalOutstanding, TotalCleared, TotalLapsed, TotalMerged, TotalExpired} {
-			a.Totals[n] = getInt(tx.Bucket(bPtTotals), n)
+			a.Totals[n] = kv.GetInt(tx.Bucket(bPtTotals), n)
 		}
 		replayBal := map[string]int64{}
 		if err := tx.Bucket(bPtMoves).ForEach(func(k, raw []byte) error {

@@ -97,7 +97,7 @@ func (s *Server) updateProgram(programID string, f func(p *mkpf.Program)) error 
 			return errors.New("points: program " + programID + " unknown")
 		}
 		f(p)
-		return putJSON(tx.Bucket(bPtPrograms), p.ID, p)
+		return kv.PutJSON(tx.Bucket(bPtPrograms), p.ID, p)
 	})
 }
 

@@ -24,7 +24,7 @@ func TestRecordCache_NeverStale(t *testing.T) {
 	}
 	put := func(t0 terminalRec) {
 		t.Helper()
-		if err := db.Update(func(tx kv.Tx) error { return putJSON(tx.Bucket(bTerminals), t0.ID, t0) }); err != nil {
+		if err := db.Update(func(tx kv.Tx) error { return kv.PutJSON(tx.Bucket(bTerminals), t0.ID, t0) }); err != nil {
 			t.Fatal(err)
 		}
 	}

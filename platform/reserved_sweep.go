@@ -38,7 +38,7 @@ func addReservedLot(tx kv.Tx, at time.Time, myKeyID, program string, points int6
 		return err
 	}
 	k := reservedLotKey(at, myKeyID, program)
-	return putInt(b, string(k), getInt(b, string(k))+points)
+	return kv.PutInt(b, string(k), kv.GetInt(b, string(k))+points)
 }
 
 // MoveReservedToBase moves every reserved credit older than ReservedKeep to its holder's base account and returns the
@@ -67,7 +67,7 @@ func (s *Server) MoveReservedToBase() (int64, error) {
 		}
 		for _, l := range due {
 			var rec myPageRec
-			if _, err := getJSON(tx.Bucket(bMyPage), l.id, &rec); err != nil {
+			if _, err := kv.GetJSON(tx.Bucket(bMyPage), l.id, &rec); err != nil {
 				return err
 			}
 			baseProg := ""

@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -120,22 +119,6 @@ type validityRec struct {
 	Since  time.Time `json:"since,omitzero"`
 }
 
-func getJSON(b kv.Bucket, key string, v any) (bool, error) {
-	raw := b.Get([]byte(key))
-	if raw == nil {
-		return false, nil
-	}
-	return true, json.Unmarshal(raw, v)
-}
-
-func putJSON(b kv.Bucket, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put([]byte(key), raw)
-}
-
 func getTerminal(tx kv.Tx, id string) (*terminalRec, error) {
 	t, ok, err := terminalCache.get(tx.Bucket(bTerminals), id, cloneTerminal) // recordcache.go
 	if err != nil || !ok {
@@ -146,7 +129,7 @@ func getTerminal(tx kv.Tx, id string) (*terminalRec, error) {
 
 func municipalityName(tx kv.Tx, code string) string {
 	var m municipalityRec
-	if ok, _ := getJSON(tx.Bucket(bMunicipality), code, &m); ok {
+	if ok, _ := kv.GetJSON(tx.Bucket(bMunicipality), code, &m); ok {
 		return m.Name
 	}
 	return ""

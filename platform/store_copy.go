@@ -96,7 +96,7 @@ func rowsIntoBuckets(dst, src kv.DB) (int, error) {
 				rows.Close()
 				return err
 			}
-			if err := putInt(tx.Bucket(bPtBalances), id+"/"+prog, n); err != nil {
+			if err := kv.PutInt(tx.Bucket(bPtBalances), id+"/"+prog, n); err != nil {
 				rows.Close()
 				return err
 			}
@@ -156,7 +156,7 @@ func rowsIntoBuckets(dst, src kv.DB) (int, error) {
 				rows.Close()
 				return err
 			}
-			if err := putInt(tx.Bucket(bPtLots), fmt.Sprintf("%s/%s/%s/%016x", id, prog, day, seq), n); err != nil {
+			if err := kv.PutInt(tx.Bucket(bPtLots), fmt.Sprintf("%s/%s/%s/%016x", id, prog, day, seq), n); err != nil {
 				rows.Close()
 				return err
 			}
@@ -196,7 +196,7 @@ func rowsIntoBuckets(dst, src kv.DB) (int, error) {
 		}
 		for i, n := range []string{TotalGranted, TotalUsed, TotalOutstanding, TotalCleared, TotalLapsed, TotalMerged, TotalExpired} {
 			if t[i] != 0 {
-				if err := putInt(tx.Bucket(bPtTotals), n, t[i]); err != nil {
+				if err := kv.PutInt(tx.Bucket(bPtTotals), n, t[i]); err != nil {
 					return err
 				}
 			}

@@ -52,7 +52,7 @@ type boltVouchers struct{ tx kv.Tx }
 
 func (b boltVouchers) voucher(number string) (*voucherRec, error) {
 	var v voucherRec
-	ok, err := getJSON(b.tx.Bucket(bPtVouchers), number, &v)
+	ok, err := kv.GetJSON(b.tx.Bucket(bPtVouchers), number, &v)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (b boltVouchers) issueVoucher(v *voucherRec) error {
 	if b.tx.Bucket(bPtVouchers).Get([]byte(v.Number)) != nil {
 		return errVoucherNumberTaken
 	}
-	if err := putJSON(b.tx.Bucket(bPtVouchers), v.Number, v); err != nil {
+	if err := kv.PutJSON(b.tx.Bucket(bPtVouchers), v.Number, v); err != nil {
 		return err
 	}
 	return indexVoucher(b.tx, v)
@@ -78,7 +78,7 @@ func (b boltVouchers) clearVoucher(v *voucherRec, at time.Time, terminalID strin
 	at = moveTime(at)
 	*v = *cur
 	v.State, v.ClearedAt, v.ClearedBy = mkpf.VoucherCleared, &at, terminalID
-	if err := putJSON(b.tx.Bucket(bPtVouchers), v.Number, v); err != nil {
+	if err := kv.PutJSON(b.tx.Bucket(bPtVouchers), v.Number, v); err != nil {
 		return false, err
 	}
 	return true, unindexVoucher(b.tx, v)
@@ -92,7 +92,7 @@ func (b boltVouchers) lapseVoucher(v *voucherRec, at time.Time) (bool, error) {
 	at = moveTime(at)
 	*v = *cur
 	v.State, v.LapsedAt = mkpf.VoucherLapsed, &at
-	if err := putJSON(b.tx.Bucket(bPtVouchers), v.Number, v); err != nil {
+	if err := kv.PutJSON(b.tx.Bucket(bPtVouchers), v.Number, v); err != nil {
 		return false, err
 	}
 	return true, unindexVoucher(b.tx, v)
@@ -100,7 +100,7 @@ func (b boltVouchers) lapseVoucher(v *voucherRec, at time.Time) (bool, error) {
 
 func (b boltVouchers) reissueVoucher(v *voucherRec) error {
 	v.Reissues++
-	return putJSON(b.tx.Bucket(bPtVouchers), v.Number, v)
+	return kv.PutJSON(b.tx.Bucket(bPtVouchers), v.Number, v)
 }
 
 // vouchersDue reads the expiry index; an entry whose voucher is not outstanding (stale) is dropped on the way.
@@ -160,7 +160,7 @@ func (b boltVouchers) moveVouchers(old, nu string) error {
 	}
 	for _, v := range vs {
 		v.MyKeyID = nu
-		if err := putJSON(vb, v.Number, v); err != nil {
+		if err := kv.PutJSON(vb, v.Number, v); err != nil {
 			return err
 		}
 	}

@@ -35,7 +35,7 @@ func vouchersIntoBuckets(dst, src kv.DB) (int, error) {
 			}
 		}
 		for _, v := range vs {
-			if err := putJSON(tx.Bucket(bPtVouchers), v.Number, v); err != nil {
+			if err := kv.PutJSON(tx.Bucket(bPtVouchers), v.Number, v); err != nil {
 				return err
 			}
 			if v.State == mkpf.VoucherOutstanding {
@@ -103,12 +103,12 @@ func couponsIntoBuckets(dst, src kv.DB) (int, error) {
 			}
 		}
 		for _, p := range partners {
-			if err := putJSON(tx.Bucket(bPartners), p.Name, p); err != nil {
+			if err := kv.PutJSON(tx.Bucket(bPartners), p.Name, p); err != nil {
 				return err
 			}
 		}
 		for _, c := range coupons {
-			if err := putJSON(tx.Bucket(bCoupons), c.key, c.rec); err != nil {
+			if err := kv.PutJSON(tx.Bucket(bCoupons), c.key, c.rec); err != nil {
 				return err
 			}
 		}

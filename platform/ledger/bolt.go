@@ -18,23 +18,23 @@ type Bolt struct{ tx kv.Tx }
 func NewBolt(tx kv.Tx) Bolt { return Bolt{tx} }
 
 func (r Bolt) Balance(mykeyID, programID string) (int64, error) {
-	return getInt(r.tx.Bucket(BucketBalances), mykeyID+"/"+programID), nil
+	return kv.GetInt(r.tx.Bucket(BucketBalances), mykeyID+"/"+programID), nil
 }
 
 func (r Bolt) ChangeBalance(mykeyID, programID string, delta int64) (int64, error) {
 	b := r.tx.Bucket(BucketBalances)
 	k := mykeyID + "/" + programID
-	n := getInt(b, k) + delta
+	n := kv.GetInt(b, k) + delta
 	if n < 0 {
 		return 0, ErrInsufficient
 	}
-	return n, putInt(b, k, n)
+	return n, kv.PutInt(b, k, n)
 }
 
 func (r Bolt) DropBalance(mykeyID, programID string) error {
 	b := r.tx.Bucket(BucketBalances)
 	k := mykeyID + "/" + programID
-	if getInt(b, k) != 0 {
+	if kv.GetInt(b, k) != 0 {
 		return fmt.Errorf("points: the balance %s is not zero", k)
 	}
 	return b.Delete([]byte(k))
@@ -111,12 +111,12 @@ func (r Bolt) SpendLots(m *Move, today string) (int64, int64, error) {
 
 func (r Bolt) AddTotal(name string, d int64) error {
 	b := r.tx.Bucket(BucketTotals)
-	return putInt(b, name, getInt(b, name)+d)
+	return kv.PutInt(b, name, kv.GetInt(b, name)+d)
 }
 
 func (r Bolt) StoredAnswer(terminalID, key string) (*IdemRecord, error) {
 	var rec IdemRecord
-	ok, err := getJSON(r.tx.Bucket(BucketIdem), terminalID+"/"+key, &rec)
+	ok, err := kv.GetJSON(r.tx.Bucket(BucketIdem), terminalID+"/"+key, &rec)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (r Bolt) StoredAnswer(terminalID, key string) (*IdemRecord, error) {
 
 func (r Bolt) StoreAnswer(terminalID, key string, rec IdemRecord) error {
 	k := terminalID + "/" + key
-	if err := putJSON(r.tx.Bucket(BucketIdem), k, rec); err != nil {
+	if err := kv.PutJSON(r.tx.Bucket(BucketIdem), k, rec); err != nil {
 		return err
 	}
 	if idx := r.tx.Bucket(BucketIdemByTime); idx != nil {
@@ -136,12 +136,12 @@ func (r Bolt) StoreAnswer(terminalID, key string, rec IdemRecord) error {
 
 func (r Bolt) DayTotal(key string) (DayTotal, error) {
 	var rec DayTotal
-	_, err := getJSON(r.tx.Bucket(BucketDayTotals), key, &rec)
+	_, err := kv.GetJSON(r.tx.Bucket(BucketDayTotals), key, &rec)
 	return rec, err
 }
 
 func (r Bolt) PutDayTotal(key string, rec DayTotal) error {
-	return putJSON(r.tx.Bucket(BucketDayTotals), key, rec)
+	return kv.PutJSON(r.tx.Bucket(BucketDayTotals), key, rec)
 }
 
 func (r Bolt) TerminalMarker(terminalID string) ([]byte, error) {
@@ -184,7 +184,7 @@ func (r Bolt) AddLot(mykeyID, programID, lastDay string, points int64) error {
 	if err != nil {
 		return err
 	}
-	return putInt(b, fmt.Sprintf("%s/%s/%s/%016x", mykeyID, programID, lastDay, seq), points)
+	return kv.PutInt(b, fmt.Sprintf("%s/%s/%s/%016x", mykeyID, programID, lastDay, seq), points)
 }
 
 func (r Bolt) Lots(mykeyID, programID string) ([]Lot, error) {
@@ -241,7 +241,7 @@ func (r Bolt) DebitLots(mykeyID, programID string, points int64) error {
 		if u.left == 0 {
 			err = b.Delete(u.k)
 		} else {
-			err = putInt(b, string(u.k), u.left)
+			err = kv.PutInt(b, string(u.k), u.left)
 		}
 		if err != nil {
 			return err
@@ -268,7 +268,7 @@ func (r Bolt) LotsDue(today string) ([][2]string, error) {
 }
 
 func (r Bolt) MoveLots(old, nu string) error {
-	return renameKeys(r.tx.Bucket(BucketLots), func(k string) (string, bool) {
+	return kv.RenameKeys(r.tx.Bucket(BucketLots), func(k string) (string, bool) {
 		if rest, ok := strings.CutPrefix(k, old+"/"); ok {
 			return nu + "/" + rest, true
 		}
@@ -292,60 +292,4 @@ func (r Bolt) LotSums() ([]LotSum, error) {
 		return nil
 	})
 	return out, err
-}
-
-func getInt(b kv.Bucket, key string) int64 {
-	v := b.Get([]byte(key))
-	if len(v) != 8 {
-		return 0
-	}
-	return int64(binary.BigEndian.Uint64(v))
-}
-
-func putInt(b kv.Bucket, key string, n int64) error {
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], uint64(n))
-	return b.Put([]byte(key), v[:])
-}
-
-func getJSON(b kv.Bucket, key string, v any) (bool, error) {
-	raw := b.Get([]byte(key))
-	if raw == nil {
-		return false, nil
-	}
-	return true, json.Unmarshal(raw, v)
-}
-
-func putJSON(b kv.Bucket, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put([]byte(key), raw)
-}
-
-// renameKeys moves every key of b that match renames to the key it gives, keeping the value.
-func renameKeys(b kv.Bucket, match func(k string) (string, bool)) error {
-	type kvp struct {
-		old, nu string
-		v       []byte
-	}
-	var moves []kvp
-	if err := b.ForEach(func(k, v []byte) error {
-		if nu, ok := match(string(k)); ok {
-			moves = append(moves, kvp{string(k), nu, append([]byte(nil), v...)})
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	for _, m := range moves {
-		if err := b.Delete([]byte(m.old)); err != nil {
-			return err
-		}
-		if err := b.Put([]byte(m.nu), m.v); err != nil {
-			return err
-		}
-	}
-	return nil
 }
