@@ -351,18 +351,22 @@ func (s *Server) enrolledTerminalCtx(ctx context.Context, id string) (*terminalR
 	return t, nil
 }
 
+// bearer is the terminal ID and token generation of r's bearer token; false when it has none or one that does not
+// verify.
+func (s *Server) bearer(r *http.Request) (id string, gen uint64, ok bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		return "", 0, false
+	}
+	return s.parseToken(tokenBearer, tok)
+}
+
 // Authed wraps h so it runs only for a terminal with a valid token whose kind is one of kinds (any kind when none
 // is given). The terminal is read from the database on every call, so an admin reset or a kind change applies at
 // once. The Caller is in the request context (CallerFrom).
 func (s *Server) Authed(h http.HandlerFunc, kinds ...mkpf.TerminalKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		tok, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || tok == "" {
-			s.WriteError(w, r, errUnauth)
-			return
-		}
-		id, gen, ok := s.parseToken(tokenBearer, tok)
+		id, gen, ok := s.bearer(r)
 		if !ok {
 			s.WriteError(w, r, errUnauth)
 			return

@@ -34,12 +34,7 @@ var lookupOneSQL = `SELECT t.v, h.* FROM
 
 func (s *Server) lookupOne(w http.ResponseWriter, r *http.Request) {
 	kinds := []mkpf.TerminalKind{mkpf.KindServiceID}
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
-		s.WriteError(w, r, errUnauth)
-		return
-	}
-	id, gen, ok := s.parseToken(tokenBearer, tok)
+	id, gen, ok := s.bearer(r)
 	if !ok {
 		s.WriteError(w, r, errUnauth)
 		return
