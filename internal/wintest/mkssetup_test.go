@@ -256,9 +256,7 @@ func wedgeIntoILS(t *testing.T, w *wine, x *testenv.X, ilsExe, got string) {
 		t.Fatalf("the ILS field received %q before the clerk clicked into it", b)
 	}
 	t0 := time.Now()
-	xdo(t, "mousemove", "--window", ilsWin, "200", "80")
-	xdo(t, "click", "1")
-	xdo(t, "windowfocus", "--sync", ilsWin) // what a window manager does on that click (there is none here)
+	clickInto(t, ilsWin)
 	var b []byte
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if b, _ = os.ReadFile(got); strings.Contains(string(b), "\n") {
