@@ -62,9 +62,15 @@ func (winTyper) Type(ctx context.Context, text string, suffix Suffix, delay time
 	// Each key goes where the first one went, or none does: when the foreground window or its focused control
 	// changes while typing (the clerk clicked elsewhere), the rest would land in another field or program, so the
 	// typing stops and the clerk is told; nothing is typed again by itself (the field may hold part of the number).
+	// Before Enter/Tab only the window is compared: a field that moves on by itself once it is full is the library
+	// system's own doing.
 	start, _, _ := currentTarget()
-	moved := func() error {
-		if cur, _, _ := currentTarget(); cur != start {
+	moved := func(field bool) error {
+		cur, _, _ := currentTarget()
+		if !field {
+			cur.focus = start.focus
+		}
+		if cur != start {
 			return errf(ErrWedgeFocusMoved, "入力中に入力先のウィンドウが切り替わったため、キー入力を止めました。連携システムの入力欄に途中まで入った番号を消し、入力欄をクリックしてから「もう一度入力」を押してください")
 		}
 		return nil
@@ -74,7 +80,7 @@ func (winTyper) Type(ctx context.Context, text string, suffix Suffix, delay time
 		if err := ctx.Err(); err != nil {
 			return errf(err, "キー入力を中断しました")
 		}
-		if err := moved(); err != nil {
+		if err := moved(true); err != nil {
 			return err
 		}
 		in := []input{
@@ -99,7 +105,7 @@ func (winTyper) Type(ctx context.Context, text string, suffix Suffix, delay time
 		if delay > 0 {
 			time.Sleep(delay)
 		}
-		if err := moved(); err != nil {
+		if err := moved(false); err != nil {
 			return err
 		}
 		return send([]input{
