@@ -258,15 +258,19 @@ func wedgeIntoILS(t *testing.T, w *wine, x *testenv.X, ilsExe, got string) {
 	t0 := time.Now()
 	clickInto(t, ilsWin)
 	var b []byte
+	var waiting string // the app's state while nothing has arrived (its wedge gives up after 60 s)
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if b, _ = os.ReadFile(got); strings.Contains(string(b), "\n") {
 			break
+		}
+		if waiting == "" && time.Since(t0) > 20*time.Second {
+			waiting = a.p.dump(30 * time.Second)
 		}
 	}
 	if string(b) != "180000000011\r\n" {
 		a.screenshot("windows_wine_screen26_wedge_failed")
 		events, _ := os.ReadFile(got + ".log")
-		t.Fatalf("the ILS's edit control holds %q, want the card number and Enter (\"180000000011\\r\\n\"); the ILS's events:\n%s\nthe app's log:\n%s", b, events, a.p.output())
+		t.Fatalf("the ILS's edit control holds %q, want the card number and Enter (\"180000000011\\r\\n\"); the ILS's events:\n%s\nthe app's log:\n%s\nthe app's state 20 s after the click:\n%s", b, events, a.p.output(), waiting)
 	}
 	t.Logf("wedge: number and Enter in the other program %v after the click", time.Since(t0).Round(10*time.Millisecond))
 	_ = ils.cmd.Process.Kill()
