@@ -38,6 +38,10 @@ func watchForeground(ui *app.UI, stop <-chan struct{}) {
 		if fg != last {
 			last = fg
 			inFront.Store(int32(2 - fg))
+		}
+		// Windows' answer wins over the window's focus events (main.go wires those too, for the other systems): a
+		// late focus-in event must not leave the wedge waiting for a background it already has.
+		if ui.Foreground() != (fg == 1) {
 			ui.SetForeground(fg == 1)
 		}
 		select {

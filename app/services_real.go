@@ -95,7 +95,10 @@ func (HandoffService) BarcodeImage(n string, s mkpf.HandoffSettings, px int) (im
 
 func (HandoffService) Type(ctx context.Context, text string, suffix Suffix, perKey time.Duration) error {
 	_, err := terminal.HandOff(ctx, &mkpf.LookupResult{CardNumber: text}, mkpf.HandoffWedge,
-		terminal.HandoffOptions{Suffix: handoff.Suffix(suffix), KeyDelay: perKey})
+		terminal.HandoffOptions{Suffix: handoff.Suffix(suffix), KeyDelay: perKey,
+			// the clerk's click into the library system must be done (its field focused, for a moment) before the
+			// first key: keys sent while Windows is still activating it are lost
+			BeforeTyping: handoff.WaitFocusSettled})
 	return err
 }
 

@@ -390,6 +390,9 @@ func (u *UI) SetForeground(fg bool) {
 	u.mu.Unlock()
 }
 
+// Foreground is what SetForeground last recorded.
+func (u *UI) Foreground() bool { return u.isForeground() }
+
 func (u *UI) isForeground() bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()

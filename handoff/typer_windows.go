@@ -59,10 +59,29 @@ func (winTyper) Type(ctx context.Context, text string, suffix Suffix, delay time
 		}
 		return nil
 	}
+	// Each key goes where the first one went, or none does: when the foreground window or its focused control
+	// changes while typing (the clerk clicked elsewhere), the rest would land in another field or program, so the
+	// typing stops and the clerk is told; nothing is typed again by itself (the field may hold part of the number).
+	// Before Enter/Tab only the window is compared: a field that moves on by itself once it is full is the library
+	// system's own doing.
+	start, _, _ := currentTarget()
+	moved := func(field bool) error {
+		cur, _, _ := currentTarget()
+		if !field {
+			cur.focus = start.focus
+		}
+		if cur != start {
+			return errf(ErrWedgeFocusMoved, "入力中に入力先のウィンドウが切り替わったため、キー入力を止めました。連携システムの入力欄に途中まで入った番号を消し、入力欄をクリックしてから「もう一度入力」を押してください")
+		}
+		return nil
+	}
 	units := utf16.Encode([]rune(text))
 	for i, u := range units {
 		if err := ctx.Err(); err != nil {
 			return errf(err, "キー入力を中断しました")
+		}
+		if err := moved(true); err != nil {
+			return err
 		}
 		in := []input{
 			{typ: inputKeyboard, ki: keybdInput{scan: u, flags: keyeventfUnicode}},
@@ -85,6 +104,9 @@ func (winTyper) Type(ctx context.Context, text string, suffix Suffix, delay time
 	if vk != 0 {
 		if delay > 0 {
 			time.Sleep(delay)
+		}
+		if err := moved(false); err != nil {
+			return err
 		}
 		return send([]input{
 			{typ: inputKeyboard, ki: keybdInput{vk: vk}},

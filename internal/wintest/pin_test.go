@@ -214,8 +214,8 @@ func TestWine_ReleaseInstallerPlatformPagePinsThePlatform(t *testing.T) {
 			t.Fatalf("the app started from the finish page did not open its window (%s); windows %q", shot, windows(".*"))
 		}
 	}
-	xdo(t, "windowfocus", "--sync", a.win)
-	xdo(t, "key", "alt+F4")
+	a.p = w.adopt(p)
+	a.close()
 	w.waitIdle() // the installer and the app have ended; wineserver wrote the registry
 	sum := sha256.Sum256([]byte(`c:\programdata\mykeyterm`))
 	pin := regValues(t, w, `Software\\mykeyterm\\StateFolders\\`+hex.EncodeToString(sum[:8]))

@@ -178,6 +178,18 @@ func (w *wine) start(t *testing.T, name string, args ...string) *program {
 
 func (p *program) output() string { b, _ := os.ReadFile(p.log); return string(b) }
 
+// adopt is the app that parent (the installer's finish page) started, as a program of the test: the app inherited
+// parent's environment, so it answers the state requests on parent's state file (dump, activate); it counts as ended
+// when every program of the prefix has (wineserver -w), and its exit code is not the test's to read (0 once ended).
+func (w *wine) adopt(parent *program) *program {
+	p := &program{log: parent.log, done: make(chan error, 1), state: parent.state}
+	go func() {
+		_, err := w.cmd(10*time.Minute, wineSrv, "-w")
+		p.done <- err
+	}()
+	return p
+}
+
 // dump asks the running app for its state: whether its window is the foreground window ("foreground=yes") and the
 // stacks of all its goroutines (stacks.go). It waits for the answer at most d; "" when none came.
 func (p *program) dump(d time.Duration) string {

@@ -184,9 +184,7 @@ func TestWine_ReleaseInstallerLooksCardsUpThroughWinSCardAndPCSCD(t *testing.T) 
 	ilsText := func() string { b, _ := os.ReadFile(ilsOut); return string(b) }
 	clickILS := func() {
 		t.Helper()
-		xdo(t, "mousemove", "--window", ilsWin, "200", "80")
-		xdo(t, "click", "1")
-		xdo(t, "windowfocus", "--sync", ilsWin) // what a window manager does on that click (there is none here)
+		clickInto(t, ilsWin)
 	}
 
 	a, took := startApp2(t, w, x)
@@ -590,6 +588,19 @@ func encoded(t *testing.T, number string) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// clickInto is the clerk's click into the ILS stand-in's field (win), as a window manager lets it happen (there is
+// none here): the ILS raised, the X input focus moved to it, then the click, which lands on the ILS. Without the raise
+// the app's window, mapped later, covered the ILS: the "click into the ILS" went to the app and activated it again,
+// after the X focus change had activated the ILS (wine activates a window that gets the X focus), so two programs
+// took turns in front while the wedge typed, and its keys went to both.
+func clickInto(t *testing.T, win string) {
+	t.Helper()
+	xdo(t, "windowraise", win)
+	xdo(t, "windowfocus", "--sync", win)
+	xdo(t, "mousemove", "--window", win, "200", "80")
+	xdo(t, "click", "1")
 }
 
 // buildWedgeTarget builds the ILS stand-in (a Win32 EDIT control in another program).

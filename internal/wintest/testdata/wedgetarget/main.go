@@ -2,14 +2,19 @@
 
 // Command wedgetarget is the wine tests' stand-in for the library system (ILS): a Win32 window titled "ILS card
 // number" with a multi-line EDIT control that has the keyboard focus. Whatever arrives in it (the keyboard wedge's
-// number and Enter) is written to the file named by its argument, as UTF-8, each time it changes.
+// number and Enter) is written to the file named by its argument, as UTF-8, each time it changes. Its window's
+// activations and focus changes, and any key that reaches the window instead of the edit control (a key a clerk would
+// have lost), are written to the same name plus ".log", so a failing test can say where the keys went.
 package main
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"syscall"
 	"unsafe"
+
+	"time"
 
 	"golang.org/x/sys/windows"
 )
@@ -30,7 +35,12 @@ var (
 	procSetTimer         = user32.NewProc("SetTimer")
 	procGetWindowTextW   = user32.NewProc("GetWindowTextW")
 	procPostQuitMessage  = user32.NewProc("PostQuitMessage")
-	procGetModuleHandleW = kernel32.NewProc("GetModuleHandleW")
+	procGetClassNameW    = user32.NewProc("GetClassNameW")
+	procGetDesktopWindow = user32.NewProc("GetDesktopWindow")
+
+	procGetForegroundWindow      = user32.NewProc("GetForegroundWindow")
+	procGetWindowThreadProcessId = user32.NewProc("GetWindowThreadProcessId")
+	procGetModuleHandleW         = kernel32.NewProc("GetModuleHandleW")
 )
 
 type wndClassEx struct {
@@ -64,7 +74,43 @@ const (
 	wmSetFocus         = 0x0007
 	wmActivate         = 0x0006
 	wmTimer            = 0x0113
+	wmKillFocus        = 0x0008
+	wmKeyDown          = 0x0100
+	wmChar             = 0x0102
 )
+
+var (
+	logFile *os.File
+	lastFg  uintptr
+)
+
+// describe names a window for the log: its handle, class, title and process.
+func describe(h uintptr) string {
+	if h == 0 {
+		return "none"
+	}
+	cls := make([]uint16, 256)
+	procGetClassNameW.Call(h, uintptr(unsafe.Pointer(&cls[0])), uintptr(len(cls)))
+	title := make([]uint16, 256)
+	procGetWindowTextW.Call(h, uintptr(unsafe.Pointer(&title[0])), uintptr(len(title)))
+	var pid uint32
+	procGetWindowThreadProcessId.Call(h, uintptr(unsafe.Pointer(&pid)))
+	self := ""
+	if pid == windows.GetCurrentProcessId() {
+		self = " (this program)"
+	}
+	if d, _, _ := procGetDesktopWindow.Call(); d == h {
+		self = " (the desktop)"
+	}
+	return fmt.Sprintf("%#x %q %q pid %d%s", h, syscall.UTF16ToString(cls), syscall.UTF16ToString(title), pid, self)
+}
+
+// logf notes one event in OUTFILE.log with the time in milliseconds.
+func logf(format string, a ...any) {
+	if logFile != nil {
+		fmt.Fprintf(logFile, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05.000")}, a...)...)
+	}
+}
 
 var (
 	edit uintptr
@@ -74,6 +120,16 @@ var (
 
 func wndProc(hwnd uintptr, m uint32, w, l uintptr) uintptr {
 	switch m {
+	case wmActivate:
+		logf("WM_ACTIVATE %d (the other window: %s)", w&0xffff, describe(l))
+	case wmSetFocus:
+		logf("WM_SETFOCUS (the window, not its edit control)")
+	case wmKillFocus:
+		logf("WM_KILLFOCUS")
+	case wmKeyDown, wmChar:
+		logf("key message %#x %q reached the window, not the edit control: lost", m, rune(w))
+	}
+	switch m {
 	case wmSetFocus, wmActivate:
 		if edit != 0 {
 			procSetFocus.Call(edit)
@@ -82,9 +138,14 @@ func wndProc(hwnd uintptr, m uint32, w, l uintptr) uintptr {
 			return 0
 		}
 	case wmTimer:
+		if fg, _, _ := procGetForegroundWindow.Call(); fg != lastFg {
+			logf("foreground window now %s", describe(fg))
+			lastFg = fg
+		}
 		buf := make([]uint16, 4096)
 		n, _, _ := procGetWindowTextW.Call(edit, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
 		if s := syscall.UTF16ToString(buf[:n]); s != last {
+			logf("edit control holds %q", s)
 			last = s
 			_ = os.WriteFile(out+".tmp", []byte(s), 0o644)
 			_ = os.Rename(out+".tmp", out)
@@ -104,6 +165,7 @@ func main() {
 		os.Exit(2)
 	}
 	out = os.Args[1]
+	logFile, _ = os.OpenFile(out+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	inst, _, _ := procGetModuleHandleW.Call(0)
 	cls, _ := windows.UTF16PtrFromString("mykeytermWedgeTarget")
 	wc := wndClassEx{wndProc: syscall.NewCallback(wndProc), instance: windows.Handle(inst), className: cls, background: 6}
