@@ -723,6 +723,22 @@ func (c *pgCursor) Prev() ([]byte, []byte) {
 	return k, v
 }
 
+// unread are the keys of keys that neither the read-ahead cache nor the transaction's own buffered writes answer, as
+// the bucket and key arrays of a read-ahead query.
+func (t *pgTx) unread(keys []BucketKey) (buckets []string, ks [][]byte) {
+	buckets, ks = make([]string, 0, len(keys)), make([][]byte, 0, len(keys))
+	for _, k := range keys {
+		if _, ok := t.fetched[string(k.Bucket)+"\x00"+k.Key]; ok {
+			continue
+		}
+		if _, ok := t.buffered(string(k.Bucket), []byte(k.Key)); ok {
+			continue
+		}
+		buckets, ks = append(buckets, string(k.Bucket)), append(ks, []byte(k.Key))
+	}
+	return buckets, ks
+}
+
 func (t *pgTx) prefetch(keys []BucketKey, vias []Via) {
 	if t.err != nil || len(keys)+len(vias) == 0 {
 		return
@@ -730,18 +746,9 @@ func (t *pgTx) prefetch(keys []BucketKey, vias []Via) {
 	if t.fetched == nil {
 		t.fetched = map[string][]byte{}
 	}
-	buckets := make([]string, 0, len(keys))
-	ks := make([][]byte, 0, len(keys))
-	for _, k := range keys {
-		id := string(k.Bucket) + "\x00" + k.Key
-		if _, ok := t.fetched[id]; ok {
-			continue
-		}
-		if _, ok := t.buffered(string(k.Bucket), []byte(k.Key)); ok {
-			continue
-		}
-		t.fetched[id] = nil // absent unless the query finds it
-		buckets, ks = append(buckets, string(k.Bucket)), append(ks, []byte(k.Key))
+	buckets, ks := t.unread(keys)
+	for i, k := range ks {
+		t.fetched[buckets[i]+"\x00"+string(k)] = nil // absent unless the query finds it
 	}
 	var fb, vb, pre, suf []string
 	var fk [][]byte
@@ -812,18 +819,7 @@ func (t *pgTx) prefetchRow(keys []BucketKey, scan func(pgx.Row) error, sql strin
 	if t.fetched == nil {
 		t.fetched = map[string][]byte{}
 	}
-	buckets := make([]string, 0, len(keys))
-	ks := make([][]byte, 0, len(keys))
-	for _, k := range keys {
-		id := string(k.Bucket) + "\x00" + k.Key
-		if _, ok := t.fetched[id]; ok {
-			continue
-		}
-		if _, ok := t.buffered(string(k.Bucket), []byte(k.Key)); ok {
-			continue
-		}
-		buckets, ks = append(buckets, string(k.Bucket)), append(ks, []byte(k.Key))
-	}
+	buckets, ks := t.unread(keys)
 	b := &pgx.Batch{}
 	if len(ks) > 0 {
 		b.Queue(`SELECT kv.bucket, kv.k, kv.v FROM kv

@@ -372,16 +372,7 @@ func (p PG) lotRows(sql string, args ...any) ([]Lot, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Lot
-	for rows.Next() {
-		var l Lot
-		if err := rows.Scan(&l.LastDay, &l.Left); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Lot])
 }
 
 // expireLots is one statement; a parallel one for the same holder waits for this one's rows and then finds them gone.
@@ -447,14 +438,5 @@ func (p PG) LotSums() ([]LotSum, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []LotSum
-	for rows.Next() {
-		var l LotSum
-		if err := rows.Scan(&l.MyKeyID, &l.ProgramID, &l.Points); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[LotSum])
 }
